@@ -1,0 +1,983 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Craft the TCP captures a real stack will not produce.
+
+Usage: python3 captures/craft.py [OUTDIR]      (default: the folder of this script)
+       python3 captures/craft.py --list         (names and one-line descriptions)
+
+Writes classic pcap files OUTDIR/crafted_<name>.pcap (Ethernet link type,
+microsecond timestamps).  Everything is deterministic: fixed ISNs, fixed
+timestamps starting at EPOCH, so two runs give byte-identical files.
+
+Conventions shared by every capture (unless its comment says otherwise):
+  * client 10.88.0.1 (fd88::1), server 10.88.0.2 (fd88::2), server port 7777
+    (a port Wireshark has no dissector for), one client port per connection;
+  * Linux-like segments: SYN options MSS 1460, SACK_PERM, TS, NOP, WS 7;
+    every other segment carries NOP NOP TS; windows 64240/65160 in the SYNs,
+    502/509 (x128) afterwards; RSTs sent for "no socket" carry no options,
+    window 0 and IP ID 0;
+  * seq/ack arithmetic is exact (SYN and FIN consume one sequence number),
+    checksums are correct, TS values advance with time, TSecr echoes the
+    peer's last TSval;
+  * timing as seen by a tap next to the client: the server answers 1 ms
+    after the client (RTT 1 ms), the client answers 40 us after the server,
+    back-to-back segments from one side are 10 us apart; connections inside
+    one file start 1 s apart.
+Relative sequence numbers in the comments are as Wireshark shows them
+(x = client ISN, y = server ISN; "c>" client to server, "s>" server to client).
+"""
+
+import logging
+import os
+import struct
+import sys
+
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+try:
+    from scapy.layers.inet import IP, TCP, fragment
+    from scapy.layers.inet6 import IPv6
+    from scapy.layers.l2 import GRE, Ether
+    from scapy.packet import Raw
+except ImportError:
+    # The Debian package installs scapy for /usr/bin/python3 only; a python3
+    # earlier in PATH (pyenv, venv) may not see it.
+    if (os.path.exists("/usr/bin/python3") and sys.executable != "/usr/bin/python3"
+            and not os.environ.get("CRAFT_REEXEC")):
+        os.environ["CRAFT_REEXEC"] = "1"
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    sys.exit("craft.py needs scapy: apt-get install python3-scapy")
+
+EPOCH = 1700000000          # 2023-11-14 22:13:20 UTC, first packet of every file
+M32 = 0xFFFFFFFF
+SERVER_PORT = 7777
+CLIENT4, SERVER4 = "10.88.0.1", "10.88.0.2"
+CLIENT6, SERVER6 = "fd88::1", "fd88::2"
+CLIENT_MAC, SERVER_MAC = "02:88:00:00:00:01", "02:88:00:00:00:02"
+RTT_US = 1000               # server answers the client after this long
+TURN_US = 40                # client answers the server after this long
+BURST_US = 10               # same sender, back to back
+CONN_GAP_US = 1000000       # between connections in one file
+
+
+def payload(n, tag=b"tcpstate crafted data "):
+    """n bytes of printable, deterministic data."""
+    return (tag * (n // len(tag) + 1))[:n]
+
+
+class Capture:
+    """A list of timestamped frames written as one classic pcap file."""
+
+    def __init__(self, name, snaplen=262144, duplicate=False):
+        self.name = name
+        self.snaplen = snaplen
+        self.duplicate = duplicate     # write every frame twice (1 us apart)
+        self.t = 0                     # microseconds since EPOCH
+        self.records = []              # [t_us, bytes]
+        self.last = None               # (conn, side) of the previous frame
+        self.nconn = 0
+
+    def default_dt(self, conn, side):
+        if self.last is None or self.last[0] is not conn:
+            return 0 if self.last is None else CONN_GAP_US
+        if self.last[1] == side:
+            return BURST_US
+        return RTT_US if side == "s" else TURN_US
+
+    def add(self, frame, dt, who=None):
+        self.t += dt
+        self.records.append([self.t, bytes(frame)])
+        if self.duplicate:
+            self.t += 1
+            self.records.append([self.t, bytes(frame)])
+        self.last = who
+
+    def wait(self, us):
+        self.t += us
+
+    def write(self, outdir):
+        path = os.path.join(outdir, "crafted_%s.pcap" % self.name)
+        out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, self.snaplen, 1)]
+        for t, frame in self.records:
+            cap = frame[:self.snaplen]
+            out.append(struct.pack("<IIII", EPOCH + t // 1000000, t % 1000000,
+                                   len(cap), len(frame)))
+            out.append(cap)
+        with open(path, "wb") as f:
+            f.write(b"".join(out))
+        return path
+
+
+class Endpoint:
+    def __init__(self, addr, mac, port, isn, ipid, tsbase, synwin, win):
+        self.addr, self.mac, self.port = addr, mac, port
+        self.nxt = isn            # next sequence number this side sends
+        self.rcv_nxt = None       # next sequence number it expects (None: no SYN seen)
+        self.ipid = ipid
+        self.tsbase = tsbase
+        self.ts_recent = 0        # last TSval received from the peer
+        self.synwin, self.win = synwin, win
+
+
+def isn_for(port, side):
+    h = (port * 0x9E3779B1 + (0x5BD1E995 if side == "s" else 0x1B873593)) & M32
+    return h ^ (h >> 15)
+
+
+class Conn:
+    """One TCP connection between the client and the server endpoints.
+
+    pkt() builds one segment, keeps both endpoints' sequence state, and
+    records it in the capture unless record=False (sent and delivered but
+    missed by the tap)."""
+
+    def __init__(self, cap, cport, cisn=None, sisn=None, v6=False, ts=True,
+                 encap=None, sport=SERVER_PORT):
+        self.cap = cap
+        self.v6 = v6
+        self.ts = ts
+        self.encap = encap
+        cap.nconn += 1
+        cisn = isn_for(cport, "c") if cisn is None else cisn
+        sisn = isn_for(cport, "s") if sisn is None else sisn
+        ca, sa = (CLIENT6, SERVER6) if v6 else (CLIENT4, SERVER4)
+        self.ep = {
+            "c": Endpoint(ca, CLIENT_MAC, cport, cisn, (cport * 31) & 0xFFFF,
+                          (cport * 7919) & M32, 64240, 502),
+            "s": Endpoint(sa, SERVER_MAC, sport, sisn, (cport * 17 + 1234) & 0xFFFF,
+                          (cport * 104729 + 12345) & M32, 65160, 509),
+        }
+        self.t0 = cap.t
+        self.outer_id = (cport * 13) & 0xFFFF
+
+    def nxt(self, side):
+        """the next sequence number `side` will send (its ISN before the SYN)"""
+        return self.ep[side].nxt
+
+    def restart(self, side, isn):
+        """Forget a side's state (e.g. the server dropped its request socket)."""
+        self.ep[side].nxt = isn
+        self.ep[side].rcv_nxt = None
+
+    def pkt(self, side, flags, data=b"", seq=None, ack=None, win=None, dt=None,
+            ts=None, record=True, deliver=True, adv=None, chksum=None,
+            dataofs=None, urgptr=0, ipid=None, nosock=False, build_only=False):
+        """Send one segment from side ('c' or 's').
+
+        flags: scapy letters ('S', 'SA', 'PA', 'FA', 'R', 'RA', 'FPU', '' ...).
+        seq/ack default to the sender's state; ack is 0 without the A flag.
+        nosock=True makes a stack-less RST (no options, window 0, IP ID 0).
+        deliver=False: the receiver drops it (no state change on its side).
+        adv: whether it advances the sender's snd.nxt (default: seq == nxt).
+        """
+        snd, rcv = self.ep[side], self.ep["s" if side == "c" else "c"]
+        if isinstance(data, int):
+            data = payload(data)
+        dt = self.cap.default_dt(self, side) if dt is None else dt
+        now = self.cap.t + (dt if record else 0)
+        seq = snd.nxt if seq is None else seq & M32
+        if ack is None:
+            ack = (snd.rcv_nxt or 0) if "A" in flags else 0
+        ack &= M32
+        syn, fin = "S" in flags, "F" in flags
+        seglen = len(data) + syn + fin
+        if ts is None:
+            ts = self.ts and not nosock
+        opts = []
+        tsval = (snd.tsbase + (now - self.t0) // 1000) & M32
+        tsecr = snd.ts_recent if "A" in flags else 0
+        if syn:
+            opts = [("MSS", 1440 if self.v6 else 1460), ("SAckOK", b"")]
+            if ts:
+                opts.append(("Timestamp", (tsval, tsecr)))
+            else:
+                opts += [("NOP", None), ("NOP", None)]
+            opts += [("NOP", None), ("WScale", 7)]
+        elif ts:
+            opts = [("NOP", None), ("NOP", None), ("Timestamp", (tsval, tsecr))]
+        if win is None:
+            win = 0 if nosock else (snd.synwin if syn else snd.win)
+        tcp = TCP(sport=snd.port, dport=rcv.port, seq=seq, ack=ack,
+                  flags=flags if flags else 0, window=win, options=opts,
+                  urgptr=urgptr)
+        if chksum is not None:
+            tcp.chksum = chksum
+        if dataofs is not None:
+            tcp.dataofs = dataofs
+        if data:
+            tcp = tcp / Raw(load=data)
+        if self.v6:
+            ipkt = IPv6(src=snd.addr, dst=rcv.addr, hlim=64,
+                        fl=(snd.port * 2897) & 0xFFFFF) / tcp
+        else:
+            if ipid is None:
+                ipid = 0 if nosock else snd.ipid
+                if not nosock:
+                    snd.ipid = (snd.ipid + 1) & 0xFFFF
+            ipkt = IP(src=snd.addr, dst=rcv.addr, id=ipid, flags="DF", ttl=64) / tcp
+        # state
+        if adv is None:
+            adv = seq == snd.nxt
+        if adv:
+            snd.nxt = (seq + seglen) & M32
+        if deliver and "R" not in flags:
+            if syn or rcv.rcv_nxt is None or seq == rcv.rcv_nxt:
+                if seglen or rcv.rcv_nxt is None:
+                    rcv.rcv_nxt = (seq + seglen) & M32
+            if ts:
+                rcv.ts_recent = tsval
+        if build_only:
+            return ipkt
+        if self.encap:
+            ipkt = self.encap(self, side, ipkt)
+        frame = Ether(src=snd.mac, dst=rcv.mac) / ipkt
+        if record:
+            self.cap.add(frame, dt, (self, side))
+        return frame
+
+    # --- common sequences -------------------------------------------------
+    def handshake(self, record=True):
+        self.pkt("c", "S", record=record)
+        self.pkt("s", "SA", record=record)
+        self.pkt("c", "A", record=record)
+
+    def c_data(self, n=100):
+        """client sends n bytes, server ACKs"""
+        self.pkt("c", "PA", n)
+        self.pkt("s", "A")
+
+    def exchange(self, creq=100, sresp=200):
+        """request/response: c> data, s> ACK, s> data, c> ACK"""
+        self.c_data(creq)
+        self.pkt("s", "PA", sresp, dt=200)
+        self.pkt("c", "A")
+
+    def close(self, first="c"):
+        """normal four-way close started by `first`"""
+        other = "s" if first == "c" else "c"
+        self.pkt(first, "FA", dt=5000 if first == "c" else None)
+        self.pkt(other, "A")
+        self.pkt(other, "FA", dt=200)
+        self.pkt(first, "A")
+
+
+# ---------------------------------------------------------------------------
+# Registry
+# ---------------------------------------------------------------------------
+CAPTURES = []
+
+
+def capture(name, port, **capargs):
+    def deco(fn):
+        CAPTURES.append((name, port, capargs, fn))
+        return fn
+    return deco
+
+
+# ---------------------------------------------------------------------------
+# invalid_flags
+#   Five separate 4-tuples (client ports 41000..41004), each carrying one
+#   flag combination no stack sends:
+#   A 41000  1 c> SYN+FIN (seq x, SYN options)            [defect]  no answer:
+#              Linux drops SYN+FIN on a listener.
+#   B 41001  1 c> SYN+RST (seq x, SYN options)            [defect]  no answer.
+#   C 41002  1-3 handshake; 4 c> segment with NO flags at all, seq x+1, no
+#              payload [defect], dropped by the server; 5-6 c> 100 bytes,
+#              s> ACK; 7-10 normal four-way close (client first).
+#   D 41003  1-3 handshake; 4-5 c> 100 bytes, s> ACK; 6 c> FIN without ACK
+#              (seq x+101) [defect], dropped; 7 c> the same FIN again with ACK
+#              200 ms later (Wireshark calls it a retransmission); 8 s> ACK
+#              x+102; 9 s> FIN-ACK; 10 c> ACK.
+#   E 41004  1 c> Xmas: FIN+PSH+URG, no ACK, urgent pointer 0, no options
+#              [defect]  no answer (open port, RFC 9293 drops it).
+# ---------------------------------------------------------------------------
+@capture("invalid_flags", 41000)
+def invalid_flags(cap, p):
+    Conn(cap, p).pkt("c", "SF", deliver=False)
+    Conn(cap, p + 1).pkt("c", "SR", deliver=False)
+    c = Conn(cap, p + 2)
+    c.handshake()
+    c.pkt("c", "", dt=20000, deliver=False)
+    c.c_data(100)
+    c.close("c")
+    c = Conn(cap, p + 3)
+    c.handshake()
+    c.c_data(100)
+    c.pkt("c", "F", dt=5000, deliver=False)
+    c.pkt("c", "FA", seq=c.nxt("c") - 1, dt=200000)
+    c.pkt("s", "A")
+    c.pkt("s", "FA", dt=200)
+    c.pkt("c", "A")
+    Conn(cap, p + 4).pkt("c", "FPU", ts=False, deliver=False)
+
+
+# ---------------------------------------------------------------------------
+# data_after_fin
+#   1-3 handshake; 4-5 c> 100 bytes (seq 1), s> ACK 101;
+#   6 c> FIN-ACK seq 101; 7 s> ACK 102 (FIN acknowledged);
+#   8 c> PSH-ACK 50 bytes at seq 102 = fin_seq+1: NEW data after the
+#     client's own FIN [defect]; 9 s> ACK 152 (this peer accepts it);
+#   10 s> FIN-ACK; 11 c> ACK.
+# ---------------------------------------------------------------------------
+@capture("data_after_fin", 41010)
+def data_after_fin(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.c_data(100)
+    c.pkt("c", "FA", dt=5000)
+    c.pkt("s", "A")
+    c.pkt("c", "PA", 50, dt=3000)
+    c.pkt("s", "A")
+    c.pkt("s", "FA", dt=200)
+    c.pkt("c", "A")
+
+
+# ---------------------------------------------------------------------------
+# packets_after_reset
+#   1-3 handshake; 4-7 c> 100 bytes, s> ACK, s> 200 bytes, c> ACK;
+#   8 s> RST-ACK seq 201 ack 101 (server aborts; with TS like Linux's
+#     active reset);
+#   9 c> PSH-ACK 100 bytes seq 101 ack 201, 50 ms later: the client never
+#     got the RST and keeps sending [defect: traffic after the reset];
+#   10 s> RST seq 201 (= the data's ack), no ACK flag, no options: the
+#     server has no socket any more.
+# ---------------------------------------------------------------------------
+@capture("packets_after_reset", 41020)
+def packets_after_reset(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.exchange(100, 200)
+    c.pkt("s", "RA", dt=3000)
+    d = c.pkt("c", "PA", 100, dt=50000)
+    c.pkt("s", "R", seq=d[TCP].ack, nosock=True)
+
+
+# ---------------------------------------------------------------------------
+# packets_after_close
+#   1-3 handshake; 4-7 c> 100 bytes, s> ACK, s> 200 bytes, c> ACK;
+#   8-11 four-way close, client first (c> FIN seq 101, s> ACK 102,
+#   s> FIN seq 201, c> ACK 202);
+#   12 c> PSH-ACK 50 bytes, 3 s after the last ACK, seq 102 ack 202: a stray
+#     segment on the old sequence numbers of a closed connection, no SYN
+#     [defect];
+#   13 s> RST seq 202 (= its ack), no ACK flag: no socket.
+# ---------------------------------------------------------------------------
+@capture("packets_after_close", 41030)
+def packets_after_close(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.exchange(100, 200)
+    c.close("c")
+    d = c.pkt("c", "PA", 50, dt=3000000)
+    c.pkt("s", "R", seq=d[TCP].ack, nosock=True)
+
+
+# ---------------------------------------------------------------------------
+# rst_out_of_window
+#   A 41040: 1-3 handshake; 4-7 c> 100 bytes, s> ACK, s> 200 bytes, c> ACK;
+#     8 c> RST (spoofed as the client, no options, IP ID 0) with
+#       seq = server's rcv_nxt + 0x40000000, far outside the window: a blind
+#       reset the server must ignore [defect]; no answer;
+#     9-10 c> 100 more bytes at seq 101, s> ACK 201 (connection alive);
+#     11-14 four-way close, client first.
+#   B 41041: 1-7 as above; 8 c> RST with seq = rcv_nxt + 1000 (inside the
+#       64256-byte window but not exactly rcv_nxt) [defect];
+#     9 s> challenge ACK (RFC 5961): seq 201 ack 101;
+#     10-11 c> 100 more bytes, s> ACK; 12-15 four-way close.
+# ---------------------------------------------------------------------------
+@capture("rst_out_of_window", 41040)
+def rst_out_of_window(cap, p):
+    for i, off in enumerate((0x40000000, 1000)):
+        c = Conn(cap, p + i)
+        c.handshake()
+        c.exchange(100, 200)
+        c.pkt("c", "R", seq=c.ep["s"].rcv_nxt + off, nosock=True,
+              deliver=False, adv=False, dt=20000)
+        if off < 65536:
+            c.pkt("s", "A")
+        c.pkt("c", "PA", 100, dt=20000)
+        c.pkt("s", "A")
+        c.close("c")
+
+
+# ---------------------------------------------------------------------------
+# rst_in_time_wait
+#   1-3 handshake; 4-7 request/response (100/200 bytes);
+#   8-11 four-way close, client first: the client ends in TIME-WAIT, the
+#     server in CLOSED;
+#   12 s> RST seq 202 (exactly the client's rcv_nxt), no ACK flag, no
+#     options, 100 ms after the final ACK: a reset from the closed side
+#     reaching the TIME-WAIT side (RFC 1337 TIME-WAIT assassination) [defect].
+# ---------------------------------------------------------------------------
+@capture("rst_in_time_wait", 41050)
+def rst_in_time_wait(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.exchange(100, 200)
+    c.close("c")
+    c.pkt("s", "R", nosock=True, dt=100000)
+
+
+# ---------------------------------------------------------------------------
+# data_before_handshake
+#   1 c> SYN seq 0 (no payload, no TFO option);
+#   2 c> PSH-ACK 100 bytes seq 1 ack 1, 10 us later, before any SYN-ACK was
+#     seen [defect: data before the handshake completed];
+#   3 s> SYN-ACK seq 0 ack 1 (sent before the data arrived);
+#   4 c> ACK seq 101 ack 1 (the handshake completes);
+#   5 s> ACK 101; 6-7 s> 200 bytes, c> ACK; 8-11 four-way close.
+# ---------------------------------------------------------------------------
+@capture("data_before_handshake", 41060)
+def data_before_handshake(cap, p):
+    c = Conn(cap, p)
+    c.pkt("c", "S")
+    c.pkt("c", "PA", 100, ack=c.nxt("s") + 1)
+    c.pkt("s", "SA", ack=c.nxt("c") - 100)
+    c.pkt("c", "A")
+    c.pkt("s", "A", dt=BURST_US * 5)
+    c.pkt("s", "PA", 200, dt=200)
+    c.pkt("c", "A")
+    c.close("c")
+
+
+# ---------------------------------------------------------------------------
+# synack_wrong_ack
+#   1 c> SYN seq x;
+#   2 s> SYN-ACK seq y ack x+5 (should be x+1) [defect];
+#   3 c> RST seq x+5 (= the bad ack), no ACK flag (RFC 9293 SYN-SENT rule);
+#   4 c> SYN seq x again, 1 s later (the client stays in SYN-SENT and
+#     retransmits);
+#   5 s> SYN-ACK with a new ISN y2 = y + 15625000, ack x+1 (Wireshark
+#     reports "port numbers reused" and re-bases its relative numbers);
+#   6 c> ACK;
+#   7-10 request/response; 11-14 four-way close.
+# ---------------------------------------------------------------------------
+@capture("synack_wrong_ack", 41070)
+def synack_wrong_ack(cap, p):
+    c = Conn(cap, p)
+    x, y = c.nxt("c"), c.nxt("s")
+    c.pkt("c", "S")
+    c.pkt("s", "SA", ack=x + 5)
+    c.pkt("c", "R", seq=x + 5, nosock=True, adv=False)
+    # the RST (in window) kills the server's request socket; the retried SYN
+    # gets a fresh ISN, 1 s later on Linux's 64 ns ISN clock
+    c.restart("s", (y + 15625000) & M32)
+    c.pkt("c", "S", seq=x, dt=1000000)
+    c.pkt("s", "SA")
+    c.pkt("c", "A")
+    c.exchange(100, 200)
+    c.close("c")
+
+
+# ---------------------------------------------------------------------------
+# handshake_ack_wrong
+#   1 c> SYN seq x; 2 s> SYN-ACK seq y ack x+1;
+#   3 c> ACK seq x+1 ack y+7 (should be y+1) [defect];
+#   4 s> RST seq y+7 (= the bad ack), no ACK flag, no options.
+# ---------------------------------------------------------------------------
+@capture("handshake_ack_wrong", 41080)
+def handshake_ack_wrong(cap, p):
+    c = Conn(cap, p)
+    y = c.nxt("s")
+    c.pkt("c", "S")
+    c.pkt("s", "SA")
+    c.pkt("c", "A", ack=y + 7)
+    c.pkt("s", "R", seq=y + 7, nosock=True)
+
+
+# ---------------------------------------------------------------------------
+# fin_wrong_ack
+#   1-3 handshake; 4-7 request/response (100/200 bytes);
+#   8 c> FIN-ACK seq 101 (fin_seq = 101);
+#   9 s> ACK with ack 104 = fin_seq + 3, two beyond what the FIN occupies
+#     (correct would be 102) [defect];
+#   10 s> FIN-ACK seq 201 ack 102 (correct again); 11 c> ACK 202.
+# ---------------------------------------------------------------------------
+@capture("fin_wrong_ack", 41090)
+def fin_wrong_ack(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.exchange(100, 200)
+    fin = c.pkt("c", "FA", dt=5000)
+    c.pkt("s", "A", ack=fin[TCP].seq + 3)
+    c.pkt("s", "FA", dt=200)
+    c.pkt("c", "A")
+
+
+# ---------------------------------------------------------------------------
+# handshake_ack_missing
+#   1 c> SYN seq x; 2 s> SYN-ACK seq y ack x+1;
+#   (the third ACK and the first 100 data bytes, seq 1..100, were sent but
+#    not captured)
+#   3 c> PSH-ACK 100 bytes seq 101 ack 1 [defect: first client segment after
+#     the SYN-ACK starts 100 bytes beyond x+1];
+#   4 s> ACK 201; 5-6 s> 200 bytes, c> ACK; 7-10 four-way close.
+# ---------------------------------------------------------------------------
+@capture("handshake_ack_missing", 41100)
+def handshake_ack_missing(cap, p):
+    c = Conn(cap, p)
+    c.pkt("c", "S")
+    c.pkt("s", "SA")
+    c.pkt("c", "A", record=False)
+    c.pkt("c", "PA", 100, record=False)
+    c.pkt("c", "PA", 100)
+    c.pkt("s", "A")
+    c.pkt("s", "PA", 200, dt=200)
+    c.pkt("c", "A")
+    c.close("c")
+
+
+# ---------------------------------------------------------------------------
+# handshake_ack_with_data  (counter-example: nothing wrong)
+#   1 c> SYN; 2 s> SYN-ACK; 3 c> PSH-ACK 100 bytes seq 1 ack 1: the third
+#   segment of the handshake carries data and acks y+1, which is normal;
+#   4 s> ACK 101; 5-6 s> 200 bytes, c> ACK; 7-10 four-way close.
+# ---------------------------------------------------------------------------
+@capture("handshake_ack_with_data", 41110)
+def handshake_ack_with_data(cap, p):
+    c = Conn(cap, p)
+    c.pkt("c", "S")
+    c.pkt("s", "SA")
+    c.pkt("c", "PA", 100)
+    c.pkt("s", "A")
+    c.pkt("s", "PA", 200, dt=200)
+    c.pkt("c", "A")
+    c.close("c")
+
+
+# ---------------------------------------------------------------------------
+# seq_wrap  (no defect: sequence numbers wrap past 2^32)
+#   client ISN 0xFFFFFF00, server ISN 0xFFFFFFF0.
+#   1-3 handshake (client data starts at 0xFFFFFF01, server at 0xFFFFFFF1);
+#   4-5 c> 100 bytes, s> ACK; 6-7 s> 200 bytes (0xFFFFFFF1..0x000000B8:
+#     the server's numbers wrap inside this segment), c> ACK 0x000000B9;
+#   8-9 c> 100 bytes, s> ACK; 10-11 c> 54 bytes ending at 0xFFFFFFFE, s> ACK;
+#   12 c> FIN at seq 0xFFFFFFFF; 13 s> ACK 0x00000000 (the wrap happens on
+#   the FIN); 14 s> FIN seq 0xB9; 15 c> ACK 0xBA.
+# ---------------------------------------------------------------------------
+@capture("seq_wrap", 41120)
+def seq_wrap(cap, p):
+    c = Conn(cap, p, cisn=0xFFFFFF00, sisn=0xFFFFFFF0)
+    c.handshake()
+    c.c_data(100)
+    c.pkt("s", "PA", 200, dt=200)
+    c.pkt("c", "A")
+    c.c_data(100)
+    c.c_data(54)
+    c.close("c")
+
+
+# ---------------------------------------------------------------------------
+# duplicates
+#   A normal connection (handshake, request/response, four-way close: 11
+#   segments) where every frame is in the file twice, the copy identical
+#   byte for byte and 1 us later [defect: capture duplicates] -> 22 frames.
+# ---------------------------------------------------------------------------
+@capture("duplicates", 41130, duplicate=True)
+def duplicates(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.exchange(100, 200)
+    c.close("c")
+
+
+# ---------------------------------------------------------------------------
+# time_backwards
+#   A normal connection (handshake, request/response, four-way close);
+#   frame 6 (s> 200 bytes) carries a timestamp 50 ms EARLIER than frame 5
+#   [defect: time goes backwards]; frame 7 onwards are on the normal clock.
+# ---------------------------------------------------------------------------
+@capture("time_backwards", 41140)
+def time_backwards(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.exchange(100, 200)
+    c.close("c")
+    cap.records[5][0] = cap.records[4][0] - 50000
+
+
+# ---------------------------------------------------------------------------
+# truncated  (pcap snaplen 54)
+#   A normal connection (handshake, request/response, four-way close)
+#   captured with snaplen 54: Ethernet 14 + IPv4 20 + the fixed 20 bytes of
+#   TCP; every TCP option and every payload byte is cut [defect: truncated
+#   frames; the TCP header with its options is incomplete].
+# truncated_options  (pcap snaplen 62)
+#   The same connection with snaplen 62: 8 bytes of options survive, so the
+#   cut falls inside an option (the SYNs keep MSS and SACK_PERM and lose the
+#   timestamp option after its kind and length bytes; other segments keep
+#   NOP NOP and half the timestamp option) [defect].
+# ---------------------------------------------------------------------------
+@capture("truncated", 41150, snaplen=54)
+def truncated(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.exchange(100, 200)
+    c.close("c")
+
+
+@capture("truncated_options", 41160, snaplen=62)
+def truncated_options(cap, p):
+    truncated(cap, p)
+
+
+# ---------------------------------------------------------------------------
+# bad_data_offset
+#   A 41170: 1-3 handshake; 4 c> PSH-ACK 20 bytes whose TCP data offset is
+#     3 (12 bytes, less than the minimum 5) [defect]; the server drops it;
+#     5 c> the same 20 bytes with a correct header, 200 ms later; 6 s> ACK;
+#     7-10 four-way close.
+#   B 41171: the same with data offset 15 (60 bytes) although the segment
+#     is only 32 + 20 = 52 bytes long: the header would run past the end of
+#     the packet [defect].
+# ---------------------------------------------------------------------------
+@capture("bad_data_offset", 41170)
+def bad_data_offset(cap, p):
+    for i, off in enumerate((3, 15)):
+        c = Conn(cap, p + i)
+        c.handshake()
+        c.pkt("c", "PA", 20, dataofs=off, deliver=False, dt=20000)
+        c.pkt("c", "PA", 20, seq=c.nxt("c") - 20, dt=200000)
+        c.pkt("s", "A")
+        c.close("c")
+
+
+# ---------------------------------------------------------------------------
+# ipv4_fragments  (not a TCP defect: IP fragmentation)
+#   A 41180: 1-3 handshake; 4-6 c> one 1000-byte data segment (IP total
+#     1052 bytes, DF clear) sent as three IPv4 fragments of 400/400/232
+#     bytes of IP payload (the first holds the TCP header); 7 s> ACK 1001;
+#     8-11 four-way close.
+#   B 41181: the same, but the fragments are captured in reverse order
+#     (offset 800, then 400, then 0).
+# ---------------------------------------------------------------------------
+@capture("ipv4_fragments", 41180)
+def ipv4_fragments(cap, p):
+    for i in range(2):
+        c = Conn(cap, p + i)
+        c.handshake()
+        ipkt = c.pkt("c", "PA", 1000, dt=20000, build_only=True)
+        ipkt = IP(bytes(ipkt))
+        ipkt.flags = 0
+        ipkt.chksum = None
+        frags = fragment(IP(bytes(ipkt)), fragsize=400)
+        if i == 1:
+            frags.reverse()
+        for j, f in enumerate(frags):
+            cap.add(Ether(src=CLIENT_MAC, dst=SERVER_MAC) / f,
+                    20000 if j == 0 else BURST_US, (c, "c"))
+        c.pkt("s", "A")
+        c.close("c")
+
+
+# ---------------------------------------------------------------------------
+# tunnel  (not a TCP defect: encapsulation)
+#   The same small connection (handshake, c> 100 bytes, s> ACK, s> 200
+#   bytes, c> ACK, four-way close: 11 frames) twice:
+#   A 41190 inside IP-in-IP (outer 10.88.100.1 <-> 10.88.100.2, protocol 4);
+#   B 41191 inside GRE (outer 10.88.100.1 <-> 10.88.100.2, protocol 47,
+#     GRE protocol type 0x0800).
+#   For two TCP layers in one frame see crafted_tcp_in_tcp.
+# ---------------------------------------------------------------------------
+OUTER_C, OUTER_S = "10.88.100.1", "10.88.100.2"
+
+
+def encap_ipip(conn, side, inner):
+    src, dst = (OUTER_C, OUTER_S) if side == "c" else (OUTER_S, OUTER_C)
+    conn.outer_id = (conn.outer_id + 1) & 0xFFFF
+    return IP(src=src, dst=dst, id=conn.outer_id, flags="DF", ttl=64, proto=4) / inner
+
+
+def encap_gre(conn, side, inner):
+    src, dst = (OUTER_C, OUTER_S) if side == "c" else (OUTER_S, OUTER_C)
+    conn.outer_id = (conn.outer_id + 1) & 0xFFFF
+    return IP(src=src, dst=dst, id=conn.outer_id, flags="DF", ttl=64) / GRE(proto=0x0800) / inner
+
+
+@capture("tunnel", 41190)
+def tunnel(cap, p):
+    for i, enc in enumerate((encap_ipip, encap_gre)):
+        c = Conn(cap, p + i, encap=enc)
+        c.handshake()
+        c.exchange(100, 200)
+        c.close("c")
+
+
+# ---------------------------------------------------------------------------
+# tcp_in_tcp  (not a TCP defect: two TCP layers in one frame)
+#   Wireshark's RPCAP (remote packet capture) dissector is a heuristic on
+#   TCP and decodes the frames that an RPCAP "packet" message carries by the
+#   link type of a previously seen "open reply".  So:
+#   outer connection 10.88.0.1:41200 <-> 10.88.0.2:2002 (rpcapd's port):
+#   1-3 handshake; 4 c> RPCAP open request "eth0"; 5 s> ACK;
+#   6 s> RPCAP open reply, link type 1 (Ethernet); 7 c> ACK;
+#   8.. s> one RPCAP packet message per segment, each carrying one complete
+#   Ethernet frame of an inner connection 10.88.0.1:41201 <-> 10.88.0.2:7777
+#   (handshake, c> 100 bytes, s> ACK, four-way close: 9 inner frames), each
+#   acknowledged by c> ACK; then the outer four-way close.
+#   Wireshark shows eth:ethertype:ip:tcp:rpcap:eth:ethertype:ip:tcp for
+#   those frames: two TCP layers, two tcp.stream values in one frame.
+# ---------------------------------------------------------------------------
+@capture("tcp_in_tcp", 41200)
+def tcp_in_tcp(cap, p):
+    inner_cap = Capture("inner")
+    inner = Conn(inner_cap, p + 1)
+    inner.handshake()
+    inner.c_data(100)
+    inner.close("c")
+
+    c = Conn(cap, p, sport=2002)
+    c.handshake()
+    req = b"eth0"
+    c.pkt("c", "PA", struct.pack(">BBHI", 0, 0x03, 0, len(req)) + req, dt=2000)
+    c.pkt("s", "A")
+    c.pkt("s", "PA", struct.pack(">BBHIII", 0, 0x83, 0, 8, 1, 0), dt=100)
+    c.pkt("c", "A")
+    for n, (t, frame) in enumerate(inner_cap.records, 1):
+        dt = 5000 if n == 1 else 1000
+        t_abs = EPOCH * 1000000 + cap.t + dt - 500     # captured 0.5 ms earlier
+        hdr = struct.pack(">BBHIIIIII", 0, 0x07, 0, 20 + len(frame),
+                          t_abs // 1000000, t_abs % 1000000, len(frame), len(frame), n)
+        c.pkt("s", "PA", hdr + frame, dt=dt)
+        c.pkt("c", "A")
+    c.close("c")
+
+
+# ---------------------------------------------------------------------------
+# ipv6  (no defect)
+#   fd88::1:41210 -> [fd88::2]:7777: 1-3 handshake (MSS 1440);
+#   4-7 request/response (100/200 bytes); 8-11 four-way close, client first.
+# ---------------------------------------------------------------------------
+@capture("ipv6", 41210)
+def ipv6(cap, p):
+    c = Conn(cap, p, v6=True)
+    c.handshake()
+    c.exchange(100, 200)
+    c.close("c")
+
+
+# ---------------------------------------------------------------------------
+# Zeek conn_state / history cases, one connection per file.
+# ---------------------------------------------------------------------------
+
+# zeek_s1: 1-3 handshake; 4-7 request/response; nothing after (S1).
+@capture("zeek_s1", 41300)
+def zeek_s1(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.exchange(100, 200)
+
+
+# zeek_s2: 1-3 handshake; 4-7 request/response; 8 c> FIN; 9 s> ACK;
+# the server never sends its FIN (S2).
+@capture("zeek_s2", 41301)
+def zeek_s2(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.exchange(100, 200)
+    c.pkt("c", "FA", dt=5000)
+    c.pkt("s", "A")
+
+
+# zeek_s3: 1-3 handshake; 4-7 request/response; 8 s> FIN; 9 c> ACK;
+# the client never sends its FIN (S3).
+@capture("zeek_s3", 41302)
+def zeek_s3(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.exchange(100, 200)
+    c.pkt("s", "FA", dt=5000)
+    c.pkt("c", "A")
+
+
+# zeek_sh: 1 c> SYN; 2 c> FIN (no ACK: no SYN-ACK was seen) seq x+1
+# 1 s later; no answer at all (SH).
+@capture("zeek_sh", 41303)
+def zeek_sh(cap, p):
+    c = Conn(cap, p)
+    c.pkt("c", "S", deliver=False)
+    c.pkt("c", "F", dt=1000000, ts=False, deliver=False)
+
+
+# zeek_shr: (client SYN not captured) 1 s> SYN-ACK; 2 s> FIN-ACK seq y+1
+# ack x+1, 1 s later; nothing from the client (SHR).
+@capture("zeek_shr", 41304)
+def zeek_shr(cap, p):
+    c = Conn(cap, p)
+    c.pkt("c", "S", record=False)
+    c.pkt("s", "SA")
+    c.pkt("s", "FA", dt=1000000)
+
+
+# zeek_rstos0: 1 c> SYN; 2 c> RST seq x+1 (no ACK, no options), 500 ms
+# later; never a SYN-ACK (RSTOS0).
+@capture("zeek_rstos0", 41305)
+def zeek_rstos0(cap, p):
+    c = Conn(cap, p)
+    c.pkt("c", "S", deliver=False)
+    c.pkt("c", "R", nosock=True, dt=500000)
+
+
+# zeek_rstrh: (client SYN not captured) 1 s> SYN-ACK; 2 s> RST-ACK seq y+1
+# ack x+1, no options, 3 s later (RSTRH).
+@capture("zeek_rstrh", 41306)
+def zeek_rstrh(cap, p):
+    c = Conn(cap, p)
+    c.pkt("c", "S", record=False)
+    c.pkt("s", "SA")
+    c.pkt("s", "RA", nosock=True, dt=3000000)
+
+
+# zeek_oth: mid-stream only: (handshake and first 100/200 bytes not
+# captured) 1 c> 100 bytes seq 101; 2 s> ACK; 3 s> 200 bytes; 4 c> ACK;
+# 5 c> 100 bytes; 6 s> ACK; no SYN, no FIN, no RST (OTH).
+@capture("zeek_oth", 41307)
+def zeek_oth(cap, p):
+    c = Conn(cap, p)
+    c.handshake(record=False)
+    c.pkt("c", "PA", 100, record=False)
+    c.pkt("s", "PA", 200, record=False)
+    c.pkt("c", "PA", 100)
+    c.pkt("s", "A")
+    c.pkt("s", "PA", 200, dt=200)
+    c.pkt("c", "A")
+    c.c_data(100)
+
+
+# zeek_rsto: 1-3 handshake; 4-7 request/response; 8 c> RST-ACK (the client
+# aborts, with TS like Linux's active reset) (RSTO).
+@capture("zeek_rsto", 41308)
+def zeek_rsto(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.exchange(100, 200)
+    c.pkt("c", "RA", dt=5000)
+
+
+# zeek_rstr: 1-3 handshake; 4-7 request/response; 8 s> RST-ACK (the server
+# aborts) (RSTR).
+@capture("zeek_rstr", 41309)
+def zeek_rstr(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.exchange(100, 200)
+    c.pkt("s", "RA", dt=5000)
+
+
+# zeek_reject: 1 c> SYN; 2 s> RST-ACK seq 0 ack x+1, no options: port
+# closed (REJ).
+@capture("zeek_reject", 41310)
+def zeek_reject(cap, p):
+    c = Conn(cap, p)
+    c.pkt("c", "S")
+    c.pkt("s", "RA", seq=0, nosock=True)
+
+
+# zeek_s0: 1 c> SYN, nothing else (S0).
+@capture("zeek_s0", 41311)
+def zeek_s0(cap, p):
+    Conn(cap, p).pkt("c", "S", deliver=False)
+
+
+# zeek_bad_checksum: 1-3 handshake; 4 c> 100 bytes with a wrong TCP
+# checksum (0xbad0) [defect]; the server drops it; 5 c> the same 100 bytes,
+# correct, 200 ms later (retransmission); 6 s> ACK; 7-8 s> 200 bytes,
+# c> ACK; 9-12 four-way close.
+@capture("zeek_bad_checksum", 41312)
+def zeek_bad_checksum(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.pkt("c", "PA", 100, chksum=0xBAD0, deliver=False, dt=20000)
+    c.pkt("c", "PA", 100, seq=c.nxt("c") - 100, dt=200000)
+    c.pkt("s", "A")
+    c.pkt("s", "PA", 200, dt=200)
+    c.pkt("c", "A")
+    c.close("c")
+
+
+# zeek_zero_window: 1-3 handshake; 4 c> 1000 bytes; 5 s> ACK 1001 with
+# window 0 (receiver full); 6 c> zero-window probe 200 ms later (seq 1000 =
+# snd_una-1, no data); 7 s> ACK 1001 window 0; 8 s> window update (ACK
+# 1001, window 509) 300 ms later; 9 c> 1000 bytes; 10 s> ACK 2001;
+# 11-14 four-way close.
+@capture("zeek_zero_window", 41313)
+def zeek_zero_window(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.pkt("c", "PA", 1000, dt=20000)
+    c.pkt("s", "A", win=0)
+    c.pkt("c", "A", seq=c.nxt("c") - 1, dt=200000)
+    c.pkt("s", "A", win=0)
+    c.pkt("s", "A", dt=300000)
+    c.pkt("c", "PA", 1000)
+    c.pkt("s", "A")
+    c.close("c")
+
+
+# zeek_multi_flag: 1-3 handshake; 4-7 request/response; 8 c> SYN+FIN
+# (no ACK, SYN options) at seq 101 on the established connection [defect];
+# 9 s> challenge ACK seq 201 ack 101; 10-11 c> 100 bytes, s> ACK;
+# 12-15 four-way close.
+@capture("zeek_multi_flag", 41314)
+def zeek_multi_flag(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.exchange(100, 200)
+    c.pkt("c", "SF", adv=False, deliver=False, dt=20000)
+    c.pkt("s", "A")
+    c.pkt("c", "PA", 100, dt=20000)
+    c.pkt("s", "A")
+    c.close("c")
+
+
+# zeek_content_gap: 1-3 handshake; 4 c> 100 bytes seq 1; (c> 100 bytes at
+# seq 101 sent and delivered but not captured); 5 c> 100 bytes seq 201;
+# 6 s> ACK 301, acknowledging the unseen bytes [content gap];
+# 7-8 s> 200 bytes, c> ACK; 9-12 four-way close.
+@capture("zeek_content_gap", 41315)
+def zeek_content_gap(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.pkt("c", "PA", 100, dt=20000)
+    c.pkt("c", "PA", 100, record=False)
+    c.pkt("c", "PA", 100, dt=20)
+    c.pkt("s", "A")
+    c.pkt("s", "PA", 200, dt=200)
+    c.pkt("c", "A")
+    c.close("c")
+
+
+# zeek_retrans: 1-3 handshake; 4 c> 100 bytes seq 1 (lost after the tap);
+# 5 c> the same 100 bytes, same seq, 200 ms later (retransmission);
+# 6 s> ACK 101; 7-8 s> 200 bytes, c> ACK; 9-12 four-way close.
+@capture("zeek_retrans", 41316)
+def zeek_retrans(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.pkt("c", "PA", 100, deliver=False, dt=20000)
+    c.pkt("c", "PA", 100, seq=c.nxt("c") - 100, dt=200000)
+    c.pkt("s", "A")
+    c.pkt("s", "PA", 200, dt=200)
+    c.pkt("c", "A")
+    c.close("c")
+
+
+def main(argv):
+    if len(argv) > 1 and argv[1] in ("-h", "--help"):
+        print(__doc__)
+        return 0
+    if len(argv) > 1 and argv[1] == "--list":
+        for name, port, _, fn in CAPTURES:
+            print("crafted_%s.pcap  (client ports from %d)" % (name, port))
+        return 0
+    outdir = argv[1] if len(argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+    os.makedirs(outdir, exist_ok=True)
+    for name, port, capargs, fn in CAPTURES:
+        cap = Capture(name, **capargs)
+        fn(cap, port)
+        path = cap.write(outdir)
+        print("%-48s %3d frames" % (path, len(cap.records)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
