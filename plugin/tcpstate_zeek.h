@@ -44,21 +44,33 @@ typedef enum {
 const char *ts_zeek_state_name(unsigned st);
 const char *ts_zeek_state_desc(unsigned st);
 
-/* Per-connection Zeek bookkeeping.  Internals are private to tcpstate_zeek.c. */
+/* One endpoint as Zeek's TCP_Endpoint sees it.  Private to tcpstate_zeek.c.
+ * Sequence fields are absolute (start, last, ack) or relative to start
+ * (the others), kept modulo 2^32. */
 typedef struct {
-    uint8_t  ep_state[2];     /* Zeek TCP_Endpoint state, [0] = originator */
-    uint8_t  orig_is_a;       /* endpoint A (first seen) is Zeek's originator */
+    uint32_t start, last, ack;     /* Zeek's start_seq, last_seq, ack_seq */
+    uint32_t last_syn, last_fin, last_rst; /* relative seq of the last S/H, F, R */
+    uint32_t fin_end;              /* relative seq one past its FIN (FIN_seq) */
+    uint32_t n_chk, n_rxmit, n_win0, n_gap; /* counters for C, T, W, G */
+    uint32_t reassem;              /* relative seq: data delivered (or given up) below */
+    uint32_t blk_lo, blk_hi;       /* one data block buffered above a hole */
+    uint8_t  state, prev_state;    /* TS_ZEP_* (Zeek's EndpointState) */
+    uint8_t  fin_seen, has_blk;
+} ts_zeek_endpoint;
+
+/* flags bit: the history was rewritten from "H" to "^h" (see below). */
+#define TS_ZEEK_LATE_FLIP 0x08u
+
+/* Per-connection Zeek bookkeeping.  Internals are private to tcpstate_zeek.c;
+ * the core reads only hist_len and history. */
+typedef struct {
+    ts_zeek_endpoint ep[2];   /* [0] = endpoint A (first seen), [1] = B */
+    uint32_t hist_seen;       /* Zeek's once-per-direction letter mask */
+    uint8_t  orig_is_a;       /* endpoint A is Zeek's originator (now) */
     uint8_t  started;
     uint8_t  hist_len;
+    uint8_t  flags;           /* TS_ZF_* in tcpstate_zeek.c, and TS_ZEEK_LATE_FLIP */
     char     history[TS_ZEEK_HISTORY_MAX + 1];
-    uint32_t once_mask;       /* letters already recorded once per direction */
-    uint32_t counts[2][8];    /* repetition counters for threshold letters */
-    uint32_t last_seq[2][8];  /* last sequence number per repeatable letter */
-    uint32_t isn[2];
-    uint32_t max_seq[2];      /* highest seq + len seen per direction */
-    uint32_t max_ack[2];
-    uint8_t  isn_known[2];
-    uint8_t  seen[2];
 } ts_zeek;
 
 void ts_zeek_init(ts_zeek *z);
@@ -67,6 +79,18 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *seg);
 ts_zeek_state ts_zeek_conn_state(const ts_zeek *z);
 /* History string as of now; NUL-terminated, length in hist_len. */
 static inline const char *ts_zeek_history(const ts_zeek *z) { return z->history; }
+
+/* Length of the history to show for a packet whose recorded hist_len was
+ * rec_len.  Letters are only ever appended, with one exception that Zeek
+ * itself makes: a connection whose history is exactly "H" (it began with a
+ * SYN-ACK) is flipped when the first pure ACK or data packet arrives, and
+ * "H" becomes "^h" (TCP_Endpoint::CheckHistory).  Packets recorded before
+ * that flip have rec_len 1; they are shown as "^h", the same SYN-ACK read
+ * with the final roles, instead of the bare "^". */
+static inline unsigned ts_zeek_history_len_at(const ts_zeek *z, unsigned rec_len)
+{
+    return (rec_len == 1 && (z->flags & TS_ZEEK_LATE_FLIP) && z->hist_len >= 2) ? 2u : rec_len;
+}
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,740 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Zeek-compatible conn_state and history for one TCP connection.
+ *
+ * This file reimplements, in plain C99 and in our own words, the rules Zeek
+ * uses to fill the conn_state and history columns of conn.log.  The rules
+ * were learnt by reading Zeek's sources (zeek/zeek, master of 2025-2026);
+ * no code was copied.  Where each rule comes from:
+ *
+ * A. Who is the originator
+ *  A1. The sender of the first packet of a connection is the originator.
+ *      If that packet is not a pure SYN (no SYN, or SYN+ACK), the roles are
+ *      flipped at creation when the source port is a "likely server port"
+ *      and the destination port is not; when both are, they are flipped only
+ *      if the packet is not a SYN-ACK and source port < destination port.
+ *      A flip appends '^' to the (still empty) history.
+ *      [packet_analysis/protocol/tcp/TCP.cc: TCPAnalyzer::WantConnection;
+ *       packet_analysis/protocol/ip/IPBasedAnalyzer.cc: NewConn,
+ *       IsLikelyServerPort; Conn.cc: Connection::FlipRoles]
+ *      likely_server_ports is a script set filled by the analyzers Zeek
+ *      loads by default; we use a fixed table of those well-known ports
+ *      (zeek_server_ports below) -- an approximation if a site redefines it.
+ *  A2. "SYN-ACK first" late flip: when the history is exactly "H" (the
+ *      connection began with the originator's SYN-ACK) and a pure ACK or a
+ *      data packet arrives from either side, the roles are flipped and the
+ *      history is REPLACED by "^h".  [analyzer/protocol/tcp/TCP_Endpoint.cc:
+ *      TCP_Endpoint::CheckHistory; session/Session.h: ReplaceHistory]
+ *      This is the only place Zeek rewrites history.  We keep the history
+ *      append-only for the core by recording TS_ZEEK_LATE_FLIP: packets
+ *      recorded with history length 1 before the flip are shown as "^h"
+ *      (see ts_zeek_history_len_at in tcpstate_zeek.h).
+ *  A3. SYN/SYN-ACK reversal: the originator sent a SYN-ACK, then the
+ *      responder (still inactive) sends a pure SYN: the roles are flipped
+ *      ('^' appended after the letter of that SYN) and both sides become
+ *      established.  [packet_analysis/protocol/tcp/TCPSessionAdapter.cc:
+ *      UpdateInactiveState]
+ *  A4. A flip swaps the roles of the two endpoints (their states, counters
+ *      and last sequence numbers go with them) but NOT the connection's
+ *      "letter already recorded" mask, which stays indexed by role.  We do
+ *      the same, so Zeek's quirks after a flip are reproduced.
+ *      [Conn.cc: FlipRoles; TCPSessionAdapter.cc: FlipRoles]
+ *
+ * B. Endpoint states (Zeek's TCP_Endpoint EndpointState): INACTIVE, SYN_SENT,
+ *    SYN_ACK_SENT, PARTIAL, ESTABLISHED, CLOSED, RESET; each endpoint also
+ *    remembers its previous state (changed only when the state changes).
+ *    [TCP_Endpoint.h; TCP_Endpoint.cc: SetState]  Per packet, by the
+ *    sender's state before it [TCPSessionAdapter.cc: UpdateStateMachine]:
+ *  B1. INACTIVE [UpdateInactiveState]:
+ *      - SYN from the originator: SYN_SENT, or SYN_ACK_SENT if ACK is set.
+ *      - SYN from the responder: if ACK is clear and the originator is in
+ *        SYN_ACK_SENT, rule A3.  Then an originator in SYN_SENT becomes
+ *        ESTABLISHED, and the responder becomes ESTABLISHED.
+ *      - FIN: CLOSED.  RST: RESET (both after the SYN handling).
+ *      - no SYN/FIN/RST: a responder's empty packet while the originator is
+ *        in SYN_SENT changes nothing; an ACK while the peer is ESTABLISHED
+ *        makes the sender ESTABLISHED ("we missed the SYN"); anything else
+ *        makes it PARTIAL.
+ *  B2. SYN_SENT / SYN_ACK_SENT [UpdateSYN_SentState]: FIN: CLOSED; RST: RESET.
+ *  B3. ESTABLISHED / PARTIAL [UpdateEstablishedState]: a SYN without ACK
+ *      from a PARTIAL sender whose peer is INACTIVE: SYN_SENT.  FIN without
+ *      RST: CLOSED, and a peer in RESET that was CLOSED before goes back to
+ *      CLOSED (FIN then RST counts as a normal close).  RST: RESET.
+ *  B4. CLOSED [UpdateClosedState]: RST: RESET unless the peer is CLOSED.
+ *  B5. RESET [UpdateResetState]: nothing changes.
+ *  Note the "is_orig" used by B1 is the direction as it was when the packet
+ *  arrived, even if rule A2 flipped the roles while handling it (Zeek keeps
+ *  the stale value; see the comment in TCPAnalyzer::DeliverPacket).
+ *
+ * C. Sequence bookkeeping used by the letters and by REJ's byte counts
+ *    [TCPSessionAdapter.cc: Process, init_endpoint, init_peer,
+ *     update_ack_seq, update_last_seq, get_segment_len, get_relative_seq;
+ *     TCP_Endpoint.cc: Size, NoDataAcked]
+ *  C1. A segment's sequence length is its payload plus one for SYN and one
+ *      for FIN; a RST's payload does not count.
+ *  C2. An INACTIVE endpoint's first packet sets its start: its seq for a
+ *      SYN, seq - 1 otherwise (as if a SYN had been seen); its "last" is the
+ *      end of the segment for a SYN, the seq itself otherwise.  A SYN from
+ *      a SYN_SENT/SYN_ACK_SENT endpoint with another seq, any SYN from an
+ *      ESTABLISHED/PARTIAL endpoint, and a SYN from a RESET endpoint that
+ *      was INACTIVE before restart the numbering at that SYN.
+ *  C3. An ACK while the peer is INACTIVE starts the peer's numbering at
+ *      ack - 1; otherwise the peer's highest ack moves forward (not for RST
+ *      segments, and not for ack 0 that jumps more than 1 MiB).
+ *  C4. "last" moves forward with the segment end, except: a SYN or RST more
+ *      than 1 MiB away is ignored; a FIN right after the SYN always moves it;
+ *      nothing moves once the sender is RESET.  If it does not move and the
+ *      segment has payload, that is a retransmission (rule D5, 't').
+ *  C5. Size (orig_bytes/resp_bytes) = max(last, highest ack) - start, minus
+ *      the SYN and FIN octets; 0 for a SYN_SENT endpoint that was reset
+ *      while its peer stayed inactive and some data was acked.
+ *
+ * D. History letters [TCPSessionAdapter.cc: update_history, update_window;
+ *    TCP_Endpoint.cc: CheckHistory, AddHistory, ChecksumError, DidRxmit,
+ *    ZeroWindow, Gap; session/Session.cc: ScaledHistoryEntry,
+ *    HistoryThresholdEvent; session/Session.h: CheckHistory, AddHistory;
+ *    scripts/base/protocols/conn/main.zeek: the letters' documentation]
+ *    Upper case for the originator, lower case for the responder, by the
+ *    roles at the moment the letter is added.
+ *  D1. Count SYN, FIN, RST in the flags.  Two or more: 'I' if FIN and RST
+ *      are both set, else 'Q' (SYN+FIN, SYN+RST); once per direction.
+ *  D2. Exactly one: SYN -> 'H' if ACK is set else 'S'; FIN -> 'F'; RST ->
+ *      'R'.  The first of each kind per direction is always recorded ('S'
+ *      and 'H' share one kind); later ones only when their relative
+ *      sequence number differs from the last of that kind from that side
+ *      (for FIN the number is the END of its payload).  The relative number
+ *      is taken after rule C2, so a SYN that restarts the numbering is at
+ *      0 and repeats nothing.
+ *  D3. None of them: payload -> 'D', else ACK set -> 'A', else nothing;
+ *      once per direction each.  A packet with FIN and data gives only 'F'.
+ *  D4. 'C' bad checksum: the packet is counted and then ignored entirely
+ *      (no other letter, no state change).  [packet_analysis/protocol/tcp/
+ *      TCP.cc: ValidateChecksum]
+ *  D5. 'T' retransmission: rule C4.  'W' zero window: window 0 on a non-RST
+ *      packet while the peer is not CLOSED and the sender not RESET.
+ *      'G' content gap: rule E.  'C', 'T', 'W', 'G' are counted per
+ *      endpoint and recorded at the 1st, 10th, 100th, ... occurrence.
+ *  D6. Order within one packet: D1-D3 (with A2 first if it fires), 'W',
+ *      'T', '^' of A3, 'G' of the peer's data (for the ack this packet
+ *      carries).
+ *  D7. 'X'/'x' (analysis limits) is never produced here.
+ *
+ * E. Content gaps [analyzer/protocol/tcp/TCP_Reassembler.cc: AckReceived,
+ *    Undelivered, Gap, DataSent; Reassem.cc: DataBlockList::Trim]
+ *    Zeek reassembles every stream by default (dpd_reassemble_first_packets).
+ *    An ACK covering data of the peer that was never seen (above the
+ *    contiguous data delivered so far; an ACK beyond the peer's FIN counts
+ *    up to the FIN only) is a gap in the peer's stream, one per hole.  It
+ *    becomes a 'G'/'g' only while both endpoints are ESTABLISHED or CLOSED
+ *    coming from ESTABLISHED.  An ack up to relative 2 of a partial
+ *    connection is ignored.  Payload is delivered only for non-RST packets
+ *    whose seq is not below the start, trimmed to what the peer has not yet
+ *    acked.
+ *
+ * F. conn_state [scripts/base/protocols/conn/main.zeek: conn_state()],
+ *    first match wins (o = originator state, r = responder state,
+ *    "inactive" = INACTIVE or PARTIAL):
+ *      r RESET:  REJ if o is SYN_SENT or SYN_ACK_SENT, or o is RESET and
+ *                both sizes are 0; else RSTRH if o inactive; else RSTR.
+ *      o RESET:  if r inactive: RSTOS0 if the history matches
+ *                ^?S[^HAFGIQ]*R.* (whole string), else OTH; else RSTO.
+ *      both CLOSED: SF.   o CLOSED: SH if r inactive, else S2.
+ *      r CLOSED: SHR if o inactive, else S3.
+ *      o SYN_SENT and r INACTIVE: S0.   both ESTABLISHED: S1.   else OTH.
+ *    Zeek computes it once, when the connection is logged; we compute it
+ *    after every packet from the same state, so the last packet's value is
+ *    the one Zeek would log for that set of packets.
+ *
+ * What we cannot reproduce exactly from a Wireshark capture, and how we
+ * approximate it:
+ *  - Checksums: Zeek verifies every TCP checksum (unless told not to);
+ *    Wireshark does not by default.  seg->bad_checksum is set only when the
+ *    user enabled TCP checksum validation, so without it there is never a
+ *    'C' and a corrupt packet is processed like any other.  With checksum
+ *    offload on the capturing host, Zeek may flag packets Wireshark shows
+ *    as "unverified" (and Zeek users then set ignore_checksums).
+ *  - Content gaps: Zeek's reassembler keeps every out-of-order block; we
+ *    keep the contiguous edge plus ONE block above a hole per direction
+ *    (the lowest), so with several holes in flight the gap count may
+ *    differ.  Zeek's limits that stop reassembly (e.g. 16 KiB above a hole
+ *    before any ack, 10 MB without acks, analyzers giving up) are not
+ *    modelled: we assume reassembly stays on.
+ *  - Sequence numbers are kept modulo 2^32 (Zeek counts wraps in 64 bits);
+ *    streams beyond 2 GiB may differ in 't' and sizes.  Counters of
+ *    'C'/'T'/'W'/'G' beyond 10^9 are not modelled.
+ *  - Truncated packets (snaplen) are skipped by Zeek's reassembler; we
+ *    only see the payload length, so their data counts as delivered.
+ *  - The history is capped at TS_ZEEK_HISTORY_MAX letters.
+ *  - Which packets form one connection (port reuse, timeouts, tunnels) is
+ *    decided by the core, not here; see the README section.
+ */
+#include <string.h>
+
+#include "tcpstate_core.h"
+#include "tcpstate_zeek.h"
+
+/* Zeek's EndpointState, same order. */
+enum {
+    ZEP_INACTIVE,
+    ZEP_SYN_SENT,
+    ZEP_SYN_ACK_SENT,
+    ZEP_PARTIAL,
+    ZEP_ESTABLISHED,
+    ZEP_CLOSED,
+    ZEP_RESET
+};
+
+/* "Recorded once" kinds; the responder's bits are these shifted by 16. */
+enum {
+    HK_SYN = 0x01, HK_FIN = 0x02, HK_RST = 0x04, HK_FIN_RST = 0x08,
+    HK_DATA = 0x10, HK_ACK = 0x20, HK_MULTI = 0x40
+};
+
+/* ts_zeek.flags */
+enum {
+    TS_ZF_PARTIAL   = 0x01, /* Zeek's is_partial */
+    TS_ZF_SEEN_ORIG = 0x02, /* first_packet_seen, originator */
+    TS_ZF_SEEN_RESP = 0x04  /* first_packet_seen, responder */
+    /* 0x08 = TS_ZEEK_LATE_FLIP (header) */
+};
+
+#define ZK_BIG_JUMP 1048576 /* 1 MiB: Zeek's limit for believable jumps */
+
+static const char *const zk_names[] = {
+#define TS_X_NAME(id, name, desc) name,
+    TS_ZEEK_STATE_LIST(TS_X_NAME)
+#undef TS_X_NAME
+};
+
+static const char *const zk_descs[] = {
+#define TS_X_DESC(id, name, desc) desc,
+    TS_ZEEK_STATE_LIST(TS_X_DESC)
+#undef TS_X_DESC
+};
+
+const char *ts_zeek_state_name(unsigned st)
+{
+    return st < TS_ZK_COUNT ? zk_names[st] : "?";
+}
+
+const char *ts_zeek_state_desc(unsigned st)
+{
+    return st < TS_ZK_COUNT ? zk_descs[st] : "";
+}
+
+/* Well-known TCP ports of the analyzers Zeek loads by default (rule A1),
+ * sorted.  Service names are for the reader. */
+static const uint16_t zeek_server_ports[] = {
+    21, 22, 25, 53, 79, 80, 81, 88,        /* ftp ssh smtp dns finger http krb */
+    135, 139, 143, 389, 443, 445, 465,     /* dce-rpc smb imap ldap ssl smb smtps */
+    502, 514, 563, 585, 587, 614, 631,     /* modbus syslog ssl ssl smtp ssl ipp */
+    636, 989, 990, 992, 993, 995,          /* ldaps ftps telnets imaps pop3s */
+    1080, 1434, 1883, 2811, 3128, 3268,    /* socks mssql mqtt gsiftp proxy ldap-gc */
+    3306, 3389, 5222, 5223, 5269, 5432,    /* mysql rdp xmpp xmpp xmpp postgres */
+    6379, 6666, 6667, 6668, 6669,          /* redis irc */
+    8000, 8080, 8888, 20000                /* http dnp3 */
+};
+
+static int likely_server_port(uint16_t port)
+{
+    size_t lo = 0, hi = sizeof zeek_server_ports / sizeof zeek_server_ports[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (zeek_server_ports[mid] == port)
+            return 1;
+        if (zeek_server_ports[mid] < port)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+static int32_t seq_diff(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b);
+}
+
+/* ---- roles and history ---------------------------------------------- */
+
+static unsigned orig_index(const ts_zeek *z)
+{
+    return z->orig_is_a ? 0u : 1u;
+}
+
+static int ep_is_orig(const ts_zeek *z, unsigned i)
+{
+    return i == orig_index(z);
+}
+
+static void hist_append(ts_zeek *z, char c)
+{
+    if (z->hist_len < TS_ZEEK_HISTORY_MAX) {
+        z->history[z->hist_len++] = c;
+        z->history[z->hist_len] = '\0';
+    }
+}
+
+/* code is an upper-case letter; the responder's is lower case. */
+static void hist_add_for(ts_zeek *z, unsigned i, char code)
+{
+    hist_append(z, ep_is_orig(z, i) ? code : (char)(code - 'A' + 'a'));
+}
+
+/* Swap the roles (rule A4): the mask stays, the endpoints' data stays with
+ * the endpoints, first-packet flags follow the endpoints, '^' is added. */
+static void flip_roles(ts_zeek *z)
+{
+    uint8_t f = z->flags;
+    z->orig_is_a ^= 1u;
+    z->flags = (uint8_t)(f & ~(TS_ZF_SEEN_ORIG | TS_ZF_SEEN_RESP | TS_ZF_PARTIAL));
+    if (f & TS_ZF_SEEN_ORIG)
+        z->flags |= TS_ZF_SEEN_RESP;
+    if (f & TS_ZF_SEEN_RESP)
+        z->flags |= TS_ZF_SEEN_ORIG;
+    hist_append(z, '^');
+}
+
+/* Records code once per direction; returns 1 when it had been recorded
+ * before (and adds nothing), 0 when it was added now.  Applies rule A2. */
+static int check_history(ts_zeek *z, unsigned i, uint32_t kind, char code)
+{
+    if ((code == 'A' || code == 'D') && z->hist_len == 1 && z->history[0] == 'H') {
+        flip_roles(z);
+        z->history[0] = '^';
+        z->history[1] = 'h';
+        z->history[2] = '\0';
+        z->hist_len = 2;
+        z->flags |= TS_ZEEK_LATE_FLIP | TS_ZF_SEEN_ORIG;
+    }
+    if (!ep_is_orig(z, i))
+        kind <<= 16;
+    if (z->hist_seen & kind)
+        return 1;
+    z->hist_seen |= kind;
+    hist_add_for(z, i, code);
+    return 0;
+}
+
+/* Rule D5: record at the 1st, 10th, 100th ... occurrence. */
+static void scaled_letter(ts_zeek *z, unsigned i, uint32_t *counter, char code)
+{
+    uint32_t n = ++*counter, p = 1;
+    while (p < n && p <= UINT32_MAX / 10u)
+        p *= 10u;
+    if (p == n)
+        hist_add_for(z, i, code);
+}
+
+static void set_state(ts_zeek_endpoint *e, uint8_t st)
+{
+    if (e->state != st) {
+        e->prev_state = e->state;
+        e->state = st;
+    }
+}
+
+/* ---- creation (rule A1) -------------------------------------------- */
+
+static void new_connection(ts_zeek *z, const ts_segment *seg)
+{
+    int syn = (seg->flags & TS_SYN) != 0, ack = (seg->flags & TS_ACK) != 0;
+    int flip = 0;
+
+    z->started = 1;
+    z->orig_is_a = 1;
+    if ((!syn || ack) && likely_server_port(seg->sport)) {
+        if (likely_server_port(seg->dport))
+            flip = !syn && seg->sport < seg->dport;
+        else
+            flip = 1;
+    }
+    if (flip)
+        flip_roles(z);
+}
+
+/* ---- sequence bookkeeping (rules C1-C4) ----------------------------- */
+
+static void restart_numbering(ts_zeek_endpoint *e, uint32_t seq, uint32_t end)
+{
+    e->start = seq;
+    e->ack = seq;
+    e->last = end;
+}
+
+static void init_endpoint(ts_zeek_endpoint *e, int syn, uint32_t seq, uint32_t end)
+{
+    switch (e->state) {
+    case ZEP_INACTIVE:
+        if (syn) {
+            restart_numbering(e, seq, end);
+        } else {
+            e->start = seq - 1u;
+            e->ack = seq - 1u;
+            e->last = seq;
+        }
+        break;
+    case ZEP_SYN_SENT:
+    case ZEP_SYN_ACK_SENT:
+        if (syn && seq != e->start)
+            restart_numbering(e, seq, end);
+        break;
+    case ZEP_ESTABLISHED:
+    case ZEP_PARTIAL:
+        if (syn)
+            restart_numbering(e, seq, end);
+        break;
+    case ZEP_RESET:
+        if (syn && e->prev_state == ZEP_INACTIVE)
+            restart_numbering(e, seq, end);
+        break;
+    default:
+        break;
+    }
+}
+
+static int32_t update_last(ts_zeek *z, unsigned i, uint32_t end, uint8_t flags, uint32_t len)
+{
+    ts_zeek_endpoint *e = &z->ep[i];
+    int32_t d = seq_diff(end, e->last);
+
+    if ((flags & (TS_SYN | TS_RST)) && (d > ZK_BIG_JUMP || d < -ZK_BIG_JUMP))
+        ;
+    else if ((flags & TS_FIN) && e->last == e->start + 1u)
+        e->last = end;
+    else if (e->state == ZEP_RESET)
+        ;
+    else if (d > 0)
+        e->last = end;
+    else if (len > 0)
+        scaled_letter(z, i, &e->n_rxmit, 'T');
+    return d;
+}
+
+/* ---- letters of the flags (rules D1-D3) ----------------------------- */
+
+static void flag_letters(ts_zeek *z, unsigned i, uint8_t flags, uint32_t rel, uint32_t len)
+{
+    ts_zeek_endpoint *e = &z->ep[i];
+    int syn = (flags & TS_SYN) != 0, fin = (flags & TS_FIN) != 0, rst = (flags & TS_RST) != 0;
+    int n = syn + fin + rst;
+
+    if (n > 1) {
+        if (fin && rst)
+            check_history(z, i, HK_FIN_RST, 'I');
+        else
+            check_history(z, i, HK_MULTI, 'Q');
+    } else if (syn) {
+        char code = (flags & TS_ACK) ? 'H' : 'S';
+        if (check_history(z, i, HK_SYN, code) && rel != e->last_syn)
+            hist_add_for(z, i, code);
+        e->last_syn = rel;
+    } else if (fin) {
+        if (check_history(z, i, HK_FIN, 'F') && rel + len != e->last_fin)
+            hist_add_for(z, i, 'F');
+        e->last_fin = rel + len;
+    } else if (rst) {
+        if (check_history(z, i, HK_RST, 'R') && rel != e->last_rst)
+            hist_add_for(z, i, 'R');
+        e->last_rst = rel;
+    } else if (len > 0) {
+        check_history(z, i, HK_DATA, 'D');
+    } else if (flags & TS_ACK) {
+        check_history(z, i, HK_ACK, 'A');
+    }
+}
+
+/* ---- state machine (rules B1-B5) ------------------------------------ */
+
+static void state_machine(ts_zeek *z, unsigned i, uint32_t len, int is_orig, uint8_t flags)
+{
+    ts_zeek_endpoint *e = &z->ep[i], *p = &z->ep[i ^ 1u];
+    int syn = (flags & TS_SYN) != 0, fin = (flags & TS_FIN) != 0;
+    int rst = (flags & TS_RST) != 0, ack = (flags & TS_ACK) != 0;
+
+    switch (e->state) {
+    case ZEP_INACTIVE:
+        if (syn) {
+            if (is_orig) {
+                set_state(e, ack ? ZEP_SYN_ACK_SENT : ZEP_SYN_SENT);
+            } else {
+                /* Rule A3.  Zeek also requires seq == the sender's start,
+                 * which init_endpoint has just made true. */
+                if (!ack && p->state == ZEP_SYN_ACK_SENT) {
+                    flip_roles(z);
+                    set_state(p, ZEP_ESTABLISHED);
+                    z->flags |= TS_ZF_SEEN_ORIG;
+                }
+                if (p->state == ZEP_SYN_SENT)
+                    set_state(p, ZEP_ESTABLISHED);
+                set_state(e, ZEP_ESTABLISHED);
+            }
+        }
+        if (fin)
+            set_state(e, ZEP_CLOSED);
+        if (rst)
+            set_state(e, ZEP_RESET);
+        if (e->state == ZEP_INACTIVE) {
+            if (!is_orig && len == 0 && z->ep[orig_index(z)].state == ZEP_SYN_SENT) {
+                /* an ACK of the SYN before the SYN-ACK: not partial */
+            } else if (ack && p->state == ZEP_ESTABLISHED) {
+                set_state(e, ZEP_ESTABLISHED);
+                z->flags &= (uint8_t)~TS_ZF_PARTIAL;
+                z->flags |= is_orig ? TS_ZF_SEEN_ORIG : TS_ZF_SEEN_RESP;
+            } else {
+                set_state(e, ZEP_PARTIAL);
+            }
+        }
+        break;
+    case ZEP_SYN_SENT:
+    case ZEP_SYN_ACK_SENT:
+        if (fin)
+            set_state(e, ZEP_CLOSED);
+        if (rst)
+            set_state(e, ZEP_RESET);
+        break;
+    case ZEP_ESTABLISHED:
+    case ZEP_PARTIAL:
+        if (syn && !ack && e->state == ZEP_PARTIAL && p->state == ZEP_INACTIVE)
+            set_state(e, ZEP_SYN_SENT);
+        if (fin && !rst) {
+            set_state(e, ZEP_CLOSED);
+            if (p->state == ZEP_RESET && p->prev_state == ZEP_CLOSED)
+                set_state(p, ZEP_CLOSED);
+        }
+        if (rst)
+            set_state(e, ZEP_RESET);
+        break;
+    case ZEP_CLOSED:
+        if (rst && p->state != ZEP_CLOSED)
+            set_state(e, ZEP_RESET);
+        break;
+    default: /* ZEP_RESET */
+        break;
+    }
+}
+
+/* ---- reassembly and gaps (rule E) ----------------------------------- */
+
+static int clean(const ts_zeek_endpoint *e)
+{
+    return e->state == ZEP_ESTABLISHED ||
+           (e->state == ZEP_CLOSED && e->prev_state == ZEP_ESTABLISHED);
+}
+
+static void gap(ts_zeek *z, unsigned i)
+{
+    if (clean(&z->ep[i]) && clean(&z->ep[i ^ 1u]))
+        scaled_letter(z, i, &z->ep[i].n_gap, 'G');
+}
+
+/* The peer acknowledged endpoint i's data up to relative seq s. */
+static void ack_received(ts_zeek *z, unsigned i, uint32_t s)
+{
+    ts_zeek_endpoint *e = &z->ep[i];
+
+    if (e->fin_seen && s >= e->fin_end)
+        s = e->fin_end - 1u;
+    if (s <= e->reassem)
+        return;
+    if (s <= 2u && (z->flags & TS_ZF_PARTIAL))
+        return;
+    if (e->has_blk && e->blk_lo < s) {
+        gap(z, i);               /* the hole below the buffered block */
+        e->reassem = e->blk_hi;  /* the block is delivered */
+        e->has_blk = 0;
+    }
+    if (s > e->reassem) {
+        gap(z, i);
+        e->reassem = s;
+    }
+}
+
+/* Endpoint i sent payload [seq, seq + len) (relative). */
+static void data_sent(ts_zeek_endpoint *e, uint32_t seq, uint32_t len)
+{
+    uint32_t upper = seq + len, acked = e->ack - e->start;
+
+    if (seq < acked) {
+        if (upper <= acked)
+            return;
+        seq = acked;
+    }
+    if (seq <= e->reassem) {
+        if (upper > e->reassem)
+            e->reassem = upper;
+        if (e->has_blk && e->blk_lo <= e->reassem) {
+            if (e->blk_hi > e->reassem)
+                e->reassem = e->blk_hi;
+            e->has_blk = 0;
+        }
+    } else if (!e->has_blk) {
+        e->blk_lo = seq;
+        e->blk_hi = upper;
+        e->has_blk = 1;
+    } else if (seq <= e->blk_hi && upper >= e->blk_lo) {
+        if (seq < e->blk_lo)
+            e->blk_lo = seq;
+        if (upper > e->blk_hi)
+            e->blk_hi = upper;
+    } else if (seq < e->blk_lo) {
+        e->blk_lo = seq; /* keep the lowest block */
+        e->blk_hi = upper;
+    }
+}
+
+/* ---- public API ----------------------------------------------------- */
+
+void ts_zeek_init(ts_zeek *z)
+{
+    memset(z, 0, sizeof *z);
+    z->orig_is_a = 1;
+    z->ep[0].reassem = z->ep[1].reassem = 1u; /* data starts after the SYN */
+}
+
+void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *seg)
+{
+    unsigned i = seg->from_a ? 0u : 1u;
+    ts_zeek_endpoint *e = &z->ep[i], *p = &z->ep[i ^ 1u];
+    uint8_t flags = seg->flags;
+    int syn = (flags & TS_SYN) != 0, fin = (flags & TS_FIN) != 0;
+    int rst = (flags & TS_RST) != 0, ack = (flags & TS_ACK) != 0;
+    uint32_t len = seg->len, seg_len, end, rel, rel_ack = 0;
+    int is_orig, underflow;
+    int32_t d;
+
+    if (!z->started)
+        new_connection(z, seg);
+    is_orig = ep_is_orig(z, i);
+
+    if (seg->bad_checksum) { /* rule D4 */
+        scaled_letter(z, i, &e->n_chk, 'C');
+        return;
+    }
+
+    /* Zeek's SetPartialStatus */
+    if (is_orig) {
+        if (!(z->flags & TS_ZF_SEEN_ORIG)) {
+            z->flags &= (uint8_t)~TS_ZF_PARTIAL;
+            if (!syn || ack)
+                z->flags |= TS_ZF_PARTIAL;
+        }
+    } else if (!(z->flags & (TS_ZF_SEEN_RESP | TS_ZF_PARTIAL)) && !syn) {
+        z->flags |= TS_ZF_PARTIAL;
+    }
+
+    seg_len = len + (uint32_t)syn + (uint32_t)fin;
+    if (rst)
+        seg_len -= len;
+    end = seg->seq + seg_len;
+    init_endpoint(e, syn, seg->seq, end);
+
+    d = seq_diff(seg->seq, e->start);
+    underflow = d < 0;
+    rel = (uint32_t)d;
+
+    flag_letters(z, i, flags, rel, len);
+
+    if (seg->win == 0 && !rst && p->state != ZEP_CLOSED && e->state != ZEP_RESET)
+        scaled_letter(z, i, &e->n_win0, 'W');
+
+    if (fin) {
+        e->fin_seen = 1;
+        e->fin_end = rel + seg_len;
+    }
+
+    if (ack) {
+        if (p->state == ZEP_INACTIVE) {
+            rel_ack = 1;
+            p->start = p->ack = p->last = seg->ack - 1u;
+        } else {
+            int32_t da = seq_diff(seg->ack, p->start);
+            if (da >= 0) {
+                rel_ack = (uint32_t)da;
+                if (!rst) {
+                    int32_t dack = seq_diff(seg->ack, p->ack);
+                    if (!(seg->ack == 0 && dack > ZK_BIG_JUMP) && dack > 0)
+                        p->ack = seg->ack;
+                }
+            }
+        }
+    }
+
+    update_last(z, i, end, flags, len);
+    state_machine(z, i, len, is_orig, flags);
+
+    if (ack)
+        ack_received(z, i ^ 1u, rel_ack);
+
+    /* Zeek's CheckPIA_FirstPacket, with the direction as it arrived */
+    z->flags |= is_orig ? TS_ZF_SEEN_ORIG : TS_ZF_SEEN_RESP;
+
+    if (len > 0 && !rst && !underflow)
+        data_sent(e, syn ? rel + 1u : rel, len);
+}
+
+/* Rule C5: the byte count Zeek logs for an endpoint (only "is it 0"
+ * matters here, for REJ). */
+static uint32_t ep_size(const ts_zeek_endpoint *e, const ts_zeek_endpoint *peer)
+{
+    uint32_t rl = e->last - e->start, ra = e->ack - e->start, size;
+    int no_data_acked = ra == 0u || ra == 1u;
+
+    if (e->prev_state == ZEP_SYN_SENT && e->state == ZEP_RESET &&
+        peer->state == ZEP_INACTIVE && !no_data_acked)
+        return 0;
+    size = rl > ra ? rl : ra;
+    if (size != 0)
+        --size;
+    if (e->fin_seen && size != 0)
+        --size;
+    return size;
+}
+
+/* Whole-string match of ^?S[^HAFGIQ]*R.* */
+static int rstos0_history(const char *h)
+{
+    if (*h == '^')
+        ++h;
+    if (*h++ != 'S')
+        return 0;
+    for (; *h; ++h) {
+        if (*h == 'R')
+            return 1;
+        if (strchr("HAFGIQ", *h))
+            return 0;
+    }
+    return 0;
+}
+
+ts_zeek_state ts_zeek_conn_state(const ts_zeek *z)
+{
+    const ts_zeek_endpoint *o = &z->ep[orig_index(z)];
+    const ts_zeek_endpoint *r = &z->ep[orig_index(z) ^ 1u];
+    uint8_t os = o->state, rs = r->state;
+    int o_inactive = os == ZEP_INACTIVE || os == ZEP_PARTIAL;
+    int r_inactive = rs == ZEP_INACTIVE || rs == ZEP_PARTIAL;
+
+    if (rs == ZEP_RESET) {
+        if (os == ZEP_SYN_SENT || os == ZEP_SYN_ACK_SENT ||
+            (os == ZEP_RESET && ep_size(o, r) == 0 && ep_size(r, o) == 0))
+            return TS_ZK_REJ;
+        return o_inactive ? TS_ZK_RSTRH : TS_ZK_RSTR;
+    }
+    if (os == ZEP_RESET) {
+        if (r_inactive)
+            return rstos0_history(z->history) ? TS_ZK_RSTOS0 : TS_ZK_OTH;
+        return TS_ZK_RSTO;
+    }
+    if (rs == ZEP_CLOSED && os == ZEP_CLOSED)
+        return TS_ZK_SF;
+    if (os == ZEP_CLOSED)
+        return r_inactive ? TS_ZK_SH : TS_ZK_S2;
+    if (rs == ZEP_CLOSED)
+        return o_inactive ? TS_ZK_SHR : TS_ZK_S3;
+    if (os == ZEP_SYN_SENT && rs == ZEP_INACTIVE)
+        return TS_ZK_S0;
+    if (os == ZEP_ESTABLISHED && rs == ZEP_ESTABLISHED)
+        return TS_ZK_S1;
+    return TS_ZK_OTH;
+}
