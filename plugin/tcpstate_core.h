@@ -79,7 +79,7 @@ const char *ts_phase_name(unsigned phase);
     X(TS_STAGE_CHALLENGE_ACK,  "Challenge ACK",                 "挑战ACK",                     TS_PHASE_ESTABLISHED, "")    \
     X(TS_STAGE_FIN1,           "Teardown 1/4: FIN",             "四次挥手 第1步 FIN",          TS_PHASE_TEARDOWN,    "1/4") \
     X(TS_STAGE_FIN_ACK1,       "Teardown 2/4: ACK of FIN",      "四次挥手 第2步 FIN的ACK",     TS_PHASE_TEARDOWN,    "2/4") \
-    X(TS_STAGE_HALF_CLOSE,     "Half-close: data",              "半关闭 数据",                 TS_PHASE_TEARDOWN,    "")    \
+    X(TS_STAGE_HALF_CLOSE,     "Half-close: data transfer",     "半关闭 数据传输",             TS_PHASE_TEARDOWN,    "")    \
     X(TS_STAGE_FIN2,           "Teardown 3/4: FIN",             "四次挥手 第3步 FIN",          TS_PHASE_TEARDOWN,    "3/4") \
     X(TS_STAGE_FINACK_COMBINED,"Teardown 2+3/4: FIN-ACK",       "四次挥手 第2+3步 FIN-ACK",    TS_PHASE_TEARDOWN,    "2+3/4") \
     X(TS_STAGE_FINAL_ACK,      "Teardown 4/4: final ACK",       "四次挥手 第4步 最后的ACK",    TS_PHASE_TEARDOWN,    "4/4") \
@@ -178,14 +178,19 @@ typedef struct {
     uint8_t  state, prev_state;
     uint8_t  seen;        /* has sent any segment */
     uint8_t  isn_known;   /* ISN seen (its SYN) or inferred */
-    uint8_t  syn_seen, fin_seen, rst_seen;
+    uint8_t  syn_seen, fin_seen, fin_acked, rst_seen;
+    uint8_t  fin_stage;      /* stage given to its FIN (for retransmissions) */
+    uint8_t  fin_ack_stage;  /* stage given to the ACK of its FIN */
+    uint8_t  fin_rexmit;     /* FIN retransmitted after it was acknowledged */
+    uint8_t  passive;        /* entered SYN-RECEIVED from LISTEN */
+    uint8_t  synack_sent;    /* has sent a SYN-ACK */
     uint32_t isn;
     uint32_t snd_nxt;     /* highest seq + len (+SYN/FIN) sent so far */
     uint32_t max_ack;     /* highest ack sent */
     uint32_t fin_seq;     /* sequence number of its FIN */
     uint32_t win;         /* last advertised window, bytes */
-    uint32_t syn_frame, fin_frame, fin_acked_frame, rst_frame;
-    int64_t  syn_ns, fin_ns;
+    uint32_t syn_frame, syn_last_frame, fin_frame, fin_ack_frame, rst_frame;
+    int64_t  syn_ns, syn_last_ns, fin_ns;
 } ts_endpoint;
 
 /* How a connection ended, for statistics and the conns table. */
@@ -218,6 +223,13 @@ typedef struct ts_conn {
     uint8_t  combined_finack;
     uint8_t  reset_by;       /* role that sent the accepted RST, or 0xff */
     uint8_t  refused;
+    uint8_t  established;    /* the handshake completed (or was inferred) */
+    uint8_t  tfo;            /* the client's SYN carried Fast Open data */
+    uint8_t  challenge_due;  /* role owing a challenge ACK, or 0xff */
+    uint8_t  challenge_syn;  /* the challenge answers a SYN (not a RST) */
+    uint8_t  last_sender;    /* role of the previous segment's sender */
+    uint8_t  last_payload;   /* previous segment carried data or FIN */
+    uint32_t challenge_cause;/* frame of the SYN/RST that owes the challenge */
     uint32_t index;          /* connection number within its stream (port reuse) */
     uint32_t first_frame, last_frame, packets;
     uint32_t synack_frame, hs_ack_frame, final_ack_frame;
@@ -260,11 +272,18 @@ typedef void *(*ts_alloc_fn)(void *ctx, size_t size); /* must return zeroed memo
 
 typedef struct {
     ts_conn    *first, *current;
+    const ts_conn *predecessor; /* last connection on the same four-tuple in an
+                                 * earlier tcp.stream (Wireshark split it), or NULL */
     ts_alloc_fn alloc;
     void       *alloc_ctx;
 } ts_stream;
 
 void ts_stream_init(ts_stream *s, ts_alloc_fn alloc, void *alloc_ctx);
+
+/* Tells the stream which connection used its four-tuple before (when
+ * Wireshark started a new tcp.stream for a reused port), so a SYN arriving
+ * while that connection is in TIME-WAIT is flagged. */
+void ts_stream_set_predecessor(ts_stream *s, const ts_conn *prev);
 
 /* Feeds one segment (first pass, in capture order) and fills *out. */
 void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out);
@@ -283,6 +302,14 @@ ts_anomaly_set ts_deferred_anomalies(const ts_record *r, int64_t capture_end_ns,
 ts_anomaly_set ts_conn_final_anomalies(const ts_conn *c, int64_t capture_end_ns,
                                        int64_t grace_ns);
 ts_outcome ts_conn_outcome(const ts_conn *c);
+
+/* The stage as known after the whole capture: the first SYN of a
+ * simultaneous open, and the first FIN of a simultaneous close, are
+ * relabelled once the crossing SYN or FIN has been seen. */
+unsigned ts_final_stage(const ts_record *r);
+
+/* Connection finished: reset, refused, or both sides CLOSED/TIME-WAIT. */
+int ts_conn_finished(const ts_conn *c);
 
 /* ---- Explanations ------------------------------------------------------- */
 

@@ -1,0 +1,732 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests of the core state machine, no Wireshark.  One scenario per
+ * path; every step states the stage and both endpoints' states before and
+ * after, read off RFC 9293 figure 5 and section 3.10.7 (cited per step
+ * where the reason is not the plain textbook ladder).
+ *
+ * Numbers: client ISN 1000, server ISN 5000 unless a scenario says
+ * otherwise; every segment is 1 ms after the previous one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcpstate_core.h"
+
+static int failures;
+
+static void *test_alloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    return calloc(1, size); /* freed at exit: the process is short-lived */
+}
+
+typedef struct {
+    char who;                 /* 'C' client or 'S' server */
+    const char *flags;        /* letters: S A F R P U, or "" for none */
+    uint32_t seq, ack, len;
+    const char *stage;        /* expected tcpstate.stage, NULL: not checked */
+    const char *cb, *ca, *sb, *sa; /* client/server state before/after, NULL: not checked */
+    ts_anomaly_set anomalies; /* exact set raised on the fly */
+    int64_t gap_ms;           /* time since previous segment; 0 means 1 ms */
+} step;
+
+typedef struct {
+    ts_stream stream;
+    ts_record rec[64];
+    ts_segment seg[64];
+    int n;
+    int64_t now_ns;
+    char first_sender;
+    uint16_t cport, sport;
+} run;
+
+static uint8_t parse_flags(const char *f)
+{
+    uint8_t v = 0;
+    for (; *f; f++) {
+        switch (*f) {
+        case 'S': v |= TS_SYN; break;
+        case 'A': v |= TS_ACK; break;
+        case 'F': v |= TS_FIN; break;
+        case 'R': v |= TS_RST; break;
+        case 'P': v |= TS_PSH; break;
+        case 'U': v |= TS_URG; break;
+        case 'E': v |= TS_ECE; break;
+        case 'W': v |= TS_CWR; break;
+        default: break;
+        }
+    }
+    return v;
+}
+
+static void run_init(run *r)
+{
+    memset(r, 0, sizeof *r);
+    ts_stream_init(&r->stream, test_alloc, NULL);
+    r->now_ns = 1000000000LL;
+    r->cport = 40000;
+    r->sport = 80;
+}
+
+static void check_str(const char *name, int i, const char *what, const char *want, const char *got)
+{
+    if (want && strcmp(want, got) != 0) {
+        printf("FAIL %s step %d: %s: want \"%s\", got \"%s\"\n", name, i + 1, what, want, got);
+        failures++;
+    }
+}
+
+static void feed(run *r, const char *name, const step *st)
+{
+    ts_segment *s = &r->seg[r->n];
+    ts_record *rec = &r->rec[r->n];
+    if (!r->first_sender)
+        r->first_sender = st->who;
+    memset(s, 0, sizeof *s);
+    r->now_ns += (st->gap_ms ? st->gap_ms : 1) * 1000000LL;
+    s->frame = (uint32_t)r->n + 1;
+    s->ts_ns = r->now_ns;
+    s->from_a = st->who == r->first_sender;
+    s->flags = parse_flags(st->flags);
+    s->seq = st->seq;
+    s->ack = st->ack;
+    s->len = st->len;
+    s->win = 65535;
+    s->sport = st->who == 'C' ? r->cport : r->sport;
+    s->dport = st->who == 'C' ? r->sport : r->cport;
+    ts_stream_process(&r->stream, s, rec);
+    check_str(name, r->n, "stage", st->stage, ts_stage_label(rec->stage));
+    check_str(name, r->n, "client before", st->cb, ts_state_name(ts_rec_client_before(rec)));
+    check_str(name, r->n, "client after", st->ca, ts_state_name(ts_rec_client_after(rec)));
+    check_str(name, r->n, "server before", st->sb, ts_state_name(ts_rec_server_before(rec)));
+    check_str(name, r->n, "server after", st->sa, ts_state_name(ts_rec_server_after(rec)));
+    if (rec->anomalies != st->anomalies) {
+        printf("FAIL %s step %d: anomalies want 0x%x got 0x%x\n", name, r->n + 1,
+               (unsigned)st->anomalies, (unsigned)rec->anomalies);
+        failures++;
+    }
+    r->n++;
+}
+
+#define RUN(r, name, steps)                                                  \
+    do {                                                                     \
+        for (size_t i_ = 0; i_ < sizeof(steps) / sizeof(steps[0]); i_++)     \
+            feed((r), (name), &(steps)[i_]);                                 \
+    } while (0)
+
+static void expect(int cond, const char *name, const char *what)
+{
+    if (!cond) {
+        printf("FAIL %s: %s\n", name, what);
+        failures++;
+    }
+}
+
+#define B(a) TS_BIT(TS_AN_##a)
+
+/* The textbook handshake, shared by most scenarios: ISNs 1000 and 5000. */
+#define HANDSHAKE                                                                                 \
+    /* CLOSED -> SYN-SENT on active OPEN; LISTEN -> SYN-RECEIVED on rcv SYN (3.10.7.2) */         \
+    { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 }, \
+    /* ack 1001 = 1000 + 1 acknowledges the SYN: SYN-SENT -> ESTABLISHED (3.10.7.3) */           \
+    { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", "SYN-SENT", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 }, \
+    /* ack 5001 acknowledges the server's SYN: SYN-RECEIVED -> ESTABLISHED (3.10.7.4) */         \
+    { 'C', "A", 1001, 5001, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 }
+
+static void test_client_closes_first(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'C', "PA", 1001, 5001, 100, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        { 'S', "A", 5001, 1101, 0, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        /* CLOSE: ESTABLISHED -> FIN-WAIT-1; receiver ESTABLISHED -> CLOSE-WAIT */
+        { 'C', "FA", 1101, 5001, 0, "Teardown 1/4: FIN", "ESTABLISHED", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+        /* ack 1102 = FIN seq 1101 + 1: FIN-WAIT-1 -> FIN-WAIT-2 */
+        { 'S', "A", 5001, 1102, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+        /* CLOSE in CLOSE-WAIT: -> LAST-ACK; FIN-WAIT-2 rcv FIN -> TIME-WAIT */
+        { 'S', "FA", 5001, 1102, 0, "Teardown 3/4: FIN", "FIN-WAIT-2", "TIME-WAIT", "CLOSE-WAIT", "LAST-ACK", 0, 0 },
+        /* ack 5002 = 5001 + 1: LAST-ACK -> CLOSED */
+        { 'C', "A", 1102, 5002, 0, "Teardown 4/4: final ACK", "TIME-WAIT", "TIME-WAIT", "LAST-ACK", "CLOSED", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "client_closes_first", steps);
+    expect(r.rec[6].related_frame == 6, "client_closes_first", "ACK of FIN links the FIN");
+    expect(r.rec[8].related_frame == 8, "client_closes_first", "final ACK links the second FIN");
+    expect(r.rec[1].related_frame == 1, "client_closes_first", "SYN-ACK links the SYN");
+    expect(r.rec[2].related_frame == 2, "client_closes_first", "ACK links the SYN-ACK");
+    expect((r.rec[8].rflags & TS_REC_TIME_VALID) && r.rec[8].delta_us == 3000,
+           "client_closes_first", "teardown time = first FIN to final ACK = 3 ms");
+    expect(r.rec[1].delta_us == 1000, "client_closes_first", "SYN to SYN-ACK = 1 ms");
+    expect(ts_conn_outcome(r.rec[0].conn) == TS_OUT_FOUR_WAY, "client_closes_first", "outcome four-way");
+    expect(r.rec[0].conn->closer == TS_CLIENT, "client_closes_first", "client is the initiator");
+    expect(ts_conn_final_anomalies(r.rec[0].conn, r.now_ns + 10000000000LL, 2000000000LL) == 0,
+           "client_closes_first", "no anomaly at all on a clean connection");
+    for (int i = 0; i < r.n; i++)
+        expect(ts_deferred_anomalies(&r.rec[i], r.now_ns, 2000000000LL, i == r.n - 1) == 0,
+               "client_closes_first", "no deferred anomaly");
+}
+
+static void test_server_closes_first(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'S', "FA", 5001, 1001, 0, "Teardown 1/4: FIN", "ESTABLISHED", "CLOSE-WAIT", "ESTABLISHED", "FIN-WAIT-1", 0, 0 },
+        { 'C', "A", 1001, 5002, 0, "Teardown 2/4: ACK of FIN", "CLOSE-WAIT", "CLOSE-WAIT", "FIN-WAIT-1", "FIN-WAIT-2", 0, 0 },
+        { 'C', "FA", 1001, 5002, 0, "Teardown 3/4: FIN", "CLOSE-WAIT", "LAST-ACK", "FIN-WAIT-2", "TIME-WAIT", 0, 0 },
+        { 'S', "A", 5002, 1002, 0, "Teardown 4/4: final ACK", "LAST-ACK", "CLOSED", "TIME-WAIT", "TIME-WAIT", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "server_closes_first", steps);
+    expect(r.rec[0].conn->closer == TS_SERVER, "server_closes_first", "server is the initiator");
+}
+
+static void test_fin_ack_close(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", "ESTABLISHED", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+        /* FIN + ACK of the first FIN: FIN-WAIT-1 rcv FIN with our FIN acked -> TIME-WAIT
+         * directly (3.10.7.4 eighth step, FIN-WAIT-1 case) */
+        { 'S', "FA", 5001, 1002, 0, "Teardown 2+3/4: FIN-ACK", "FIN-WAIT-1", "TIME-WAIT", "CLOSE-WAIT", "LAST-ACK", 0, 0 },
+        { 'C', "A", 1002, 5002, 0, "Teardown 4/4: final ACK", "TIME-WAIT", "TIME-WAIT", "LAST-ACK", "CLOSED", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "fin_ack_close", steps);
+    expect(ts_conn_outcome(r.rec[0].conn) == TS_OUT_THREE_WAY, "fin_ack_close", "outcome three-way");
+}
+
+static void test_refused(void)
+{
+    run r;
+    static const step steps[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 },
+        /* 3.10.7.1: no TCB, so the server was CLOSED and answers <SEQ=0><ACK=1001><CTL=RST,ACK>;
+         * SYN-SENT accepts a RST that acknowledges its SYN (3.10.7.3) and goes CLOSED */
+        { 'S', "RA", 0, 1001, 0, "Reset: connection refused", "SYN-SENT", "CLOSED", "CLOSED", "CLOSED", B(CONNECTION_REFUSED), 0 },
+    };
+    run_init(&r);
+    RUN(&r, "refused", steps);
+    expect(ts_conn_outcome(r.rec[0].conn) == TS_OUT_REFUSED, "refused", "outcome refused");
+    expect(r.rec[1].related_frame == 1, "refused", "RST links the SYN");
+    expect(ts_deferred_anomalies(&r.rec[0], r.now_ns + 10000000000LL, 2000000000LL, 0) == 0,
+           "refused", "an answered SYN is not syn_unanswered");
+}
+
+static void test_refused_rst_without_ack_is_ignored(void)
+{
+    run r;
+    static const step steps[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", NULL, NULL, NULL, NULL, 0, 0 },
+        /* 3.10.7.3: in SYN-SENT a RST without an acceptable ACK is dropped */
+        { 'S', "R", 0, 0, 0, "Reset: not accepted", "SYN-SENT", "SYN-SENT", NULL, NULL, 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "refused_rst_without_ack", steps);
+}
+
+static void test_abort(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'C', "PA", 1001, 5001, 10, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        /* ABORT (SO_LINGER 0): <SEQ=SND.NXT><CTL=RST>; seq 1011 = rcv_nxt, accepted */
+        { 'C', "RA", 1011, 5001, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "ESTABLISHED", "CLOSED", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "abort", steps);
+    expect(ts_conn_outcome(r.rec[0].conn) == TS_OUT_RESET, "abort", "outcome reset");
+}
+
+static void test_simultaneous_open(void)
+{
+    run r;
+    static const step steps[] = {
+        /* one pass cannot know yet that the server also opens */
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 },
+        /* a plain SYN from the peer: it never received ours, it was opening too (CLOSED ->
+         * SYN-SENT); each side then takes the other's SYN in SYN-SENT -> SYN-RECEIVED (3.10.7.3) */
+        { 'S', "S", 5000, 0, 0, "Simultaneous open: SYN", "SYN-SENT", "SYN-RECEIVED", "CLOSED", "SYN-RECEIVED", 0, 0 },
+        /* SYN-ACK acking 5001: the server's SYN is acknowledged: SYN-RECEIVED -> ESTABLISHED */
+        { 'C', "SA", 1000, 5001, 0, "Simultaneous open: SYN-ACK", "SYN-RECEIVED", "SYN-RECEIVED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+        /* the server's SYN-ACK crossed the client's: it was sent from SYN-RECEIVED */
+        { 'S', "SA", 5000, 1001, 0, "Simultaneous open: SYN-ACK", "SYN-RECEIVED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+        { 'C', "A", 1001, 5001, 0, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "simultaneous_open", steps);
+    expect(ts_final_stage(&r.rec[0]) == TS_STAGE_SIMOPEN_SYN, "simultaneous_open",
+           "with hindsight the first SYN is a simultaneous-open SYN");
+    expect(r.rec[0].conn->established, "simultaneous_open", "established");
+}
+
+static void test_simultaneous_close(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", "ESTABLISHED", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+        /* its ack 1001 does not cover the client's FIN: the server closed before the FIN
+         * arrived (ESTABLISHED -> FIN-WAIT-1), then both get the other's FIN in FIN-WAIT-1
+         * without their own acked -> CLOSING (3.10.7.4 eighth step) */
+        { 'S', "FA", 5001, 1001, 0, "Simultaneous close: FIN", "FIN-WAIT-1", "CLOSING", "ESTABLISHED", "CLOSING", 0, 0 },
+        /* CLOSING + ACK of our FIN -> TIME-WAIT */
+        { 'C', "A", 1002, 5002, 0, "Simultaneous close: ACK", "CLOSING", "CLOSING", "CLOSING", "TIME-WAIT", 0, 0 },
+        { 'S', "A", 5002, 1002, 0, "Simultaneous close: ACK", "CLOSING", "TIME-WAIT", "TIME-WAIT", "TIME-WAIT", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "simultaneous_close", steps);
+    expect(ts_final_stage(&r.rec[3]) == TS_STAGE_SIMCLOSE_FIN, "simultaneous_close", "first FIN relabelled");
+    expect(ts_conn_outcome(r.rec[0].conn) == TS_OUT_SIMCLOSE, "simultaneous_close", "outcome");
+    expect((r.rec[6].rflags & TS_REC_TIME_VALID) && r.rec[6].delta_us == 3000,
+           "simultaneous_close", "teardown time on the last ACK");
+}
+
+static void test_half_close(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", NULL, "FIN-WAIT-1", NULL, "CLOSE-WAIT", 0, 0 },
+        { 'S', "A", 5001, 1002, 0, "Teardown 2/4: ACK of FIN", NULL, "FIN-WAIT-2", NULL, "CLOSE-WAIT", 0, 0 },
+        /* CLOSE-WAIT may still send (3.10.7.4: data in CLOSE-WAIT is normal) */
+        { 'S', "PA", 5001, 1002, 500, "Half-close: data transfer", "FIN-WAIT-2", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+        { 'C', "A", 1002, 5501, 0, "Half-close: data transfer", "FIN-WAIT-2", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+        { 'S', "FA", 5501, 1002, 0, "Teardown 3/4: FIN", "FIN-WAIT-2", "TIME-WAIT", "CLOSE-WAIT", "LAST-ACK", 0, 0 },
+        { 'C', "A", 1002, 5502, 0, "Teardown 4/4: final ACK", NULL, "TIME-WAIT", "LAST-ACK", "CLOSED", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "half_close", steps);
+    expect(ts_conn_final_anomalies(r.rec[0].conn, r.now_ns + 10000000000LL, 2000000000LL) == 0,
+           "half_close", "a normal half-close raises nothing");
+}
+
+static void test_fin_with_data(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        /* FIN after 100 bytes: the FIN's own number is 1101, so its ACK is 1102 */
+        { 'C', "FPA", 1001, 5001, 100, "Teardown 1/4: FIN", NULL, "FIN-WAIT-1", NULL, "CLOSE-WAIT", 0, 0 },
+        { 'S', "A", 5001, 1102, 0, "Teardown 2/4: ACK of FIN", NULL, "FIN-WAIT-2", NULL, NULL, 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "fin_with_data", steps);
+}
+
+static void test_retransmissions(void)
+{
+    run r;
+    static const step steps[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "SYN-RECEIVED", 0, 1000 },
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", NULL, "ESTABLISHED", NULL, NULL, 0, 0 },
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", NULL, NULL, NULL, NULL, 0, 1000 },
+        { 'C', "A", 1001, 5001, 0, "Handshake 3/3: ACK", NULL, NULL, NULL, "ESTABLISHED", 0, 0 },
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", "FIN-WAIT-1", "FIN-WAIT-1", "CLOSE-WAIT", "CLOSE-WAIT", 0, 200 },
+        { 'S', "FA", 5001, 1002, 0, "Teardown 2+3/4: FIN-ACK", NULL, "TIME-WAIT", NULL, "LAST-ACK", 0, 0 },
+        { 'C', "A", 1002, 5002, 0, "Teardown 4/4: final ACK", NULL, NULL, NULL, "CLOSED", 0, 0 },
+        /* the final ACK was lost beyond the capture point: LAST-ACK retransmits its FIN, and
+         * TIME-WAIT acknowledges it again (3.10.7.4: TIME-WAIT re-ACKs a retransmitted FIN) */
+        { 'S', "FA", 5001, 1002, 0, "Teardown 2+3/4: FIN-ACK", NULL, NULL, NULL, NULL, 0, 200 },
+        { 'C', "A", 1002, 5002, 0, "Teardown 4/4: final ACK", NULL, NULL, NULL, NULL, 0, 0 },
+    };
+    static const int retrans[] = { 0, 1, 0, 1, 0, 0, 1, 0, 0, 1, 1 };
+    run_init(&r);
+    RUN(&r, "retransmissions", steps);
+    for (int i = 0; i < r.n; i++)
+        expect(((r.rec[i].rflags & TS_REC_RETRANS) != 0) == retrans[i], "retransmissions",
+               "retransmission flag on exactly the repeated segments");
+    expect(r.rec[2].related_frame == 2, "retransmissions", "SYN-ACK links the SYN it answers (the retransmission)");
+    expect(ts_deferred_anomalies(&r.rec[0], r.now_ns + 10000000000LL, 2000000000LL, 0) == 0,
+           "retransmissions", "a retransmitted SYN that is answered is not syn_unanswered");
+    expect(ts_conn_final_anomalies(r.rec[0].conn, r.now_ns + 10000000000LL, 2000000000LL) == 0,
+           "retransmissions", "no anomaly");
+}
+
+static void test_rst_windows(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        /* blind reset: seq far outside [rcv_nxt, rcv_nxt + window): dropped (RFC 5961 3.2) */
+        { 'S', "R", 900000, 0, 0, "Reset: not accepted", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", B(RST_OUT_OF_WINDOW), 0 },
+        { 'C', "PA", 1001, 5001, 10, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        /* in window but not exactly rcv_nxt (5001): challenge ACK (RFC 5961 3.2) */
+        { 'S', "R", 5101, 0, 0, "Reset: not accepted", NULL, "ESTABLISHED", NULL, "ESTABLISHED", 0, 0 },
+        { 'C', "A", 1011, 5001, 0, "Challenge ACK", NULL, "ESTABLISHED", NULL, "ESTABLISHED", B(CHALLENGE_ACK), 0 },
+        /* exact: accepted */
+        { 'S', "R", 5001, 0, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "ESTABLISHED", "CLOSED", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "rst_windows", steps);
+}
+
+static void test_syn_on_established_and_half_open(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        /* the client rebooted and opens again with the same ports (new ISN 77000) */
+        { 'C', "S", 77000, 0, 0, "Handshake 1/3: SYN", "ESTABLISHED", "SYN-SENT", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        /* RFC 5961 4.2: the server answers with an ACK of its current rcv_nxt */
+        { 'S', "A", 5001, 1001, 0, "Challenge ACK", NULL, NULL, "ESTABLISHED", "ESTABLISHED", B(CHALLENGE_ACK) | B(HALF_OPEN), 0 },
+    };
+    run_init(&r);
+    RUN(&r, "syn_on_established", steps);
+}
+
+static void test_half_open_rst_reply(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        /* the server lost the connection unseen; the client's data reaches a host with no
+         * TCB, which answers <SEQ=SEG.ACK><CTL=RST> without ACK (3.10.7.1) */
+        { 'C', "PA", 1001, 5001, 10, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "R", 5001, 0, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "ESTABLISHED", "CLOSED", B(HALF_OPEN), 0 },
+    };
+    run_init(&r);
+    RUN(&r, "half_open_rst_reply", steps);
+}
+
+static void test_packets_after_reset(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'S', "RA", 5001, 1001, 0, "Reset: abort", NULL, "CLOSED", NULL, "CLOSED", 0, 0 },
+        /* the client never got the RST: it keeps sending */
+        { 'C', "PA", 1001, 5001, 10, "After reset", "CLOSED", "CLOSED", "CLOSED", "CLOSED", B(PACKETS_AFTER_RESET) | B(HALF_OPEN), 0 },
+        { 'S', "R", 5001, 0, 0, "After reset", NULL, NULL, NULL, NULL, B(HALF_OPEN), 0 },
+    };
+    run_init(&r);
+    RUN(&r, "packets_after_reset", steps);
+}
+
+static void test_after_close_and_time_wait(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "FA", 5001, 1002, 0, "Teardown 2+3/4: FIN-ACK", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "A", 1002, 5002, 0, "Teardown 4/4: final ACK", NULL, "TIME-WAIT", NULL, "CLOSED", 0, 0 },
+        { 'C', "PA", 1002, 5002, 10, "After close", "TIME-WAIT", "TIME-WAIT", "CLOSED", "CLOSED", B(PACKETS_AFTER_CLOSE), 3000 },
+        /* a new SYN on the same four-tuple while the client is in TIME-WAIT */
+        { 'C', "S", 90000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", B(PORT_REUSE_TIME_WAIT), 0 },
+    };
+    run_init(&r);
+    RUN(&r, "after_close", steps);
+    expect(r.rec[7].conn != r.rec[6].conn && r.rec[7].conn->index == 1, "after_close",
+           "the new SYN starts connection 1 of the stream");
+}
+
+static void test_reuse_after_time_wait_expired(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "FA", 5001, 1002, 0, "Teardown 2+3/4: FIN-ACK", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "A", 1002, 5002, 0, "Teardown 4/4: final ACK", NULL, NULL, NULL, NULL, 0, 0 },
+        /* 2 MSL = 240 s later TIME-WAIT is over: reuse is normal */
+        { 'C', "S", 90000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 241000 },
+    };
+    run_init(&r);
+    RUN(&r, "reuse_after_2msl", steps);
+}
+
+static void test_mid_stream(void)
+{
+    run r;
+    static const step steps[] = {
+        /* first packet from the high port: it is guessed to be the client */
+        { 'C', "PA", 7001, 9001, 100, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", B(MID_STREAM_START), 0 },
+        { 'S', "A", 9001, 7101, 0, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "FA", 9001, 7101, 0, "Teardown 1/4: FIN", NULL, "CLOSE-WAIT", NULL, "FIN-WAIT-1", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "mid_stream", steps);
+    expect(r.rec[0].rflags & TS_REC_INFERRED, "mid_stream", "roles inferred");
+    expect(r.rec[0].rflags & TS_REC_SENDER_CLIENT, "mid_stream", "high port is client");
+}
+
+static void test_synack_first(void)
+{
+    run r;
+    static const step steps[] = {
+        /* the SYN was not captured: the SYN-ACK's receiver is the client */
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", "SYN-SENT", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", B(MID_STREAM_START), 0 },
+        { 'C', "A", 1001, 5001, 0, "Handshake 3/3: ACK", NULL, "ESTABLISHED", NULL, "ESTABLISHED", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "synack_first", steps);
+    expect(r.rec[0].rflags & TS_REC_INFERRED, "synack_first", "roles inferred");
+    expect(!(r.rec[0].rflags & TS_REC_SENDER_CLIENT), "synack_first", "SYN-ACK sent by server");
+}
+
+static void test_invalid_flags(void)
+{
+    run r;
+    static const step steps[] = {
+        { 'C', "SF", 1000, 0, 0, "Invalid flags", "CLOSED", "CLOSED", "LISTEN", "LISTEN", B(INVALID_FLAGS), 0 },
+    };
+    static const step null_scan[] = {
+        HANDSHAKE,
+        { 'C', "", 1001, 0, 0, "Invalid flags", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", B(INVALID_FLAGS), 0 },
+        { 'C', "F", 1001, 0, 0, "Invalid flags", NULL, "ESTABLISHED", NULL, "ESTABLISHED", B(INVALID_FLAGS), 0 },
+        { 'C', "FPU", 1001, 0, 0, "Invalid flags", NULL, NULL, NULL, NULL, B(INVALID_FLAGS), 0 },
+        { 'C', "SR", 1001, 0, 0, "Invalid flags", NULL, NULL, NULL, NULL, B(INVALID_FLAGS), 0 },
+    };
+    run_init(&r);
+    RUN(&r, "invalid_flags", steps);
+    run_init(&r);
+    RUN(&r, "invalid_flags_established", null_scan);
+}
+
+static void test_wrong_acks(void)
+{
+    run r;
+    static const step synack_wrong[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", NULL, NULL, NULL, NULL, 0, 0 },
+        /* ack 1005 != 1000 + 1: unacceptable, SYN-SENT stays and answers RST (3.10.7.3) */
+        { 'S', "SA", 5000, 1005, 0, NULL, "SYN-SENT", "SYN-SENT", NULL, NULL, B(SYNACK_WRONG_ACK), 0 },
+        /* <SEQ=1005><CTL=RST>: the server expects 1001; 1005 is in its window but not
+         * exact, so RFC 9293 3.10.7.4 (RFC 5961 3.2) has it send a challenge ACK, not reset */
+        { 'C', "R", 1005, 0, 0, "Reset: not accepted", "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        /* the client's SYN retransmission: same ISN, same connection */
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "SYN-RECEIVED", 0, 1000 },
+        /* a RST at exactly rcv_nxt 1001 is accepted: a passive open returns to LISTEN */
+        { 'C', "R", 1001, 0, 0, "Reset: abort", "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "LISTEN", 0, 0 },
+    };
+    static const step hs_ack_wrong[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", NULL, NULL, NULL, NULL, 0, 0 },
+        /* ack 5007 != 5000 + 1: SYN-RECEIVED stays and must answer RST (3.10.7.4) */
+        { 'C', "A", 1001, 5007, 0, "Data transfer", NULL, NULL, "SYN-RECEIVED", "SYN-RECEIVED", B(HANDSHAKE_ACK_WRONG), 0 },
+    };
+    static const step fin_wrong[] = {
+        HANDSHAKE,
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", NULL, NULL, NULL, NULL, 0, 0 },
+        /* ack 1004 is beyond FIN + 1 = 1002: acknowledges bytes never sent */
+        { 'S', "A", 5001, 1004, 0, "Teardown 2/4: ACK of FIN", NULL, NULL, NULL, NULL, B(FIN_WRONG_ACK), 0 },
+    };
+    run_init(&r);
+    RUN(&r, "synack_wrong_ack", synack_wrong);
+    run_init(&r);
+    RUN(&r, "handshake_ack_wrong", hs_ack_wrong);
+    run_init(&r);
+    RUN(&r, "fin_wrong_ack", fin_wrong);
+}
+
+static void test_handshake_ack_missing(void)
+{
+    run r;
+    static const step missing[] = {
+        { 'C', "S", 1000, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "SA", 5000, 1001, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 },
+        /* 100 bytes (1001..1100) and the third ACK were never seen */
+        { 'C', "PA", 1101, 5001, 50, "Handshake 3/3: ACK", NULL, "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", B(HANDSHAKE_ACK_MISSING), 0 },
+    };
+    static const step with_data[] = {
+        { 'C', "S", 1000, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "SA", 5000, 1001, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 },
+        /* the third segment may carry data: normal */
+        { 'C', "PA", 1001, 5001, 50, "Handshake 3/3: ACK", NULL, "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "handshake_ack_missing", missing);
+    run_init(&r);
+    RUN(&r, "handshake_ack_with_data", with_data);
+}
+
+static void test_data_checks(void)
+{
+    run r;
+    static const step after_fin[] = {
+        HANDSHAKE,
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "A", 5001, 1002, 0, "Teardown 2/4: ACK of FIN", NULL, NULL, NULL, NULL, 0, 0 },
+        /* seq 1002 is beyond the FIN (1001): a FIN ends the stream */
+        { 'C', "PA", 1002, 5001, 10, NULL, NULL, NULL, NULL, NULL, B(DATA_AFTER_FIN), 0 },
+    };
+    static const step before_hs[] = {
+        { 'C', "S", 1000, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "PA", 1001, 0, 20, NULL, "SYN-SENT", "SYN-SENT", NULL, NULL, B(DATA_BEFORE_HANDSHAKE), 0 },
+    };
+    run_init(&r);
+    RUN(&r, "data_after_fin", after_fin);
+    run_init(&r);
+    RUN(&r, "data_before_handshake", before_hs);
+}
+
+static void test_tfo(void)
+{
+    run r;
+    ts_segment s;
+    ts_record rec;
+    run_init(&r);
+    memset(&s, 0, sizeof s);
+    s.frame = 1; s.ts_ns = 1; s.from_a = 1; s.flags = TS_SYN; s.seq = 1000; s.len = 30; s.tfo = 1;
+    s.sport = 40000; s.dport = 80; s.win = 65535;
+    ts_stream_process(&r.stream, &s, &rec);
+    expect(rec.stage == TS_STAGE_SYN && rec.anomalies == 0, "tfo", "SYN with Fast Open data is normal");
+    s.frame = 2; s.from_a = 0; s.flags = TS_SYN | TS_ACK; s.seq = 5000; s.ack = 1031; s.len = 0; s.tfo = 0;
+    ts_stream_process(&r.stream, &s, &rec);
+    expect(rec.stage == TS_STAGE_SYNACK && rec.anomalies == 0, "tfo", "SYN-ACK acking SYN + data");
+    s.frame = 3; s.flags = TS_ACK | TS_PSH; s.seq = 5001; s.ack = 1031; s.len = 100;
+    ts_stream_process(&r.stream, &s, &rec);
+    expect(rec.anomalies == 0, "tfo", "server may answer Fast Open data before the third ACK");
+}
+
+static void test_deferred(void)
+{
+    run r;
+    const int64_t grace = 2000000000LL;
+    static const step syn_only[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", NULL, NULL, NULL, NULL, 0, 1000 },
+    };
+    static const step synack_only[] = {
+        { 'C', "S", 1000, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "SA", 5000, 1001, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 },
+    };
+    static const step final_missing[] = {
+        HANDSHAKE,
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "A", 5001, 1002, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "FA", 5001, 1002, 0, "Teardown 3/4: FIN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "FA", 5001, 1002, 0, "Teardown 3/4: FIN", NULL, NULL, NULL, NULL, 0, 400 },
+    };
+    static const step fin_unacked[] = {
+        HANDSHAKE,
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", NULL, NULL, NULL, NULL, 0, 0 },
+    };
+    ts_anomaly_set a;
+
+    run_init(&r);
+    RUN(&r, "syn_unanswered", syn_only);
+    /* one ms after the retransmission: the answer may still come */
+    a = ts_deferred_anomalies(&r.rec[0], r.now_ns + 1000000, grace, 0);
+    expect(a == B(OPEN_AT_CAPTURE_END), "syn_unanswered", "young SYN at capture end");
+    a = ts_deferred_anomalies(&r.rec[0], r.now_ns + 3 * grace, grace, 0);
+    expect(a == B(SYN_UNANSWERED), "syn_unanswered", "old SYN never answered");
+    a = ts_deferred_anomalies(&r.rec[1], r.now_ns + 3 * grace, grace, 1);
+    expect(a == 0, "syn_unanswered", "the retransmission carries no second verdict");
+    a = ts_conn_final_anomalies(r.rec[0].conn, r.now_ns + 3 * grace, grace);
+    expect(a == B(SYN_UNANSWERED), "syn_unanswered", "connection verdict");
+
+    run_init(&r);
+    RUN(&r, "synack_unanswered", synack_only);
+    a = ts_deferred_anomalies(&r.rec[1], r.now_ns + 3 * grace, grace, 1);
+    expect(a == B(SYNACK_UNANSWERED), "synack_unanswered", "SYN-ACK never acknowledged");
+    a = ts_deferred_anomalies(&r.rec[0], r.now_ns + 3 * grace, grace, 0);
+    expect(a == 0, "synack_unanswered", "the SYN was answered");
+
+    run_init(&r);
+    RUN(&r, "missing_final_ack", final_missing);
+    a = ts_deferred_anomalies(&r.rec[5], r.now_ns + 3 * grace, grace, 0);
+    expect(a == B(MISSING_FINAL_ACK), "missing_final_ack", "second FIN never acknowledged");
+    a = ts_deferred_anomalies(&r.rec[3], r.now_ns + 3 * grace, grace, 0);
+    expect(a == 0, "missing_final_ack", "the first FIN was acknowledged");
+    a = ts_deferred_anomalies(&r.rec[6], r.now_ns + 3 * grace, grace, 1);
+    expect(a == 0, "missing_final_ack", "retransmitted FIN carries no second verdict, no open_at_end");
+
+    run_init(&r);
+    RUN(&r, "fin_unacked", fin_unacked);
+    a = ts_deferred_anomalies(&r.rec[3], r.now_ns + 3 * grace, grace, 1);
+    expect(a == B(FIN_UNACKED), "fin_unacked", "first FIN never acknowledged");
+    a = ts_deferred_anomalies(&r.rec[3], r.now_ns + 1000, grace, 1);
+    expect(a == B(OPEN_AT_CAPTURE_END), "fin_unacked", "FIN in the capture's last moment");
+
+    run_init(&r);
+    {
+        static const step open_conn[] = { HANDSHAKE };
+        RUN(&r, "open_at_end", open_conn);
+    }
+    a = ts_deferred_anomalies(&r.rec[2], r.now_ns + 3 * grace, grace, 1);
+    expect(a == B(OPEN_AT_CAPTURE_END), "open_at_end", "established at capture end");
+    a = ts_deferred_anomalies(&r.rec[1], r.now_ns + 3 * grace, grace, 0);
+    expect(a == 0, "open_at_end", "only the last packet carries it");
+}
+
+static void test_sequence_wrap(void)
+{
+    run r;
+    static const step steps[] = {
+        { 'C', "S", 0xFFFFFF00u, 0, 0, "Handshake 1/3: SYN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "SA", 0xFFFFFFF0u, 0xFFFFFF01u, 0, "Handshake 2/3: SYN-ACK", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "A", 0xFFFFFF01u, 0xFFFFFFF1u, 0, "Handshake 3/3: ACK", NULL, NULL, NULL, "ESTABLISHED", 0, 0 },
+        { 'S', "PA", 0xFFFFFFF1u, 0xFFFFFF01u, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        /* 0xFFFFFFF1 + 100 wraps to 0x55 */
+        { 'C', "A", 0xFFFFFF01u, 0x55u, 0, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "FA", 0x55u, 0xFFFFFF01u, 0, "Teardown 1/4: FIN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "FA", 0xFFFFFF01u, 0x56u, 0, "Teardown 2+3/4: FIN-ACK", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "A", 0x56u, 0xFFFFFF02u, 0, "Teardown 4/4: final ACK", NULL, NULL, NULL, NULL, 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "sequence_wrap", steps);
+    expect(ts_conn_final_anomalies(r.rec[0].conn, r.now_ns + 10000000000LL, 2000000000LL) == 0,
+           "sequence_wrap", "wrapping raises nothing");
+}
+
+static void test_tables(void)
+{
+    /* every name comes from one table; spot-check a few and the counts */
+    expect(strcmp(ts_state_name(TS_TIME_WAIT), "TIME-WAIT") == 0, "tables", "state name");
+    expect(strcmp(ts_anomaly_name(TS_AN_SYN_UNANSWERED), "syn_unanswered") == 0, "tables", "anomaly name");
+    expect(strcmp(ts_stage_step(TS_STAGE_FINACK_COMBINED), "2+3/4") == 0, "tables", "step");
+    expect(ts_stage_phase(TS_STAGE_RST_ABORT) == TS_PHASE_RESET, "tables", "phase");
+    expect(strcmp(ts_state_name(99), "?") == 0, "tables", "out of range state");
+    for (unsigned i = 0; i < TS_ANOMALY_COUNT; i++)
+        for (unsigned j = i + 1; j < TS_ANOMALY_COUNT; j++)
+            expect(strcmp(ts_anomaly_name(i), ts_anomaly_name(j)) != 0, "tables", "anomaly names unique");
+    for (unsigned i = 0; i < TS_STAGE_COUNT; i++)
+        for (unsigned j = i + 1; j < TS_STAGE_COUNT; j++)
+            expect(strcmp(ts_stage_label(i), ts_stage_label(j)) != 0, "tables", "stage labels unique");
+    expect(sizeof(ts_record) <= 32, "tables", "per-frame record stays compact");
+}
+
+int main(void)
+{
+    test_tables();
+    test_client_closes_first();
+    test_server_closes_first();
+    test_fin_ack_close();
+    test_refused();
+    test_refused_rst_without_ack_is_ignored();
+    test_abort();
+    test_simultaneous_open();
+    test_simultaneous_close();
+    test_half_close();
+    test_fin_with_data();
+    test_retransmissions();
+    test_rst_windows();
+    test_syn_on_established_and_half_open();
+    test_half_open_rst_reply();
+    test_packets_after_reset();
+    test_after_close_and_time_wait();
+    test_reuse_after_time_wait_expired();
+    test_mid_stream();
+    test_synack_first();
+    test_invalid_flags();
+    test_wrong_acks();
+    test_handshake_ack_missing();
+    test_data_checks();
+    test_tfo();
+    test_deferred();
+    test_sequence_wrap();
+    if (failures) {
+        printf("%d failure(s)\n", failures);
+        return 1;
+    }
+    printf("all core tests passed\n");
+    return 0;
+}
