@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Build and test the tcpstate plugin against the Wireshark versions of other
+# Debian suites (default: trixie = 4.4, sid = 4.6), each inside a cached
+# debootstrap chroot.  Run as root, no stdin needed.
+#
+# Environment:
+#   TCPSTATE_SUITES          suites to test            (default "trixie sid")
+#   TCPSTATE_CHROOT_CACHE    where chroots are kept    (default /var/cache/tcpstate-chroots)
+#   TCPSTATE_MIRROR          Debian mirror URL         (default: the host's apt mirror)
+#   TCPSTATE_EXTRA_PACKAGES  more packages to install in each chroot
+#   TCPSTATE_PREPARE_ONLY=1  only create/update the chroots, do not build
+#   TCPSTATE_KEEP_BUILD=1    keep the copied tree + build dir inside the chroot
+#
+# Cache layout, per suite:  $CACHE/<suite>/            the chroot
+#                           $CACHE/<suite>/.tcpstate-bootstrapped   debootstrap done
+#                           $CACHE/<suite>/.tcpstate-packages       package list installed
+#                           $CACHE/<suite>.log                      last run's build log
+# A marker is written only after its step completed, so an interrupted run is
+# redone next time; apt-get runs again only when the package list changed.
+set -euo pipefail
+
+SUITES=${TCPSTATE_SUITES:-trixie sid}
+CACHE=${TCPSTATE_CHROOT_CACHE:-/var/cache/tcpstate-chroots}
+PACKAGES="cmake make gcc libc6-dev pkgconf wireshark-dev libwireshark-dev tshark python3 util-linux procps ca-certificates ${TCPSTATE_EXTRA_PACKAGES:-}"
+CHROOT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+die() { echo "wireshark-versions: $*" >&2; exit 2; }
+log() { echo "wireshark-versions: $*" >&2; }
+
+[ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot, mount)"
+for tool in debootstrap chroot mount umount flock git tar; do
+    command -v "$tool" >/dev/null || die "missing tool: $tool (apt-get install debootstrap)"
+done
+
+SRC=$(git -C "$(dirname "$0")" rev-parse --show-toplevel) || die "not inside a git work tree"
+
+# The Debian mirror the host uses (deb822 .sources or one-line .list), first
+# URI ending in /debian, so chroots are fetched the same way as host packages.
+host_mirror() {
+    local f uri
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list; do
+        [ -r "$f" ] || continue
+        uri=$(sed -n -E \
+            -e 's/^[[:space:]]*URIs:[[:space:]]*([^[:space:]]+\/debian)\/?([[:space:]].*)?$/\1/p' \
+            -e 's/^[[:space:]]*deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+\/debian)\/?[[:space:]].*$/\2/p' \
+            "$f" | head -n1)
+        if [ -n "$uri" ]; then echo "$uri"; return; fi
+    done
+    echo http://deb.debian.org/debian
+}
+MIRROR=${TCPSTATE_MIRROR:-$(host_mirror)}
+
+# ---- mounts, always undone on exit -------------------------------------
+MOUNTS=()
+CLEAN_DIRS=()
+cleanup() {
+    local i
+    for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
+        umount "${MOUNTS[i]}" 2>/dev/null || umount -l "${MOUNTS[i]}" 2>/dev/null || true
+    done
+    MOUNTS=()
+    for i in "${CLEAN_DIRS[@]}"; do rm -rf -- "$i"; done
+    CLEAN_DIRS=()
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+is_mounted() { grep -qF " $1 " /proc/mounts; }
+
+mount_into() {       # mount_into CHROOT
+    local root=$1
+    mkdir -p "$root/proc" "$root/dev"
+    if ! is_mounted "$root/proc"; then
+        mount -t proc proc "$root/proc"; MOUNTS+=("$root/proc")
+    fi
+    if ! is_mounted "$root/dev"; then
+        mount --bind /dev "$root/dev"; MOUNTS+=("$root/dev")
+        if [ -d "$root/dev/pts" ] && ! is_mounted "$root/dev/pts"; then
+            mount --bind /dev/pts "$root/dev/pts" && MOUNTS+=("$root/dev/pts") || true
+        fi
+    fi
+}
+
+unmount_all_under() {  # for stale mounts left by a killed run
+    local d=$1 m
+    for m in $(awk -v d="$d/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r); do
+        umount "$m" 2>/dev/null || umount -l "$m" || true
+    done
+}
+
+in_chroot() {        # in_chroot CHROOT SCRIPT
+    chroot "$1" env -i PATH="$CHROOT_PATH" HOME=/root LANG=C.UTF-8 \
+        DEBIAN_FRONTEND=noninteractive bash -c "$2"
+}
+
+# ---- chroot creation (cached) -------------------------------------------
+prepare_chroot() {   # prepare_chroot SUITE
+    local suite=$1 root="$CACHE/$1"
+    local want have
+    unmount_all_under "$root"   # left over by a killed run (we hold the lock)
+    want=$(echo "$PACKAGES" | tr -s ' \t' '\n' | sed '/^$/d' | sort -u | tr '\n' ' ')
+
+    if [ ! -f "$root/.tcpstate-bootstrapped" ]; then
+        log "$suite: debootstrap from $MIRROR (a few minutes)"
+        unmount_all_under "$root"
+        rm -rf -- "$root"
+        mkdir -p "$root"
+        debootstrap --variant=minbase "$suite" "$root" "$MIRROR" >"$CACHE/$suite.debootstrap.log" 2>&1 ||
+            { tail -n 30 "$CACHE/$suite.debootstrap.log" >&2; die "$suite: debootstrap failed"; }
+        # Never start daemons from package scripts inside the chroot.
+        printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+        chmod 755 "$root/usr/sbin/policy-rc.d"
+        touch "$root/.tcpstate-bootstrapped"
+    fi
+
+    have=$(cat "$root/.tcpstate-packages" 2>/dev/null || true)
+    if [ "$have" != "$want" ]; then
+        log "$suite: installing packages: $want"
+        cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+        # sources.list is rewritten every time so a changed mirror takes effect.
+        echo "deb $MIRROR $suite main" >"$root/etc/apt/sources.list"
+        mount_into "$root"
+        rm -f "$root/.tcpstate-packages"
+        # Check-Valid-Until=false: a pinned/snapshot mirror's sid index is past
+        # its Valid-Until date; harmless for suites without one.
+        in_chroot "$root" "
+            set -e
+            apt-get -o Acquire::Check-Valid-Until=false -q update
+            apt-get -o Acquire::Check-Valid-Until=false -q -y --no-install-recommends install $want
+            apt-get clean
+        " >"$CACHE/$suite.apt.log" 2>&1 ||
+            { tail -n 40 "$CACHE/$suite.apt.log" >&2; die "$suite: package installation failed"; }
+        echo "$want" >"$root/.tcpstate-packages"
+    fi
+}
+
+# ---- copy the current tree and build/test it ------------------------------
+run_suite() {        # run_suite SUITE -> sets RESULT and WSVER
+    local suite=$1 root="$CACHE/$1" rel=/tcpstate-build/src rc=0
+    WSVER=$(in_chroot "$root" 'tshark --version 2>/dev/null | head -n1' || true)
+    WSVER=${WSVER:-unknown}
+
+    rm -rf -- "$root/tcpstate-build"
+    mkdir -p "$root$rel"
+    [ "${TCPSTATE_KEEP_BUILD:-0}" = 1 ] || CLEAN_DIRS+=("$root/tcpstate-build")
+    # Tracked + untracked-but-not-ignored files of the working tree as they are
+    # now (uncommitted edits included, deleted files skipped, and never a
+    # top-level build/ whose CMakeCache would point back at the host tree).
+    (cd "$SRC" && git ls-files -z --cached --others --exclude-standard |
+        while IFS= read -r -d '' f; do
+            case $f in build/*) continue ;; esac
+            [ -e "$f" ] && printf '%s\0' "$f"
+        done |
+        tar --null -T - -cf -) | tar -xf - -C "$root$rel"
+
+    mount_into "$root"
+    log "$suite: building ($WSVER); log in $CACHE/$suite.log"
+    in_chroot "$root" "
+        set -e
+        cd $rel
+        echo '== ws_version.h:'; grep -E 'define WIRESHARK_VERSION_(MAJOR|MINOR|MICRO)' /usr/include/wireshark/ws_version.h || true
+        echo '== cmake configure'
+        cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS='-Wall -Wextra -Werror'
+        echo '== cmake build'
+        cmake --build build -j2
+        echo '== ctest'
+        ctest --test-dir build --output-on-failure
+    " </dev/null 2>&1 | tee "$CACHE/$suite.log" || rc=$?
+    if [ "$rc" = 0 ]; then RESULT=PASS; else RESULT=FAIL; fi
+    cleanup
+}
+
+mkdir -p "$CACHE"
+SUMMARY=()
+failed=0
+for suite in $SUITES; do
+    exec 9>"$CACHE/$suite.lock"
+    flock 9
+    # Subshell so that a failing step (die) fails only this suite; it needs
+    # its own trap because bash subshells do not inherit the EXIT trap.
+    if ! (trap cleanup EXIT; prepare_chroot "$suite"); then
+        SUMMARY+=("$(printf '%-8s %-40s %s' "$suite" "-" "FAIL (chroot setup)")")
+        failed=1
+        exec 9>&-
+        continue
+    fi
+    if [ "${TCPSTATE_PREPARE_ONLY:-0}" = 1 ]; then
+        WSVER=$(in_chroot "$CACHE/$suite" 'tshark --version 2>/dev/null | head -n1' || true)
+        SUMMARY+=("$(printf '%-8s %-40s %s' "$suite" "${WSVER:-unknown}" "READY")")
+    else
+        RESULT=FAIL WSVER=unknown
+        run_suite "$suite"
+        SUMMARY+=("$(printf '%-8s %-40s %s' "$suite" "$WSVER" "$RESULT")")
+        [ "$RESULT" = PASS ] || failed=1
+    fi
+    exec 9>&-
+done
+
+echo "== wireshark-versions summary"
+printf '%s\n' "${SUMMARY[@]}"
+exit "$failed"
