@@ -913,16 +913,19 @@ def zeek_zero_window(cap, p):
     c.close("c")
 
 
-# zeek_multi_flag: 1-3 handshake; 4-7 request/response; 8 c> SYN+FIN
-# (no ACK, SYN options) at seq 101 on the established connection [defect];
+# zeek_multi_flag: 1-3 handshake; 4-7 request/response; 8 c> SYN+FIN+ACK
+# (SYN options) at seq 101 ack 201 on the established connection [defect];
 # 9 s> challenge ACK seq 201 ack 101; 10-11 c> 100 bytes, s> ACK;
-# 12-15 four-way close.
+# 12-15 four-way close.  The ACK flag is set as on every segment of an
+# established connection; it also keeps Wireshark from starting a new
+# tcp.stream ("port numbers reused"), which it does for a SYN without ACK
+# whose seq differs from the connection's ISN.
 @capture("zeek_multi_flag", 41314)
 def zeek_multi_flag(cap, p):
     c = Conn(cap, p)
     c.handshake()
     c.exchange(100, 200)
-    c.pkt("c", "SF", adv=False, deliver=False, dt=20000)
+    c.pkt("c", "SFA", adv=False, deliver=False, dt=20000)
     c.pkt("s", "A")
     c.pkt("c", "PA", 100, dt=20000)
     c.pkt("s", "A")
