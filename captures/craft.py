@@ -421,7 +421,8 @@ def rst_in_time_wait(cap, p):
 # data_before_handshake
 #   1 c> SYN seq 0 (no payload, no TFO option);
 #   2 c> PSH-ACK 100 bytes seq 1 ack 1, 10 us later, before any SYN-ACK was
-#     seen [defect: data before the handshake completed];
+#     seen [defect: data before the handshake completed]; its ack is y+1,
+#     the value the SYN-ACK will carry (TSecr 0: no peer TSval seen yet);
 #   3 s> SYN-ACK seq 0 ack 1 (sent before the data arrived);
 #   4 c> ACK seq 101 ack 1 (the handshake completes);
 #   5 s> ACK 101; 6-7 s> 200 bytes, c> ACK; 8-11 four-way close.
