@@ -1,0 +1,641 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Tests of the Zeek-compatible conn_state and history (tcpstate_zeek.c).
+ *
+ * Every expected value below was worked out by hand from Zeek's rules as
+ * listed at the top of plugin/tcpstate_zeek.c; the comment next to each
+ * check names the rule (A1..F) that gives it.  Conventions:
+ *   - endpoint A sends the first packet of each scenario (the core's "A");
+ *     A's ISN is 1000 and B's is 5000 unless said otherwise;
+ *   - ports are A 40000 and B 12345 (neither a likely server port) unless
+ *     a scenario needs rule A1;
+ *   - windows are 1000 unless said otherwise.
+ * Standalone: cc -std=c99 -Wall -Wextra -Iplugin tests/test_zeek.c
+ *             plugin/tcpstate_zeek.c && ./a.out
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "tcpstate_core.h"
+#include "tcpstate_zeek.h"
+
+#define SYN TS_SYN
+#define ACK TS_ACK
+#define FIN TS_FIN
+#define RST TS_RST
+#define PSH TS_PSH
+
+static int failures, checks;
+static const char *scenario;
+static ts_zeek Z;
+static uint16_t port_a, port_b;
+static uint32_t frame;
+
+static void begin(const char *name, uint16_t pa, uint16_t pb)
+{
+    scenario = name;
+    port_a = pa;
+    port_b = pb;
+    frame = 0;
+    ts_zeek_init(&Z);
+}
+
+static void send_full(int from_a, unsigned flags, uint32_t seq, uint32_t ack,
+                      uint32_t len, uint32_t win, int bad)
+{
+    ts_segment s;
+    memset(&s, 0, sizeof s);
+    s.frame = ++frame;
+    s.ts_ns = (int64_t)frame * 1000000;
+    s.from_a = (uint8_t)from_a;
+    s.flags = (uint8_t)flags;
+    s.seq = seq;
+    s.ack = ack;
+    s.len = len;
+    s.win = win;
+    s.bad_checksum = (uint8_t)bad;
+    s.sport = from_a ? port_a : port_b;
+    s.dport = from_a ? port_b : port_a;
+    ts_zeek_segment(&Z, &s);
+}
+
+/* A(...) / B(...): a segment from A / from B. */
+#define A(fl, seq, ack, len) send_full(1, (fl), (seq), (ack), (len), 1000, 0)
+#define B(fl, seq, ack, len) send_full(0, (fl), (seq), (ack), (len), 1000, 0)
+#define AW(fl, seq, ack, len, w) send_full(1, (fl), (seq), (ack), (len), (w), 0)
+#define BW(fl, seq, ack, len, w) send_full(0, (fl), (seq), (ack), (len), (w), 0)
+#define A_BAD(fl, seq, ack, len) send_full(1, (fl), (seq), (ack), (len), 1000, 1)
+#define B_BAD(fl, seq, ack, len) send_full(0, (fl), (seq), (ack), (len), 1000, 1)
+
+static void expect_at(int line, const char *hist, ts_zeek_state st)
+{
+    ts_zeek_state got = ts_zeek_conn_state(&Z);
+    ++checks;
+    if (strcmp(ts_zeek_history(&Z), hist) != 0 || got != st ||
+        strlen(ts_zeek_history(&Z)) != Z.hist_len) {
+        ++failures;
+        fprintf(stderr, "FAIL line %d [%s] after frame %u: expected %s \"%s\", got %s \"%s\" (len %u)\n",
+                line, scenario, (unsigned)frame, ts_zeek_state_name(st), hist,
+                ts_zeek_state_name(got), ts_zeek_history(&Z), (unsigned)Z.hist_len);
+    }
+}
+#define EXPECT(hist, st) expect_at(__LINE__, (hist), (st))
+
+static void expect_true_at(int line, int cond, const char *what)
+{
+    ++checks;
+    if (!cond) {
+        ++failures;
+        fprintf(stderr, "FAIL line %d [%s]: %s\n", line, scenario, what);
+    }
+}
+#define EXPECT_TRUE(c) expect_true_at(__LINE__, (c), #c)
+
+/* The normal three-way handshake used by many scenarios. */
+static void handshake(void)
+{
+    A(SYN, 1000, 0, 0);          /* D2 'S'; B1 A -> SYN_SENT */
+    B(SYN | ACK, 5000, 1001, 0); /* D2 'h'; B1 B ESTABLISHED, A SYN_SENT -> ESTABLISHED */
+    A(ACK, 1001, 5001, 0);       /* D3 'A' */
+}
+
+/* ===================================================================== */
+/* conn_state values                                                      */
+/* ===================================================================== */
+
+static void test_s0(void)
+{
+    begin("S0: SYN never answered", 40000, 12345);
+    A(SYN, 1000, 0, 0);
+    EXPECT("S", TS_ZK_S0);  /* D2 first SYN of A: 'S'.  B1: A SYN_SENT; F: o SYN_SENT, r INACTIVE -> S0 */
+    A(SYN, 1000, 0, 0);
+    EXPECT("S", TS_ZK_S0);  /* retransmission: C2 keeps start (same seq), relative seq 0 == last SYN's 0 -> D2 adds nothing */
+    A(SYN, 7000, 0, 0);
+    EXPECT("S", TS_ZK_S0);  /* new ISN: C2 restarts the numbering at 7000, so relative seq is 0 again -> D2 nothing */
+}
+
+static void test_s1_sf(void)
+{
+    begin("S1 then S2 then SF: full connection", 40000, 12345);
+    A(SYN, 1000, 0, 0);
+    EXPECT("S", TS_ZK_S0);
+    B(SYN | ACK, 5000, 1001, 0);
+    EXPECT("Sh", TS_ZK_S1);        /* D2 'h' (responder, lower case); B1: SYN-ACK from the responder moves A SYN_SENT -> ESTABLISHED, B -> ESTABLISHED; F: both ESTABLISHED -> S1 */
+    A(ACK, 1001, 5001, 0);
+    EXPECT("ShA", TS_ZK_S1);       /* D3 pure ACK -> 'A' */
+    A(ACK | PSH, 1001, 5001, 10);
+    EXPECT("ShAD", TS_ZK_S1);      /* D3 payload -> 'D' */
+    B(ACK, 5001, 1011, 0);
+    EXPECT("ShADa", TS_ZK_S1);     /* D3 'a'; E: ack 1011 = relative 11 = A's delivered edge, no gap */
+    B(ACK | PSH, 5001, 1011, 20);
+    EXPECT("ShADad", TS_ZK_S1);    /* D3 'd' */
+    A(ACK, 1011, 5021, 0);
+    EXPECT("ShADad", TS_ZK_S1);    /* D3: 'A' already recorded for A -> nothing */
+    A(FIN | ACK, 1011, 5021, 0);
+    EXPECT("ShADadF", TS_ZK_S2);   /* D2 'F'; B3 A ESTABLISHED -> CLOSED; F: o CLOSED, r ESTABLISHED -> S2 */
+    B(FIN | ACK, 5021, 1012, 0);
+    EXPECT("ShADadFf", TS_ZK_SF);  /* D2 'f'; B3 B -> CLOSED; F: both CLOSED -> SF.  E: ack 1012 is past A's FIN, capped to relative 11, no gap */
+    A(ACK, 1012, 5022, 0);
+    EXPECT("ShADadFf", TS_ZK_SF);  /* final ACK: 'A' already seen; E: capped at B's FIN, no gap */
+}
+
+static void test_rej(void)
+{
+    begin("REJ: SYN answered by RST", 40000, 12345);
+    A(SYN, 1000, 0, 0);
+    B(RST | ACK, 0, 1001, 0);
+    EXPECT("Sr", TS_ZK_REJ);   /* D2 'r'; B1 B INACTIVE + RST -> RESET; F: r RESET and o SYN_SENT -> REJ */
+    A(SYN, 3000, 0, 0);
+    EXPECT("Sr", TS_ZK_REJ);   /* retry with a new ISN: C2 restarts A's numbering, relative 0 == last SYN -> no 'S' (D2); B2 keeps A SYN_SENT */
+
+    begin("REJ: both reset, no bytes either way", 40000, 12345);
+    A(SYN, 1000, 0, 0);
+    B(RST | ACK, 0, 1001, 0);
+    A(RST, 1001, 0, 0);
+    /* D2 'R'.  B2: A SYN_SENT -> RESET.  F: r RESET, o RESET; sizes (C5):
+     * A: last 1001 (end of SYN), ack 1000 -> 1 - SYN octet = 0;
+     * B: start 0-1, last 0 -> 1 - 1 = 0.  Both 0 -> REJ. */
+    EXPECT("SrR", TS_ZK_REJ);
+}
+
+static void test_rstr_both_reset_with_data(void)
+{
+    begin("RSTO then RSTR: both reset after data", 40000, 12345);
+    handshake();
+    A(ACK | PSH, 1001, 5001, 10);
+    B(ACK, 5001, 1011, 0);
+    A(RST, 1011, 0, 0);
+    EXPECT("ShADaR", TS_ZK_RSTO);  /* D2 'R'; B3 A -> RESET; F: o RESET, r ESTABLISHED (not inactive) -> RSTO */
+    B(RST, 5001, 0, 0);
+    /* D2 'r'; B3 B -> RESET.  F: r RESET, o RESET but A's size is
+     * max(last 1011, ack 1011) - 1000 - 1 = 10 != 0, so not REJ; o not
+     * inactive -> RSTR. */
+    EXPECT("ShADaRr", TS_ZK_RSTR);
+}
+
+static void test_s2_s3_rsto_rstr(void)
+{
+    begin("S2: originator closed, no answer", 40000, 12345);
+    handshake();
+    A(FIN | ACK, 1001, 5001, 0);
+    EXPECT("ShAF", TS_ZK_S2);  /* B3 A -> CLOSED; F: o CLOSED, r ESTABLISHED -> S2 */
+
+    begin("S3: responder closed, no answer", 40000, 12345);
+    handshake();
+    B(FIN | ACK, 5001, 1001, 0);
+    EXPECT("ShAf", TS_ZK_S3);  /* B3 B -> CLOSED; F: r CLOSED, o ESTABLISHED (not inactive) -> S3 */
+
+    begin("RSTO: originator aborts", 40000, 12345);
+    handshake();
+    A(RST | ACK, 1001, 5001, 0);
+    EXPECT("ShAR", TS_ZK_RSTO);  /* B3 A -> RESET; F: o RESET, r ESTABLISHED -> RSTO */
+
+    begin("RSTR: responder aborts", 40000, 12345);
+    handshake();
+    B(RST | ACK, 5001, 1001, 0);
+    EXPECT("ShAr", TS_ZK_RSTR);  /* B3 B -> RESET; F: r RESET, o ESTABLISHED: not SYN_SENT, not RESET, not inactive -> RSTR */
+}
+
+static void test_rstos0(void)
+{
+    begin("RSTOS0: SYN then RST from the originator", 40000, 12345);
+    A(SYN, 1000, 0, 0);
+    A(RST, 1001, 0, 0);
+    EXPECT("SR", TS_ZK_RSTOS0);  /* B2 A -> RESET; F: o RESET, r INACTIVE, "SR" matches ^?S[^HAFGIQ]*R.* -> RSTOS0 */
+
+    begin("RSTOS0: lower-case letters between S and R are allowed", 40000, 12345);
+    A(SYN, 1000, 0, 0);
+    B(ACK, 4999, 1001, 0);
+    EXPECT("Sa", TS_ZK_S0);      /* B1: responder's empty packet while A is SYN_SENT leaves B INACTIVE -> still S0 */
+    A(RST, 1001, 0, 0);
+    EXPECT("SaR", TS_ZK_RSTOS0); /* F: r INACTIVE; 'a' is not in [HAFGIQ] -> RSTOS0 */
+
+    begin("OTH: originator RST, history not S...R", 40000, 12345);
+    A(SYN, 1000, 0, 0);
+    A(ACK, 1001, 5001, 0);       /* D3 'A'; B2 A stays SYN_SENT; C3 starts B's numbering at 5000 */
+    A(RST, 1001, 0, 0);
+    EXPECT("SAR", TS_ZK_OTH);    /* F: o RESET, r INACTIVE, "SAR" has 'A' before R -> no match -> OTH */
+
+    begin("OTH: midstream data then RST", 40000, 12345);
+    A(ACK | PSH, 1000, 5000, 10);
+    A(RST, 1010, 0, 0);
+    EXPECT("DR", TS_ZK_OTH);     /* B1 A PARTIAL, B3 -> RESET; F: r INACTIVE, no leading S -> OTH */
+}
+
+static void test_rstrh(void)
+{
+    /* A is the server (port 80): rule A1 flips at creation. */
+    begin("RSTRH: responder's SYN-ACK then RST, no SYN", 80, 40000);
+    A(SYN | ACK, 5000, 1001, 0);
+    /* A1: SYN-ACK from likely port 80 to 40000 -> flip, history "^", A is
+     * responder.  D2 'h'.  B1: responder SYN -> A ESTABLISHED, B stays
+     * INACTIVE.  F: o INACTIVE, r ESTABLISHED -> no rule -> OTH. */
+    EXPECT("^h", TS_ZK_OTH);
+    A(RST, 5001, 0, 0);
+    EXPECT("^hr", TS_ZK_RSTRH);  /* B3 A -> RESET; F: r RESET, o INACTIVE (not SYN_SENT, not RESET) -> RSTRH */
+}
+
+static void test_sh_shr(void)
+{
+    begin("SH: SYN then FIN, no reply", 40000, 12345);
+    A(SYN, 1000, 0, 0);
+    A(FIN, 1001, 0, 0);
+    EXPECT("SF", TS_ZK_SH);   /* B2 A SYN_SENT -> CLOSED; F: o CLOSED, r INACTIVE -> SH */
+
+    begin("SHR: SYN-ACK then FIN from the responder", 80, 40000);
+    A(SYN | ACK, 5000, 1001, 0);
+    A(FIN | ACK, 5001, 1001, 0);
+    EXPECT("^hf", TS_ZK_SHR); /* A1 flip; B3 A ESTABLISHED -> CLOSED; F: r CLOSED, o INACTIVE -> SHR */
+}
+
+static void test_oth(void)
+{
+    begin("OTH: midstream, both sides", 40000, 12345);
+    A(ACK | PSH, 1000, 5000, 10);
+    EXPECT("D", TS_ZK_OTH);   /* A1 no flip (no likely port); B1 A -> PARTIAL; F: o PARTIAL -> OTH */
+    B(ACK, 5000, 1010, 0);
+    EXPECT("Da", TS_ZK_OTH);  /* B1: ACK but A is PARTIAL (not ESTABLISHED) -> B PARTIAL; F -> OTH */
+}
+
+static void test_fin_then_rst_is_sf(void)
+{
+    begin("SF: FIN then RST from one side, FIN from the other", 40000, 12345);
+    handshake();
+    A(FIN | ACK, 1001, 5001, 0);
+    EXPECT("ShAF", TS_ZK_S2);
+    A(RST, 1002, 0, 0);
+    EXPECT("ShAFR", TS_ZK_RSTO);   /* B4: A CLOSED, RST, peer not CLOSED -> A RESET (prev CLOSED); F -> RSTO */
+    B(FIN | ACK, 5001, 1002, 0);
+    EXPECT("ShAFRf", TS_ZK_SF);    /* B3: B -> CLOSED and A (RESET, prev CLOSED) back to CLOSED; F: both CLOSED -> SF */
+
+    begin("SF: RST after both FINs changes nothing", 40000, 12345);
+    handshake();
+    A(FIN | ACK, 1001, 5001, 0);
+    B(FIN | ACK, 5001, 1002, 0);
+    A(RST, 1002, 0, 0);
+    EXPECT("ShAFfR", TS_ZK_SF);    /* D2 'R' still recorded; B4: peer CLOSED -> A stays CLOSED -> SF */
+}
+
+/* ===================================================================== */
+/* history letters and their repetition rules                             */
+/* ===================================================================== */
+
+static void test_letter_c(void)
+{
+    int k;
+    begin("c/C: bad checksums, logarithmic, packet ignored", 40000, 12345);
+    handshake();
+    B_BAD(FIN | ACK, 5001, 1001, 0);
+    EXPECT("ShAc", TS_ZK_S1);      /* D4: 1st bad checksum from B -> 'c'; the FIN is ignored, no 'f', B stays ESTABLISHED */
+    for (k = 2; k <= 9; ++k)
+        B_BAD(ACK, 5001, 1001, 0);
+    EXPECT("ShAc", TS_ZK_S1);      /* D5: counts 2..9 add nothing */
+    B_BAD(ACK, 5001, 1001, 0);
+    EXPECT("ShAcc", TS_ZK_S1);     /* D5: 10th -> 'c' again */
+    A_BAD(ACK, 1001, 5001, 0);
+    EXPECT("ShAccC", TS_ZK_S1);    /* D5: A's own counter: its 1st -> 'C' */
+}
+
+static void test_letter_t(void)
+{
+    int k;
+    begin("t/T: retransmitted payload, logarithmic", 40000, 12345);
+    handshake();
+    A(ACK | PSH, 1001, 5001, 10);
+    EXPECT("ShAD", TS_ZK_S1);
+    A(ACK | PSH, 1001, 5001, 10);
+    EXPECT("ShADT", TS_ZK_S1);     /* C4: end 1011 does not pass last 1011 and len > 0 -> 1st retransmission -> 'T' */
+    A(ACK, 1011, 5001, 0);
+    EXPECT("ShADT", TS_ZK_S1);     /* C4: no payload -> not a retransmission */
+    for (k = 2; k <= 9; ++k)
+        A(ACK | PSH, 1001, 5001, 10);
+    EXPECT("ShADT", TS_ZK_S1);
+    A(ACK | PSH, 1005, 5001, 6);
+    EXPECT("ShADTT", TS_ZK_S1);    /* 10th (a partial overlap ending at 1011 also counts) -> 'T' */
+    for (k = 11; k <= 99; ++k)
+        A(ACK | PSH, 1001, 5001, 10);
+    EXPECT("ShADTT", TS_ZK_S1);
+    A(ACK | PSH, 1001, 5001, 10);
+    EXPECT("ShADTTT", TS_ZK_S1);   /* 100th -> 'T' */
+    B(ACK | PSH, 5001, 1011, 10);
+    B(ACK | PSH, 5001, 1011, 10);
+    EXPECT("ShADTTTdt", TS_ZK_S1); /* B's own counter: 'd' then its 1st retransmission 't' */
+
+    begin("T: a SYN carrying data counts as retransmitted (as Zeek's code reads)", 40000, 12345);
+    A(SYN, 1000, 0, 10);
+    /* C2 sets A's last to the end of this very SYN (1011); C4 then sees
+     * no advance with payload -> DidRxmit -> 'T' after 'S'. */
+    EXPECT("ST", TS_ZK_S0);
+}
+
+static void test_letter_w(void)
+{
+    int k;
+    begin("w/W: zero windows, logarithmic, not after peer's FIN", 40000, 12345);
+    handshake();
+    BW(ACK, 5001, 1001, 0, 0);
+    EXPECT("ShAaw", TS_ZK_S1);     /* D3 'a' then D5 1st zero window -> 'w' (D6 order) */
+    BW(RST, 5001, 0, 0, 0);
+    /* D5: a zero window on a RST is not counted -> only 'r'; B3 B -> RESET;
+     * F: r RESET, o ESTABLISHED -> RSTR. */
+    EXPECT("ShAawr", TS_ZK_RSTR);
+
+    begin("w: the 10th zero window, and none after the peer's FIN", 40000, 12345);
+    handshake();
+    for (k = 1; k <= 9; ++k)
+        BW(ACK, 5001, 1001, 0, 0);
+    EXPECT("ShAaw", TS_ZK_S1);     /* counts 1..9: only the 1st adds 'w' */
+    BW(ACK, 5001, 1001, 0, 0);
+    EXPECT("ShAaww", TS_ZK_S1);    /* 10th -> 'w' */
+    A(FIN | ACK, 1001, 5001, 0);
+    for (k = 11; k <= 100; ++k)
+        BW(ACK, 5001, 1002, 0, 0);
+    EXPECT("ShAawwF", TS_ZK_S2);   /* D5: peer A is CLOSED, so these 90 are not counted and no 100th 'w' */
+    AW(ACK, 1002, 5001, 0, 0);
+    EXPECT("ShAawwFW", TS_ZK_S2);  /* A's zero window after its own FIN still counts (peer B not CLOSED) */
+}
+
+static void test_letter_g(void)
+{
+    int k;
+    uint32_t seq;
+    begin("g/G: content gaps seen through acks, logarithmic", 40000, 12345);
+    handshake();
+    A(ACK | PSH, 1001, 5001, 10);       /* delivered up to relative 11 */
+    /* A's segment 1011..1021 is not in the capture */
+    B(ACK, 5001, 1021, 0);
+    EXPECT("ShADaG", TS_ZK_S1);         /* E: ack relative 21 > delivered 11, both ESTABLISHED -> 1st gap in A's stream -> 'G' after 'a' (D6) */
+    A(ACK | PSH, 1031, 5001, 10);       /* 1021..1031 missing: buffered above a hole */
+    B(ACK, 5001, 1041, 0);
+    EXPECT("ShADaG", TS_ZK_S1);         /* E: one hole below the buffered block -> 2nd gap, no letter */
+    seq = 1041;
+    for (k = 3; k <= 10; ++k) {         /* gaps 3..10: skip 10 bytes, send 10, ack them */
+        A(ACK | PSH, seq + 10, 5001, 10);
+        B(ACK, 5001, seq + 20, 0);
+        seq += 20;
+    }
+    EXPECT("ShADaGG", TS_ZK_S1);        /* D5: the 10th gap -> 'G' */
+    B(ACK | PSH, 5001, seq, 10);        /* B's 5001..5011 */
+    A(ACK, seq, 5031, 0);               /* acks 20 bytes of B never seen after 5011 */
+    EXPECT("ShADaGGdg", TS_ZK_S1);      /* gap in the responder's stream -> 'g' */
+
+    begin("g: no gap when the hole is filled before the ack", 40000, 12345);
+    handshake();
+    A(ACK | PSH, 1011, 5001, 10);       /* arrives first: above the hole 1001..1011 */
+    A(ACK | PSH, 1001, 5001, 10);       /* fills the hole: C4 end 1011 < last 1021 -> 'T' (out of order counts as retransmission) */
+    B(ACK, 5001, 1021, 0);
+    EXPECT("ShADTa", TS_ZK_S1);         /* E: delivered up to 21 already -> no gap */
+
+    begin("g: not for a partial connection", 40000, 12345);
+    A(ACK | PSH, 1000, 5000, 10);
+    B(ACK, 5000, 2000, 0);
+    EXPECT("Da", TS_ZK_OTH);            /* E: both PARTIAL, not ESTABLISHED -> no 'G' */
+
+    begin("g: data missing before the responder's FIN", 40000, 12345);
+    handshake();
+    B(ACK | PSH, 5001, 1001, 10);       /* 5001..5011 */
+    /* 5011..5021 not captured */
+    B(FIN | ACK, 5021, 1001, 0);
+    A(ACK, 1001, 5022, 0);
+    /* E: ack relative 22 is past B's FIN (ends at 22) -> capped to 21;
+     * delivered 11 < 21, B CLOSED from ESTABLISHED and A ESTABLISHED ->
+     * gap -> 'g'. */
+    EXPECT("ShAdfg", TS_ZK_S3);
+}
+
+static void test_letters_i_q(void)
+{
+    begin("i/I: FIN+RST once per direction", 40000, 12345);
+    handshake();
+    A(FIN | RST | ACK, 1001, 5001, 0);
+    /* D1 FIN and RST -> 'I'.  C4: a FIN right after the SYN (last 1001 ==
+     * start + 1) moves last to 1002.  B3: FIN with RST does not close; RST
+     * -> RESET.  F: o RESET, r ESTABLISHED -> RSTO. */
+    EXPECT("ShAI", TS_ZK_RSTO);
+    A(FIN | RST | ACK, 1001, 5001, 0);
+    EXPECT("ShAI", TS_ZK_RSTO);     /* D1 once per direction */
+    B(FIN | RST, 5001, 0, 0);
+    /* D1 'i'; B3 B -> RESET.  F: r RESET, o RESET; sizes (C5):
+     * A: max(last 1002, ack 1001) - 1000 = 2, minus SYN = 1, minus FIN = 0;
+     * B: max(last 5002, ack 5001) - 5000 = 2 -> 1 -> 0 likewise.
+     * Both 0 -> REJ, although the handshake completed. */
+    EXPECT("ShAIi", TS_ZK_REJ);
+
+    begin("q/Q: SYN+FIN and SYN+RST", 40000, 12345);
+    A(SYN | FIN, 1000, 0, 0);
+    EXPECT("Q", TS_ZK_SH);          /* D1 SYN+FIN -> 'Q'; B1 SYN -> SYN_SENT then FIN -> CLOSED; F: o CLOSED, r INACTIVE -> SH */
+    A(SYN | FIN, 1000, 0, 0);
+    EXPECT("Q", TS_ZK_SH);          /* D1 once per direction */
+    B(SYN | RST, 5000, 0, 0);
+    /* D1 SYN+RST -> 'q'.  B1: responder SYN without ACK, A not
+     * SYN_ACK_SENT -> B ESTABLISHED, then RST -> RESET.  F: r RESET, o
+     * CLOSED (not SYN_SENT, not RESET, not inactive) -> RSTR. */
+    EXPECT("Qq", TS_ZK_RSTR);
+}
+
+static void test_once_letters(void)
+{
+    begin("a, d once per direction; empty packet adds nothing", 40000, 12345);
+    handshake();
+    A(ACK | PSH, 1001, 5001, 10);
+    A(ACK | PSH, 1011, 5001, 10);
+    B(ACK | PSH, 5001, 1021, 10);
+    B(ACK | PSH, 5011, 1021, 10);
+    B(ACK, 5021, 1021, 0);
+    A(ACK, 1021, 5021, 0);
+    EXPECT("ShADda", TS_ZK_S1);    /* D3: 'D' and 'd' once, B's first pure ACK 'a' */
+    A(0, 1021, 0, 0);
+    EXPECT("ShADda", TS_ZK_S1);    /* D3: no flag, no payload -> nothing */
+}
+
+static void test_repeat_s_f_r_h(void)
+{
+    begin("S repeats with a new relative seq (after RST)", 40000, 12345);
+    handshake();
+    A(RST, 1001, 0, 0);
+    A(SYN, 9000, 0, 0);
+    /* C2: A is RESET and was ESTABLISHED before -> no restart; relative
+     * 8000 != last SYN's 0 -> D2 adds 'S'.  B5: no state change. */
+    EXPECT("ShARS", TS_ZK_RSTO);
+
+    begin("F repeats only at a new end seq", 40000, 12345);
+    handshake();
+    A(FIN | ACK, 1001, 5001, 0);
+    A(FIN | ACK, 1001, 5001, 0);
+    EXPECT("ShAF", TS_ZK_S2);      /* D2: same end (relative 1) -> nothing */
+    A(FIN | ACK, 1001, 5001, 5);
+    EXPECT("ShAFF", TS_ZK_S2);     /* D2: end = 1 + 5 = 6 != 1 -> 'F' again (not 'D': FIN packet) */
+
+    begin("R repeats only at a new seq", 40000, 12345);
+    handshake();
+    A(RST, 1001, 0, 0);
+    A(RST, 1001, 0, 0);
+    EXPECT("ShAR", TS_ZK_RSTO);    /* D2: same relative seq 1 -> nothing */
+    A(RST, 2001, 0, 0);
+    EXPECT("ShARR", TS_ZK_RSTO);   /* D2: relative 1001 != 1 -> 'R' */
+
+    begin("H does not repeat for a retransmitted SYN-ACK", 40000, 12345);
+    A(SYN, 1000, 0, 0);
+    B(SYN | ACK, 5000, 1001, 0);
+    B(SYN | ACK, 5000, 1001, 0);
+    EXPECT("Sh", TS_ZK_S1);        /* C2: B ESTABLISHED + SYN restarts at 5000 -> relative 0 == last -> D2 nothing */
+    B(SYN | ACK, 6000, 1001, 0);
+    EXPECT("Sh", TS_ZK_S1);        /* new ISN: restart again -> relative 0 -> nothing */
+}
+
+/* ===================================================================== */
+/* roles and flips                                                        */
+/* ===================================================================== */
+
+static void test_flip_at_creation(void)
+{
+    begin("^ at creation: data from a server port", 80, 40000);
+    A(ACK | PSH, 5001, 1001, 100);
+    /* A1: not a SYN, source 80 likely, destination not -> flip: "^";
+     * A is the responder -> 'd'.  B1 A PARTIAL; F -> OTH. */
+    EXPECT("^d", TS_ZK_OTH);
+
+    begin("^ at creation: both ports likely, lower source port", 80, 443);
+    A(ACK | PSH, 5001, 1001, 100);
+    EXPECT("^d", TS_ZK_OTH);       /* A1: both likely, not SYN, 80 < 443 -> flip */
+
+    begin("no flip: both ports likely, higher source port", 443, 80);
+    A(ACK | PSH, 5001, 1001, 100);
+    EXPECT("D", TS_ZK_OTH);        /* A1: 443 > 80 -> no flip, A originator */
+
+    begin("no flip: SYN-ACK with both ports likely", 443, 80);
+    A(SYN | ACK, 5000, 1001, 0);
+    EXPECT("H", TS_ZK_OTH);        /* A1: both likely and a SYN-ACK -> no flip; B1 orig SYN+ACK -> SYN_ACK_SENT; F -> OTH */
+
+    begin("no flip: a pure SYN from a server port", 80, 40000);
+    A(SYN, 1000, 0, 0);
+    EXPECT("S", TS_ZK_S0);         /* A1 only considers packets that are not a pure SYN */
+}
+
+static void test_late_flip(void)
+{
+    begin("^h: SYN-ACK first, then an ACK (late flip)", 40000, 12345);
+    A(SYN | ACK, 5000, 1001, 0);
+    EXPECT("H", TS_ZK_OTH);        /* A1 no flip; D2 'H'; B1 A SYN_ACK_SENT; F: o SYN_ACK_SENT, r INACTIVE -> OTH */
+    EXPECT_TRUE(ts_zeek_history_len_at(&Z, 1) == 1); /* no flip yet */
+    B(ACK, 1001, 5001, 0);
+    /* A2: history is exactly "H" and an 'A' is coming -> flip, history
+     * replaced by "^h"; B is now the originator -> 'A'.  B1 (with the
+     * direction as it arrived, responder): ACK, peer A SYN_ACK_SENT (not
+     * ESTABLISHED) -> B PARTIAL.  F: o PARTIAL, r SYN_ACK_SENT -> OTH. */
+    EXPECT("^hA", TS_ZK_OTH);
+    EXPECT_TRUE(ts_zeek_history_len_at(&Z, 1) == 2); /* the first packet is shown as "^h" */
+    EXPECT_TRUE(ts_zeek_history_len_at(&Z, 3) == 3);
+    B(ACK | PSH, 1001, 5001, 10);
+    A(ACK | PSH, 5001, 1011, 10);
+    EXPECT("^hADd", TS_ZK_OTH);
+    A(FIN | ACK, 5011, 1011, 0);
+    EXPECT("^hADdf", TS_ZK_SHR);   /* B2 A SYN_ACK_SENT -> CLOSED; F: r CLOSED, o PARTIAL (inactive) -> SHR */
+    B(FIN | ACK, 1011, 5012, 0);
+    EXPECT("^hADdfF", TS_ZK_SF);   /* B3 B PARTIAL -> CLOSED; F: both CLOSED -> SF */
+
+    begin("^h: late flip by data from the SYN-ACK sender", 40000, 12345);
+    A(SYN | ACK, 5000, 1001, 0);
+    A(ACK | PSH, 5001, 1001, 10);
+    /* A2 fires for 'D' from A too; after the flip A is the responder ->
+     * 'd'.  B2: A stays SYN_ACK_SENT.  F: o INACTIVE, r SYN_ACK_SENT -> OTH. */
+    EXPECT("^hd", TS_ZK_OTH);
+
+    begin("^h quirk: the letter mask is not flipped (A4)", 40000, 12345);
+    A(SYN | ACK, 5000, 1001, 0);
+    B(ACK, 1001, 5001, 0);
+    A(SYN | ACK, 5000, 1001, 0);
+    /* A's 'H' set the originator's SYN bit; A is now the responder, whose
+     * SYN bit is still clear -> 'h' is added although it repeats. */
+    EXPECT("^hAh", TS_ZK_OTH);
+
+    begin("missed SYN with a server port: ^h then ACK establishes", 80, 40000);
+    A(SYN | ACK, 5000, 1001, 0);
+    B(ACK, 1001, 5001, 0);
+    /* A1 flip at creation, so history is "^h", not "H": A2 does not fire.
+     * B1: ACK while peer A is ESTABLISHED -> B ESTABLISHED -> S1. */
+    EXPECT("^hA", TS_ZK_S1);
+    EXPECT_TRUE(ts_zeek_history_len_at(&Z, 1) == 1); /* no rewrite happened */
+}
+
+static void test_syn_synack_reversal(void)
+{
+    begin("^ after SYN/SYN-ACK reversal", 40000, 12345);
+    A(SYN | ACK, 5000, 1001, 0);
+    B(SYN, 1000, 0, 0);
+    /* D2: B is still the responder -> 's'.  A3: responder's pure SYN while
+     * A is SYN_ACK_SENT -> flip, '^' appended; A -> ESTABLISHED, B ->
+     * ESTABLISHED.  F: both ESTABLISHED -> S1. */
+    EXPECT("Hs^", TS_ZK_S1);
+    B(ACK, 1001, 5001, 0);
+    EXPECT("Hs^A", TS_ZK_S1);      /* B is now the originator -> upper-case 'A' */
+}
+
+static void test_eccentric_ack_and_partial_syn(void)
+{
+    begin("responder ACKs the SYN before its SYN-ACK", 40000, 12345);
+    A(SYN, 1000, 0, 0);
+    B(ACK, 4999, 1001, 0);
+    EXPECT("Sa", TS_ZK_S0);        /* B1: responder's empty packet while A SYN_SENT -> B stays INACTIVE -> S0 */
+    B(SYN | ACK, 5000, 1001, 0);
+    EXPECT("Sah", TS_ZK_S1);       /* B1: SYN-ACK -> both ESTABLISHED */
+
+    begin("SYN after partial start", 40000, 12345);
+    A(ACK | PSH, 1001, 5001, 10);
+    EXPECT("D", TS_ZK_OTH);
+    A(SYN, 3000, 0, 0);
+    EXPECT("DS", TS_ZK_S0);        /* B3: PARTIAL, peer INACTIVE, SYN without ACK -> SYN_SENT; F -> S0 */
+}
+
+static void test_names_and_size(void)
+{
+    begin("names", 1, 2);
+    EXPECT_TRUE(strcmp(ts_zeek_state_name(TS_ZK_RSTOS0), "RSTOS0") == 0);
+    EXPECT_TRUE(strcmp(ts_zeek_state_name(TS_ZK_OTH), "OTH") == 0);
+    EXPECT_TRUE(strcmp(ts_zeek_state_name(TS_ZK_COUNT), "?") == 0);
+    EXPECT_TRUE(strncmp(ts_zeek_state_desc(TS_ZK_S0), "Connection attempt", 18) == 0);
+    EXPECT_TRUE(sizeof(ts_zeek) < 200);
+    ts_zeek_init(&Z);
+    EXPECT("", TS_ZK_OTH);         /* nothing seen: both INACTIVE -> OTH */
+}
+
+static void test_history_cap(void)
+{
+    int k;
+    begin("history capped, append-only", 40000, 12345);
+    handshake();
+    for (k = 0; k < 100; ++k)
+        A(RST, 2000u + (uint32_t)k, 0, 0); /* D2: every new seq adds 'R' */
+    EXPECT_TRUE(Z.hist_len == TS_ZEEK_HISTORY_MAX);
+    EXPECT_TRUE(strncmp(Z.history, "ShARRR", 6) == 0);
+}
+
+int main(void)
+{
+    test_s0();
+    test_s1_sf();
+    test_rej();
+    test_rstr_both_reset_with_data();
+    test_s2_s3_rsto_rstr();
+    test_rstos0();
+    test_rstrh();
+    test_sh_shr();
+    test_oth();
+    test_fin_then_rst_is_sf();
+    test_letter_c();
+    test_letter_t();
+    test_letter_w();
+    test_letter_g();
+    test_letters_i_q();
+    test_once_letters();
+    test_repeat_s_f_r_h();
+    test_flip_at_creation();
+    test_late_flip();
+    test_syn_synack_reversal();
+    test_eccentric_ack_and_partial_syn();
+    test_names_and_size();
+    test_history_cap();
+
+    printf("test_zeek: %d checks, %d failures\n", checks, failures);
+    return failures ? 1 : 0;
+}
