@@ -55,17 +55,36 @@ MIRROR=${TCPSTATE_MIRROR:-$(host_mirror)}
 # ---- mounts, always undone on exit -------------------------------------
 MOUNTS=()
 CLEAN_DIRS=()
+CURRENT_ROOT=        # chroot in use; its mounts are swept on exit
 cleanup() {
     local i
     for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
         umount "${MOUNTS[i]}" 2>/dev/null || umount -l "${MOUNTS[i]}" 2>/dev/null || true
     done
     MOUNTS=()
+    [ -z "$CURRENT_ROOT" ] || unmount_all_under "$CURRENT_ROOT"
     for i in "${CLEAN_DIRS[@]}"; do rm -rf -- "$i"; done
     CLEAN_DIRS=()
 }
+# Long steps run in the background and are waited for, so that a signal is
+# handled at once: stop our own child processes (by pid, deepest first),
+# then exit, which unmounts through the EXIT trap.
+kill_tree() {
+    local c
+    for c in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$c"; done
+    kill -TERM "$1" 2>/dev/null || true
+}
+on_signal() {
+    local kids c
+    trap '' INT TERM HUP
+    kids=$(pgrep -P $$ 2>/dev/null || true)
+    for c in $kids; do kill_tree "$c"; done
+    wait 2>/dev/null || true
+    exit 130
+}
 trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+trap on_signal INT TERM HUP
+run_bg() { "$@" & wait $!; }
 
 is_mounted() { grep -qF " $1 " /proc/mounts; }
 
@@ -93,6 +112,13 @@ unmount_all_under() {  # for stale mounts left by a killed run
 in_chroot() {        # in_chroot CHROOT SCRIPT
     chroot "$1" env -i PATH="$CHROOT_PATH" HOME=/root LANG=C.UTF-8 \
         DEBIAN_FRONTEND=noninteractive bash -c "$2"
+}
+
+ws_version() {       # "TShark (Wireshark) 4.4.19." -> "Wireshark 4.4.19"
+    local v
+    v=$(in_chroot "$1" 'tshark --version 2>/dev/null | head -n1' </dev/null || true)
+    v=$(printf '%s\n' "$v" | sed -n -E 's/.*\(Wireshark\) ([0-9][^ ]*[0-9]).*/\1/p')
+    echo "Wireshark ${v:-unknown}"
 }
 
 # ---- chroot creation (cached) -------------------------------------------
@@ -136,11 +162,12 @@ prepare_chroot() {   # prepare_chroot SUITE
     fi
 }
 
+prepare_in_subshell() { trap cleanup EXIT; prepare_chroot "$1"; }
+
 # ---- copy the current tree and build/test it ------------------------------
 run_suite() {        # run_suite SUITE -> sets RESULT and WSVER
-    local suite=$1 root="$CACHE/$1" rel=/tcpstate-build/src rc=0
-    WSVER=$(in_chroot "$root" 'tshark --version 2>/dev/null | head -n1' || true)
-    WSVER=${WSVER:-unknown}
+    local suite=$1 root="$CACHE/$1" rel=/tcpstate-build/src
+    WSVER=$(ws_version "$root")
 
     rm -rf -- "$root/tcpstate-build"
     mkdir -p "$root$rel"
@@ -157,6 +184,12 @@ run_suite() {        # run_suite SUITE -> sets RESULT and WSVER
 
     mount_into "$root"
     log "$suite: building ($WSVER); log in $CACHE/$suite.log"
+    if run_bg build_in_chroot "$suite"; then RESULT=PASS; else RESULT=FAIL; fi
+    cleanup
+}
+
+build_in_chroot() {  # runs in the background (see run_bg); pipefail keeps ctest's status
+    local suite=$1 root="$CACHE/$1" rel=/tcpstate-build/src
     in_chroot "$root" "
         set -e
         cd $rel
@@ -167,9 +200,7 @@ run_suite() {        # run_suite SUITE -> sets RESULT and WSVER
         cmake --build build -j2
         echo '== ctest'
         ctest --test-dir build --output-on-failure
-    " </dev/null 2>&1 | tee "$CACHE/$suite.log" || rc=$?
-    if [ "$rc" = 0 ]; then RESULT=PASS; else RESULT=FAIL; fi
-    cleanup
+    " </dev/null 2>&1 | tee "$CACHE/$suite.log"
 }
 
 mkdir -p "$CACHE"
@@ -178,23 +209,26 @@ failed=0
 for suite in $SUITES; do
     exec 9>"$CACHE/$suite.lock"
     flock 9
-    # Subshell so that a failing step (die) fails only this suite; it needs
-    # its own trap because bash subshells do not inherit the EXIT trap.
-    if ! (trap cleanup EXIT; prepare_chroot "$suite"); then
-        SUMMARY+=("$(printf '%-8s %-40s %s' "$suite" "-" "FAIL (chroot setup)")")
+    # In a (background) subshell so that a failing step (die) fails only this
+    # suite; it sets its own EXIT trap since subshells do not inherit it.
+    CURRENT_ROOT="$CACHE/$suite"
+    if ! run_bg prepare_in_subshell "$suite"; then
+        SUMMARY+=("$(printf '%-8s %-18s %s' "$suite" "-" "FAIL (chroot setup)")")
         failed=1
         exec 9>&-
         continue
     fi
     if [ "${TCPSTATE_PREPARE_ONLY:-0}" = 1 ]; then
-        WSVER=$(in_chroot "$CACHE/$suite" 'tshark --version 2>/dev/null | head -n1' || true)
-        SUMMARY+=("$(printf '%-8s %-40s %s' "$suite" "${WSVER:-unknown}" "READY")")
+        SUMMARY+=("$(printf '%-8s %-18s %s' "$suite" "$(ws_version "$CACHE/$suite")" "READY")")
     else
         RESULT=FAIL WSVER=unknown
         run_suite "$suite"
-        SUMMARY+=("$(printf '%-8s %-40s %s' "$suite" "$WSVER" "$RESULT")")
+        SUMMARY+=("$(printf '%-8s %-18s %s (%s compiler diagnostics; log %s)' "$suite" "$WSVER" "$RESULT" \
+            "$(grep -cE '(warning|error): ' "$CACHE/$suite.log" || true)" "$CACHE/$suite.log")")
         [ "$RESULT" = PASS ] || failed=1
     fi
+    cleanup
+    CURRENT_ROOT=
     exec 9>&-
 done
 
