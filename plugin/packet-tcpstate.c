@@ -1,0 +1,742 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * packet-tcpstate.c: Wireshark glue of the tcpstate plugin.
+ *
+ * A postdissector: after all other dissectors ran, it collects the fields
+ * the TCP dissector produced for each TCP layer of the frame, feeds them to
+ * the Wireshark-independent core (first pass only), stores the per-frame
+ * record and renders a "TCPState" subtree, the Info column suffix and
+ * expert infos from that record on every pass.
+ *
+ * Layers.  Every field_info carries total_layer_num, the number of the
+ * protocol layer that was being dissected when it was added; all fields of
+ * one TCP header share it.  Fields are grouped by that number instead of by
+ * their position in each field's array, because TCP quoted inside an ICMP
+ * error lacks some fields (tcp.len, often tcp.flags), which would misalign
+ * the arrays.  Such quoted TCP is skipped: a TCP layer whose number is
+ * larger than that of an ICMP/ICMPv6 layer of the same frame sits inside the
+ * ICMP message (packet-tcp.c also leaves out tcp.len when in_error_pkt is
+ * set; both checks apply).
+ */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <ws_version.h>
+
+#include <epan/packet.h>
+#include <epan/expert.h>
+#include <epan/prefs.h>
+#include <epan/proto_data.h>
+#include <epan/tap.h>
+#include <epan/to_str.h>
+#include <epan/address.h>
+
+#include "tcpstate_core.h"
+#include "tcpstate_glue.h"
+
+/* ---- Wireshark API differences (see /tmp/brief/ws-api-compat.md) ------- */
+
+#define TS_WS_AT_LEAST(maj, min) \
+    (WIRESHARK_VERSION_MAJOR > (maj) || \
+     (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
+
+/* field_info.value became a pointer in 4.2. */
+#if TS_WS_AT_LEAST(4, 2)
+#define TS_FI_FVALUE(fi) ((fi)->value)
+#else
+#define TS_FI_FVALUE(fi) (&(fi)->value)
+#endif
+
+/* Boolean preferences take bool * from 4.4 on. */
+#if TS_WS_AT_LEAST(4, 4)
+typedef bool ts_pref_bool;
+#else
+typedef gboolean ts_pref_bool;
+#endif
+
+/* ---- Registration handles ------------------------------------------------ */
+
+static int proto_tcpstate = -1;
+static int tcpstate_tap = -1;
+static dissector_handle_t tcpstate_handle;
+
+static int hf_stage = -1;
+static int hf_phase = -1;
+static int hf_step = -1;
+static int hf_client_before = -1;
+static int hf_client_after = -1;
+static int hf_server_before = -1;
+static int hf_server_after = -1;
+static int hf_sender = -1;
+static int hf_closer = -1;
+static int hf_teardown_role = -1;
+static int hf_retransmission = -1;
+static int hf_inferred = -1;
+static int hf_explanation = -1;
+static int hf_related_frame = -1;
+static int hf_conn = -1;
+static int hf_time_syn_to_synack = -1;
+static int hf_time_synack_to_ack = -1;
+static int hf_time_teardown = -1;
+static int hf_zeek_conn_state = -1;
+static int hf_zeek_history = -1;
+static int hf_anomaly = -1;
+
+static int ett_tcpstate = -1;
+static int ett_tcpstate_states = -1;
+static int ett_tcpstate_zeek = -1;
+static int ett_tcpstate_explanation = -1;
+
+static expert_field ei_anomaly[TS_ANOMALY_COUNT];
+
+/* Other protocols' fields, looked up by name in the handoff. */
+enum {
+    W_TCP_STREAM, W_TCP_SRCPORT, W_TCP_DSTPORT, W_TCP_SEQ_RAW, W_TCP_ACK_RAW,
+    W_TCP_FLAGS, W_TCP_LEN, W_TCP_WINDOW, W_TCP_CKSUM_STATUS,
+    W_TCP_TFO_REQUEST, W_TCP_TFO_COOKIE,
+    W_IP_SRC, W_IP_DST, W_IPV6_SRC, W_IPV6_DST,
+    W_ICMP, W_ICMPV6,
+    W_COUNT
+};
+static const char *const wanted_names[W_COUNT] = {
+    "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.ack_raw",
+    "tcp.flags", "tcp.len", "tcp.window_size", "tcp.checksum.status",
+    "tcp.options.tfo.request", "tcp.options.tfo.cookie",
+    "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
+    "icmp", "icmpv6",
+};
+static int wanted_hf[W_COUNT];
+
+/* ---- Preferences --------------------------------------------------------- */
+
+static ts_pref_bool pref_info_column = TRUE;
+static gint         pref_language = TS_LANG_EN;
+static ts_pref_bool pref_analogy = FALSE;
+static guint        pref_grace_ms = 2000;
+
+static const enum_val_t language_vals[] = {
+    { "en", "English", TS_LANG_EN },
+    { "zh", "Simplified Chinese (简体中文)", TS_LANG_ZH },
+    { NULL, NULL, 0 }
+};
+
+/* ---- File-scoped state ----------------------------------------------------- */
+
+/* tcp.stream -> tcpstate_stream, wmem_file_scope() data, reset per file. */
+static wmem_map_t *streams;
+/* Four-tuple (canonical string) -> latest tcpstate_stream using it: when
+ * Wireshark opens a new tcp.stream for a reused port, the core learns about
+ * the connection that used the four-tuple before (TIME-WAIT reuse). */
+static wmem_map_t *tuples;
+/* Latest frame timestamp of the first pass. */
+static int64_t capture_end_ns;
+static gboolean capture_end_set;
+
+typedef struct {
+    ts_stream core;
+    address   a_addr, b_addr; /* endpoint A: source of the first segment seen */
+    uint16_t  a_port, b_port;
+} tcpstate_stream;
+
+/* What is stored per frame and TCP layer (key = layer ordinal). */
+typedef struct {
+    ts_record  rec;
+    ts_segment seg;
+    uint32_t   stream;
+    const tcpstate_stream *st;
+} tcpstate_pkt;
+
+ts_lang tcpstate_language(void) { return pref_language == TS_LANG_ZH ? TS_LANG_ZH : TS_LANG_EN; }
+int     tcpstate_analogy(void)  { return pref_analogy ? 1 : 0; }
+int64_t tcpstate_capture_end_ns(void) { return capture_end_set ? capture_end_ns : 0; }
+int64_t tcpstate_grace_ns(void) { return (int64_t)pref_grace_ms * 1000000; }
+
+static void *
+ts_file_alloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    return wmem_alloc0(wmem_file_scope(), size);
+}
+
+static void
+tcpstate_init(void)
+{
+    capture_end_ns = 0;
+    capture_end_set = FALSE;
+}
+
+static void
+tcpstate_cleanup(void)
+{
+    /* streams is an autoreset map: its contents go with the file scope. */
+    capture_end_ns = 0;
+    capture_end_set = FALSE;
+}
+
+/* ---- Collecting one TCP layer's fields ------------------------------------ */
+
+static field_info *
+finfo_in_layer(GPtrArray *arr, int layer_num)
+{
+    guint i;
+    if (!arr)
+        return NULL;
+    for (i = 0; i < arr->len; i++) {
+        field_info *fi = (field_info *)g_ptr_array_index(arr, i);
+        if (fi->total_layer_num == layer_num)
+            return fi;
+    }
+    return NULL;
+}
+
+/* The address field with the largest layer number below layer_num. */
+static void
+nearest_below(GPtrArray *arr, int layer_num, field_info **best)
+{
+    guint i;
+    if (!arr)
+        return;
+    for (i = 0; i < arr->len; i++) {
+        field_info *fi = (field_info *)g_ptr_array_index(arr, i);
+        if (fi->total_layer_num < layer_num &&
+            (*best == NULL || fi->total_layer_num > (*best)->total_layer_num))
+            *best = fi;
+    }
+}
+
+static gboolean
+finfo_address(packet_info *pinfo, const field_info *fi, address *out)
+{
+    int len;
+    guint8 *bytes;
+
+    if (!fi || !fi->ds_tvb)
+        return FALSE;
+    len = fi->length;
+    if (len != 4 && len != 16)
+        return FALSE;
+    if (!tvb_bytes_exist(fi->ds_tvb, fi->start, len))
+        return FALSE;
+    bytes = (guint8 *)tvb_memdup(pinfo->pool, fi->ds_tvb, fi->start, len);
+    set_address(out, len == 4 ? AT_IPv4 : AT_IPv6, len, bytes);
+    return TRUE;
+}
+
+static guint32
+finfo_uint(field_info *fi)
+{
+    return fvalue_get_uinteger(TS_FI_FVALUE(fi));
+}
+
+/* ---- Rendering ------------------------------------------------------------ */
+
+#define TS_EXPLAIN_MAX 2048
+#define TS_WRAP 160
+
+/* Length of the next line of text (at most TS_WRAP bytes): up to the last
+ * space or CJK comma/full stop/semicolon that fits, else a UTF-8 boundary. */
+static size_t
+wrap_len(const char *p)
+{
+    size_t n = strlen(p), i, cut = 0;
+    if (n <= TS_WRAP)
+        return n;
+    for (i = 0; i + 3 <= TS_WRAP; i++) {
+        const unsigned char *u = (const unsigned char *)p + i;
+        if (u[0] == ' ')
+            cut = i + 1;
+        else if ((u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x82) ||  /* 。 */
+                 (u[0] == 0xEF && u[1] == 0xBC && (u[2] == 0x8C || u[2] == 0x9B))) /* ，； */
+            cut = i + 3;
+    }
+    if (cut == 0) {
+        cut = TS_WRAP;
+        while (cut > 0 && ((unsigned char)p[cut] & 0xC0) == 0x80)
+            cut--;
+    }
+    return cut;
+}
+
+static void
+add_wrapped(proto_tree *tree, tvbuff_t *tvb, const char *text)
+{
+    while (*text) {
+        size_t n = wrap_len(text);
+        if (n == 0)
+            break;
+        proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_tcpstate_explanation, NULL,
+                                      "%.*s", (int)n, text);
+        text += n;
+    }
+}
+
+static const char *
+stage_label(unsigned stage)
+{
+    return pref_language == TS_LANG_ZH ? ts_stage_label_zh(stage) : ts_stage_label(stage);
+}
+
+static const char *
+role_name(unsigned role)
+{
+    return role == TS_CLIENT ? "client" : "server";
+}
+
+static proto_item *
+add_gen(proto_item *pi)
+{
+    if (pi)
+        proto_item_set_generated(pi);
+    return pi;
+}
+
+static void
+render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+       const tcpstate_pkt *pkt, unsigned stage, ts_anomaly_set anomalies)
+{
+    const ts_record *rec = &pkt->rec;
+    const ts_conn *conn = rec->conn;
+    unsigned sender = (rec->rflags & TS_REC_SENDER_CLIENT) ? TS_CLIENT : TS_SERVER;
+    proto_item *ti, *pi;
+    proto_tree *st, *sub;
+    char *expl;
+    unsigned an;
+
+    if (pref_info_column)
+        col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", stage_label(stage));
+
+    if (!tree)
+        return;
+
+    ti = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
+    proto_item_append_text(ti, ": %s (%s %s -> %s, %s %s -> %s)", stage_label(stage),
+                           role_name(TS_CLIENT),
+                           ts_state_name(ts_rec_client_before(rec)),
+                           ts_state_name(ts_rec_client_after(rec)),
+                           role_name(TS_SERVER),
+                           ts_state_name(ts_rec_server_before(rec)),
+                           ts_state_name(ts_rec_server_after(rec)));
+    add_gen(ti);
+    st = proto_item_add_subtree(ti, ett_tcpstate);
+
+    /* The value stays English (filters); the display follows the language. */
+    add_gen(proto_tree_add_string_format_value(st, hf_stage, tvb, 0, 0,
+            ts_stage_label(stage), "%s", stage_label(stage)));
+    add_gen(proto_tree_add_string(st, hf_phase, tvb, 0, 0, ts_phase_name(ts_stage_phase(stage))));
+    if (ts_stage_step(stage)[0])
+        add_gen(proto_tree_add_string(st, hf_step, tvb, 0, 0, ts_stage_step(stage)));
+    add_gen(proto_tree_add_string(st, hf_sender, tvb, 0, 0, role_name(sender)));
+
+    pi = add_gen(proto_tree_add_string_format(st, hf_client_after, tvb, 0, 0,
+                 ts_state_name(ts_rec_client_after(rec)), "Client: %s -> %s",
+                 ts_state_name(ts_rec_client_before(rec)),
+                 ts_state_name(ts_rec_client_after(rec))));
+    sub = proto_item_add_subtree(pi, ett_tcpstate_states);
+    add_gen(proto_tree_add_string(sub, hf_client_before, tvb, 0, 0, ts_state_name(ts_rec_client_before(rec))));
+    pi = add_gen(proto_tree_add_string_format(st, hf_server_after, tvb, 0, 0,
+                 ts_state_name(ts_rec_server_after(rec)), "Server: %s -> %s",
+                 ts_state_name(ts_rec_server_before(rec)),
+                 ts_state_name(ts_rec_server_after(rec))));
+    sub = proto_item_add_subtree(pi, ett_tcpstate_states);
+    add_gen(proto_tree_add_string(sub, hf_server_before, tvb, 0, 0, ts_state_name(ts_rec_server_before(rec))));
+
+    if (conn && conn->closer <= TS_SERVER && conn->ep[conn->closer].fin_frame &&
+        pinfo->num >= conn->ep[conn->closer].fin_frame) {
+        add_gen(proto_tree_add_string(st, hf_closer, tvb, 0, 0, role_name(conn->closer)));
+        if (ts_stage_phase(stage) == TS_PHASE_TEARDOWN) {
+            int active = sender == conn->closer ||
+                         stage == TS_STAGE_SIMCLOSE_FIN || stage == TS_STAGE_SIMCLOSE_ACK;
+            add_gen(proto_tree_add_string(st, hf_teardown_role, tvb, 0, 0,
+                    active ? "initiator (active close)" : "recipient (passive close)"));
+        }
+    }
+
+    add_gen(proto_tree_add_boolean(st, hf_retransmission, tvb, 0, 0, (rec->rflags & TS_REC_RETRANS) ? 1 : 0));
+    add_gen(proto_tree_add_boolean(st, hf_inferred, tvb, 0, 0, (rec->rflags & TS_REC_INFERRED) ? 1 : 0));
+
+    if (rec->related_frame)
+        add_gen(proto_tree_add_uint(st, hf_related_frame, tvb, 0, 0, rec->related_frame));
+    if (conn)
+        add_gen(proto_tree_add_uint(st, hf_conn, tvb, 0, 0, conn->index));
+
+    if (rec->rflags & TS_REC_TIME_VALID) {
+        nstime_t t;
+        int hf;
+        t.secs = (time_t)(rec->delta_us / 1000000u);
+        t.nsecs = (int)(rec->delta_us % 1000000u) * 1000;
+        if (stage == TS_STAGE_SYNACK || stage == TS_STAGE_SIMOPEN_SYNACK)
+            hf = hf_time_syn_to_synack;
+        else if (ts_stage_phase(stage) == TS_PHASE_HANDSHAKE)
+            hf = hf_time_synack_to_ack;
+        else
+            hf = hf_time_teardown;
+        add_gen(proto_tree_add_time(st, hf, tvb, 0, 0, &t));
+    }
+
+    expl = (char *)wmem_alloc(pinfo->pool, TS_EXPLAIN_MAX);
+    ts_explain(rec, &pkt->seg, tcpstate_language(), tcpstate_analogy(), expl, TS_EXPLAIN_MAX);
+    pi = add_gen(proto_tree_add_string(st, hf_explanation, tvb, 0, 0, expl));
+    if (strlen(expl) > TS_WRAP) {
+        /* A tree label holds ITEM_LABEL_LENGTH (240) bytes: show the whole
+         * text wrapped below the (truncated) item; the value stays whole. */
+        sub = proto_item_add_subtree(pi, ett_tcpstate_explanation);
+        add_wrapped(sub, tvb, expl);
+    }
+
+    if (conn) {
+        char hist[TS_ZEEK_HISTORY_MAX + 1];
+        size_t n = rec->zeek_hist_len;
+        if (n > TS_ZEEK_HISTORY_MAX)
+            n = TS_ZEEK_HISTORY_MAX;
+        memcpy(hist, conn->zeek.history, n);
+        hist[n] = '\0';
+        pi = add_gen(proto_tree_add_string_format(st, hf_zeek_conn_state, tvb, 0, 0,
+                     ts_zeek_state_name(rec->zeek_state), "Zeek: conn_state %s (%s), history %s",
+                     ts_zeek_state_name(rec->zeek_state), ts_zeek_state_desc(rec->zeek_state),
+                     n ? hist : "(empty)"));
+        sub = proto_item_add_subtree(pi, ett_tcpstate_zeek);
+        add_gen(proto_tree_add_string(sub, hf_zeek_history, tvb, 0, 0, hist));
+    }
+
+    for (an = 0; an < TS_ANOMALY_COUNT; an++) {
+        if (!(anomalies & TS_BIT(an)))
+            continue;
+        pi = add_gen(proto_tree_add_string(st, hf_anomaly, tvb, 0, 0, ts_anomaly_name(an)));
+        expert_add_info(pinfo, pi, &ei_anomaly[an]);
+    }
+}
+
+/* Registers the stream under its four-tuple; tells the core about the
+ * stream that used the same four-tuple before, if any. */
+static void
+link_predecessor(packet_info *pinfo, tcpstate_stream *ts)
+{
+    char *a = address_to_str(pinfo->pool, &ts->a_addr);
+    char *b = address_to_str(pinfo->pool, &ts->b_addr);
+    char *key;
+    tcpstate_stream *prev;
+    int a_first = ts->a_port != ts->b_port ? ts->a_port < ts->b_port : strcmp(a, b) <= 0;
+
+    if (a_first)
+        key = wmem_strdup_printf(wmem_file_scope(), "%s|%u|%s|%u", a, ts->a_port, b, ts->b_port);
+    else
+        key = wmem_strdup_printf(wmem_file_scope(), "%s|%u|%s|%u", b, ts->b_port, a, ts->a_port);
+    prev = (tcpstate_stream *)wmem_map_lookup(tuples, key);
+    if (prev && prev->core.current)
+        ts_stream_set_predecessor(&ts->core, prev->core.current);
+    wmem_map_insert(tuples, key, ts);
+}
+
+/* ---- The postdissector ----------------------------------------------------- */
+
+/* Feeds one TCP layer to the core (first pass); NULL when it is skipped. */
+static tcpstate_pkt *
+process_layer(packet_info *pinfo, GPtrArray **arr, int layer_num, int64_t now_ns)
+{
+    field_info *f[W_COUNT];
+    field_info *fsrc = NULL, *fdst = NULL;
+    tcpstate_stream *ts;
+    tcpstate_pkt *pkt;
+    address src, dst;
+    uint32_t stream;
+    unsigned w;
+
+    for (w = W_TCP_STREAM; w <= W_TCP_TFO_COOKIE; w++)
+        f[w] = finfo_in_layer(arr[w], layer_num);
+    if (!f[W_TCP_STREAM] || !f[W_TCP_SRCPORT] || !f[W_TCP_DSTPORT] ||
+        !f[W_TCP_SEQ_RAW] || !f[W_TCP_ACK_RAW] || !f[W_TCP_FLAGS] || !f[W_TCP_LEN])
+        return NULL;                /* truncated, fragment or error packet */
+
+    nearest_below(arr[W_IP_SRC], layer_num, &fsrc);
+    nearest_below(arr[W_IPV6_SRC], layer_num, &fsrc);
+    nearest_below(arr[W_IP_DST], layer_num, &fdst);
+    nearest_below(arr[W_IPV6_DST], layer_num, &fdst);
+    clear_address(&src);
+    clear_address(&dst);
+    if (!finfo_address(pinfo, fsrc, &src))
+        copy_address_shallow(&src, &pinfo->net_src);
+    if (!finfo_address(pinfo, fdst, &dst))
+        copy_address_shallow(&dst, &pinfo->net_dst);
+
+    stream = finfo_uint(f[W_TCP_STREAM]);
+    pkt = wmem_new0(wmem_file_scope(), tcpstate_pkt);
+    pkt->stream = stream;
+    pkt->seg.frame = pinfo->num;
+    pkt->seg.ts_ns = now_ns;
+    pkt->seg.flags = (uint8_t)(finfo_uint(f[W_TCP_FLAGS]) & 0xff);
+    pkt->seg.tfo = (f[W_TCP_TFO_REQUEST] || f[W_TCP_TFO_COOKIE]) ? 1 : 0;
+    pkt->seg.bad_checksum = (f[W_TCP_CKSUM_STATUS] &&
+                             finfo_uint(f[W_TCP_CKSUM_STATUS]) == PROTO_CHECKSUM_E_BAD) ? 1 : 0;
+    pkt->seg.seq = finfo_uint(f[W_TCP_SEQ_RAW]);
+    pkt->seg.ack = finfo_uint(f[W_TCP_ACK_RAW]);
+    pkt->seg.len = finfo_uint(f[W_TCP_LEN]);
+    pkt->seg.win = f[W_TCP_WINDOW] ? finfo_uint(f[W_TCP_WINDOW]) : 0;
+    pkt->seg.sport = (uint16_t)finfo_uint(f[W_TCP_SRCPORT]);
+    pkt->seg.dport = (uint16_t)finfo_uint(f[W_TCP_DSTPORT]);
+
+    ts = (tcpstate_stream *)wmem_map_lookup(streams, GUINT_TO_POINTER(stream));
+    if (!ts) {
+        ts = wmem_new0(wmem_file_scope(), tcpstate_stream);
+        ts_stream_init(&ts->core, ts_file_alloc, NULL);
+        ts->a_port = pkt->seg.sport;
+        ts->b_port = pkt->seg.dport;
+        copy_address_wmem(wmem_file_scope(), &ts->a_addr, &src);
+        copy_address_wmem(wmem_file_scope(), &ts->b_addr, &dst);
+        wmem_map_insert(streams, GUINT_TO_POINTER(stream), ts);
+        link_predecessor(pinfo, ts);
+    }
+    if (pkt->seg.sport != pkt->seg.dport)
+        pkt->seg.from_a = pkt->seg.sport == ts->a_port;
+    else
+        pkt->seg.from_a = addresses_equal(&src, &ts->a_addr) ? 1 : 0;
+    pkt->st = ts;
+
+    ts_stream_process(&ts->core, &pkt->seg, &pkt->rec);
+    return pkt;
+}
+
+static int
+dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    int64_t now_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    gboolean visited = PINFO_FD_VISITED(pinfo);
+    unsigned ordinal, count = 0;
+
+    if (!visited) {
+        /* First pass: the wanted fields are there (Wireshark and tshark
+         * prime them then; tshark -2 does NOT on its second pass, which is
+         * why later passes use only what is stored here). */
+        GPtrArray *arr[W_COUNT];
+        GPtrArray *anchors;
+        int icmp_layer = G_MAXINT;
+        guint i, w;
+
+        if (!capture_end_set || now_ns > capture_end_ns)
+            capture_end_ns = now_ns;
+        capture_end_set = TRUE;
+
+        if (!tree)
+            return 0;
+        for (w = 0; w < W_COUNT; w++)
+            arr[w] = wanted_hf[w] > 0 ? proto_get_finfo_ptr_array(tree, wanted_hf[w]) : NULL;
+        anchors = arr[W_TCP_SRCPORT];
+        if (!anchors || anchors->len == 0)
+            return 0;
+
+        for (w = W_ICMP; w <= W_ICMPV6; w++) {
+            if (!arr[w])
+                continue;
+            for (i = 0; i < arr[w]->len; i++) {
+                field_info *fi = (field_info *)g_ptr_array_index(arr[w], i);
+                if (fi->total_layer_num < icmp_layer)
+                    icmp_layer = fi->total_layer_num;
+            }
+        }
+
+        for (i = 0; i < anchors->len; i++) {
+            int layer_num = ((field_info *)g_ptr_array_index(anchors, i))->total_layer_num;
+            tcpstate_pkt *pkt;
+            if (layer_num > icmp_layer)
+                continue;           /* quoted inside an ICMP error */
+            pkt = process_layer(pinfo, arr, layer_num, now_ns);
+            if (!pkt)
+                continue;
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, count, pkt);
+            count++;
+        }
+    }
+
+    for (ordinal = 0; ; ordinal++) {
+        tcpstate_pkt *pkt;
+        tcpstate_tap_info *tap;
+        ts_anomaly_set anomalies;
+        unsigned stage;
+        int deferred_valid = 0;
+        const tcpstate_stream *ts;
+
+        pkt = (tcpstate_pkt *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, ordinal);
+        if (!pkt)
+            break;
+        ts = pkt->st;
+
+        /* Later passes know the future: deferred anomalies, and the final
+         * stage of a SYN or FIN that turned out to cross its peer's. */
+        anomalies = pkt->rec.anomalies;
+        stage = pkt->rec.stage;
+        if (visited && pkt->rec.conn) {
+            anomalies |= ts_deferred_anomalies(&pkt->rec, capture_end_ns, tcpstate_grace_ns(),
+                                               pinfo->num == pkt->rec.conn->last_frame);
+            deferred_valid = 1;
+            stage = ts_final_stage(&pkt->rec);
+        }
+
+        render(tvb, pinfo, tree, pkt, stage, anomalies);
+
+        tap = wmem_new0(pinfo->pool, tcpstate_tap_info);
+        tap->rec = &pkt->rec;
+        tap->conn = pkt->rec.conn;
+        tap->seg = pkt->seg;
+        tap->stream = pkt->stream;
+        tap->frame = pinfo->num;
+        tap->layer = ordinal;
+        copy_address_wmem(pinfo->pool, &tap->src, pkt->seg.from_a ? &ts->a_addr : &ts->b_addr);
+        copy_address_wmem(pinfo->pool, &tap->dst, pkt->seg.from_a ? &ts->b_addr : &ts->a_addr);
+        tap->src_str = address_to_str(pinfo->pool, &tap->src);
+        tap->dst_str = address_to_str(pinfo->pool, &tap->dst);
+        tap->srcport = pkt->seg.sport;
+        tap->dstport = pkt->seg.dport;
+        tap->anomalies = anomalies;
+        tap->deferred_valid = (uint8_t)deferred_valid;
+        tap->visited = visited ? 1 : 0;
+        tap_queue_packet(tcpstate_tap, pinfo, tap);
+    }
+
+    return ordinal ? (int)tvb_captured_length(tvb) : 0;
+}
+
+/* ---- Registration ----------------------------------------------------------- */
+
+static int
+map_group(ts_group g)
+{
+    switch (g) {
+    case TS_GRP_SEQUENCE:  return PI_SEQUENCE;
+    case TS_GRP_PROTOCOL:  return PI_PROTOCOL;
+    case TS_GRP_MALFORMED: return PI_MALFORMED;
+    }
+    return PI_PROTOCOL;
+}
+
+static int
+map_severity(ts_severity s)
+{
+    switch (s) {
+    case TS_SEV_CHAT:  return PI_CHAT;
+    case TS_SEV_NOTE:  return PI_NOTE;
+    case TS_SEV_WARN:  return PI_WARN;
+    case TS_SEV_ERROR: return PI_ERROR;
+    }
+    return PI_NOTE;
+}
+
+void
+proto_register_tcpstate(void)
+{
+    static hf_register_info hf[] = {
+        { &hf_stage, { "Stage", "tcpstate.stage", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Place of the segment in the connection's life (English label; filter on it)", HFILL } },
+        { &hf_phase, { "Phase", "tcpstate.phase", FT_STRING, BASE_NONE, NULL, 0x0,
+          "handshake, established, teardown, closed or reset", HFILL } },
+        { &hf_step, { "Step", "tcpstate.step", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Step within the handshake or teardown (1/3, 2+3/4, ...)", HFILL } },
+        { &hf_client_before, { "Client state before", "tcpstate.client.before", FT_STRING, BASE_NONE, NULL, 0x0,
+          "RFC 9293 state of the client before this segment", HFILL } },
+        { &hf_client_after, { "Client state after", "tcpstate.client.after", FT_STRING, BASE_NONE, NULL, 0x0,
+          "RFC 9293 state of the client after this segment", HFILL } },
+        { &hf_server_before, { "Server state before", "tcpstate.server.before", FT_STRING, BASE_NONE, NULL, 0x0,
+          "RFC 9293 state of the server before this segment", HFILL } },
+        { &hf_server_after, { "Server state after", "tcpstate.server.after", FT_STRING, BASE_NONE, NULL, 0x0,
+          "RFC 9293 state of the server after this segment", HFILL } },
+        { &hf_sender, { "Sender", "tcpstate.sender", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Who sent the segment: client or server", HFILL } },
+        { &hf_closer, { "Closer", "tcpstate.closer", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Who sent the connection's first FIN: client or server", HFILL } },
+        { &hf_teardown_role, { "Teardown role", "tcpstate.teardown_role", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Role of the sender in the close: initiator (active close) or recipient (passive close)", HFILL } },
+        { &hf_retransmission, { "Retransmission", "tcpstate.retransmission", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+          "Repeats a SYN, SYN-ACK, FIN or ACK already seen", HFILL } },
+        { &hf_inferred, { "Inferred", "tcpstate.inferred", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+          "Roles and states inferred: the connection's SYN was not seen", HFILL } },
+        { &hf_explanation, { "Explanation", "tcpstate.explanation", FT_STRING, BASE_NONE, NULL, 0x0,
+          "What the segment does, in plain words", HFILL } },
+        { &hf_related_frame, { "Answers frame", "tcpstate.related_frame", FT_FRAMENUM, BASE_NONE,
+          FRAMENUM_TYPE(FT_FRAMENUM_ACK), 0x0,
+          "The segment this one answers: the SYN of a SYN-ACK, the FIN an ACK acknowledges", HFILL } },
+        { &hf_conn, { "Connection", "tcpstate.conn", FT_UINT32, BASE_DEC, NULL, 0x0,
+          "Connection number within the TCP stream (ports reused)", HFILL } },
+        { &hf_time_syn_to_synack, { "SYN to SYN-ACK", "tcpstate.time.syn_to_synack", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+          "Time from the SYN to this SYN-ACK", HFILL } },
+        { &hf_time_synack_to_ack, { "SYN-ACK to ACK", "tcpstate.time.synack_to_ack", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+          "Time from the SYN-ACK to this handshake ACK", HFILL } },
+        { &hf_time_teardown, { "Teardown time", "tcpstate.time.teardown", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+          "Time from the first FIN to this final ACK", HFILL } },
+        { &hf_zeek_conn_state, { "Zeek conn_state", "tcpstate.zeek.conn_state", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Zeek's conn_state as of this segment", HFILL } },
+        { &hf_zeek_history, { "Zeek history", "tcpstate.zeek.history", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Zeek's connection history as of this segment", HFILL } },
+        { &hf_anomaly, { "Anomaly", "tcpstate.anomaly", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Name of an anomaly found at this segment", HFILL } },
+    };
+    static gint *ett[] = { &ett_tcpstate, &ett_tcpstate_states, &ett_tcpstate_zeek,
+                           &ett_tcpstate_explanation };
+
+    /* One expert field per row of TS_ANOMALY_LIST: names, groups, severities
+     * and summaries come from the table, never typed here. */
+    static const ei_register_info ei_template = {
+        NULL, { "tcpstate.anomaly", PI_SEQUENCE, PI_NOTE, "", EXPFILL }
+    };
+    static ei_register_info ei[TS_ANOMALY_COUNT];
+    expert_module_t *expert;
+    module_t *prefs;
+    unsigned an;
+
+    proto_tcpstate = proto_register_protocol("TCP Connection State Machine", "TCPState", "tcpstate");
+    proto_register_field_array(proto_tcpstate, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+
+    for (an = 0; an < TS_ANOMALY_COUNT; an++) {
+        ei[an] = ei_template;
+        ei[an].ids = &ei_anomaly[an];
+        /* Kept for the program's lifetime, as registered names must be. */
+        ei[an].eiinfo.name = g_strdup_printf("tcpstate.anomaly.%s", ts_anomaly_name(an));
+        ei[an].eiinfo.group = map_group(ts_anomaly_group(an));
+        ei[an].eiinfo.severity = map_severity(ts_anomaly_severity(an));
+        ei[an].eiinfo.summary = ts_anomaly_summary(an);
+    }
+    expert = expert_register_protocol(proto_tcpstate);
+    expert_register_field_array(expert, ei, TS_ANOMALY_COUNT);
+
+    prefs = prefs_register_protocol(proto_tcpstate, NULL);
+    prefs_register_bool_preference(prefs, "info_column", "Show the stage in the Info column",
+        "Append \" [<stage>]\" (e.g. \" [Handshake 1/3: SYN]\") to the Info column of every TCP packet",
+        &pref_info_column);
+    prefs_register_enum_preference(prefs, "language", "Language",
+        "Language of the stage labels in the tree and Info column and of the explanations "
+        "(filter values of tcpstate.stage stay English)",
+        &pref_language, language_vals, FALSE);
+    prefs_register_bool_preference(prefs, "analogy", "Explain with an everyday analogy",
+        "Add an everyday analogy (a phone call) to each explanation",
+        &pref_analogy);
+    prefs_register_uint_preference(prefs, "grace_period", "Grace period (ms)",
+        "How long an answer may still take at the end of the capture: a SYN, FIN or "
+        "SYN-ACK younger than this when the capture ends is reported as "
+        "open_at_capture_end instead of unanswered",
+        10, &pref_grace_ms);
+
+    streams = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
+    tuples = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_str_hash, g_str_equal);
+    register_init_routine(tcpstate_init);
+    register_cleanup_routine(tcpstate_cleanup);
+
+    tcpstate_handle = create_dissector_handle(dissect_tcpstate, proto_tcpstate);
+    tcpstate_tap = register_tap(TCPSTATE_TAP_NAME);
+}
+
+void
+proto_reg_handoff_tcpstate(void)
+{
+    GArray *hfids;
+    unsigned w;
+
+    hfids = g_array_new(FALSE, FALSE, (guint)sizeof(int));
+    for (w = 0; w < W_COUNT; w++) {
+        int id = proto_registrar_get_id_byname(wanted_names[w]);
+        wanted_hf[w] = id;
+        if (id > 0)
+            g_array_append_val(hfids, id);
+    }
+    register_postdissector(tcpstate_handle);
+    set_postdissector_wanted_hfids(tcpstate_handle, hfids);
+}

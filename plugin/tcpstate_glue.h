@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tcpstate glue: what the Wireshark side of the plugin shares between its
+ * files (packet-tcpstate.c, plugin.c, tcpstate_taps.c).
+ *
+ * The "tcpstate" tap
+ * ------------------
+ * packet-tcpstate.c registers the tap "tcpstate" and queues one
+ * tcpstate_tap_info per TCP layer it labelled, on EVERY dissection pass
+ * (first pass and re-dissections alike); a listener decides what it wants.
+ * A frame with several TCP layers (tunnels) queues several infos, in layer
+ * order.  TCP quoted inside ICMP/ICMPv6 errors and TCP layers missing a
+ * required field are never queued.
+ *
+ * Lifetime and validity of the members:
+ *  - rec, conn: file scope (wmem_file_scope()); valid until the capture file
+ *    is closed or re-dissected.  *rec never changes after the first pass.
+ *    *conn keeps growing during the first pass: a listener that runs during
+ *    the first pass sees the connection as of this frame (plus nothing
+ *    later); at draw time (after the whole file was read) it is complete.
+ *    Walk rec->conn->next for later connections on the same stream.
+ *  - seg: the segment facts fed to the core (a copy, valid in the callback).
+ *  - src, dst, src_str, dst_str: packet scope (pinfo->pool); copy them
+ *    (copy_address_wmem / g_strdup) if you keep them past the callback.
+ *  - anomalies: rec->anomalies, plus the deferred ones
+ *    (ts_deferred_anomalies) when deferred_valid is set, i.e. on a visited
+ *    pass (tshark -2, GUI re-dissection).  In a single pass, compute the
+ *    deferred ones yourself at draw time with ts_conn_final_anomalies(conn,
+ *    tcpstate_capture_end_ns(), tcpstate_grace_ns()).
+ */
+#ifndef TCPSTATE_GLUE_H
+#define TCPSTATE_GLUE_H
+
+#include <stdint.h>
+
+#include <epan/address.h>
+
+#include "tcpstate_core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TCPSTATE_TAP_NAME "tcpstate"
+
+typedef struct {
+    const ts_record *rec;       /* the frame's stored record for this layer */
+    const ts_conn   *conn;      /* == rec->conn */
+    ts_segment       seg;       /* facts fed to ts_stream_process */
+    uint32_t         stream;    /* tcp.stream */
+    uint32_t         frame;     /* pinfo->num */
+    unsigned         layer;     /* 0 = first labelled TCP layer of the frame */
+    address          src, dst;  /* network addresses of this TCP layer */
+    const char      *src_str, *dst_str;
+    uint16_t         srcport, dstport;
+    ts_anomaly_set   anomalies; /* see above */
+    uint8_t          deferred_valid; /* anomalies include the deferred ones */
+    uint8_t          visited;   /* PINFO_FD_VISITED: not the first pass */
+} tcpstate_tap_info;
+
+/* Registration, called from plugin.c. */
+void proto_register_tcpstate(void);
+void proto_reg_handoff_tcpstate(void);
+
+/* Current preferences and capture facts, for the taps. */
+ts_lang  tcpstate_language(void);
+int      tcpstate_analogy(void);
+/* Latest frame timestamp seen in the first pass (0 before any frame). */
+int64_t  tcpstate_capture_end_ns(void);
+/* The grace_period preference, in nanoseconds. */
+int64_t  tcpstate_grace_ns(void);
+
+/* Defined by tcpstate_taps.c when it is built (CMake defines
+ * TCPSTATE_HAVE_TAPS then): registers the -z tcpstate,... statistics.  It is
+ * called through tap_register_plugin(), i.e. before the command line -z
+ * options are parsed. */
+void tcpstate_register_taps(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TCPSTATE_GLUE_H */
