@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Tests for ts_explain(): feeds whole connections through the core and
+ * checks the key phrases and numbers of each explanation, in English and
+ * Chinese, with and without the analogy, and safe truncation.
+ *
+ * Build (from the repository root):
+ *   cc -std=c99 -Wall -Wextra -Iplugin -o test_explain tests/test_explain.c \
+ *      plugin/tcpstate_core.c plugin/tcpstate_zeek.c plugin/tcpstate_explain.c
+ * Run: ./test_explain [-v]   (-v prints every explanation of the scenarios)
+ * Exit status 0 when every check passes.
+ */
+#include "tcpstate_core.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { A = 1, B = 0 };          /* from_a: A is the first sender */
+enum { MAXPKT = 16 };
+
+typedef struct {
+    ts_stream  stream;
+    ts_segment seg[MAXPKT];
+    ts_record  rec[MAXPKT];
+    int        n;
+} scenario;
+
+static int failures, checks, verbose;
+
+static void *zalloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    return calloc(1, size);
+}
+
+static void start(scenario *s)
+{
+    memset(s, 0, sizeof *s);
+    ts_stream_init(&s->stream, zalloc, NULL);
+}
+
+/* One segment; A is the client at port 40000, B the server at port 80. */
+static void pkt(scenario *s, int from_a, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
+{
+    ts_segment *g = &s->seg[s->n];
+    g->frame = (uint32_t)s->n + 1;
+    g->ts_ns = 1000000000LL + (int64_t)s->n * 1000000LL;
+    g->from_a = (uint8_t)from_a;
+    g->flags = flags;
+    g->seq = seq;
+    g->ack = ack;
+    g->len = len;
+    g->win = 65535;
+    g->sport = from_a ? 40000 : 80;
+    g->dport = from_a ? 80 : 40000;
+    ts_stream_process(&s->stream, g, &s->rec[s->n]);
+    s->n++;
+}
+
+static void finish(scenario *s)
+{
+    ts_conn *c = s->stream.first;
+    while (c) {
+        ts_conn *next = c->next;
+        free(c);
+        c = next;
+    }
+    s->stream.first = s->stream.current = NULL;
+}
+
+static const char *text(const scenario *s, int i, ts_lang lang, int analogy)
+{
+    static char buf[8][2048];
+    static int next;
+    char *b = buf[next++ % 8];
+    ts_explain(&s->rec[i], &s->seg[i], lang, analogy, b, sizeof buf[0]);
+    return b;
+}
+
+static void check(int ok, const char *what, const char *got)
+{
+    checks++;
+    if (ok)
+        return;
+    failures++;
+    printf("FAIL: %s\n      in: %s\n", what, got ? got : "(null)");
+}
+
+static void has(const scenario *s, int i, ts_lang lang, const char *phrase)
+{
+    const char *t = text(s, i, lang, 0);
+    char what[256];
+    snprintf(what, sizeof what, "packet %d (%s) contains \"%s\"", i + 1,
+             lang == TS_LANG_ZH ? "zh" : "en", phrase);
+    check(strstr(t, phrase) != NULL, what, t);
+}
+
+static void stage_is(const scenario *s, int i, unsigned stage)
+{
+    char what[160];
+    snprintf(what, sizeof what, "packet %d stage is \"%s\"", i + 1, ts_stage_label(stage));
+    check(ts_final_stage(&s->rec[i]) == stage, what, ts_stage_label(ts_final_stage(&s->rec[i])));
+}
+
+/* Strict UTF-8 check (no overlongs, no surrogates, nothing above U+10FFFF). */
+static int valid_utf8(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    while (*u) {
+        unsigned n, cp;
+        if (*u < 0x80) { u++; continue; }
+        if ((*u & 0xE0) == 0xC0)      { n = 1; cp = *u & 0x1F; }
+        else if ((*u & 0xF0) == 0xE0) { n = 2; cp = *u & 0x0F; }
+        else if ((*u & 0xF8) == 0xF0) { n = 3; cp = *u & 0x07; }
+        else return 0;
+        for (unsigned k = 1; k <= n; k++) {
+            if ((u[k] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (u[k] & 0x3F);
+        }
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        u += n + 1;
+    }
+    return 1;
+}
+
+/* Every buffer size from 1 up: NUL-terminated, valid UTF-8, a prefix of
+ * the full text, nothing written past the end. */
+static void check_truncation(const scenario *s, int i, ts_lang lang)
+{
+    char full[2048], small[2048 + 8];
+    size_t n = ts_explain(&s->rec[i], &s->seg[i], lang, 1, full, sizeof full);
+    check(n == strlen(full) && n > 0, "return value is the text length", full);
+    for (size_t size = 1; size <= n + 1; size++) {
+        size_t got;
+        int ok;
+        memset(small, 'X', sizeof small);
+        got = ts_explain(&s->rec[i], &s->seg[i], lang, 1, small, size);
+        ok = got < size && small[got] == '\0' && strlen(small) == got && small[size] == 'X' &&
+             valid_utf8(small) && strncmp(small, full, got) == 0 &&
+             got + 4 > (size - 1 < n ? size - 1 : n);
+        if (!ok || size == 1 || size == 2 || size == 7) {
+            char what[96];
+            snprintf(what, sizeof what, "%s buffer of %zu bytes: terminated, valid UTF-8, prefix",
+                     lang == TS_LANG_ZH ? "zh" : "en", size);
+            check(ok, what, small);
+            if (!ok)
+                return;
+        }
+    }
+    check(ts_explain(&s->rec[i], &s->seg[i], lang, 1, small, 0) == 0, "bufsize 0 writes nothing", "");
+}
+
+static void dump(const scenario *s, const char *name)
+{
+    if (!verbose)
+        return;
+    printf("== %s\n", name);
+    for (int i = 0; i < s->n; i++) {
+        printf("%d. [%s]\n   EN: %s\n   ZH: %s\n", i + 1,
+               ts_stage_label(ts_final_stage(&s->rec[i])), text(s, i, TS_LANG_EN, 1),
+               text(s, i, TS_LANG_ZH, 1));
+    }
+}
+
+/* ISNs 1000 (client) and 3000 (server); 5 bytes from the client; the
+ * client closes first (four-way close). */
+static void test_normal(void)
+{
+    scenario s;
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, A, TS_PSH | TS_ACK, 1001, 3001, 5);
+    pkt(&s, B, TS_ACK, 3001, 1006, 0);
+    pkt(&s, A, TS_FIN | TS_ACK, 1006, 3001, 0);
+    pkt(&s, B, TS_ACK, 3001, 1007, 0);
+    pkt(&s, B, TS_FIN | TS_ACK, 3001, 1007, 0);
+    pkt(&s, A, TS_ACK, 1007, 3002, 0);
+    dump(&s, "normal connection");
+
+    stage_is(&s, 0, TS_STAGE_SYN);
+    stage_is(&s, 1, TS_STAGE_SYNACK);
+    stage_is(&s, 2, TS_STAGE_HS_ACK);
+    stage_is(&s, 3, TS_STAGE_DATA);
+    stage_is(&s, 4, TS_STAGE_DATA);
+    stage_is(&s, 5, TS_STAGE_FIN1);
+    stage_is(&s, 6, TS_STAGE_FIN_ACK1);
+    stage_is(&s, 7, TS_STAGE_FIN2);
+    stage_is(&s, 8, TS_STAGE_FINAL_ACK);
+
+    has(&s, 0, TS_LANG_EN, "ISN) 1000 (relative 0)");
+    has(&s, 0, TS_LANG_EN, "ack 1001 (relative 1)");
+    has(&s, 0, TS_LANG_EN, "Client CLOSED -> SYN-SENT; server LISTEN -> SYN-RECEIVED.");
+
+    has(&s, 1, TS_LANG_EN, "ack 1001");
+    has(&s, 1, TS_LANG_EN, "ISN 1000 + 1");
+    has(&s, 1, TS_LANG_EN, "ISN 3000 (relative 0)");
+    has(&s, 1, TS_LANG_EN, "the SYN consumes one sequence number");
+    has(&s, 1, TS_LANG_EN, "Client SYN-SENT -> ESTABLISHED; server stays SYN-RECEIVED until the third ACK.");
+    has(&s, 1, TS_LANG_ZH, "三次握手");
+    has(&s, 1, TS_LANG_ZH, "确认号 1001");
+    has(&s, 1, TS_LANG_ZH, "ISN 1000 + 1");
+    has(&s, 1, TS_LANG_ZH, "3000");
+    has(&s, 1, TS_LANG_ZH, "客户端 SYN-SENT → ESTABLISHED；服务端保持 SYN-RECEIVED");
+
+    has(&s, 2, TS_LANG_EN, "ack 3001 (relative 1) = server ISN 3000 + 1");
+    has(&s, 2, TS_LANG_EN, "server SYN-RECEIVED -> ESTABLISHED");
+    has(&s, 2, TS_LANG_ZH, "三次握手（第3步）");
+
+    has(&s, 3, TS_LANG_EN, "5 bytes");
+    has(&s, 3, TS_LANG_EN, "seq 1001-1005 (relative 1-5)");
+    has(&s, 3, TS_LANG_EN, "ack 1006 (relative 6)");
+    has(&s, 3, TS_LANG_EN, "No state change: client ESTABLISHED, server ESTABLISHED.");
+    has(&s, 3, TS_LANG_ZH, "5 字节数据，序列号 1001-1005（相对 1-5）");
+    has(&s, 4, TS_LANG_EN, "ACK without data: ack 1006 (relative 6)");
+
+    has(&s, 5, TS_LANG_EN, "FIN at seq 1006 (relative 6)");
+    has(&s, 5, TS_LANG_EN, "initiator (active close)");
+    has(&s, 5, TS_LANG_EN, "recipient (passive close)");
+    has(&s, 5, TS_LANG_EN, "ack 1007 (relative 7)");
+    has(&s, 5, TS_LANG_EN, "Client ESTABLISHED -> FIN-WAIT-1; server ESTABLISHED -> CLOSE-WAIT.");
+    has(&s, 5, TS_LANG_ZH, "四次挥手第1步");
+    has(&s, 5, TS_LANG_ZH, "客户端是主动关闭方，服务端是被动关闭方");
+
+    has(&s, 6, TS_LANG_EN, "ack 1007 (relative 7) = FIN seq 1006 + 1");
+    has(&s, 6, TS_LANG_EN, "FIN consumes one sequence number");
+    has(&s, 6, TS_LANG_EN, "Client FIN-WAIT-1 -> FIN-WAIT-2; server stays CLOSE-WAIT (it may still send data: half-close).");
+    has(&s, 6, TS_LANG_ZH, "确认号 1007（相对 7）= FIN 序列号 1006 + 1");
+
+    has(&s, 7, TS_LANG_EN, "FIN at seq 3001 (relative 1)");
+    has(&s, 7, TS_LANG_EN, "ack 3002 (relative 2)");
+    has(&s, 7, TS_LANG_EN, "Client FIN-WAIT-2 -> TIME-WAIT; server CLOSE-WAIT -> LAST-ACK.");
+
+    has(&s, 8, TS_LANG_EN, "ack 3002 (relative 2) = FIN seq 3001 + 1");
+    has(&s, 8, TS_LANG_EN, "TIME-WAIT for 2 MSL");
+    has(&s, 8, TS_LANG_EN, "Client stays TIME-WAIT; server LAST-ACK -> CLOSED.");
+    has(&s, 8, TS_LANG_EN, "initiator (client)");
+    has(&s, 8, TS_LANG_ZH, "四次挥手第4步");
+    has(&s, 8, TS_LANG_ZH, "主动关闭方（客户端）在 TIME-WAIT 停留 2 MSL");
+
+    /* the analogy adds a sentence in both languages */
+    for (int i = 0; i < s.n; i++) {
+        const char *en = text(&s, i, TS_LANG_EN, 0), *en_a = text(&s, i, TS_LANG_EN, 1);
+        const char *zh = text(&s, i, TS_LANG_ZH, 0), *zh_a = text(&s, i, TS_LANG_ZH, 1);
+        check(strlen(en_a) > strlen(en) && strncmp(en, en_a, strlen(en)) == 0 &&
+              strstr(en_a, "Alice") && !strstr(en, "Alice"), "English analogy appended", en_a);
+        check(strlen(zh_a) > strlen(zh) && strncmp(zh, zh_a, strlen(zh)) == 0 &&
+              strstr(zh_a, "张三") && !strstr(zh, "张三"), "Chinese analogy appended", zh_a);
+        check(valid_utf8(zh_a) && valid_utf8(en_a), "valid UTF-8", zh_a);
+        check(!strstr(en_a, "{") && !strstr(zh_a, "{"), "every field expanded", en_a);
+    }
+    check(strstr(text(&s, 1, TS_LANG_EN, 1), "Bob nods back at Alice") != NULL,
+          "SYN-ACK analogy names Bob first", text(&s, 1, TS_LANG_EN, 1));
+
+    for (int i = 0; i < s.n; i++) {
+        check_truncation(&s, i, TS_LANG_EN);
+        check_truncation(&s, i, TS_LANG_ZH);
+    }
+    finish(&s);
+}
+
+static void test_refused(void)
+{
+    scenario s;
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_RST | TS_ACK, 0, 1001, 0);
+    dump(&s, "refused");
+    stage_is(&s, 1, TS_STAGE_RST_REFUSED);
+    has(&s, 1, TS_LANG_EN, "refuses the connection");
+    has(&s, 1, TS_LANG_EN, "ack 1001 (relative 1) = client ISN 1000 + 1");
+    has(&s, 1, TS_LANG_EN, "Nothing listens on port 80, or a firewall");
+    has(&s, 1, TS_LANG_EN, "Client SYN-SENT -> CLOSED");
+    has(&s, 1, TS_LANG_ZH, "端口 80 上没有程序在监听");
+    check_truncation(&s, 1, TS_LANG_ZH);
+    finish(&s);
+}
+
+static void test_abort(void)
+{
+    scenario s;
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, A, TS_PSH | TS_ACK, 1001, 3001, 10);
+    pkt(&s, A, TS_RST | TS_ACK, 1011, 3001, 0);
+    pkt(&s, B, TS_ACK, 3001, 1011, 0);
+    dump(&s, "abort");
+    stage_is(&s, 4, TS_STAGE_RST_ABORT);
+    has(&s, 4, TS_LANG_EN, "aborts the connection with a RST at seq 1011 (relative 11)");
+    has(&s, 4, TS_LANG_EN, "dropped at once");
+    has(&s, 4, TS_LANG_EN, "discarded");
+    has(&s, 4, TS_LANG_EN, "Client ESTABLISHED -> CLOSED; server ESTABLISHED -> CLOSED.");
+    has(&s, 4, TS_LANG_ZH, "立即被丢弃");
+    stage_is(&s, 5, TS_STAGE_AFTER_RESET);
+    has(&s, 5, TS_LANG_EN, "The client reset this connection earlier, yet the server still sends");
+    finish(&s);
+}
+
+/* Server closes with the ACK and its FIN in one segment; retransmitted FIN. */
+static void test_finack_and_retrans(void)
+{
+    scenario s;
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, A, TS_FIN | TS_ACK, 1001, 3001, 0);
+    pkt(&s, B, TS_FIN | TS_ACK, 3001, 1002, 0);
+    pkt(&s, A, TS_ACK, 1002, 3002, 0);
+    dump(&s, "FIN-ACK close with a retransmitted SYN");
+    check((s.rec[1].rflags & TS_REC_RETRANS) != 0, "second SYN is a retransmission", "");
+    has(&s, 1, TS_LANG_EN, "Retransmission: the same step again (Handshake 1/3: SYN)");
+    has(&s, 1, TS_LANG_ZH, "重传");
+    stage_is(&s, 5, TS_STAGE_FINACK_COMBINED);
+    has(&s, 5, TS_LANG_EN, "ack 1002 (relative 2) = FIN seq 1001 + 1");
+    has(&s, 5, TS_LANG_EN, "travel in one segment");
+    has(&s, 5, TS_LANG_EN, "ack 3002 (relative 2)");
+    has(&s, 5, TS_LANG_ZH, "四次挥手第2+3步");
+    stage_is(&s, 6, TS_STAGE_FINAL_ACK);
+    has(&s, 6, TS_LANG_EN, "2 MSL");
+    finish(&s);
+}
+
+/* The server keeps sending after the client's FIN. */
+static void test_half_close(void)
+{
+    scenario s;
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, A, TS_FIN | TS_ACK, 1001, 3001, 0);
+    pkt(&s, B, TS_ACK, 3001, 1002, 0);
+    pkt(&s, B, TS_PSH | TS_ACK, 3001, 1002, 100);
+    pkt(&s, A, TS_ACK, 1002, 3101, 0);
+    dump(&s, "half-close");
+    stage_is(&s, 5, TS_STAGE_HALF_CLOSE);
+    has(&s, 5, TS_LANG_EN, "Half-close: the client has closed its direction");
+    has(&s, 5, TS_LANG_EN, "100 bytes");
+    has(&s, 5, TS_LANG_EN, "3001-3100 (relative 1-100)");
+    has(&s, 5, TS_LANG_ZH, "半关闭");
+    stage_is(&s, 6, TS_STAGE_HALF_CLOSE);
+    has(&s, 6, TS_LANG_EN, "the client has closed its own direction");
+    finish(&s);
+}
+
+/* Capture starts mid-connection; an out-of-window RST; invalid flags. */
+static void test_midstream_and_oddities(void)
+{
+    scenario s;
+    start(&s);
+    pkt(&s, A, TS_PSH | TS_ACK, 5001, 7001, 20);
+    pkt(&s, B, TS_ACK, 7001, 5021, 0);
+    pkt(&s, B, TS_RST, 9000000, 0, 0);
+    pkt(&s, A, TS_SYN | TS_FIN, 5021, 0, 0);
+    pkt(&s, A, TS_FIN | TS_PSH | TS_URG, 5021, 0, 0);
+    dump(&s, "mid-stream start, out-of-window RST, invalid flags");
+    check((s.rec[0].rflags & TS_REC_INFERRED) != 0, "mid-stream record is inferred", "");
+    has(&s, 0, TS_LANG_EN, "roles and states are inferred");
+    has(&s, 0, TS_LANG_EN, "seq 5001-5020 (relative 1-20)");
+    has(&s, 0, TS_LANG_ZH, "推断");
+    stage_is(&s, 2, TS_STAGE_RST_IGNORED);
+    has(&s, 2, TS_LANG_EN, "outside the client's receive window");
+    has(&s, 2, TS_LANG_EN, "RFC 5961");
+    stage_is(&s, 3, TS_STAGE_INVALID);
+    has(&s, 3, TS_LANG_EN, "Invalid flag combination SYN+FIN");
+    has(&s, 3, TS_LANG_EN, "cannot do both");
+    stage_is(&s, 4, TS_STAGE_INVALID);
+    has(&s, 4, TS_LANG_EN, "Xmas");
+    check_truncation(&s, 3, TS_LANG_ZH);
+    finish(&s);
+}
+
+/* Both SYNs cross; later both FINs cross. */
+static void test_simultaneous(void)
+{
+    scenario s;
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN, 3000, 0, 0);
+    pkt(&s, A, TS_SYN | TS_ACK, 1000, 3001, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_FIN | TS_ACK, 1001, 3001, 0);
+    pkt(&s, B, TS_FIN | TS_ACK, 3001, 1001, 0);
+    pkt(&s, A, TS_ACK, 1002, 3002, 0);
+    pkt(&s, B, TS_ACK, 3002, 1002, 0);
+    dump(&s, "simultaneous open and close");
+    stage_is(&s, 0, TS_STAGE_SIMOPEN_SYN);
+    stage_is(&s, 1, TS_STAGE_SIMOPEN_SYN);
+    has(&s, 1, TS_LANG_EN, "Simultaneous open");
+    has(&s, 1, TS_LANG_ZH, "同时打开");
+    stage_is(&s, 2, TS_STAGE_SIMOPEN_SYNACK);
+    has(&s, 2, TS_LANG_EN, "ack 3001 (relative 1) = server ISN 3000 + 1");
+    stage_is(&s, 4, TS_STAGE_SIMCLOSE_FIN);
+    stage_is(&s, 5, TS_STAGE_SIMCLOSE_FIN);
+    has(&s, 5, TS_LANG_EN, "Simultaneous close");
+    has(&s, 5, TS_LANG_ZH, "同时关闭");
+    stage_is(&s, 6, TS_STAGE_SIMCLOSE_ACK);
+    has(&s, 6, TS_LANG_EN, "ack 3002 (relative 2) = FIN seq 3001 + 1");
+    finish(&s);
+}
+
+/* An in-window RST that is not exact, answered by a challenge ACK. */
+static void test_challenge(void)
+{
+    scenario s;
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, B, TS_RST, 3101, 0, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    dump(&s, "challenge ACK");
+    stage_is(&s, 3, TS_STAGE_RST_IGNORED);
+    has(&s, 3, TS_LANG_EN, "inside the window but not exactly");
+    has(&s, 3, TS_LANG_EN, "challenge ACK");
+    stage_is(&s, 4, TS_STAGE_CHALLENGE_ACK);
+    has(&s, 4, TS_LANG_EN, "Challenge ACK (RFC 5961)");
+    has(&s, 4, TS_LANG_ZH, "挑战ACK");
+    finish(&s);
+}
+
+static void test_null_inputs(void)
+{
+    char buf[128];
+    ts_record r;
+    ts_segment g;
+    memset(&r, 0, sizeof r);
+    memset(&g, 0, sizeof g);
+    check(ts_explain(NULL, NULL, TS_LANG_EN, 1, buf, sizeof buf) > 0 && valid_utf8(buf),
+          "NULL record gives a text", buf);
+    check(ts_explain(&r, &g, TS_LANG_ZH, 0, buf, sizeof buf) > 0 && valid_utf8(buf),
+          "record without connection gives a text", buf);
+    check(ts_explain(&r, &g, TS_LANG_ZH, 0, buf, 2) == 0 && buf[0] == '\0',
+          "2-byte buffer cannot hold a Chinese character", buf);
+    check(ts_explain(NULL, NULL, TS_LANG_EN, 0, NULL, 10) == 0, "NULL buffer", "");
+}
+
+int main(int argc, char **argv)
+{
+    verbose = argc > 1 && !strcmp(argv[1], "-v");
+    test_normal();
+    test_refused();
+    test_abort();
+    test_finack_and_retrans();
+    test_half_close();
+    test_midstream_and_oddities();
+    test_simultaneous();
+    test_challenge();
+    test_null_inputs();
+    printf("%d checks, %d failed\n", checks, failures);
+    return failures != 0;
+}
