@@ -485,6 +485,8 @@ static void handle_rst(step_ctx *x)
     ts_conn *c = x->c;
     rst_verdict v = check_rst(x);
     x->me->rst_seen = 1;
+    if (!x->me->rst_frame)
+        x->me->rst_frame = x->seg->frame;
     if (v == RST_OUT_OF_WINDOW || v == RST_CHALLENGE || v == RST_IGNORED) {
         x->rec->stage = TS_STAGE_RST_IGNORED;
         if (v == RST_OUT_OF_WINDOW)
@@ -568,6 +570,8 @@ static void correct_crossing(step_ctx *x, pkt_class cls)
         x->me_before = TS_CLOSED;                /* it never listened: it was opening too */
         x->me->passive = 0;
         c->simultaneous_open = 1;
+        c->crossed_frame = x->peer->syn_frame;
+        c->crossed_state = TS_CLOSED;
     }
     if (cls == CLS_SYNACK && c->simultaneous_open && x->me_before == TS_ESTABLISHED &&
         !x->me->synack_sent)
@@ -576,6 +580,8 @@ static void correct_crossing(step_ctx *x, pkt_class cls)
         !x->me->fin_seen) {
         x->me_before = TS_ESTABLISHED;           /* its FIN left before ours arrived */
         c->simultaneous_close = 1;
+        c->crossed_frame = x->peer->fin_frame;
+        c->crossed_state = TS_ESTABLISHED;
     }
 }
 
@@ -1123,4 +1129,29 @@ unsigned ts_final_stage(const ts_record *r)
     if (r->conn && r->conn->simultaneous_close && r->stage == TS_STAGE_FIN1)
         return TS_STAGE_SIMCLOSE_FIN;
     return r->stage;
+}
+
+static void set_receiver_states(ts_record *v, int receiver, uint8_t before, uint8_t after)
+{
+    uint8_t packed = (uint8_t)((before << 4) | after);
+    if (receiver == TS_CLIENT)
+        v->states = packed;
+    else
+        v->server_states = packed;
+}
+
+ts_record ts_hindsight(const ts_record *r, uint32_t frame)
+{
+    ts_record v = *r;
+    const ts_conn *c = r->conn;
+    int receiver = (r->rflags & TS_REC_SENDER_CLIENT) ? TS_SERVER : TS_CLIENT;
+    if (!c)
+        return v;
+    v.stage = (uint8_t)ts_final_stage(r);
+    if (c->crossed_frame && frame == c->crossed_frame)
+        set_receiver_states(&v, receiver, c->crossed_state, c->crossed_state);
+    if (c->refused && receiver == TS_SERVER && v.stage == TS_STAGE_SYN &&
+        frame < c->ep[TS_SERVER].rst_frame)
+        set_receiver_states(&v, receiver, TS_CLOSED, TS_CLOSED);
+    return v;
 }

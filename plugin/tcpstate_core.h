@@ -230,6 +230,8 @@ typedef struct ts_conn {
     uint8_t  last_sender;    /* role of the previous segment's sender */
     uint8_t  last_payload;   /* previous segment carried data or FIN */
     uint32_t challenge_cause;/* frame of the SYN/RST that owes the challenge */
+    uint32_t crossed_frame;  /* first SYN/FIN that crossed the peer's, or 0 */
+    uint8_t  crossed_state;  /* its receiver's real state while it was in flight */
     uint32_t index;          /* connection number within its stream (port reuse) */
     uint32_t first_frame, last_frame, packets;
     uint32_t synack_frame, hs_ack_frame, final_ack_frame;
@@ -307,6 +309,14 @@ ts_outcome ts_conn_outcome(const ts_conn *c);
  * simultaneous open, and the first FIN of a simultaneous close, are
  * relabelled once the crossing SYN or FIN has been seen. */
 unsigned ts_final_stage(const ts_record *r);
+
+/* The record as known after the whole capture (second pass, GUI): the
+ * stage of ts_final_stage, and the receiver's states on a segment that a
+ * later segment proved had not yet arrived (the first SYN of a simultaneous
+ * open, the first FIN of a simultaneous close) or that met no listener (the
+ * SYNs of a refused connection: the server was CLOSED, not LISTEN).
+ * frame: the record's own frame number. */
+ts_record ts_hindsight(const ts_record *r, uint32_t frame);
 
 /* Connection finished: reset, refused, or both sides CLOSED/TIME-WAIT. */
 int ts_conn_finished(const ts_conn *c);

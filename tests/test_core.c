@@ -213,6 +213,12 @@ static void test_refused(void)
     RUN(&r, "refused", steps);
     expect(ts_conn_outcome(r.rec[0].conn) == TS_OUT_REFUSED, "refused", "outcome refused");
     expect(r.rec[1].related_frame == 1, "refused", "RST links the SYN");
+    {
+        /* with hindsight no listener existed: the server stayed CLOSED (3.10.7.1) */
+        ts_record v = ts_hindsight(&r.rec[0], 1);
+        expect(ts_rec_server_before(&v) == TS_CLOSED && ts_rec_server_after(&v) == TS_CLOSED &&
+               ts_rec_client_after(&v) == TS_SYN_SENT, "refused", "hindsight: server CLOSED on the SYN");
+    }
     expect(ts_deferred_anomalies(&r.rec[0], r.now_ns + 10000000000LL, 2000000000LL, 0) == 0,
            "refused", "an answered SYN is not syn_unanswered");
 }
@@ -262,6 +268,17 @@ static void test_simultaneous_open(void)
     RUN(&r, "simultaneous_open", steps);
     expect(ts_final_stage(&r.rec[0]) == TS_STAGE_SIMOPEN_SYN, "simultaneous_open",
            "with hindsight the first SYN is a simultaneous-open SYN");
+    {
+        /* with hindsight the server was CLOSED while the first SYN was in flight, matching
+         * the "server before CLOSED" of its own SYN (step 2) */
+        ts_record v = ts_hindsight(&r.rec[0], 1);
+        expect(v.stage == TS_STAGE_SIMOPEN_SYN && ts_rec_server_before(&v) == TS_CLOSED &&
+               ts_rec_server_after(&v) == TS_CLOSED && ts_rec_client_after(&v) == TS_SYN_SENT,
+               "simultaneous_open", "hindsight states of the first SYN");
+        v = ts_hindsight(&r.rec[1], 2);
+        expect(v.states == r.rec[1].states && v.server_states == r.rec[1].server_states,
+               "simultaneous_open", "hindsight leaves other records alone");
+    }
     expect(r.rec[0].conn->established, "simultaneous_open", "established");
 }
 
@@ -282,6 +299,12 @@ static void test_simultaneous_close(void)
     run_init(&r);
     RUN(&r, "simultaneous_close", steps);
     expect(ts_final_stage(&r.rec[3]) == TS_STAGE_SIMCLOSE_FIN, "simultaneous_close", "first FIN relabelled");
+    {
+        /* the server's FIN (step 5) left from ESTABLISHED: the client's FIN was still in flight */
+        ts_record v = ts_hindsight(&r.rec[3], 4);
+        expect(ts_rec_server_before(&v) == TS_ESTABLISHED && ts_rec_server_after(&v) == TS_ESTABLISHED &&
+               ts_rec_client_after(&v) == TS_FIN_WAIT_1, "simultaneous_close", "hindsight states of the first FIN");
+    }
     expect(ts_conn_outcome(r.rec[0].conn) == TS_OUT_SIMCLOSE, "simultaneous_close", "outcome");
     expect((r.rec[6].rflags & TS_REC_TIME_VALID) && r.rec[6].delta_us == 3000,
            "simultaneous_close", "teardown time on the last ACK");
