@@ -22,6 +22,13 @@
 #                        (default: from `tshark --version`)
 #   TSHARK               tshark binary (default: tshark from PATH)
 #   TCPSTATE_RUN_AS      user to run as when root (default: nobody)
+#   TCPSTATE_TSHARK_ENV  extra VAR=value words (separated by blanks, no quoting)
+#                        put into tshark's environment only, e.g. for the
+#                        sanitizer build (tests/sanitize.sh):
+#                        "LD_PRELOAD=/usr/lib/.../libasan.so.8 ASAN_OPTIONS=detect_leaks=0"
+#   TCPSTATE_TSHARK_WRAPPER  command words put before tshark (split at blanks,
+#                        no quoting), e.g. "valgrind --error-exitcode=99"
+#                        (tests/valgrind.sh); it runs as the same user
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -89,6 +96,15 @@ while [ $# -gt 0 ]; do
 done
 
 env_args=(HOME="$tmp" XDG_CONFIG_HOME="$tmp/.config" LC_ALL=C.UTF-8)
+if [ -n "${TCPSTATE_TSHARK_ENV:-}" ]; then
+    read -r -a extra_env <<<"$TCPSTATE_TSHARK_ENV"
+    for kv in "${extra_env[@]}"; do
+        [[ "$kv" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "TCPSTATE_TSHARK_ENV: not VAR=value: $kv"
+        env_args+=("$kv")
+    done
+fi
+wrapper=()
+[ -n "${TCPSTATE_TSHARK_WRAPPER:-}" ] && read -r -a wrapper <<<"$TCPSTATE_TSHARK_WRAPPER"
 rc=0
 if [ "$(id -u)" = 0 ]; then
     group=$(id -gn "$RUN_AS" 2>/dev/null) || die "user $RUN_AS does not exist"
@@ -96,14 +112,14 @@ if [ "$(id -u)" = 0 ]; then
     if command -v setpriv >/dev/null 2>&1; then
         (cd "$tmp" && setpriv --reuid="$RUN_AS" --regid="$group" --init-groups \
             env -u WIRESHARK_CONFIG_DIR -u WIRESHARK_PLUGIN_DIR "${env_args[@]}" \
-            "$TSHARK" "${args[@]}") || rc=$?
+            ${wrapper[@]+"${wrapper[@]}"} "$TSHARK" "${args[@]}") || rc=$?
     else
         (cd "$tmp" && runuser -u "$RUN_AS" -- \
             env -u WIRESHARK_CONFIG_DIR -u WIRESHARK_PLUGIN_DIR "${env_args[@]}" \
-            "$TSHARK" "${args[@]}") || rc=$?
+            ${wrapper[@]+"${wrapper[@]}"} "$TSHARK" "${args[@]}") || rc=$?
     fi
 else
     env -u WIRESHARK_CONFIG_DIR -u WIRESHARK_PLUGIN_DIR "${env_args[@]}" \
-        "$TSHARK" "${args[@]}" || rc=$?
+        ${wrapper[@]+"${wrapper[@]}"} "$TSHARK" "${args[@]}" || rc=$?
 fi
 exit "$rc"
