@@ -292,12 +292,13 @@ add_gen(proto_item *pi)
     return pi;
 }
 
+/* rec: the record to show (the stored one, or its hindsight view). */
 static void
 render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-       const tcpstate_pkt *pkt, unsigned stage, ts_anomaly_set anomalies)
+       const tcpstate_pkt *pkt, const ts_record *rec, ts_anomaly_set anomalies)
 {
-    const ts_record *rec = &pkt->rec;
     const ts_conn *conn = rec->conn;
+    unsigned stage = rec->stage;
     unsigned sender = (rec->rflags & TS_REC_SENDER_CLIENT) ? TS_CLIENT : TS_SERVER;
     proto_item *ti, *pi;
     proto_tree *st, *sub;
@@ -552,7 +553,6 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
         tcpstate_pkt *pkt;
         tcpstate_tap_info *tap;
         ts_anomaly_set anomalies;
-        unsigned stage;
         int deferred_valid = 0;
         const tcpstate_stream *ts;
 
@@ -561,20 +561,21 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
             break;
         ts = pkt->st;
 
-        /* Later passes know the future: deferred anomalies, and the final
-         * stage of a SYN or FIN that turned out to cross its peer's. */
+        /* Later passes know the future: deferred anomalies, and the
+         * hindsight view (final stage, and the states of a segment that a
+         * later one proved had crossed its peer's or met no listener). */
+        tap = wmem_new0(pinfo->pool, tcpstate_tap_info);
         anomalies = pkt->rec.anomalies;
-        stage = pkt->rec.stage;
+        tap->view = pkt->rec;
         if (visited && pkt->rec.conn) {
             anomalies |= ts_deferred_anomalies(&pkt->rec, capture_end_ns, tcpstate_grace_ns(),
                                                pinfo->num == pkt->rec.conn->last_frame);
             deferred_valid = 1;
-            stage = ts_final_stage(&pkt->rec);
+            tap->view = ts_hindsight(&pkt->rec, pinfo->num);
         }
 
-        render(tvb, pinfo, tree, pkt, stage, anomalies);
+        render(tvb, pinfo, tree, pkt, &tap->view, anomalies);
 
-        tap = wmem_new0(pinfo->pool, tcpstate_tap_info);
         tap->rec = &pkt->rec;
         tap->conn = pkt->rec.conn;
         tap->seg = pkt->seg;

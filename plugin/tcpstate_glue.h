@@ -19,6 +19,10 @@
  *    the first pass sees the connection as of this frame (plus nothing
  *    later); at draw time (after the whole file was read) it is complete.
  *    Walk rec->conn->next for later connections on the same stream.
+ *  - view: the record as shown in the tree: ts_hindsight(rec, frame) on a
+ *    visited pass (final stage, states a later segment proved), a copy of
+ *    *rec on the first pass.  Use view.stage and the view's states for
+ *    display; rec for identity (pointer) and first-pass facts.
  *  - seg: the segment facts fed to the core (a copy, valid in the callback).
  *  - src, dst, src_str, dst_str: packet scope (pinfo->pool); copy them
  *    (copy_address_wmem / g_strdup) if you keep them past the callback.
@@ -46,6 +50,7 @@ extern "C" {
 typedef struct {
     const ts_record *rec;       /* the frame's stored record for this layer */
     const ts_conn   *conn;      /* == rec->conn */
+    ts_record        view;      /* what the tree shows (hindsight when visited) */
     ts_segment       seg;       /* facts fed to ts_stream_process */
     uint32_t         stream;    /* tcp.stream */
     uint32_t         frame;     /* pinfo->num */
