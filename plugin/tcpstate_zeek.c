@@ -342,7 +342,7 @@ static void new_connection(ts_zeek *z, const ts_segment *seg)
     int flip = 0;
 
     z->started = 1;
-    z->orig_is_a = 1;
+    z->orig_is_a = seg->from_a ? 1u : 0u; /* the first packet's sender */
     if ((!syn || ack) && likely_server_port(seg->sport)) {
         if (likely_server_port(seg->dport))
             flip = !syn && seg->sport < seg->dport;

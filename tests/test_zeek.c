@@ -111,7 +111,23 @@ static void test_s0(void)
     A(SYN, 1000, 0, 0);
     EXPECT("S", TS_ZK_S0);  /* retransmission: C2 keeps start (same seq), relative seq 0 == last SYN's 0 -> D2 adds nothing */
     A(SYN, 7000, 0, 0);
-    EXPECT("S", TS_ZK_S0);  /* new ISN: C2 restarts the numbering at 7000, so relative seq is 0 again -> D2 nothing */
+    /* new ISN: C2 restarts the numbering at 7000, so relative seq is 0
+     * again -> D2 nothing.  (Zeek's IsReuse, and the core, would start a
+     * new connection here; this checks ts_zeek alone.) */
+    EXPECT("S", TS_ZK_S0);
+}
+
+static void test_first_packet_from_b(void)
+{
+    /* On port reuse the core starts a new connection whose first packet
+     * may come from the stream's endpoint B. */
+    begin("originator is B when B sends the first packet", 40000, 12345);
+    B(SYN, 5000, 0, 0);
+    EXPECT("S", TS_ZK_S0);        /* A1: the first packet's sender (B) is the originator -> 'S' upper case */
+    A(SYN | ACK, 1000, 5001, 0);
+    EXPECT("Sh", TS_ZK_S1);       /* A is the responder -> 'h'; B1 both ESTABLISHED */
+    A(RST, 1001, 0, 0);
+    EXPECT("Shr", TS_ZK_RSTR);    /* responder's RST -> RSTR */
 }
 
 static void test_s1_sf(void)
@@ -146,7 +162,10 @@ static void test_rej(void)
     B(RST | ACK, 0, 1001, 0);
     EXPECT("Sr", TS_ZK_REJ);   /* D2 'r'; B1 B INACTIVE + RST -> RESET; F: r RESET and o SYN_SENT -> REJ */
     A(SYN, 3000, 0, 0);
-    EXPECT("Sr", TS_ZK_REJ);   /* retry with a new ISN: C2 restarts A's numbering, relative 0 == last SYN -> no 'S' (D2); B2 keeps A SYN_SENT */
+    /* retry with a new ISN: C2 restarts A's numbering, relative 0 == last
+     * SYN -> no 'S' (D2); B2 keeps A SYN_SENT.  (Zeek's IsReuse would make
+     * this a new connection; ts_zeek alone keeps it.) */
+    EXPECT("Sr", TS_ZK_REJ);
 
     begin("REJ: both reset, no bytes either way", 40000, 12345);
     A(SYN, 1000, 0, 0);
@@ -614,6 +633,7 @@ int main(void)
 {
     test_s0();
     test_s1_sf();
+    test_first_packet_from_b();
     test_rej();
     test_rstr_both_reset_with_data();
     test_s2_s3_rsto_rstr();
