@@ -335,7 +335,7 @@ def check_loaded():
         print("FAIL tcpstate.so not in tshark -G plugins (status %d)\n%s%s" % (rc, out, err))
         ok = False
     rc, out, err = run_wrapper(["-G", "protocols"])
-    if rc != 0 or not re.search(r"^TCP Connection State Machine\tTCPState\ttcpstate$", out, re.M):
+    if rc != 0 or not re.search(r"^TCP Connection State Machine\tTCPState\ttcpstate(\t|$)", out, re.M):
         print("FAIL protocol tcpstate not in tshark -G protocols (status %d)\n%s" % (rc, err))
         ok = False
     if ok:
