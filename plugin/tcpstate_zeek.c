@@ -87,7 +87,10 @@
  *      segment has payload, that is a retransmission (rule D5, 't').
  *  C5. Size (orig_bytes/resp_bytes) = max(last, highest ack) - start, minus
  *      the SYN and FIN octets; 0 for a SYN_SENT endpoint that was reset
- *      while its peer stayed inactive and some data was acked.
+ *      while its peer stayed inactive and some data was acked.  Only
+ *      "size is 0" matters here (REJ, rule F), and only with both sides
+ *      RESET, so that last special case never changes a conn_state; it is
+ *      kept for fidelity.
  *
  * D. History letters [TCPSessionAdapter.cc: update_history, update_window;
  *    TCP_Endpoint.cc: CheckHistory, AddHistory, ChecksumError, DidRxmit,
@@ -162,8 +165,10 @@
  *  - Sequence numbers are kept modulo 2^32 (Zeek counts wraps in 64 bits);
  *    streams beyond 2 GiB may differ in 't' and sizes.  Counters of
  *    'C'/'T'/'W'/'G' beyond 10^9 are not modelled.
- *  - Truncated packets (snaplen) are skipped by Zeek's reassembler; we
- *    only see the payload length, so their data counts as delivered.
+ *  - Truncated packets (snaplen, header-only captures): Zeek does not hand
+ *    a cut-off payload to its reassembler, so the peer's ACKs then reveal
+ *    gaps ('g').  ts_segment carries only the payload length, so we count
+ *    such data as delivered and show fewer 'g' on truncated captures.
  *  - The history is capped at TS_ZEEK_HISTORY_MAX letters.
  *  - Which packets form one connection (port reuse, timeouts, tunnels) is
  *    decided by the core, not here; see the README section.
