@@ -308,8 +308,14 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     if (pref_info_column)
         col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", stage_label(stage));
 
-    if (!tree)
+    if (!tree) {
+        /* No tree (e.g. tshark -2 -q -z expert on its second pass): the
+         * expert infos still go to the expert tap. */
+        for (an = 0; an < TS_ANOMALY_COUNT; an++)
+            if (anomalies & TS_BIT(an))
+                expert_add_info(pinfo, NULL, &ei_anomaly[an]);
         return;
+    }
 
     ti = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
     proto_item_append_text(ti, ": %s (%s %s -> %s, %s %s -> %s)", stage_label(stage),
