@@ -714,7 +714,7 @@ proto_register_tcpstate(void)
         "(filter values of tcpstate.stage stay English)",
         &pref_language, language_vals, FALSE);
     prefs_register_bool_preference(prefs, "analogy", "Explain with an everyday analogy",
-        "Add an everyday analogy (a phone call) to each explanation",
+        "Add an everyday analogy (two people talking) to each explanation",
         &pref_analogy);
     prefs_register_uint_preference(prefs, "grace_period", "Grace period (ms)",
         "How long an answer may still take at the end of the capture: a SYN, FIN or "
