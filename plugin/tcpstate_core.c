@@ -103,6 +103,18 @@ static int seq_lt(uint32_t a, uint32_t b)  { return (int32_t)(a - b) < 0; }
 static int seq_geq(uint32_t a, uint32_t b) { return !seq_lt(a, b); }
 static int seq_gt(uint32_t a, uint32_t b)  { return seq_lt(b, a); }
 
+/* ---- Time: capture clocks may jump anywhere in hostile files ------------- */
+
+/* later - earlier, saturated instead of overflowing. */
+static int64_t ns_between(int64_t earlier, int64_t later)
+{
+    if (earlier < 0 && later > INT64_MAX + earlier)
+        return INT64_MAX;
+    if (earlier > 0 && later < INT64_MIN + earlier)
+        return INT64_MIN;
+    return later - earlier;
+}
+
 /* ---- Packet classes -------------------------------------------------------- */
 
 typedef enum {
@@ -288,7 +300,7 @@ int ts_conn_finished(const ts_conn *c)
 
 static int in_time_wait(const ts_conn *c, int64_t now_ns)
 {
-    if (!c || now_ns - c->last_ns >= 2 * MSL_NS)
+    if (!c || ns_between(c->last_ns, now_ns) >= 2 * MSL_NS)
         return 0;
     return c->ep[0].state == TS_TIME_WAIT || c->ep[1].state == TS_TIME_WAIT;
 }
@@ -465,7 +477,7 @@ static rst_verdict check_rst(const step_ctx *x)
 
 static uint32_t us_between(int64_t from_ns, int64_t to_ns)
 {
-    int64_t d = (to_ns - from_ns) / 1000;
+    int64_t d = ns_between(from_ns, to_ns) / 1000;
     if (d < 0)
         return 0;
     return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
@@ -1014,7 +1026,7 @@ static int record_question(const ts_record *r, pending *p)
 
 static ts_anomaly_set verdict(const pending *p, int64_t end_ns, int64_t grace_ns)
 {
-    if (end_ns - p->asked_ns >= grace_ns)
+    if (ns_between(p->asked_ns, end_ns) >= grace_ns)
         return TS_BIT(p->an);
     return TS_BIT(TS_AN_OPEN_AT_CAPTURE_END);
 }
