@@ -1,0 +1,333 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Summarise a tests/bench.sh result folder: ratios, budgets (PASS/FAIL), massif split.
+
+Usage: python3 tests/bench_report.py RESULTS_DIR
+
+Reads RESULTS_DIR/meta.txt, raw.tsv (timed runs), icount.tsv (instruction
+counts) and massif.out; prints the tables (bench.sh tees them to table.txt).
+"""
+
+import math
+import os
+import re
+import statistics
+import sys
+from collections import defaultdict
+
+# Budget (issue 7).
+B_WALL = 1.05          # (b), (c) wall time, plugin / no plugin
+B_INSTR_B = 1.06       # (b) instructions per packet
+B_INSTR_A = 1.50       # (a) instructions per packet
+B_RSS = 1.05           # peak RSS
+B_PKT = 48             # plugin's own bytes per TCP packet
+B_CONN = 512           # plugin's own bytes per connection
+B_GROWTH = 10.5        # 10x packets -> at most 10.5x time
+
+MODES = {"a": "(a) summary", "b": "(b) -T fields", "c": "(c) -2 -V",
+         "d": "(d) -z tcpstate,conns", "dconv": "(d') -z conv,tcp"}
+
+
+def read_meta(d):
+    meta = {}
+    with open(os.path.join(d, "meta.txt")) as f:
+        for line in f:
+            k, _, v = line.rstrip("\n").partition("=")
+            meta[k] = v
+    return meta
+
+
+def read_raw(d):
+    runs = defaultdict(list)   # (cap, mode, cfg) -> [(wall, cpu, rss_kb)]
+    info = {}                  # cap -> (packets, conns)
+    path = os.path.join(d, "raw.tsv")
+    if not os.path.exists(path):
+        return runs, info
+    with open(path) as f:
+        for line in f:
+            p = line.rstrip("\n").split("\t")
+            if len(p) < 10:
+                continue
+            _, cap, mode, cfg, _, wall, cpu, rss, npkt, nconn = p[:10]
+            runs[(cap, mode, cfg)].append((float(wall), float(cpu), int(rss)))
+            info[cap] = (int(npkt), int(nconn or 0))
+    return runs, info
+
+
+def read_icount(d):
+    ic = {}
+    path = os.path.join(d, "icount.tsv")
+    if not os.path.exists(path):
+        return ic
+    with open(path) as f:
+        for line in f:
+            p = line.rstrip("\n").split("\t")
+            if len(p) >= 5 and p[3]:
+                ic[(p[0], p[1], p[2])] = (int(p[3]), int(p[4]))
+    return ic
+
+
+def med(runs, key, i):
+    v = runs.get(key)
+    if not v:
+        return None
+    return statistics.median(r[i] for r in v)
+
+
+def ratio(x, y):
+    if x is None or y is None or y == 0:
+        return None
+    return x / y
+
+
+def fmt(x, spec=".3f", none="-"):
+    return none if x is None else format(x, spec)
+
+
+def verdict(value, limit):
+    if value is None:
+        return "n/a"
+    return "PASS" if value <= limit else "FAIL"
+
+
+# ---- massif ----------------------------------------------------------------
+
+NODE = re.compile(r"^( *)n(\d+): (\d+) (.*)$")
+
+
+def massif_peak(path):
+    """Returns (peak heap bytes, [(bytes, plugin site)]) for the peak snapshot."""
+    if not os.path.exists(path):
+        return None, []
+    with open(path) as f:
+        lines = f.read().split("\n")
+    # The snapshot marked heap_tree=peak (else the largest detailed one).
+    best, best_heap, cur_heap, start = None, -1, 0, None
+    for i, line in enumerate(lines):
+        if line.startswith("mem_heap_B="):
+            cur_heap = int(line.split("=")[1])
+        elif line.startswith("heap_tree="):
+            kind = line.split("=")[1]
+            if kind == "peak":
+                best, best_heap = i + 1, cur_heap
+                break
+            if kind == "detailed" and cur_heap > best_heap:
+                best, best_heap = i + 1, cur_heap
+    if best is None:
+        return None, []
+    sites = defaultdict(int)
+    stack = []              # (depth, counted)
+    for line in lines[best:]:
+        m = NODE.match(line)
+        if not m:
+            break
+        depth, nbytes, desc = len(m.group(1)), int(m.group(3)), m.group(4)
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        counted = any(c for _, c in stack)
+        mine = not counted and "tcpstate" in desc
+        if mine:
+            fn = re.sub(r"^0x[0-9A-Fa-f]+: ", "", desc)
+            fn = re.sub(r" \(in /[^)]*\)$", "", fn)
+            sites[fn] += nbytes
+        stack.append((depth, counted or mine))
+    return best_heap, sorted(((b, s) for s, b in sites.items()), reverse=True)
+
+
+# ---- report ----------------------------------------------------------------
+
+def main(d):
+    meta = read_meta(d)
+    runs, info = read_raw(d)
+    ic = read_icount(d)
+    out = []
+    p = out.append
+    budget = []     # (line, value text, limit text, verdict)
+
+    p("tcpstate benchmark -- %s" % d)
+    p("machine: %s, %s CPUs, %s RAM; Wireshark %s" % (meta.get("cpu_model"), meta.get("cpus"),
+      meta.get("ram"), meta.get("wireshark")))
+    p("plugin: %s (sha256 %s, git %s)" % (meta.get("plugin"), meta.get("plugin_sha"), meta.get("git")))
+    p("load average at start %s, at end %s; %s s; wall runs: median of %s (100k), %s (1M/5M)"
+      % (meta.get("load_start"), meta.get("load_end"), meta.get("seconds"),
+         meta.get("repeat"), meta.get("repeat_big")))
+    try:
+        if float(meta.get("load_start", "0").split()[0]) > 0.5 * int(meta.get("cpus", "1")):
+            p("NOTE: the machine was busy (load average > half the CPUs): wall times are noisy;"
+              " CPU time and instruction counts are the steadier figures.")
+    except ValueError:
+        pass
+    if meta.get("quick") == "1":
+        p("NOTE: TSB_QUICK=1 -- small captures, figures are only a smoke test.")
+    if meta.get("have_noop") != "1":
+        p("NOTE: no-op postdissector not built: no floor figures.")
+    p("")
+
+    # Timed runs.
+    if runs:
+        p("Timed runs (median wall s / median CPU s / peak RSS MB); ratios against 'none'")
+        hdr = "%-26s %-22s %-6s %8s %8s %8s %7s %7s %7s" % (
+            "capture", "mode", "cfg", "wall", "cpu", "rssMB", "x wall", "x cpu", "x rss")
+        p(hdr)
+        p("-" * len(hdr))
+        seen = []
+        for (cap, mode, cfg) in runs:
+            if (cap, mode) not in seen:
+                seen.append((cap, mode))
+        for cap, mode in seen:
+            base = (cap, mode if mode != "d" else "dconv", "none")
+            for cfg in ("none", "noop", "plug"):
+                k = (cap, mode, cfg)
+                if k not in runs:
+                    continue
+                w, c, r = med(runs, k, 0), med(runs, k, 1), med(runs, k, 2)
+                p("%-26s %-22s %-6s %8.2f %8.2f %8.1f %7s %7s %7s" % (
+                    cap, MODES.get(mode, mode), cfg, w, c, r / 1024.0,
+                    fmt(ratio(w, med(runs, base, 0))), fmt(ratio(c, med(runs, base, 1))),
+                    fmt(ratio(r, med(runs, base, 2)))))
+        p("")
+
+    mix, mixs, syn = meta.get("mix"), meta.get("mix_small"), meta.get("syn")
+    single, single_mid, single_small = meta.get("single"), meta.get("single_mid"), meta.get("single_small")
+
+    def wall_ratio(cap, mode, cfg="plug", base="none", i=0):
+        return ratio(med(runs, (cap, mode, cfg), i), med(runs, (cap, mode, base), i))
+
+    for cap in (mix, syn, mixs):
+        r = wall_ratio(cap, "b")
+        if r is not None:
+            budget.append(("(b) wall, %s" % cap, "%.3fx (cpu %s)" % (r, fmt(wall_ratio(cap, "b", i=1))),
+                           "<= %.2fx" % B_WALL, verdict(r, B_WALL)))
+    r = wall_ratio(mixs, "c")
+    if r is not None:
+        budget.append(("(c) wall, %s" % mixs, "%.3fx (cpu %s)" % (r, fmt(wall_ratio(mixs, "c", i=1))),
+                       "<= %.2fx" % B_WALL, verdict(r, B_WALL)))
+    if meta.get("have_tap") == "1":
+        r = ratio(med(runs, (mixs, "d", "plug"), 0), med(runs, (mixs, "dconv", "none"), 0))
+        budget.append(("(d) tcpstate,conns vs conv,tcp wall, %s" % mixs, fmt(r) + "x",
+                       "(info)", "info"))
+    else:
+        p("(d) skipped: the plugin has no -z tcpstate,conns tap (not in `tshark -z help`)")
+        p("")
+
+    # Instruction counts.
+    per_pkt = {}
+    if ic:
+        icap = meta.get("icount_capture")
+        p("Instructions per packet (%s), start-up removed: (I(%s) - I(one.pcap)) / (packets - 1)"
+          % (meta.get("icount_tool"), icap))
+        hdr = "%-22s %-6s %14s %14s %10s %8s %8s" % ("mode", "cfg", "I(1 pkt)", "I(N pkts)",
+                                                     "instr/pkt", "x none", "x noop")
+        p(hdr)
+        p("-" * len(hdr))
+        for mode in ("a", "b"):
+            for cfg in ("none", "noop", "plug"):
+                one, big = ic.get(("one.pcap", mode, cfg)), ic.get((icap, mode, cfg))
+                if not one or not big:
+                    continue
+                per_pkt[(mode, cfg)] = (big[0] - one[0]) / float(big[1] - one[1])
+            for cfg in ("none", "noop", "plug"):
+                if (mode, cfg) not in per_pkt:
+                    continue
+                v = per_pkt[(mode, cfg)]
+                p("%-22s %-6s %14d %14d %10.0f %8s %8s" % (
+                    MODES[mode], cfg, ic[("one.pcap", mode, cfg)][0], ic[(icap, mode, cfg)][0], v,
+                    fmt(ratio(v, per_pkt.get((mode, "none")))),
+                    fmt(ratio(v, per_pkt.get((mode, "noop"))))))
+        p("")
+        for mode, lim in (("b", B_INSTR_B), ("a", B_INSTR_A)):
+            r = ratio(per_pkt.get((mode, "plug")), per_pkt.get((mode, "none")))
+            fl = ratio(per_pkt.get((mode, "noop")), per_pkt.get((mode, "none")))
+            if r is not None:
+                budget.append(("%s instructions/packet" % MODES[mode],
+                               "%.3fx (floor %s)" % (r, fmt(fl)), "<= %.2fx" % lim, verdict(r, lim)))
+
+    # Memory.
+    def rss_delta_bytes(cap, mode="a"):
+        a, b = med(runs, (cap, mode, "plug"), 2), med(runs, (cap, mode, "none"), 2)
+        if a is None or b is None:
+            return None
+        return (a - b) * 1024.0
+
+    for cap in (mix, syn, single, single_mid):
+        if cap == single_mid and wall_ratio(single, "a", i=2) is not None:
+            continue
+        r = wall_ratio(cap, "a", i=2)
+        if r is not None:
+            budget.append(("peak RSS, %s (a)" % cap, "%.3fx" % r, "<= %.2fx" % B_RSS, verdict(r, B_RSS)))
+    per_pkt_b = per_conn_b = None
+    for cap in (single, single_mid):
+        d_ = rss_delta_bytes(cap)
+        if d_ is not None and info.get(cap):
+            per_pkt_b = d_ / info[cap][0]
+            budget.append(("plugin bytes/packet (one connection, %s)" % cap, "%.1f B" % per_pkt_b,
+                           "<= %d B" % B_PKT, verdict(per_pkt_b, B_PKT)))
+            break
+    d_ = rss_delta_bytes(syn)
+    if d_ is not None and info.get(syn):
+        per_conn_b = d_ / info[syn][1] - (per_pkt_b or 0)
+        budget.append(("plugin bytes/connection (SYN flood, minus bytes/packet)", "%.1f B" % per_conn_b,
+                       "<= %d B" % B_CONN, verdict(per_conn_b, B_CONN)))
+    d_ = rss_delta_bytes(mix)
+    if d_ is not None and info.get(mix):
+        n, c = info[mix]
+        allowed = B_PKT * n + B_CONN * c
+        budget.append(("plugin bytes, %s vs %d*pkts+%d*conns" % (mix, B_PKT, B_CONN),
+                       "%.1f MB (%.0f B/pkt)" % (d_ / 1e6, d_ / n),
+                       "<= %.1f MB" % (allowed / 1e6), verdict(d_, allowed)))
+
+    # Growth.
+    gs = [(info[c][0], c) for c in (single_small, single_mid, single) if c in info]
+    if len(gs) >= 2:
+        p("Growth, one connection, (a), plug (wall and CPU minus the 1-packet start-up run):")
+        st_w = med(runs, ("one.pcap", "a", "plug"), 0) or 0.0
+        st_c = med(runs, ("one.pcap", "a", "plug"), 1) or 0.0
+        pts = []
+        for n, c in sorted(gs):
+            w, cp, rss = (med(runs, (c, "a", "plug"), i) for i in range(3))
+            wn, cn = med(runs, (c, "a", "none"), 0), med(runs, (c, "a", "none"), 1)
+            pts.append((n, w - st_w, cp - st_c))
+            p("  %9d packets: %8.2f s wall (%8.2f net), %8.2f s cpu (%8.2f net), %7.1f MB;"
+              " none %s s wall, %s s cpu"
+              % (n, w, w - st_w, cp, cp - st_c, rss / 1024.0, fmt(wn, ".2f"), fmt(cn, ".2f")))
+        for (n0, w0, c0), (n1, w1, c1) in zip(pts, pts[1:]):
+            k = math.log(n1 / n0, 10)
+            if w0 > 0 and c0 > 0 and w1 > 0 and c1 > 0:
+                gw = (w1 / w0) ** (1 / k)
+                gc = (c1 / c0) ** (1 / k)
+                budget.append(("growth %d -> %d packets, per 10x" % (n0, n1),
+                               "%.2fx wall, %.2fx cpu" % (gw, gc), "<= %.1fx" % B_GROWTH,
+                               verdict(gw, B_GROWTH)))
+        p("")
+
+    # Massif.
+    heap, sites = massif_peak(os.path.join(d, "massif.out"))
+    icap = meta.get("icount_capture")
+    if heap is not None and icap in info:
+        n, c = info[icap]
+        total = sum(b for b, _ in sites)
+        p("Massif, %s (b) with the plugin, wmem 'simple' allocator: peak heap %.1f MB, of it"
+          " allocated from tcpstate code %.1f MB = %.1f B/packet%s"
+          % (icap, heap / 1e6, total / 1e6, total / float(n),
+             (", %.0f B/connection" % (total / float(c))) if c else ""))
+        p("  %12s %9s  %s" % ("bytes", "B/packet", "allocation site (first tcpstate frame)"))
+        for b, s in sites[:15]:
+            p("  %12d %9.1f  %s" % (b, b / float(n), s))
+        p("")
+
+    # Budget table.
+    p("Budget (issue 7)")
+    w1 = max([len(b[0]) for b in budget] + [10])
+    w2 = max([len(b[1]) for b in budget] + [10])
+    hdr = "%-*s  %-*s  %-10s  %s" % (w1, "line", w2, "measured", "budget", "verdict")
+    p(hdr)
+    p("-" * len(hdr))
+    for line, val, lim, v in budget:
+        p("%-*s  %-*s  %-10s  %s" % (w1, line, w2, val, lim, v))
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    main(sys.argv[1])
