@@ -95,15 +95,15 @@ static expert_field ei_anomaly[TS_ANOMALY_COUNT];
 enum {
     W_TCP_STREAM, W_TCP_SRCPORT, W_TCP_DSTPORT, W_TCP_SEQ_RAW, W_TCP_ACK_RAW,
     W_TCP_FLAGS, W_TCP_LEN, W_TCP_WINDOW, W_TCP_CKSUM_STATUS,
-    W_TCP_TFO_REQUEST, W_TCP_TFO_COOKIE,
+    W_TCP_TFO_REQUEST, W_TCP_TFO_COOKIE, W_TCP_WSCALE,
     W_IP_SRC, W_IP_DST, W_IPV6_SRC, W_IPV6_DST,
     W_ICMP, W_ICMPV6,
     W_COUNT
 };
 static const char *const wanted_names[W_COUNT] = {
     "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.ack_raw",
-    "tcp.flags", "tcp.len", "tcp.window_size", "tcp.checksum.status",
-    "tcp.options.tfo.request", "tcp.options.tfo.cookie",
+    "tcp.flags", "tcp.len", "tcp.window_size_value", "tcp.checksum.status",
+    "tcp.options.tfo.request", "tcp.options.tfo.cookie", "tcp.options.wscale.shift",
     "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
     "icmp", "icmpv6",
 };
@@ -114,7 +114,7 @@ static int wanted_hf[W_COUNT];
 static ts_pref_bool pref_info_column = TRUE;
 static gint         pref_language = TS_LANG_EN;
 static ts_pref_bool pref_analogy = FALSE;
-static guint        pref_grace_ms = 2000;
+static guint        pref_grace_ms = 1000;
 
 static const enum_val_t language_vals[] = {
     { "en", "English", TS_LANG_EN },
@@ -394,7 +394,7 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 
     if (conn) {
         char hist[TS_ZEEK_HISTORY_MAX + 1];
-        size_t n = rec->zeek_hist_len;
+        size_t n = ts_zeek_history_len_at(&conn->zeek, rec->zeek_hist_len);
         if (n > TS_ZEEK_HISTORY_MAX)
             n = TS_ZEEK_HISTORY_MAX;
         memcpy(hist, conn->zeek.history, n);
@@ -415,25 +415,31 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     }
 }
 
-/* Registers the stream under its four-tuple; tells the core about the
- * stream that used the same four-tuple before, if any. */
-static void
-link_predecessor(packet_info *pinfo, tcpstate_stream *ts)
+/* The state kept for a four-tuple.  Wireshark may start a new tcp.stream
+ * on the same four-tuple (a SYN after FIN or RST, and in 4.0 even a SYN on
+ * a live connection, as in an RFC 5961 challenge); the core decides where
+ * one connection ends and the next begins, so every tcp.stream of a
+ * four-tuple shares one tcpstate_stream. */
+static tcpstate_stream *
+stream_for_tuple(packet_info *pinfo, const address *src, uint16_t sport,
+                 const address *dst, uint16_t dport)
 {
-    char *a = address_to_str(pinfo->pool, &ts->a_addr);
-    char *b = address_to_str(pinfo->pool, &ts->b_addr);
-    char *key;
-    tcpstate_stream *prev;
-    int a_first = ts->a_port != ts->b_port ? ts->a_port < ts->b_port : strcmp(a, b) <= 0;
-
-    if (a_first)
-        key = wmem_strdup_printf(wmem_file_scope(), "%s|%u|%s|%u", a, ts->a_port, b, ts->b_port);
-    else
-        key = wmem_strdup_printf(wmem_file_scope(), "%s|%u|%s|%u", b, ts->b_port, a, ts->a_port);
-    prev = (tcpstate_stream *)wmem_map_lookup(tuples, key);
-    if (prev && prev->core.current)
-        ts_stream_set_predecessor(&ts->core, prev->core.current);
-    wmem_map_insert(tuples, key, ts);
+    char *s = address_to_str(pinfo->pool, src);
+    char *d = address_to_str(pinfo->pool, dst);
+    int src_first = sport != dport ? sport < dport : strcmp(s, d) <= 0;
+    char *key = src_first ? wmem_strdup_printf(pinfo->pool, "%s|%u|%s|%u", s, sport, d, dport)
+                          : wmem_strdup_printf(pinfo->pool, "%s|%u|%s|%u", d, dport, s, sport);
+    tcpstate_stream *ts = (tcpstate_stream *)wmem_map_lookup(tuples, key);
+    if (ts)
+        return ts;
+    ts = wmem_new0(wmem_file_scope(), tcpstate_stream);
+    ts_stream_init(&ts->core, ts_file_alloc, NULL);
+    ts->a_port = sport;
+    ts->b_port = dport;
+    copy_address_wmem(wmem_file_scope(), &ts->a_addr, src);
+    copy_address_wmem(wmem_file_scope(), &ts->b_addr, dst);
+    wmem_map_insert(tuples, wmem_strdup(wmem_file_scope(), key), ts);
+    return ts;
 }
 
 /* ---- The postdissector ----------------------------------------------------- */
@@ -450,7 +456,7 @@ process_layer(packet_info *pinfo, GPtrArray **arr, int layer_num, int64_t now_ns
     uint32_t stream;
     unsigned w;
 
-    for (w = W_TCP_STREAM; w <= W_TCP_TFO_COOKIE; w++)
+    for (w = W_TCP_STREAM; w <= W_TCP_WSCALE; w++)
         f[w] = finfo_in_layer(arr[w], layer_num);
     if (!f[W_TCP_STREAM] || !f[W_TCP_SRCPORT] || !f[W_TCP_DSTPORT] ||
         !f[W_TCP_SEQ_RAW] || !f[W_TCP_ACK_RAW] || !f[W_TCP_FLAGS] || !f[W_TCP_LEN])
@@ -480,19 +486,16 @@ process_layer(packet_info *pinfo, GPtrArray **arr, int layer_num, int64_t now_ns
     pkt->seg.ack = finfo_uint(f[W_TCP_ACK_RAW]);
     pkt->seg.len = finfo_uint(f[W_TCP_LEN]);
     pkt->seg.win = f[W_TCP_WINDOW] ? finfo_uint(f[W_TCP_WINDOW]) : 0;
+    pkt->seg.wscale = f[W_TCP_WSCALE] ? (int8_t)finfo_uint(f[W_TCP_WSCALE]) : -1;
     pkt->seg.sport = (uint16_t)finfo_uint(f[W_TCP_SRCPORT]);
     pkt->seg.dport = (uint16_t)finfo_uint(f[W_TCP_DSTPORT]);
 
+    pkt->seg.payload_truncated = pkt->seg.len && pinfo->fd->cap_len < pinfo->fd->pkt_len;
+
     ts = (tcpstate_stream *)wmem_map_lookup(streams, GUINT_TO_POINTER(stream));
     if (!ts) {
-        ts = wmem_new0(wmem_file_scope(), tcpstate_stream);
-        ts_stream_init(&ts->core, ts_file_alloc, NULL);
-        ts->a_port = pkt->seg.sport;
-        ts->b_port = pkt->seg.dport;
-        copy_address_wmem(wmem_file_scope(), &ts->a_addr, &src);
-        copy_address_wmem(wmem_file_scope(), &ts->b_addr, &dst);
+        ts = stream_for_tuple(pinfo, &src, pkt->seg.sport, &dst, pkt->seg.dport);
         wmem_map_insert(streams, GUINT_TO_POINTER(stream), ts);
-        link_predecessor(pinfo, ts);
     }
     if (pkt->seg.sport != pkt->seg.dport)
         pkt->seg.from_a = pkt->seg.sport == ts->a_port;

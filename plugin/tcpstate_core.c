@@ -280,11 +280,6 @@ void ts_stream_init(ts_stream *s, ts_alloc_fn alloc, void *alloc_ctx)
     s->alloc_ctx = alloc_ctx;
 }
 
-void ts_stream_set_predecessor(ts_stream *s, const ts_conn *prev)
-{
-    s->predecessor = prev;
-}
-
 static int is_closed_state(unsigned st)
 {
     return st == TS_CLOSED || st == TS_TIME_WAIT || st == TS_LISTEN;
@@ -767,6 +762,22 @@ static int handle_retransmission(step_ctx *x)
     return 0;
 }
 
+/* The window in bytes (RFC 7323 section 2): never scaled on a SYN, scaled
+ * by the sender's shift when both SYNs offered the option; when the SYNs
+ * were not seen the shift is unknown, so take the largest (14) rather than
+ * call a RST out of window that may be in it. */
+static uint32_t window_bytes(const ts_conn *c, const ts_endpoint *me, const ts_segment *s)
+{
+    const ts_endpoint *cl = &c->ep[TS_CLIENT], *sv = &c->ep[TS_SERVER];
+    if (s->flags & TS_SYN)
+        return s->win;
+    if (!cl->syn_seen || !sv->syn_seen || c->roles_inferred)
+        return s->win << 14;
+    if (cl->wscale >= 0 && sv->wscale >= 0)
+        return s->win << (me->wscale > 14 ? 14 : me->wscale);
+    return s->win;
+}
+
 /* Bookkeeping of what each side sent, after the transition. */
 static void remember(step_ctx *x, pkt_class cls)
 {
@@ -776,6 +787,7 @@ static void remember(step_ctx *x, pkt_class cls)
     uint32_t end = s->seq + s->len + ((s->flags & TS_SYN) ? 1 : 0) + ((s->flags & TS_FIN) ? 1 : 0);
     if ((s->flags & TS_SYN) && !(s->flags & TS_RST) && !me->syn_seen) {
         me->syn_seen = me->isn_known = 1;
+        me->wscale = s->wscale;
         me->isn = s->seq;
         me->snd_nxt = end;
         me->syn_frame = me->syn_last_frame = s->frame;
@@ -799,7 +811,10 @@ static void remember(step_ctx *x, pkt_class cls)
         me->isn_known = 1;
         me->snd_nxt = s->seq;
     }
-    if (!(s->flags & TS_RST) && seq_gt(end, me->snd_nxt))
+    /* a SYN with a new ISN on a synchronized connection (a rebooted host, or
+     * an injected SYN) opens another sequence space: the old one stays */
+    if (!(s->flags & TS_RST) && seq_gt(end, me->snd_nxt) &&
+        !((s->flags & TS_SYN) && s->seq != me->isn))
         me->snd_nxt = end;
     if ((s->flags & TS_FIN) && !(s->flags & (TS_SYN | TS_RST)) && !me->fin_seen &&
         !(x->rec->anomalies & TS_BIT(TS_AN_INVALID_FLAGS))) {
@@ -834,7 +849,7 @@ static void remember(step_ctx *x, pkt_class cls)
             peer->snd_nxt = s->ack;
         }
     }
-    me->win = s->win;
+    me->win = window_bytes(c, me, s);
     me->seen = 1;
 }
 
@@ -898,7 +913,8 @@ static void analyse(step_ctx *x)
     check_data(x);
     /* A sender we took for SYN-SENT after a stray SYN, sending in its old
      * sequence space: it never lost the connection. */
-    if (cls == CLS_ACK && x->me_before == TS_SYN_SENT && c->established && x->me->prev_state > TS_SYN_RECEIVED) {
+    if (cls != CLS_SYN && cls != CLS_SYNACK && x->me_before == TS_SYN_SENT && c->established &&
+        x->me->prev_state > TS_SYN_RECEIVED) {
         x->me->state = x->me->prev_state;
         x->me_before = x->me->state;
     }
@@ -934,8 +950,7 @@ void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out)
     step_ctx x;
     int first = 0;
     if (!c || starts_new_connection(c, seg)) {
-        const ts_conn *before = c ? c : s->predecessor;
-        int reuse = in_time_wait(before, seg->ts_ns);
+        int reuse = in_time_wait(c, seg->ts_ns);
         c = open_conn(s, seg, c);
         first = 1;
         memset(out, 0, sizeof *out);

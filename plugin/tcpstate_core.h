@@ -164,9 +164,11 @@ typedef struct ts_segment_s {
     uint8_t  flags;     /* TS_FIN ... TS_CWR */
     uint8_t  tfo;       /* 1: SYN carries a TCP Fast Open option */
     uint8_t  bad_checksum; /* 1: checksum verified and wrong (Zeek 'c') */
+    uint8_t  payload_truncated; /* 1: the frame was captured shorter than sent */
     uint32_t seq, ack;  /* raw (absolute) numbers */
     uint32_t len;       /* payload bytes */
-    uint32_t win;       /* window in bytes, scaled where the scale is known */
+    uint32_t win;       /* window field as sent (unscaled) */
+    int8_t   wscale;    /* window scale option's shift on a SYN, or -1 */
     uint16_t sport, dport;
 } ts_segment;
 
@@ -188,7 +190,8 @@ typedef struct {
     uint32_t snd_nxt;     /* highest seq + len (+SYN/FIN) sent so far */
     uint32_t max_ack;     /* highest ack sent */
     uint32_t fin_seq;     /* sequence number of its FIN */
-    uint32_t win;         /* last advertised window, bytes */
+    uint32_t win;         /* last advertised window, bytes (scaled) */
+    int8_t   wscale;      /* shift it offered in its SYN, or -1 */
     uint32_t syn_frame, syn_last_frame, fin_frame, fin_ack_frame, rst_frame;
     int64_t  syn_ns, syn_last_ns, fin_ns;
 } ts_endpoint;
@@ -268,24 +271,19 @@ static inline unsigned ts_rec_client_after(const ts_record *r)  { return r->stat
 static inline unsigned ts_rec_server_before(const ts_record *r) { return r->server_states >> 4; }
 static inline unsigned ts_rec_server_after(const ts_record *r)  { return r->server_states & 0x0f; }
 
-/* ---- Stream: all connections seen on one tcp.stream ---------------------- */
+/* ---- Stream: all connections seen on one four-tuple ----------------------
+ * The glue keeps one ts_stream per four-tuple, across Wireshark's tcp.stream
+ * numbers: the core decides where a connection ends and the next begins. */
 
 typedef void *(*ts_alloc_fn)(void *ctx, size_t size); /* must return zeroed memory */
 
 typedef struct {
     ts_conn    *first, *current;
-    const ts_conn *predecessor; /* last connection on the same four-tuple in an
-                                 * earlier tcp.stream (Wireshark split it), or NULL */
     ts_alloc_fn alloc;
     void       *alloc_ctx;
 } ts_stream;
 
 void ts_stream_init(ts_stream *s, ts_alloc_fn alloc, void *alloc_ctx);
-
-/* Tells the stream which connection used its four-tuple before (when
- * Wireshark started a new tcp.stream for a reused port), so a SYN arriving
- * while that connection is in TIME-WAIT is flagged. */
-void ts_stream_set_predecessor(ts_stream *s, const ts_conn *prev);
 
 /* Feeds one segment (first pass, in capture order) and fills *out. */
 void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out);

@@ -167,8 +167,9 @@
  *    'C'/'T'/'W'/'G' beyond 10^9 are not modelled.
  *  - Truncated packets (snaplen, header-only captures): Zeek does not hand
  *    a cut-off payload to its reassembler, so the peer's ACKs then reveal
- *    gaps ('g').  ts_segment carries only the payload length, so we count
- *    such data as delivered and show fewer 'g' on truncated captures.
+ *    gaps ('g').  The glue sets ts_segment.payload_truncated when the frame
+ *    was captured shorter than it was sent, and such payload is not
+ *    delivered here either.
  *  - The history is capped at TS_ZEEK_HISTORY_MAX letters.
  *  - Which packets form one connection (port reuse, timeouts, tunnels) is
  *    decided by the core, not here; see the README section.
@@ -674,7 +675,8 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *seg)
     /* Zeek's CheckPIA_FirstPacket, with the direction as it arrived */
     z->flags |= is_orig ? TS_ZF_SEEN_ORIG : TS_ZF_SEEN_RESP;
 
-    if (len > 0 && !rst && !underflow)
+    /* a payload cut by the snaplen never reaches Zeek's reassembler */
+    if (len > 0 && !rst && !underflow && !seg->payload_truncated)
         data_sent(e, syn ? rel + 1u : rel, len);
 }
 

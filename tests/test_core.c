@@ -391,6 +391,35 @@ static void test_rst_windows(void)
     RUN(&r, "rst_windows", steps);
 }
 
+static void test_window_scale(void)
+{
+    run r;
+    ts_segment s;
+    ts_record rec;
+    /* both SYNs offer shift 7 (RFC 7323): the server's window field 512 means 65536
+     * bytes, so a RST 60000 above rcv_nxt is inside the window (challenge ACK due),
+     * not out of it as the raw 512 would suggest */
+    static const struct { int client; uint8_t flags; uint32_t seq, ack, win; } segs[] = {
+        { 1, TS_SYN, 1000, 0, 64240 },
+        { 0, TS_SYN | TS_ACK, 5000, 1001, 65160 },
+        { 1, TS_ACK, 1001, 5001, 502 },
+        { 0, TS_ACK, 5001, 1001, 512 },
+        { 1, TS_RST, 1001 + 60000, 0, 0 },
+    };
+    run_init(&r);
+    for (unsigned i = 0; i < sizeof segs / sizeof segs[0]; i++) {
+        memset(&s, 0, sizeof s);
+        s.frame = i + 1; s.ts_ns = (int64_t)(i + 1) * 1000000; s.from_a = (uint8_t)segs[i].client;
+        s.flags = segs[i].flags; s.seq = segs[i].seq; s.ack = segs[i].ack; s.win = segs[i].win;
+        s.wscale = (segs[i].flags & TS_SYN) ? 7 : -1;
+        s.sport = segs[i].client ? 40000 : 80; s.dport = segs[i].client ? 80 : 40000;
+        ts_stream_process(&r.stream, &s, &rec);
+    }
+    expect(rec.stage == TS_STAGE_RST_IGNORED && rec.anomalies == 0, "window_scale",
+           "in the scaled window: challenge, not out of window");
+    expect(rec.conn->challenge_due == TS_SERVER, "window_scale", "the server owes a challenge ACK");
+}
+
 static void test_syn_on_established_and_half_open(void)
 {
     run r;
@@ -733,6 +762,7 @@ int main(void)
     test_retransmissions();
     test_rst_windows();
     test_syn_on_established_and_half_open();
+    test_window_scale();
     test_half_open_rst_reply();
     test_packets_after_reset();
     test_after_close_and_time_wait();
