@@ -162,8 +162,6 @@ prepare_chroot() {   # prepare_chroot SUITE
     fi
 }
 
-prepare_in_subshell() { trap cleanup EXIT; prepare_chroot "$1"; }
-
 # ---- copy the current tree and build/test it ------------------------------
 run_suite() {        # run_suite SUITE -> sets RESULT and WSVER
     local suite=$1 root="$CACHE/$1" rel=/tcpstate-build/src
@@ -204,20 +202,44 @@ build_in_chroot() {  # runs in the background (see run_bg); pipefail keeps ctest
 }
 
 mkdir -p "$CACHE"
+
+# Phase 1: create/update all chroots in parallel (a cold start is mostly
+# download and unpack time).  Each job holds its suite's lock and has its own
+# EXIT trap, so a failure (die) or a signal undoes only its own mounts.
+prepare_locked() {
+    local suite=$1
+    exec 8>"$CACHE/$suite.lock"
+    flock 8
+    CURRENT_ROOT="$CACHE/$suite"
+    trap cleanup EXIT
+    prepare_chroot "$suite"
+}
+declare -A PREP_RC
+pids=()
+for suite in $SUITES; do
+    prepare_locked "$suite" &
+    pids+=($!)
+done
+i=0
+for suite in $SUITES; do
+    rc=0
+    wait "${pids[i]}" || rc=$?
+    PREP_RC[$suite]=$rc
+    i=$((i + 1))
+done
+
+# Phase 2: build and test, one suite at a time (2 cores).
 SUMMARY=()
 failed=0
 for suite in $SUITES; do
-    exec 9>"$CACHE/$suite.lock"
-    flock 9
-    # In a (background) subshell so that a failing step (die) fails only this
-    # suite; it sets its own EXIT trap since subshells do not inherit it.
-    CURRENT_ROOT="$CACHE/$suite"
-    if ! run_bg prepare_in_subshell "$suite"; then
-        SUMMARY+=("$(printf '%-8s %-18s %s' "$suite" "-" "FAIL (chroot setup)")")
+    if [ "${PREP_RC[$suite]}" != 0 ]; then
+        SUMMARY+=("$(printf '%-8s %-18s %s' "$suite" "-" "FAIL (chroot setup, see $CACHE/$suite.*.log)")")
         failed=1
-        exec 9>&-
         continue
     fi
+    exec 9>"$CACHE/$suite.lock"
+    flock 9
+    CURRENT_ROOT="$CACHE/$suite"
     if [ "${TCPSTATE_PREPARE_ONLY:-0}" = 1 ]; then
         SUMMARY+=("$(printf '%-8s %-18s %s' "$suite" "$(ws_version "$CACHE/$suite")" "READY")")
     else
