@@ -3,8 +3,9 @@
  * libFuzzer harness for the Wireshark-independent core (tcpstate_core.c,
  * tcpstate_zeek.c and, when linked in, tcpstate_explain.c).
  *
- * The input bytes are decoded into a sequence of TCP segments on one or more
- * tcp.streams of the same four-tuple; every segment goes through
+ * The input bytes are decoded into a sequence of TCP segments on one
+ * four-tuple (one ts_stream, several connections through new SYNs); every
+ * segment goes through
  * ts_stream_process() and every API that reads the results afterwards is
  * called the way the glue calls it.  Invariants are checked with abort(),
  * so a violation is a crash libFuzzer reports and keeps.
@@ -20,15 +21,14 @@
  *               time (else the latest time seen), bits 5-7 ISN choice
  *           h1 h2: direction 0's port, h3 h4: direction 1's (mode 2)
  *   then per segment an op byte:
- *     0xff   start a new tcp.stream on the same four-tuple whose
- *            predecessor is the previous stream's last connection
- *     else   bit 0: direction (the sender of a stream's first segment is
- *            its endpoint A), bits 1-4: flags from the alphabet below,
+ *            bit 0: direction (the sender of the first segment is
+ *            endpoint A), bits 1-4: flags from the alphabet below,
  *            bits 5-7: how seq/ack are chosen (see seq_modes)
  *            then a shape byte: bits 0-2 payload length class, bits 3-5
  *            time step (forwards, zero, backwards, jumps), bit 6 zero
  *            window, bit 7 a misc byte follows (TFO, bad checksum,
- *            arbitrary window, extra ECE/CWR/URG flags)
+ *            arbitrary window, extra ECE/CWR/URG flags, truncated payload,
+ *            an arbitrary window scale shift, absolute time)
  * seq/ack default to the running per-direction values (next sequence number
  * each side would send), so plain inputs make plausible connections and the
  * fuzzer reaches deep states; deltas and arbitrary 32-bit values make it
@@ -48,7 +48,6 @@
 #pragma weak ts_explain
 
 #define MAX_SEGMENTS 2048
-#define MAX_STREAMS  8
 
 /* ---- invariant checks ---------------------------------------------------- */
 
@@ -193,11 +192,6 @@ static const uint8_t flag_alphabet[16] = {
 };
 
 typedef struct {
-    ts_stream  stream;
-    uint32_t   first_seg;        /* index of its first segment */
-} stream_slot;
-
-typedef struct {
     const ts_conn *conn;
     char  history[TS_ZEEK_HISTORY_MAX + 1];
     unsigned len;
@@ -207,11 +201,9 @@ typedef struct {
 
 typedef struct {
     arena       mem;
-    stream_slot streams[MAX_STREAMS];
-    unsigned    nstreams;
+    ts_stream   stream;
     ts_segment *seg;             /* [MAX_SEGMENTS] */
     ts_record  *rec;
-    uint8_t    *stream_of;
     conn_slot  *conns;
     unsigned    nseg, nconns, cap;
     int64_t     max_ns, last_ns, grace_ns;
@@ -405,6 +397,23 @@ static void after_capture(run *r)
         check_name(ts_stage_label(fs), i);
         check_name(ts_stage_label_zh(fs), i);
 
+        /* the second-pass view: same connection, defined states */
+        current_check = "hindsight";
+        {
+            ts_record h = ts_hindsight(rec, r->seg[i].frame);
+            CHECK(h.conn == c, i);
+            CHECK(h.stage < TS_STAGE_COUNT, i);
+            CHECK(h.stage == fs, i);
+            CHECK(ts_rec_client_before(&h) < TS_STATE_COUNT, i);
+            CHECK(ts_rec_client_after(&h) < TS_STATE_COUNT, i);
+            CHECK(ts_rec_server_before(&h) < TS_STATE_COUNT, i);
+            CHECK(ts_rec_server_after(&h) < TS_STATE_COUNT, i);
+            CHECK((h.anomalies & ~ALL_ANOMALIES) == 0, i);
+            CHECK(h.zeek_state < TS_ZK_COUNT, i);
+            CHECK(h.zeek_hist_len <= TS_ZEEK_HISTORY_MAX, i);
+            check_explain(&h, &r->seg[i], i, 11);
+        }
+
         current_check = "shown history";
         shown = ts_zeek_history_len_at(&c->zeek, rec->zeek_hist_len);
         CHECK(shown <= c->zeek.hist_len, i);
@@ -465,6 +474,7 @@ static int64_t time_step(reader *in, unsigned cls)
     case 5: return 300LL * 1000000000LL;                     /* past 2*MSL */
     /* an arbitrary jump of up to 2^61 ns, either way */
     case 6: return (int64_t)(u64(in) & ((1ULL << 62) - 1)) - ((int64_t)1 << 61);
+    /* (misc bit 7 sets an arbitrary absolute time instead, see run_input) */
     default: return 1000000;
     }
 }
@@ -481,14 +491,14 @@ static uint32_t payload_len(reader *in, unsigned cls)
     }
 }
 
-/* Capture times stay within [0, 2^62] ns (until the year 2116): pcap and
- * pcapng hold no negative times, and differences of two such times always
- * fit an int64.  (Beyond that the glue has to clamp: see the report of the
- * first fuzzing run, a span over 2^63 ns overflows the core's verdicts.) */
-static int64_t clamp_time(int64_t t)
+/* now + step without overflowing the harness itself: saturates. */
+static int64_t advance(int64_t now, int64_t step)
 {
-    const int64_t lim = (int64_t)1 << 62;
-    return t > lim ? lim : t < 0 ? 0 : t;
+    if (step > 0 && now > INT64_MAX - step)
+        return INT64_MAX;
+    if (step < 0 && now < INT64_MIN - step)
+        return INT64_MIN;
+    return now + step;
 }
 
 static void run_input(run *r, const uint8_t *data, size_t size)
@@ -520,8 +530,7 @@ static void run_input(run *r, const uint8_t *data, size_t size)
     snd[0] = isn[0] + 1; snd[1] = isn[1] + 1;
     last_seq[0] = isn[0]; last_seq[1] = isn[1];
 
-    r->nstreams = 1;
-    s = &r->streams[0].stream;
+    s = &r->stream;
     ts_stream_init(s, arena_alloc, &r->mem);
     r->max_ns = r->last_ns = now;
 
@@ -532,18 +541,6 @@ static void run_input(run *r, const uint8_t *data, size_t size)
         uint32_t seq, ack, seglen;
         unsigned i;
 
-        if (op == 0xff) {
-            if (r->nstreams < MAX_STREAMS) {
-                const ts_conn *prev = s->current;
-                s = &r->streams[r->nstreams++].stream;
-                ts_stream_init(s, arena_alloc, &r->mem);
-                if (prev)
-                    ts_stream_set_predecessor(s, prev);
-                r->streams[r->nstreams - 1].first_seg = r->nseg;
-                adir = -1;
-            }
-            continue;
-        }
         dir = op & 1;
         fsel = (op >> 1) & 0x0f;
         smode = op >> 5;
@@ -583,7 +580,9 @@ static void run_input(run *r, const uint8_t *data, size_t size)
         g->seq = seq;
         g->ack = (g->flags & TS_ACK) || smode >= 4 ? ack : 0;
         g->len = payload_len(&in, shape & 7);
-        now = clamp_time(now + time_step(&in, (shape >> 3) & 7));
+        now = advance(now, time_step(&in, (shape >> 3) & 7));
+        if (misc & 0x80)
+            now = (int64_t)u64(&in);   /* any clock a hostile file can hold */
         g->ts_ns = now;
         g->win = (shape & 0x40) ? 0 : 65535;
         if (misc & 0x01)
@@ -592,6 +591,15 @@ static void run_input(run *r, const uint8_t *data, size_t size)
             g->bad_checksum = 1;
         if (misc & 0x04)
             g->win = u32(&in);
+        if (misc & 0x10)
+            g->payload_truncated = 1;
+        /* the glue passes the option's raw shift byte, on any segment */
+        if (misc & 0x20)
+            g->wscale = (int8_t)u8(&in);
+        else if ((g->flags & TS_SYN) && !(misc & 0x40))
+            g->wscale = 7;
+        else
+            g->wscale = -1;
 
         /* running values: where this direction's next byte is */
         seglen = g->len + !!(g->flags & TS_SYN) + !!(g->flags & TS_FIN);
@@ -600,7 +608,6 @@ static void run_input(run *r, const uint8_t *data, size_t size)
             snd[dir] = seq + seglen;
 
         ts_stream_process(s, g, &r->rec[i]);
-        r->stream_of[i] = (uint8_t)(r->nstreams - 1);
         if (now > r->max_ns)
             r->max_ns = now;
         r->last_ns = now;
@@ -624,14 +631,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r.cap = size < MAX_SEGMENTS ? (unsigned)size + 1 : MAX_SEGMENTS;
     r.seg = calloc(r.cap, sizeof *r.seg);
     r.rec = calloc(r.cap, sizeof *r.rec);
-    r.stream_of = calloc(r.cap, 1);
     r.conns = calloc(r.cap, sizeof *r.conns);
-    if (!r.seg || !r.rec || !r.stream_of || !r.conns)
+    if (!r.seg || !r.rec || !r.conns)
         abort();
     run_input(&r, data, size);
     free(r.seg);
     free(r.rec);
-    free(r.stream_of);
     free(r.conns);
     arena_free(&r.mem);
     current_check = NULL;
