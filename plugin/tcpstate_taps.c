@@ -194,12 +194,13 @@ filter_of(const char *opt_arg, const char *cli)
 /* ---- Times of a connection, from the final ts_conn ---------------------- */
 
 /* The client SYN a SYN-ACK answered: its latest SYN, unless that came after
- * the SYN-ACK (then the first one). */
+ * the SYN-ACK (then the first one).  A simultaneous open has no such pair
+ * (each side's SYN-ACK answers the other's SYN): its handshake is not timed. */
 static gboolean
 syn_time(const ts_conn *c, int64_t *ns)
 {
     const ts_endpoint *cl = &c->ep[TS_CLIENT];
-    if (c->roles_inferred || !cl->syn_seen || !cl->syn_frame)
+    if (c->roles_inferred || c->simultaneous_open || !cl->syn_seen || !cl->syn_frame)
         return FALSE;
     *ns = (c->synack_frame && cl->syn_last_ns > c->synack_ns) ? cl->syn_ns : cl->syn_last_ns;
     return TRUE;
@@ -218,7 +219,7 @@ time_syn_synack(const ts_conn *c, int64_t *ns)
 static gboolean
 time_synack_ack(const ts_conn *c, int64_t *ns)
 {
-    if (!c->synack_frame || !c->hs_ack_frame || c->hs_ack_ns < c->synack_ns)
+    if (c->simultaneous_open || !c->synack_frame || !c->hs_ack_frame || c->hs_ack_ns < c->synack_ns)
         return FALSE;
     *ns = c->hs_ack_ns - c->synack_ns;
     return TRUE;
@@ -991,7 +992,8 @@ ladder_init(const char *opt_arg, void *userdata _U_)
 #define N_PKT_AN    "Packets by anomaly"
 
 static const char *const hs_buckets[] = {
-    "< 1 ms", "1-10 ms", "10-100 ms", "100 ms-1 s", ">= 1 s", "no complete handshake",
+    "< 1 ms", "1-10 ms", "10-100 ms", "100 ms-1 s", ">= 1 s",
+    "not timed",   /* incomplete, simultaneous open, or no SYN seen */
 };
 
 typedef struct {
