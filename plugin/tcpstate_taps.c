@@ -704,14 +704,18 @@ ladder_select_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt 
 }
 
 /* Relative sequence numbers, as Wireshark shows them: the sender's ISN is
- * 0.  A sender whose ISN is unknown (a refusing RST) keeps raw numbers. */
+ * 0.  A sender whose ISN is unknown (the RST refusing a SYN, sent with
+ * SEQ=0 by RFC 9293 3.10.7.1) shows its raw sequence number, marked so. */
 static void
 segment_text(GString *out, const ts_conn *c, const ladder_row *r)
 {
     unsigned snd = (r->from_a == c->client_is_a) ? TS_CLIENT : TS_SERVER;
     const ts_endpoint *me = &c->ep[snd], *peer = &c->ep[!snd];
     flags_str(out, r->flags);
-    g_string_append_printf(out, " seq=%u", me->isn_known ? r->seq - me->isn : r->seq);
+    if (me->isn_known)
+        g_string_append_printf(out, " seq=%u", r->seq - me->isn);
+    else
+        g_string_append_printf(out, " seq=%u (raw)", r->seq);
     if (r->flags & TS_ACK)
         g_string_append_printf(out, " ack=%u", peer->isn_known ? r->ack - peer->isn : r->ack);
     if (r->len)
