@@ -662,6 +662,11 @@ sc_rst_after_fin() {
 #   The server namespace has net.ipv4.tcp_invalid_ratelimit=0 so the second
 #   challenge ACK is not rate limited.
 sc_challenge_ack() {
+	if ! $PY -c 'import scapy' 2>/dev/null; then
+		log "challenge_ack needs python3-scapy for $PY; skipped"
+		FAILED+=(challenge_ack)
+		return
+	fi
 	setup
 	sysctl_ns $NSS net.ipv4.tcp_invalid_ratelimit=0
 	cap_start server challenge_ack
