@@ -507,10 +507,23 @@ process_layer(packet_info *pinfo, GPtrArray **arr, int layer_num, int64_t now_ns
     return pkt;
 }
 
+/* Capture time in ns, saturated: a file's clock may say anything (pcapng
+ * times past 2262, negative times), and the core only needs order. */
+static int64_t
+capture_ns(const nstime_t *t)
+{
+    const int64_t max_secs = INT64_MAX / 1000000000 - 1;
+    if (t->secs > max_secs)
+        return INT64_MAX;
+    if (t->secs < -max_secs)
+        return INT64_MIN;
+    return (int64_t)t->secs * 1000000000 + t->nsecs;
+}
+
 static int
 dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
-    int64_t now_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    int64_t now_ns = capture_ns(&pinfo->abs_ts);
     gboolean visited = PINFO_FD_VISITED(pinfo);
     unsigned ordinal, count = 0;
 
