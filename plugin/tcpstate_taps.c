@@ -822,17 +822,27 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
     pad(out, inner + 1 - 6, ' ');
     g_string_append(out, "server\n");
 
-    shown_client = ts_rec_client_before(rows[0].rec);
-    shown_server = ts_rec_server_before(rows[0].rec);
+    /* Drawn after the whole capture: show every record as known then
+     * (a refused SYN met a CLOSED server, crossing SYNs and FINs). */
+    {
+        ts_record first = ts_hindsight(rows[0].rec, rows[0].frame);
+        shown_client = ts_rec_client_before(&first);
+        shown_server = ts_rec_server_before(&first);
+    }
     ladder_line(out, ts_state_name(shown_client), '|', "", inner, ts_state_name(shown_server));
 
     for (guint i = 0; i < n; i++) {
         const ladder_row *row = &rows[i];
-        const ts_record *rec = row->rec;
+        ts_record view;
+        const ts_record *rec = NULL;
         char left[32], right[32];
         unsigned stage;
         ts_anomaly_set an;
 
+        if (row->rec) {
+            view = ts_hindsight(row->rec, row->frame);
+            rec = &view;
+        }
         if (!rec) {
             g_string_printf(txt, "... %u data segment%s, frames %u-%u ...", row->count,
                             row->count == 1 ? "" : "s", row->frame, row->last_frame);
