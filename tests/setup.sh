@@ -51,6 +51,6 @@ install_missing
 build
 case "$mode" in
 demo) demo ;;
-test) ctest --test-dir "$top/build" --output-on-failure ;;
+test) ctest --test-dir "$top/build" --output-on-failure -j"$(nproc)" ;;
 *) echo "usage: $0 demo|test" >&2; exit 2 ;;
 esac
