@@ -58,7 +58,7 @@ fail() { echo "FAIL  $*"; fails=$((fails + 1)); }
 note() { echo "      $*"; }
 
 [ "$(id -u)" = 0 ] || die "run me as root (I create a user and run Wireshark as that user)"
-for t in wireshark tshark Xvfb xdotool xdpyinfo xwininfo import convert mergecap editcap setpriv; do
+for t in wireshark tshark Xvfb xdotool xdpyinfo xwininfo import convert mergecap editcap capinfos setpriv; do
     command -v "$t" >/dev/null 2>&1 || die "$t not found: apt-get install wireshark-qt xvfb imagemagick x11-utils xdotool"
 done
 
@@ -128,22 +128,33 @@ capdir=$top/captures
 for c in "$capdir"/*.pcap; do cp "$c" "$caps/"; done
 [ -f "$caps/client_close.pcap" ] || die "captures/client_close.pcap missing"
 
-# anomalies.pcap: crafted defects (shifted 10 s apart: they all start at the
-# same instant) followed by real captures with anomalies.  Each has its own
-# ports, so no two share a four-tuple.
+# anomalies.pcap: crafted defects, then real captures with anomalies.  The
+# crafted ones all start at the same instant, years before the real ones:
+# each is moved to 10 s after the previous one, ending 100 s before the
+# first real capture, so rates and times stay meaningful.  Each capture has
+# its own ports, so no two share a four-tuple.
+first_time() { capinfos -a -T -S -r "$1" 2>/dev/null | cut -f2; }
 mixed_parts=()
-i=0
+real=()
+for c in client_close refused syn_unanswered synack_unanswered final_ack_missing \
+         fin_unacked half_open port_reuse_time_wait simultaneous_close; do
+    [ -f "$caps/$c.pcap" ] && real+=("$caps/$c.pcap")
+done
+real_first=$(for c in "${real[@]}"; do first_time "$c"; done | sort -n | head -1)
+crafted=()
 for c in crafted_synack_wrong_ack crafted_zeek_reject crafted_packets_after_reset \
          crafted_data_before_handshake crafted_invalid_flags crafted_data_after_fin \
          crafted_handshake_ack_wrong crafted_rst_out_of_window crafted_fin_wrong_ack; do
-    [ -f "$caps/$c.pcap" ] || continue
+    [ -f "$caps/$c.pcap" ] && crafted+=("$caps/$c.pcap")
+done
+i=0
+for c in "${crafted[@]}"; do
     i=$((i + 1))
-    editcap -t $((i * 10)) "$caps/$c.pcap" "$home/shift-$i.pcap" >/dev/null && mixed_parts+=("$home/shift-$i.pcap")
+    shift_s=$(awk -v r="${real_first:-0}" -v f="$(first_time "$c")" -v n=${#crafted[@]} -v i=$i \
+              'BEGIN { printf "%.6f", (r > 0 ? r - 100 - (n - i + 1) * 10 - f : i * 10) }')
+    editcap -t "$shift_s" "$c" "$home/shift-$i.pcap" >/dev/null && mixed_parts+=("$home/shift-$i.pcap")
 done
-for c in client_close refused syn_unanswered synack_unanswered final_ack_missing \
-         fin_unacked half_open port_reuse_time_wait simultaneous_close; do
-    [ -f "$caps/$c.pcap" ] && mixed_parts+=("$caps/$c.pcap")
-done
+mixed_parts+=("${real[@]}")
 mergecap -F pcap -w "$caps/anomalies.pcap" "${mixed_parts[@]}" || die "mergecap failed"
 rm -f "$home"/shift-*.pcap
 note "anomalies.pcap: ${#mixed_parts[@]} captures merged"
