@@ -4,7 +4,7 @@
 # Mutation fuzzing of whole captures through tshark with the sanitizer build
 # of the plugin, the way Wireshark fuzzes its dissectors (editcap -E).
 #
-#   tests/fuzz-captures.sh [iterations]      (default 4: about 2 minutes)
+#   tests/fuzz-captures.sh [iterations]   (default: 4, stopping after 90 s: ~2 min)
 #
 # Each iteration mutates every capture in captures/ (*.pcap, *.pcapng) once:
 # random bytes changed with one of several error probabilities (editcap -E,
@@ -28,7 +28,7 @@
 #   FUZZ_FINDINGS     where failing captures go
 #   FUZZ_TIMEOUT      seconds per tshark run (default 300)
 #   FUZZ_MAX_SECONDS  stop starting new iterations after this long (default
-#                     150 when no iteration count is given, else no limit)
+#                     90 when no iteration count is given, else no limit)
 #   FUZZ_SEED         seed for the choices of this script ($RANDOM)
 #   ASAN_BUILD_DIR    sanitizer build folder (default build-asan)
 #   FUZZ_CLOCKS=0     skip the hostile-clock mutation (while a known clock
@@ -42,7 +42,7 @@ iterations=${1:-4}
 bdir=${ASAN_BUILD_DIR:-$top/build-asan}
 findings=${FUZZ_FINDINGS:-$bdir/fuzz-captures-findings}
 tmo=${FUZZ_TIMEOUT:-300}
-max_secs=${FUZZ_MAX_SECONDS:-$([ $# -eq 0 ] && echo 150 || echo 0)}
+max_secs=${FUZZ_MAX_SECONDS:-$([ $# -eq 0 ] && echo 90 || echo 0)}
 seed=${FUZZ_SEED:-$$}
 RANDOM=$seed
 
