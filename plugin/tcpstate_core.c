@@ -138,12 +138,14 @@ static const uint8_t send_next[CLS_COUNT][TS_STATE_COUNT] = {
         [TS_LISTEN]       = TS_SYN_SENT,     /* SEND on a listening socket: snd SYN */
         [TS_SYN_SENT]     = KEEP,            /* retransmitted SYN */
         [TS_SYN_RECEIVED] = KEEP,            /* retransmission (crossing SYNs handled before) */
-        [TS_ESTABLISHED]  = TS_SYN_SENT,     /* sender lost the old connection and opens anew */
-        [TS_FIN_WAIT_1]   = TS_SYN_SENT,     /* same: its peer will answer with a challenge ACK */
-        [TS_FIN_WAIT_2]   = TS_SYN_SENT,     /* same */
-        [TS_CLOSE_WAIT]   = TS_SYN_SENT,     /* same */
-        [TS_CLOSING]      = TS_SYN_SENT,     /* same */
-        [TS_LAST_ACK]     = TS_SYN_SENT,     /* same */
+        [TS_ESTABLISHED]  = KEEP,            /* a SYN on a live connection: maybe its sender
+                                              * rebooted, maybe injected; the challenge ACK
+                                              * and what follows tell (RFC 5961 4.2) */
+        [TS_FIN_WAIT_1]   = KEEP,            /* same */
+        [TS_FIN_WAIT_2]   = KEEP,            /* same */
+        [TS_CLOSE_WAIT]   = KEEP,            /* same */
+        [TS_CLOSING]      = KEEP,            /* same */
+        [TS_LAST_ACK]     = KEEP,            /* same */
         [TS_TIME_WAIT]    = TS_SYN_SENT,     /* reuse of a TIME-WAIT four-tuple */
     },
     [CLS_SYNACK] = {
@@ -287,6 +289,10 @@ static int is_closed_state(unsigned st)
 
 int ts_conn_finished(const ts_conn *c)
 {
+    /* nothing was ever opened (only invalid probes): nothing is open */
+    if (!c->ep[0].syn_seen && !c->ep[1].syn_seen && !c->established &&
+        is_closed_state(c->ep[0].state) && is_closed_state(c->ep[1].state))
+        return 1;
     if (c->refused || c->reset_by != NONE)
         return is_closed_state(c->ep[0].state) && is_closed_state(c->ep[1].state);
     return (c->ep[0].fin_seen || c->ep[1].fin_seen) &&
@@ -307,10 +313,12 @@ static int role_of(const ts_conn *c, const ts_segment *seg)
 
 /* Roles: the sender of a SYN is the client; the receiver of a SYN-ACK is;
  * otherwise guess the endpoint with the higher (ephemeral) port. */
+static int flags_invalid(const ts_segment *s);
+
 static void assign_roles(ts_conn *c, const ts_segment *seg)
 {
     int sender_is_client;
-    if ((seg->flags & (TS_SYN | TS_ACK)) == TS_SYN) {
+    if ((seg->flags & (TS_SYN | TS_ACK)) == TS_SYN || flags_invalid(seg)) {
         sender_is_client = 1;
     } else if ((seg->flags & (TS_SYN | TS_ACK)) == (TS_SYN | TS_ACK)) {
         sender_is_client = 0;
@@ -327,7 +335,7 @@ static void assign_initial_states(ts_conn *c, const ts_segment *seg)
 {
     ts_endpoint *cl = &c->ep[TS_CLIENT], *sv = &c->ep[TS_SERVER];
     uint8_t syn_ack = seg->flags & (TS_SYN | TS_ACK);
-    if (syn_ack == TS_SYN) {
+    if (syn_ack == TS_SYN || flags_invalid(seg)) {   /* an opening, or a probe */
         cl->state = TS_CLOSED;
         sv->state = TS_LISTEN;
     } else if (syn_ack == (TS_SYN | TS_ACK)) {
@@ -394,6 +402,7 @@ typedef struct {
     int snd, rcv;                 /* roles */
     ts_endpoint *me, *peer;
     uint8_t me_before, peer_before;
+    uint8_t bad_synack;           /* a SYN-ACK the client cannot accept */
 } step_ctx;
 
 static void raise(step_ctx *x, ts_anomaly an)
@@ -422,8 +431,8 @@ static int acks_ctl(const step_ctx *x)
     const ts_endpoint *p = x->peer;
     if (!(s->flags & TS_ACK))
         return 0;
-    if (p->fin_seen && !p->fin_acked)
-        return seq_geq(s->ack, p->fin_seq + 1);
+    if (p->fin_seen && !p->fin_acked)            /* SEG.ACK > SND.NXT is not acceptable */
+        return seq_geq(s->ack, p->fin_seq + 1) && !seq_gt(s->ack, p->snd_nxt);
     if (x->peer_before == TS_SYN_RECEIVED && p->syn_seen)
         return s->ack == p->isn + 1 || (seq_gt(s->ack, p->isn) && !seq_gt(s->ack, p->snd_nxt));
     return 0;
@@ -519,10 +528,17 @@ static void handle_rst(step_ctx *x)
         x->rec->related_frame = 0;
         /* A RST without ACK right after the peer's data is a stack with no
          * connection answering it (RFC 9293 3.10.7.1): half-open. */
-        if (!has(x->seg, TS_ACK) && c->established && c->last_sender == x->rcv && c->last_payload)
+        if (!has(x->seg, TS_ACK) && c->established && !ts_conn_finished(c) &&
+            c->last_sender == x->rcv && c->last_payload)
             raise(x, TS_AN_HALF_OPEN);
-        /* RFC 9293 3.10.7.3: SYN-SENT answers a bad SYN-ACK with RST and stays. */
-        if (x->me_before != TS_SYN_SENT)
+        /* The SYN's sender answers the challenge with RST: it really had
+         * lost the connection its peer still held (RFC 5961 4.2). */
+        if (c->last_stage == TS_STAGE_CHALLENGE_ACK && c->challenge_syn && c->last_sender == x->rcv)
+            raise(x, TS_AN_HALF_OPEN);
+        /* RFC 9293 3.10.7.3: SYN-SENT answers an unacceptable SYN-ACK with
+         * RST and stays; a RST of its own is an abort. */
+        if (!(x->me_before == TS_SYN_SENT && c->last_sender == x->rcv &&
+              c->last_stage == TS_STAGE_SYNACK))
             x->me->state = TS_CLOSED;
     }
     c->reset_by = (uint8_t)x->snd;
@@ -601,14 +617,14 @@ static void check_handshake(step_ctx *x, pkt_class *cls)
     if (*cls == CLS_SYNACK && cl->syn_seen && x->rcv == TS_CLIENT &&
         !(seq_gt(s->ack, cl->isn) && !seq_gt(s->ack, cl->snd_nxt))) {
         raise(x, TS_AN_SYNACK_WRONG_ACK);
-        *cls = CLS_ACK;                          /* unacceptable: the client answers RST */
+        x->bad_synack = 1;                       /* unacceptable: the client answers RST */
         return;
     }
     if (x->peer_before != TS_SYN_RECEIVED || (s->flags & TS_SYN))
         return;
     if (x->snd == TS_CLIENT && seq_gt(s->seq, cl->snd_nxt) && has(s, TS_ACK)) {
         raise(x, TS_AN_HANDSHAKE_ACK_MISSING);   /* bytes before this one were never seen */
-        *cls = (s->flags & TS_FIN) ? CLS_FIN_CTL : CLS_ACK_CTL;
+        *cls = (s->flags & TS_FIN) ? CLS_FIN : CLS_ACK;
         return;
     }
     if (has(s, TS_ACK) && *cls != CLS_ACK_CTL && *cls != CLS_FIN_CTL && x->peer->syn_seen)
@@ -630,8 +646,9 @@ static void check_data(step_ctx *x)
     if (s->len && x->snd == TS_SERVER && x->me_before == TS_SYN_RECEIVED && !c->tfo &&
         !(s->flags & TS_SYN))
         raise(x, TS_AN_HANDSHAKE_ACK_MISSING);   /* a server sends data only once established */
-    if (has(s, TS_ACK) && x->peer->fin_seen && seq_gt(s->ack, x->peer->fin_seq + 1))
-        raise(x, TS_AN_FIN_WRONG_ACK);
+    if (has(s, TS_ACK) && x->peer->fin_seen && seq_gt(s->ack, x->peer->fin_seq + 1) &&
+        seq_gt(s->ack, x->peer->snd_nxt))
+        raise(x, TS_AN_FIN_WRONG_ACK);           /* beyond the FIN and beyond anything sent */
 }
 
 /* Stage of a segment that changes or may change state. */
@@ -667,6 +684,12 @@ static uint8_t name_stage(step_ctx *x, pkt_class cls)
     default:
         if (c->challenge_due == x->snd && !x->seg->len)
             return TS_STAGE_CHALLENGE_ACK;
+        if (x->me->last_stage == TS_STAGE_SIMOPEN_SYNACK && !x->seg->len)
+            return TS_STAGE_SIMOPEN_ACK;         /* Linux acknowledges the crossing SYN-ACK */
+        if ((x->rec->anomalies & TS_BIT(TS_AN_FIN_WRONG_ACK)) && pb == TS_FIN_WAIT_1)
+            return TS_STAGE_FIN_ACK1;            /* meant for the FIN, but not acceptable */
+        if (x->rec->anomalies & TS_BIT(TS_AN_HANDSHAKE_ACK_WRONG))
+            return TS_STAGE_HS_ACK;              /* meant as the third ACK, but not acceptable */
         if (x->peer->fin_seen != x->me->fin_seen)
             return TS_STAGE_HALF_CLOSE;
         return TS_STAGE_DATA;
@@ -889,14 +912,41 @@ static void fill_states(ts_record *r, const ts_conn *c, int snd, uint8_t me_befo
     r->server_states = (uint8_t)((sb << 4) | c->ep[TS_SERVER].state);
 }
 
+/* An exact copy of the sender's previous segment (captured twice, or
+ * repeated at once): the same stage, no new step, nothing changes. */
+static int handle_duplicate(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    const ts_endpoint *me = x->me;
+    /* SYNs and FINs have their own retransmission handling */
+    if ((s->flags & (TS_SYN | TS_FIN)) || x->c->last_sender != x->snd ||
+        !me->last_frame || s->seq != me->last_seq || s->ack != me->last_ack ||
+        s->len != me->last_len || s->flags != me->last_flags)
+        return 0;
+    x->rec->stage = me->last_stage;
+    x->rec->related_frame = me->last_frame;
+    if (me->last_stage != TS_STAGE_DATA && me->last_stage != TS_STAGE_HALF_CLOSE)
+        x->rec->rflags |= TS_REC_RETRANS;        /* duplicate ACKs of data are just that */
+    return 1;
+}
+
 static void analyse(step_ctx *x)
 {
     const ts_segment *s = x->seg;
     ts_conn *c = x->c;
     pkt_class cls;
+    if (handle_duplicate(x))
+        return;
     if (flags_invalid(s)) {
         raise(x, TS_AN_INVALID_FLAGS);
         x->rec->stage = TS_STAGE_INVALID;
+        /* Linux answers any SYN on a synchronized connection, even SYN+FIN,
+         * with a challenge ACK (RFC 5961 4.2) */
+        if ((s->flags & TS_SYN) && c->established && x->peer_before >= TS_ESTABLISHED) {
+            c->challenge_due = (uint8_t)x->rcv;
+            c->challenge_cause = s->frame;
+            c->challenge_syn = 1;
+        }
         return;
     }
     if (handle_after_end(x))
@@ -911,26 +961,26 @@ static void analyse(step_ctx *x)
     check_handshake(x, &cls);
     correct_crossing(x, cls);
     check_data(x);
-    /* A sender we took for SYN-SENT after a stray SYN, sending in its old
-     * sequence space: it never lost the connection. */
-    if (cls != CLS_SYN && cls != CLS_SYNACK && x->me_before == TS_SYN_SENT && c->established &&
-        x->me->prev_state > TS_SYN_RECEIVED) {
-        x->me->state = x->me->prev_state;
-        x->me_before = x->me->state;
-    }
-    /* The handshake ACK was never seen but the connection plainly works. */
+    /* The handshake ACK was never seen but the connection plainly works:
+     * the server took that unseen ACK before this segment. */
     if (x->rec->anomalies & TS_BIT(TS_AN_HANDSHAKE_ACK_MISSING)) {
         if (x->me_before == TS_SYN_RECEIVED)
             x->me_before = x->me->state = TS_ESTABLISHED;
+        if (x->peer_before == TS_SYN_RECEIVED)
+            x->peer_before = x->peer->state = TS_ESTABLISHED;
         c->established = 1;
     }
     x->rec->stage = name_stage(x, cls);
-    transition(x, cls);
-    if (x->rec->stage == TS_STAGE_CHALLENGE_ACK) {
-        raise(x, TS_AN_CHALLENGE_ACK);
-        if (c->challenge_syn)
-            raise(x, TS_AN_HALF_OPEN);           /* the SYN's sender lost the connection */
+    if (x->bad_synack) {
+        /* 3.10.7.3: an unacceptable SYN-ACK changes nothing and teaches us
+         * nothing: the server's real SYN-ACK may follow with another ISN */
+        x->rec->related_frame = x->peer->syn_last_frame;
+        x->me->win = x->seg->win;                /* SYN windows are never scaled */
+        return;
     }
+    transition(x, cls);
+    if (x->rec->stage == TS_STAGE_CHALLENGE_ACK)
+        raise(x, TS_AN_CHALLENGE_ACK);
     if (c->challenge_due == x->snd)
         c->challenge_due = NONE;                 /* owed only by its very next segment */
     if (cls == CLS_SYN && c->established && x->peer_before >= TS_ESTABLISHED &&
@@ -960,6 +1010,7 @@ void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out)
         memset(out, 0, sizeof *out);
     }
     out->conn = c;
+    memset(&x, 0, sizeof x);
     x.c = c;
     x.seg = seg;
     x.rec = out;
@@ -984,6 +1035,13 @@ void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out)
     if (c->roles_inferred)
         out->rflags |= TS_REC_INFERRED;
     c->anomalies |= out->anomalies;
+    c->last_stage = out->stage;
+    x.me->last_stage = out->stage;
+    x.me->last_seq = seg->seq;
+    x.me->last_ack = seg->ack;
+    x.me->last_len = seg->len;
+    x.me->last_flags = seg->flags;
+    x.me->last_frame = seg->frame;
     c->last_sender = (uint8_t)x.snd;
     c->last_payload = seg->len > 0 || (seg->flags & TS_FIN);
     c->last_frame = seg->frame;

@@ -193,6 +193,9 @@ typedef struct {
     uint32_t win;         /* last advertised window, bytes (scaled) */
     int8_t   wscale;      /* shift it offered in its SYN, or -1 */
     uint32_t syn_frame, syn_last_frame, fin_frame, fin_ack_frame, rst_frame;
+    /* its previous segment, to recognise an exact duplicate */
+    uint32_t last_seq, last_ack, last_len, last_frame;
+    uint8_t  last_flags, last_stage;
     int64_t  syn_ns, syn_last_ns, fin_ns;
 } ts_endpoint;
 
@@ -232,6 +235,7 @@ typedef struct ts_conn {
     uint8_t  challenge_syn;  /* the challenge answers a SYN (not a RST) */
     uint8_t  last_sender;    /* role of the previous segment's sender */
     uint8_t  last_payload;   /* previous segment carried data or FIN */
+    uint8_t  last_stage;     /* stage of the previous segment */
     uint32_t challenge_cause;/* frame of the SYN/RST that owes the challenge */
     uint32_t crossed_frame;  /* first SYN/FIN that crossed the peer's, or 0 */
     uint8_t  crossed_state;  /* its receiver's real state while it was in flight */

@@ -262,7 +262,9 @@ static void test_simultaneous_open(void)
         { 'C', "SA", 1000, 5001, 0, "Simultaneous open: SYN-ACK", "SYN-RECEIVED", "SYN-RECEIVED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
         /* the server's SYN-ACK crossed the client's: it was sent from SYN-RECEIVED */
         { 'S', "SA", 5000, 1001, 0, "Simultaneous open: SYN-ACK", "SYN-RECEIVED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
-        { 'C', "A", 1001, 5001, 0, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        /* Linux acknowledges the crossing SYN-ACK once more: still part of the opening */
+        { 'C', "A", 1001, 5001, 0, "Simultaneous open: ACK", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        { 'C', "PA", 1001, 5001, 10, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
     };
     run_init(&r);
     RUN(&r, "simultaneous_open", steps);
@@ -425,10 +427,16 @@ static void test_syn_on_established_and_half_open(void)
     run r;
     static const step steps[] = {
         HANDSHAKE,
-        /* the client rebooted and opens again with the same ports (new ISN 77000) */
-        { 'C', "S", 77000, 0, 0, "Handshake 1/3: SYN", "ESTABLISHED", "SYN-SENT", "ESTABLISHED", "ESTABLISHED", 0, 0 },
-        /* RFC 5961 4.2: the server answers with an ACK of its current rcv_nxt */
-        { 'S', "A", 5001, 1001, 0, "Challenge ACK", NULL, NULL, "ESTABLISHED", "ESTABLISHED", B(CHALLENGE_ACK) | B(HALF_OPEN), 0 },
+        /* a SYN with a new ISN (77000) on the live connection: the client may have rebooted,
+         * or the SYN may be injected; RFC 5961 4.2: the receiver changes nothing */
+        { 'C', "S", 77000, 0, 0, "Handshake 1/3: SYN", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        /* RFC 5961 4.2: the server answers with an ACK of its current rcv_nxt (1001) */
+        { 'S', "A", 5001, 1001, 0, "Challenge ACK", NULL, NULL, "ESTABLISHED", "ESTABLISHED", B(CHALLENGE_ACK), 0 },
+        /* a rebooted client has no TCB: it answers the ACK with <SEQ=SEG.ACK><CTL=RST>
+         * (3.10.7.1), exactly rcv_nxt, so the server resets: the half-open connection is proven */
+        { 'C', "R", 1001, 0, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "ESTABLISHED", "CLOSED", B(HALF_OPEN), 0 },
+        /* its SYN retransmission then opens the new connection */
+        { 'C', "S", 77000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 1000 },
     };
     run_init(&r);
     RUN(&r, "syn_on_established", steps);
@@ -495,6 +503,39 @@ static void test_reuse_after_time_wait_expired(void)
     RUN(&r, "reuse_after_2msl", steps);
 }
 
+static void test_duplicates(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'C', "A", 1001, 5001, 0, "Handshake 3/3: ACK", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "FA", 5001, 1002, 0, "Teardown 2+3/4: FIN-ACK", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "A", 1002, 5002, 0, "Teardown 4/4: final ACK", NULL, "TIME-WAIT", NULL, "CLOSED", 0, 0 },
+        /* the same final ACK captured twice: a copy, not a stray packet after close */
+        { 'C', "A", 1002, 5002, 0, "Teardown 4/4: final ACK", "TIME-WAIT", "TIME-WAIT", "CLOSED", "CLOSED", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "duplicates", steps);
+    expect((r.rec[3].rflags & TS_REC_RETRANS) && (r.rec[7].rflags & TS_REC_RETRANS),
+           "duplicates", "copies are marked as repeats");
+    expect(r.rec[7].related_frame == 7, "duplicates", "the copy links its original");
+}
+
+static void test_invalid_probe_is_not_open(void)
+{
+    run r;
+    static const step steps[] = {
+        { 'C', "FPU", 1000, 0, 0, "Invalid flags", "CLOSED", "CLOSED", "LISTEN", "LISTEN", B(INVALID_FLAGS), 0 },
+    };
+    run_init(&r);
+    RUN(&r, "invalid_probe", steps);
+    /* an Xmas probe opens nothing: no open_at_capture_end, no inferred roles */
+    expect(ts_deferred_anomalies(&r.rec[0], r.now_ns + 10000000000LL, 2000000000LL, 1) == 0,
+           "invalid_probe", "nothing open at capture end");
+    expect(!(r.rec[0].rflags & TS_REC_INFERRED), "invalid_probe", "the prober is the client");
+}
+
 static void test_mid_stream(void)
 {
     run r;
@@ -555,20 +596,23 @@ static void test_wrong_acks(void)
         { 'C', "R", 1005, 0, 0, "Reset: not accepted", "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
         /* the client's SYN retransmission: same ISN, same connection */
         { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "SYN-RECEIVED", 0, 1000 },
-        /* a RST at exactly rcv_nxt 1001 is accepted: a passive open returns to LISTEN */
-        { 'C', "R", 1001, 0, 0, "Reset: abort", "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "LISTEN", 0, 0 },
+        /* a RST of the client's own (not answering a SYN-ACK) is an abort: SYN-SENT ->
+         * CLOSED; at exactly rcv_nxt 1001 the server accepts it and, having come from a
+         * passive open, returns to LISTEN (3.10.7.4) */
+        { 'C', "R", 1001, 0, 0, "Reset: abort", "SYN-SENT", "CLOSED", "SYN-RECEIVED", "LISTEN", 0, 0 },
     };
     static const step hs_ack_wrong[] = {
         { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", NULL, NULL, NULL, NULL, 0, 0 },
         { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", NULL, NULL, NULL, NULL, 0, 0 },
         /* ack 5007 != 5000 + 1: SYN-RECEIVED stays and must answer RST (3.10.7.4) */
-        { 'C', "A", 1001, 5007, 0, "Data transfer", NULL, NULL, "SYN-RECEIVED", "SYN-RECEIVED", B(HANDSHAKE_ACK_WRONG), 0 },
+        { 'C', "A", 1001, 5007, 0, "Handshake 3/3: ACK", NULL, NULL, "SYN-RECEIVED", "SYN-RECEIVED", B(HANDSHAKE_ACK_WRONG), 0 },
     };
     static const step fin_wrong[] = {
         HANDSHAKE,
         { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", NULL, NULL, NULL, NULL, 0, 0 },
-        /* ack 1004 is beyond FIN + 1 = 1002: acknowledges bytes never sent */
-        { 'S', "A", 5001, 1004, 0, "Teardown 2/4: ACK of FIN", NULL, NULL, NULL, NULL, B(FIN_WRONG_ACK), 0 },
+        /* ack 1004 is beyond FIN + 1 = 1002: acknowledges bytes never sent, so it is not
+         * acceptable (3.10.7.4: SEG.ACK > SND.NXT) and FIN-WAIT-1 stays */
+        { 'S', "A", 5001, 1004, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-1", NULL, NULL, B(FIN_WRONG_ACK), 0 },
     };
     run_init(&r);
     RUN(&r, "synack_wrong_ack", synack_wrong);
@@ -584,8 +628,9 @@ static void test_handshake_ack_missing(void)
     static const step missing[] = {
         { 'C', "S", 1000, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 },
         { 'S', "SA", 5000, 1001, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 },
-        /* 100 bytes (1001..1100) and the third ACK were never seen */
-        { 'C', "PA", 1101, 5001, 50, "Handshake 3/3: ACK", NULL, "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", B(HANDSHAKE_ACK_MISSING), 0 },
+        /* 100 bytes (1001..1100) and the third ACK were never seen: the server took that
+         * unseen ACK first, so this is data on an established connection */
+        { 'C', "PA", 1101, 5001, 50, "Data transfer", NULL, "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", B(HANDSHAKE_ACK_MISSING), 0 },
     };
     static const step with_data[] = {
         { 'C', "S", 1000, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 },
@@ -768,6 +813,8 @@ int main(void)
     test_after_close_and_time_wait();
     test_reuse_after_time_wait_expired();
     test_mid_stream();
+    test_duplicates();
+    test_invalid_probe_is_not_open();
     test_synack_first();
     test_invalid_flags();
     test_wrong_acks();
