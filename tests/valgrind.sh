@@ -7,7 +7,8 @@
 #
 #   tests/valgrind.sh [memcheck|massif|all]      (default: all)
 #
-# memcheck: tshark -n -2 -V over every capture in captures/ (concatenated
+# memcheck: tshark -n -2 -V, then tshark -n -2 -q -z tcpstate,conns/ladder/tree
+#   (the taps that exist), over every capture in captures/ (concatenated
 #   into one file with mergecap -a, so valgrind starts Wireshark once; set
 #   VALGRIND_EACH=1 for one run per capture), through tests/run-tshark.sh
 #   with TCPSTATE_TSHARK_WRAPPER="valgrind --error-exitcode=99
@@ -82,16 +83,18 @@ supp=()
 status=0
 
 # ---- memcheck ---------------------------------------------------------------
-memcheck_run() {   # $1: capture, $2: label
-    local rc=0
+memcheck_run() {   # $1: capture, $2: label, $3...: tshark options (default -2 -V)
+    local cap=$1 label=$2 rc=0
+    shift 2
+    [ $# -gt 0 ] || set -- -2 -V
     TCPSTATE_TSHARK_WRAPPER="valgrind --tool=memcheck --error-exitcode=99 ${supp[*]} \
 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
---keep-debuginfo=yes --num-callers=50 --xml=yes --xml-file=$work/memcheck.$2.%p.xml" \
-        "$here/run-tshark.sh" -n -r "$1" -2 -V >/dev/null 2>"$work/memcheck.$2.stderr" || rc=$?
-    echo "valgrind.sh: memcheck $2: tshark/valgrind exit $rc"
+--keep-debuginfo=yes --num-callers=50 --xml=yes --xml-file=$work/memcheck.$label.%p.xml" \
+        "$here/run-tshark.sh" -n -r "$cap" "$@" >/dev/null 2>"$work/memcheck.$label.stderr" || rc=$?
+    echo "valgrind.sh: memcheck $label ($*): tshark/valgrind exit $rc"
     if [ "$rc" != 0 ] && [ "$rc" != 99 ]; then
         echo "valgrind.sh: tshark failed under memcheck:" >&2
-        tail -20 "$work/memcheck.$2.stderr" >&2
+        tail -20 "$work/memcheck.$label.stderr" >&2
         return 1
     fi
 }
@@ -104,6 +107,15 @@ if [ "$mode" != massif ]; then
         done
     else
         memcheck_run "$all" all || status=1
+    fi
+    # the statistics taps, when the plugin has them
+    taps=()
+    TCPSTATE_TSHARK_WRAPPER= "$here/run-tshark.sh" -z help >"$work/taps" 2>&1 || true
+    for t in conns ladder tree; do
+        grep -q "tcpstate,$t" "$work/taps" && taps+=(-z "tcpstate,$t")
+    done
+    if [ ${#taps[@]} -gt 0 ]; then
+        memcheck_run "$all" taps -2 -q "${taps[@]}" || status=1
     fi
     cp "$work"/memcheck.*.xml "$out"/ 2>/dev/null || true
     python3 - "$out" "$work"/memcheck.*.xml <<'PYEOF' || status=1
