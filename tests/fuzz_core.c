@@ -5,9 +5,8 @@
  *
  * The input bytes are decoded into a sequence of TCP segments on one
  * four-tuple (one ts_stream, several connections through new SYNs); every
- * segment goes through
- * ts_stream_process() and every API that reads the results afterwards is
- * called the way the glue calls it.  Invariants are checked with abort(),
+ * segment goes through ts_stream_process() and every API that reads the
+ * results afterwards is called the way the glue calls it.  Invariants are checked with abort(),
  * so a violation is a crash libFuzzer reports and keeps.
  *
  * Build and run: tests/fuzz-core.sh [seconds].  Built with
@@ -23,7 +22,7 @@
  *   then per segment an op byte:
  *            bit 0: direction (the sender of the first segment is
  *            endpoint A), bits 1-4: flags from the alphabet below,
- *            bits 5-7: how seq/ack are chosen (see seq_modes)
+ *            bits 5-7: how seq/ack are chosen (see run_input)
  *            then a shape byte: bits 0-2 payload length class, bits 3-5
  *            time step (forwards, zero, backwards, jumps), bit 6 zero
  *            window, bit 7 a misc byte follows (TFO, bad checksum,
