@@ -1104,7 +1104,7 @@ static ts_anomaly_set verdict(const pending *p, int64_t end_ns, int64_t grace_ns
     return TS_BIT(TS_AN_OPEN_AT_CAPTURE_END);
 }
 
-static int conn_has_question(const ts_conn *c, pending *p);
+static int conn_has_question(const ts_conn *c);
 
 ts_anomaly_set ts_deferred_anomalies(const ts_record *r, int64_t capture_end_ns,
                                      int64_t grace_ns, int is_last)
@@ -1115,71 +1115,54 @@ ts_anomaly_set ts_deferred_anomalies(const ts_record *r, int64_t capture_end_ns,
         return 0;
     if (record_question(r, &p))
         set |= verdict(&p, capture_end_ns, grace_ns);
-    if (is_last && !ts_conn_finished(r->conn) && !conn_has_question(r->conn, &p))
+    if (is_last && !ts_conn_finished(r->conn) && !conn_has_question(r->conn))
         set |= TS_BIT(TS_AN_OPEN_AT_CAPTURE_END);
     return set;
 }
 
-/* The connection's unanswered question, if any (the SYN, SYN-ACK or FINs). */
-static int conn_has_question(const ts_conn *c, pending *p)
+/* The connection's unanswered questions (its SYN, SYN-ACK, FINs): asks
+ * record_question() about the record each of them would have. */
+static int conn_questions(const ts_conn *c, pending qs[4])
 {
+    int n = 0;
     ts_record r;
     memset(&r, 0, sizeof r);
     r.conn = (ts_conn *)c;
-    r.rflags = TS_REC_SENDER_CLIENT;
-    if (c->ep[TS_CLIENT].syn_seen && !c->roles_inferred) {
-        r.stage = TS_STAGE_SYN;
-        if (record_question(&r, p))
-            return 1;
-    }
-    if (c->synack_frame) {
-        r.stage = TS_STAGE_SYNACK;
-        r.rflags = 0;
-        if (record_question(&r, p))
-            return 1;
-    }
-    for (int role = 0; role < 2; role++) {
-        const ts_endpoint *e = &c->ep[role];
-        if (!e->fin_seen)
-            continue;
-        r.stage = e->fin_stage;
-        r.rflags = role == TS_CLIENT ? TS_REC_SENDER_CLIENT : 0;
-        if (record_question(&r, p))
-            return 1;
-    }
-    return 0;
-}
-
-ts_anomaly_set ts_conn_final_anomalies(const ts_conn *c, int64_t capture_end_ns,
-                                       int64_t grace_ns)
-{
-    ts_anomaly_set set = c->anomalies;
-    pending p;
-    ts_record r;
-    memset(&r, 0, sizeof r);
-    r.conn = (ts_conn *)c;
-    /* every question the connection asked */
     if (c->ep[TS_CLIENT].syn_seen && !c->roles_inferred) {
         r.stage = TS_STAGE_SYN;
         r.rflags = TS_REC_SENDER_CLIENT;
-        if (record_question(&r, &p))
-            set |= verdict(&p, capture_end_ns, grace_ns);
+        n += record_question(&r, &qs[n]);
     }
     if (c->synack_frame) {
         r.stage = TS_STAGE_SYNACK;
         r.rflags = 0;
-        if (record_question(&r, &p))
-            set |= verdict(&p, capture_end_ns, grace_ns);
+        n += record_question(&r, &qs[n]);
     }
     for (int role = 0; role < 2; role++) {
         if (!c->ep[role].fin_seen)
             continue;
         r.stage = c->ep[role].fin_stage;
         r.rflags = role == TS_CLIENT ? TS_REC_SENDER_CLIENT : 0;
-        if (record_question(&r, &p))
-            set |= verdict(&p, capture_end_ns, grace_ns);
+        n += record_question(&r, &qs[n]);
     }
-    if (!ts_conn_finished(c) && !conn_has_question(c, &p))
+    return n;
+}
+
+static int conn_has_question(const ts_conn *c)
+{
+    pending qs[4];
+    return conn_questions(c, qs) > 0;
+}
+
+ts_anomaly_set ts_conn_final_anomalies(const ts_conn *c, int64_t capture_end_ns,
+                                       int64_t grace_ns)
+{
+    ts_anomaly_set set = c->anomalies;
+    pending qs[4];
+    int n = conn_questions(c, qs);
+    for (int i = 0; i < n; i++)
+        set |= verdict(&qs[i], capture_end_ns, grace_ns);
+    if (!ts_conn_finished(c) && n == 0)
         set |= TS_BIT(TS_AN_OPEN_AT_CAPTURE_END);
     return set;
 }
