@@ -1255,27 +1255,6 @@ tree_cleanup(stats_tree *st)
     g_free(ts);
 }
 
-/* tshark never calls tree_cleanup: free what tree_init kept when Wireshark
- * shuts down, once no tap can run any more. */
-static void
-tree_shutdown(void)
-{
-    GHashTableIter it;
-    gpointer key, value;
-    if (!tree_states)
-        return;
-    g_hash_table_iter_init(&it, tree_states);
-    while (g_hash_table_iter_next(&it, &key, &value)) {
-        tree_state *ts = (tree_state *)value;
-        g_hash_table_destroy(ts->seen);
-        g_ptr_array_free(ts->pending_conns, TRUE);
-        g_array_free(ts->pending_recs, TRUE);
-        g_free(ts);
-    }
-    g_hash_table_destroy(tree_states);
-    tree_states = NULL;
-}
-
 /* ---- Registration --------------------------------------------------------- */
 
 static stat_tap_ui conns_ui = {
@@ -1293,5 +1272,4 @@ tcpstate_register_taps(void)
     register_stat_tap_ui(&ladder_ui, NULL);
     stats_tree_register_plugin(TCPSTATE_TAP_NAME, "tcpstate", "TCP Connection States",
                                0, tree_packet, tree_init, tree_cleanup);
-    register_shutdown_routine(tree_shutdown);
 }
