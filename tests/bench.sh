@@ -353,7 +353,7 @@ if ! skipped massif; then
     note "massif on $ICAP (b), plug, wmem simple allocator and G_SLICE=always-malloc"
     mode_args b "$ICAP"
     TSB_EXTRA_ENV="WIRESHARK_DEBUG_WMEM_OVERRIDE=simple G_SLICE=always-malloc" \
-        as_cfg plug valgrind --tool=massif --threshold=0.01 --depth=40 \
+        as_cfg plug valgrind --tool=massif --keep-debuginfo=yes --threshold=0.01 --depth=40 \
         --massif-out-file="$RES/massif.out" "$TSHARK" "${ARGS[@]}" >/dev/null 2>"$RES/massif.log" &
     massif_pid=$!
 fi
