@@ -119,8 +119,12 @@ def massif_peak(path):
                 best, best_heap = i + 1, cur_heap
     if best is None:
         return None, []
+    # A plugin frame names tcpstate (its file or .so) -- or, when Wireshark
+    # unloaded the plugin before massif wrote its output, is a bare
+    # "0x...: ???" that no object claims: then the site is named by the
+    # Wireshark/GLib function it called (wmem_alloc0, p_add_proto_data...).
     sites = defaultdict(int)
-    stack = []              # (depth, counted)
+    stack = []              # (depth, counted, function name)
     for line in lines[best:]:
         m = NODE.match(line)
         if not m:
@@ -128,13 +132,17 @@ def massif_peak(path):
         depth, nbytes, desc = len(m.group(1)), int(m.group(3)), m.group(4)
         while stack and stack[-1][0] >= depth:
             stack.pop()
-        counted = any(c for _, c in stack)
-        mine = not counted and "tcpstate" in desc
+        counted = any(c for _, c, _ in stack)
+        fn = re.sub(r"^0x[0-9A-Fa-f]+: ", "", desc)
+        fn = re.sub(r" \(in /[^)]*\)$", "", fn)
+        unresolved = re.match(r"^0x[0-9A-Fa-f]+: \?\?\?$", desc) is not None
+        mine = not counted and ("tcpstate" in desc or unresolved)
         if mine:
-            fn = re.sub(r"^0x[0-9A-Fa-f]+: ", "", desc)
-            fn = re.sub(r" \(in /[^)]*\)$", "", fn)
+            if unresolved:
+                callee = next((f for _, _, f in reversed(stack) if f != "???"), "?")
+                fn = "(unloaded plugin code) -> %s" % callee
             sites[fn] += nbytes
-        stack.append((depth, counted or mine))
+        stack.append((depth, counted or mine, fn))
     return best_heap, sorted(((b, s) for s, b in sites.items()), reverse=True)
 
 
