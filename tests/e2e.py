@@ -189,7 +189,9 @@ def normalize_bool(line):
     # Wireshark 4.0 prints FT_BOOLEAN fields as 1/0, later versions may
     # print True/False: compare them as 1/0.
     cols = line.split("\t")
-    return "\t".join({"True": "1", "False": "0"}.get(c, c) for c in cols)
+    # (several TCP layers give a comma-separated list: "False,False")
+    return "\t".join(",".join({"True": "1", "False": "0"}.get(v, v) for v in c.split(","))
+                     for c in cols)
 
 
 def run_wrapper(args):
