@@ -292,6 +292,18 @@ add_gen(proto_item *pi)
     return pi;
 }
 
+/* "Client: A -> B" with the after state as value and the before state below. */
+static void
+add_endpoint_states(proto_tree *st, tvbuff_t *tvb, const char *who, int hf_after,
+                    int hf_before, unsigned before, unsigned after)
+{
+    proto_item *pi = add_gen(proto_tree_add_string_format(st, hf_after, tvb, 0, 0,
+                             ts_state_name(after), "%s: %s -> %s", who,
+                             ts_state_name(before), ts_state_name(after)));
+    proto_tree *sub = proto_item_add_subtree(pi, ett_tcpstate_states);
+    add_gen(proto_tree_add_string(sub, hf_before, tvb, 0, 0, ts_state_name(before)));
+}
+
 /* rec: the record to show (the stored one, or its hindsight view). */
 static void
 render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
@@ -336,18 +348,10 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         add_gen(proto_tree_add_string(st, hf_step, tvb, 0, 0, ts_stage_step(stage)));
     add_gen(proto_tree_add_string(st, hf_sender, tvb, 0, 0, role_name(sender)));
 
-    pi = add_gen(proto_tree_add_string_format(st, hf_client_after, tvb, 0, 0,
-                 ts_state_name(ts_rec_client_after(rec)), "Client: %s -> %s",
-                 ts_state_name(ts_rec_client_before(rec)),
-                 ts_state_name(ts_rec_client_after(rec))));
-    sub = proto_item_add_subtree(pi, ett_tcpstate_states);
-    add_gen(proto_tree_add_string(sub, hf_client_before, tvb, 0, 0, ts_state_name(ts_rec_client_before(rec))));
-    pi = add_gen(proto_tree_add_string_format(st, hf_server_after, tvb, 0, 0,
-                 ts_state_name(ts_rec_server_after(rec)), "Server: %s -> %s",
-                 ts_state_name(ts_rec_server_before(rec)),
-                 ts_state_name(ts_rec_server_after(rec))));
-    sub = proto_item_add_subtree(pi, ett_tcpstate_states);
-    add_gen(proto_tree_add_string(sub, hf_server_before, tvb, 0, 0, ts_state_name(ts_rec_server_before(rec))));
+    add_endpoint_states(st, tvb, "Client", hf_client_after, hf_client_before,
+                        ts_rec_client_before(rec), ts_rec_client_after(rec));
+    add_endpoint_states(st, tvb, "Server", hf_server_after, hf_server_before,
+                        ts_rec_server_before(rec), ts_rec_server_after(rec));
 
     if (conn && conn->closer <= TS_SERVER && conn->ep[conn->closer].fin_frame &&
         pinfo->num >= conn->ep[conn->closer].fin_frame) {
