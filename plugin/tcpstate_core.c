@@ -1010,6 +1010,8 @@ void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out)
         memset(out, 0, sizeof *out);
     }
     out->conn = c;
+    out->seg_flags = seg->flags;
+    out->seg_bits = (uint8_t)((seg->from_a ? TS_SEGBIT_FROM_A : 0) | (seg->tfo ? TS_SEGBIT_TFO : 0));
     memset(&x, 0, sizeof x);
     x.c = c;
     x.seg = seg;

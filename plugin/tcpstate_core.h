@@ -246,6 +246,8 @@ typedef struct ts_conn {
     ts_anomaly_set anomalies;        /* every anomaly raised on the fly */
     ts_zeek  zeek;                   /* Zeek's view of the same packets */
     struct ts_conn *next;            /* a later connection on the same stream */
+    void    *user;                   /* the glue's own: never read by the core */
+    uint32_t user_tag;               /* the glue's own: never read by the core */
 } ts_conn;
 
 /* ---- Output: the compact per-frame record ------------------------------- */
@@ -268,7 +270,17 @@ typedef struct {
     uint8_t  rflags;         /* TS_REC_* */
     uint8_t  zeek_state;     /* ts_zeek_state as of this segment */
     uint8_t  zeek_hist_len;  /* history as of this segment = prefix of conn's */
+    uint8_t  seg_flags;      /* the segment's TS_FIN..TS_CWR flags */
+    uint8_t  seg_bits;       /* TS_SEGBIT_*: the rest of what a renderer needs */
 } ts_record;
+
+/* seg_bits: with seg_flags these let a glue keep only seq, ack and len per
+ * segment and rebuild the ts_segment that ts_explain reads (they fill the
+ * record's alignment padding, so they cost nothing). */
+enum {
+    TS_SEGBIT_FROM_A = 0x01,    /* seg->from_a */
+    TS_SEGBIT_TFO    = 0x02,    /* seg->tfo */
+};
 
 static inline unsigned ts_rec_client_before(const ts_record *r) { return r->states >> 4; }
 static inline unsigned ts_rec_client_after(const ts_record *r)  { return r->states & 0x0f; }
