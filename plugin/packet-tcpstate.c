@@ -141,12 +141,28 @@ typedef struct {
 } tcpstate_stream;
 
 /* What is stored per frame and TCP layer (key = layer ordinal). */
+/* What is kept per TCP layer of a frame: the core's record plus the three
+ * numbers the explanation and the taps need.  48 bytes on LP64; the rest of
+ * a ts_segment is rebuilt from the record (flags, direction), the frame
+ * (number, time) and the connection's four-tuple (ports). */
 typedef struct {
-    ts_record  rec;
-    ts_segment seg;
-    uint32_t   stream;
-    const tcpstate_stream *st;
-} tcpstate_pkt;
+    ts_record rec;
+    uint32_t  frame;
+    uint32_t  seq, ack, len;
+} tcpstate_slot;
+
+/* Slots in first-pass order, i.e. sorted by frame number (then by layer),
+ * in chunks that never move: no reallocation copies, at most one partly
+ * used chunk.  File scope: rebuilt from nothing for every file. */
+#define TS_SLOTS_PER_CHUNK 4096u
+typedef struct {
+    tcpstate_slot slot[TS_SLOTS_PER_CHUNK];
+} tcpstate_chunk;
+
+static tcpstate_chunk **chunks;
+static uint32_t chunk_cap;      /* entries of chunks[] */
+static uint32_t slot_count;
+static uint32_t slot_cursor;    /* where the next frame's slots probably are */
 
 ts_lang tcpstate_language(void) { return pref_language == TS_LANG_ZH ? TS_LANG_ZH : TS_LANG_EN; }
 int     tcpstate_analogy(void)  { return pref_analogy ? 1 : 0; }
@@ -161,18 +177,72 @@ ts_file_alloc(void *ctx, size_t size)
 }
 
 static void
-tcpstate_init(void)
+forget_file(void)
 {
+    /* The maps are autoreset and the chunks file-scoped: their contents go
+     * with the file scope; only the static handles must be dropped. */
     capture_end_ns = 0;
     capture_end_set = FALSE;
+    chunks = NULL;
+    chunk_cap = 0;
+    slot_count = 0;
+    slot_cursor = 0;
+}
+
+static void
+tcpstate_init(void)
+{
+    forget_file();
 }
 
 static void
 tcpstate_cleanup(void)
 {
-    /* streams is an autoreset map: its contents go with the file scope. */
-    capture_end_ns = 0;
-    capture_end_set = FALSE;
+    forget_file();
+}
+
+/* ---- Per-frame slots --------------------------------------------------------- */
+
+static tcpstate_slot *
+slot_at(uint32_t i)
+{
+    return &chunks[i / TS_SLOTS_PER_CHUNK]->slot[i % TS_SLOTS_PER_CHUNK];
+}
+
+/* A new slot at the end (first pass only, so frames come in order). */
+static tcpstate_slot *
+slot_append(void)
+{
+    uint32_t c = slot_count / TS_SLOTS_PER_CHUNK;
+    if (c >= chunk_cap) {
+        uint32_t cap = chunk_cap ? chunk_cap * 2 : 16;
+        chunks = (tcpstate_chunk **)wmem_realloc(wmem_file_scope(), chunks,
+                                                 cap * sizeof *chunks);
+        memset(chunks + chunk_cap, 0, (cap - chunk_cap) * sizeof *chunks);
+        chunk_cap = cap;
+    }
+    if (!chunks[c])
+        chunks[c] = wmem_new(wmem_file_scope(), tcpstate_chunk);
+    return slot_at(slot_count++);
+}
+
+/* Index of the frame's first slot, or slot_count when it has none.  Passes
+ * over the file walk it in order, so the cursor usually answers at once. */
+static uint32_t
+slot_find(uint32_t frame)
+{
+    uint32_t lo = 0, hi = slot_count;
+    if (slot_cursor < slot_count && slot_at(slot_cursor)->frame == frame &&
+        (slot_cursor == 0 || slot_at(slot_cursor - 1)->frame != frame))
+        return slot_cursor;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (slot_at(mid)->frame < frame)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < slot_count && slot_at(lo)->frame == frame ? lo : slot_count;
 }
 
 /* ---- Collecting one TCP layer's fields ------------------------------------ */
@@ -307,7 +377,7 @@ add_endpoint_states(proto_tree *st, tvbuff_t *tvb, const char *who, int hf_after
 /* rec: the record to show (the stored one, or its hindsight view). */
 static void
 render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-       const tcpstate_pkt *pkt, const ts_record *rec, ts_anomaly_set anomalies)
+       const ts_segment *seg, const ts_record *rec, ts_anomaly_set anomalies)
 {
     const ts_conn *conn = rec->conn;
     unsigned stage = rec->stage;
@@ -321,7 +391,7 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", stage_label(stage));
 
     if (!tree) {
-        /* No tree (e.g. tshark -2 -q -z expert on its second pass): the
+        /* No tree, or nobody looks at ours (tshark's summary lines): the
          * expert infos still go to the expert tap. */
         for (an = 0; an < TS_ANOMALY_COUNT; an++)
             if (anomalies & TS_BIT(an))
@@ -387,7 +457,7 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     }
 
     expl = (char *)wmem_alloc(pinfo->pool, TS_EXPLAIN_MAX);
-    ts_explain(rec, &pkt->seg, tcpstate_language(), tcpstate_analogy(), expl, TS_EXPLAIN_MAX);
+    ts_explain(rec, seg, tcpstate_language(), tcpstate_analogy(), expl, TS_EXPLAIN_MAX);
     pi = add_gen(proto_tree_add_string(st, hf_explanation, tvb, 0, 0, expl));
     if (strlen(expl) > TS_WRAP) {
         /* A tree label holds ITEM_LABEL_LENGTH (240) bytes: show the whole
@@ -448,15 +518,36 @@ stream_for_tuple(packet_info *pinfo, const address *src, uint16_t sport,
 
 /* ---- The postdissector ----------------------------------------------------- */
 
-/* Feeds one TCP layer to the core (first pass); NULL when it is skipped. */
-static tcpstate_pkt *
+/* The network addresses of one TCP layer: those of the nearest IP layer
+ * below it (tunnels have several), else the frame's. */
+static void
+layer_addresses(packet_info *pinfo, GPtrArray **arr, int layer_num, address *src, address *dst)
+{
+    field_info *fsrc = NULL, *fdst = NULL;
+
+    nearest_below(arr[W_IP_SRC], layer_num, &fsrc);
+    nearest_below(arr[W_IPV6_SRC], layer_num, &fsrc);
+    nearest_below(arr[W_IP_DST], layer_num, &fdst);
+    nearest_below(arr[W_IPV6_DST], layer_num, &fdst);
+    clear_address(src);
+    clear_address(dst);
+    if (!finfo_address(pinfo, fsrc, src))
+        copy_address_shallow(src, &pinfo->net_src);
+    if (!finfo_address(pinfo, fdst, dst))
+        copy_address_shallow(dst, &pinfo->net_dst);
+}
+
+/* Feeds one TCP layer to the core and stores its slot (first pass only).
+ * Returns FALSE when the layer is skipped. */
+static gboolean
 process_layer(packet_info *pinfo, GPtrArray **arr, int layer_num, int64_t now_ns)
 {
     field_info *f[W_COUNT];
-    field_info *fsrc = NULL, *fdst = NULL;
     tcpstate_stream *ts;
-    tcpstate_pkt *pkt;
+    tcpstate_slot *slot;
+    ts_segment seg;
     address src, dst;
+    gboolean have_addresses = FALSE;
     uint32_t stream;
     unsigned w;
 
@@ -464,51 +555,75 @@ process_layer(packet_info *pinfo, GPtrArray **arr, int layer_num, int64_t now_ns
         f[w] = finfo_in_layer(arr[w], layer_num);
     if (!f[W_TCP_STREAM] || !f[W_TCP_SRCPORT] || !f[W_TCP_DSTPORT] ||
         !f[W_TCP_SEQ_RAW] || !f[W_TCP_ACK_RAW] || !f[W_TCP_FLAGS] || !f[W_TCP_LEN])
-        return NULL;                /* truncated, fragment or error packet */
+        return FALSE;               /* truncated, fragment or error packet */
 
-    nearest_below(arr[W_IP_SRC], layer_num, &fsrc);
-    nearest_below(arr[W_IPV6_SRC], layer_num, &fsrc);
-    nearest_below(arr[W_IP_DST], layer_num, &fdst);
-    nearest_below(arr[W_IPV6_DST], layer_num, &fdst);
-    clear_address(&src);
-    clear_address(&dst);
-    if (!finfo_address(pinfo, fsrc, &src))
-        copy_address_shallow(&src, &pinfo->net_src);
-    if (!finfo_address(pinfo, fdst, &dst))
-        copy_address_shallow(&dst, &pinfo->net_dst);
+    memset(&seg, 0, sizeof seg);
+    seg.frame = pinfo->num;
+    seg.ts_ns = now_ns;
+    seg.flags = (uint8_t)(finfo_uint(f[W_TCP_FLAGS]) & 0xff);
+    seg.tfo = (f[W_TCP_TFO_REQUEST] || f[W_TCP_TFO_COOKIE]) ? 1 : 0;
+    seg.bad_checksum = (f[W_TCP_CKSUM_STATUS] &&
+                        finfo_uint(f[W_TCP_CKSUM_STATUS]) == PROTO_CHECKSUM_E_BAD) ? 1 : 0;
+    seg.seq = finfo_uint(f[W_TCP_SEQ_RAW]);
+    seg.ack = finfo_uint(f[W_TCP_ACK_RAW]);
+    seg.len = finfo_uint(f[W_TCP_LEN]);
+    seg.win = f[W_TCP_WINDOW] ? finfo_uint(f[W_TCP_WINDOW]) : 0;
+    seg.wscale = f[W_TCP_WSCALE] ? (int8_t)finfo_uint(f[W_TCP_WSCALE]) : -1;
+    seg.sport = (uint16_t)finfo_uint(f[W_TCP_SRCPORT]);
+    seg.dport = (uint16_t)finfo_uint(f[W_TCP_DSTPORT]);
+    seg.payload_truncated = seg.len && pinfo->fd->cap_len < pinfo->fd->pkt_len;
 
+    /* Addresses are looked up only when needed: for a stream not seen yet,
+     * and to tell the sides apart when both use the same port. */
     stream = finfo_uint(f[W_TCP_STREAM]);
-    pkt = wmem_new0(wmem_file_scope(), tcpstate_pkt);
-    pkt->stream = stream;
-    pkt->seg.frame = pinfo->num;
-    pkt->seg.ts_ns = now_ns;
-    pkt->seg.flags = (uint8_t)(finfo_uint(f[W_TCP_FLAGS]) & 0xff);
-    pkt->seg.tfo = (f[W_TCP_TFO_REQUEST] || f[W_TCP_TFO_COOKIE]) ? 1 : 0;
-    pkt->seg.bad_checksum = (f[W_TCP_CKSUM_STATUS] &&
-                             finfo_uint(f[W_TCP_CKSUM_STATUS]) == PROTO_CHECKSUM_E_BAD) ? 1 : 0;
-    pkt->seg.seq = finfo_uint(f[W_TCP_SEQ_RAW]);
-    pkt->seg.ack = finfo_uint(f[W_TCP_ACK_RAW]);
-    pkt->seg.len = finfo_uint(f[W_TCP_LEN]);
-    pkt->seg.win = f[W_TCP_WINDOW] ? finfo_uint(f[W_TCP_WINDOW]) : 0;
-    pkt->seg.wscale = f[W_TCP_WSCALE] ? (int8_t)finfo_uint(f[W_TCP_WSCALE]) : -1;
-    pkt->seg.sport = (uint16_t)finfo_uint(f[W_TCP_SRCPORT]);
-    pkt->seg.dport = (uint16_t)finfo_uint(f[W_TCP_DSTPORT]);
-
-    pkt->seg.payload_truncated = pkt->seg.len && pinfo->fd->cap_len < pinfo->fd->pkt_len;
-
     ts = (tcpstate_stream *)wmem_map_lookup(streams, GUINT_TO_POINTER(stream));
     if (!ts) {
-        ts = stream_for_tuple(pinfo, &src, pkt->seg.sport, &dst, pkt->seg.dport);
+        layer_addresses(pinfo, arr, layer_num, &src, &dst);
+        have_addresses = TRUE;
+        ts = stream_for_tuple(pinfo, &src, seg.sport, &dst, seg.dport);
         wmem_map_insert(streams, GUINT_TO_POINTER(stream), ts);
     }
-    if (pkt->seg.sport != pkt->seg.dport)
-        pkt->seg.from_a = pkt->seg.sport == ts->a_port;
-    else
-        pkt->seg.from_a = addresses_equal(&src, &ts->a_addr) ? 1 : 0;
-    pkt->st = ts;
+    if (seg.sport != seg.dport) {
+        seg.from_a = seg.sport == ts->a_port;
+    } else {
+        if (!have_addresses)
+            layer_addresses(pinfo, arr, layer_num, &src, &dst);
+        seg.from_a = addresses_equal(&src, &ts->a_addr) ? 1 : 0;
+    }
 
-    ts_stream_process(&ts->core, &pkt->seg, &pkt->rec);
-    return pkt;
+    slot = slot_append();
+    slot->frame = seg.frame;
+    slot->seq = seg.seq;
+    slot->ack = seg.ack;
+    slot->len = seg.len;
+    ts_stream_process(&ts->core, &seg, &slot->rec);
+    if (!slot->rec.conn->user) {
+        /* The connection's four-tuple and the tcp.stream it began in. */
+        slot->rec.conn->user = ts;
+        slot->rec.conn->user_tag = stream;
+    }
+    return TRUE;
+}
+
+/* The segment as fed to the core, rebuilt from its slot (what ts_explain
+ * and the taps read; window and checksum facts are not kept). */
+static void
+slot_segment(const tcpstate_slot *slot, int64_t now_ns, ts_segment *seg)
+{
+    const tcpstate_stream *ts = (const tcpstate_stream *)slot->rec.conn->user;
+
+    memset(seg, 0, sizeof *seg);
+    seg->frame = slot->frame;
+    seg->ts_ns = now_ns;
+    seg->from_a = (slot->rec.seg_bits & TS_SEGBIT_FROM_A) ? 1 : 0;
+    seg->tfo = (slot->rec.seg_bits & TS_SEGBIT_TFO) ? 1 : 0;
+    seg->flags = slot->rec.seg_flags;
+    seg->seq = slot->seq;
+    seg->ack = slot->ack;
+    seg->len = slot->len;
+    seg->wscale = -1;
+    seg->sport = seg->from_a ? ts->a_port : ts->b_port;
+    seg->dport = seg->from_a ? ts->b_port : ts->a_port;
 }
 
 /* Capture time in ns, saturated: a file's clock may say anything (pcapng
@@ -524,103 +639,137 @@ capture_ns(const nstime_t *t)
     return (int64_t)t->secs * 1000000000 + t->nsecs;
 }
 
+/* First pass: feeds every TCP layer of the frame to the core.  The wanted
+ * fields are there (Wireshark and tshark prime them then; tshark -2 does
+ * NOT on its second pass, which is why later passes use only the slots). */
+static void
+first_pass(packet_info *pinfo, proto_tree *tree, int64_t now_ns)
+{
+    GPtrArray *arr[W_COUNT];
+    GPtrArray *anchors;
+    int icmp_layer = G_MAXINT;
+    guint i, w;
+
+    if (!capture_end_set || now_ns > capture_end_ns)
+        capture_end_ns = now_ns;
+    capture_end_set = TRUE;
+
+    if (!tree)
+        return;
+    for (w = 0; w < W_COUNT; w++)
+        arr[w] = wanted_hf[w] > 0 ? proto_get_finfo_ptr_array(tree, wanted_hf[w]) : NULL;
+    anchors = arr[W_TCP_SRCPORT];
+    if (!anchors || anchors->len == 0)
+        return;
+
+    for (w = W_ICMP; w <= W_ICMPV6; w++) {
+        if (!arr[w])
+            continue;
+        for (i = 0; i < arr[w]->len; i++) {
+            field_info *fi = (field_info *)g_ptr_array_index(arr[w], i);
+            if (fi->total_layer_num < icmp_layer)
+                icmp_layer = fi->total_layer_num;
+        }
+    }
+
+    for (i = 0; i < anchors->len; i++) {
+        int layer_num = ((field_info *)g_ptr_array_index(anchors, i))->total_layer_num;
+        if (layer_num > icmp_layer)
+            continue;               /* quoted inside an ICMP error */
+        process_layer(pinfo, arr, layer_num, now_ns);
+    }
+}
+
+static void
+queue_tap(packet_info *pinfo, const tcpstate_slot *slot, const ts_segment *seg,
+          const ts_record *view, unsigned layer, ts_anomaly_set anomalies,
+          int deferred_valid, gboolean visited)
+{
+    const ts_conn *conn = slot->rec.conn;
+    const tcpstate_stream *ts = (const tcpstate_stream *)conn->user;
+    tcpstate_tap_info *tap = wmem_new0(pinfo->pool, tcpstate_tap_info);
+
+    tap->rec = &slot->rec;
+    tap->conn = conn;
+    tap->view = *view;
+    tap->seg = *seg;
+    tap->stream = conn->user_tag;
+    tap->frame = pinfo->num;
+    tap->layer = layer;
+    copy_address_shallow(&tap->src, seg->from_a ? &ts->a_addr : &ts->b_addr);
+    copy_address_shallow(&tap->dst, seg->from_a ? &ts->b_addr : &ts->a_addr);
+    tap->src_str = address_to_str(pinfo->pool, &tap->src);
+    tap->dst_str = address_to_str(pinfo->pool, &tap->dst);
+    tap->srcport = seg->sport;
+    tap->dstport = seg->dport;
+    tap->anomalies = anomalies;
+    tap->deferred_valid = (uint8_t)deferred_valid;
+    tap->visited = visited ? 1 : 0;
+    tap_queue_packet(tcpstate_tap, pinfo, tap);
+}
+
+/* Whether anyone will look at our subtree: a visible tree (-V, -T pdml, the
+ * GUI's packet details) or a filter, column or -e field that names tcpstate
+ * or one of its fields (priming a field marks its protocol as indirectly
+ * referenced).  proto_field_is_referenced() is not enough: it also says yes
+ * for any protocol when the tree keeps real protocol items (tshark -T
+ * fields), though nobody asked for ours. */
+static gboolean
+tree_wanted(proto_tree *tree)
+{
+    header_field_info *hfi;
+
+    if (!tree)
+        return FALSE;
+    if (PTREE_DATA(tree)->visible)
+        return TRUE;
+    hfi = proto_registrar_get_nth(proto_tcpstate);
+    return hfi && hfi->ref_type != HF_REF_TYPE_NONE;
+}
+
 static int
 dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     int64_t now_ns = capture_ns(&pinfo->abs_ts);
     gboolean visited = PINFO_FD_VISITED(pinfo);
-    unsigned ordinal, count = 0;
+    gboolean tapping = have_tap_listener(tcpstate_tap);
+    proto_tree *shown;
+    uint32_t i, first;
 
-    if (!visited) {
-        /* First pass: the wanted fields are there (Wireshark and tshark
-         * prime them then; tshark -2 does NOT on its second pass, which is
-         * why later passes use only what is stored here). */
-        GPtrArray *arr[W_COUNT];
-        GPtrArray *anchors;
-        int icmp_layer = G_MAXINT;
-        guint i, w;
+    if (!visited)
+        first_pass(pinfo, tree, now_ns);
 
-        if (!capture_end_set || now_ns > capture_end_ns)
-            capture_end_ns = now_ns;
-        capture_end_set = TRUE;
+    /* Our subtree and its explanation are built only when someone looks at
+     * them; tshark's summary lines and -T fields of other protocols need
+     * only the Info column and the expert infos. */
+    shown = tree_wanted(tree) ? tree : NULL;
 
-        if (!tree)
-            return 0;
-        for (w = 0; w < W_COUNT; w++)
-            arr[w] = wanted_hf[w] > 0 ? proto_get_finfo_ptr_array(tree, wanted_hf[w]) : NULL;
-        anchors = arr[W_TCP_SRCPORT];
-        if (!anchors || anchors->len == 0)
-            return 0;
-
-        for (w = W_ICMP; w <= W_ICMPV6; w++) {
-            if (!arr[w])
-                continue;
-            for (i = 0; i < arr[w]->len; i++) {
-                field_info *fi = (field_info *)g_ptr_array_index(arr[w], i);
-                if (fi->total_layer_num < icmp_layer)
-                    icmp_layer = fi->total_layer_num;
-            }
-        }
-
-        for (i = 0; i < anchors->len; i++) {
-            int layer_num = ((field_info *)g_ptr_array_index(anchors, i))->total_layer_num;
-            tcpstate_pkt *pkt;
-            if (layer_num > icmp_layer)
-                continue;           /* quoted inside an ICMP error */
-            pkt = process_layer(pinfo, arr, layer_num, now_ns);
-            if (!pkt)
-                continue;
-            p_add_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, count, pkt);
-            count++;
-        }
-    }
-
-    for (ordinal = 0; ; ordinal++) {
-        tcpstate_pkt *pkt;
-        tcpstate_tap_info *tap;
-        ts_anomaly_set anomalies;
+    first = slot_find(pinfo->num);
+    for (i = first; i < slot_count && slot_at(i)->frame == pinfo->num; i++) {
+        const tcpstate_slot *slot = slot_at(i);
+        ts_anomaly_set anomalies = slot->rec.anomalies;
+        ts_record view = slot->rec;
+        ts_segment seg;
         int deferred_valid = 0;
-        const tcpstate_stream *ts;
-
-        pkt = (tcpstate_pkt *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tcpstate, ordinal);
-        if (!pkt)
-            break;
-        ts = pkt->st;
 
         /* Later passes know the future: deferred anomalies, and the
          * hindsight view (final stage, and the states of a segment that a
          * later one proved had crossed its peer's or met no listener). */
-        tap = wmem_new0(pinfo->pool, tcpstate_tap_info);
-        anomalies = pkt->rec.anomalies;
-        tap->view = pkt->rec;
-        if (visited && pkt->rec.conn) {
-            anomalies |= ts_deferred_anomalies(&pkt->rec, capture_end_ns, tcpstate_grace_ns(),
-                                               pinfo->num == pkt->rec.conn->last_frame);
+        if (visited) {
+            anomalies |= ts_deferred_anomalies(&slot->rec, capture_end_ns, tcpstate_grace_ns(),
+                                               pinfo->num == slot->rec.conn->last_frame);
             deferred_valid = 1;
-            tap->view = ts_hindsight(&pkt->rec, pinfo->num);
+            view = ts_hindsight(&slot->rec, pinfo->num);
         }
-
-        render(tvb, pinfo, tree, pkt, &tap->view, anomalies);
-
-        tap->rec = &pkt->rec;
-        tap->conn = pkt->rec.conn;
-        tap->seg = pkt->seg;
-        tap->stream = pkt->stream;
-        tap->frame = pinfo->num;
-        tap->layer = ordinal;
-        copy_address_wmem(pinfo->pool, &tap->src, pkt->seg.from_a ? &ts->a_addr : &ts->b_addr);
-        copy_address_wmem(pinfo->pool, &tap->dst, pkt->seg.from_a ? &ts->b_addr : &ts->a_addr);
-        tap->src_str = address_to_str(pinfo->pool, &tap->src);
-        tap->dst_str = address_to_str(pinfo->pool, &tap->dst);
-        tap->srcport = pkt->seg.sport;
-        tap->dstport = pkt->seg.dport;
-        tap->anomalies = anomalies;
-        tap->deferred_valid = (uint8_t)deferred_valid;
-        tap->visited = visited ? 1 : 0;
-        tap_queue_packet(tcpstate_tap, pinfo, tap);
+        if (shown || tapping)
+            slot_segment(slot, now_ns, &seg);
+        render(tvb, pinfo, shown, &seg, &view, anomalies);
+        if (tapping)
+            queue_tap(pinfo, slot, &seg, &view, i - first, anomalies, deferred_valid, visited);
     }
+    slot_cursor = i;
 
-    return ordinal ? (int)tvb_captured_length(tvb) : 0;
+    return i > first ? (int)tvb_captured_length(tvb) : 0;
 }
 
 /* ---- Registration ----------------------------------------------------------- */
