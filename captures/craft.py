@@ -800,7 +800,9 @@ def zeek_sh(cap, p):
 
 
 # zeek_shr: (client SYN not captured) 1 s> SYN-ACK; 2 s> FIN-ACK seq y+1
-# ack x+1, 1 s later; nothing from the client (SHR).
+# ack x+1, 1 s later; nothing from the client.  Meant as SHR, but Zeek keeps
+# the SYN-ACK's sender as originator on port 7777 and calls it SH; see
+# zeek_shr_server_port for SHR.
 @capture("zeek_shr", 41304)
 def zeek_shr(cap, p):
     c = Conn(cap, p)
@@ -819,7 +821,8 @@ def zeek_rstos0(cap, p):
 
 
 # zeek_rstrh: (client SYN not captured) 1 s> SYN-ACK; 2 s> RST-ACK seq y+1
-# ack x+1, no options, 3 s later (RSTRH).
+# ack x+1, no options, 3 s later.  Meant as RSTRH, but on port 7777 Zeek
+# calls it OTH (see zeek_shr); zeek_rstrh_server_port gives RSTRH.
 @capture("zeek_rstrh", 41306)
 def zeek_rstrh(cap, p):
     c = Conn(cap, p)
@@ -964,6 +967,140 @@ def zeek_retrans(cap, p):
     c.pkt("c", "A")
     c.close("c")
 
+
+
+# zeek_shr_server_port: like zeek_shr, but the server listens on port 80,
+# one of Zeek's likely server ports, so Zeek makes the client the originator
+# although the SYN-ACK comes first: (client SYN not captured) 1 s> SYN-ACK
+# from port 80; 2 s> FIN-ACK seq y+1 ack x+1, 1 s later; nothing from the
+# client (SHR).
+@capture("zeek_shr_server_port", 41317)
+def zeek_shr_server_port(cap, p):
+    c = Conn(cap, p, sport=80)
+    c.pkt("c", "S", record=False)
+    c.pkt("s", "SA")
+    c.pkt("s", "FA", dt=1000000)
+
+
+# zeek_rstrh_server_port: like zeek_rstrh, on server port 443 (a likely
+# server port, see zeek_shr_server_port): (client SYN not captured)
+# 1 s> SYN-ACK from port 443; 2 s> RST-ACK seq y+1 ack x+1, no options,
+# 3 s later; nothing from the client (RSTRH).
+@capture("zeek_rstrh_server_port", 41318)
+def zeek_rstrh_server_port(cap, p):
+    c = Conn(cap, p, sport=443)
+    c.pkt("c", "S", record=False)
+    c.pkt("s", "SA")
+    c.pkt("s", "RA", nosock=True, dt=3000000)
+
+
+# zeek_resp_bad_checksum: 1-3 handshake; 4-5 c> 100 bytes, s> ACK;
+# 6 s> 200 bytes with a wrong TCP checksum (0xbad0) [defect]; the client
+# drops it; 7 s> the same 200 bytes, correct, 200 ms later (retransmission);
+# 8 c> ACK 201; 9-12 four-way close, client first.
+@capture("zeek_resp_bad_checksum", 41319)
+def zeek_resp_bad_checksum(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.c_data(100)
+    c.pkt("s", "PA", 200, chksum=0xBAD0, deliver=False, dt=200)
+    c.pkt("s", "PA", 200, seq=c.nxt("s") - 200, dt=200000)
+    c.pkt("c", "A")
+    c.close("c")
+
+
+# zeek_resp_retrans: 1-3 handshake; 4-5 c> 100 bytes, s> ACK;
+# 6 s> 200 bytes seq 1, never acknowledged: the client has vanished (cable
+# pulled) after its ACK of frame 5; 7-16 s> the same 200 bytes at seq 1
+# retransmitted ten times, the retransmission timeout doubling from 200 ms
+# (last one 204.6 s after frame 6, under Zeek's 5 min inactivity timeout);
+# the capture ends there.
+@capture("zeek_resp_retrans", 41320)
+def zeek_resp_retrans(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.c_data(100)
+    c.pkt("s", "PA", 200, deliver=False, dt=200)
+    rto = 200000
+    for _ in range(10):
+        c.pkt("s", "PA", 200, seq=c.nxt("s") - 200, deliver=False, dt=rto)
+        rto *= 2
+
+
+# zeek_resp_content_gap: 1-3 handshake; 4-5 c> 100 bytes, s> ACK;
+# 6 s> 200 bytes seq 1; (s> 200 bytes at seq 201 sent and delivered but not
+# captured); 7 s> 200 bytes seq 401; 8 c> ACK 601, acknowledging the unseen
+# bytes [content gap in the server's stream]; 9-12 four-way close, client
+# first.
+@capture("zeek_resp_content_gap", 41321)
+def zeek_resp_content_gap(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.c_data(100)
+    c.pkt("s", "PA", 200, dt=200)
+    c.pkt("s", "PA", 200, record=False)
+    c.pkt("s", "PA", 200, dt=20)
+    c.pkt("c", "A")
+    c.close("c")
+
+
+# zeek_orig_zero_window: the client's receive buffer fills up.  1-3
+# handshake; 4-5 c> 100 bytes, s> ACK; 6 s> 1000 bytes; 7 c> ACK 1001 with
+# window 0; 8 s> zero-window probe 200 ms later (seq 1000 = snd_una-1, no
+# data); 9 c> ACK 1001 window 0; 10 c> window update (ACK 1001, window 502)
+# 300 ms later; 11 s> 1000 bytes; 12 c> ACK 2001; 13-16 four-way close,
+# client first.
+@capture("zeek_orig_zero_window", 41322)
+def zeek_orig_zero_window(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.c_data(100)
+    c.pkt("s", "PA", 1000, dt=200)
+    c.pkt("c", "A", win=0)
+    c.pkt("s", "A", seq=c.nxt("s") - 1, dt=200000)
+    c.pkt("c", "A", win=0)
+    c.pkt("c", "A", dt=300000)
+    c.pkt("s", "PA", 1000)
+    c.pkt("c", "A")
+    c.close("c")
+
+
+# zeek_fin_rst: 1-3 handshake; 4-7 request/response; 8 c> FIN+RST+ACK seq
+# 101 ack 201: the client aborts with both flags set [defect]; 9 s>
+# FIN+RST+ACK seq 201 ack 101, 10 us later: the server aborted the same way
+# at the same moment (the two segments crossed) [defect].
+@capture("zeek_fin_rst", 41323)
+def zeek_fin_rst(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.exchange(100, 200)
+    c.pkt("c", "FRA", dt=5000)
+    c.pkt("s", "FRA", dt=10)
+
+
+# zeek_resp_multi_flag: 1 c> SYN; 2 s> SYN+RST+ACK ack x+1 (SYN options): a
+# broken stack or middlebox answers the SYN with SYN and RST together
+# [defect]; nothing more.
+@capture("zeek_resp_multi_flag", 41324)
+def zeek_resp_multi_flag(cap, p):
+    c = Conn(cap, p)
+    c.pkt("c", "S")
+    c.pkt("s", "SRA")
+
+
+# zeek_synack_before_syn: a capture merged from two taps stamps the
+# server's SYN-ACK 10 us before the client's SYN: 1 s> SYN-ACK ack x+1;
+# 2 c> SYN seq x; 3 c> ACK; 4-7 request/response; 8-11 four-way close,
+# client first.
+@capture("zeek_synack_before_syn", 41325)
+def zeek_synack_before_syn(cap, p):
+    c = Conn(cap, p)
+    c.pkt("c", "S", record=False)
+    c.pkt("s", "SA")
+    c.pkt("c", "S", seq=c.nxt("c") - 1, dt=10)
+    c.pkt("c", "A")
+    c.exchange(100, 200)
+    c.close("c")
 
 def main(argv):
     if len(argv) > 1 and argv[1] in ("-h", "--help"):
