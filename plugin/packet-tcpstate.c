@@ -362,16 +362,113 @@ add_gen(proto_item *pi)
     return pi;
 }
 
+/* ---- Chinese tree labels ------------------------------------------------------
+ * In English every item keeps the label Wireshark builds from the field's
+ * registered name.  In Chinese the glue writes the whole label itself; the
+ * item's VALUE (what filters, -e and columns see) stays English, so saved
+ * filters keep working in both languages.  RFC state names and Zeek codes
+ * stay as written in the RFC and in Zeek's logs. */
+
+static gboolean
+in_chinese(void)
+{
+    return pref_language == TS_LANG_ZH;
+}
+
+static const char *
+role_shown(unsigned role)
+{
+    if (!in_chinese())
+        return role_name(role);
+    return role == TS_CLIENT ? "客户端" : "服务端";
+}
+
+static const char *
+phase_shown(unsigned phase)
+{
+    static const char *const zh[TS_PHASE_COUNT] = {
+        [TS_PHASE_HANDSHAKE] = "握手", [TS_PHASE_ESTABLISHED] = "已建立",
+        [TS_PHASE_TEARDOWN] = "挥手", [TS_PHASE_CLOSED] = "已关闭", [TS_PHASE_RESET] = "已重置",
+    };
+    return in_chinese() && phase < TS_PHASE_COUNT ? zh[phase] : ts_phase_name(phase);
+}
+
+static const char *
+zeek_desc_shown(unsigned st)
+{
+    static const char *const zh[TS_ZK_COUNT] = {
+        [TS_ZK_S0] = "有连接尝试，无应答",
+        [TS_ZK_S1] = "连接已建立，尚未终止",
+        [TS_ZK_SF] = "正常建立并正常终止",
+        [TS_ZK_REJ] = "连接尝试被拒绝",
+        [TS_ZK_S2] = "已建立，见到发起方尝试关闭（响应方未回应）",
+        [TS_ZK_S3] = "已建立，见到响应方尝试关闭（发起方未回应）",
+        [TS_ZK_RSTO] = "已建立，发起方中止（发送了 RST）",
+        [TS_ZK_RSTR] = "响应方发送了 RST",
+        [TS_ZK_RSTOS0] = "发起方发送 SYN 后又发送 RST，未见 SYN-ACK",
+        [TS_ZK_RSTRH] = "响应方发送 SYN-ACK 后又发送 RST，未见 SYN",
+        [TS_ZK_SH] = "发起方发送 SYN 后又发送 FIN，未见 SYN-ACK",
+        [TS_ZK_SHR] = "响应方发送 SYN-ACK 后又发送 FIN，未见 SYN",
+        [TS_ZK_OTH] = "未见 SYN，只有连接中途的流量",
+    };
+    return in_chinese() && st < TS_ZK_COUNT && zh[st] ? zh[st] : ts_zeek_state_desc(st);
+}
+
+/* A string item; zh_value NULL shows the English value in Chinese too. */
+static proto_item *
+add_text(proto_tree *t, tvbuff_t *tvb, int hf, const char *value,
+         const char *zh_label, const char *zh_value)
+{
+    if (!in_chinese())
+        return add_gen(proto_tree_add_string(t, hf, tvb, 0, 0, value));
+    return add_gen(proto_tree_add_string_format(t, hf, tvb, 0, 0, value, "%s：%s",
+                                                zh_label, zh_value ? zh_value : value));
+}
+
+static void
+add_flag(proto_tree *t, tvbuff_t *tvb, int hf, int set, const char *zh_label)
+{
+    if (!in_chinese())
+        add_gen(proto_tree_add_boolean(t, hf, tvb, 0, 0, set ? 1 : 0));
+    else
+        add_gen(proto_tree_add_boolean_format(t, hf, tvb, 0, 0, set ? 1 : 0, "%s：%s",
+                                              zh_label, set ? "是" : "否"));
+}
+
+static void
+add_number(proto_tree *t, tvbuff_t *tvb, int hf, uint32_t v, const char *zh_label)
+{
+    if (!in_chinese())
+        add_gen(proto_tree_add_uint(t, hf, tvb, 0, 0, v));
+    else
+        add_gen(proto_tree_add_uint_format(t, hf, tvb, 0, 0, v, "%s：%u", zh_label, v));
+}
+
+static void
+add_duration(proto_tree *t, tvbuff_t *tvb, int hf, uint32_t us, const char *zh_label)
+{
+    nstime_t d;
+    d.secs = (time_t)(us / 1000000u);
+    d.nsecs = (int)(us % 1000000u) * 1000;
+    if (!in_chinese())
+        add_gen(proto_tree_add_time(t, hf, tvb, 0, 0, &d));
+    else
+        add_gen(proto_tree_add_time_format(t, hf, tvb, 0, 0, &d, "%s：%u.%06u 秒", zh_label,
+                                           us / 1000000u, us % 1000000u));
+}
+
 /* "Client: A -> B" with the after state as value and the before state below. */
 static void
-add_endpoint_states(proto_tree *st, tvbuff_t *tvb, const char *who, int hf_after,
+add_endpoint_states(proto_tree *st, tvbuff_t *tvb, unsigned role, int hf_after,
                     int hf_before, unsigned before, unsigned after)
 {
+    const char *who = in_chinese() ? role_shown(role) : role == TS_CLIENT ? "Client" : "Server";
     proto_item *pi = add_gen(proto_tree_add_string_format(st, hf_after, tvb, 0, 0,
-                             ts_state_name(after), "%s: %s -> %s", who,
+                             ts_state_name(after), in_chinese() ? "%s：%s -> %s" : "%s: %s -> %s", who,
                              ts_state_name(before), ts_state_name(after)));
     proto_tree *sub = proto_item_add_subtree(pi, ett_tcpstate_states);
-    add_gen(proto_tree_add_string(sub, hf_before, tvb, 0, 0, ts_state_name(before)));
+    add_text(sub, tvb, hf_before, ts_state_name(before),
+             role == TS_CLIENT ? "客户端之前的状态" : "服务端之前的状态", NULL);
 }
 
 /* rec: the record to show (the stored one, or its hindsight view). */
@@ -400,65 +497,64 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     }
 
     ti = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
-    proto_item_append_text(ti, ": %s (%s %s -> %s, %s %s -> %s)", stage_label(stage),
-                           role_name(TS_CLIENT),
+    if (in_chinese())
+        proto_item_set_text(ti, "TCP 连接状态机");
+    proto_item_append_text(ti, in_chinese() ? "：%s（%s %s -> %s，%s %s -> %s）"
+                                            : ": %s (%s %s -> %s, %s %s -> %s)",
+                           stage_label(stage), role_shown(TS_CLIENT),
                            ts_state_name(ts_rec_client_before(rec)),
                            ts_state_name(ts_rec_client_after(rec)),
-                           role_name(TS_SERVER),
+                           role_shown(TS_SERVER),
                            ts_state_name(ts_rec_server_before(rec)),
                            ts_state_name(ts_rec_server_after(rec)));
     add_gen(ti);
     st = proto_item_add_subtree(ti, ett_tcpstate);
 
-    /* The value stays English (filters); the display follows the language. */
-    add_gen(proto_tree_add_string_format_value(st, hf_stage, tvb, 0, 0,
-            ts_stage_label(stage), "%s", stage_label(stage)));
-    add_gen(proto_tree_add_string(st, hf_phase, tvb, 0, 0, ts_phase_name(ts_stage_phase(stage))));
+    add_text(st, tvb, hf_stage, ts_stage_label(stage), "环节", stage_label(stage));
+    add_text(st, tvb, hf_phase, ts_phase_name(ts_stage_phase(stage)), "阶段",
+             phase_shown(ts_stage_phase(stage)));
     if (ts_stage_step(stage)[0])
-        add_gen(proto_tree_add_string(st, hf_step, tvb, 0, 0, ts_stage_step(stage)));
-    add_gen(proto_tree_add_string(st, hf_sender, tvb, 0, 0, role_name(sender)));
+        add_text(st, tvb, hf_step, ts_stage_step(stage), "步骤", NULL);
+    add_text(st, tvb, hf_sender, role_name(sender), "发送方", role_shown(sender));
 
-    add_endpoint_states(st, tvb, "Client", hf_client_after, hf_client_before,
+    add_endpoint_states(st, tvb, TS_CLIENT, hf_client_after, hf_client_before,
                         ts_rec_client_before(rec), ts_rec_client_after(rec));
-    add_endpoint_states(st, tvb, "Server", hf_server_after, hf_server_before,
+    add_endpoint_states(st, tvb, TS_SERVER, hf_server_after, hf_server_before,
                         ts_rec_server_before(rec), ts_rec_server_after(rec));
 
     if (conn && conn->closer <= TS_SERVER && conn->ep[conn->closer].fin_frame &&
         pinfo->num >= conn->ep[conn->closer].fin_frame) {
-        add_gen(proto_tree_add_string(st, hf_closer, tvb, 0, 0, role_name(conn->closer)));
+        add_text(st, tvb, hf_closer, role_name(conn->closer), "先关闭的一方",
+                 role_shown(conn->closer));
         if (ts_stage_phase(stage) == TS_PHASE_TEARDOWN) {
             int active = sender == conn->closer ||
                          stage == TS_STAGE_SIMCLOSE_FIN || stage == TS_STAGE_SIMCLOSE_ACK;
-            add_gen(proto_tree_add_string(st, hf_teardown_role, tvb, 0, 0,
-                    active ? "initiator (active close)" : "recipient (passive close)"));
+            add_text(st, tvb, hf_teardown_role,
+                     active ? "initiator (active close)" : "recipient (passive close)",
+                     "挥手角色", active ? "发起方（主动关闭）" : "接收方（被动关闭）");
         }
     }
 
-    add_gen(proto_tree_add_boolean(st, hf_retransmission, tvb, 0, 0, (rec->rflags & TS_REC_RETRANS) ? 1 : 0));
-    add_gen(proto_tree_add_boolean(st, hf_inferred, tvb, 0, 0, (rec->rflags & TS_REC_INFERRED) ? 1 : 0));
+    add_flag(st, tvb, hf_retransmission, rec->rflags & TS_REC_RETRANS, "重传");
+    add_flag(st, tvb, hf_inferred, rec->rflags & TS_REC_INFERRED, "推断所得");
 
     if (rec->related_frame)
-        add_gen(proto_tree_add_uint(st, hf_related_frame, tvb, 0, 0, rec->related_frame));
+        add_number(st, tvb, hf_related_frame, rec->related_frame, "回应的帧");
     if (conn)
-        add_gen(proto_tree_add_uint(st, hf_conn, tvb, 0, 0, conn->index));
+        add_number(st, tvb, hf_conn, conn->index, "连接序号");
 
     if (rec->rflags & TS_REC_TIME_VALID) {
-        nstime_t t;
-        int hf;
-        t.secs = (time_t)(rec->delta_us / 1000000u);
-        t.nsecs = (int)(rec->delta_us % 1000000u) * 1000;
         if (stage == TS_STAGE_SYNACK || stage == TS_STAGE_SIMOPEN_SYNACK)
-            hf = hf_time_syn_to_synack;
+            add_duration(st, tvb, hf_time_syn_to_synack, rec->delta_us, "SYN 到 SYN-ACK 用时");
         else if (ts_stage_phase(stage) == TS_PHASE_HANDSHAKE)
-            hf = hf_time_synack_to_ack;
+            add_duration(st, tvb, hf_time_synack_to_ack, rec->delta_us, "SYN-ACK 到 ACK 用时");
         else
-            hf = hf_time_teardown;
-        add_gen(proto_tree_add_time(st, hf, tvb, 0, 0, &t));
+            add_duration(st, tvb, hf_time_teardown, rec->delta_us, "挥手用时");
     }
 
     expl = (char *)wmem_alloc(pinfo->pool, TS_EXPLAIN_MAX);
     ts_explain(rec, seg, tcpstate_language(), tcpstate_analogy(), expl, TS_EXPLAIN_MAX);
-    pi = add_gen(proto_tree_add_string(st, hf_explanation, tvb, 0, 0, expl));
+    pi = add_text(st, tvb, hf_explanation, expl, "解释", NULL);
     if (strlen(expl) > TS_WRAP) {
         /* A tree label holds ITEM_LABEL_LENGTH (240) bytes: show the whole
          * text wrapped below the (truncated) item; the value stays whole. */
@@ -474,17 +570,19 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         memcpy(hist, conn->zeek.history, n);
         hist[n] = '\0';
         pi = add_gen(proto_tree_add_string_format(st, hf_zeek_conn_state, tvb, 0, 0,
-                     ts_zeek_state_name(rec->zeek_state), "Zeek: conn_state %s (%s), history %s",
-                     ts_zeek_state_name(rec->zeek_state), ts_zeek_state_desc(rec->zeek_state),
-                     n ? hist : "(empty)"));
+                     ts_zeek_state_name(rec->zeek_state),
+                     in_chinese() ? "Zeek：conn_state %s（%s），history %s"
+                                  : "Zeek: conn_state %s (%s), history %s",
+                     ts_zeek_state_name(rec->zeek_state), zeek_desc_shown(rec->zeek_state),
+                     n ? hist : in_chinese() ? "（空）" : "(empty)"));
         sub = proto_item_add_subtree(pi, ett_tcpstate_zeek);
-        add_gen(proto_tree_add_string(sub, hf_zeek_history, tvb, 0, 0, hist));
+        add_text(sub, tvb, hf_zeek_history, hist, "Zeek history", NULL);
     }
 
     for (an = 0; an < TS_ANOMALY_COUNT; an++) {
         if (!(anomalies & TS_BIT(an)))
             continue;
-        pi = add_gen(proto_tree_add_string(st, hf_anomaly, tvb, 0, 0, ts_anomaly_name(an)));
+        pi = add_text(st, tvb, hf_anomaly, ts_anomaly_name(an), "异常", NULL);
         expert_add_info(pinfo, pi, &ei_anomaly[an]);
     }
 }
