@@ -112,6 +112,7 @@ static int wanted_hf[W_COUNT];
 /* ---- Preferences --------------------------------------------------------- */
 
 static ts_pref_bool pref_info_column = TRUE;
+static ts_pref_bool pref_info_first = FALSE;
 static gint         pref_language = TS_LANG_EN;
 static ts_pref_bool pref_analogy = FALSE;
 static guint        pref_grace_ms = 1000;
@@ -484,7 +485,9 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     char *expl;
     unsigned an;
 
-    if (pref_info_column)
+    if (pref_info_column && pref_info_first)
+        col_prepend_fstr(pinfo->cinfo, COL_INFO, "[%s] ", stage_label(stage));
+    else if (pref_info_column)
         col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", stage_label(stage));
 
     if (!tree) {
@@ -976,6 +979,11 @@ proto_register_tcpstate(void)
     prefs_register_bool_preference(prefs, "info_column", "Show the stage in the Info column",
         "Append \" [<stage>]\" (e.g. \" [Handshake 1/3: SYN]\") to the Info column of every TCP packet",
         &pref_info_column);
+    prefs_register_bool_preference(prefs, "info_column_first", "Put the stage first in the Info column",
+        "Write the stage at the start of the Info column (\"[Handshake 1/3: SYN] ...\") instead of "
+        "the end, so it stays visible in narrow columns and on the arrows of "
+        "Statistics > Flow Graph (flow type \"All packets\"), which are labelled with the Info text",
+        &pref_info_first);
     prefs_register_enum_preference(prefs, "language", "Language",
         "Language of the stage labels in the tree and Info column and of the explanations "
         "(filter values of tcpstate.stage stay English)",
