@@ -1255,6 +1255,31 @@ tree_cleanup(stats_tree *st)
     g_free(ts);
 }
 
+/*
+ * tshark 4.0 never frees a stats tree, so tree_cleanup never runs there and
+ * every tree_state would be lost at exit.  Free what is left at shutdown:
+ * shutdown routines run (from packet_cleanup) before tap_cleanup finishes the
+ * remaining listeners, so the helper listener must be removed first (its
+ * finish callback writes to the state), then the state freed.  Where the
+ * tree is freed by Wireshark (GUI; tshark with free_stats_tree as the tree
+ * listener's finish callback, newer than 4.0), tree_cleanup has
+ * already done this, or finds nothing left when it runs after.
+ */
+static void
+tree_shutdown(void)
+{
+    GList *trees, *l;
+
+    if (!tree_states)
+        return;
+    trees = g_hash_table_get_keys(tree_states);
+    for (l = trees; l; l = l->next)
+        tree_cleanup((stats_tree *)l->data);
+    g_list_free(trees);
+    g_hash_table_destroy(tree_states);
+    tree_states = NULL;
+}
+
 /* ---- Registration --------------------------------------------------------- */
 
 static stat_tap_ui conns_ui = {
@@ -1272,4 +1297,5 @@ tcpstate_register_taps(void)
     register_stat_tap_ui(&ladder_ui, NULL);
     stats_tree_register_plugin(TCPSTATE_TAP_NAME, "tcpstate", "TCP Connection States",
                                0, tree_packet, tree_init, tree_cleanup);
+    register_shutdown_routine(tree_shutdown);
 }
