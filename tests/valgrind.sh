@@ -7,8 +7,9 @@
 #
 #   tests/valgrind.sh [memcheck|massif|all]      (default: all)
 #
-# memcheck: tshark -n -2 -V, then tshark -n -2 -q -z tcpstate,conns/ladder/tree
-#   (the taps that exist), over every capture in captures/ (concatenated
+# memcheck: tshark -n -2 -V, then tshark -n -q -z tcpstate,conns/ladder/tree
+#   (the taps that exist) in one pass and again with -2 (the tree tap counts
+#   differently in each), over every capture in captures/ (concatenated
 #   into one file with mergecap -a, so valgrind starts Wireshark once; set
 #   VALGRIND_EACH=1 for one run per capture), through tests/run-tshark.sh
 #   with TCPSTATE_TSHARK_WRAPPER="valgrind --error-exitcode=99
@@ -20,7 +21,12 @@
 #       stack has a frame in tcpstate.so or in our sources, and
 #     - definitely lost blocks allocated from our code.
 #   Leaks from registration (proto_register_*, constant, once per process)
-#   are listed as warnings; anything else of ours fails the run.
+#   are listed as warnings; anything else of ours fails the run.  Blocks
+#   allocated inside Wireshark's stats_tree_* functions are the stats tree's
+#   nodes, owned by Wireshark: tshark 4.0 never frees a stats tree (its
+#   listener has no finish callback), so when valgrind picks one of those
+#   nodes to stand for the lost tree, the stack shows our tick call but the
+#   leak is Wireshark's; they are counted with Wireshark's.
 #
 # massif: peak heap of tshark -n -2 over N and 2N back-to-back copies of
 #   all captures (each copy shifted in time), with the plugin and with
@@ -115,6 +121,7 @@ if [ "$mode" != massif ]; then
         grep -q "tcpstate,$t" "$work/taps" && taps+=(-z "tcpstate,$t")
     done
     if [ ${#taps[@]} -gt 0 ]; then
+        memcheck_run "$all" taps1 -q "${taps[@]}" || status=1
         memcheck_run "$all" taps -2 -q "${taps[@]}" || status=1
     fi
     cp "$work"/memcheck.*.xml "$out"/ 2>/dev/null || true
@@ -125,6 +132,7 @@ import xml.etree.ElementTree as ET
 outdir, files = sys.argv[1], sys.argv[2:]
 OUR_FILE = re.compile(r'^(packet-tcpstate|plugin|tcpstate_[a-z_]+)\.c$')
 REGISTRATION = re.compile(r'^(proto_register_|proto_reg_handoff_|plugin_register|register_tcpstate)')
+STATS_TREE = re.compile(r'^stats_tree_')   # Wireshark's stats tree API: its nodes are its own
 
 def frames(stack):
     return [(f.findtext('fn') or '?', f.findtext('obj') or '', f.findtext('file') or '',
@@ -154,6 +162,10 @@ for path in files:
         main = frames(stacks[0]) if stacks else []
         aux = [f for s in stacks[1:] for f in frames(s)]
         mine = any(ours(f) for f in main) or (not kind.startswith('Leak_') and any(ours(f) for f in aux))
+        if mine and kind.startswith('Leak_') and any(
+                STATS_TREE.match(f[0]) and os.path.basename(f[1]).startswith('libwireshark')
+                for f in main):
+            mine = False
         if not mine:
             if kind.startswith('Leak_'):
                 other_leaks += 1
