@@ -1,20 +1,25 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Coverage of the end-to-end cases: every stage label, every RFC 9293
-state name and every anomaly name of the core must be both produced and
-excluded by some case in tests/e2e/.
+state name, every anomaly name of the core and every Zeek conn_state value
+must be both produced and excluded by some case in tests/e2e/, and every
+Zeek history letter must be produced by one.
 
     python3 tests/coverage.py             check, print what is missing
     python3 tests/coverage.py --verbose   also list the cases covering each name
 
 The names come from TS_STAGE_LIST, TS_STATE_LIST and TS_ANOMALY_LIST in
-plugin/tcpstate_core.h.  A name is
+plugin/tcpstate_core.h and from TS_ZEEK_STATE_LIST in
+plugin/tcpstate_zeek.h.  A name is
 
   positive  when it appears in the expected output of at least one case:
             in a fields-mode case, as a value of its own column
             (tcpstate.stage; tcpstate.{client,server}.{before,after};
-            tcpstate.anomaly, whose values are comma-separated), in a
-            raw-mode case anywhere in the expected text as a whole word;
+            tcpstate.anomaly, whose values are comma-separated;
+            tcpstate.zeek.conn_state), in a raw-mode case anywhere in the
+            expected text as a whole word -- except Zeek conn_state values,
+            which count only in the fields column (short codes like "S1"
+            or "SF" are too easily matched by accident in a table);
 
   negative  when at least one case rules it out:
             - a must_not_contain regex naming it: it matches a line carrying
@@ -26,7 +31,19 @@ plugin/tcpstate_core.h.  A name is
               contain the name in that column, and which either has no
               display filter or only the presence filter of that column
               (e.g. 'filter: tcpstate.anomaly'), so the expected lines are
-              all the packets that could carry the name.
+              all the packets that could carry the name.  For a conn_state
+              this means a connection shown packet by packet that never
+              has that value, so it ends in another one.
+
+History letters: Zeek's letters s h a d f r c g t w i q in both cases
+(upper case: originator, lower case: responder) and '^' (roles flipped).
+The header has no list of them; HISTORY_LETTERS below is Zeek's documented
+set (scripts/base/protocols/conn/main.zeek) minus 'x'/'X', which tcpstate
+never produces.  A letter is covered when it appears in a value of the
+tcpstate.zeek.history column of a fields-mode case's expected output; a
+letter there that is not in the set is reported too (a typo in a case, or a
+letter the plugin should not produce).  Letters need no negative: every
+history shown without a letter already rules it out.
 
 Exit status: 0 complete, 1 something missing, 2 usage or setup error.
 Case files that cannot be parsed are reported on stderr and skipped.
@@ -40,28 +57,35 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 HEADER = os.path.join(TOP, "plugin", "tcpstate_core.h")
+ZEEK_HEADER = os.path.join(TOP, "plugin", "tcpstate_zeek.h")
 
 sys.path.insert(0, HERE)
 import e2e  # noqa: E402  (the case parser shared with the test runner)
 
 CATEGORIES = [
-    # (category, header macro, columns of the fields output)
-    ("stage", "TS_STAGE_LIST", ["tcpstate.stage"]),
-    ("state", "TS_STATE_LIST", ["tcpstate.client.before", "tcpstate.client.after",
-                                "tcpstate.server.before", "tcpstate.server.after"]),
-    ("anomaly", "TS_ANOMALY_LIST", ["tcpstate.anomaly"]),
+    # (category, header, macro, columns of the fields output,
+    #  whether a whole word of a raw-mode expectation counts as produced)
+    ("stage", HEADER, "TS_STAGE_LIST", ["tcpstate.stage"], True),
+    ("state", HEADER, "TS_STATE_LIST", ["tcpstate.client.before", "tcpstate.client.after",
+                                        "tcpstate.server.before", "tcpstate.server.after"],
+     True),
+    ("anomaly", HEADER, "TS_ANOMALY_LIST", ["tcpstate.anomaly"], True),
+    ("zeek", ZEEK_HEADER, "TS_ZEEK_STATE_LIST", ["tcpstate.zeek.conn_state"], False),
 ]
+
+HISTORY_COLUMN = "tcpstate.zeek.history"
+HISTORY_LETTERS = "shadfrcgtwiq".upper() + "shadfrcgtwiq" + "^"
 
 
 class SetupError(Exception):
     pass
 
 
-def macro_body(text, macro):
+def macro_body(text, macro, header):
     """The body of '#define MACRO(X) ...' with its line continuations."""
     m = re.search(r"^#define\s+%s\(X\)(.*)$" % re.escape(macro), text, re.M)
     if not m:
-        raise SetupError("%s not found in %s" % (macro, HEADER))
+        raise SetupError("%s not found in %s" % (macro, header))
     body = []
     rest = text[m.start(1):].split("\n")
     for line in rest:
@@ -73,14 +97,17 @@ def macro_body(text, macro):
 
 def header_names():
     """{category: [names in header order]}: the first string of each X(...)."""
-    try:
-        with open(HEADER, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise SetupError("cannot read %s: %s" % (HEADER, e))
+    texts = {}
     out = {}
-    for cat, macro, _ in CATEGORIES:
-        names = re.findall(r'\bX\(\s*\w+\s*,\s*"((?:[^"\\]|\\.)*)"', macro_body(text, macro))
+    for cat, header, macro, _, _ in CATEGORIES:
+        if header not in texts:
+            try:
+                with open(header, encoding="utf-8") as f:
+                    texts[header] = f.read()
+            except OSError as e:
+                raise SetupError("cannot read %s: %s" % (header, e))
+        body = macro_body(texts[header], macro, header)
+        names = re.findall(r'\bX\(\s*\w+\s*,\s*"((?:[^"\\]|\\.)*)"', body)
         if not names:
             raise SetupError("%s has no entries" % macro)
         out[cat] = names
@@ -146,7 +173,7 @@ def full_output_excludes(case, columns):
 
 def analyse(names, cases):
     report = {}
-    for cat, _, columns in CATEGORIES:
+    for cat, _, _, columns, raw_words in CATEGORIES:
         for name in names[cat]:
             pos, neg = [], []
             for c in cases:
@@ -154,7 +181,7 @@ def analyse(names, cases):
                     if c.mode == "fields":
                         if name in column_values(c, columns):
                             pos.append(c.name)
-                    elif word_in(name, "\n".join(c.expect)):
+                    elif raw_words and word_in(name, "\n".join(c.expect)):
                         pos.append(c.name)
                 if any(names_it(rx, c, name, columns) for rx in c.must_not):
                     neg.append(c.name + " (must_not_contain)")
@@ -162,6 +189,20 @@ def analyse(names, cases):
                     neg.append(c.name)
             report[(cat, name)] = (pos, neg)
     return report
+
+
+def analyse_history(cases):
+    """({letter: [cases producing it]}, {unknown letter: [cases]})."""
+    seen = {}
+    for c in cases:
+        if c.mode != "fields" or c.expect is None:
+            continue
+        for value in column_values(c, [HISTORY_COLUMN]):
+            for ch in value:
+                seen.setdefault(ch, set()).add(c.name)
+    letters = {ch: sorted(seen.get(ch, ())) for ch in HISTORY_LETTERS}
+    unknown = {ch: sorted(v) for ch, v in seen.items() if ch not in HISTORY_LETTERS}
+    return letters, unknown
 
 
 def main():
@@ -179,6 +220,7 @@ def main():
         print("coverage: no case files in %s" % e2e.CASE_DIR, file=sys.stderr)
         return 2
     report = analyse(names, cases)
+    letters, unknown = analyse_history(cases)
     missing = []
     for (cat, name), (pos, neg) in report.items():
         if not pos:
@@ -189,16 +231,27 @@ def main():
             print("%-8s %-32s +%d -%d  e.g. + %s  - %s"
                   % (cat, '"%s"' % name, len(pos), len(neg),
                      pos[0] if pos else "NONE", neg[0] if neg else "NONE"))
+    for ch, pos in letters.items():
+        if not pos:
+            missing.append("%-8s %-32s no case produces it" % ("history", "'%s'" % ch))
+        if opts.verbose:
+            print("%-8s %-32s +%d     e.g. + %s"
+                  % ("history", "'%s'" % ch, len(pos), pos[0] if pos else "NONE"))
+    for ch, where in sorted(unknown.items()):
+        missing.append("%-8s %-32s not a Zeek history letter (in %s)"
+                       % ("history", repr(ch), ", ".join(where)))
     total = len(report)
-    plural = {"stage": "stages", "state": "states", "anomaly": "anomalies"}
-    counts = ", ".join("%d %s" % (len(names[c]), plural[c]) for c, _, _ in CATEGORIES)
+    plural = {"stage": "stages", "state": "states", "anomaly": "anomalies",
+              "zeek": "Zeek conn_states"}
+    counts = ", ".join("%d %s" % (len(names[c[0]]), plural[c[0]]) for c in CATEGORIES)
+    counts += ", %d history letters" % len(letters)
     if missing:
         print("coverage: FAIL (%s; %d cases)" % (counts, len(cases)))
         for m in missing:
             print("  " + m)
         return 1
-    print("coverage: OK, all %d names (%s) produced and ruled out by the %d cases"
-          % (total, counts, len(cases)))
+    print("coverage: OK, all %d names produced and ruled out and all %d history letters"
+          " produced (%s) by the %d cases" % (total, len(letters), counts, len(cases)))
     return 0
 
 
