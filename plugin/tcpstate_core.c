@@ -363,7 +363,7 @@ static void assign_initial_states(ts_conn *c, const ts_segment *seg)
 static ts_conn *open_conn(ts_stream *s, const ts_segment *seg, const ts_conn *prev)
 {
     ts_conn *c = s->alloc(s->alloc_ctx, sizeof *c);
-    c->closer = c->reset_by = c->challenge_due = c->last_sender = NONE;
+    c->closer = c->reset_by = c->challenge_due = c->last_sender = c->icmp_by = NONE;
     c->index = prev ? prev->index + 1 : 0;
     c->first_frame = seg->frame;
     c->first_ns = seg->ts_ns;
@@ -994,21 +994,29 @@ static void analyse(step_ctx *x)
     note_teardown_time(x);
 }
 
-void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out)
+/* A retransmission of the SYN (or SYN-ACK) an ICMP error was taken to have
+ * aborted: its sender still held the connection, the error was only a soft
+ * one (Linux keeps an ICMP that arrives while connect() holds the socket). */
+static void revive_after_icmp(ts_conn *c, const ts_segment *seg, int snd)
 {
-    ts_conn *c = s->current;
+    ts_endpoint *me = &c->ep[snd];
+    if (!c->icmp_aborted || c->icmp_by != snd || !(seg->flags & TS_SYN) ||
+        (seg->flags & TS_RST) || !me->syn_seen || seg->seq != me->isn)
+        return;
+    me->state = c->icmp_prev_state;
+    c->icmp_aborted = 0;
+    c->refused = 0;
+    c->icmp_revived_frame = seg->frame;
+}
+
+/* Steps 2-5 for one connection.  extra: anomalies the stream already found
+ * (port reuse). */
+static void conn_step(ts_conn *c, const ts_segment *seg, ts_record *out, int first,
+                      ts_anomaly_set extra)
+{
     step_ctx x;
-    int first = 0;
-    if (!c || starts_new_connection(c, seg)) {
-        int reuse = in_time_wait(c, seg->ts_ns);
-        c = open_conn(s, seg, c);
-        first = 1;
-        memset(out, 0, sizeof *out);
-        if (reuse)
-            out->anomalies |= TS_BIT(TS_AN_PORT_REUSE_TIME_WAIT);
-    } else {
-        memset(out, 0, sizeof *out);
-    }
+    memset(out, 0, sizeof *out);
+    out->anomalies = extra;
     out->conn = c;
     out->seg_flags = seg->flags;
     out->seg_bits = (uint8_t)((seg->from_a ? TS_SEGBIT_FROM_A : 0) | (seg->tfo ? TS_SEGBIT_TFO : 0));
@@ -1020,6 +1028,7 @@ void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out)
     x.rcv = !x.snd;
     x.me = &c->ep[x.snd];
     x.peer = &c->ep[x.rcv];
+    revive_after_icmp(c, seg, x.snd);
     x.me_before = x.me->state;
     x.peer_before = x.peer->state;
     if (first && c->roles_inferred && !(seg->flags & TS_SYN && !(seg->flags & TS_ACK)))
@@ -1053,6 +1062,190 @@ void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out)
     ts_zeek_segment(&c->zeek, seg);
     out->zeek_state = (uint8_t)ts_zeek_conn_state(&c->zeek);
     out->zeek_hist_len = c->zeek.hist_len;
+}
+
+/* ---- One-sided captures ------------------------------------------------------
+ * Only the client's segments were captured.  A client in SYN-SENT that
+ * acknowledges the server's ISN + 1 must have received a SYN-ACK.  Reading
+ * in capture order, the core cannot tell a missing capture direction from a
+ * client sending too early with the SYN-ACK still to come
+ * (crafted_data_before_handshake), so it keeps both accounts: the
+ * connection as captured, and a shadow copy fed the same segments plus the
+ * server segments that each client acknowledgment proves, put in just
+ * before it (the latest moment they can have been sent).  Once the capture
+ * has been read, the shadow is the right account if no server segment ever
+ * appeared (ts_conn_view); ts_hindsight then shows its stages and states. */
+
+static int proves_unseen_synack(const ts_conn *c, const ts_segment *seg)
+{
+    const ts_endpoint *cl = &c->ep[TS_CLIENT];
+    return !c->shadow && !c->roles_inferred && !c->ep[TS_SERVER].seen && cl->syn_seen &&
+           cl->state == TS_SYN_SENT && role_of(c, seg) == TS_CLIENT &&
+           (seg->flags & (TS_SYN | TS_RST | TS_ACK)) == TS_ACK && !flags_invalid(seg);
+}
+
+static void open_shadow(ts_stream *s, ts_conn *c)
+{
+    ts_conn *sh = s->alloc(s->alloc_ctx, sizeof *sh);
+    *sh = *c;                                    /* the state before the proving segment */
+    sh->next = NULL;
+    sh->shadow = NULL;
+    c->shadow = sh;
+}
+
+/* The next uncaptured server segment that the client's segment
+ * acknowledges: the SYN-ACK (ISN = ack - 1) for a client still in
+ * SYN-SENT; later the bytes up to its ack; or, when the client has sent
+ * its FIN and acks exactly one sequence number more, the server's FIN,
+ * preceded by its ACK of the client's FIN (the textbook four-way close:
+ * nothing says they were one segment).  Data is taken to ack the client's
+ * bytes but not its FIN, which nothing proves the server had then. */
+static int unseen_server_segment(const ts_conn *sh, const ts_segment *seg, ts_segment *u)
+{
+    const ts_endpoint *cl = &sh->ep[TS_CLIENT], *sv = &sh->ep[TS_SERVER];
+    int closing = cl->state == TS_FIN_WAIT_1 || cl->state == TS_FIN_WAIT_2;
+    if ((seg->flags & (TS_ACK | TS_RST)) != TS_ACK || role_of(sh, seg) != TS_CLIENT)
+        return 0;
+    memset(u, 0, sizeof *u);
+    u->frame = seg->frame;
+    u->ts_ns = seg->ts_ns;
+    u->from_a = !seg->from_a;
+    u->win = seg->win;
+    u->wscale = -1;
+    u->sport = seg->dport;
+    u->dport = seg->sport;
+    u->flags = TS_ACK;
+    u->seq = sv->snd_nxt;
+    u->ack = cl->fin_seen ? cl->fin_seq : cl->snd_nxt;
+    if (cl->state == TS_SYN_SENT) {
+        u->flags = TS_SYN | TS_ACK;
+        u->seq = seg->ack - 1;
+        u->ack = cl->snd_nxt;
+        return 1;
+    }
+    if (!sv->syn_seen || !seq_gt(seg->ack, sv->snd_nxt))
+        return 0;
+    if (seg->ack - sv->snd_nxt != 1 || sv->fin_seen || !closing) {
+        u->len = seg->ack - sv->snd_nxt;         /* data */
+        return 1;
+    }
+    u->ack = cl->snd_nxt;                        /* acks the client's FIN */
+    if (cl->state == TS_FIN_WAIT_2)
+        u->flags |= TS_FIN;
+    return 1;
+}
+
+/* Feeds the shadow and keeps its account of the segment in out->alt_*. */
+static void step_shadow(ts_conn *c, const ts_segment *seg, ts_record *out)
+{
+    ts_conn *sh = c->shadow;
+    ts_segment u;
+    ts_record alt;
+    for (int i = 0; i < 3 && unseen_server_segment(sh, seg, &u); i++)
+        conn_step(sh, &u, &alt, 0, 0);           /* each one moves a state or the server's seq */
+    conn_step(sh, seg, &alt, 0, 0);
+    out->alt_stage = alt.stage;
+    out->alt_states = alt.states;
+    out->alt_server_states = alt.server_states;
+    out->rflags |= TS_REC_ALT;
+    /* what was captured, not what was put in */
+    sh->first_frame = c->first_frame;
+    sh->last_frame = c->last_frame;
+    sh->first_ns = c->first_ns;
+    sh->last_ns = c->last_ns;
+    sh->packets = c->packets;
+    sh->zeek = c->zeek;
+    sh->user = c->user;
+    sh->user_tag = c->user_tag;
+}
+
+const ts_conn *ts_conn_view(const ts_conn *c)
+{
+    return (c && c->shadow && !c->ep[TS_SERVER].seen) ? c->shadow : c;
+}
+
+void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out)
+{
+    ts_conn *c = s->current;
+    int first = 0;
+    ts_anomaly_set extra = 0;
+    if (!c || starts_new_connection(c, seg)) {
+        if (in_time_wait(c, seg->ts_ns))
+            extra = TS_BIT(TS_AN_PORT_REUSE_TIME_WAIT);
+        c = open_conn(s, seg, c);
+        first = 1;
+    }
+    if (proves_unseen_synack(c, seg))
+        open_shadow(s, c);
+    conn_step(c, seg, out, first, extra);
+    if (c->shadow && !c->ep[TS_SERVER].seen)
+        step_shadow(c, seg, out);
+}
+
+/* ---- ICMP errors ---------------------------------------------------------------- */
+
+/* RFC 5927 4.1: only an ICMP quoting a sequence number its sender has in
+ * flight, SND.UNA =< seq =< SND.NXT, is about this connection (as Linux
+ * checks); SND.UNA is the peer's highest ACK, or the ISN. */
+static int icmp_in_flight(const ts_conn *c, int by, uint32_t seq)
+{
+    const ts_endpoint *me = &c->ep[by], *peer = &c->ep[!by];
+    uint32_t una = me->isn;
+    if (!me->seen || !me->isn_known || is_closed_state(me->state))
+        return 0;
+    if (peer->seen && seq_gt(peer->max_ack, una) && !seq_gt(peer->max_ack, me->snd_nxt))
+        una = peer->max_ack;
+    return seq_geq(seq, una) && !seq_gt(seq, me->snd_nxt);
+}
+
+/* What the quoted segment's sender does (see ts_stream_icmp): returns
+ * whether it aborts.  An opening sender gives up; a SYN-RECEIVED one drops
+ * the half-open connection unless the error is a soft one; synchronized
+ * states keep retransmitting (RFC 1122 4.2.3.9, RFC 5461 section 4). */
+static int icmp_aborts(uint8_t state, unsigned kind)
+{
+    return state == TS_SYN_SENT || (state == TS_SYN_RECEIVED && kind != TS_ICMP_NO_ROUTE);
+}
+
+int ts_stream_icmp(ts_stream *s, const ts_icmp *icmp, ts_record *out)
+{
+    ts_conn *c = s->current;
+    ts_endpoint *me, *peer;
+    uint8_t me_before, peer_before;
+    int by;
+    memset(out, 0, sizeof *out);
+    if (!c || !icmp || icmp->kind >= TS_ICMP_KIND_COUNT)
+        return 0;
+    by = icmp->from_a == c->client_is_a ? TS_CLIENT : TS_SERVER;
+    me = &c->ep[by];
+    peer = &c->ep[!by];
+    if (!icmp_in_flight(c, by, icmp->seq))
+        return 0;
+    me_before = me->state;
+    peer_before = peer->state;
+    c->icmp_frame = icmp->frame;
+    c->icmp_by = (uint8_t)by;
+    c->icmp_kind = icmp->kind;
+    c->icmp_aborted = (uint8_t)icmp_aborts(me_before, icmp->kind);
+    if (c->icmp_aborted) {
+        c->icmp_prev_state = me_before;
+        set_state(me, (me_before == TS_SYN_RECEIVED && me->passive) ? TS_LISTEN : TS_CLOSED);
+        if (!peer->seen)                         /* the segment never reached its TCP */
+            peer_before = peer->state = TS_CLOSED;
+        if (by == TS_CLIENT && me_before == TS_SYN_SENT)
+            c->refused = 1;                      /* the SYN was answered: no */
+    }
+    out->conn = c;
+    out->stage = TS_STAGE_ICMP_UNREACH;
+    out->anomalies = TS_BIT(TS_AN_ICMP_UNREACHABLE);
+    out->rflags = (uint8_t)(TS_REC_ICMP | (by == TS_SERVER ? TS_REC_SENDER_CLIENT : 0) |
+                            (c->roles_inferred ? TS_REC_INFERRED : 0));
+    out->seg_bits = icmp->from_a ? 0 : TS_SEGBIT_FROM_A;   /* it travels toward the sender */
+    if (me->syn_seen && icmp->seq == me->isn)
+        out->related_frame = me->syn_last_frame;
+    fill_states(out, c, !by, peer_before, me_before);
+    c->anomalies |= out->anomalies;
+    return 1;
 }
 
 /* ---- Verdicts that need the future ------------------------------------------ */
@@ -1108,16 +1301,35 @@ static ts_anomaly_set verdict(const pending *p, int64_t end_ns, int64_t grace_ns
 
 static int conn_has_question(const ts_conn *c);
 
+/* The record in the connection's final account: the one-sided shadow's
+ * stage, on the shadow, when ts_conn_view picks it. */
+static ts_record final_account(const ts_record *r)
+{
+    ts_record v = *r;
+    const ts_conn *view = ts_conn_view(r->conn);
+    if (view != r->conn) {
+        v.conn = (ts_conn *)view;
+        if (r->rflags & TS_REC_ALT) {
+            v.stage = r->alt_stage;
+            v.states = r->alt_states;
+            v.server_states = r->alt_server_states;
+        }
+    }
+    return v;
+}
+
 ts_anomaly_set ts_deferred_anomalies(const ts_record *r, int64_t capture_end_ns,
                                      int64_t grace_ns, int is_last)
 {
     pending p;
     ts_anomaly_set set = 0;
+    ts_record v;
     if (!r || !r->conn)
         return 0;
-    if (record_question(r, &p))
+    v = final_account(r);
+    if (record_question(&v, &p))
         set |= verdict(&p, capture_end_ns, grace_ns);
-    if (is_last && !ts_conn_finished(r->conn) && !conn_has_question(r->conn))
+    if (is_last && !ts_conn_finished(v.conn) && !conn_has_question(v.conn))
         set |= TS_BIT(TS_AN_OPEN_AT_CAPTURE_END);
     return set;
 }
@@ -1156,9 +1368,13 @@ static int conn_has_question(const ts_conn *c)
     return conn_questions(c, qs) > 0;
 }
 
-ts_anomaly_set ts_conn_final_anomalies(const ts_conn *c, int64_t capture_end_ns,
+/* Anomalies that only the uncaptured direction made the captured one raise. */
+#define ONE_SIDED_EXPLAINED TS_BIT(TS_AN_DATA_BEFORE_HANDSHAKE)
+
+ts_anomaly_set ts_conn_final_anomalies(const ts_conn *conn, int64_t capture_end_ns,
                                        int64_t grace_ns)
 {
+    const ts_conn *c = ts_conn_view(conn);
     ts_anomaly_set set = c->anomalies;
     pending qs[4];
     int n = conn_questions(c, qs);
@@ -1169,8 +1385,9 @@ ts_anomaly_set ts_conn_final_anomalies(const ts_conn *c, int64_t capture_end_ns,
     return set;
 }
 
-ts_outcome ts_conn_outcome(const ts_conn *c)
+ts_outcome ts_conn_outcome(const ts_conn *conn)
 {
+    const ts_conn *c = ts_conn_view(conn);
     const ts_endpoint *a = &c->ep[0], *b = &c->ep[1];
     if (c->refused)
         return TS_OUT_REFUSED;
@@ -1210,6 +1427,18 @@ static void set_receiver_states(ts_record *v, int receiver, uint8_t before, uint
         v->server_states = packed;
 }
 
+/* A one-sided connection: the shadow's stages and states, said to be inferred. */
+static void one_sided_view(ts_record *v, const ts_record *r)
+{
+    if (!(r->rflags & TS_REC_ALT))
+        return;                                  /* before the proof: as captured */
+    v->stage = r->alt_stage;
+    v->states = r->alt_states;
+    v->server_states = r->alt_server_states;
+    v->anomalies &= ~ONE_SIDED_EXPLAINED;
+    v->rflags = (uint8_t)((v->rflags & ~TS_REC_ALT) | TS_REC_INFERRED | TS_REC_ONE_SIDED);
+}
+
 ts_record ts_hindsight(const ts_record *r, uint32_t frame)
 {
     ts_record v = *r;
@@ -1221,7 +1450,13 @@ ts_record ts_hindsight(const ts_record *r, uint32_t frame)
     if (c->crossed_frame && frame == c->crossed_frame)
         set_receiver_states(&v, receiver, c->crossed_state, c->crossed_state);
     if (c->refused && receiver == TS_SERVER && v.stage == TS_STAGE_SYN &&
-        frame < c->ep[TS_SERVER].rst_frame)
+        (frame < c->ep[TS_SERVER].rst_frame || frame < c->icmp_frame))
         set_receiver_states(&v, receiver, TS_CLOSED, TS_CLOSED);
+    if ((r->rflags & TS_REC_ICMP) && c->icmp_revived_frame > frame) {
+        unsigned st = receiver == TS_CLIENT ? ts_rec_client_before(r) : ts_rec_server_before(r);
+        set_receiver_states(&v, receiver, (uint8_t)st, (uint8_t)st);   /* only a soft error */
+    }
+    if (ts_conn_view(c) != c)
+        one_sided_view(&v, r);
     return v;
 }

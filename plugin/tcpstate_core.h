@@ -90,7 +90,8 @@ const char *ts_phase_name(unsigned phase);
     X(TS_STAGE_RST_IGNORED,    "Reset: not accepted",           "复位 未被接受",               TS_PHASE_RESET,       "")    \
     X(TS_STAGE_AFTER_RESET,    "After reset",                   "复位之后",                    TS_PHASE_RESET,       "")    \
     X(TS_STAGE_AFTER_CLOSE,    "After close",                   "关闭之后",                    TS_PHASE_CLOSED,      "")    \
-    X(TS_STAGE_INVALID,        "Invalid flags",                 "非法标志组合",                TS_PHASE_ESTABLISHED, "")
+    X(TS_STAGE_INVALID,        "Invalid flags",                 "非法标志组合",                TS_PHASE_ESTABLISHED, "")    \
+    X(TS_STAGE_ICMP_UNREACH,   "ICMP: destination unreachable", "ICMP 目标不可达",             TS_PHASE_RESET,       "")
 
 typedef enum {
 #define TS_X_ENUM(id, en, zh, phase, step) id,
@@ -134,7 +135,8 @@ typedef enum { TS_GRP_SEQUENCE, TS_GRP_PROTOCOL, TS_GRP_MALFORMED } ts_group;
     X(TS_AN_INVALID_FLAGS,        "invalid_flags",        TS_GRP_MALFORMED, TS_SEV_ERROR, "Invalid flag combination (SYN+FIN, SYN+RST, no flags, FIN without ACK, Xmas): scan or broken stack") \
     X(TS_AN_MID_STREAM_START,     "mid_stream_start",     TS_GRP_SEQUENCE,  TS_SEV_NOTE,  "Capture starts mid-connection: handshake not seen, roles and states inferred") \
     X(TS_AN_OPEN_AT_CAPTURE_END,  "open_at_capture_end",  TS_GRP_SEQUENCE,  TS_SEV_NOTE,  "Connection still open, or an answer still possible, when the capture ended") \
-    X(TS_AN_CHALLENGE_ACK,        "challenge_ack",        TS_GRP_SEQUENCE,  TS_SEV_NOTE,  "RFC 5961 challenge ACK: reply to an in-window RST or SYN on a synchronized connection")
+    X(TS_AN_CHALLENGE_ACK,        "challenge_ack",        TS_GRP_SEQUENCE,  TS_SEV_NOTE,  "RFC 5961 challenge ACK: reply to an in-window RST or SYN on a synchronized connection") \
+    X(TS_AN_ICMP_UNREACHABLE,     "icmp_unreachable",     TS_GRP_SEQUENCE,  TS_SEV_NOTE,  "Segment answered by ICMP destination unreachable: port closed or rejected by a firewall, or no route to the host")
 
 typedef enum {
 #define TS_X_ENUM(id, name, grp, sev, summary) id,
@@ -245,6 +247,18 @@ typedef struct ts_conn {
     int64_t  first_ns, last_ns, synack_ns, hs_ack_ns, final_ack_ns;
     ts_anomaly_set anomalies;        /* every anomaly raised on the fly */
     ts_zeek  zeek;                   /* Zeek's view of the same packets */
+    /* One-sided capture: the client answered a SYN-ACK that was not
+     * captured.  shadow runs the same connection with the server segments
+     * the client's acknowledgments prove put back in; it is the right
+     * account only if no server segment is ever captured (ts_conn_view). */
+    struct ts_conn *shadow;
+    /* ICMP destination unreachable about this connection (ts_stream_icmp) */
+    uint32_t icmp_frame;             /* last accepted one, or 0 */
+    uint32_t icmp_revived_frame;     /* last segment that showed an ICMP abort had not happened */
+    uint8_t  icmp_by;                /* role whose segment it quoted, or 0xff */
+    uint8_t  icmp_kind;              /* ts_icmp_kind of the last one */
+    uint8_t  icmp_aborted;           /* the last one ended the connection */
+    uint8_t  icmp_prev_state;        /* icmp_by's state before that abort */
     struct ts_conn *next;            /* a later connection on the same stream */
     void    *user;                   /* the glue's own: never read by the core */
     uint32_t user_tag;               /* the glue's own: never read by the core */
@@ -257,6 +271,10 @@ enum {
     TS_REC_SENDER_CLIENT= 0x02, /* sent by the client */
     TS_REC_INFERRED     = 0x04, /* roles or states inferred (no SYN seen) */
     TS_REC_TIME_VALID   = 0x08, /* delta_us holds a handshake/teardown time */
+    TS_REC_ALT          = 0x10, /* alt_* hold the one-sided account (read by ts_hindsight) */
+    TS_REC_ONE_SIDED    = 0x20, /* set by ts_hindsight only: states inferred from the
+                                 * client's acknowledgments of uncaptured server segments */
+    TS_REC_ICMP         = 0x40, /* the record of an ICMP error (ts_stream_icmp), not of a segment */
 };
 
 typedef struct {
@@ -272,6 +290,8 @@ typedef struct {
     uint8_t  zeek_hist_len;  /* history as of this segment = prefix of conn's */
     uint8_t  seg_flags;      /* the segment's TS_FIN..TS_CWR flags */
     uint8_t  seg_bits;       /* TS_SEGBIT_*: the rest of what a renderer needs */
+    uint8_t  alt_stage;      /* TS_REC_ALT: stage and states of the one-sided account */
+    uint8_t  alt_states, alt_server_states;
 } ts_record;
 
 /* seg_bits: with seg_flags these let a glue keep only seq, ack and len per
@@ -304,7 +324,54 @@ void ts_stream_init(ts_stream *s, ts_alloc_fn alloc, void *alloc_ctx);
 /* Feeds one segment (first pass, in capture order) and fills *out. */
 void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out);
 
+/* ---- ICMP errors about a connection -------------------------------------- */
+
+/* How a destination-unreachable sorts (ICMP type 3, ICMPv6 type 1). */
+typedef enum {
+    TS_ICMP_PORT,       /* ICMP code 2 protocol, 3 port; ICMPv6 code 4 port: the
+                         * destination host itself says no (RFC 1122 4.2.3.9: hard error) */
+    TS_ICMP_PROHIBITED, /* ICMP codes 9, 10, 13 administratively prohibited; ICMPv6
+                         * codes 1 admin-prohibited, 5 policy, 6 reject route: a filter */
+    TS_ICMP_NO_ROUTE,   /* every other code but fragmentation needed (ICMP 4, which is
+                         * path MTU discovery, not an error): net/host unreachable,
+                         * ICMPv6 0, 2, 3 (RFC 1122 4.2.3.9: soft error) */
+    TS_ICMP_KIND_COUNT
+} ts_icmp_kind;
+
+typedef struct {
+    uint32_t frame;     /* the ICMP packet's frame number */
+    int64_t  ts_ns;     /* its capture time */
+    uint8_t  from_a;    /* 1: the quoted TCP segment was sent by endpoint A */
+    uint8_t  kind;      /* ts_icmp_kind */
+    uint32_t seq;       /* the quoted segment's sequence number (raw) */
+} ts_icmp;
+
+/* An ICMP/ICMPv6 destination unreachable quoting a segment of this stream
+ * (first pass, in capture order, like ts_stream_process).  Returns 1 and
+ * fills *out, the record of the ICMP frame (stage "ICMP: destination
+ * unreachable", anomaly icmp_unreachable, TS_REC_ICMP; its sender is the
+ * side the ICMP came from, the peer of the quoted segment's sender), when
+ * the quoted seq is one its sender has in flight (SND.UNA =< seq =< SND.NXT,
+ * the check of RFC 5927 4.1).  Returns 0, *out zeroed, otherwise: no
+ * connection, stale or forged quote.  Effect: a SYN-SENT sender aborts
+ * (CLOSED; RFC 1122 4.2.3.9 for hard errors, RFC 5461 4.1 for the soft
+ * ones, as Linux and the BSDs do) and its SYN counts as answered, refused;
+ * a SYN-RECEIVED sender drops the half-open connection on a hard or
+ * prohibited error (LISTEN); synchronized states do not change (soft
+ * error: the stack keeps retransmitting).  The quoted segment never reached
+ * the peer's TCP: an unseen peer is CLOSED.  If the sender later
+ * retransmits the same SYN, the abort had not happened (Linux keeps an ICMP
+ * that arrives while connect() holds the socket as a soft error): the
+ * sender is SYN-SENT again, and ts_hindsight shows that ICMP changing nothing. */
+int ts_stream_icmp(ts_stream *s, const ts_icmp *icmp, ts_record *out);
+
 /* ---- Later knowledge ---------------------------------------------------- */
+
+/* The connection as known after the whole capture: its one-sided account
+ * (see ts_conn.shadow) when no server segment was ever captured and the
+ * client acknowledged the uncaptured SYN-ACK, else the connection itself.
+ * Final states, outcome and final anomalies should be read from it. */
+const ts_conn *ts_conn_view(const ts_conn *c);
 
 /* Anomalies that need the future, evaluated for one record once the
  * capture has been read to capture_end_ns.  grace_ns: how long an answer
@@ -328,7 +395,13 @@ unsigned ts_final_stage(const ts_record *r);
  * stage of ts_final_stage, and the receiver's states on a segment that a
  * later segment proved had not yet arrived (the first SYN of a simultaneous
  * open, the first FIN of a simultaneous close) or that met no listener (the
- * SYNs of a refused connection: the server was CLOSED, not LISTEN).
+ * SYNs of a refused connection: the server was CLOSED, not LISTEN; the SYNs
+ * before an ICMP unreachable, which never reached the server's TCP).  In a
+ * one-sided connection (ts_conn_view) the stage and states of the one-sided
+ * account, TS_REC_INFERRED | TS_REC_ONE_SIDED, and anomalies without those
+ * only the missing direction caused (data_before_handshake): a glue shows
+ * view.anomalies | ts_deferred_anomalies().  On an ICMP record that a later
+ * retransmission proved a soft error, the sender's state unchanged.
  * frame: the record's own frame number. */
 ts_record ts_hindsight(const ts_record *r, uint32_t frame);
 

@@ -17,6 +17,7 @@
  *   {rb}          role that reset the connection
  *   {AS} {AR}     sender / receiver in the analogy (Alice/Bob, 张三/李四)
  *   {SEQ} {ACK}   raw number with the relative one: "1006 (relative 6)"
+ *   {QSEQ}        an ICMP record's seq: the quoted segment's, the receiver's number
  *   {NXT}         seq + len (+1 for SYN or FIN): what the receiver will ack
  *   {FIN} {FIN1}  sender's FIN sequence number (seq + len), and FIN + 1
  *   {pfin}        receiver's FIN sequence number (raw), the one acked
@@ -184,6 +185,7 @@ static void f_as(ex *x)    { sb_str(&x->out, x->w->person[x->snd]); }
 static void f_ar(ex *x)    { sb_str(&x->out, x->w->person[x->rcv]); }
 static void f_seq(ex *x)   { put_num(x, x->seg->seq, sender(x)); }
 static void f_ack(ex *x)   { put_num(x, x->seg->ack, receiver(x)); }
+static void f_qseq(ex *x)  { put_num(x, x->seg->seq, receiver(x)); }  /* quoted by an ICMP */
 static void f_nxt(ex *x)   { put_num(x, next_seq(x), sender(x)); }
 static void f_fin(ex *x)   { put_num(x, payload_end(x), sender(x)); }
 static void f_fin1(ex *x)  { put_num(x, payload_end(x) + 1, sender(x)); }
@@ -262,7 +264,7 @@ typedef struct {
 
 static const field fields[] = {
     { "s", f_s }, { "r", f_r }, { "c", f_c }, { "p", f_p }, { "rb", f_rb },
-    { "AS", f_as }, { "AR", f_ar }, { "SEQ", f_seq }, { "ACK", f_ack },
+    { "AS", f_as }, { "AR", f_ar }, { "SEQ", f_seq }, { "ACK", f_ack }, { "QSEQ", f_qseq },
     { "NXT", f_nxt }, { "FIN", f_fin }, { "FIN1", f_fin1 }, { "pfin", f_pfin },
     { "risn", f_risn }, { "risn1", f_risn1 },
     { "BYTES", f_bytes }, { "RANGE", f_range }, { "port", f_port },
@@ -524,6 +526,23 @@ static tr T_INFERRED = {
     "The capture started after this connection began (its first SYN was not seen), so "
     "roles and states are inferred.",
     "抓包开始时该连接已经开始（未捕获到第一个 SYN），因此角色和状态是推断出来的。" };
+static tr T_ONE_SIDED = {
+    "Only the client's segments were captured: the server's SYN-ACK, data and FIN are "
+    "inferred from the client's acknowledgments, and the states with them.",
+    "只捕获到客户端的报文：服务端的 SYN-ACK、数据和 FIN 是根据客户端的确认号推断出来的，"
+    "状态也随之推断。" };
+static tr T_ICMP = {
+    "ICMP destination unreachable from the {s}'s side, quoting the {r}'s segment at seq {QSEQ}: "
+    "that segment never reached the {s}'s TCP.",
+    "来自{s}一侧的 ICMP 目标不可达，引用了{r}序列号为 {QSEQ} 的报文：该报文没有到达{s}的 TCP。" };
+static tr T_ICMP_ABORT = {
+    "The {r} gives up the connection attempt and reports the error to its application "
+    "(ECONNREFUSED, EHOSTUNREACH; RFC 1122 section 4.2.3.9, RFC 5461 section 4.1).",
+    "{r}放弃这次连接尝试，并把错误报告给应用程序（ECONNREFUSED、EHOSTUNREACH；"
+    "RFC 1122 第4.2.3.9节，RFC 5461 第4.1节）。" };
+static tr T_ICMP_SOFT = {
+    "A soft error: the {r} keeps the connection and retransmits.",
+    "这是软错误：{r}保留连接并继续重传。" };
 static tr T_MOVE = { "{x} {from} -> {to}", "{x} {from} → {to}" };
 static tr T_STAY = { "{x} stays {from}{until}", "{x}保持 {from}{until}" };
 static tr T_NO_CHANGE = {
@@ -603,6 +622,9 @@ static tr A_AFTER_RESET = {
 static tr A_AFTER_CLOSE = {
     "A late remark from {AS} after both have already said goodbye.",
     "双方已经道别之后，{AS}又迟来了一句。" };
+static tr A_ICMP = {
+    "{AR} calls out, and a doorman answers in {AS}'s place: \"No way through here.\"",
+    "{AR}喊了一声，门卫替{AS}回答：“此路不通。”" };
 static tr A_INVALID = {
     "{AS} makes a gesture that means hello and goodbye at once, or nothing at all; {AR} ignores it.",
     "{AS}做了一个既像打招呼又像道别、或者什么也不是的手势，{AR}不予理会。" };
@@ -703,6 +725,12 @@ static void b_after_close(ex *x)
     say(x, (x->seg->flags & TS_RST) ? T_AFTER_CLOSE_RST : T_AFTER_CLOSE);
 }
 
+static void b_icmp(ex *x)
+{
+    say(x, T_ICMP);
+    say(x, before_of(x, x->rcv) != after_of(x, x->rcv) ? T_ICMP_ABORT : T_ICMP_SOFT);
+}
+
 static void b_invalid(ex *x)
 {
     uint8_t f = x->seg->flags;
@@ -754,6 +782,7 @@ static const stage_text stage_texts[TS_STAGE_COUNT] = {
     [TS_STAGE_AFTER_RESET]     = { b_after_reset,    NULL,         NULL,            A_AFTER_RESET,    NULL },
     [TS_STAGE_AFTER_CLOSE]     = { b_after_close,    NULL,         NULL,            A_AFTER_CLOSE,    NULL },
     [TS_STAGE_INVALID]         = { b_invalid,        NULL,         NULL,            A_INVALID,        NULL },
+    [TS_STAGE_ICMP_UNREACH]    = { b_icmp,           NULL,         NULL,            A_ICMP,           NULL },
 };
 
 /* ---- Transitions sentence ------------------------------------------------- */
@@ -807,7 +836,9 @@ static void explain(ex *x, int analogy)
     transitions(x, t->until);
     if (t->note)
         say(x, t->note);
-    if (x->r->rflags & TS_REC_INFERRED)
+    if (x->r->rflags & TS_REC_ONE_SIDED)
+        say(x, T_ONE_SIDED);
+    else if (x->r->rflags & TS_REC_INFERRED)
         say(x, T_INFERRED);
     a = (!x->seg->len && t->analogy_empty) ? t->analogy_empty : t->analogy;
     if (analogy && a) {
@@ -835,7 +866,7 @@ size_t ts_explain(const ts_record *r, const ts_segment *seg, ts_lang lang,
     } else {
         x.r = r;
         x.seg = seg;
-        x.c = r->conn;
+        x.c = (r->rflags & TS_REC_ONE_SIDED) ? ts_conn_view(r->conn) : r->conn;
         x.snd = (r->rflags & TS_REC_SENDER_CLIENT) ? TS_CLIENT : TS_SERVER;
         x.rcv = !x.snd;
         x.stage = ts_final_stage(r);

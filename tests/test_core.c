@@ -774,6 +774,258 @@ static void test_sequence_wrap(void)
            "sequence_wrap", "wrapping raises nothing");
 }
 
+/* ---- One-sided capture: only the client's segments were captured ---------- */
+
+/* Checks the hindsight view of record i: stage and the four states. */
+static void view_is(const run *r, const char *name, int i, const char *stage,
+                    const char *cb, const char *ca, const char *sb, const char *sa)
+{
+    ts_record v = ts_hindsight(&r->rec[i], (uint32_t)i + 1);
+    check_str(name, i, "view stage", stage, ts_stage_label(v.stage));
+    check_str(name, i, "view client before", cb, ts_state_name(ts_rec_client_before(&v)));
+    check_str(name, i, "view client after", ca, ts_state_name(ts_rec_client_after(&v)));
+    check_str(name, i, "view server before", sb, ts_state_name(ts_rec_server_before(&v)));
+    check_str(name, i, "view server after", sa, ts_state_name(ts_rec_server_after(&v)));
+}
+
+static void test_one_sided(void)
+{
+    run r;
+    const int64_t grace = 2000000000LL;
+    /* The first pass cannot know the server's segments are missing: it
+     * keeps the states it has evidence for (captures/one_sided.pcap, one
+     * pass) -- the client never leaves SYN-SENT. */
+    static const step steps[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 },
+        { 'C', "A", 1001, 5001, 0, "Data transfer", "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        { 'C', "PA", 1001, 5001, 100, "Data transfer", "SYN-SENT", "SYN-SENT", NULL, NULL, B(DATA_BEFORE_HANDSHAKE), 0 },
+        { 'C', "A", 1101, 5201, 0, "Data transfer", "SYN-SENT", "SYN-SENT", NULL, NULL, 0, 0 },
+        { 'C', "FA", 1101, 5201, 0, "Teardown 1/4: FIN", "SYN-SENT", "SYN-SENT", NULL, NULL, 0, 0 },
+        { 'C', "A", 1102, 5202, 0, "Half-close: data transfer", "SYN-SENT", "SYN-SENT", NULL, NULL, 0, 0 },
+    };
+    const char *n = "one_sided";
+    run_init(&r);
+    RUN(&r, n, steps);
+    expect(ts_conn_view(r.rec[0].conn) != r.rec[0].conn, n, "no server segment: the one-sided account");
+    /* With the whole capture read, no server segment ever came: */
+    /* 1 the SYN itself is as captured, and not inferred */
+    view_is(&r, n, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED");
+    expect(!(ts_hindsight(&r.rec[0], 1).rflags & TS_REC_INFERRED), n, "SYN not inferred");
+    /* 2 ack 5001 = server ISN + 1: the client had the SYN-ACK, so it is
+     * ESTABLISHED and this is the third handshake segment (3.10.7.4:
+     * SYN-RECEIVED -> ESTABLISHED) */
+    view_is(&r, n, 1, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED");
+    /* 3 data after the handshake: not data_before_handshake */
+    view_is(&r, n, 2, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED");
+    expect(ts_hindsight(&r.rec[2], 3).anomalies == 0, n, "view: no data_before_handshake");
+    /* 4 acks 200 uncaptured server bytes: no state change */
+    view_is(&r, n, 3, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED");
+    /* 5 CLOSE: FIN-WAIT-1; the server CLOSE-WAIT */
+    view_is(&r, n, 4, "Teardown 1/4: FIN", "ESTABLISHED", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT");
+    /* 6 ack 5202 = the server's FIN (5201) + 1: the server acked our FIN and
+     * sent its own from CLOSE-WAIT (LAST-ACK); the client got both
+     * (FIN-WAIT-2, then TIME-WAIT) before this final ACK: LAST-ACK -> CLOSED */
+    view_is(&r, n, 5, "Teardown 4/4: final ACK", "TIME-WAIT", "TIME-WAIT", "LAST-ACK", "CLOSED");
+    for (int i = 1; i < r.n; i++) {
+        ts_record v = ts_hindsight(&r.rec[i], (uint32_t)i + 1);
+        expect((v.rflags & (TS_REC_INFERRED | TS_REC_ONE_SIDED)) == (TS_REC_INFERRED | TS_REC_ONE_SIDED),
+               n, "states after the proof are said to be inferred");
+    }
+    /* the SYN was answered, the FIN acknowledged, the connection closed */
+    for (int i = 0; i < r.n; i++)
+        expect(ts_deferred_anomalies(&r.rec[i], r.now_ns + 10 * grace, grace, i == r.n - 1) == 0,
+               n, "no deferred verdict");
+    expect(ts_conn_final_anomalies(r.rec[0].conn, r.now_ns + 10 * grace, grace) == 0, n,
+           "no anomaly for the connection");
+    expect(ts_conn_outcome(r.rec[0].conn) == TS_OUT_FOUR_WAY, n, "outcome four-way close");
+    expect(ts_conn_view(r.rec[0].conn)->packets == 6, n, "the account counts captured packets only");
+    /* the one pass stays as it was: the stored records are unchanged */
+    expect(r.rec[2].anomalies == B(DATA_BEFORE_HANDSHAKE), n, "one pass keeps its evidence");
+}
+
+/* crafted_data_before_handshake: the same start, but the SYN-ACK does come:
+ * the captured account stands, in one pass and two. */
+static void test_data_before_synack_stands(void)
+{
+    run r;
+    static const step steps[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "PA", 1001, 5001, 100, "Data transfer", "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "SYN-RECEIVED", B(DATA_BEFORE_HANDSHAKE), 0 },
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", "SYN-SENT", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        { 'C', "A", 1001, 5001, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+    };
+    const char *n = "data_before_synack";
+    run_init(&r);
+    RUN(&r, n, steps);
+    expect(ts_conn_view(r.rec[0].conn) == r.rec[0].conn, n, "a server segment was captured");
+    view_is(&r, n, 1, "Data transfer", "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "SYN-RECEIVED");
+    expect(ts_hindsight(&r.rec[1], 2).anomalies == B(DATA_BEFORE_HANDSHAKE), n, "still too early");
+    expect(!(ts_hindsight(&r.rec[1], 2).rflags & TS_REC_ONE_SIDED), n, "not one-sided");
+}
+
+/* ---- ICMP destination unreachable ------------------------------------------ */
+
+/* An ICMP error quoting a segment sent by 'who' at seq; fills record n like
+ * a segment, checks the return value, and the record's states if asked. */
+static void feed_icmp(run *r, const char *name, char who, uint32_t seq, ts_icmp_kind kind,
+                      int want_ret, const char *cb, const char *ca, const char *sb, const char *sa)
+{
+    ts_icmp ic;
+    ts_record *rec = &r->rec[r->n];
+    ts_segment *s = &r->seg[r->n];
+    int got;
+    r->now_ns += 1000000LL;
+    memset(&ic, 0, sizeof ic);
+    ic.frame = (uint32_t)r->n + 1;
+    ic.ts_ns = r->now_ns;
+    ic.from_a = who == r->first_sender;
+    ic.kind = (uint8_t)kind;
+    ic.seq = seq;
+    memset(s, 0, sizeof *s);                     /* what a glue would rebuild for ts_explain */
+    s->frame = ic.frame;
+    s->from_a = !ic.from_a;
+    s->seq = seq;
+    got = ts_stream_icmp(&r->stream, &ic, rec);
+    if (got != want_ret) {
+        printf("FAIL %s step %d: ts_stream_icmp returned %d, want %d\n", name, r->n + 1, got, want_ret);
+        failures++;
+    }
+    if (got) {
+        check_str(name, r->n, "stage", "ICMP: destination unreachable", ts_stage_label(rec->stage));
+        check_str(name, r->n, "client before", cb, ts_state_name(ts_rec_client_before(rec)));
+        check_str(name, r->n, "client after", ca, ts_state_name(ts_rec_client_after(rec)));
+        check_str(name, r->n, "server before", sb, ts_state_name(ts_rec_server_before(rec)));
+        check_str(name, r->n, "server after", sa, ts_state_name(ts_rec_server_after(rec)));
+        expect(rec->anomalies == B(ICMP_UNREACHABLE), name, "ICMP record raises icmp_unreachable");
+        expect(rec->rflags & TS_REC_ICMP, name, "ICMP record flagged");
+    }
+    r->n++;
+}
+
+static void test_icmp_refuses_syn(void)
+{
+    run r;
+    const int64_t grace = 2000000000LL;
+    const char *n = "icmp_refuses_syn";
+    static const step syn[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 },
+    };
+    char buf[1024];
+    run_init(&r);
+    RUN(&r, n, syn);
+    /* a quote of a sequence number the client never had in flight (stale or
+     * forged, RFC 5927 4.1): not about this connection */
+    feed_icmp(&r, n, 'C', 777, TS_ICMP_PORT, 0, NULL, NULL, NULL, NULL);
+    /* port unreachable quoting the SYN (seq = ISN): a hard error, the client
+     * aborts (RFC 1122 4.2.3.9): SYN-SENT -> CLOSED; the SYN never reached the
+     * server's TCP, which has no connection: CLOSED throughout */
+    feed_icmp(&r, n, 'C', 1000, TS_ICMP_PORT, 1, "SYN-SENT", "CLOSED", "CLOSED", "CLOSED");
+    expect(r.rec[2].related_frame == 1, n, "ICMP links the SYN it quotes");
+    expect(!(r.rec[2].rflags & TS_REC_SENDER_CLIENT), n, "the ICMP comes from the server's side");
+    expect(ts_conn_outcome(r.rec[0].conn) == TS_OUT_REFUSED, n, "outcome refused");
+    expect(ts_conn_finished(r.rec[0].conn), n, "nothing left open");
+    /* answered: no syn_unanswered, no open_at_capture_end */
+    expect(ts_deferred_anomalies(&r.rec[0], r.now_ns + 10 * grace, grace, 1) == 0, n,
+           "the SYN was answered (by ICMP)");
+    expect(ts_conn_final_anomalies(r.rec[0].conn, r.now_ns + 10 * grace, grace) == B(ICMP_UNREACHABLE),
+           n, "connection anomalies: icmp_unreachable only");
+    {
+        ts_record v = ts_hindsight(&r.rec[0], 1);
+        expect(ts_rec_server_before(&v) == TS_CLOSED && ts_rec_server_after(&v) == TS_CLOSED, n,
+               "hindsight: the server's TCP never saw the SYN");
+    }
+    ts_explain(&r.rec[2], &r.seg[2], TS_LANG_EN, 0, buf, sizeof buf);
+    expect(strstr(buf, "1000 (relative 0)") && strstr(buf, "gives up"), n, "explanation: quote and abort");
+    /* a second ICMP for the same SYN: the client has no connection any more */
+    feed_icmp(&r, n, 'C', 1000, TS_ICMP_PORT, 0, NULL, NULL, NULL, NULL);
+    /* the application tries again: a new ISN is a new connection */
+    {
+        static const step again[] = {
+            { 'C', "S", 3000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 },
+        };
+        RUN(&r, n, again);
+        expect(r.rec[4].conn != r.rec[0].conn, n, "new ISN after the abort: next connection");
+    }
+}
+
+/* captures/icmp_quoted.pcap: the first ICMP reaches Linux while connect()
+ * holds the socket, so it is only a soft error and the SYN is retransmitted
+ * 1 s later; the second ICMP ends the attempt. */
+static void test_icmp_soft_then_hard(void)
+{
+    run r;
+    const int64_t grace = 2000000000LL;
+    const char *n = "icmp_soft_then_hard";
+    static const step syn[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", NULL, NULL, NULL, NULL, 0, 0 },
+    };
+    static const step retrans[] = {
+        /* same ISN: the client still held the connection, SYN-SENT; the
+         * server's TCP still has none */
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "CLOSED", "CLOSED", 0, 1000 },
+    };
+    ts_record v;
+    run_init(&r);
+    RUN(&r, n, syn);
+    feed_icmp(&r, n, 'C', 1000, TS_ICMP_PORT, 1, "SYN-SENT", "CLOSED", "CLOSED", "CLOSED");
+    RUN(&r, n, retrans);
+    expect(r.rec[2].rflags & TS_REC_RETRANS, n, "the SYN again is a retransmission");
+    expect(r.rec[2].conn == r.rec[0].conn, n, "same connection");
+    feed_icmp(&r, n, 'C', 1000, TS_ICMP_PORT, 1, "SYN-SENT", "CLOSED", "CLOSED", "CLOSED");
+    /* hindsight: the first ICMP changed nothing (soft), the second aborted */
+    v = ts_hindsight(&r.rec[1], 2);
+    expect(ts_rec_client_before(&v) == TS_SYN_SENT && ts_rec_client_after(&v) == TS_SYN_SENT, n,
+           "hindsight: first ICMP was a soft error");
+    v = ts_hindsight(&r.rec[3], 4);
+    expect(ts_rec_client_after(&v) == TS_CLOSED, n, "hindsight: second ICMP aborted");
+    for (int i = 0; i < r.n; i++)
+        expect(!(ts_deferred_anomalies(&r.rec[i], r.now_ns + 10 * grace, grace, i == 2) &
+                 (B(SYN_UNANSWERED) | B(OPEN_AT_CAPTURE_END))), n, "answered and over");
+    expect(ts_conn_outcome(r.rec[0].conn) == TS_OUT_REFUSED, n, "outcome refused");
+}
+
+static void test_icmp_other_states(void)
+{
+    run r;
+    const char *n = "icmp_other_states";
+    static const step hs[] = { HANDSHAKE,
+        { 'C', "PA", 1001, 5001, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+    };
+    static const step half[] = {
+        { 'C', "S", 1000, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "SA", 5000, 1001, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 },
+    };
+    /* synchronized: a soft error whatever the code (RFC 1122 4.2.3.9; Linux
+     * only reports it), so nothing changes; the data at 1001 is in flight */
+    run_init(&r);
+    RUN(&r, n, hs);
+    feed_icmp(&r, n, 'C', 1001, TS_ICMP_PORT, 1, "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED");
+    /* seq 1101 = SND.NXT is still acceptable (=<), 1102 is not */
+    feed_icmp(&r, n, 'C', 1102, TS_ICMP_NO_ROUTE, 0, NULL, NULL, NULL, NULL);
+    feed_icmp(&r, n, 'C', 1101, TS_ICMP_NO_ROUTE, 1, "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED");
+    expect(!r.rec[0].conn->refused, n, "not refused");
+
+    /* the server's SYN-ACK quoted (the client is gone; the model had it
+     * delivered, so the client shows ESTABLISHED): SYN-RECEIVED from a
+     * passive open drops the half-open connection on a hard error (LISTEN) */
+    run_init(&r);
+    RUN(&r, n, half);
+    feed_icmp(&r, n, 'S', 5000, TS_ICMP_PROHIBITED, 1, "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "LISTEN");
+    /* ... and keeps it on a soft one (host unreachable) */
+    run_init(&r);
+    RUN(&r, n, half);
+    feed_icmp(&r, n, 'S', 5000, TS_ICMP_NO_ROUTE, 1, "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED");
+    /* a SYN-SENT client aborts even on a soft error (RFC 5461 4.1: Linux, BSD) */
+    run_init(&r);
+    {
+        static const step syn[] = { { 'C', "S", 1000, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 } };
+        RUN(&r, n, syn);
+    }
+    feed_icmp(&r, n, 'C', 1000, TS_ICMP_NO_ROUTE, 1, "SYN-SENT", "CLOSED", "CLOSED", "CLOSED");
+    /* unknown kind: ignored */
+    feed_icmp(&r, n, 'C', 1000, TS_ICMP_KIND_COUNT, 0, NULL, NULL, NULL, NULL);
+}
+
 static void test_tables(void)
 {
     /* every name comes from one table; spot-check a few and the counts */
@@ -823,6 +1075,11 @@ int main(void)
     test_tfo();
     test_deferred();
     test_sequence_wrap();
+    test_one_sided();
+    test_data_before_synack_stands();
+    test_icmp_refuses_syn();
+    test_icmp_soft_then_hard();
+    test_icmp_other_states();
     if (failures) {
         printf("%d failure(s)\n", failures);
         return 1;
