@@ -8,15 +8,26 @@
  * record and renders a "TCPState" subtree, the Info column suffix and
  * expert infos from that record on every pass.
  *
+ * What is read.  Every field a postdissector wants makes Wireshark build a
+ * real item for it in every packet, so the plugin wants as few as it can:
+ * tcp.srcport (it marks where each TCP header starts: the source port is
+ * its first field), tcp.len and tcp.stream (computed by the TCP dissector,
+ * not in the header), tcp.checksum.status (only the dissector knows whether
+ * it verified the checksum), and the ip and ipv6 protocol items (where each
+ * IP header starts).  Ports, sequence numbers, flags, window and options
+ * are read from the TCP header bytes themselves, addresses from the IP
+ * header bytes.
+ *
  * Layers.  Every field_info carries total_layer_num, the number of the
  * protocol layer that was being dissected when it was added; all fields of
- * one TCP header share it.  Fields are grouped by that number instead of by
- * their position in each field's array, because TCP quoted inside an ICMP
- * error lacks some fields (tcp.len, often tcp.flags), which would misalign
- * the arrays.  Such quoted TCP is skipped: a TCP layer whose number is
- * larger than that of an ICMP/ICMPv6 layer of the same frame sits inside the
- * ICMP message (packet-tcp.c also leaves out tcp.len when in_error_pkt is
- * set; both checks apply).
+ * one TCP header share it, and it is the protocol's position in
+ * pinfo->layers.  Fields are grouped by that number instead of by their
+ * position in each field's array, because TCP quoted inside an ICMP error
+ * lacks some fields (tcp.len), which would misalign the arrays.  Such
+ * quoted TCP is skipped: a TCP layer whose number is larger than that of an
+ * ICMP/ICMPv6 layer of the same frame sits inside the ICMP message
+ * (packet-tcp.c also leaves out tcp.len when in_error_pkt is set; both
+ * checks apply).
  */
 
 #include <inttypes.h>
@@ -93,21 +104,19 @@ static expert_field ei_anomaly[TS_ANOMALY_COUNT];
 
 /* Other protocols' fields, looked up by name in the handoff. */
 enum {
-    W_TCP_STREAM, W_TCP_SRCPORT, W_TCP_DSTPORT, W_TCP_SEQ_RAW, W_TCP_ACK_RAW,
-    W_TCP_FLAGS, W_TCP_LEN, W_TCP_WINDOW, W_TCP_CKSUM_STATUS,
-    W_TCP_TFO_REQUEST, W_TCP_TFO_COOKIE, W_TCP_WSCALE,
-    W_IP_SRC, W_IP_DST, W_IPV6_SRC, W_IPV6_DST,
-    W_ICMP, W_ICMPV6,
+    W_TCP_SRCPORT, W_TCP_LEN, W_TCP_STREAM, W_TCP_CKSUM_STATUS,
+    W_IP, W_IPV6,
     W_COUNT
 };
 static const char *const wanted_names[W_COUNT] = {
-    "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.ack_raw",
-    "tcp.flags", "tcp.len", "tcp.window_size_value", "tcp.checksum.status",
-    "tcp.options.tfo.request", "tcp.options.tfo.cookie", "tcp.options.wscale.shift",
-    "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
-    "icmp", "icmpv6",
+    "tcp.srcport", "tcp.len", "tcp.stream", "tcp.checksum.status",
+    "ip", "ipv6",
 };
 static int wanted_hf[W_COUNT];
+/* The tree of the frame being read (first pass), for lazy lookups. */
+static proto_tree *ip_tree;
+/* Protocols whose layer number is looked up in pinfo->layers. */
+static int proto_icmp = -1, proto_icmpv6 = -1;
 
 /* ---- Preferences --------------------------------------------------------- */
 
@@ -127,7 +136,7 @@ static const enum_val_t language_vals[] = {
 
 /* tcp.stream -> tcpstate_stream, wmem_file_scope() data, reset per file. */
 static wmem_map_t *streams;
-/* Four-tuple (canonical string) -> latest tcpstate_stream using it: when
+/* Four-tuple (tuple_key) -> latest tcpstate_stream using it: when
  * Wireshark opens a new tcp.stream for a reused port, the core learns about
  * the connection that used the four-tuple before (TIME-WAIT reuse). */
 static wmem_map_t *tuples;
@@ -262,7 +271,7 @@ finfo_in_layer(GPtrArray *arr, int layer_num)
     return NULL;
 }
 
-/* The address field with the largest layer number below layer_num. */
+/* The item with the largest layer number below layer_num. */
 static void
 nearest_below(GPtrArray *arr, int layer_num, field_info **best)
 {
@@ -277,21 +286,112 @@ nearest_below(GPtrArray *arr, int layer_num, field_info **best)
     }
 }
 
-static gboolean
-finfo_address(packet_info *pinfo, const field_info *fi, address *out)
+static uint16_t
+be16(const uint8_t *p)
 {
-    int len;
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Source and destination of the IP header an ip/ipv6 protocol item covers
+ * (the version nibble says which layout applies). */
+static gboolean
+ip_header_addresses(packet_info *pinfo, const field_info *fi, address *src, address *dst)
+{
+    uint8_t version;
+    int alen, soff;
     guint8 *bytes;
 
-    if (!fi || !fi->ds_tvb)
+    if (!fi || !fi->ds_tvb || !tvb_bytes_exist(fi->ds_tvb, fi->start, 1))
         return FALSE;
-    len = fi->length;
-    if (len != 4 && len != 16)
+    tvb_memcpy(fi->ds_tvb, &version, fi->start, 1);
+    version >>= 4;
+    if (version == 4) {
+        alen = 4;
+        soff = 12;
+    } else if (version == 6) {
+        alen = 16;
+        soff = 8;
+    } else {
         return FALSE;
-    if (!tvb_bytes_exist(fi->ds_tvb, fi->start, len))
+    }
+    if (!tvb_bytes_exist(fi->ds_tvb, fi->start + soff, 2 * alen))
         return FALSE;
-    bytes = (guint8 *)tvb_memdup(pinfo->pool, fi->ds_tvb, fi->start, len);
-    set_address(out, len == 4 ? AT_IPv4 : AT_IPv6, len, bytes);
+    bytes = (guint8 *)tvb_memdup(pinfo->pool, fi->ds_tvb, fi->start + soff, 2 * alen);
+    set_address(src, version == 4 ? AT_IPv4 : AT_IPv6, alen, bytes);
+    set_address(dst, version == 4 ? AT_IPv4 : AT_IPv6, alen, bytes + alen);
+    return TRUE;
+}
+
+/* The options the core uses: window scale (RFC 7323) and TCP Fast Open
+ * (RFC 7413, kind 34, or the experimental kind 254 with magic 0xF989).  An
+ * option that does not fit ends the walk, as in the TCP dissector. */
+static void
+read_tcp_options(const uint8_t *o, unsigned n, ts_segment *seg)
+{
+    unsigned i = 0;
+
+    while (i < n) {
+        uint8_t kind = o[i];
+        unsigned len;
+        if (kind == 0)              /* end of option list */
+            break;
+        if (kind == 1) {            /* no-operation */
+            i++;
+            continue;
+        }
+        if (i + 1 >= n)
+            break;
+        len = o[i + 1];
+        if (len < 2 || i + len > n)
+            break;
+        if (kind == 3 && len == 3)
+            seg->wscale = (int8_t)o[i + 2];
+        else if (kind == 34)
+            seg->tfo = 1;
+        else if (kind == 254 && len >= 4 && o[i + 2] == 0xF9 && o[i + 3] == 0x89)
+            seg->tfo = 1;
+        i += len;
+    }
+}
+
+/* Ports, numbers, flags, window and options of the TCP header that starts
+ * where its tcp.srcport item does.  FALSE when the fixed header is not
+ * all there; options are read as far as they were captured. */
+static gboolean
+read_tcp_header(const field_info *srcport, ts_segment *seg)
+{
+    uint8_t h[60];
+    tvbuff_t *tvb = srcport->ds_tvb;
+    int off = srcport->start;
+    unsigned hlen, have;
+
+    if (!tvb || !tvb_bytes_exist(tvb, off, 20))
+        return FALSE;
+    have = (unsigned)tvb_captured_length_remaining(tvb, off);
+    tvb_memcpy(tvb, h, off, 20);
+    hlen = (h[12] >> 4) * 4u;
+    if (hlen < 20)
+        return FALSE;               /* bad data offset */
+    seg->sport = be16(h);
+    seg->dport = be16(h + 2);
+    seg->seq = be32(h + 4);
+    seg->ack = be32(h + 8);
+    seg->flags = h[13];
+    seg->win = be16(h + 14);
+    seg->wscale = -1;
+    seg->tfo = 0;
+    if (have > hlen)
+        have = hlen;
+    if (have > 20) {
+        tvb_memcpy(tvb, h + 20, off + 20, (size_t)(have - 20));
+        read_tcp_options(h + 20, have - 20, seg);
+    }
     return TRUE;
 }
 
@@ -487,8 +587,9 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 
     if (pref_info_column && pref_info_first)
         col_prepend_fstr(pinfo->cinfo, COL_INFO, "[%s] ", stage_label(stage));
-    else if (pref_info_column)
-        col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", stage_label(stage));
+    else if (pref_info_column)      /* (no format string: this runs for every packet) */
+        col_append_lstr(pinfo->cinfo, COL_INFO, " [", stage_label(stage), "]",
+                        COL_ADD_LSTR_TERMINATOR);
 
     if (!tree) {
         /* No tree, or nobody looks at ours (tshark's summary lines): the
@@ -590,21 +691,65 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     }
 }
 
+/* A four-tuple as a map key, in a canonical order (lower port first; for
+ * equal ports, the lower address), so both directions find the same entry. */
+typedef struct {
+    uint8_t  type, alen;            /* address type and length (bytes kept: <= 16) */
+    uint16_t port[2];
+    uint8_t  addr[2][16];
+} tuple_key;
+
+static void
+key_side(tuple_key *k, unsigned i, const address *a, uint16_t port)
+{
+    size_t n = a->len > 16 ? 16 : (size_t)a->len;
+    k->port[i] = port;
+    if (n)
+        memcpy(k->addr[i], a->data, n);
+}
+
+static void
+make_tuple_key(tuple_key *k, const address *src, uint16_t sport,
+               const address *dst, uint16_t dport)
+{
+    int src_first = sport != dport ? sport < dport : cmp_address(src, dst) <= 0;
+    memset(k, 0, sizeof *k);
+    k->type = (uint8_t)src->type;
+    k->alen = (uint8_t)(src->len > 16 ? 16 : src->len);
+    key_side(k, src_first ? 0 : 1, src, sport);
+    key_side(k, src_first ? 1 : 0, dst, dport);
+}
+
+static guint
+tuple_hash(gconstpointer p)
+{
+    const uint8_t *b = (const uint8_t *)p;
+    guint h = 2166136261u;          /* FNV-1a */
+    size_t i;
+    for (i = 0; i < sizeof(tuple_key); i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
+}
+
+static gboolean
+tuple_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, sizeof(tuple_key)) == 0;
+}
+
 /* The state kept for a four-tuple.  Wireshark may start a new tcp.stream
  * on the same four-tuple (a SYN after FIN or RST, and in 4.0 even a SYN on
  * a live connection, as in an RFC 5961 challenge); the core decides where
  * one connection ends and the next begins, so every tcp.stream of a
  * four-tuple shares one tcpstate_stream. */
 static tcpstate_stream *
-stream_for_tuple(packet_info *pinfo, const address *src, uint16_t sport,
-                 const address *dst, uint16_t dport)
+stream_for_tuple(const address *src, uint16_t sport, const address *dst, uint16_t dport)
 {
-    char *s = address_to_str(pinfo->pool, src);
-    char *d = address_to_str(pinfo->pool, dst);
-    int src_first = sport != dport ? sport < dport : strcmp(s, d) <= 0;
-    char *key = src_first ? wmem_strdup_printf(pinfo->pool, "%s|%u|%s|%u", s, sport, d, dport)
-                          : wmem_strdup_printf(pinfo->pool, "%s|%u|%s|%u", d, dport, s, sport);
-    tcpstate_stream *ts = (tcpstate_stream *)wmem_map_lookup(tuples, key);
+    tuple_key key;
+    tcpstate_stream *ts;
+
+    make_tuple_key(&key, src, sport, dst, dport);
+    ts = (tcpstate_stream *)wmem_map_lookup(tuples, &key);
     if (ts)
         return ts;
     ts = wmem_new0(wmem_file_scope(), tcpstate_stream);
@@ -613,7 +758,7 @@ stream_for_tuple(packet_info *pinfo, const address *src, uint16_t sport,
     ts->b_port = dport;
     copy_address_wmem(wmem_file_scope(), &ts->a_addr, src);
     copy_address_wmem(wmem_file_scope(), &ts->b_addr, dst);
-    wmem_map_insert(tuples, wmem_strdup(wmem_file_scope(), key), ts);
+    wmem_map_insert(tuples, wmem_memdup(wmem_file_scope(), &key, sizeof key), ts);
     return ts;
 }
 
@@ -624,64 +769,55 @@ stream_for_tuple(packet_info *pinfo, const address *src, uint16_t sport,
 static void
 layer_addresses(packet_info *pinfo, GPtrArray **arr, int layer_num, address *src, address *dst)
 {
-    field_info *fsrc = NULL, *fdst = NULL;
+    field_info *ip = NULL;
 
-    nearest_below(arr[W_IP_SRC], layer_num, &fsrc);
-    nearest_below(arr[W_IPV6_SRC], layer_num, &fsrc);
-    nearest_below(arr[W_IP_DST], layer_num, &fdst);
-    nearest_below(arr[W_IPV6_DST], layer_num, &fdst);
+    if (!arr[W_IP] && wanted_hf[W_IP] > 0)
+        arr[W_IP] = proto_get_finfo_ptr_array(ip_tree, wanted_hf[W_IP]);
+    if (!arr[W_IPV6] && wanted_hf[W_IPV6] > 0)
+        arr[W_IPV6] = proto_get_finfo_ptr_array(ip_tree, wanted_hf[W_IPV6]);
+    nearest_below(arr[W_IP], layer_num, &ip);
+    nearest_below(arr[W_IPV6], layer_num, &ip);
     clear_address(src);
     clear_address(dst);
-    if (!finfo_address(pinfo, fsrc, src))
+    if (!ip_header_addresses(pinfo, ip, src, dst)) {
         copy_address_shallow(src, &pinfo->net_src);
-    if (!finfo_address(pinfo, fdst, dst))
         copy_address_shallow(dst, &pinfo->net_dst);
+    }
 }
 
 /* Feeds one TCP layer to the core and stores its slot (first pass only).
  * Returns FALSE when the layer is skipped. */
 static gboolean
-process_layer(packet_info *pinfo, GPtrArray **arr, int layer_num, int64_t now_ns)
+process_layer(packet_info *pinfo, GPtrArray **arr, field_info *srcport, int64_t now_ns)
 {
-    field_info *f[W_COUNT];
+    int layer_num = srcport->total_layer_num;
+    field_info *flen = finfo_in_layer(arr[W_TCP_LEN], layer_num);
+    field_info *fstream = finfo_in_layer(arr[W_TCP_STREAM], layer_num);
+    field_info *fcksum = finfo_in_layer(arr[W_TCP_CKSUM_STATUS], layer_num);
     tcpstate_stream *ts;
     tcpstate_slot *slot;
     ts_segment seg;
     address src, dst;
     gboolean have_addresses = FALSE;
     uint32_t stream;
-    unsigned w;
-
-    for (w = W_TCP_STREAM; w <= W_TCP_WSCALE; w++)
-        f[w] = finfo_in_layer(arr[w], layer_num);
-    if (!f[W_TCP_STREAM] || !f[W_TCP_SRCPORT] || !f[W_TCP_DSTPORT] ||
-        !f[W_TCP_SEQ_RAW] || !f[W_TCP_ACK_RAW] || !f[W_TCP_FLAGS] || !f[W_TCP_LEN])
-        return FALSE;               /* truncated, fragment or error packet */
 
     memset(&seg, 0, sizeof seg);
+    if (!flen || !fstream || !read_tcp_header(srcport, &seg))
+        return FALSE;               /* truncated, fragment or error packet */
     seg.frame = pinfo->num;
     seg.ts_ns = now_ns;
-    seg.flags = (uint8_t)(finfo_uint(f[W_TCP_FLAGS]) & 0xff);
-    seg.tfo = (f[W_TCP_TFO_REQUEST] || f[W_TCP_TFO_COOKIE]) ? 1 : 0;
-    seg.bad_checksum = (f[W_TCP_CKSUM_STATUS] &&
-                        finfo_uint(f[W_TCP_CKSUM_STATUS]) == PROTO_CHECKSUM_E_BAD) ? 1 : 0;
-    seg.seq = finfo_uint(f[W_TCP_SEQ_RAW]);
-    seg.ack = finfo_uint(f[W_TCP_ACK_RAW]);
-    seg.len = finfo_uint(f[W_TCP_LEN]);
-    seg.win = f[W_TCP_WINDOW] ? finfo_uint(f[W_TCP_WINDOW]) : 0;
-    seg.wscale = f[W_TCP_WSCALE] ? (int8_t)finfo_uint(f[W_TCP_WSCALE]) : -1;
-    seg.sport = (uint16_t)finfo_uint(f[W_TCP_SRCPORT]);
-    seg.dport = (uint16_t)finfo_uint(f[W_TCP_DSTPORT]);
+    seg.bad_checksum = (fcksum && finfo_uint(fcksum) == PROTO_CHECKSUM_E_BAD) ? 1 : 0;
+    seg.len = finfo_uint(flen);
     seg.payload_truncated = seg.len && pinfo->fd->cap_len < pinfo->fd->pkt_len;
 
     /* Addresses are looked up only when needed: for a stream not seen yet,
      * and to tell the sides apart when both use the same port. */
-    stream = finfo_uint(f[W_TCP_STREAM]);
+    stream = finfo_uint(fstream);
     ts = (tcpstate_stream *)wmem_map_lookup(streams, GUINT_TO_POINTER(stream));
     if (!ts) {
         layer_addresses(pinfo, arr, layer_num, &src, &dst);
         have_addresses = TRUE;
-        ts = stream_for_tuple(pinfo, &src, seg.sport, &dst, seg.dport);
+        ts = stream_for_tuple(&src, seg.sport, &dst, seg.dport);
         wmem_map_insert(streams, GUINT_TO_POINTER(stream), ts);
     }
     if (seg.sport != seg.dport) {
@@ -740,6 +876,23 @@ capture_ns(const nstime_t *t)
     return (int64_t)t->secs * 1000000000 + t->nsecs;
 }
 
+/* Number of the frame's first ICMP or ICMPv6 layer (its position in
+ * pinfo->layers, as total_layer_num counts), or G_MAXINT. */
+static int
+first_icmp_layer(packet_info *pinfo)
+{
+    wmem_list_frame_t *f;
+    int n = 0;
+
+    for (f = wmem_list_head(pinfo->layers); f; f = wmem_list_frame_next(f)) {
+        int id = GPOINTER_TO_INT(wmem_list_frame_data(f));
+        n++;
+        if (id == proto_icmp || id == proto_icmpv6)
+            return n;
+    }
+    return G_MAXINT;
+}
+
 /* First pass: feeds every TCP layer of the frame to the core.  The wanted
  * fields are there (Wireshark and tshark prime them then; tshark -2 does
  * NOT on its second pass, which is why later passes use only the slots). */
@@ -748,7 +901,7 @@ first_pass(packet_info *pinfo, proto_tree *tree, int64_t now_ns)
 {
     GPtrArray *arr[W_COUNT];
     GPtrArray *anchors;
-    int icmp_layer = G_MAXINT;
+    int icmp_layer;
     guint i, w;
 
     if (!capture_end_set || now_ns > capture_end_ns)
@@ -757,27 +910,22 @@ first_pass(packet_info *pinfo, proto_tree *tree, int64_t now_ns)
 
     if (!tree)
         return;
+    /* The IP items are needed only for a new stream (layer_addresses). */
     for (w = 0; w < W_COUNT; w++)
-        arr[w] = wanted_hf[w] > 0 ? proto_get_finfo_ptr_array(tree, wanted_hf[w]) : NULL;
+        arr[w] = wanted_hf[w] > 0 && w != W_IP && w != W_IPV6 ?
+                 proto_get_finfo_ptr_array(tree, wanted_hf[w]) : NULL;
+    ip_tree = tree;
     anchors = arr[W_TCP_SRCPORT];
     if (!anchors || anchors->len == 0)
         return;
 
-    for (w = W_ICMP; w <= W_ICMPV6; w++) {
-        if (!arr[w])
-            continue;
-        for (i = 0; i < arr[w]->len; i++) {
-            field_info *fi = (field_info *)g_ptr_array_index(arr[w], i);
-            if (fi->total_layer_num < icmp_layer)
-                icmp_layer = fi->total_layer_num;
-        }
-    }
+    icmp_layer = first_icmp_layer(pinfo);
 
     for (i = 0; i < anchors->len; i++) {
-        int layer_num = ((field_info *)g_ptr_array_index(anchors, i))->total_layer_num;
-        if (layer_num > icmp_layer)
+        field_info *srcport = (field_info *)g_ptr_array_index(anchors, i);
+        if (srcport->total_layer_num > icmp_layer)
             continue;               /* quoted inside an ICMP error */
-        process_layer(pinfo, arr, layer_num, now_ns);
+        process_layer(pinfo, arr, srcport, now_ns);
     }
 }
 
@@ -998,7 +1146,7 @@ proto_register_tcpstate(void)
         10, &pref_grace_ms);
 
     streams = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
-    tuples = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_str_hash, g_str_equal);
+    tuples = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), tuple_hash, tuple_equal);
     register_init_routine(tcpstate_init);
     register_cleanup_routine(tcpstate_cleanup);
 
@@ -1021,4 +1169,6 @@ proto_reg_handoff_tcpstate(void)
     }
     register_postdissector(tcpstate_handle);
     set_postdissector_wanted_hfids(tcpstate_handle, hfids);
+    proto_icmp = proto_get_id_by_filter_name("icmp");
+    proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
 }
