@@ -34,8 +34,20 @@
  * script can check that it is the built one.
  *
  * Usage:
- *   reload_check [-2] [-q] [--repeat N] [-e FIELD]... -r FILE [-r FILE]...
+ *   reload_check [-2] [-q] [--repeat N] [--baseline] [--keep-at-exit]
+ *                [-e FIELD]... -r FILE [-r FILE]...
  *   reload_check --version
+ *
+ *   -2              two passes per file (tshark -2, the GUI)
+ *   -q              print no field lines, only the #run/#end lines
+ *   --repeat N      open the list of files N times over
+ *   -e FIELD        a field to print (default: frame.number and the
+ *                   tcpstate fields of default_fields[] below)
+ *   --baseline      a run WITHOUT the plugin, for the memory comparison:
+ *                   fails if tcpstate is registered
+ *   --keep-at-exit  skip epan_cleanup() at exit, so that valgrind
+ *                   --show-leak-kinds=reachable lists what the runs left in
+ *                   wmem_epan_scope() with the allocating stacks
  *
  * Output (stdout), per run (one file dissected once):
  *   #run <n> passes=<1|2> file=<basename>
@@ -412,7 +424,8 @@ run_file(const char *path, int run_no, int two_pass, int quiet, output_fields_t 
 static void
 usage(FILE *f)
 {
-    fputs("usage: reload_check [-2] [-q] [--repeat N] [-e FIELD]... -r FILE [-r FILE]...\n"
+    fputs("usage: reload_check [-2] [-q] [--repeat N] [--baseline] [--keep-at-exit]\n"
+          "                    [-e FIELD]... -r FILE [-r FILE]...\n"
           "       reload_check --version\n", f);
 }
 
