@@ -217,9 +217,9 @@ wait_bg() {
 	return $rc
 }
 
-# start_relay syn|fin: the frame relay in NSM (see setup relay).
+# start_relay syn|fin|none [relay options]: the frame relay in NSM (see setup relay).
 start_relay() {
-	ip netns exec $NSM $APP relay mc ms --hold "$1" --ready "$WORK/relay.ready" &
+	ip netns exec $NSM $APP relay mc ms --hold "$1" "${@:2}" --ready "$WORK/relay.ready" &
 	RELAYPID=$!
 	wait_file "$WORK/relay.ready"
 	rm -f "$WORK/relay.ready"
@@ -882,12 +882,36 @@ sc_mixed() {
 	fi
 }
 
+###########################################################################
+# 31 icmp_prohibited (client side captures; the relay in the middle
+#   namespace holds ICMP errors 50 ms)
+#   IPv4: SYN to port 5031, the server's nft input rule rejects it with ICMP
+#   destination-unreachable/admin-prohibited (type 3 code 13) quoting the
+#   SYN.  Then IPv6: rejected with ICMPv6 destination-unreachable/
+#   admin-prohibited (type 1 code 1).  Unlike icmp_quoted, the error reaches
+#   the client 50 ms later, when connect() sleeps without holding the
+#   socket: Linux aborts at once (tcp_v4_err/tcp_v6_err in SYN-SENT), so no
+#   SYN is retransmitted; connect() fails with EHOSTUNREACH (IPv4) and
+#   EACCES (IPv6).  Shape: SYN, ICMP (v4), SYN, ICMPv6.
+sc_icmp_prohibited() {
+	setup relay
+	start_relay none --delay-icmp 0.05
+	nft_rule $NSS input 'meta nfproto ipv4 tcp dport 5031 reject with icmp type admin-prohibited' \
+		'meta nfproto ipv6 tcp dport 5031 reject with icmpv6 type admin-prohibited'
+	cap_start client icmp_prohibited
+	cli --port 5031 --bind-port 40031 --expect-connect-error EHOSTUNREACH
+	sleep 0.2
+	cli6 --port 5031 --bind-port 40031 --expect-connect-error EACCES
+	cap_stop
+	check icmp_prohibited ">S <ICMP3 >S <ICMP6_1"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
 	simultaneous_open simultaneous_close port_reuse_time_wait half_open
 	rst_after_fin challenge_ack tfo ecn_syn syncookies mid_stream open_at_end
-	icmp_quoted syn_ack_first one_sided mixed)
+	icmp_quoted syn_ack_first one_sided mixed icmp_prohibited)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")

@@ -8,7 +8,9 @@ Python 3 standard library only.  Sub-commands:
   client  connect (or TCP Fast Open), run ACTIONS, --count times
   relay   L2 frame relay between two interfaces (AF_PACKET) that can hold
           the first SYN / FIN of each direction until the other direction
-          has sent one too, so that both cross in flight
+          has sent one too, so that both cross in flight, and can delay
+          ICMP / ICMPv6 errors (--delay-icmp S), so that they reach the
+          client after connect() has gone to sleep
   nooffload  switch off checksum/TSO/GSO/GRO offloads on an interface
           (legacy ethtool ioctls; no ethtool binary needed)
 
@@ -211,6 +213,20 @@ def tcp_info(frame):
     return None
 
 
+def is_icmp_error(frame):
+    """ICMP destination unreachable (IPv4 type 3) or any ICMPv6 error
+    (types below 128), IP header without options / extension headers."""
+    if len(frame) < 14:
+        return False
+    etype = struct.unpack("!H", frame[12:14])[0]
+    if etype == 0x0800 and len(frame) > 14 + 20:
+        l4 = 14 + (frame[14] & 0x0F) * 4
+        return frame[23] == 1 and len(frame) > l4 and frame[l4] == 3
+    if etype == 0x86DD and len(frame) > 54:
+        return frame[20] == 58 and frame[54] < 128
+    return False
+
+
 def csum(data):
     if len(data) % 2:
         data += b"\0"
@@ -252,10 +268,16 @@ def cmd_relay(args):
     done = [False, False]     # direction has already had its frame held
     held_since = None
     mask = {"syn": 0x02, "fin": 0x01, "none": 0}[args.hold]
+    delayed = []              # [due time, egress socket, frame]: ICMP errors
     if args.ready:
         touch(args.ready)
     while True:
-        r, _, _ = select.select(socks, [], [], 0.05)
+        r, _, _ = select.select(socks, [], [], 0.005 if delayed else 0.05)
+        now = time.monotonic()
+        while delayed and delayed[0][0] <= now:
+            due, dst, f = delayed.pop(0)
+            dst.send(f)
+            log("relay: released a delayed ICMP error")
         for idx, s in enumerate(socks):
             if s not in r:
                 continue
@@ -263,6 +285,9 @@ def cmd_relay(args):
             if meta[2] == socket.PACKET_OUTGOING:
                 continue
             out = socks[1 - idx]
+            if args.delay_icmp and is_icmp_error(frame):
+                delayed.append((time.monotonic() + args.delay_icmp, out, frame))
+                continue
             info = tcp_info(frame)
             if info is not None:
                 frame = fix_tcp_checksum(frame)
@@ -353,6 +378,8 @@ def main():
     rp.add_argument("if2")
     rp.add_argument("--hold", choices=("syn", "fin", "none"), default="none")
     rp.add_argument("--timeout", type=float, default=5.0)
+    rp.add_argument("--delay-icmp", type=float, default=0.0,
+                    help="hold ICMP/ICMPv6 errors this many seconds")
     rp.add_argument("--ready")
 
     op = sub.add_parser("nooffload")
