@@ -877,9 +877,9 @@ capture_ns(const nstime_t *t)
 }
 
 /* Number of the frame's first ICMP or ICMPv6 layer (its position in
- * pinfo->layers, as total_layer_num counts), or G_MAXINT. */
+ * pinfo->layers, as total_layer_num counts), or G_MAXINT; *v6 says which. */
 static int
-first_icmp_layer(packet_info *pinfo)
+first_icmp_layer(packet_info *pinfo, gboolean *v6)
 {
     wmem_list_frame_t *f;
     int n = 0;
@@ -887,10 +887,93 @@ first_icmp_layer(packet_info *pinfo)
     for (f = wmem_list_head(pinfo->layers); f; f = wmem_list_frame_next(f)) {
         int id = GPOINTER_TO_INT(wmem_list_frame_data(f));
         n++;
-        if (id == proto_icmp || id == proto_icmpv6)
+        if (id == proto_icmp || id == proto_icmpv6) {
+            *v6 = id == proto_icmpv6;
             return n;
+        }
     }
     return G_MAXINT;
+}
+
+/* How a destination unreachable sorts for the core (ts_icmp_kind), or -1
+ * for any other ICMP message, and for "fragmentation needed" / "packet too
+ * big", which are path MTU discovery, not a verdict on the connection. */
+static int
+icmp_kind(gboolean v6, uint8_t type, uint8_t code)
+{
+    if (!v6) {
+        if (type != 3 || code == 4)
+            return -1;
+        if (code == 2 || code == 3)
+            return TS_ICMP_PORT;
+        if (code == 9 || code == 10 || code == 13)
+            return TS_ICMP_PROHIBITED;
+        return TS_ICMP_NO_ROUTE;
+    }
+    if (type != 1)
+        return -1;
+    if (code == 4)
+        return TS_ICMP_PORT;
+    if (code == 1 || code == 5 || code == 6)
+        return TS_ICMP_PROHIBITED;
+    return TS_ICMP_NO_ROUTE;
+}
+
+/* TCP quoted in an ICMP error: if it is a destination unreachable about a
+ * segment of a connection we follow, the core decides what it means and
+ * the frame gets a slot of its own.  The quote's IP header is the nearest
+ * IP item below the quoted TCP; the ICMP header (type, code, checksum, 4
+ * more bytes) sits just before it (RFC 792, RFC 4443). */
+static void
+process_icmp_quote(packet_info *pinfo, GPtrArray **arr, const field_info *srcport,
+                   gboolean v6, int64_t now_ns)
+{
+    field_info *ip = NULL;
+    address src, dst;
+    uint8_t h[8], icmp[2];
+    tuple_key key;
+    tcpstate_stream *ts;
+    ts_icmp q;
+    ts_record rec;
+    tcpstate_slot *slot;
+    uint16_t sport, dport;
+    int kind;
+
+    if (!arr[W_IP] && wanted_hf[W_IP] > 0)
+        arr[W_IP] = proto_get_finfo_ptr_array(ip_tree, wanted_hf[W_IP]);
+    if (!arr[W_IPV6] && wanted_hf[W_IPV6] > 0)
+        arr[W_IPV6] = proto_get_finfo_ptr_array(ip_tree, wanted_hf[W_IPV6]);
+    nearest_below(arr[W_IP], srcport->total_layer_num, &ip);
+    nearest_below(arr[W_IPV6], srcport->total_layer_num, &ip);
+    if (!ip || ip->ds_tvb != srcport->ds_tvb || ip->start < 8 ||
+        !srcport->ds_tvb || !tvb_bytes_exist(srcport->ds_tvb, srcport->start, 8))
+        return;                     /* RFC 792 quotes at least 8 TCP bytes */
+    tvb_memcpy(ip->ds_tvb, icmp, ip->start - 8, 2);
+    kind = icmp_kind(v6, icmp[0], icmp[1]);
+    if (kind < 0 || !ip_header_addresses(pinfo, ip, &src, &dst))
+        return;
+    tvb_memcpy(srcport->ds_tvb, h, srcport->start, 8);
+    sport = be16(h);
+    dport = be16(h + 2);
+    make_tuple_key(&key, &src, sport, &dst, dport);
+    ts = (tcpstate_stream *)wmem_map_lookup(tuples, &key);
+    if (!ts)
+        return;                     /* about no connection we have seen */
+
+    memset(&q, 0, sizeof q);
+    q.frame = pinfo->num;
+    q.ts_ns = now_ns;
+    q.from_a = sport != dport ? sport == ts->a_port : addresses_equal(&src, &ts->a_addr);
+    q.kind = (uint8_t)kind;
+    q.seq = be32(h + 4);
+    if (!ts_stream_icmp(&ts->core, &q, &rec))
+        return;                     /* stale or forged quote */
+    slot = slot_append();
+    slot->rec = rec;
+    slot->frame = pinfo->num;
+    slot->seq = q.seq;
+    slot->ack = 0;
+    slot->len = 0;
 }
 
 /* First pass: feeds every TCP layer of the frame to the core.  The wanted
@@ -902,6 +985,7 @@ first_pass(packet_info *pinfo, proto_tree *tree, int64_t now_ns)
     GPtrArray *arr[W_COUNT];
     GPtrArray *anchors;
     int icmp_layer;
+    gboolean icmp_v6 = FALSE, quoted_seen = FALSE;
     guint i, w;
 
     if (!capture_end_set || now_ns > capture_end_ns)
@@ -919,13 +1003,16 @@ first_pass(packet_info *pinfo, proto_tree *tree, int64_t now_ns)
     if (!anchors || anchors->len == 0)
         return;
 
-    icmp_layer = first_icmp_layer(pinfo);
+    icmp_layer = first_icmp_layer(pinfo, &icmp_v6);
 
     for (i = 0; i < anchors->len; i++) {
         field_info *srcport = (field_info *)g_ptr_array_index(anchors, i);
-        if (srcport->total_layer_num > icmp_layer)
-            continue;               /* quoted inside an ICMP error */
-        process_layer(pinfo, arr, srcport, now_ns);
+        if (srcport->total_layer_num < icmp_layer)
+            process_layer(pinfo, arr, srcport, now_ns);
+        else if (!quoted_seen) {    /* quoted inside an ICMP error: not a segment */
+            process_icmp_quote(pinfo, arr, srcport, icmp_v6, now_ns);
+            quoted_seen = TRUE;
+        }
     }
 }
 

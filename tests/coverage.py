@@ -77,18 +77,6 @@ HISTORY_COLUMN = "tcpstate.zeek.history"
 HISTORY_LETTERS = "shadfrcgtwiq".upper() + "shadfrcgtwiq" + "^"
 
 
-# Names the core produces that no capture can show until the Wireshark glue
-# (plugin/packet-tcpstate.c) feeds it what they need.  Each must still be
-# ruled out by some case; a missing positive is reported, not failed.
-# Remove an entry as soon as a case produces the name.
-PENDING_GLUE = {
-    ("stage", "ICMP: destination unreachable"):
-        "needs the glue to call ts_stream_icmp() for ICMP/ICMPv6 errors",
-    ("anomaly", "icmp_unreachable"):
-        "needs the glue to call ts_stream_icmp() for ICMP/ICMPv6 errors",
-}
-
-
 class SetupError(Exception):
     pass
 
@@ -234,12 +222,8 @@ def main():
     report = analyse(names, cases)
     letters, unknown = analyse_history(cases)
     missing = []
-    pending = []
     for (cat, name), (pos, neg) in report.items():
-        if not pos and (cat, name) in PENDING_GLUE:
-            pending.append("%-8s %-32s pending: %s" % (cat, '"%s"' % name,
-                                                       PENDING_GLUE[(cat, name)]))
-        elif not pos:
+        if not pos:
             missing.append("%-8s %-32s no case produces it" % (cat, '"%s"' % name))
         if not neg:
             missing.append("%-8s %-32s no case rules it out" % (cat, '"%s"' % name))
@@ -261,8 +245,6 @@ def main():
               "zeek": "Zeek conn_states"}
     counts = ", ".join("%d %s" % (len(names[c[0]]), plural[c[0]]) for c in CATEGORIES)
     counts += ", %d history letters" % len(letters)
-    for p in pending:
-        print("coverage: note: " + p)
     if missing:
         print("coverage: FAIL (%s; %d cases)" % (counts, len(cases)))
         for m in missing:
