@@ -1092,10 +1092,11 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
          * hindsight view (final stage, and the states of a segment that a
          * later one proved had crossed its peer's or met no listener). */
         if (visited) {
-            anomalies |= ts_deferred_anomalies(&slot->rec, capture_end_ns, tcpstate_grace_ns(),
-                                               pinfo->num == slot->rec.conn->last_frame);
-            deferred_valid = 1;
             view = ts_hindsight(&slot->rec, pinfo->num);
+            anomalies = view.anomalies |
+                        ts_deferred_anomalies(&slot->rec, capture_end_ns, tcpstate_grace_ns(),
+                                              pinfo->num == slot->rec.conn->last_frame);
+            deferred_valid = 1;
         }
         if (shown || tapping)
             slot_segment(slot, now_ns, &seg);
