@@ -1191,6 +1191,7 @@ proto_register_tcpstate(void)
         NULL, { "tcpstate.anomaly", PI_SEQUENCE, PI_NOTE, "", EXPFILL }
     };
     static ei_register_info ei[TS_ANOMALY_COUNT];
+    static char ei_names[TS_ANOMALY_COUNT][64];
     expert_module_t *expert;
     module_t *prefs;
     unsigned an;
@@ -1202,8 +1203,10 @@ proto_register_tcpstate(void)
     for (an = 0; an < TS_ANOMALY_COUNT; an++) {
         ei[an] = ei_template;
         ei[an].ids = &ei_anomaly[an];
-        /* Kept for the program's lifetime, as registered names must be. */
-        ei[an].eiinfo.name = g_strdup_printf("tcpstate.anomaly.%s", ts_anomaly_name(an));
+        /* Static: registered names must live as long as the program (a heap
+         * copy would be reported as a leak at exit). */
+        snprintf(ei_names[an], sizeof ei_names[an], "tcpstate.anomaly.%s", ts_anomaly_name(an));
+        ei[an].eiinfo.name = ei_names[an];
         ei[an].eiinfo.group = map_group(ts_anomaly_group(an));
         ei[an].eiinfo.severity = map_severity(ts_anomaly_severity(an));
         ei[an].eiinfo.summary = ts_anomaly_summary(an);
