@@ -23,11 +23,16 @@
  * one TCP header share it, and it is the protocol's position in
  * pinfo->layers.  Fields are grouped by that number instead of by their
  * position in each field's array, because TCP quoted inside an ICMP error
- * lacks some fields (tcp.len), which would misalign the arrays.  Such
- * quoted TCP is skipped: a TCP layer whose number is larger than that of an
- * ICMP/ICMPv6 layer of the same frame sits inside the ICMP message
- * (packet-tcp.c also leaves out tcp.len when in_error_pkt is set; both
- * checks apply).
+ * lacks some fields (tcp.len), which would misalign the arrays.  A TCP
+ * layer whose number is larger than that of an ICMP/ICMPv6 layer of the
+ * same frame sits inside the ICMP message: it is never fed as a segment;
+ * if the ICMP is a destination unreachable, the core hears about it as
+ * such (process_icmp_quote).
+ *
+ * Storage.  The first pass keeps one 48-byte slot per TCP layer (the core's
+ * record and seq/ack/len) in frame order; later passes find a frame's slots
+ * by binary search and render from them alone, since tshark's second pass
+ * does not hand postdissectors their wanted fields again.
  */
 
 #include <inttypes.h>
