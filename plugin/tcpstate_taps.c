@@ -15,6 +15,12 @@
  * tcpstate_grace_ns()), never from what the connection looked like when a
  * packet went by.  That works the same in one pass and with -2.
  *
+ * Final facts (states, outcome, anomalies, stages) are read from the
+ * connection's final account, ts_conn_view() and ts_hindsight(): for a
+ * one-sided capture (only the client's segments) that is the account with
+ * the server segments the client's acknowledgments prove, not the
+ * connection as captured.  Times come from captured segments only.
+ *
  * A display filter selects packets as Wireshark's own taps do; a
  * connection is shown (conns, ladder) or counted per connection (tree) when
  * at least one of its packets passed the filter.  The ladder still draws
@@ -193,6 +199,16 @@ filter_of(const char *opt_arg, const char *cli)
 
 /* ---- Times of a connection, from the final ts_conn ---------------------- */
 
+/* The helpers below take the final account v = ts_conn_view(c).  In a
+ * one-sided account (v != c) every server segment was put in by the core
+ * at the time of the client segment that proved it: no time may rest on
+ * one.  The client's SYN, handshake ACK, FIN and final ACK were captured. */
+static gboolean
+one_sided(const ts_conn *v, const ts_conn *c)
+{
+    return v != c;
+}
+
 /* The client SYN a SYN-ACK answered: its latest SYN, unless that came after
  * the SYN-ACK (then the first one).  A simultaneous open has no such pair
  * (each side's SYN-ACK answers the other's SYN): its handshake is not timed. */
@@ -207,19 +223,19 @@ syn_time(const ts_conn *c, int64_t *ns)
 }
 
 static gboolean
-time_syn_synack(const ts_conn *c, int64_t *ns)
+time_syn_synack(const ts_conn *c, const ts_conn *captured, int64_t *ns)
 {
     int64_t syn;
-    if (!c->synack_frame || !syn_time(c, &syn) || c->synack_ns < syn)
+    if (one_sided(c, captured) || !c->synack_frame || !syn_time(c, &syn) || c->synack_ns < syn)
         return FALSE;
     *ns = c->synack_ns - syn;
     return TRUE;
 }
 
 static gboolean
-time_synack_ack(const ts_conn *c, int64_t *ns)
+time_synack_ack(const ts_conn *c, const ts_conn *captured, int64_t *ns)
 {
-    if (c->simultaneous_open || !c->synack_frame || !c->hs_ack_frame || c->hs_ack_ns < c->synack_ns)
+    if (one_sided(c, captured) || c->simultaneous_open || !c->synack_frame || !c->hs_ack_frame || c->hs_ack_ns < c->synack_ns)
         return FALSE;
     *ns = c->hs_ack_ns - c->synack_ns;
     return TRUE;
@@ -237,9 +253,10 @@ time_handshake(const ts_conn *c, int64_t *ns)
 }
 
 static gboolean
-time_teardown(const ts_conn *c, int64_t *ns)
+time_teardown(const ts_conn *c, const ts_conn *captured, int64_t *ns)
 {
-    if (!c->final_ack_frame || c->closer > TS_SERVER || !c->ep[c->closer].fin_frame ||
+    if (!c->final_ack_frame || c->closer > TS_SERVER ||
+        (one_sided(c, captured) && c->closer != TS_CLIENT) || !c->ep[c->closer].fin_frame ||
         c->final_ack_ns < c->ep[c->closer].fin_ns)
         return FALSE;
     *ns = c->final_ack_ns - c->ep[c->closer].fin_ns;
@@ -463,7 +480,7 @@ conns_draw(void *tapdata)
     cells = g_ptr_array_new();
     for (i = 0; i < t->conns.list->len; i++) {
         const conn_info *ci = (const conn_info *)g_ptr_array_index(t->conns.list, i);
-        const ts_conn *c = ci->conn;
+        const ts_conn *c = ci->conn, *v = ts_conn_view(c);
         char **row;
         int64_t ns = 0;
         gboolean ok;
@@ -479,14 +496,17 @@ conns_draw(void *tapdata)
         row[CC_CLIENT] = c->roles_inferred ? g_strdup_printf("%s (inferred)", client_str(ci))
                                            : g_strdup(client_str(ci));
         row[CC_SERVER] = g_strdup(server_str(ci));
-        row[CC_CSTATE] = g_strdup(ts_state_name(c->ep[TS_CLIENT].state));
-        row[CC_SSTATE] = g_strdup(ts_state_name(c->ep[TS_SERVER].state));
+        row[CC_CSTATE] = g_strdup(ts_state_name(v->ep[TS_CLIENT].state));
+        /* one-sided: no server segment was captured, its state is inferred */
+        row[CC_SSTATE] = one_sided(v, c)
+                         ? g_strdup_printf("%s (inferred)", ts_state_name(v->ep[TS_SERVER].state))
+                         : g_strdup(ts_state_name(v->ep[TS_SERVER].state));
         row[CC_OUTCOME] = g_strdup(ts_outcome_name(ts_conn_outcome(c)));
-        ok = time_syn_synack(c, &ns);
+        ok = time_syn_synack(v, c, &ns);
         row[CC_HS1] = ms_str(ok, ns);
-        ok = time_synack_ack(c, &ns);
+        ok = time_synack_ack(v, c, &ns);
         row[CC_HS2] = ms_str(ok, ns);
-        ok = time_teardown(c, &ns);
+        ok = time_teardown(v, c, &ns);
         row[CC_TEARDOWN] = ms_str(ok, ns);
         row[CC_PACKETS] = g_strdup_printf("%u", c->packets);
         row[CC_ZEEK] = g_strdup(ts_zeek_state_name(ts_zeek_conn_state(&c->zeek)));
@@ -596,13 +616,21 @@ struct ladder_tap {
     gboolean selector_on;
 };
 
-/* A segment that changes nothing and raises nothing: folded into runs. */
+/* A segment that changes nothing and raises nothing: folded into runs.
+ * Decided when the segment goes by (first pass in tshark), so a record
+ * that also has a one-sided account (TS_REC_ALT, which the end of the
+ * capture may make the one shown) must be uneventful in both. */
 static gboolean
 collapsible(const ts_record *r, uint8_t flags)
 {
     if (r->stage != TS_STAGE_DATA && r->stage != TS_STAGE_HALF_CLOSE)
         return FALSE;
     if (r->anomalies || (r->rflags & TS_REC_RETRANS) || (flags & (TS_SYN | TS_FIN | TS_RST)))
+        return FALSE;
+    if ((r->rflags & TS_REC_ALT) &&
+        ((r->alt_stage != TS_STAGE_DATA && r->alt_stage != TS_STAGE_HALF_CLOSE) ||
+         (r->alt_states >> 4) != (r->alt_states & 0x0f) ||
+         (r->alt_server_states >> 4) != (r->alt_server_states & 0x0f)))
         return FALSE;
     return ts_rec_client_before(r) == ts_rec_client_after(r) &&
            ts_rec_server_before(r) == ts_rec_server_after(r);
@@ -711,6 +739,15 @@ segment_text(GString *out, const ts_conn *c, const ladder_row *r)
 {
     unsigned snd = (r->from_a == c->client_is_a) ? TS_CLIENT : TS_SERVER;
     const ts_endpoint *me = &c->ep[snd], *peer = &c->ep[!snd];
+    if (r->rec && (r->rec->rflags & TS_REC_ICMP)) {
+        /* an ICMP error travelling toward the sender of the segment it
+         * quotes: seq is that segment's, in the receiver's numbers */
+        if (peer->isn_known)
+            g_string_append_printf(out, "ICMP unreachable, quotes seq=%u", r->seq - peer->isn);
+        else
+            g_string_append_printf(out, "ICMP unreachable, quotes seq=%u (raw)", r->seq);
+        return;
+    }
     flags_str(out, r->flags);
     if (me->isn_known)
         g_string_append_printf(out, " seq=%u", r->seq - me->isn);
@@ -777,7 +814,7 @@ state_cell(unsigned state, gboolean changed, gboolean left)
 static void
 ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
 {
-    const ts_conn *c = ci->conn;
+    const ts_conn *c = ci->conn, *v = ts_conn_view(c);
     const ladder_row *rows = (const ladder_row *)(void *)ci->rows->data;
     guint n = ci->rows->len;
     size_t inner = LADDER_INNER;
@@ -794,18 +831,20 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
         if (!rows[i].rec)
             continue;
         g_string_truncate(txt, 0);
-        segment_text(txt, c, &rows[i]);
+        segment_text(txt, v, &rows[i]);
         w = text_width(txt->str) + 8;
         if (w > inner)
             inner = w;
-        w = text_width(stage_label(ts_final_stage(rows[i].rec))) + 20;
+        w = text_width(stage_label(ts_hindsight(rows[i].rec, rows[i].frame).stage)) + 20;
         if (w > inner)
             inner = w;
     }
 
-    g_string_append_printf(out, "\nConnection %u of stream %u: client %s, server %s%s\n",
+    g_string_append_printf(out, "\nConnection %u of stream %u: client %s, server %s%s%s\n",
                            c->index, ci->stream, client_str(ci), server_str(ci),
-                           c->roles_inferred ? " (roles inferred: no SYN seen)" : "");
+                           c->roles_inferred ? " (roles inferred: no SYN seen)" : "",
+                           one_sided(v, c) ? " (server's segments not captured:"
+                                             " inferred from the client's ACKs)" : "");
     g_string_append_printf(out, "  outcome: %s; Zeek %s %s; %u packets; anomalies: ",
                            ts_outcome_name(ts_conn_outcome(c)),
                            ts_zeek_state_name(ts_zeek_conn_state(&c->zeek)),
@@ -859,13 +898,15 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
             continue;
         }
 
-        stage = ts_final_stage(rec);
+        /* the view's stage and anomalies (ts_hindsight: final stage, the
+         * one-sided account's), plus the verdicts of the whole capture */
+        stage = rec->stage;
         an = rec->anomalies |
-             ts_deferred_anomalies(rec, end, grace, row->frame == c->last_frame);
+             ts_deferred_anomalies(row->rec, end, grace, row->frame == c->last_frame);
 
         /* the arrow */
         g_string_truncate(txt, 0);
-        segment_text(txt, c, row);
+        segment_text(txt, v, row);
         arrow(mid, txt->str, inner, row->from_a == c->client_is_a);
         g_snprintf(left, sizeof left, "%.6f", (double)(row->ts_ns - t0) / 1e9);
         g_snprintf(right, sizeof right, "#%u", row->frame);
@@ -989,10 +1030,12 @@ ladder_init(const char *opt_arg, void *userdata _U_)
  *  - On a visited pass (tshark -2, every GUI retap) the connection is
  *    complete and the capture end known when a packet goes by: each
  *    connection is counted when this tree first sees it, each packet at once
- *    with ts_final_stage() and the glue's full anomaly set.
+ *    with the glue's view (ts_hindsight: final stage, one-sided account)
+ *    and its anomalies plus the deferred ones.
  *  - In tshark's single pass, packets whose stage or anomalies may still
- *    change (SYN, SYN-ACK, FIN stages; a connection's last packet) and all
- *    per-connection counts are kept pending and counted by a helper
+ *    change (SYN, SYN-ACK, FIN stages; records with a one-sided account,
+ *    TS_REC_ALT; a connection's last packet) and all per-connection counts
+ *    are kept pending and counted, with ts_hindsight, by a helper
  *    listener's draw callback, which tshark calls before the tree's own
  *    (listeners are drawn newest first, and the helper is registered after
  *    the tree's, from its init callback).  Everything else is counted at once.
@@ -1043,6 +1086,7 @@ static void
 tree_count_conn(tree_state *ts, const ts_conn *c, int64_t end, int64_t grace)
 {
     stats_tree *st = ts->st;
+    const ts_conn *v = ts_conn_view(c);
     ts_anomaly_set set = ts_conn_final_anomalies(c, end, grace);
     int64_t ns;
     const char *bucket;
@@ -1057,7 +1101,7 @@ tree_count_conn(tree_state *ts, const ts_conn *c, int64_t end, int64_t grace)
     for (unsigned an = 0; an < TS_ANOMALY_COUNT; an++)
         if (set & TS_BIT(an))
             tick_stat_node(st, ts_anomaly_name(an), ts->n_conn_an, FALSE);
-    if (!time_handshake(c, &ns))
+    if (!time_handshake(v, &ns))
         bucket = hs_buckets[5];
     else if (ns < 1000000)
         bucket = hs_buckets[0];
@@ -1088,7 +1132,8 @@ tree_count_packet(tree_state *ts, unsigned stage, ts_anomaly_set set)
 }
 
 /* Stages whose label or deferred anomalies the rest of the capture may
- * change (see ts_final_stage and ts_deferred_anomalies). */
+ * change (see ts_final_stage and ts_deferred_anomalies).  A record with a
+ * one-sided account (TS_REC_ALT) may change too: see tree_packet. */
 static gboolean
 stage_may_change(unsigned stage)
 {
@@ -1116,8 +1161,9 @@ tree_flush(tree_state *ts)
         const ts_conn *c = rr->rec->conn;
         tree_conn *tc = (tree_conn *)g_hash_table_lookup(ts->seen, c);
         int is_last = tc && tc->last.rec == rr->rec && rr->frame == c->last_frame;
-        tree_count_packet(ts, ts_final_stage(rr->rec),
-                          rr->rec->anomalies | ts_deferred_anomalies(rr->rec, end, grace, is_last));
+        ts_record view = ts_hindsight(rr->rec, rr->frame);
+        tree_count_packet(ts, view.stage,
+                          view.anomalies | ts_deferred_anomalies(rr->rec, end, grace, is_last));
     }
     for (i = 0; i < ts->pending_conns->len; i++) {
         const ts_conn *c = (const ts_conn *)g_ptr_array_index(ts->pending_conns, i);
@@ -1125,6 +1171,7 @@ tree_flush(tree_state *ts)
         /* The last packet of a connection counted at once may still owe
          * open_at_capture_end: add what it lacks. */
         if (tc && tc->last.rec && !tc->last_pending && tc->last.frame == c->last_frame) {
+            /* counted at once: its view is the record itself (no TS_REC_ALT) */
             ts_anomaly_set extra = ts_deferred_anomalies(tc->last.rec, end, grace, 1) &
                                    ~tc->last.rec->anomalies;
             for (unsigned an = 0; an < TS_ANOMALY_COUNT; an++)
@@ -1160,10 +1207,17 @@ tree_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
     }
 
     if (ti->visited && ti->deferred_valid) {
-        /* complete connection, known capture end: count everything now */
+        /* complete connection, known capture end: count everything now.
+         * ti->anomalies is rec->anomalies plus the deferred ones; the view
+         * may have dropped some of rec's (one-sided account), so take the
+         * view's own and add only the deferred ones. */
+        ts_anomaly_set deferred = 0;
+        for (unsigned an = 0; an < TS_ANOMALY_COUNT; an++)
+            if (ts_anomaly_is_deferred(an))
+                deferred |= TS_BIT(an);
         if (first)
             tree_count_conn(ts, rec->conn, tcpstate_capture_end_ns(), tcpstate_grace_ns());
-        tree_count_packet(ts, ts_final_stage(rec), ti->anomalies);
+        tree_count_packet(ts, ti->view.stage, ti->view.anomalies | (ti->anomalies & deferred));
         return TAP_PACKET_REDRAW;
     }
 
@@ -1171,7 +1225,7 @@ tree_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
         g_ptr_array_add(ts->pending_conns, (gpointer)rec->conn);
     tc->last.rec = rec;
     tc->last.frame = ti->frame;
-    tc->last_pending = stage_may_change(rec->stage);
+    tc->last_pending = stage_may_change(rec->stage) || (rec->rflags & TS_REC_ALT);
     if (tc->last_pending)
         g_array_append_val(ts->pending_recs, tc->last);
     else
