@@ -67,16 +67,19 @@ mkdir -p "$plugdir" "$tmp/.config" "$tmp/captures"
 cp "$plugin" "$plugdir/tcpstate.so"
 chmod 644 "$plugdir/tcpstate.so"
 
-# Copies one capture into the private folder; prints its new path.
+# Copies one capture into the private folder as <n>-<name> (n counts the
+# captures, so two with the same name do not overwrite each other); sets
+# $staged to its new path.  Called directly, not in $(...): a subshell
+# would lose the count.
 ncap=0
+staged=
 stage_capture() {
-    local src=$1 dst
+    local src=$1
     [ -f "$src" ] || die "capture not found: $src"
     ncap=$((ncap + 1))
-    dst=$tmp/captures/$ncap-$(basename -- "$src")
-    cp -- "$src" "$dst"
-    chmod 644 "$dst"
-    printf '%s' "$dst"
+    staged=$tmp/captures/$ncap-$(basename -- "$src")
+    cp -- "$src" "$staged"
+    chmod 644 "$staged"
 }
 
 args=()
@@ -84,12 +87,19 @@ while [ $# -gt 0 ]; do
     case $1 in
         -r|--read-file)
             [ $# -ge 2 ] || die "$1 needs a file"
-            if [ "$2" = - ]; then args+=("$1" -); else args+=("$1" "$(stage_capture "$2")"); fi
+            if [ "$2" = - ]; then
+                args+=("$1" -)
+            else
+                stage_capture "$2"
+                args+=("$1" "$staged")
+            fi
             shift 2 ;;
         --read-file=*)
-            args+=("--read-file=$(stage_capture "${1#--read-file=}")"); shift ;;
+            stage_capture "${1#--read-file=}"
+            args+=("--read-file=$staged"); shift ;;
         -r?*)
-            args+=("-r" "$(stage_capture "${1#-r}")"); shift ;;
+            stage_capture "${1#-r}"
+            args+=("-r" "$staged"); shift ;;
         *)
             args+=("$1"); shift ;;
     esac
