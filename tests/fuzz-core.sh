@@ -7,10 +7,10 @@
 #
 # Builds tests/fuzz_core.c with the core sources using
 #   clang -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-# into build/fuzz-core/ (nothing is written to the source tree outside
-# build/), writes a small seed corpus of hand-encoded connections, and runs
-# the fuzzer for the given time.  The corpus it grows is kept in
-# build/fuzz-core/corpus/ and reused by the next run.
+# into build/fuzz-core/ ($FUZZ_BUILD_DIR; nothing is written to the source
+# tree outside build/), writes a small seed corpus of hand-encoded
+# connections, and runs the fuzzer for the given time.  The corpus it grows
+# is kept in build/fuzz-core/corpus/ and reused by the next run.
 #
 # Exit status: 0 when the run found nothing; 1 on any crash, sanitizer
 # report, invariant violation (abort), leak, timeout or out-of-memory; 2 when
@@ -23,6 +23,8 @@
 #
 # Environment:
 #   CC              clang to use (default: clang)
+#   FUZZ_BUILD_DIR  where to build and keep the corpus (default build/fuzz-core
+#                   in the source tree)
 #   FUZZ_FINDINGS   where failing inputs go
 #   FUZZ_JOBS       parallel fuzzing processes (default 1; >1 uses -fork)
 #   FUZZ_EXTRA      extra libFuzzer options
@@ -34,7 +36,7 @@ secs=${1:-60}
 [[ "$secs" =~ ^[0-9]+$ ]] || { echo "usage: $0 [seconds]" >&2; exit 2; }
 
 CC=${CC:-clang}
-bdir=$top/build/fuzz-core
+bdir=${FUZZ_BUILD_DIR:-$top/build/fuzz-core}
 findings=${FUZZ_FINDINGS:-$bdir/findings}
 jobs=${FUZZ_JOBS:-1}
 
@@ -74,6 +76,10 @@ done
 # Flag selectors: 0 SYN, 1 SYN-ACK, 2 ACK, 4 PSH-ACK, 5 FIN-ACK, 7 RST,
 # 8 RST-ACK, 10 SYN with a new ISN (+2 bytes).  Shape 0x04 = 1460 bytes of
 # data, 0x18 = time step of N*10 ms (+1 byte), 0x20 = backwards (+1 byte).
+# Selector 9 is an ICMP destination unreachable quoting a segment of that
+# direction (op 0x12 | dir, seq mode in bits 5-7: 0 its latest segment,
+# 1 its ISN, 2 SND.NXT) and its shape byte's bits 0-1 are the kind (0 port,
+# 1 prohibited, 2 no route).
 seeds=$bdir/seeds
 rm -rf "$seeds"
 mkdir -p "$seeds"
@@ -98,6 +104,15 @@ seed port_reuse      "\x00\x10\x00${hs}${close4}\x14\x00\x00\x10\x03\x00\x04\x00
 seed rst_ignored     "\x00\x10\x00${hs}\xee\x00\x12\x34\x56\x78\x00\x00\x00\x00\x05\x00"
 seed invalid_flags   "\x00\x10\x00\x1a\x00\x18\x00\x1e\x00\x1c\x00\x29\x00"
 seed zero_window     "\x00\x10\x00${hs}\x08\x04\x05\x40\x05\x40\x08\x04\x05\x00"
+# SYN, port unreachable quoting it, the SYN again (1 s later), unreachable again
+seed icmp_syn        "\x00\x10\x00\x00\x00\x32\x00\x60\x18\x64\x32\x00"
+# data in flight, then "no route" quoting it: a soft error
+seed icmp_data       "\x00\x10\x00${hs}\x08\x04\x12\x02\x08\x04"
+# the server's SYN-ACK quoted, prohibited: the half-open connection dropped
+seed icmp_synrcvd    "\x00\x10\x00\x00\x00\x03\x00\x33\x01"
+# only the client's side: SYN, ACK of the unseen SYN-ACK, data, FIN, ACK of
+# the unseen server FIN (ack + 1)
+seed one_sided       "\x00\x10\x00\x00\x00\x04\x00\x08\x04\x0a\x00\x84\x00\x00\x01"
 
 # ---- run ------------------------------------------------------------------
 opts=(-max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=2048

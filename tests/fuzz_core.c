@@ -4,9 +4,11 @@
  * tcpstate_zeek.c and, when linked in, tcpstate_explain.c).
  *
  * The input bytes are decoded into a sequence of TCP segments on one
- * four-tuple (one ts_stream, several connections through new SYNs); every
- * segment goes through ts_stream_process() and every API that reads the
- * results afterwards is called the way the glue calls it.  Invariants are checked with abort(),
+ * four-tuple (one ts_stream, several connections through new SYNs), with
+ * ICMP destination unreachables about them interleaved; every segment goes
+ * through ts_stream_process(), every ICMP error through ts_stream_icmp(),
+ * and every API that reads the results afterwards is called the way the
+ * glue calls it.  Invariants are checked with abort(),
  * so a violation is a crash libFuzzer reports and keeps.
  *
  * Build and run: tests/fuzz-core.sh [seconds].  Built with
@@ -23,6 +25,11 @@
  *            bit 0: direction (the sender of the first segment is
  *            endpoint A), bits 1-4: flags from the alphabet below,
  *            bits 5-7: how seq/ack are chosen (see run_input)
+ *            Flags selector 9 is not a segment but an ICMP destination
+ *            unreachable quoting a segment sent in that direction: bits
+ *            5-7 choose the quoted seq (see run_icmp), then a shape byte:
+ *            bits 0-1 kind (3: an arbitrary kind byte follows), bits 3-5
+ *            time step
  *            then a shape byte: bits 0-2 payload length class, bits 3-5
  *            time step (forwards, zero, backwards, jumps), bit 6 zero
  *            window, bit 7 a misc byte follows (TFO, bad checksum,
@@ -181,7 +188,7 @@ static const uint8_t flag_alphabet[16] = {
     TS_FIN | TS_PSH | TS_ACK,   /* 6 */
     TS_RST,                     /* 7 */
     TS_RST | TS_ACK,            /* 8 */
-    TS_ACK,                     /* 9 */
+    0,                          /* 9: an ICMP error, not a segment (run_icmp) */
     TS_SYN,                     /* 10: SYN with a new ISN (next connection) */
     TS_SYN | TS_ACK | TS_ECE,   /* 11 */
     TS_FIN,                     /* 12: FIN without ACK (invalid) */
@@ -204,7 +211,9 @@ typedef struct {
     ts_segment *seg;             /* [MAX_SEGMENTS] */
     ts_record  *rec;
     conn_slot  *conns;
-    unsigned    nseg, nconns, cap;
+    unsigned    nseg, nconns, cap;  /* records (segments and accepted ICMP errors) */
+    unsigned    nframe;              /* frames so far (a rejected ICMP error is one) */
+    unsigned    icmp_seen, icmp_accepted;
     int64_t     max_ns, last_ns, grace_ns;
     int         end_is_last;
 } run;
@@ -281,7 +290,23 @@ static void check_record(const run *r, const ts_record *rec, unsigned idx)
     CHECK((rec->anomalies & ~ALL_ANOMALIES) == 0, idx);
     /* the header: deferred rows are only raised once the capture is read */
     CHECK((rec->anomalies & deferred_mask()) == 0, idx);
-    CHECK((rec->rflags & ~0x0fu) == 0, idx);
+    /* defined bits only; TS_REC_ONE_SIDED only from ts_hindsight */
+    CHECK((rec->rflags & ~0x7fu) == 0, idx);
+    CHECK((rec->rflags & TS_REC_ONE_SIDED) == 0, idx);
+    if (rec->rflags & TS_REC_ICMP) {
+        CHECK(rec->stage == TS_STAGE_ICMP_UNREACH, idx);
+        CHECK(rec->anomalies == TS_BIT(TS_AN_ICMP_UNREACHABLE), idx);
+        CHECK((rec->rflags & (TS_REC_ALT | TS_REC_RETRANS)) == 0, idx);
+    } else {
+        CHECK(rec->stage != TS_STAGE_ICMP_UNREACH, idx);
+        CHECK((rec->anomalies & TS_BIT(TS_AN_ICMP_UNREACHABLE)) == 0, idx);
+    }
+    if (rec->rflags & TS_REC_ALT) {
+        CHECK(rec->alt_stage < TS_STAGE_COUNT, idx);
+        CHECK((rec->alt_states >> 4) < TS_STATE_COUNT && (rec->alt_states & 15) < TS_STATE_COUNT, idx);
+        CHECK((rec->alt_server_states >> 4) < TS_STATE_COUNT &&
+              (rec->alt_server_states & 15) < TS_STATE_COUNT, idx);
+    }
     CHECK(rec->zeek_state < TS_ZK_COUNT, idx);
     CHECK(rec->zeek_hist_len <= TS_ZEEK_HISTORY_MAX, idx);
     (void)r;
@@ -295,7 +320,28 @@ static void check_conn(const ts_conn *c, unsigned idx)
         CHECK(c->ep[e].prev_state < TS_STATE_COUNT, idx);
     }
     CHECK((c->anomalies & ~ALL_ANOMALIES) == 0, idx);
+    CHECK(c->icmp_frame == 0 || c->icmp_by <= TS_SERVER, idx);
+    CHECK(c->icmp_frame == 0 || c->icmp_kind < TS_ICMP_KIND_COUNT, idx);
     check_history_string(&c->zeek, idx);
+}
+
+/* The final account: the connection itself, or its one-sided shadow while
+ * no server segment was captured; the shadow counts what was captured. */
+static const ts_conn *check_view(const ts_conn *c, unsigned idx)
+{
+    const ts_conn *v = ts_conn_view(c);
+    current_check = "connection view";
+    CHECK(v != NULL, idx);
+    if (v != c) {
+        CHECK(v == c->shadow, idx);
+        CHECK(!c->ep[TS_SERVER].seen, idx);
+        CHECK(v->shadow == NULL && v->next == NULL, idx);
+        CHECK(v->packets == c->packets && v->first_frame == c->first_frame &&
+              v->last_frame == c->last_frame, idx);
+        CHECK(ts_conn_view(v) == v, idx);
+        check_conn(v, idx);
+    }
+    return v;
 }
 
 #ifdef FUZZ_CORE_STANDALONE
@@ -369,6 +415,67 @@ static void after_segment(run *r, unsigned i, ts_stream *s)
     check_explain(rec, &r->seg[i], i, 0);
 }
 
+/* After an ICMP error went to ts_stream_icmp(): before is the current
+ * connection as it was (if any), ok what the call returned. */
+static void after_icmp(run *r, ts_stream *s, const ts_icmp *q, const ts_conn *before,
+                       const ts_record *out, int ok, unsigned idx)
+{
+    static const ts_record zero;
+    const ts_conn *c = s->current;
+    int by;
+    unsigned sb, sa, pa;
+
+    current_check = "icmp";
+    if (!ok) {
+        /* stale, forged or about nothing: no record, nothing changed */
+        CHECK(memcmp(out, &zero, sizeof zero) == 0, idx);
+        if (before)
+            CHECK(c != NULL && memcmp(c, before, sizeof *before) == 0, idx);
+        return;
+    }
+    CHECK(before != NULL && c != NULL, idx);
+    CHECK(q->kind < TS_ICMP_KIND_COUNT, idx);
+    check_record(r, out, idx);
+    current_check = "icmp";
+    CHECK(out->conn == c, idx);
+    CHECK((out->rflags & TS_REC_ICMP) != 0, idx);
+    by = q->from_a == before->client_is_a ? TS_CLIENT : TS_SERVER;
+    /* its sender is the side the error came from, the quoting sender's peer */
+    CHECK(((out->rflags & TS_REC_SENDER_CLIENT) != 0) == (by == TS_SERVER), idx);
+    CHECK(((out->seg_bits & TS_SEGBIT_FROM_A) != 0) == !q->from_a, idx);
+    /* RFC 5927 4.1: only a seq its sender has sent (ISN..SND.NXT) */
+    CHECK(before->ep[by].seen && before->ep[by].isn_known, idx);
+    CHECK(q->seq - before->ep[by].isn <= before->ep[by].snd_nxt - before->ep[by].isn, idx);
+    CHECK(c->icmp_frame == q->frame && c->icmp_by == by && c->icmp_kind == q->kind, idx);
+    CHECK((c->anomalies & TS_BIT(TS_AN_ICMP_UNREACHABLE)) != 0, idx);
+    /* the record's states are the connection's */
+    sb = by == TS_CLIENT ? ts_rec_client_before(out) : ts_rec_server_before(out);
+    sa = by == TS_CLIENT ? ts_rec_client_after(out) : ts_rec_server_after(out);
+    pa = by == TS_CLIENT ? ts_rec_server_after(out) : ts_rec_client_after(out);
+    CHECK(sb == before->ep[by].state, idx);
+    CHECK(sa == c->ep[by].state && pa == c->ep[!by].state, idx);
+    /* what the quoting sender does: SYN-SENT gives up, SYN-RECEIVED drops
+     * the half-open connection unless the error is soft, the rest wait */
+    if (sb == TS_SYN_SENT)
+        CHECK(sa == TS_CLOSED && c->icmp_aborted, idx);
+    else if (sb == TS_SYN_RECEIVED && q->kind != TS_ICMP_NO_ROUTE)
+        CHECK((sa == TS_LISTEN || sa == TS_CLOSED) && c->icmp_aborted, idx);
+    else
+        CHECK(sa == sb && !c->icmp_aborted, idx);
+    if (before->ep[!by].seen)
+        CHECK(c->ep[!by].state == before->ep[!by].state, idx);
+    /* an ICMP error is not a packet of the connection */
+    CHECK(c->packets == before->packets && c->last_frame == before->last_frame, idx);
+    CHECK(c->zeek.hist_len == before->zeek.hist_len, idx);
+    check_on_list(s, c, idx);
+    check_conn(c, idx);
+
+    current_check = "icmp accessors";
+    check_name(ts_stage_label(out->stage), idx);
+    check_name(ts_stage_label_zh(out->stage), idx);
+    check_explain(out, &r->seg[idx], idx, 3);
+}
+
 /* Once the whole input is read: the second pass. */
 static void after_capture(run *r)
 {
@@ -400,9 +507,25 @@ static void after_capture(run *r)
         current_check = "hindsight";
         {
             ts_record h = ts_hindsight(rec, r->seg[i].frame);
+            int one_sided = check_view(c, i) != c && (rec->rflags & TS_REC_ALT);
+            current_check = "hindsight";
             CHECK(h.conn == c, i);
             CHECK(h.stage < TS_STAGE_COUNT, i);
-            CHECK(h.stage == fs, i);
+            if (one_sided) {
+                /* the one-sided account's stage and states, said inferred;
+                 * anomalies only fewer (those the missing side caused) */
+                CHECK(h.stage == rec->alt_stage, i);
+                CHECK(h.states == rec->alt_states && h.server_states == rec->alt_server_states, i);
+                CHECK((h.rflags & (TS_REC_ONE_SIDED | TS_REC_INFERRED)) ==
+                      (TS_REC_ONE_SIDED | TS_REC_INFERRED), i);
+                CHECK((h.rflags & TS_REC_ALT) == 0, i);
+                CHECK((h.anomalies & ~rec->anomalies) == 0, i);
+            } else {
+                CHECK(h.stage == fs, i);
+                CHECK(h.anomalies == rec->anomalies, i);
+                CHECK((h.rflags & TS_REC_ONE_SIDED) == 0, i);
+            }
+            CHECK(!(rec->rflags & TS_REC_ICMP) || h.stage == TS_STAGE_ICMP_UNREACH, i);
             CHECK(ts_rec_client_before(&h) < TS_STATE_COUNT, i);
             CHECK(ts_rec_client_after(&h) < TS_STATE_COUNT, i);
             CHECK(ts_rec_server_before(&h) < TS_STATE_COUNT, i);
@@ -414,6 +537,11 @@ static void after_capture(run *r)
         }
 
         current_check = "shown history";
+        if (rec->rflags & TS_REC_ICMP) {
+            /* an ICMP record is no segment: Zeek's history does not move */
+            check_explain(rec, &r->seg[i], i, 5);
+            continue;
+        }
         shown = ts_zeek_history_len_at(&c->zeek, rec->zeek_hist_len);
         CHECK(shown <= c->zeek.hist_len, i);
         /* records of one connection show growing prefixes */
@@ -428,8 +556,11 @@ static void after_capture(run *r)
         current_check = "connection verdicts";
         check_conn(c, k);
         a = ts_conn_final_anomalies(c, end_ns, r->grace_ns);
+        current_check = "connection verdicts";
         CHECK((a & ~ALL_ANOMALIES) == 0, k);
-        CHECK((c->anomalies & ~a) == 0, k);
+        /* every anomaly of the final account is among the verdicts */
+        CHECK((check_view(c, k)->anomalies & ~a) == 0, k);
+        current_check = "connection verdicts";
         a = ts_conn_final_anomalies(c, r->max_ns, 0);
         CHECK((a & ~ALL_ANOMALIES) == 0, k);
         CHECK(ts_conn_outcome(c) < TS_OUTCOME_COUNT, k);
@@ -500,6 +631,59 @@ static int64_t advance(int64_t now, int64_t step)
     return now + step;
 }
 
+/* One ICMP destination unreachable quoting a segment sent in direction
+ * dir.  smode picks the quoted seq: mostly ones really in flight, so the
+ * accept path is reached, else anything. */
+static void run_icmp(run *r, reader *in, unsigned dir, unsigned smode, int adir,
+                     const uint32_t isn[2], const uint32_t snd[2],
+                     const uint32_t last_seq[2], int64_t *now)
+{
+    ts_stream *s = &r->stream;
+    uint8_t shape = u8(in);
+    ts_icmp q;
+    ts_conn before;
+    int had = s->current != NULL, ok;
+    unsigned i = r->nseg;
+    ts_record out;
+    ts_segment *g;
+
+    memset(&q, 0, sizeof q);
+    q.frame = ++r->nframe;
+    q.from_a = (uint8_t)(adir < 0 || (int)dir == adir);
+    q.kind = (shape & 3) == 3 ? u8(in) : (uint8_t)(shape & 3);
+    switch (smode) {
+    case 0: q.seq = last_seq[dir]; break;                 /* its latest segment */
+    case 1: q.seq = isn[dir]; break;                      /* its SYN */
+    case 2: q.seq = snd[dir]; break;                      /* SND.NXT */
+    case 3: q.seq = snd[dir] - 1; break;
+    case 4: q.seq = last_seq[dir] + (uint32_t)(int32_t)(int8_t)u8(in); break;
+    case 5: q.seq = isn[dir] + (uint32_t)(int32_t)(int16_t)u16(in); break;
+    case 6: q.seq = last_seq[!dir]; break;                /* the other side's numbers */
+    default: q.seq = u32(in); break;
+    }
+    *now = advance(*now, time_step(in, (shape >> 3) & 7));
+    q.ts_ns = *now;
+    if (had)
+        before = *s->current;
+    r->icmp_seen++;
+    ok = ts_stream_icmp(s, &q, &out);
+    /* the glue's frame for the record: no flags, the quoted seq, travelling
+     * toward the quoting sender */
+    g = &r->seg[i];
+    memset(g, 0, sizeof *g);
+    g->frame = q.frame;
+    g->ts_ns = q.ts_ns;
+    g->from_a = (uint8_t)!q.from_a;
+    g->seq = q.seq;
+    g->wscale = -1;
+    after_icmp(r, s, &q, had ? &before : NULL, &out, ok, i);
+    if (!ok)
+        return;
+    r->icmp_accepted++;
+    r->rec[i] = out;
+    r->nseg++;
+}
+
 static void run_input(run *r, const uint8_t *data, size_t size)
 {
     reader in = { data, size, 0 };
@@ -543,6 +727,13 @@ static void run_input(run *r, const uint8_t *data, size_t size)
         dir = op & 1;
         fsel = (op >> 1) & 0x0f;
         smode = op >> 5;
+        if (fsel == 9) {
+            run_icmp(r, &in, dir, smode, adir, isn, snd, last_seq, &now);
+            if (now > r->max_ns)
+                r->max_ns = now;
+            r->last_ns = now;
+            continue;
+        }
         shape = u8(&in);
         if (shape & 0x80)
             misc = u8(&in);
@@ -550,7 +741,7 @@ static void run_input(run *r, const uint8_t *data, size_t size)
         i = r->nseg++;
         g = &r->seg[i];
         memset(g, 0, sizeof *g);
-        g->frame = i + 1;
+        g->frame = ++r->nframe;
         /* endpoint A is by definition the sender of the stream's first
          * segment (ts_segment.from_a) */
         if (adir < 0)
@@ -617,6 +808,10 @@ static void run_input(run *r, const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* ICMP errors fed and accepted over all inputs (the standalone main
+ * reports them: how often the accept path was reached). */
+static unsigned long total_icmp_seen, total_icmp_accepted;
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int tables_checked;
@@ -634,6 +829,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!r.seg || !r.rec || !r.conns)
         abort();
     run_input(&r, data, size);
+    total_icmp_seen += r.icmp_seen;
+    total_icmp_accepted += r.icmp_accepted;
     free(r.seg);
     free(r.rec);
     free(r.conns);
@@ -673,6 +870,7 @@ int main(int argc, char **argv)
         free(buf);
         printf("%s: ok\n", argv[a]);
     }
+    printf("icmp errors: %lu fed, %lu accepted\n", total_icmp_seen, total_icmp_accepted);
     return 0;
 }
 #endif
