@@ -1244,6 +1244,10 @@ int ts_stream_icmp(ts_stream *s, const ts_icmp *icmp, ts_record *out)
     if (me->syn_seen && icmp->seq == me->isn)
         out->related_frame = me->syn_last_frame;
     fill_states(out, c, !by, peer_before, me_before);
+    /* Zeek does not see ICMP errors in a TCP connection: its verdict as of
+     * this frame is the one the last segment left. */
+    out->zeek_state = (uint8_t)ts_zeek_conn_state(&c->zeek);
+    out->zeek_hist_len = c->zeek.hist_len;
     c->anomalies |= out->anomalies;
     return 1;
 }

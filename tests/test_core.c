@@ -1000,6 +1000,12 @@ static void test_icmp_other_states(void)
     run_init(&r);
     RUN(&r, n, hs);
     feed_icmp(&r, n, 'C', 1001, TS_ICMP_PORT, 1, "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED");
+    /* Zeek ignores ICMP inside a TCP connection: the verdict stays the one
+     * the last segment left (S1 here, history unchanged), not S0/empty */
+    expect(r.rec[r.n - 1].zeek_state == r.rec[r.n - 2].zeek_state &&
+           r.rec[r.n - 1].zeek_state != 0 &&
+           r.rec[r.n - 1].zeek_hist_len == r.rec[r.n - 2].zeek_hist_len &&
+           r.rec[r.n - 1].zeek_hist_len > 0, n, "ICMP record keeps the Zeek verdict");
     /* seq 1101 = SND.NXT is still acceptable (=<), 1102 is not */
     feed_icmp(&r, n, 'C', 1102, TS_ICMP_NO_ROUTE, 0, NULL, NULL, NULL, NULL);
     feed_icmp(&r, n, 'C', 1101, TS_ICMP_NO_ROUTE, 1, "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED");
