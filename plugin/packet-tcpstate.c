@@ -44,6 +44,7 @@
 #include <epan/packet.h>
 #include <epan/expert.h>
 #include <epan/prefs.h>
+#include <epan/prefs-int.h>
 #include <epan/proto_data.h>
 #include <epan/tap.h>
 #include <epan/to_str.h>
@@ -109,15 +110,22 @@ static expert_field ei_anomaly[TS_ANOMALY_COUNT];
 
 /* Other protocols' fields, looked up by name in the handoff. */
 enum {
-    W_TCP_SRCPORT, W_TCP_LEN, W_TCP_STREAM, W_TCP_CKSUM_STATUS,
+    W_TCP_SRCPORT, W_TCP_LEN, W_TCP_STREAM,
     W_IP, W_IPV6,
-    W_COUNT
+    W_COUNT,
+    W_TCP_CKSUM_STATUS = W_COUNT,   /* wanted only while checksums are verified */
+    W_ALL
 };
 static const char *const wanted_names[W_COUNT] = {
-    "tcp.srcport", "tcp.len", "tcp.stream", "tcp.checksum.status",
+    "tcp.srcport", "tcp.len", "tcp.stream",
     "ip", "ipv6",
 };
-static int wanted_hf[W_COUNT];
+static int wanted_hf[W_ALL];
+/* tcp.checksum.status says "bad" only when the TCP dissector verifies
+ * checksums (preference tcp.check_checksum, off by default); otherwise it is
+ * always "unverified", and wanting it would cost every packet a real item.
+ * So it is wanted only while that preference is on (checked per file). */
+static gboolean want_checksum;
 /* The tree of the frame being read (first pass), for lazy lookups. */
 static proto_tree *ip_tree;
 /* Protocols whose layer number is looked up in pinfo->layers. */
@@ -204,10 +212,36 @@ forget_file(void)
     slot_cursor = 0;
 }
 
+/* Whether the TCP dissector verifies checksums (unknown: assume it does). */
+static gboolean
+tcp_checks_checksums(void)
+{
+    module_t *tcp = prefs_find_module("tcp");
+    pref_t *pref = tcp ? prefs_find_preference(tcp, "check_checksum") : NULL;
+    return pref ? prefs_get_bool_value(pref, pref_current) != 0 : TRUE;
+}
+
+/* Tells Wireshark which fields to build for us (see "What is read"). */
+static void
+update_wanted_fields(void)
+{
+    GArray *hfids = g_array_new(FALSE, FALSE, (guint)sizeof(int));
+    unsigned w;
+
+    want_checksum = tcp_checks_checksums() && wanted_hf[W_TCP_CKSUM_STATUS] > 0;
+    for (w = 0; w < W_ALL; w++)
+        if (wanted_hf[w] > 0 && (w != W_TCP_CKSUM_STATUS || want_checksum))
+            g_array_append_val(hfids, wanted_hf[w]);
+    set_postdissector_wanted_hfids(tcpstate_handle, hfids);
+}
+
 static void
 tcpstate_init(void)
 {
     forget_file();
+    /* Preferences may have changed since the last file (the GUI re-runs
+     * this before it dissects again). */
+    update_wanted_fields();
 }
 
 static void
@@ -798,7 +832,7 @@ process_layer(packet_info *pinfo, GPtrArray **arr, field_info *srcport, int64_t 
     int layer_num = srcport->total_layer_num;
     field_info *flen = finfo_in_layer(arr[W_TCP_LEN], layer_num);
     field_info *fstream = finfo_in_layer(arr[W_TCP_STREAM], layer_num);
-    field_info *fcksum = finfo_in_layer(arr[W_TCP_CKSUM_STATUS], layer_num);
+    field_info *fcksum = want_checksum ? finfo_in_layer(arr[W_TCP_CKSUM_STATUS], layer_num) : NULL;
     tcpstate_stream *ts;
     tcpstate_slot *slot;
     ts_segment seg;
@@ -987,7 +1021,7 @@ process_icmp_quote(packet_info *pinfo, GPtrArray **arr, const field_info *srcpor
 static void
 first_pass(packet_info *pinfo, proto_tree *tree, int64_t now_ns)
 {
-    GPtrArray *arr[W_COUNT];
+    GPtrArray *arr[W_ALL];
     GPtrArray *anchors;
     int icmp_layer;
     gboolean icmp_v6 = FALSE, quoted_seen = FALSE;
@@ -1000,8 +1034,9 @@ first_pass(packet_info *pinfo, proto_tree *tree, int64_t now_ns)
     if (!tree)
         return;
     /* The IP items are needed only for a new stream (layer_addresses). */
-    for (w = 0; w < W_COUNT; w++)
-        arr[w] = wanted_hf[w] > 0 && w != W_IP && w != W_IPV6 ?
+    for (w = 0; w < W_ALL; w++)
+        arr[w] = wanted_hf[w] > 0 && w != W_IP && w != W_IPV6 &&
+                 (w != W_TCP_CKSUM_STATUS || want_checksum) ?
                  proto_get_finfo_ptr_array(tree, wanted_hf[w]) : NULL;
     ip_tree = tree;
     anchors = arr[W_TCP_SRCPORT];
@@ -1253,18 +1288,13 @@ proto_register_tcpstate(void)
 void
 proto_reg_handoff_tcpstate(void)
 {
-    GArray *hfids;
     unsigned w;
 
-    hfids = g_array_new(FALSE, FALSE, (guint)sizeof(int));
-    for (w = 0; w < W_COUNT; w++) {
-        int id = proto_registrar_get_id_byname(wanted_names[w]);
-        wanted_hf[w] = id;
-        if (id > 0)
-            g_array_append_val(hfids, id);
-    }
+    for (w = 0; w < W_COUNT; w++)
+        wanted_hf[w] = proto_registrar_get_id_byname(wanted_names[w]);
+    wanted_hf[W_TCP_CKSUM_STATUS] = proto_registrar_get_id_byname("tcp.checksum.status");
     register_postdissector(tcpstate_handle);
-    set_postdissector_wanted_hfids(tcpstate_handle, hfids);
+    update_wanted_fields();
     proto_icmp = proto_get_id_by_filter_name("icmp");
     proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
 }
