@@ -30,6 +30,8 @@
 #       04-statistics.png          Statistics > TCP Connection States (anomalies.pcap)
 #       05-flow-graph-all.png      Statistics > Flow Graph, All Flows
 #       05-flow-graph-tcp.png      Statistics > Flow Graph, TCP Flows
+#       05-flow-graph-first.png    All Flows with tcpstate.info_column_first:TRUE
+#                                  (the stage starts each arrow's label)
 #       06-preferences.png         Preferences > Protocols > TCPState + help texts
 #       07-packet-details-zh.png   as 02 with tcpstate.language:zh
 #       08-profile.png             anomalies.pcap in the "tcpstate" profile
@@ -318,6 +320,12 @@ ws_stop() {
     kill -9 "$ws_pid" 2>/dev/null
     wait "$ws_pid" 2>/dev/null
     ws_pid=
+    # $ws_pid is the runuser wrapper: make sure Wireshark itself and its
+    # windows are gone, or the next step may find and save the old windows.
+    pkill -u "$GUSER" -x wireshark 2>/dev/null
+    for _ in $(seq 40); do pgrep -u "$GUSER" -x wireshark >/dev/null || break; sleep 0.25; done
+    pkill -9 -u "$GUSER" -x wireshark 2>/dev/null
+    sleep 0.5
 }
 focus() { xdotool windowfocus --sync "$1" 2>/dev/null; sleep 0.3; }
 
@@ -414,6 +422,24 @@ if ws_start client_close.pcap; then
     fi
     ws_stop
 fi
+# (The preference goes into the preferences file: given with -o, the Flow
+# Graph of Wireshark 4.0 was seen without it while the packet list had it.)
+cp "$conf/preferences" "$conf/preferences.saved"
+echo "tcpstate.info_column_first: TRUE" >> "$conf/preferences"
+if ws_start client_close.pcap; then
+    xdotool key alt+s; sleep 0.7
+    for _ in $(seq 16); do xdotool key Down; done
+    xdotool key Return
+    if fg=$(wait_win 'Flow · ' 20); then
+        xdotool windowmove "$fg" 0 0 windowsize "$fg" 1500 560; sleep 3
+        save "$fg" 05-flow-graph-first.png 1500x560+0+0
+        pass "Flow Graph opened with the stage first in the Info column"
+    else
+        fail "Flow Graph did not open with info_column_first"
+    fi
+    ws_stop
+fi
+mv "$conf/preferences.saved" "$conf/preferences"
 
 # 6. Edit > Preferences > Protocols > TCPState, with each help text (tooltip)
 if ws_start client_close.pcap; then
