@@ -336,6 +336,23 @@ def check_loaded():
     if rc != 0 or not re.search(r"^tcpstate\.so\s", out, re.M):
         print("FAIL tcpstate.so not in tshark -G plugins (status %d)\n%s%s" % (rc, out, err))
         ok = False
+    # Wireshark loads a plugin name once, system folder first: an installed
+    # copy (e.g. from `cmake --install` as root) would silently be tested
+    # instead of the build.  The tested copy must be run-tshark.sh's.
+    built = os.environ.get("TCPSTATE_PLUGIN") or os.path.join(TOP, "build", "tcpstate.so")
+    for line in re.findall(r"^tcpstate\.so\s.*$", out, re.M):
+        path = line.split("\t")[-1].strip()
+        if "/.local/lib/wireshark/plugins/" in path or not os.path.isfile(built):
+            continue                # run-tshark.sh's copy of the build
+        try:
+            same = open(path, "rb").read() == open(built, "rb").read()
+        except OSError:
+            same = False
+        if not same:
+            print("FAIL tshark loads %s, an installed copy that differs from the build "
+                  "under test (%s) and shadows it: reinstall (cmake --install build) "
+                  "or remove it" % (path, built))
+            ok = False
     rc, out, err = run_wrapper(["-G", "protocols"])
     if rc != 0 or not re.search(r"^TCP Connection State Machine\tTCPState\ttcpstate(\t|$)", out, re.M):
         print("FAIL protocol tcpstate not in tshark -G protocols (status %d)\n%s" % (rc, err))

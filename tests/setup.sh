@@ -51,6 +51,14 @@ install_missing
 build
 case "$mode" in
 demo) demo ;;
-test) ctest --test-dir "$top/build" --output-on-failure -j"$(nproc)" ;;
+test)
+    # An installed copy (from `demo`) in Wireshark's global plugin folder
+    # would be loaded instead of the build under test: keep it identical.
+    global=$(tshark -G folders 2>/dev/null | sed -n 's/^Global Plugins:[[:space:]]*//p')
+    if [ -n "$global" ] && [ -f "$global/epan/tcpstate.so" ]; then
+        echo "Refreshing the installed plugin in $global from this build"
+        $sudo cmake --install "$top/build"
+    fi
+    ctest --test-dir "$top/build" --output-on-failure -j"$(nproc)" ;;
 *) echo "usage: $0 demo|test" >&2; exit 2 ;;
 esac
