@@ -403,12 +403,16 @@ if [ $stats_menu = 1 ] && ws_start anomalies.pcap; then
 fi
 
 # 5. Statistics > Flow Graph: All Flows (label = Info column), TCP Flows
-if ws_start client_close.pcap; then
-    # Flow Graph is item 17 of Wireshark 4.0's Statistics menu.
+# Opens Statistics > Flow Graph (item 17 of Wireshark 4.0's Statistics
+# menu) and prints its window id.
+open_flow_graph() {
     xdotool key alt+s; sleep 0.7
     for _ in $(seq 16); do xdotool key Down; done
     xdotool key Return
-    if fg=$(wait_win 'Flow · ' 20); then
+    wait_win 'Flow · ' 20
+}
+if ws_start client_close.pcap; then
+    if fg=$(open_flow_graph); then
         xdotool windowmove "$fg" 0 0 windowsize "$fg" 1300 560; sleep 1.5
         save "$fg" 05-flow-graph-all.png
         # Flow type combo box: bottom middle; TCP Flows is its last entry.
@@ -427,10 +431,7 @@ fi
 cp "$conf/preferences" "$conf/preferences.saved"
 echo "tcpstate.info_column_first: TRUE" >> "$conf/preferences"
 if ws_start client_close.pcap; then
-    xdotool key alt+s; sleep 0.7
-    for _ in $(seq 16); do xdotool key Down; done
-    xdotool key Return
-    if fg=$(wait_win 'Flow · ' 20); then
+    if fg=$(open_flow_graph); then
         xdotool windowmove "$fg" 0 0 windowsize "$fg" 1500 560; sleep 3
         save "$fg" 05-flow-graph-first.png 1500x560+0+0
         pass "Flow Graph opened with the stage first in the Info column"
