@@ -237,6 +237,25 @@ rc_dissect(epan_dissect_t *edt, int file_type, rc_record *r, frame_data *fd)
 #endif
 }
 
+/* Before each dissection whose fields are printed, as tshark does for
+ * -T fields.  Since Wireshark
+ * 4.4 (RC_HAVE_OUTPUT_FIELDS_PRIME_EDT, found by CMake)
+ * write_fields_proto_tree() reads a per-field display-filter array that only
+ * output_fields_prime_edt() creates: without this call it dereferences NULL
+ * (the segfault on 4.4).  It also primes the tree with the printed fields,
+ * harmless here as the tree is visible whenever fields are printed.  4.0 has
+ * no such call and needs none. */
+static void
+rc_prime_fields(epan_dissect_t *edt, output_fields_t *of)
+{
+#ifdef RC_HAVE_OUTPUT_FIELDS_PRIME_EDT
+    output_fields_prime_edt(edt, of);
+#else
+    (void)edt;
+    (void)of;
+#endif
+}
+
 /* ---- Measurements -------------------------------------------------------- */
 
 static unsigned long long
@@ -343,7 +362,13 @@ run_file(const char *path, int run_no, int two_pass, int quiet, output_fields_t 
         frame_data fdlocal;
 
         frame_data_init(&fdlocal, count + 1, &r.rec, off, cum_bytes);
+#if !RC_WS_AT_LEAST(4, 6)
+        /* 4.6 no longer exports this: epan_dissect_run() primes the wanted
+         * fields itself for a frame not yet visited (packet.h). */
         prime_epan_dissect_with_postdissector_wanted_hfids(edt);
+#endif
+        if (!two_pass && !quiet)
+            rc_prime_fields(edt, of);
         frame_data_set_before_dissect(&fdlocal, &elapsed, &prov.ref, prov.prev_dis);
         if (prov.ref == &fdlocal) {
             ref_frame = fdlocal;
@@ -389,6 +414,8 @@ run_file(const char *path, int run_no, int two_pass, int quiet, output_fields_t 
                 status = 2;
                 break;
             }
+            if (!quiet)
+                rc_prime_fields(edt, of);
             frame_data_set_before_dissect(fd, &elapsed, &prov.ref, prov.prev_dis);
             if (prov.ref == fd) {
                 ref_frame = *fd;
