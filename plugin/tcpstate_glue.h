@@ -23,7 +23,12 @@
  *    visited pass (final stage, states a later segment proved), a copy of
  *    *rec on the first pass.  Use view.stage and the view's states for
  *    display; rec for identity (pointer) and first-pass facts.
- *  - seg: the segment facts fed to the core (a copy, valid in the callback).
+ *  - seg: the segment as fed to the core, rebuilt from what the glue keeps
+ *    per packet (frame, time, direction, flags, Fast Open, seq, ack, len,
+ *    ports); win, wscale, bad_checksum and payload_truncated are not kept
+ *    and read 0 / -1.  For an ICMP record (rec->rflags & TS_REC_ICMP): seq
+ *    is the quoted segment's, the direction the ICMP's (toward the quoted
+ *    segment's sender), flags 0.  A copy, valid in the callback.
  *  - src, dst, src_str, dst_str: packet scope (pinfo->pool); copy them
  *    (copy_address_wmem / g_strdup) if you keep them past the callback.
  *  - anomalies: rec->anomalies, plus the deferred ones
