@@ -1031,6 +1031,11 @@ first_pass(packet_info *pinfo, proto_tree *tree, int64_t now_ns)
         capture_end_ns = now_ns;
     capture_end_set = TRUE;
 
+    /* The first pass meets frames in order; a frame already fed (dissected
+     * twice before Wireshark marked it visited) must not be fed again, or
+     * the core would see its segments twice. */
+    if (slot_count && slot_at(slot_count - 1)->frame >= pinfo->num)
+        return;
     if (!tree)
         return;
     /* The IP items are needed only for a new stream (layer_addresses). */
