@@ -126,8 +126,6 @@ static int wanted_hf[W_ALL];
  * always "unverified", and wanting it would cost every packet a real item.
  * So it is wanted only while that preference is on (checked per file). */
 static gboolean want_checksum;
-/* The tree of the frame being read (first pass), for lazy lookups. */
-static proto_tree *ip_tree;
 /* Protocols whose layer number is looked up in pinfo->layers. */
 static int proto_icmp = -1, proto_icmpv6 = -1;
 
@@ -803,22 +801,46 @@ stream_for_tuple(const address *src, uint16_t sport, const address *dst, uint16_
 
 /* ---- The postdissector ----------------------------------------------------- */
 
-/* The network addresses of one TCP layer: those of the nearest IP layer
- * below it (tunnels have several), else the frame's. */
-static void
-layer_addresses(packet_info *pinfo, GPtrArray **arr, int layer_num, address *src, address *dst)
+/* The items of wanted field w in the frame's tree (NULL if none). */
+static GPtrArray *
+wanted_items(proto_tree *tree, unsigned w)
+{
+    return wanted_hf[w] > 0 ? proto_get_finfo_ptr_array(tree, wanted_hf[w]) : NULL;
+}
+
+/* The wanted fields of the frame being fed (first pass): arrays fetched
+ * from its tree; the IP items only when asked for (a new stream, an ICMP
+ * quote), since most packets need no address. */
+typedef struct {
+    proto_tree *tree;
+    GPtrArray  *arr[W_ALL];
+    gboolean    have_ip;
+} frame_fields;
+
+/* The IP header item (ip or ipv6) nearest below layer_num, or NULL. */
+static field_info *
+ip_below(frame_fields *ff, int layer_num)
 {
     field_info *ip = NULL;
 
-    if (!arr[W_IP] && wanted_hf[W_IP] > 0)
-        arr[W_IP] = proto_get_finfo_ptr_array(ip_tree, wanted_hf[W_IP]);
-    if (!arr[W_IPV6] && wanted_hf[W_IPV6] > 0)
-        arr[W_IPV6] = proto_get_finfo_ptr_array(ip_tree, wanted_hf[W_IPV6]);
-    nearest_below(arr[W_IP], layer_num, &ip);
-    nearest_below(arr[W_IPV6], layer_num, &ip);
+    if (!ff->have_ip) {
+        ff->arr[W_IP] = wanted_items(ff->tree, W_IP);
+        ff->arr[W_IPV6] = wanted_items(ff->tree, W_IPV6);
+        ff->have_ip = TRUE;
+    }
+    nearest_below(ff->arr[W_IP], layer_num, &ip);
+    nearest_below(ff->arr[W_IPV6], layer_num, &ip);
+    return ip;
+}
+
+/* The network addresses of one TCP layer: those of the nearest IP layer
+ * below it (tunnels have several), else the frame's. */
+static void
+layer_addresses(packet_info *pinfo, frame_fields *ff, int layer_num, address *src, address *dst)
+{
     clear_address(src);
     clear_address(dst);
-    if (!ip_header_addresses(pinfo, ip, src, dst)) {
+    if (!ip_header_addresses(pinfo, ip_below(ff, layer_num), src, dst)) {
         copy_address_shallow(src, &pinfo->net_src);
         copy_address_shallow(dst, &pinfo->net_dst);
     }
@@ -827,12 +849,12 @@ layer_addresses(packet_info *pinfo, GPtrArray **arr, int layer_num, address *src
 /* Feeds one TCP layer to the core and stores its slot (first pass only).
  * Returns FALSE when the layer is skipped. */
 static gboolean
-process_layer(packet_info *pinfo, GPtrArray **arr, field_info *srcport, int64_t now_ns)
+process_layer(packet_info *pinfo, frame_fields *ff, field_info *srcport, int64_t now_ns)
 {
     int layer_num = srcport->total_layer_num;
-    field_info *flen = finfo_in_layer(arr[W_TCP_LEN], layer_num);
-    field_info *fstream = finfo_in_layer(arr[W_TCP_STREAM], layer_num);
-    field_info *fcksum = want_checksum ? finfo_in_layer(arr[W_TCP_CKSUM_STATUS], layer_num) : NULL;
+    field_info *flen = finfo_in_layer(ff->arr[W_TCP_LEN], layer_num);
+    field_info *fstream = finfo_in_layer(ff->arr[W_TCP_STREAM], layer_num);
+    field_info *fcksum = want_checksum ? finfo_in_layer(ff->arr[W_TCP_CKSUM_STATUS], layer_num) : NULL;
     tcpstate_stream *ts;
     tcpstate_slot *slot;
     ts_segment seg;
@@ -854,7 +876,7 @@ process_layer(packet_info *pinfo, GPtrArray **arr, field_info *srcport, int64_t 
     stream = finfo_uint(fstream);
     ts = (tcpstate_stream *)wmem_map_lookup(streams, GUINT_TO_POINTER(stream));
     if (!ts) {
-        layer_addresses(pinfo, arr, layer_num, &src, &dst);
+        layer_addresses(pinfo, ff, layer_num, &src, &dst);
         have_addresses = TRUE;
         ts = stream_for_tuple(&src, seg.sport, &dst, seg.dport);
         wmem_map_insert(streams, GUINT_TO_POINTER(stream), ts);
@@ -863,7 +885,7 @@ process_layer(packet_info *pinfo, GPtrArray **arr, field_info *srcport, int64_t 
         seg.from_a = seg.sport == ts->a_port;
     } else {
         if (!have_addresses)
-            layer_addresses(pinfo, arr, layer_num, &src, &dst);
+            layer_addresses(pinfo, ff, layer_num, &src, &dst);
         seg.from_a = addresses_equal(&src, &ts->a_addr) ? 1 : 0;
     }
 
@@ -964,10 +986,10 @@ icmp_kind(gboolean v6, uint8_t type, uint8_t code)
  * IP item below the quoted TCP; the ICMP header (type, code, checksum, 4
  * more bytes) sits just before it (RFC 792, RFC 4443). */
 static void
-process_icmp_quote(packet_info *pinfo, GPtrArray **arr, const field_info *srcport,
+process_icmp_quote(packet_info *pinfo, frame_fields *ff, const field_info *srcport,
                    gboolean v6, int64_t now_ns)
 {
-    field_info *ip = NULL;
+    field_info *ip = ip_below(ff, srcport->total_layer_num);
     address src, dst;
     uint8_t h[8], icmp[2];
     tuple_key key;
@@ -978,12 +1000,6 @@ process_icmp_quote(packet_info *pinfo, GPtrArray **arr, const field_info *srcpor
     uint16_t sport, dport;
     int kind;
 
-    if (!arr[W_IP] && wanted_hf[W_IP] > 0)
-        arr[W_IP] = proto_get_finfo_ptr_array(ip_tree, wanted_hf[W_IP]);
-    if (!arr[W_IPV6] && wanted_hf[W_IPV6] > 0)
-        arr[W_IPV6] = proto_get_finfo_ptr_array(ip_tree, wanted_hf[W_IPV6]);
-    nearest_below(arr[W_IP], srcport->total_layer_num, &ip);
-    nearest_below(arr[W_IPV6], srcport->total_layer_num, &ip);
     if (!ip || ip->ds_tvb != srcport->ds_tvb || ip->start < 8 ||
         !srcport->ds_tvb || !tvb_bytes_exist(srcport->ds_tvb, srcport->start, 8))
         return;                     /* RFC 792 quotes at least 8 TCP bytes */
@@ -1021,11 +1037,11 @@ process_icmp_quote(packet_info *pinfo, GPtrArray **arr, const field_info *srcpor
 static void
 first_pass(packet_info *pinfo, proto_tree *tree, int64_t now_ns)
 {
-    GPtrArray *arr[W_ALL];
+    frame_fields ff;
     GPtrArray *anchors;
     int icmp_layer;
     gboolean icmp_v6 = FALSE, quoted_seen = FALSE;
-    guint i, w;
+    guint i;
 
     if (!capture_end_set || now_ns > capture_end_ns)
         capture_end_ns = now_ns;
@@ -1038,24 +1054,24 @@ first_pass(packet_info *pinfo, proto_tree *tree, int64_t now_ns)
         return;
     if (!tree)
         return;
-    /* The IP items are needed only for a new stream (layer_addresses). */
-    for (w = 0; w < W_ALL; w++)
-        arr[w] = wanted_hf[w] > 0 && w != W_IP && w != W_IPV6 &&
-                 (w != W_TCP_CKSUM_STATUS || want_checksum) ?
-                 proto_get_finfo_ptr_array(tree, wanted_hf[w]) : NULL;
-    ip_tree = tree;
-    anchors = arr[W_TCP_SRCPORT];
+    memset(&ff, 0, sizeof ff);
+    ff.tree = tree;
+    anchors = ff.arr[W_TCP_SRCPORT] = wanted_items(tree, W_TCP_SRCPORT);
     if (!anchors || anchors->len == 0)
         return;
+    ff.arr[W_TCP_LEN] = wanted_items(tree, W_TCP_LEN);
+    ff.arr[W_TCP_STREAM] = wanted_items(tree, W_TCP_STREAM);
+    if (want_checksum)
+        ff.arr[W_TCP_CKSUM_STATUS] = wanted_items(tree, W_TCP_CKSUM_STATUS);
 
     icmp_layer = first_icmp_layer(pinfo, &icmp_v6);
 
     for (i = 0; i < anchors->len; i++) {
         field_info *srcport = (field_info *)g_ptr_array_index(anchors, i);
         if (srcport->total_layer_num < icmp_layer)
-            process_layer(pinfo, arr, srcport, now_ns);
+            process_layer(pinfo, &ff, srcport, now_ns);
         else if (!quoted_seen) {    /* quoted inside an ICMP error: not a segment */
-            process_icmp_quote(pinfo, arr, srcport, icmp_v6, now_ns);
+            process_icmp_quote(pinfo, &ff, srcport, icmp_v6, now_ns);
             quoted_seen = TRUE;
         }
     }
