@@ -906,12 +906,202 @@ sc_icmp_prohibited() {
 	check icmp_prohibited ">S <ICMP3 >S <ICMP6_1"
 }
 
+###########################################################################
+# Scenarios 32-39 reproduce the defects listed in issue 11 (one capture per
+# defect that a real stack can show; captures/craft.py makes the others).
+# tests/e2e-spec/*.case hold what RFC 9293 says each packet must show.
+
+###########################################################################
+# 32 tfo_nocookie (issue 11 defect 9; server side captures)
+#   Cookie-less TCP Fast Open: net.ipv4.tcp_fastopen=0x5 in the client
+#   namespace (client enabled + send data in the SYN without a cookie),
+#   0x202 in the server namespace (server enabled + accept data in a SYN
+#   without a cookie); the listener has TCP_FASTOPEN set.  The SYN carries
+#   the client's 100 bytes and NO Fast Open option; the SYN-ACK acknowledges
+#   ISN + 1 + 100; the client's pure ACK completes the handshake; 200 bytes
+#   answer, ACK, four-way close (client first).
+sc_tfo_nocookie() {
+	setup
+	sysctl_ns $NSC net.ipv4.tcp_fastopen=0x5
+	sysctl_ns $NSS net.ipv4.tcp_fastopen=0x202
+	cap_start server tfo_nocookie
+	srv 5032 --fastopen recv:100 send:200 eof sleep:0.3 close
+	cli --port 5032 --bind-port 40032 --fastopen send:100 recv:200 sleep:0.25 close
+	wait_bg
+	cap_stop
+	check tfo_nocookie ">S100 <SA >A <PA200 >A >FA <A <FA >A"
+}
+
+###########################################################################
+# 33 syn_blackhole (issue 11 defect 4; client side captures)
+#   The client's route to 10.77.5.0/24 goes through 10.77.0.2, the server
+#   namespace, which does not forward (ip_forward=0) and so drops the SYNs
+#   without any ICMP error: no host at 10.77.5.9 ever sees them.  Client
+#   with TCP_SYNCNT=2 and linear timeouts off (as syn_unanswered): SYN at
+#   0 s, 1 s, 3 s; connect() fails with ETIMEDOUT; the capture ends ~4 s
+#   after the last SYN.
+sc_syn_blackhole() {
+	setup
+	sysctl_ns $NSC net.ipv4.tcp_syn_linear_timeouts=0
+	sysctl_ns $NSS net.ipv4.ip_forward=0
+	C ip route add 10.77.5.0/24 via $S4 dev vc
+	cap_start client syn_blackhole
+	C $APP client --connect 10.77.5.9 --port 5033 --bind-port 40033 --syncnt 2 \
+		--expect-connect-error ETIMEDOUT
+	cap_stop 0.1
+	check syn_blackhole ">S >S >S"
+}
+
+###########################################################################
+# 34 data_rst (issue 11 defect 6; server side captures)
+#   Handshake; the server sets TCP_QUICKACK 0 (delayed ACKs) and signals;
+#   the client sends 100 bytes; 5 ms later, well before the delayed-ACK timer
+#   (>= 40 ms), the server closes without reading them: RFC 1122 4.2.2.13
+#   (close with received data pending) makes Linux answer with RST-ACK
+#   instead of an ACK.  The data segment is answered by the RST alone.
+sc_data_rst() {
+	setup
+	cap_start server data_rst
+	srv 5034 --ignore-errors delack signal:s1 wait:c1 sleep:0.005 close
+	cli --ignore-errors --port 5034 --bind-port 40034 wait:s1 send:100 signal:c1 \
+		sleep:0.3 recv:1 close
+	wait_bg
+	cap_stop
+	check data_rst "$HS >PA100 <RA"
+}
+
+###########################################################################
+# 35 middlebox_rst (issue 11 defect 8; client side captures)
+#   Handshake, 100 bytes up, 200 down.  Then nftables on the SERVER's host
+#   (input hook) rejects the client's next data segment "with tcp reset":
+#   the data never reaches the server socket, and netfilter sends the client
+#   a RST in the server's name (no ACK flag, seq = the data's ack).  The
+#   client accepts it and forgets the connection.  The server socket knows
+#   nothing: 100 ms later it sends 300 bytes (ack still 101: it never got the
+#   second 100 bytes) and retransmits them with exponential backoff.  The
+#   client's stack answers each with a RST, dropped in the client's output
+#   hook (seen by no capture), so the server keeps retransmitting.  The
+#   capture ends ~2.5 s later; the server is then killed.
+sc_middlebox_rst() {
+	setup
+	cap_start client middlebox_rst
+	spawn S $APP server --listen $S4 --port 5035 --sync-dir "$WORK" --ready "$WORK/sync.ready" \
+		--ignore-errors recv:100 send:200 signal:s1 wait:go send:300 hold
+	waitsig ready
+	spawn cli --ignore-errors --port 5035 --bind-port 40035 send:100 recv:200 signal:c1 \
+		wait:go2 send:100 sleep:3 close
+	waitsig s1; waitsig c1
+	sleep 0.1
+	nft_rule $NSS input 'tcp dport 5035 tcp flags & psh == psh reject with tcp reset'
+	nft_rule $NSC output 'tcp dport 5035 tcp flags & rst == rst counter drop'
+	sig go2
+	sleep 0.1
+	sig go
+	sleep 2.5
+	cap_stop 0
+	kill_bg
+	check middlebox_rst "$HS $XCH >PA100 <R <PA300( <PA300){2,5}"
+}
+
+###########################################################################
+# 36 syn_to_time_wait (issue 11 defect 10; client side captures)
+#   Connection 1, 10.77.0.1:40036 -> 10.77.0.2:5036: handshake, data, the
+#   CLIENT closes first (four-way close), so the client holds the 4-tuple in
+#   TIME-WAIT and the server's socket is gone.  The server program closes its
+#   listener, then (SO_REUSEADDR) binds 10.77.0.2:5036 again and connects
+#   BACK to 10.77.0.1:40036.  Its SYN reaches the TIME-WAIT socket; nothing
+#   listens on 40036, so Linux answers with an ACK of the old connection
+#   (seq/ack of connection 1).  The SYN-SENT side finds that ACK
+#   unacceptable (RFC 9293 3.10.7.3) and answers RST with seq = its ack,
+#   which is exactly the TIME-WAIT side's RCV.NXT: the TIME-WAIT socket is
+#   killed (net.ipv4.tcp_rfc1337=0, the default).  Linux then re-arms the
+#   SYN timer to its minimum (tcp_rcv_synsent_state_process: "Previous
+#   FIN/ACK or RST/ACK might be ignored"), so the SYN is sent again ~10 ms
+#   later, not after the 1 s RTO; it finds no socket: RST-ACK, connect()
+#   fails with ECONNREFUSED.
+sc_syn_to_time_wait() {
+	setup
+	cap_start client syn_to_time_wait
+	srv 5036 recv:100 send:200 eof sleep:0.3 close
+	cli --port 5036 --bind-port 40036 send:100 recv:200 close
+	wait_bg
+	sleep 0.3
+	S $APP client --connect $C4 --port 40036 --bind $S4 --bind-port 5036 \
+		--expect-connect-error ECONNREFUSED
+	cap_stop
+	check syn_to_time_wait "$HS $XCH >FA <A <FA >A <S >A <R <S >RA"
+}
+
+###########################################################################
+# 37 synack_retrans (issue 11 defect 11; server side captures)
+#   The server's input hook drops the client's first pure ACK (the third
+#   handshake segment; "quota until 60 bytes": the 52-byte ACK is under the
+#   quota).  The capture in the server namespace still sees it (the packet
+#   socket sees it before netfilter).  The server, still SYN-RECEIVED,
+#   retransmits its SYN-ACK ~1 s later; the client (ESTABLISHED) answers
+#   with a duplicate ACK, which passes and completes the server's side.  The
+#   client waits 1.5 s before sending, so no data segment completes the
+#   handshake first.  Then data and a four-way close (client first).
+sc_synack_retrans() {
+	setup
+	nft_rule $NSS input 'tcp dport 5037 tcp flags == ack quota until 60 bytes counter drop'
+	cap_start server synack_retrans
+	srv 5037 recv:100 send:200 eof sleep:0.3 close
+	cli --port 5037 --bind-port 40037 sleep:1.5 send:100 recv:200 close
+	wait_bg
+	cap_stop
+	check synack_retrans ">S <SA >A <SA >A $XCH >FA <A <FA >A"
+}
+
+###########################################################################
+# 38 final_ack_lost (issue 11 defect 11; server side captures)
+#   Client-first close; the client's final ACK is dropped in the SERVER's
+#   input hook (installed after the data exchange; "quota until 60 bytes"
+#   drops one pure ACK), so the capture sees it but the server, still in
+#   LAST-ACK, retransmits its FIN; the client (TIME-WAIT) ACKs it again and
+#   that ACK passes: ... >FIN <ACK <FIN >ACK <FIN >ACK.
+sc_final_ack_lost() {
+	setup
+	cap_start server final_ack_lost
+	srv 5038 recv:100 send:200 eof sleep:0.3 close
+	spawn cli --port 5038 --bind-port 40038 send:100 recv:200 signal:c1 wait:go close
+	waitsig c1
+	sleep 0.1
+	nft_rule $NSS input 'tcp dport 5038 tcp flags == ack quota until 60 bytes counter drop'
+	sig go
+	wait_bg
+	sleep 1
+	cap_stop 0
+	check final_ack_lost "$HS $XCH >FA <A <FA >A <FA >A"
+}
+
+###########################################################################
+# 39 keepalive_race (issue 11 defect 12; server side captures)
+#   HTTP keep-alive racing a server close: handshake, request, answer; the
+#   server closes (FIN); the client's stack ACKs the FIN; 300 ms later the
+#   client, which has not read the EOF yet, sends a second request.  The
+#   server socket is closed (FIN-WAIT-2, orphaned), so new data is answered
+#   with a RST (RFC 1122 4.2.2.13; Linux: data after close in FIN-WAIT-2):
+#   a bare RST with seq = the data's ack.
+sc_keepalive_race() {
+	setup
+	cap_start server keepalive_race
+	srv 5039 recv:100 send:200 close
+	cli --ignore-errors --port 5039 --bind-port 40039 send:100 recv:200 sleep:0.3 \
+		send:100 sleep:0.3 recv:1 close
+	wait_bg
+	cap_stop
+	check keepalive_race "$HS $XCH <FA >A >PA100 <R"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
 	simultaneous_open simultaneous_close port_reuse_time_wait half_open
 	rst_after_fin challenge_ack tfo ecn_syn syncookies mid_stream open_at_end
-	icmp_quoted syn_ack_first one_sided mixed icmp_prohibited)
+	icmp_quoted syn_ack_first one_sided mixed icmp_prohibited
+	tfo_nocookie syn_blackhole data_rst middlebox_rst syn_to_time_wait
+	synack_retrans final_ack_lost keepalive_race)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")

@@ -23,6 +23,9 @@ ACTIONS (run in order on the connected socket):
   shut_wr      shutdown(SHUT_WR)  -> FIN
   shut_rd      shutdown(SHUT_RD)
   linger0      set SO_LINGER {1, 0} (close() then sends RST)
+  delack       set TCP_QUICKACK 0: the next ACKs wait for the delayed-ACK
+               timer (>= 40 ms), so a close() just after data arrives
+               answers that data with a RST rather than an ACK first
   close        close the socket
   signal:NAME  create file sync.NAME in --sync-dir
   wait:NAME    wait until file sync.NAME exists in --sync-dir
@@ -47,6 +50,7 @@ TCP_SYNCNT = getattr(socket, "TCP_SYNCNT", 7)
 TCP_FASTOPEN = getattr(socket, "TCP_FASTOPEN", 23)
 MSG_FASTOPEN = getattr(socket, "MSG_FASTOPEN", 0x20000000)
 MSG_MORE = getattr(socket, "MSG_MORE", 0x8000)
+TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", 12)
 
 
 def log(msg):
@@ -123,6 +127,8 @@ def run_actions(sock, actions, args, fastopen_addr=None):
             elif name == "linger0":
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                 struct.pack("ii", 1, 0))
+            elif name == "delack":
+                sock.setsockopt(socket.IPPROTO_TCP, TCP_QUICKACK, 0)
             elif name == "close":
                 sock.close()
             elif name == "signal":
