@@ -160,12 +160,15 @@ class Conn:
 
     def pkt(self, side, flags, data=b"", seq=None, ack=None, win=None, dt=None,
             ts=None, record=True, deliver=True, adv=None, chksum=None,
-            dataofs=None, urgptr=0, ipid=None, nosock=False, build_only=False):
+            dataofs=None, urgptr=0, ipid=None, nosock=False, build_only=False,
+            extra_opts=None):
         """Send one segment from side ('c' or 's').
 
         flags: scapy letters ('S', 'SA', 'PA', 'FA', 'R', 'RA', 'FPU', '' ...).
         seq/ack default to the sender's state; ack is 0 without the A flag.
         nosock=True makes a stack-less RST (no options, window 0, IP ID 0).
+        extra_opts: TCP options appended after the usual ones (e.g. a TCP
+        Fast Open cookie on a SYN).
         deliver=False: the receiver drops it (no state change on its side).
         adv: whether it advances the sender's snd.nxt (default: seq == nxt).
         """
@@ -194,6 +197,8 @@ class Conn:
             opts += [("NOP", None), ("WScale", 7)]
         elif ts:
             opts = [("NOP", None), ("NOP", None), ("Timestamp", (tsval, tsecr))]
+        if extra_opts:
+            opts = opts + list(extra_opts)
         if win is None:
             win = 0 if nosock else (snd.synwin if syn else snd.win)
         tcp = TCP(sport=snd.port, dport=rcv.port, seq=seq, ack=ack,
@@ -1101,6 +1106,115 @@ def zeek_synack_before_syn(cap, p):
     c.pkt("c", "A")
     c.exchange(100, 200)
     c.close("c")
+
+
+# ---------------------------------------------------------------------------
+# The captures below reproduce defects 1, 2 and 3 of issue 11 (what a real
+# Linux stack will not send); tests/e2e-spec/ holds what RFC 9293 says each
+# packet must show.
+# ---------------------------------------------------------------------------
+
+# fin_out_of_window (issue 11 defect 1): 1-3 handshake; 4-7 c> 100 bytes,
+# s> ACK 101, s> 200 bytes, c> ACK 201;
+# 8 c> FIN-ACK with seq = server's rcv_nxt + 2^30 (relative 1073741925), far
+#   outside the server's receive window [defect: an unacceptable segment,
+#   RFC 9293 3.10.7.4], ack 201; it changes nothing;
+# 9 s> ACK seq 201 ack 101: the RFC's reply to an unacceptable segment
+#   (<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>), 1 ms later;
+# 10-11 c> 100 bytes at seq 101, s> ACK 201 (the connection is alive);
+# 12-15 four-way close, client first (FIN at seq 201).
+@capture("fin_out_of_window", 41400)
+def fin_out_of_window(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.exchange(100, 200)
+    c.pkt("c", "FA", seq=c.ep["s"].rcv_nxt + 0x40000000, deliver=False,
+          adv=False, dt=20000)
+    c.pkt("s", "A")
+    c.c_data(100)
+    c.close("c")
+
+
+# tfo_rst (issue 11 defect 2): three connections, each a TCP Fast Open SYN
+# carrying an 8-byte cookie option (kind 34) and 100 bytes of data (seq x,
+# SND.NXT after it = x+101), answered by a RST-ACK (seq 0, no options,
+# window 0) 1 ms later; nothing else:
+#   A 41401  RST-ACK ack x+1: acknowledges the SYN but not the data
+#            [defect: SND.UNA < SEG.ACK =< SND.NXT, acceptable, RFC 9293
+#            3.10.7.3];
+#   B 41402  RST-ACK ack x+101 = SND.NXT (the RFC 9293 3.10.7.1 reply of a
+#            host with no listener: ACK = SEG.SEQ + SEG.LEN);
+#   C 41403  RST-ACK ack x = ISS: not acceptable (SEG.ACK =< ISS), must be
+#            dropped.
+@capture("tfo_rst", 41401)
+def tfo_rst(cap, p):
+    cookie = [("TFO", b"\x5a\x17\xc0\x0c\x1e\x00\x00\x01")]
+    for i, extra in enumerate((1, 101, 0)):
+        c = Conn(cap, p + i)
+        isn = c.nxt("c")
+        c.pkt("c", "S", 100, extra_opts=cookie)
+        c.pkt("s", "RA", seq=0, ack=isn + extra, nosock=True, deliver=False)
+
+
+# rst_fin_seq (issue 11 defect 3): five connections; in each the client has
+# sent a FIN at relative seq 101 (after 100 bytes up and 200 down: 1-7
+# handshake and request/response) and later sends a RST whose seq is that
+# FIN's sequence number (101), in a different state of the server:
+#   A 41410  8 c> FIN-ACK seq 101, lost after the tap (the server never gets
+#              it); 9 s> 100 bytes seq 201 ack 101, 1 ms later: the server
+#              still expects 101; 10 c> RST-ACK seq 101 ack 301 (the client,
+#              closed, answers data with RST, RFC 1122 4.2.2.13): exactly
+#              the server's RCV.NXT (server ESTABLISHED).
+#   B 41411  8 c> FIN-ACK seq 101; 9 s> ACK 102 (server CLOSE-WAIT);
+#              10 c> RST seq 101, 200 ms later (RCV.NXT - 1).
+#   C 41412  8-10 c> FIN-ACK seq 101, s> ACK 102, s> FIN-ACK seq 201 (server
+#              LAST-ACK); 11 c> RST seq 101 instead of the final ACK.
+#   D 41413  8 c> FIN-ACK seq 101; 9 s> FIN-ACK seq 201 ack 101, 10 us
+#              later: sent before the client's FIN arrived (crossing FINs);
+#              10 s> ACK 102, 1 ms after the client's FIN (server CLOSING,
+#              its FIN not yet acknowledged); 11 c> RST seq 101 instead of
+#              the ACK of the server's FIN.
+#   E 41414  server closes first: 8 s> FIN-ACK seq 201; 9 c> ACK 202
+#              (server FIN-WAIT-2); 10 c> FIN-ACK seq 101 (server -> TIME-
+#              WAIT); 11 s> ACK 102; 12 c> RST seq 101, 100 ms later.
+# Every RST carries no options (as a reset sent from a dropped TCB).
+@capture("rst_fin_seq", 41410)
+def rst_fin_seq(cap, p):
+    def opened(port):
+        c = Conn(cap, port)
+        c.handshake()
+        c.exchange(100, 200)
+        return c
+
+    c = opened(p)
+    c.pkt("c", "FA", dt=5000, deliver=False)
+    c.pkt("s", "PA", 100)
+    c.pkt("c", "RA", seq=c.nxt("c") - 1, nosock=True)
+
+    c = opened(p + 1)
+    c.pkt("c", "FA", dt=5000)
+    c.pkt("s", "A")
+    c.pkt("c", "R", seq=c.nxt("c") - 1, nosock=True, dt=200000)
+
+    c = opened(p + 2)
+    c.pkt("c", "FA", dt=5000)
+    c.pkt("s", "A")
+    c.pkt("s", "FA", dt=200)
+    c.pkt("c", "R", seq=c.nxt("c") - 1, nosock=True)
+
+    c = opened(p + 3)
+    c.pkt("c", "FA", dt=5000)
+    c.pkt("s", "FA", ack=c.nxt("c") - 1, dt=10)
+    c.pkt("s", "A", dt=990)
+    c.pkt("c", "R", seq=c.nxt("c") - 1, nosock=True)
+
+    c = opened(p + 4)
+    c.pkt("s", "FA", dt=5000)
+    c.pkt("c", "A")
+    c.pkt("c", "FA", dt=200)
+    c.pkt("s", "A")
+    c.pkt("c", "R", seq=c.nxt("c") - 1, nosock=True, dt=100000)
+
 
 def main(argv):
     if len(argv) > 1 and argv[1] in ("-h", "--help"):
