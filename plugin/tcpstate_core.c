@@ -449,34 +449,93 @@ static pkt_class classify(const step_ctx *x)
     return ctl ? CLS_ACK_CTL : CLS_ACK;
 }
 
-/* ---- RST acceptability (RFC 9293 3.10.7.3/3.10.7.4, RFC 5961 section 3) -- */
+/* ---- Acceptability (RFC 9293 3.10.7, RFC 5961), before any state change --
+ * One function answers "would the receiver accept this segment?" for every
+ * segment, the way netfilter's tcp_in_window() does, and returns a verdict;
+ * only an acceptable segment reaches the transition table. */
 
-typedef enum { RST_ACCEPT, RST_CHALLENGE, RST_OUT_OF_WINDOW, RST_IGNORED } rst_verdict;
+typedef enum {
+    V_OK,               /* acceptable: the table decides */
+    V_OUT_OF_WINDOW,    /* 3.10.7.4 first check failed: dropped, answered by an ACK */
+    V_RST_ACCEPT,       /* RST at RCV.NXT, or acknowledging our SYN in SYN-SENT */
+    V_RST_CHALLENGE,    /* RST in the window, not at RCV.NXT: challenge ACK (RFC 5961 3.2) */
+    V_RST_OUT_OF_WINDOW,/* RST outside the window: dropped silently (3.10.7.4) */
+    V_RST_NO_TCB,       /* RST to LISTEN or CLOSED: dropped (3.10.7.1, 3.10.7.2) */
+    V_RST_BAD_ACK,      /* SYN-SENT: RST whose ACK does not cover our SYN (3.10.7.3) */
+} verdict;
 
-static rst_verdict check_rst(const step_ctx *x)
+/* In SYN-SENT an ACK is acceptable when SND.UNA < SEG.ACK =< SND.NXT
+ * (3.10.7.3): above ISN + 1 only when the SYN carried data (Fast Open). */
+static int acks_our_syn(const ts_endpoint *syn_sender, uint32_t ack)
+{
+    return seq_gt(ack, syn_sender->isn) && !seq_gt(ack, syn_sender->snd_nxt);
+}
+
+static int is_synchronized_or_syn_received(unsigned st)
+{
+    return st != TS_CLOSED && st != TS_LISTEN && st != TS_SYN_SENT;
+}
+
+static verdict check_rst(const step_ctx *x)
 {
     const ts_segment *s = x->seg;
     const ts_endpoint *me = x->me, *peer = x->peer;
     uint32_t rcv_nxt, wnd;
     switch (x->peer_before) {
     case TS_LISTEN:
-        return RST_IGNORED;                      /* RST to a listener is dropped */
     case TS_CLOSED:
-        return RST_IGNORED;
-    case TS_SYN_SENT:                            /* must acknowledge our SYN */
-        return (has(s, TS_ACK) && s->ack == peer->snd_nxt) ? RST_ACCEPT : RST_IGNORED;
+        return V_RST_NO_TCB;
+    case TS_SYN_SENT:
+        return (has(s, TS_ACK) && acks_our_syn(peer, s->ack)) ? V_RST_ACCEPT : V_RST_BAD_ACK;
     default:
         break;
     }
     if (!me->seen || !me->isn_known)
-        return RST_ACCEPT;                       /* nothing to check against */
+        return V_RST_ACCEPT;                     /* nothing to check against */
+    /* RCV.NXT: everything the sender sent, its FIN included, has arrived.
+     * A RST at the FIN's own sequence number is then one below the window:
+     * not acceptable by the RFC (Linux accepts it in CLOSE-WAIT, LAST-ACK
+     * and CLOSING, tcp_reset_check(); the explanation says so). */
     rcv_nxt = me->snd_nxt;
     wnd = peer->win ? peer->win : 1;
-    if (s->seq == rcv_nxt || (me->fin_seen && s->seq == me->fin_seq))
-        return RST_ACCEPT;
+    if (s->seq == rcv_nxt)
+        return V_RST_ACCEPT;
     if (seq_geq(s->seq, rcv_nxt) && seq_lt(s->seq, rcv_nxt + wnd))
-        return RST_CHALLENGE;
-    return RST_OUT_OF_WINDOW;
+        return V_RST_CHALLENGE;
+    return V_RST_OUT_OF_WINDOW;
+}
+
+/* The sequence check of 3.10.7.4 for segments without RST or SYN.  The
+ * receiver's window is what it advertised (its largest right edge, so a
+ * window update lost from the capture does not condemn a segment); a
+ * segment starting beyond it, or ending more than a whole window below
+ * what the receiver has acknowledged, is not acceptable.  Segments just
+ * below RCV.NXT are the ordinary retransmissions of data whose ACK was
+ * lost: the RFC drops them too, they change no state, and they are not
+ * flagged (netfilter's tolerance).  A zero-window probe sits at the edge. */
+static int seq_in_window(const step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    const ts_endpoint *peer = x->peer;
+    uint32_t end = s->seq + s->len + ((s->flags & TS_FIN) ? 1 : 0);
+    uint32_t back = peer->max_win > 65535 ? peer->max_win : 65535;
+    if (!peer->ack_sent || !x->me->isn_known)
+        return 1;                                /* nothing to check against */
+    if (seq_gt(s->seq, peer->wnd_edge))
+        return 0;
+    return !seq_lt(end, peer->max_ack - back);
+}
+
+static verdict acceptability(const step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    if (s->flags & TS_RST)
+        return check_rst(x);
+    if (s->flags & TS_SYN)
+        return V_OK;                             /* SYNs: RFC 5961 4.2 whatever their seq */
+    if (is_synchronized_or_syn_received(x->peer_before) && !seq_in_window(x))
+        return V_OUT_OF_WINDOW;
+    return V_OK;
 }
 
 static uint32_t us_between(int64_t from_ns, int64_t to_ns)
@@ -499,15 +558,14 @@ static void set_time(step_ctx *x, int64_t from_ns, uint32_t related)
 static void handle_rst(step_ctx *x)
 {
     ts_conn *c = x->c;
-    rst_verdict v = check_rst(x);
-    x->me->rst_seen = 1;
+    verdict v = acceptability(x);
     if (!x->me->rst_frame)
         x->me->rst_frame = x->seg->frame;
-    if (v == RST_OUT_OF_WINDOW || v == RST_CHALLENGE || v == RST_IGNORED) {
+    if (v != V_RST_ACCEPT) {
         x->rec->stage = TS_STAGE_RST_IGNORED;
-        if (v == RST_OUT_OF_WINDOW)
+        if (v == V_RST_OUT_OF_WINDOW)
             raise(x, TS_AN_RST_OUT_OF_WINDOW);
-        if (v == RST_CHALLENGE) {
+        if (v == V_RST_CHALLENGE) {
             c->challenge_due = (uint8_t)x->rcv;
             c->challenge_cause = x->seg->frame;
             c->challenge_syn = 0;
@@ -521,7 +579,8 @@ static void handle_rst(step_ctx *x)
         c->refused = 1;
         x->me_before = TS_CLOSED;                /* no TCB: nothing was listening */
         raise(x, TS_AN_CONNECTION_REFUSED);
-        set_time(x, x->peer->syn_last_ns, x->peer->syn_last_frame);
+        /* the SYN it answers, but no handshake or teardown time: neither happened */
+        x->rec->related_frame = x->peer->syn_last_frame;
         x->me->state = TS_CLOSED;
     } else {
         x->rec->stage = TS_STAGE_RST_ABORT;
@@ -614,8 +673,7 @@ static void check_handshake(step_ctx *x, pkt_class *cls)
     ts_conn *c = x->c;
     ts_endpoint *cl = &c->ep[TS_CLIENT];
     /* acceptable: SND.UNA < SEG.ACK =< SND.NXT (3.10.7.3); above ISN + 1 only with Fast Open data */
-    if (*cls == CLS_SYNACK && cl->syn_seen && x->rcv == TS_CLIENT &&
-        !(seq_gt(s->ack, cl->isn) && !seq_gt(s->ack, cl->snd_nxt))) {
+    if (*cls == CLS_SYNACK && cl->syn_seen && x->rcv == TS_CLIENT && !acks_our_syn(cl, s->ack)) {
         raise(x, TS_AN_SYNACK_WRONG_ACK);
         x->bad_synack = 1;                       /* unacceptable: the client answers RST */
         return;
@@ -864,8 +922,8 @@ static void remember(step_ctx *x, pkt_class cls)
     if (cls == CLS_SYNACK && x->peer->state == TS_ESTABLISHED)
         c->established = 1;
     if (s->flags & TS_ACK) {
-        if (!me->seen || seq_gt(s->ack, me->max_ack))
-            me->max_ack = s->ack;
+        if (!me->ack_sent || seq_gt(s->ack, me->max_ack))
+            me->max_ack = s->ack;            /* ack_sent itself is set below */
         if (!peer->isn_known) {
             peer->isn = s->ack - 1;
             peer->isn_known = 1;
@@ -873,6 +931,14 @@ static void remember(step_ctx *x, pkt_class cls)
         }
     }
     me->win = window_bytes(c, me, s);
+    if (me->win > me->max_win)
+        me->max_win = me->win;
+    if (s->flags & TS_ACK) {
+        uint32_t edge = s->ack + me->win;
+        if (!me->ack_sent || seq_gt(edge, me->wnd_edge))
+            me->wnd_edge = edge;
+        me->ack_sent = 1;
+    }
     me->seen = 1;
 }
 
@@ -953,6 +1019,13 @@ static void analyse(step_ctx *x)
         return;
     if (s->flags & TS_RST) {
         handle_rst(x);
+        return;
+    }
+    if (acceptability(x) == V_OUT_OF_WINDOW) {
+        /* 3.10.7.4: dropped, the receiver answers <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>;
+         * nothing changes and nothing is learnt from it */
+        x->rec->stage = TS_STAGE_OUT_OF_WINDOW;
+        raise(x, TS_AN_OUT_OF_WINDOW);
         return;
     }
     if (handle_retransmission(x))
@@ -1296,7 +1369,7 @@ static int record_question(const ts_record *r, pending *p)
     }
 }
 
-static ts_anomaly_set verdict(const pending *p, int64_t end_ns, int64_t grace_ns)
+static ts_anomaly_set pending_verdict(const pending *p, int64_t end_ns, int64_t grace_ns)
 {
     if (ns_between(p->asked_ns, end_ns) >= grace_ns)
         return TS_BIT(p->an);
@@ -1332,7 +1405,7 @@ ts_anomaly_set ts_deferred_anomalies(const ts_record *r, int64_t capture_end_ns,
         return 0;
     v = final_account(r);
     if (record_question(&v, &p))
-        set |= verdict(&p, capture_end_ns, grace_ns);
+        set |= pending_verdict(&p, capture_end_ns, grace_ns);
     if (is_last && !ts_conn_finished(v.conn) && !conn_has_question(v.conn))
         set |= TS_BIT(TS_AN_OPEN_AT_CAPTURE_END);
     return set;
@@ -1383,7 +1456,7 @@ ts_anomaly_set ts_conn_final_anomalies(const ts_conn *conn, int64_t capture_end_
     pending qs[4];
     int n = conn_questions(c, qs);
     for (int i = 0; i < n; i++)
-        set |= verdict(&qs[i], capture_end_ns, grace_ns);
+        set |= pending_verdict(&qs[i], capture_end_ns, grace_ns);
     if (!ts_conn_finished(c) && n == 0)
         set |= TS_BIT(TS_AN_OPEN_AT_CAPTURE_END);
     return set;

@@ -91,6 +91,7 @@ const char *ts_phase_name(unsigned phase);
     X(TS_STAGE_AFTER_RESET,    "After reset",                   "复位之后",                    TS_PHASE_RESET,       "")    \
     X(TS_STAGE_AFTER_CLOSE,    "After close",                   "关闭之后",                    TS_PHASE_CLOSED,      "")    \
     X(TS_STAGE_INVALID,        "Invalid flags",                 "非法标志组合",                TS_PHASE_ESTABLISHED, "")    \
+    X(TS_STAGE_OUT_OF_WINDOW,  "Out of window",                 "窗口外报文段",                TS_PHASE_ESTABLISHED, "")    \
     X(TS_STAGE_ICMP_UNREACH,   "ICMP: destination unreachable", "ICMP 目标不可达",             TS_PHASE_RESET,       "")
 
 typedef enum {
@@ -136,7 +137,8 @@ typedef enum { TS_GRP_SEQUENCE, TS_GRP_PROTOCOL, TS_GRP_MALFORMED } ts_group;
     X(TS_AN_MID_STREAM_START,     "mid_stream_start",     TS_GRP_SEQUENCE,  TS_SEV_NOTE,  "Capture starts mid-connection: handshake not seen, roles and states inferred") \
     X(TS_AN_OPEN_AT_CAPTURE_END,  "open_at_capture_end",  TS_GRP_SEQUENCE,  TS_SEV_NOTE,  "Connection still open, or an answer still possible, when the capture ended") \
     X(TS_AN_CHALLENGE_ACK,        "challenge_ack",        TS_GRP_SEQUENCE,  TS_SEV_NOTE,  "RFC 5961 challenge ACK: reply to an in-window RST or SYN on a synchronized connection") \
-    X(TS_AN_ICMP_UNREACHABLE,     "icmp_unreachable",     TS_GRP_SEQUENCE,  TS_SEV_NOTE,  "Segment answered by ICMP destination unreachable: port closed or rejected by a firewall, or no route to the host")
+    X(TS_AN_ICMP_UNREACHABLE,     "icmp_unreachable",     TS_GRP_SEQUENCE,  TS_SEV_NOTE,  "Segment answered by ICMP destination unreachable: port closed or rejected by a firewall, or no route to the host") \
+    X(TS_AN_OUT_OF_WINDOW,        "out_of_window",        TS_GRP_SEQUENCE,  TS_SEV_WARN,  "Segment outside the receiver's window (RFC 9293 3.10.7.4): not acceptable, dropped and answered by an ACK (stale, forged, or numbers rewritten)")
 
 typedef enum {
 #define TS_X_ENUM(id, name, grp, sev, summary) id,
@@ -182,7 +184,8 @@ typedef struct {
     uint8_t  state, prev_state;
     uint8_t  seen;        /* has sent any segment */
     uint8_t  isn_known;   /* ISN seen (its SYN) or inferred */
-    uint8_t  syn_seen, fin_seen, fin_acked, rst_seen;
+    uint8_t  syn_seen, fin_seen, fin_acked;
+    uint8_t  ack_sent;       /* has sent a segment with ACK: max_ack and wnd_edge hold */
     uint8_t  fin_stage;      /* stage given to its FIN (for retransmissions) */
     uint8_t  fin_ack_stage;  /* stage given to the ACK of its FIN */
     uint8_t  fin_rexmit;     /* FIN retransmitted after it was acknowledged */
@@ -193,6 +196,8 @@ typedef struct {
     uint32_t max_ack;     /* highest ack sent */
     uint32_t fin_seq;     /* sequence number of its FIN */
     uint32_t win;         /* last advertised window, bytes (scaled) */
+    uint32_t max_win;     /* largest window it advertised */
+    uint32_t wnd_edge;    /* right edge of its receive window: max of ack + win */
     int8_t   wscale;      /* shift it offered in its SYN, or -1 */
     uint32_t syn_frame, syn_last_frame, fin_frame, fin_ack_frame, rst_frame;
     /* its previous segment, to recognise an exact duplicate */

@@ -461,6 +461,28 @@ static tr T_RST_WINDOW = {
     "attempt.",
     "{s}发送的 RST 不被{r}接受：其序列号 {SEQ} 不在{r}的接收窗口内"
     "（RFC 5961，RFC 9293 第3.10.7.4节）：可能是过期的 RST 或盲目复位攻击。" };
+static tr T_RST_FIN_SEQ = {
+    "{s} sends a RST at seq {SEQ}, the sequence number of its own FIN, which the {r} has "
+    "already received: RCV.NXT is one above, so the RST is outside the window and RFC 9293 "
+    "(section 3.10.7.4) has the {r} drop it. A Linux {r} would behave differently: in "
+    "CLOSE-WAIT, LAST-ACK and CLOSING it also accepts a RST at RCV.NXT - 1 and closes.",
+    "{s}发送 RST，序列号 {SEQ} 正是它自己的 FIN 的序列号，而{r}已经收到该 FIN："
+    "RCV.NXT 比它大 1，所以该 RST 在窗口之外，按 RFC 9293（第3.10.7.4节）{r}应丢弃它。"
+    "Linux 的{r}行为不同：在 CLOSE-WAIT、LAST-ACK 和 CLOSING 状态下，它也接受序列号为 "
+    "RCV.NXT - 1 的 RST 并关闭连接。" };
+static tr T_OUT_OF_WINDOW = {
+    "{s} sends a segment at seq {SEQ} that lies outside the {r}'s receive window (RFC 9293 "
+    "section 3.10.7.4, the first check): it is not acceptable, so the {r} drops it, changes "
+    "no state, and should answer with an ACK of the sequence number it really expects "
+    "(<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>). A stale segment of an earlier connection, a "
+    "forged one, or sequence numbers rewritten on the way.",
+    "{s}发送的报文段序列号 {SEQ} 不在{r}的接收窗口内（RFC 9293 第3.10.7.4节的第一项检查）："
+    "该报文段不可接受，{r}将其丢弃、不改变任何状态，并应回复一个 ACK，告知它真正期望的序列号"
+    "（<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>）。可能是旧连接的过期报文、伪造的报文，"
+    "或序列号在途中被改写。" };
+static tr T_OOW_FIN = {
+    "Its FIN is dropped with it and closes nothing.",
+    "其中的 FIN 也随之被丢弃，不关闭任何东西。" };
 static tr T_RST_CHALLENGE = {
     "{s} sends a RST that the {r} does not accept yet: its seq {SEQ} is inside the window "
     "but not exactly the next expected sequence number, so the {r} owes a challenge ACK "
@@ -616,6 +638,9 @@ static tr A_ABORT = {
 static tr A_RST_IGNORED = {
     "Someone shouts \"stop!\" from the wrong direction, and {AR} does not take it as {AS}'s word.",
     "有人从不对的方向喊了一声“停！”，{AR}不认为那是{AS}说的。" };
+static tr A_OUT_OF_WINDOW = {
+    "{AS} answers a question {AR} never asked; {AR} only repeats where the conversation really is.",
+    "{AS}回答了{AR}从没问过的问题；{AR}只是重复一遍谈话真正进行到哪里。" };
 static tr A_AFTER_RESET = {
     "{AS} keeps talking although the conversation has already been broken off.",
     "谈话已经中断，{AS}却还在说。" };
@@ -697,10 +722,20 @@ static void b_abort(ex *x)
 }
 
 /* Why a RST was not accepted, from the receiver's state and the verdict. */
+static int rst_at_own_fin(const ex *x)
+{
+    const ts_endpoint *me = sender(x);
+    unsigned rs = before_of(x, x->rcv);
+    return me->fin_seen && x->seg->seq == me->fin_seq &&
+           (rs == TS_CLOSE_WAIT || rs == TS_LAST_ACK || rs == TS_CLOSING);
+}
+
 static void b_rst_ignored(ex *x)
 {
     unsigned rs = before_of(x, x->rcv);
-    if (x->r->anomalies & TS_BIT(TS_AN_RST_OUT_OF_WINDOW))
+    if ((x->r->anomalies & TS_BIT(TS_AN_RST_OUT_OF_WINDOW)) && rst_at_own_fin(x))
+        say(x, T_RST_FIN_SEQ);
+    else if (x->r->anomalies & TS_BIT(TS_AN_RST_OUT_OF_WINDOW))
         say(x, T_RST_WINDOW);
     else if (rs == TS_LISTEN || rs == TS_CLOSED)
         say(x, T_RST_NO_CONN);
@@ -708,6 +743,13 @@ static void b_rst_ignored(ex *x)
         say(x, T_RST_SYN_SENT);
     else
         say(x, T_RST_CHALLENGE);
+}
+
+static void b_out_of_window(ex *x)
+{
+    say(x, T_OUT_OF_WINDOW);
+    if (x->seg->flags & TS_FIN)
+        say(x, T_OOW_FIN);
 }
 
 static void b_after_reset(ex *x)
@@ -782,6 +824,7 @@ static const stage_text stage_texts[TS_STAGE_COUNT] = {
     [TS_STAGE_AFTER_RESET]     = { b_after_reset,    NULL,         NULL,            A_AFTER_RESET,    NULL },
     [TS_STAGE_AFTER_CLOSE]     = { b_after_close,    NULL,         NULL,            A_AFTER_CLOSE,    NULL },
     [TS_STAGE_INVALID]         = { b_invalid,        NULL,         NULL,            A_INVALID,        NULL },
+    [TS_STAGE_OUT_OF_WINDOW]   = { b_out_of_window,  NULL,         NULL,            A_OUT_OF_WINDOW,  NULL },
     [TS_STAGE_ICMP_UNREACH]    = { b_icmp,           NULL,         NULL,            A_ICMP,           NULL },
 };
 

@@ -55,6 +55,7 @@ static uint8_t parse_flags(const char *f)
         case 'U': v |= TS_URG; break;
         case 'E': v |= TS_ECE; break;
         case 'W': v |= TS_CWR; break;
+        case 'T': break;                 /* not a flag: Fast Open option (feed) */
         default: break;
         }
     }
@@ -90,6 +91,7 @@ static void feed(run *r, const char *name, const step *st)
     s->ts_ns = r->now_ns;
     s->from_a = st->who == r->first_sender;
     s->flags = parse_flags(st->flags);
+    s->tfo = strchr(st->flags, 'T') != NULL; /* 'T': the SYN carries a Fast Open option */
     s->seq = st->seq;
     s->ack = st->ack;
     s->len = st->len;
@@ -1049,6 +1051,115 @@ static void test_tables(void)
     expect(sizeof(ts_record) <= 32, "tables", "per-frame record stays compact");
 }
 
+
+/* Defect 1 (issue 11): the first check of RFC 9293 3.10.7.4 applies to every
+ * segment.  After the handshake the server's window is [1001, 1001 + 65535):
+ * its SYN-ACK acknowledged 1001 and advertised 65535 (no window scaling in
+ * these scenarios: shift 0 on both SYNs). */
+static void test_out_of_window(void)
+{
+    run r;
+    static const step fin_far[] = {
+        HANDSHAKE,
+        /* FIN at 1001 + 100000, beyond 1001 + 65535: not acceptable, so the server drops
+         * it without looking at the FIN bit and answers with an ACK; nobody moves */
+        { 'C', "FA", 101001, 5001, 0, "Out of window", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", B(OUT_OF_WINDOW), 0 },
+        /* that ACK: <SEQ=5001><ACK=1001>, an ordinary segment */
+        { 'S', "A", 5001, 1001, 0, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        /* the real FIN at RCV.NXT 1001 is acceptable and starts the teardown */
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", "ESTABLISHED", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+    };
+    static const step data_far_below[] = {
+        HANDSHAKE,
+        /* 10 bytes ending 200000 below RCV.NXT, more than any window behind: a stale
+         * segment, not a retransmission; the server (the receiver) changes nothing */
+        { 'C', "PA", 1001 - 200000, 5001, 10, "Out of window", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", B(OUT_OF_WINDOW), 0 },
+        /* an ACK of a server FIN, but far out of the client's window: the ACK field is
+         * not even looked at (3.10.7.4 checks the sequence number first) */
+        { 'S', "FA", 5001, 1001, 0, "Teardown 1/4: FIN", "ESTABLISHED", "CLOSE-WAIT", "ESTABLISHED", "FIN-WAIT-1", 0, 0 },
+        { 'C', "A", 1001 + 900000, 5002, 0, "Out of window", "CLOSE-WAIT", "CLOSE-WAIT", "FIN-WAIT-1", "FIN-WAIT-1", B(OUT_OF_WINDOW), 0 },
+    };
+    static const step in_window[] = {
+        HANDSHAKE,
+        /* the last byte of the window (1001 + 65535 - 1) is acceptable */
+        { 'C', "PA", 1001 + 65534, 5001, 1, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        /* a retransmission wholly below RCV.NXT: the RFC drops it with an ACK too, but it
+         * is the ordinary repeat of data whose ACK was lost, not an anomaly */
+        { 'C', "PA", 1001, 5001, 10, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "A", 5001, 1011, 0, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "PA", 1001, 5001, 10, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "out_of_window_fin", fin_far);
+    run_init(&r);
+    RUN(&r, "out_of_window_below", data_far_below);
+    run_init(&r);
+    RUN(&r, "in_window", in_window);
+}
+
+/* Defect 2: in SYN-SENT a RST is acceptable when its ACK acknowledges the
+ * SYN, SND.UNA < SEG.ACK =< SND.NXT (3.10.7.3).  A Fast Open SYN carrying
+ * 100 bytes has SND.UNA = 1000 and SND.NXT = 1101. */
+static void test_syn_sent_rst_ack_range(void)
+{
+    run r;
+    static const step syn_only_acked[] = {
+        { 'C', "ST", 1000, 0, 100, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 },
+        /* ack 1001 covers the SYN but not the data: 1000 < 1001 =< 1101, acceptable;
+         * no listener (3.10.7.1): refused */
+        { 'S', "RA", 0, 1001, 0, "Reset: connection refused", "SYN-SENT", "CLOSED", "CLOSED", "CLOSED", B(CONNECTION_REFUSED), 0 },
+    };
+    static const step all_acked[] = {
+        { 'C', "ST", 1000, 0, 100, "Handshake 1/3: SYN", NULL, NULL, NULL, NULL, 0, 0 },
+        /* ack 1101 = SND.NXT: acceptable too */
+        { 'S', "RA", 0, 1101, 0, "Reset: connection refused", "SYN-SENT", "CLOSED", "CLOSED", "CLOSED", B(CONNECTION_REFUSED), 0 },
+    };
+    static const step beyond[] = {
+        { 'C', "ST", 1000, 0, 100, "Handshake 1/3: SYN", NULL, NULL, NULL, NULL, 0, 0 },
+        /* ack 1102 > SND.NXT: acknowledges something never sent; dropped */
+        { 'S', "RA", 0, 1102, 0, "Reset: not accepted", "SYN-SENT", "SYN-SENT", NULL, NULL, 0, 0 },
+        /* ack 1000 = SND.UNA, not above it: dropped */
+        { 'S', "RA", 0, 1000, 0, "Reset: not accepted", "SYN-SENT", "SYN-SENT", NULL, NULL, 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "syn_sent_rst_syn_only", syn_only_acked);
+    /* Defect 7: a refusal is neither a handshake nor a teardown: no time */
+    expect(!(r.rec[1].rflags & TS_REC_TIME_VALID), "refused_no_time",
+           "no handshake/teardown time on a refusal");
+    expect(r.rec[1].related_frame == 1, "refused_no_time", "the refusal still links its SYN");
+    run_init(&r);
+    RUN(&r, "syn_sent_rst_all", all_acked);
+    expect(!(r.rec[1].rflags & TS_REC_TIME_VALID), "refused_no_time", "no time on this refusal either");
+    run_init(&r);
+    RUN(&r, "syn_sent_rst_beyond", beyond);
+}
+
+/* Defect 3: a RST whose seq is the sender's FIN sequence number.  Once the
+ * receiver has the FIN, RCV.NXT = FIN + 1 and that RST lies one below the
+ * window: not acceptable (3.10.7.4), whatever Linux does. */
+static void test_rst_at_fin_seq(void)
+{
+    run r;
+    static const step close_wait[] = {
+        HANDSHAKE,
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", "ESTABLISHED", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+        { 'S', "A", 5001, 1002, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+        /* seq 1001 = the FIN's; the server's RCV.NXT is 1002: outside, dropped */
+        { 'C', "R", 1001, 0, 0, "Reset: not accepted", "FIN-WAIT-2", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", B(RST_OUT_OF_WINDOW), 0 },
+        /* seq 1002 = RCV.NXT: accepted, both CLOSED */
+        { 'C', "R", 1002, 0, 0, "Reset: abort", "FIN-WAIT-2", "CLOSED", "CLOSE-WAIT", "CLOSED", 0, 0 },
+    };
+    static const step fin_not_yet_seen[] = {
+        HANDSHAKE,
+        /* without a FIN, seq 1001 is RCV.NXT itself: accepted */
+        { 'C', "R", 1001, 0, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "ESTABLISHED", "CLOSED", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "rst_at_fin_seq", close_wait);
+    run_init(&r);
+    RUN(&r, "rst_at_rcv_nxt", fin_not_yet_seen);
+}
+
 int main(void)
 {
     test_tables();
@@ -1086,6 +1197,9 @@ int main(void)
     test_icmp_refuses_syn();
     test_icmp_soft_then_hard();
     test_icmp_other_states();
+    test_out_of_window();
+    test_syn_sent_rst_ack_range();
+    test_rst_at_fin_seq();
     if (failures) {
         printf("%d failure(s)\n", failures);
         return 1;

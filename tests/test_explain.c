@@ -446,6 +446,62 @@ static void test_null_inputs(void)
     check(ts_explain(NULL, NULL, TS_LANG_EN, 0, NULL, 10) == 0, "NULL buffer", "");
 }
 
+/* hasnt: the phrase must not appear */
+static void hasnt(const scenario *s, int i, ts_lang lang, const char *phrase)
+{
+    const char *t = text(s, i, lang, 0);
+    char what[256];
+    snprintf(what, sizeof what, "packet %d (%s) does not contain \"%s\"", i + 1,
+             lang == TS_LANG_ZH ? "zh" : "en", phrase);
+    check(strstr(t, phrase) == NULL, what, t);
+}
+
+/* Issue 11 defect 1: an unacceptable segment (RFC 9293 3.10.7.4) is named
+ * for what it is and the receiver's expected reply, an ACK, is said. */
+static void test_out_of_window(void)
+{
+    scenario s;
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, A, TS_FIN | TS_ACK, 1001 + 500000, 3001, 0);  /* far beyond 1001 + 65535 */
+    pkt(&s, A, TS_FIN | TS_ACK, 1001, 3001, 0);
+    dump(&s, "out of window");
+    stage_is(&s, 3, TS_STAGE_OUT_OF_WINDOW);
+    has(&s, 3, TS_LANG_EN, "outside the server's receive window");
+    has(&s, 3, TS_LANG_EN, "should answer with an ACK");
+    has(&s, 3, TS_LANG_EN, "closes nothing");
+    has(&s, 3, TS_LANG_EN, "No state change: client ESTABLISHED, server ESTABLISHED");
+    has(&s, 3, TS_LANG_ZH, "回复一个 ACK");
+    stage_is(&s, 4, TS_STAGE_FIN1);
+    hasnt(&s, 4, TS_LANG_EN, "receive window");
+    finish(&s);
+}
+
+/* Defect 3: a RST at the sender's own FIN sequence number is one below
+ * RCV.NXT: dropped by the RFC, and the text says a Linux peer would not. */
+static void test_rst_at_fin_seq(void)
+{
+    scenario s;
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, A, TS_FIN | TS_ACK, 1001, 3001, 0);
+    pkt(&s, B, TS_ACK, 3001, 1002, 0);
+    pkt(&s, A, TS_RST, 1001, 0, 0);
+    pkt(&s, A, TS_RST, 1000 + 900000, 0, 0);             /* an ordinary blind reset */
+    dump(&s, "RST at the FIN's seq");
+    stage_is(&s, 5, TS_STAGE_RST_IGNORED);
+    has(&s, 5, TS_LANG_EN, "sequence number of its own FIN");
+    has(&s, 5, TS_LANG_EN, "A Linux server would behave differently");
+    has(&s, 5, TS_LANG_ZH, "Linux");
+    stage_is(&s, 6, TS_STAGE_RST_IGNORED);
+    hasnt(&s, 6, TS_LANG_EN, "Linux");
+    finish(&s);
+}
+
 int main(int argc, char **argv)
 {
     verbose = argc > 1 && !strcmp(argv[1], "-v");
@@ -458,6 +514,8 @@ int main(int argc, char **argv)
     test_simultaneous();
     test_challenge();
     test_null_inputs();
+    test_out_of_window();
+    test_rst_at_fin_seq();
     printf("%d checks, %d failed\n", checks, failures);
     return failures != 0;
 }
