@@ -1161,8 +1161,9 @@ def tfo_rst(cap, p):
 # handshake and request/response) and later sends a RST whose seq is that
 # FIN's sequence number (101), in a different state of the server:
 #   A 41410  8 c> FIN-ACK seq 101, lost after the tap (the server never gets
-#              it); 9 s> 100 bytes seq 201 ack 101, 1 ms later: the server
-#              still expects 101; 10 c> RST-ACK seq 101 ack 301 (the client,
+#              it); 9 s> 100 bytes seq 201 ack 101, 200 ms later (long after
+#              the FIN would have arrived, RTT 1 ms): the server still
+#              expects 101; 10 c> RST-ACK seq 101 ack 301 (the client,
 #              closed, answers data with RST, RFC 1122 4.2.2.13): exactly
 #              the server's RCV.NXT (server ESTABLISHED).
 #   B 41411  8 c> FIN-ACK seq 101; 9 s> ACK 102 (server CLOSE-WAIT);
@@ -1188,7 +1189,7 @@ def rst_fin_seq(cap, p):
 
     c = opened(p)
     c.pkt("c", "FA", dt=5000, deliver=False)
-    c.pkt("s", "PA", 100)
+    c.pkt("s", "PA", 100, dt=200000)
     c.pkt("c", "RA", seq=c.nxt("c") - 1, nosock=True)
 
     c = opened(p + 1)
