@@ -14,12 +14,12 @@
  * RST acceptability is a separate check returning a verdict (check_rst).
  */
 #include "tcpstate_core.h"
+#include "tcpstate_model.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #define NONE 0xff
-#define KEEP 0xff            /* table cell: state unchanged */
 #define MSL_NS (120LL * 1000000000LL) /* RFC 9293: MSL is 2 minutes */
 
 /* ---- Names --------------------------------------------------------------- */
@@ -115,163 +115,13 @@ static int64_t ns_between(int64_t earlier, int64_t later)
     return later - earlier;
 }
 
-/* ---- Packet classes -------------------------------------------------------- */
-
-typedef enum {
-    CLS_SYN,     /* SYN without ACK */
-    CLS_SYNACK,  /* SYN with ACK */
-    CLS_FIN,     /* FIN whose ACK covers nothing new of the receiver's */
-    CLS_FIN_CTL, /* FIN whose ACK also covers the receiver's SYN or FIN */
-    CLS_ACK,     /* ACK, maybe data, covering nothing new of the receiver's */
-    CLS_ACK_CTL, /* ACK covering the receiver's SYN or FIN for the first time */
-    CLS_COUNT
-} pkt_class;
-
-/*
- * Sender table: the state an endpoint enters by *sending* a segment of the
- * class, from the state it was in (RFC 9293 figure 5, "snd" events).
- * Rows are classes, columns are the sender's state before.
- */
-static const uint8_t send_next[CLS_COUNT][TS_STATE_COUNT] = {
-    [CLS_SYN] = {
-        [TS_CLOSED]       = TS_SYN_SENT,     /* active OPEN: snd SYN */
-        [TS_LISTEN]       = TS_SYN_SENT,     /* SEND on a listening socket: snd SYN */
-        [TS_SYN_SENT]     = KEEP,            /* retransmitted SYN */
-        [TS_SYN_RECEIVED] = KEEP,            /* retransmission (crossing SYNs handled before) */
-        [TS_ESTABLISHED]  = KEEP,            /* a SYN on a live connection: maybe its sender
-                                              * rebooted, maybe injected; the challenge ACK
-                                              * and what follows tell (RFC 5961 4.2) */
-        [TS_FIN_WAIT_1]   = KEEP,            /* same */
-        [TS_FIN_WAIT_2]   = KEEP,            /* same */
-        [TS_CLOSE_WAIT]   = KEEP,            /* same */
-        [TS_CLOSING]      = KEEP,            /* same */
-        [TS_LAST_ACK]     = KEEP,            /* same */
-        [TS_TIME_WAIT]    = TS_SYN_SENT,     /* reuse of a TIME-WAIT four-tuple */
-    },
-    [CLS_SYNACK] = {
-        [TS_CLOSED]       = TS_SYN_RECEIVED, /* answer to a SYN we did not see */
-        [TS_LISTEN]       = TS_SYN_RECEIVED, /* rcv SYN, snd SYN,ACK */
-        [TS_SYN_SENT]     = TS_SYN_RECEIVED, /* simultaneous open: rcv SYN, snd SYN,ACK */
-        [TS_SYN_RECEIVED] = KEEP,            /* SYN-ACK retransmitted */
-        [TS_ESTABLISHED]  = KEEP,            /* late retransmission: no change */
-        [TS_FIN_WAIT_1]   = KEEP,            /* no change */
-        [TS_FIN_WAIT_2]   = KEEP,            /* no change */
-        [TS_CLOSE_WAIT]   = KEEP,            /* no change */
-        [TS_CLOSING]      = KEEP,            /* no change */
-        [TS_LAST_ACK]     = KEEP,            /* no change */
-        [TS_TIME_WAIT]    = KEEP,            /* no change */
-    },
-    [CLS_FIN] = {
-        [TS_CLOSED]       = KEEP,            /* stray FIN from a closed endpoint */
-        [TS_LISTEN]       = KEEP,            /* not possible: no connection */
-        [TS_SYN_SENT]     = KEEP,            /* CLOSE in SYN-SENT deletes the TCB, sends nothing */
-        [TS_SYN_RECEIVED] = TS_FIN_WAIT_1,   /* CLOSE: snd FIN */
-        [TS_ESTABLISHED]  = TS_FIN_WAIT_1,   /* CLOSE: snd FIN (active close) */
-        [TS_FIN_WAIT_1]   = KEEP,            /* retransmitted FIN */
-        [TS_FIN_WAIT_2]   = KEEP,            /* retransmitted FIN */
-        [TS_CLOSE_WAIT]   = TS_LAST_ACK,     /* CLOSE: snd FIN (passive close) */
-        [TS_CLOSING]      = KEEP,            /* retransmitted FIN */
-        [TS_LAST_ACK]     = KEEP,            /* retransmitted FIN */
-        [TS_TIME_WAIT]    = KEEP,            /* retransmitted FIN */
-    },
-    [CLS_FIN_CTL] = {
-        [TS_CLOSED]       = KEEP,            /* stray FIN */
-        [TS_LISTEN]       = KEEP,            /* not possible */
-        [TS_SYN_SENT]     = KEEP,            /* not possible: nothing to acknowledge */
-        [TS_SYN_RECEIVED] = TS_FIN_WAIT_1,   /* CLOSE: snd FIN */
-        [TS_ESTABLISHED]  = TS_FIN_WAIT_1,   /* CLOSE: snd FIN */
-        [TS_FIN_WAIT_1]   = KEEP,            /* retransmitted FIN */
-        [TS_FIN_WAIT_2]   = KEEP,            /* retransmitted FIN */
-        [TS_CLOSE_WAIT]   = TS_LAST_ACK,     /* CLOSE: snd FIN, also acking the peer's FIN */
-        [TS_CLOSING]      = KEEP,            /* retransmitted FIN */
-        [TS_LAST_ACK]     = KEEP,            /* retransmitted FIN */
-        [TS_TIME_WAIT]    = KEEP,            /* retransmitted FIN */
-    },
-    /* ACKs never change their sender's state: the sender moved when it
-     * received what it acknowledges. */
-    [CLS_ACK]     = { KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP },
-    [CLS_ACK_CTL] = { KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP },
-};
-
-/*
- * Receiver table: the state an endpoint enters on *receiving* a segment of
- * the class (RFC 9293 section 3.10.7, "rcv" events).  Acknowledgment
- * validity is checked before the table (wrong ACKs are classified CLS_ACK or
- * rejected), so "ctl" cells only see acceptable ACKs.
- */
-static const uint8_t recv_next[CLS_COUNT][TS_STATE_COUNT] = {
-    [CLS_SYN] = {
-        [TS_CLOSED]       = KEEP,            /* no listener: answered by RST (3.10.7.1) */
-        [TS_LISTEN]       = TS_SYN_RECEIVED, /* rcv SYN, snd SYN,ACK (3.10.7.2) */
-        [TS_SYN_SENT]     = TS_SYN_RECEIVED, /* simultaneous open (3.10.7.3) */
-        [TS_SYN_RECEIVED] = KEEP,            /* duplicate SYN */
-        [TS_ESTABLISHED]  = KEEP,            /* RFC 5961 4.2: challenge ACK, no change */
-        [TS_FIN_WAIT_1]   = KEEP,            /* challenge ACK */
-        [TS_FIN_WAIT_2]   = KEEP,            /* challenge ACK */
-        [TS_CLOSE_WAIT]   = KEEP,            /* challenge ACK */
-        [TS_CLOSING]      = KEEP,            /* challenge ACK */
-        [TS_LAST_ACK]     = KEEP,            /* challenge ACK */
-        [TS_TIME_WAIT]    = TS_SYN_RECEIVED, /* SYN in TIME-WAIT may open anew (RFC 6191) */
-    },
-    [CLS_SYNACK] = {
-        [TS_CLOSED]       = KEEP,            /* answered by RST */
-        [TS_LISTEN]       = KEEP,            /* ACK to a listener: RST */
-        [TS_SYN_SENT]     = TS_ESTABLISHED,  /* rcv SYN,ACK acking our SYN: snd ACK */
-        [TS_SYN_RECEIVED] = TS_ESTABLISHED,  /* simultaneous open: our SYN acknowledged */
-        [TS_ESTABLISHED]  = KEEP,            /* duplicate: re-ACK */
-        [TS_FIN_WAIT_1]   = KEEP,            /* duplicate */
-        [TS_FIN_WAIT_2]   = KEEP,            /* duplicate */
-        [TS_CLOSE_WAIT]   = KEEP,            /* duplicate */
-        [TS_CLOSING]      = KEEP,            /* duplicate */
-        [TS_LAST_ACK]     = KEEP,            /* duplicate */
-        [TS_TIME_WAIT]    = KEEP,            /* duplicate */
-    },
-    [CLS_FIN] = {
-        [TS_CLOSED]       = KEEP,            /* answered by RST */
-        [TS_LISTEN]       = KEEP,            /* dropped */
-        [TS_SYN_SENT]     = KEEP,            /* dropped: no SYN */
-        [TS_SYN_RECEIVED] = KEEP,            /* FIN not acking our SYN: not acceptable */
-        [TS_ESTABLISHED]  = TS_CLOSE_WAIT,   /* rcv FIN, snd ACK (passive close) */
-        [TS_FIN_WAIT_1]   = TS_CLOSING,      /* FIN crossed ours: simultaneous close */
-        [TS_FIN_WAIT_2]   = TS_TIME_WAIT,    /* rcv FIN, snd ACK */
-        [TS_CLOSE_WAIT]   = KEEP,            /* retransmitted FIN */
-        [TS_CLOSING]      = KEEP,            /* retransmitted FIN */
-        [TS_LAST_ACK]     = KEEP,            /* retransmitted FIN */
-        [TS_TIME_WAIT]    = KEEP,            /* retransmitted FIN: re-ACK, restart 2 MSL */
-    },
-    [CLS_FIN_CTL] = {
-        [TS_CLOSED]       = KEEP,            /* answered by RST */
-        [TS_LISTEN]       = KEEP,            /* dropped */
-        [TS_SYN_SENT]     = KEEP,            /* dropped: no SYN */
-        [TS_SYN_RECEIVED] = TS_CLOSE_WAIT,   /* ACK of our SYN, then FIN */
-        [TS_ESTABLISHED]  = TS_CLOSE_WAIT,   /* rcv FIN */
-        [TS_FIN_WAIT_1]   = TS_TIME_WAIT,    /* FIN + ACK of our FIN: straight to TIME-WAIT */
-        [TS_FIN_WAIT_2]   = TS_TIME_WAIT,    /* rcv FIN */
-        [TS_CLOSE_WAIT]   = KEEP,            /* retransmitted FIN */
-        [TS_CLOSING]      = TS_TIME_WAIT,    /* ACK of our FIN */
-        [TS_LAST_ACK]     = TS_CLOSED,       /* ACK of our FIN */
-        [TS_TIME_WAIT]    = KEEP,            /* retransmitted FIN */
-    },
-    [CLS_ACK] = { KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP, KEEP },
-    [CLS_ACK_CTL] = {
-        [TS_CLOSED]       = KEEP,            /* answered by RST */
-        [TS_LISTEN]       = KEEP,            /* answered by RST */
-        [TS_SYN_SENT]     = KEEP,            /* no SYN: dropped */
-        [TS_SYN_RECEIVED] = TS_ESTABLISHED,  /* third handshake segment */
-        [TS_ESTABLISHED]  = KEEP,            /* nothing outstanding */
-        [TS_FIN_WAIT_1]   = TS_FIN_WAIT_2,   /* our FIN acknowledged */
-        [TS_FIN_WAIT_2]   = KEEP,            /* already acknowledged */
-        [TS_CLOSE_WAIT]   = KEEP,            /* nothing outstanding */
-        [TS_CLOSING]      = TS_TIME_WAIT,    /* our FIN acknowledged */
-        [TS_LAST_ACK]     = TS_CLOSED,       /* final ACK: delete the TCB */
-        [TS_TIME_WAIT]    = KEEP,            /* re-ACK of a retransmitted FIN */
-    },
-};
-
-static uint8_t apply(uint8_t cell, uint8_t state)
-{
-    return cell == KEEP ? state : cell;
-}
+/* ---- Events ----------------------------------------------------------------
+ * A segment that passes the acceptability check (below) is one of the
+ * first six events of the model (tcpstate_model.h): SYN, SYN-ACK, FIN, FIN
+ * acknowledging the receiver's SYN or FIN ("ctl"), ACK doing so, plain ACK
+ * or data.  The receiver's move is the table's cell; the sender's is one of
+ * the sender rules (sender_next).  Nothing else changes an endpoint's state
+ * except the in-flight corrections listed in README's model section. */
 
 /* ---- Allocation and connection set-up ------------------------------------ */
 
@@ -438,15 +288,15 @@ static int acks_ctl(const step_ctx *x)
     return 0;
 }
 
-static pkt_class classify(const step_ctx *x)
+static ts_event classify(const step_ctx *x)
 {
     const ts_segment *s = x->seg;
     int ctl = acks_ctl(x);
     if (s->flags & TS_SYN)
-        return (s->flags & TS_ACK) ? CLS_SYNACK : CLS_SYN;
+        return (s->flags & TS_ACK) ? TS_EV_SYNACK : TS_EV_SYN;
     if (s->flags & TS_FIN)
-        return ctl ? CLS_FIN_CTL : CLS_FIN;
-    return ctl ? CLS_ACK_CTL : CLS_ACK;
+        return ctl ? TS_EV_FIN_ACKS : TS_EV_FIN;
+    return ctl ? TS_EV_ACKS : TS_EV_ACK;
 }
 
 /* ---- Acceptability (RFC 9293 3.10.7, RFC 5961), before any state change --
@@ -538,6 +388,54 @@ static verdict acceptability(const step_ctx *x)
     return V_OK;
 }
 
+/* ---- The moves: the model's cell for the receiver, a rule for the sender -- */
+
+static void set_state(ts_endpoint *e, uint8_t st)
+{
+    e->state = st;
+}
+
+/* The receiver's move: the model's cell for the event in its state. */
+static const ts_cell *receive(step_ctx *x, ts_event ev)
+{
+    const ts_cell *cell = ts_model_use(ev, x->peer_before);
+    uint8_t next = ts_model_next(cell, x->peer_before, x->peer->passive);
+    if (next == TS_SYN_RECEIVED && x->peer_before == TS_LISTEN)
+        x->peer->passive = 1;
+    set_state(x->peer, next);
+    return cell;
+}
+
+/* The sender's move (TS_SEND_RULE_LIST): by sending a SYN, SYN-ACK or FIN
+ * (its RST: handle_rst); ACKs and data never move their sender. */
+static uint8_t sender_next(const step_ctx *x)
+{
+    uint8_t f = x->seg->flags, st = x->me_before;
+    if ((f & (TS_SYN | TS_ACK)) == TS_SYN) {
+        ts_model_rule_use(TS_SR_SYN);
+        return (st == TS_CLOSED || st == TS_LISTEN || st == TS_TIME_WAIT) ? TS_SYN_SENT : st;
+    }
+    if (f & TS_SYN) {
+        ts_model_rule_use(TS_SR_SYNACK);
+        return (st == TS_CLOSED || st == TS_LISTEN || st == TS_SYN_SENT) ? TS_SYN_RECEIVED : st;
+    }
+    if (f & TS_FIN) {
+        ts_model_rule_use(TS_SR_FIN);
+        if (st == TS_SYN_RECEIVED || st == TS_ESTABLISHED)
+            return TS_FIN_WAIT_1;
+        return st == TS_CLOSE_WAIT ? TS_LAST_ACK : st;
+    }
+    ts_model_rule_use(TS_SR_OTHER);
+    return st;
+}
+
+static void owe_challenge(step_ctx *x, int syn)
+{
+    x->c->challenge_due = (uint8_t)x->rcv;
+    x->c->challenge_cause = x->seg->frame;
+    x->c->challenge_syn = (uint8_t)syn;
+}
+
 static uint32_t us_between(int64_t from_ns, int64_t to_ns)
 {
     int64_t d = ns_between(from_ns, to_ns) / 1000;
@@ -555,25 +453,32 @@ static void set_time(step_ctx *x, int64_t from_ns, uint32_t related)
     }
 }
 
+static ts_event rst_event(verdict v)
+{
+    if (v == V_RST_ACCEPT)
+        return TS_EV_RST_ACCEPTED;
+    return v == V_RST_CHALLENGE ? TS_EV_RST_IN_WINDOW : TS_EV_RST_DROPPED;
+}
+
 static void handle_rst(step_ctx *x)
 {
     ts_conn *c = x->c;
     verdict v = acceptability(x);
+    const ts_cell *cell;
     if (!x->me->rst_frame)
         x->me->rst_frame = x->seg->frame;
     if (v != V_RST_ACCEPT) {
+        cell = receive(x, rst_event(v));
         x->rec->stage = TS_STAGE_RST_IGNORED;
         if (v == V_RST_OUT_OF_WINDOW)
             raise(x, TS_AN_RST_OUT_OF_WINDOW);
-        if (v == V_RST_CHALLENGE) {
-            c->challenge_due = (uint8_t)x->rcv;
-            c->challenge_cause = x->seg->frame;
-            c->challenge_syn = 0;
-        }
+        if (cell->action == TS_ACT_CHALLENGE)
+            owe_challenge(x, 0);
         if (ts_conn_finished(c))
             x->rec->stage = TS_STAGE_AFTER_CLOSE;
         return;
     }
+    ts_model_rule_use(TS_SR_RST);
     if (x->peer_before == TS_SYN_SENT && !x->me->syn_seen) {
         x->rec->stage = TS_STAGE_RST_REFUSED;    /* SYN answered by RST: no listener */
         c->refused = 1;
@@ -601,12 +506,26 @@ static void handle_rst(step_ctx *x)
             x->me->state = TS_CLOSED;
     }
     c->reset_by = (uint8_t)x->snd;
-    /* RFC 9293 3.10.7.4: SYN-RECEIVED from a passive open returns to LISTEN. */
-    x->peer->state = (x->peer_before == TS_SYN_RECEIVED && x->peer->passive) ? TS_LISTEN : TS_CLOSED;
+    receive(x, TS_EV_RST_ACCEPTED);
 }
 
 /* Segments of a connection that is over (or was reset) change nothing. */
+static int after_end(step_ctx *x);
+
 static int handle_after_end(step_ctx *x)
+{
+    ts_event ev = (x->seg->flags & TS_RST) ? TS_EV_RST_DROPPED : classify(x);
+    if (!after_end(x))
+        return 0;
+    /* A CLOSED receiver has no TCB: its cell (3.10.7.1) moves nobody. */
+    if (x->peer_before == TS_CLOSED) {
+        ts_model_rule_use(TS_SR_OTHER);
+        receive(x, ev);
+    }
+    return 1;
+}
+
+static int after_end(step_ctx *x)
 {
     ts_conn *c = x->c;
     int reset = c->reset_by != NONE && !c->refused;
@@ -644,10 +563,10 @@ static int handle_after_end(step_ctx *x)
 
 /* A segment that shows its sender had not yet received what we assumed:
  * crossing SYNs (simultaneous open) or crossing FINs (simultaneous close). */
-static void correct_crossing(step_ctx *x, pkt_class cls)
+static void correct_crossing(step_ctx *x, ts_event cls)
 {
     ts_conn *c = x->c;
-    if (cls == CLS_SYN && x->me_before == TS_SYN_RECEIVED && x->peer_before == TS_SYN_SENT &&
+    if (cls == TS_EV_SYN && x->me_before == TS_SYN_RECEIVED && x->peer_before == TS_SYN_SENT &&
         !x->me->syn_seen) {
         x->me_before = TS_CLOSED;                /* it never listened: it was opening too */
         x->me->passive = 0;
@@ -655,10 +574,10 @@ static void correct_crossing(step_ctx *x, pkt_class cls)
         c->crossed_frame = x->peer->syn_frame;
         c->crossed_state = TS_CLOSED;
     }
-    if (cls == CLS_SYNACK && c->simultaneous_open && x->me_before == TS_ESTABLISHED &&
+    if (cls == TS_EV_SYNACK && c->simultaneous_open && x->me_before == TS_ESTABLISHED &&
         !x->me->synack_sent)
         x->me_before = TS_SYN_RECEIVED;          /* its SYN-ACK crossed the peer's */
-    if (cls == CLS_FIN && x->me_before == TS_CLOSE_WAIT && x->peer_before == TS_FIN_WAIT_1 &&
+    if (cls == TS_EV_FIN && x->me_before == TS_CLOSE_WAIT && x->peer_before == TS_FIN_WAIT_1 &&
         !x->me->fin_seen) {
         x->me_before = TS_ESTABLISHED;           /* its FIN left before ours arrived */
         c->simultaneous_close = 1;
@@ -667,13 +586,13 @@ static void correct_crossing(step_ctx *x, pkt_class cls)
     }
 }
 
-static void check_handshake(step_ctx *x, pkt_class *cls)
+static void check_handshake(step_ctx *x, ts_event *cls)
 {
     const ts_segment *s = x->seg;
     ts_conn *c = x->c;
     ts_endpoint *cl = &c->ep[TS_CLIENT];
     /* acceptable: SND.UNA < SEG.ACK =< SND.NXT (3.10.7.3); above ISN + 1 only with Fast Open data */
-    if (*cls == CLS_SYNACK && cl->syn_seen && x->rcv == TS_CLIENT && !acks_our_syn(cl, s->ack)) {
+    if (*cls == TS_EV_SYNACK && cl->syn_seen && x->rcv == TS_CLIENT && !acks_our_syn(cl, s->ack)) {
         raise(x, TS_AN_SYNACK_WRONG_ACK);
         x->bad_synack = 1;                       /* unacceptable: the client answers RST */
         return;
@@ -682,10 +601,10 @@ static void check_handshake(step_ctx *x, pkt_class *cls)
         return;
     if (x->snd == TS_CLIENT && seq_gt(s->seq, cl->snd_nxt) && has(s, TS_ACK)) {
         raise(x, TS_AN_HANDSHAKE_ACK_MISSING);   /* bytes before this one were never seen */
-        *cls = (s->flags & TS_FIN) ? CLS_FIN : CLS_ACK;
+        *cls = (s->flags & TS_FIN) ? TS_EV_FIN : TS_EV_ACK;
         return;
     }
-    if (has(s, TS_ACK) && *cls != CLS_ACK_CTL && *cls != CLS_FIN_CTL && x->peer->syn_seen)
+    if (has(s, TS_ACK) && *cls != TS_EV_ACKS && *cls != TS_EV_FIN_ACKS && x->peer->syn_seen)
         raise(x, TS_AN_HANDSHAKE_ACK_WRONG);
 }
 
@@ -710,16 +629,16 @@ static void check_data(step_ctx *x)
 }
 
 /* Stage of a segment that changes or may change state. */
-static uint8_t name_stage(step_ctx *x, pkt_class cls)
+static uint8_t name_stage(step_ctx *x, ts_event cls)
 {
     ts_conn *c = x->c;
     uint8_t pb = x->peer_before, mb = x->me_before;
     switch (cls) {
-    case CLS_SYN:
+    case TS_EV_SYN:
         return pb == TS_SYN_SENT || c->simultaneous_open ? TS_STAGE_SIMOPEN_SYN : TS_STAGE_SYN;
-    case CLS_SYNACK:
+    case TS_EV_SYNACK:
         return c->simultaneous_open ? TS_STAGE_SIMOPEN_SYNACK : TS_STAGE_SYNACK;
-    case CLS_ACK_CTL:
+    case TS_EV_ACKS:
         if (pb == TS_SYN_RECEIVED)
             return c->simultaneous_open ? TS_STAGE_SIMOPEN_ACK : TS_STAGE_HS_ACK;
         if (pb == TS_FIN_WAIT_1)
@@ -729,16 +648,16 @@ static uint8_t name_stage(step_ctx *x, pkt_class cls)
         if (pb == TS_LAST_ACK)
             return c->simultaneous_close ? TS_STAGE_SIMCLOSE_ACK : TS_STAGE_FINAL_ACK;
         return TS_STAGE_DATA;
-    case CLS_FIN:
-    case CLS_FIN_CTL:
-        if (pb == TS_FIN_WAIT_1 && cls == CLS_FIN)
+    case TS_EV_FIN:
+    case TS_EV_FIN_ACKS:
+        if (pb == TS_FIN_WAIT_1 && cls == TS_EV_FIN)
             return TS_STAGE_SIMCLOSE_FIN;
         if (pb == TS_FIN_WAIT_1)
             return TS_STAGE_FINACK_COMBINED;
         if (pb == TS_FIN_WAIT_2 || pb == TS_CLOSING || mb == TS_CLOSE_WAIT)
             return TS_STAGE_FIN2;
         return TS_STAGE_FIN1;
-    case CLS_ACK:
+    case TS_EV_ACK:
     default:
         if (c->challenge_due == x->snd && !x->seg->len)
             return TS_STAGE_CHALLENGE_ACK;
@@ -755,7 +674,7 @@ static uint8_t name_stage(step_ctx *x, pkt_class cls)
 }
 
 /* Links to the frame a segment answers, and the handshake/teardown times. */
-static void link_related(step_ctx *x, pkt_class cls)
+static void link_related(step_ctx *x, ts_event cls)
 {
     ts_conn *c = x->c;
     ts_endpoint *cl = &c->ep[TS_CLIENT];
@@ -806,7 +725,7 @@ static void note_teardown_time(step_ctx *x)
 }
 
 /* Retransmitted SYN, SYN-ACK, FIN or final ACK: same stage, no new step. */
-static int handle_retransmission(step_ctx *x)
+static int is_retransmission(step_ctx *x)
 {
     const ts_segment *s = x->seg;
     ts_endpoint *me = x->me, *peer = x->peer;
@@ -843,6 +762,18 @@ static int handle_retransmission(step_ctx *x)
     return 0;
 }
 
+/* A retransmission moves nobody by being sent again; its receiver's cell
+ * applies as to any segment (a repeated SYN, SYN-ACK or FIN is answered). */
+static int handle_retransmission(step_ctx *x)
+{
+    ts_event ev = classify(x);
+    if (!is_retransmission(x))
+        return 0;
+    ts_model_rule_use(TS_SR_OTHER);
+    receive(x, ev);
+    return 1;
+}
+
 /* The window in bytes (RFC 7323 section 2): never scaled on a SYN, scaled
  * by the sender's shift when both SYNs offered the option; when the SYNs
  * were not seen the shift is unknown, so take the largest (14) rather than
@@ -860,7 +791,7 @@ static uint32_t window_bytes(const ts_conn *c, const ts_endpoint *me, const ts_s
 }
 
 /* Bookkeeping of what each side sent, after the transition. */
-static void remember(step_ctx *x, pkt_class cls)
+static void remember(step_ctx *x, ts_event cls)
 {
     const ts_segment *s = x->seg;
     ts_conn *c = x->c;
@@ -907,19 +838,18 @@ static void remember(step_ctx *x, pkt_class cls)
         if (c->closer == NONE)
             c->closer = (uint8_t)x->snd;
     }
-    if ((cls == CLS_ACK_CTL || cls == CLS_FIN_CTL) && peer->fin_seen && !peer->fin_acked) {
+    if ((cls == TS_EV_ACKS || cls == TS_EV_FIN_ACKS) && peer->fin_seen && !peer->fin_acked) {
         peer->fin_acked = 1;
-        peer->fin_ack_frame = s->frame;
         peer->fin_ack_stage = x->rec->stage;
         if (x->rec->stage == TS_STAGE_FINACK_COMBINED)
             c->combined_finack = 1;
     }
-    if ((cls == CLS_ACK_CTL || cls == CLS_FIN_CTL) && x->peer_before == TS_SYN_RECEIVED) {
+    if ((cls == TS_EV_ACKS || cls == TS_EV_FIN_ACKS) && x->peer_before == TS_SYN_RECEIVED) {
         c->established = 1;
         c->hs_ack_frame = s->frame;
         c->hs_ack_ns = s->ts_ns;
     }
-    if (cls == CLS_SYNACK && x->peer->state == TS_ESTABLISHED)
+    if (cls == TS_EV_SYNACK && x->peer->state == TS_ESTABLISHED)
         c->established = 1;
     if (s->flags & TS_ACK) {
         if (!me->ack_sent || seq_gt(s->ack, me->max_ack))
@@ -942,31 +872,24 @@ static void remember(step_ctx *x, pkt_class cls)
     me->seen = 1;
 }
 
-static void set_state(ts_endpoint *e, uint8_t st)
+/* Both moves for an acceptable segment; returns the receiver's cell. */
+static const ts_cell *transition(step_ctx *x, ts_event cls)
 {
-    if (e->state != st) {
-        e->prev_state = e->state;
-        e->state = st;
-    }
-}
-
-static void transition(step_ctx *x, pkt_class cls)
-{
-    uint8_t me_new = apply(send_next[cls][x->me_before], x->me_before);
-    uint8_t peer_new = apply(recv_next[cls][x->peer_before], x->peer_before);
-    /* Crossing SYN: the sender opened, then takes the peer's SYN already in flight. */
-    if (cls == CLS_SYN && x->c->simultaneous_open && x->peer_before == TS_SYN_SENT)
+    uint8_t me_new = sender_next(x);
+    const ts_cell *cell = receive(x, cls);
+    /* In-flight corrections (not in the table): a later segment proved that
+     * the sender had not yet received what the capture order suggests.
+     * Crossing SYN: the sender opened, then takes the peer's SYN already in flight. */
+    if (cls == TS_EV_SYN && x->c->simultaneous_open && x->peer_before == TS_SYN_SENT)
         me_new = TS_SYN_RECEIVED;
     /* Crossing FIN: the sender's FIN-WAIT-1 meets the peer's FIN in flight. */
-    if (cls == CLS_FIN && x->c->simultaneous_close && x->me_before == TS_ESTABLISHED)
+    if (cls == TS_EV_FIN && x->c->simultaneous_close && x->me_before == TS_ESTABLISHED)
         me_new = TS_CLOSING;
     /* Crossing SYN-ACK: the sender already holds the peer's SYN-ACK. */
-    if (cls == CLS_SYNACK && x->c->simultaneous_open && x->me->state == TS_ESTABLISHED)
+    if (cls == TS_EV_SYNACK && x->c->simultaneous_open && x->me->state == TS_ESTABLISHED)
         me_new = TS_ESTABLISHED;
-    if (peer_new == TS_SYN_RECEIVED && x->peer_before == TS_LISTEN)
-        x->peer->passive = 1;
     set_state(x->me, me_new);
-    set_state(x->peer, peer_new);
+    return cell;
 }
 
 static void fill_states(ts_record *r, const ts_conn *c, int snd, uint8_t me_before,
@@ -1000,7 +923,8 @@ static void analyse(step_ctx *x)
 {
     const ts_segment *s = x->seg;
     ts_conn *c = x->c;
-    pkt_class cls;
+    const ts_cell *cell;
+    ts_event cls;
     if (handle_duplicate(x))
         return;
     if (flags_invalid(s)) {
@@ -1008,11 +932,8 @@ static void analyse(step_ctx *x)
         x->rec->stage = TS_STAGE_INVALID;
         /* Linux answers any SYN on a synchronized connection, even SYN+FIN,
          * with a challenge ACK (RFC 5961 4.2) */
-        if ((s->flags & TS_SYN) && c->established && x->peer_before >= TS_ESTABLISHED) {
-            c->challenge_due = (uint8_t)x->rcv;
-            c->challenge_cause = s->frame;
-            c->challenge_syn = 1;
-        }
+        if ((s->flags & TS_SYN) && c->established && x->peer_before >= TS_ESTABLISHED)
+            owe_challenge(x, 1);
         return;
     }
     if (handle_after_end(x))
@@ -1023,7 +944,9 @@ static void analyse(step_ctx *x)
     }
     if (acceptability(x) == V_OUT_OF_WINDOW) {
         /* 3.10.7.4: dropped, the receiver answers <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>;
-         * nothing changes and nothing is learnt from it */
+         * nothing changes and nothing is learnt from it (not even that its
+         * sender moved: nothing proves it is the endpoint we follow) */
+        receive(x, TS_EV_OUT_OF_WINDOW);
         x->rec->stage = TS_STAGE_OUT_OF_WINDOW;
         raise(x, TS_AN_OUT_OF_WINDOW);
         return;
@@ -1047,21 +970,21 @@ static void analyse(step_ctx *x)
     if (x->bad_synack) {
         /* 3.10.7.3: an unacceptable SYN-ACK changes nothing and teaches us
          * nothing: the server's real SYN-ACK may follow with another ISN */
+        receive(x, TS_EV_BAD_ACK);
         x->rec->related_frame = x->peer->syn_last_frame;
         x->me->win = x->seg->win;                /* SYN windows are never scaled */
         return;
     }
-    transition(x, cls);
+    if (x->rec->anomalies & (TS_BIT(TS_AN_HANDSHAKE_ACK_WRONG) | TS_BIT(TS_AN_FIN_WRONG_ACK)))
+        cell = receive(x, TS_EV_BAD_ACK);      /* 3.10.7.4 fifth check: nobody moves */
+    else
+        cell = transition(x, cls);
     if (x->rec->stage == TS_STAGE_CHALLENGE_ACK)
         raise(x, TS_AN_CHALLENGE_ACK);
     if (c->challenge_due == x->snd)
         c->challenge_due = NONE;                 /* owed only by its very next segment */
-    if (cls == CLS_SYN && c->established && x->peer_before >= TS_ESTABLISHED &&
-        x->peer_before != TS_TIME_WAIT) {
-        c->challenge_due = (uint8_t)x->rcv;      /* RFC 5961 4.2 */
-        c->challenge_cause = s->frame;
-        c->challenge_syn = 1;
-    }
+    if (cell->action == TS_ACT_CHALLENGE)
+        owe_challenge(x, 1);                     /* RFC 5961 4.2 */
     link_related(x, cls);
     remember(x, cls);
     note_teardown_time(x);
@@ -1271,20 +1194,12 @@ static int icmp_in_flight(const ts_conn *c, int by, uint32_t seq)
     return seq_geq(seq, una) && !seq_gt(seq, me->snd_nxt);
 }
 
-/* What the quoted segment's sender does (see ts_stream_icmp): returns
- * whether it aborts.  An opening sender gives up; a SYN-RECEIVED one drops
- * the half-open connection unless the error is a soft one; synchronized
- * states keep retransmitting (RFC 1122 4.2.3.9, RFC 5461 section 4). */
-static int icmp_aborts(uint8_t state, unsigned kind)
-{
-    return state == TS_SYN_SENT || (state == TS_SYN_RECEIVED && kind != TS_ICMP_NO_ROUTE);
-}
-
 int ts_stream_icmp(ts_stream *s, const ts_icmp *icmp, ts_record *out)
 {
     ts_conn *c = s->current;
     ts_endpoint *me, *peer;
-    uint8_t me_before, peer_before;
+    const ts_cell *cell;
+    uint8_t me_before, peer_before, next;
     int by;
     memset(out, 0, sizeof *out);
     if (!c || !icmp || icmp->kind >= TS_ICMP_KIND_COUNT)
@@ -1298,11 +1213,12 @@ int ts_stream_icmp(ts_stream *s, const ts_icmp *icmp, ts_record *out)
     peer_before = peer->state;
     c->icmp_frame = icmp->frame;
     c->icmp_by = (uint8_t)by;
-    c->icmp_kind = icmp->kind;
-    c->icmp_aborted = (uint8_t)icmp_aborts(me_before, icmp->kind);
+    cell = ts_model_use(icmp->kind == TS_ICMP_NO_ROUTE ? TS_EV_ICMP_SOFT : TS_EV_ICMP_HARD, me_before);
+    next = ts_model_next(cell, me_before, me->passive);
+    c->icmp_aborted = next != me_before;
     if (c->icmp_aborted) {
         c->icmp_prev_state = me_before;
-        set_state(me, (me_before == TS_SYN_RECEIVED && me->passive) ? TS_LISTEN : TS_CLOSED);
+        set_state(me, next);
         if (!peer->seen)                         /* the segment never reached its TCP */
             peer_before = peer->state = TS_CLOSED;
         if (by == TS_CLIENT && me_before == TS_SYN_SENT)

@@ -181,7 +181,7 @@ typedef struct ts_segment_s {
 enum { TS_CLIENT = 0, TS_SERVER = 1 };
 
 typedef struct {
-    uint8_t  state, prev_state;
+    uint8_t  state;
     uint8_t  seen;        /* has sent any segment */
     uint8_t  isn_known;   /* ISN seen (its SYN) or inferred */
     uint8_t  syn_seen, fin_seen, fin_acked;
@@ -199,7 +199,7 @@ typedef struct {
     uint32_t max_win;     /* largest window it advertised */
     uint32_t wnd_edge;    /* right edge of its receive window: max of ack + win */
     int8_t   wscale;      /* shift it offered in its SYN, or -1 */
-    uint32_t syn_frame, syn_last_frame, fin_frame, fin_ack_frame, rst_frame;
+    uint32_t syn_frame, syn_last_frame, fin_frame, rst_frame;
     /* its previous segment, to recognise an exact duplicate */
     uint32_t last_seq, last_ack, last_len, last_frame;
     uint8_t  last_flags, last_stage;
@@ -261,7 +261,6 @@ typedef struct ts_conn {
     uint32_t icmp_frame;             /* last accepted one, or 0 */
     uint32_t icmp_revived_frame;     /* last segment that showed an ICMP abort had not happened */
     uint8_t  icmp_by;                /* role whose segment it quoted, or 0xff */
-    uint8_t  icmp_kind;              /* ts_icmp_kind of the last one */
     uint8_t  icmp_aborted;           /* the last one ended the connection */
     uint8_t  icmp_prev_state;        /* icmp_by's state before that abort */
     struct ts_conn *next;            /* a later connection on the same stream */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tcpstate_core.h"
+#include "tcpstate_model.h"
 
 static int failures;
 
@@ -1160,6 +1161,17 @@ static void test_rst_at_fin_seq(void)
     RUN(&r, "rst_at_rcv_nxt", fin_not_yet_seen);
 }
 
+/* Cell coverage (tests/cell-coverage.sh): which model cells these tests use. */
+static void write_cell_hits(void)
+{
+    const char *path = getenv("TS_CELL_HITS");
+    FILE *f = path ? fopen(path, "a") : NULL;
+    if (f) {
+        ts_model_write_hits(f, "test_core");
+        fclose(f);
+    }
+}
+
 int main(void)
 {
     test_tables();
@@ -1200,6 +1212,7 @@ int main(void)
     test_out_of_window();
     test_syn_sent_rst_ack_range();
     test_rst_at_fin_seq();
+    write_cell_hits();
     if (failures) {
         printf("%d failure(s)\n", failures);
         return 1;
