@@ -453,6 +453,15 @@ static void set_time(step_ctx *x, int64_t from_ns, uint32_t related)
     }
 }
 
+/* Not half-open (RFC 9293 3.5.2: one side lost the connection unknown to
+ * the other) when the RST's sender had closed and its peer had
+ * acknowledged that FIN: both knew the connection was ending, and data
+ * after a CLOSE is answered by RST (RFC 1122 4.2.2.13). */
+static int closing_known(const step_ctx *x)
+{
+    return x->me->fin_seen && x->me->fin_acked;
+}
+
 static ts_event rst_event(verdict v)
 {
     if (v == V_RST_ACCEPT)
@@ -493,8 +502,13 @@ static void handle_rst(step_ctx *x)
         /* A RST without ACK right after the peer's data is a stack with no
          * connection answering it (RFC 9293 3.10.7.1): half-open. */
         if (!has(x->seg, TS_ACK) && c->established && !ts_conn_finished(c) &&
-            c->last_sender == x->rcv && c->last_payload)
+            c->last_sender == x->rcv && c->last_payload && !closing_known(x)) {
             raise(x, TS_AN_HALF_OPEN);
+            /* the RST's form (3.10.7.1) is a stack with no TCB answering:
+             * its sender was already CLOSED, when the data came too */
+            x->me_before = TS_CLOSED;
+            c->no_tcb_frame = c->last_frame;
+        }
         /* The SYN's sender answers the challenge with RST: it really had
          * lost the connection its peer still held (RFC 5961 4.2). */
         if (c->last_stage == TS_STAGE_CHALLENGE_ACK && c->challenge_syn && c->last_sender == x->rcv)
@@ -1442,6 +1456,8 @@ ts_record ts_hindsight(const ts_record *r, uint32_t frame)
     v.stage = (uint8_t)ts_final_stage(r);
     if (c->crossed_frame && frame == c->crossed_frame)
         set_receiver_states(&v, receiver, c->crossed_state, c->crossed_state);
+    if (c->no_tcb_frame && frame == c->no_tcb_frame)
+        set_receiver_states(&v, receiver, TS_CLOSED, TS_CLOSED);  /* half-open: no TCB */
     if (c->refused && receiver == TS_SERVER && v.stage == TS_STAGE_SYN &&
         (frame < c->ep[TS_SERVER].rst_frame || frame < c->icmp_frame))
         set_receiver_states(&v, receiver, TS_CLOSED, TS_CLOSED);

@@ -245,6 +245,7 @@ typedef struct ts_conn {
     uint8_t  last_stage;     /* stage of the previous segment */
     uint32_t challenge_cause;/* frame of the SYN/RST that owes the challenge */
     uint32_t crossed_frame;  /* first SYN/FIN that crossed the peer's, or 0 */
+    uint32_t no_tcb_frame;   /* the segment a half-open RST proves met no TCB, or 0 */
     uint8_t  crossed_state;  /* its receiver's real state while it was in flight */
     uint32_t index;          /* connection number within its stream (port reuse) */
     uint32_t first_frame, last_frame, packets;

@@ -374,6 +374,10 @@ static tr T_SIMOPEN_ACK = {
 static tr T_DATA = {
     "{s} sends {BYTES} of data, seq {RANGE}; the {r} acknowledges them with ack {NXT}.",
     "{s}发送 {BYTES}数据，序列号 {RANGE}；{r}将以确认号 {NXT} 确认。" };
+static tr T_DATA_RESET = {
+    "{s} sends {BYTES} of data, seq {RANGE}; the {r} never acknowledges them: it answers "
+    "with a RST instead.",
+    "{s}发送 {BYTES}数据，序列号 {RANGE}；{r}始终没有确认这些数据，而是以 RST 回应。" };
 static tr T_PURE_ACK = {
     "{s} sends an ACK without data: ack {ACK} confirms that the {r}'s bytes before that "
     "number have all arrived.",
@@ -683,13 +687,22 @@ static void b_simopen_ack(ex *x)   { say(x, T_SIMOPEN_ACK); carried_data(x); }
 static void b_fin_ack1(ex *x)      { say(x, T_FIN_ACK1); carried_data(x); }
 static void b_final_ack(ex *x)     { say(x, T_FINAL_ACK); }
 
+/* Known after the whole capture (two passes): the receiver reset the
+ * connection without ever acknowledging these bytes. */
+static int data_reset(const ex *x)
+{
+    const ts_endpoint *r = receiver(x);
+    return x->c->reset_by == x->rcv && !x->c->refused &&
+           (!r->ack_sent || (int32_t)(r->max_ack - next_seq(x)) < 0);
+}
+
 static void b_data(ex *x)
 {
     if (!x->seg->len) {
         say(x, T_PURE_ACK);
         return;
     }
-    say(x, T_DATA);
+    say(x, data_reset(x) ? T_DATA_RESET : T_DATA);
     if (x->seg->flags & TS_ACK)
         say(x, T_DATA_ACK);
 }

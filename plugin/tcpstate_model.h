@@ -90,8 +90,8 @@ const ts_cell *ts_model_use(unsigned ev, unsigned state);
 /* The receiver's state after the cell: passive tells TS_NEXT_BACK apart. */
 uint8_t ts_model_next(const ts_cell *cell, uint8_t state, int passive);
 
-/* Cell numbering for the mutation check: cells whose next state differs
- * from the state they are in, counted row by row. */
+/* Cell numbering for the mutation check: reachable cells whose next state
+ * differs from the state they are in, counted row by row. */
 unsigned ts_model_state_changing_cells(void);
 
 /* How often each cell was used since the start of the process. */

@@ -514,6 +514,33 @@ static void write_cell_hits(void)
     }
 }
 
+/* Defect 6: data answered by a RST, never acknowledged: with the whole
+ * capture known, the explanation must not say the server acknowledges it. */
+static void test_data_answered_by_rst(void)
+{
+    scenario s;
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, A, TS_ACK | TS_PSH, 1001, 3001, 100);
+    pkt(&s, B, TS_RST | TS_ACK, 3001, 1101, 0);
+    dump(&s, "data answered by RST");
+    has(&s, 3, TS_LANG_EN, "never acknowledges them: it answers with a RST");
+    hasnt(&s, 3, TS_LANG_EN, "acknowledges them with ack");
+    has(&s, 3, TS_LANG_ZH, "RST");
+    finish(&s);
+    start(&s);                                   /* acknowledged, then reset: the usual words */
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, A, TS_ACK | TS_PSH, 1001, 3001, 100);
+    pkt(&s, B, TS_ACK, 3001, 1101, 0);
+    pkt(&s, B, TS_RST | TS_ACK, 3001, 1101, 0);
+    has(&s, 3, TS_LANG_EN, "acknowledges them with ack");
+    finish(&s);
+}
+
 int main(int argc, char **argv)
 {
     verbose = argc > 1 && !strcmp(argv[1], "-v");
@@ -528,6 +555,7 @@ int main(int argc, char **argv)
     test_null_inputs();
     test_out_of_window();
     test_rst_at_fin_seq();
+    test_data_answered_by_rst();
     write_cell_hits();
     printf("%d checks, %d failed\n", checks, failures);
     return failures != 0;
