@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Craft the TCP captures a real stack will not produce.
 
-Usage: python3 captures/craft.py [OUTDIR]      (default: the folder of this script)
+Usage: python3 captures/craft.py [OUTDIR [NAME...]]  (default: the folder of this script; NAMEs: only those)
        python3 captures/craft.py --list         (names and one-line descriptions)
 
 Writes classic pcap files OUTDIR/crafted_<name>.pcap (Ethernet link type,
@@ -1102,6 +1102,103 @@ def zeek_synack_before_syn(cap, p):
     c.exchange(100, 200)
     c.close("c")
 
+
+# ---------------------------------------------------------------------------
+# Zeek's connection boundaries (tcpstate_zeek.c, rule G).  Timestamps are far
+# apart on purpose: each gap is longer than the Zeek timer it exercises.
+#
+# zeek_boundary_attempt (41400): 1 c> SYN at 0 s; 2, 3 the same SYN at 1 s
+#   and 3 s; 4 the same SYN at 7 s (past the 5 s attempt timer); 5 the same
+#   SYN at 70 s (past the 60 s handshake inactivity timeout counted from
+#   7 s); 6 s> SYN-ACK; 7 c> ACK; 8-11 request/response; 12-15 four-way close.
+@capture("zeek_boundary_attempt", 41400)
+def zeek_boundary_attempt(cap, p):
+    c = Conn(cap, p)
+    isn = c.nxt("c")
+    c.pkt("c", "S", deliver=False)
+    for dt in (1000000, 2000000, 4000000, 63000000):
+        c.pkt("c", "S", seq=isn, adv=False, dt=dt, deliver=False)
+    c.ep["s"].rcv_nxt = (isn + 1) & M32
+    c.pkt("s", "SA")
+    c.pkt("c", "A")
+    c.exchange(100, 200)
+    c.close("c")
+
+
+# zeek_boundary_close (41410..41411), two connections:
+#   A 41410: 1-3 handshake; 4-5 c> 100 bytes, s> ACK; 6 c> RST-ACK (the
+#     client aborts); 7 c> 50 bytes 15 s later on the old numbers [defect:
+#     data after the reset]; 8 s> RST (no socket).
+#   B 41411: 1-3 handshake; 4-7 request/response; 8-11 four-way close,
+#     client first; 12 s> its FIN-ACK again, 10 s after the close; 13 c> ACK.
+@capture("zeek_boundary_close", 41410)
+def zeek_boundary_close(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.c_data(100)
+    c.pkt("c", "RA", dt=3000)
+    d = c.pkt("c", "PA", 50, dt=15000000, deliver=False)
+    c.pkt("s", "R", seq=d[TCP].ack, nosock=True)
+    c = Conn(cap, p + 1)
+    c.handshake()
+    c.exchange(100, 200)
+    c.close("c")
+    fin_seq = (c.nxt("s") - 1) & M32
+    c.pkt("s", "FA", seq=fin_seq, adv=False, dt=10000000)
+    c.pkt("c", "A")
+
+
+# zeek_boundary_reuse (41420..41421), two connections:
+#   A 41420: 1 c> SYN; 2 s> RST-ACK (refused); 3 c> the same SYN 1 s later;
+#     4 s> RST-ACK; 5 c> the same SYN 2 s later; 6 s> RST-ACK.
+#   B 41421: 1-3 handshake; 4-5 c> 100 bytes, s> ACK; 6 c> a SYN with a new
+#     ISN 2 s later (the client lost the connection); 7 s> challenge ACK
+#     (RFC 5961: seq/ack of the old connection); 8 c> RST seq = that ack.
+@capture("zeek_boundary_reuse", 41420)
+def zeek_boundary_reuse(cap, p):
+    c = Conn(cap, p)
+    isn = c.nxt("c")
+    for dt in (None, 1000000, 2000000):
+        c.pkt("c", "S", seq=isn, adv=False, dt=dt, deliver=False)
+        c.pkt("s", "RA", seq=0, ack=isn + 1, nosock=True)
+    c = Conn(cap, p + 1)
+    c.handshake()
+    c.c_data(100)
+    old = c.ep["c"].nxt
+    c.pkt("c", "S", seq=old + 0x10000000, adv=False, dt=2000000, deliver=False)
+    a = c.pkt("s", "A")
+    c.pkt("c", "R", seq=a[TCP].ack, nosock=True)
+
+
+# zeek_boundary_inactivity (41430): 1-3 handshake; 4-7 request/response;
+#   8-9 c> 100 bytes, s> ACK six minutes later (past the 5 min inactivity
+#   timeout); 10-13 four-way close, client first.
+@capture("zeek_boundary_inactivity", 41430)
+def zeek_boundary_inactivity(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.exchange(100, 200)
+    c.pkt("c", "PA", 100, dt=360000000)
+    c.pkt("s", "A")
+    c.close("c")
+
+
+# zeek_boundary_expire (41440): 1-3 handshake; 4-7 request/response; 8 c>
+#   FIN-ACK; 9 s> ACK; 10 c> RST (the client aborts after its FIN: no new
+#   close for Zeek, so only the expire timer can end it); 11 s> 50 bytes
+#   20 s later; 12 c> RST (no socket).
+@capture("zeek_boundary_expire", 41440)
+def zeek_boundary_expire(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.exchange(100, 200)
+    c.pkt("c", "FA", dt=5000)
+    c.pkt("s", "A")
+    c.pkt("c", "R", dt=1000)
+    d = c.pkt("s", "PA", 50, dt=20000000, deliver=False)
+    c.pkt("c", "R", seq=d[TCP].ack, nosock=True)
+
+
 def main(argv):
     if len(argv) > 1 and argv[1] in ("-h", "--help"):
         print(__doc__)
@@ -1112,7 +1209,10 @@ def main(argv):
         return 0
     outdir = argv[1] if len(argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     os.makedirs(outdir, exist_ok=True)
+    only = set(argv[2:])   # names to write (default: all of them)
     for name, port, capargs, fn in CAPTURES:
+        if only and name not in only:
+            continue
         cap = Capture(name, **capargs)
         fn(cap, port)
         path = cap.write(outdir)

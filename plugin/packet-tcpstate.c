@@ -99,6 +99,8 @@ static int hf_time_synack_to_ack = -1;
 static int hf_time_teardown = -1;
 static int hf_zeek_conn_state = -1;
 static int hf_zeek_history = -1;
+static int hf_zeek_conn = -1;
+static int hf_zeek_split = -1;
 static int hf_anomaly = -1;
 
 static int ett_tcpstate = -1;
@@ -136,6 +138,9 @@ static ts_pref_bool pref_info_first = FALSE;
 static gint         pref_language = TS_LANG_EN;
 static ts_pref_bool pref_analogy = FALSE;
 static guint        pref_grace_ms = 1000;
+/* Zeek's timers, seconds (tcpstate_zeek.h: ts_zeek_config) */
+static guint        pref_zeek_attempt_s = 5, pref_zeek_close_s = 5;
+static guint        pref_zeek_inactivity_s = 300, pref_zeek_hs_inactivity_s = 60;
 
 static const enum_val_t language_vals[] = {
     { "en", "English", TS_LANG_EN },
@@ -234,12 +239,24 @@ update_wanted_fields(void)
 }
 
 static void
+apply_zeek_prefs(void)
+{
+    ts_zeek_config cfg = *ts_zeek_get_config();
+    cfg.attempt_delay = (int64_t)pref_zeek_attempt_s * 1000000000;
+    cfg.close_delay = (int64_t)pref_zeek_close_s * 1000000000;
+    cfg.inactivity = (int64_t)pref_zeek_inactivity_s * 1000000000;
+    cfg.handshake_inactivity = (int64_t)pref_zeek_hs_inactivity_s * 1000000000;
+    ts_zeek_configure(&cfg);
+}
+
+static void
 tcpstate_init(void)
 {
     forget_file();
     /* Preferences may have changed since the last file (the GUI re-runs
      * this before it dissects again). */
     update_wanted_fields();
+    apply_zeek_prefs();
 }
 
 static void
@@ -430,6 +447,37 @@ read_tcp_header(const field_info *srcport, ts_segment *seg)
         read_tcp_options(h + 20, have - 20, seg);
     }
     return TRUE;
+}
+
+/* Zeek's TCPAnalyzer::ExtractTCP_Header drops a segment whose header
+ * (data offset * 4) runs past the captured bytes. */
+static uint8_t
+tcp_header_cut(const field_info *srcport)
+{
+    tvbuff_t *tvb = srcport->ds_tvb;
+    uint8_t off;
+
+    if (!tvb || !tvb_bytes_exist(tvb, srcport->start + 12, 1))
+        return 1;
+    tvb_memcpy(tvb, &off, srcport->start + 12, 1);
+    return (unsigned)tvb_captured_length_remaining(tvb, srcport->start) < (off >> 4) * 4u;
+}
+
+/* IP total length as Zeek's IP_Hdr::TotalLen reads it (IPv6: payload
+ * length + 40), from the IP header item; 0 if unknown. */
+static uint32_t
+ip_total_length(const field_info *ip)
+{
+    uint8_t h[6];
+
+    if (!ip || !ip->ds_tvb || !tvb_bytes_exist(ip->ds_tvb, ip->start, 6))
+        return 0;
+    tvb_memcpy(ip->ds_tvb, h, ip->start, 6);
+    if ((h[0] >> 4) == 4)
+        return be16(h + 2);
+    if ((h[0] >> 4) == 6)
+        return be16(h + 4) + 40u;
+    return 0;
 }
 
 static guint32
@@ -705,10 +753,12 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 
     if (conn) {
         char hist[TS_ZEEK_HISTORY_MAX + 1];
-        size_t n = ts_zeek_history_len_at(&conn->zeek, rec->zeek_hist_len);
+        /* the Zeek connection this frame belongs to (Zeek may have split) */
+        const ts_zeek *zk = ts_zeek_at_frame(&conn->zeek, seg->frame);
+        size_t n = ts_zeek_history_len_at(zk, rec->zeek_hist_len);
         if (n > TS_ZEEK_HISTORY_MAX)
             n = TS_ZEEK_HISTORY_MAX;
-        memcpy(hist, conn->zeek.history, n);
+        memcpy(hist, zk->history, n);
         hist[n] = '\0';
         pi = add_gen(proto_tree_add_string_format(st, hf_zeek_conn_state, tvb, 0, 0,
                      ts_zeek_state_name(rec->zeek_state),
@@ -718,6 +768,13 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                      n ? hist : in_chinese() ? "（空）" : "(empty)"));
         sub = proto_item_add_subtree(pi, ett_tcpstate_zeek);
         add_text(sub, tvb, hf_zeek_history, hist, "Zeek history", NULL);
+        add_number(sub, tvb, hf_zeek_conn, zk->index, "Zeek 连接序号");
+        if (zk->index && zk->first_frame == seg->frame && !(rec->rflags & TS_REC_ICMP))
+            add_gen(proto_tree_add_string_format(sub, hf_zeek_split, tvb, 0, 0,
+                    ts_zeek_split_name(zk->split_reason),
+                    in_chinese() ? "Zeek 在此开始新连接（tcpstate.conn 不变）：%s"
+                                 : "Zeek starts a new connection here (tcpstate.conn goes on): %s",
+                    ts_zeek_split_desc(zk->split_reason)));
     }
 
     for (an = 0; an < TS_ANOMALY_COUNT; an++) {
@@ -870,6 +927,8 @@ process_layer(packet_info *pinfo, frame_fields *ff, field_info *srcport, int64_t
     seg.bad_checksum = (fcksum && finfo_uint(fcksum) == PROTO_CHECKSUM_E_BAD) ? 1 : 0;
     seg.len = finfo_uint(flen);
     seg.payload_truncated = seg.len && pinfo->fd->cap_len < pinfo->fd->pkt_len;
+    seg.hdr_cut = tcp_header_cut(srcport);
+    seg.ip_len = ip_total_length(ip_below(ff, layer_num));
 
     /* Addresses are looked up only when needed: for a stream not seen yet,
      * and to tell the sides apart when both use the same port. */
@@ -1240,6 +1299,12 @@ proto_register_tcpstate(void)
           "Zeek's conn_state as of this segment", HFILL } },
         { &hf_zeek_history, { "Zeek history", "tcpstate.zeek.history", FT_STRING, BASE_NONE, NULL, 0x0,
           "Zeek's connection history as of this segment", HFILL } },
+        { &hf_zeek_conn, { "Zeek connection", "tcpstate.zeek.conn", FT_UINT32, BASE_DEC, NULL, 0x0,
+          "Zeek connection number within this tcpstate.conn: 0, then +1 each time Zeek's "
+          "timers or reuse rule end a connection that tcpstate keeps as one", HFILL } },
+        { &hf_zeek_split, { "Zeek starts a new connection", "tcpstate.zeek.split", FT_STRING, BASE_NONE, NULL, 0x0,
+          "On the first packet of a Zeek connection other than the first: why Zeek ended "
+          "the previous one (attempt, close, reuse, inactivity, expire)", HFILL } },
         { &hf_anomaly, { "Anomaly", "tcpstate.anomaly", FT_STRING, BASE_NONE, NULL, 0x0,
           "Name of an anomaly found at this segment", HFILL } },
     };
@@ -1296,6 +1361,20 @@ proto_register_tcpstate(void)
         "SYN-ACK younger than this when the capture ends is reported as "
         "open_at_capture_end instead of unanswered",
         10, &pref_grace_ms);
+    prefs_register_uint_preference(prefs, "zeek.attempt_delay", "Zeek tcp_attempt_delay (s)",
+        "Zeek ends a connection whose SYN got no answer this long after it (0: never)",
+        10, &pref_zeek_attempt_s);
+    prefs_register_uint_preference(prefs, "zeek.close_delay", "Zeek tcp_close_delay (s)",
+        "Zeek ends a connection this long after its close completed (FIN from both, or a RST)",
+        10, &pref_zeek_close_s);
+    prefs_register_uint_preference(prefs, "zeek.inactivity_timeout", "Zeek tcp_inactivity_timeout (s)",
+        "Zeek ends an established connection idle this long (0: never)",
+        10, &pref_zeek_inactivity_s);
+    prefs_register_uint_preference(prefs, "zeek.handshake_inactivity_timeout",
+        "Zeek inactivity timeout during the handshake (s)",
+        "Zeek's TCP analyzer starts a connection with udp_inactivity_timeout until the handshake "
+        "is over (0: never)",
+        10, &pref_zeek_hs_inactivity_s);
 
     streams = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
     tuples = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), tuple_hash, tuple_equal);

@@ -31,13 +31,29 @@ static ts_zeek Z;
 static uint16_t port_a, port_b;
 static uint32_t frame;
 
+/* Zeroed memory for the Zeek connections a split keeps (ts_zeek.prev):
+ * a fixed pool, reused from the start by each scenario. */
+static ts_zeek kept[16];
+static unsigned n_kept;
+
+static void *kept_alloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    if (size != sizeof(ts_zeek) || n_kept == sizeof kept / sizeof kept[0])
+        return NULL;
+    memset(&kept[n_kept], 0, sizeof kept[0]);
+    return &kept[n_kept++];
+}
+
 static void begin(const char *name, uint16_t pa, uint16_t pb)
 {
     scenario = name;
     port_a = pa;
     port_b = pb;
     frame = 0;
+    n_kept = 0;
     ts_zeek_init(&Z);
+    ts_zeek_set_alloc(&Z, kept_alloc, NULL);
 }
 
 static void send_full(int from_a, unsigned flags, uint32_t seq, uint32_t ack,
@@ -162,10 +178,12 @@ static void test_rej(void)
     B(RST | ACK, 0, 1001, 0);
     EXPECT("Sr", TS_ZK_REJ);   /* D2 'r'; B1 B INACTIVE + RST -> RESET; F: r RESET and o SYN_SENT -> REJ */
     A(SYN, 3000, 0, 0);
-    /* retry with a new ISN: C2 restarts A's numbering, relative 0 == last
-     * SYN -> no 'S' (D2); B2 keeps A SYN_SENT.  (Zeek's IsReuse would make
-     * this a new connection; ts_zeek alone keeps it.) */
-    EXPECT("Sr", TS_ZK_REJ);
+    /* G3 IsReuse: B's RST closed B (did_close), so any SYN starts a new Zeek
+     * connection: index 1, history "S", S0; the first one is kept whole. */
+    EXPECT("S", TS_ZK_S0);
+    EXPECT_TRUE(Z.index == 1 && Z.split_reason == TS_ZSPLIT_REUSE);
+    EXPECT_TRUE(Z.prev && strcmp(Z.prev->history, "Sr") == 0 &&
+                ts_zeek_conn_state(Z.prev) == TS_ZK_REJ);
 
     begin("REJ: both reset, no bytes either way", 40000, 12345);
     A(SYN, 1000, 0, 0);
@@ -443,13 +461,14 @@ static void test_letters_i_q(void)
     begin("q/Q: SYN+FIN and SYN+RST", 40000, 12345);
     A(SYN | FIN, 1000, 0, 0);
     EXPECT("Q", TS_ZK_SH);          /* D1 SYN+FIN -> 'Q'; B1 SYN -> SYN_SENT then FIN -> CLOSED; F: o CLOSED, r INACTIVE -> SH */
-    A(SYN | FIN, 1000, 0, 0);
-    EXPECT("Q", TS_ZK_SH);          /* D1 once per direction */
-    B(SYN | RST, 5000, 0, 0);
-    /* D1 SYN+RST -> 'q'.  B1: responder SYN without ACK, A not
-     * SYN_ACK_SENT -> B ESTABLISHED, then RST -> RESET.  F: r RESET, o
-     * CLOSED (not SYN_SENT, not RESET, not inactive) -> RSTR. */
+    B(SYN | RST | ACK, 5000, 1001, 0);
+    /* Not a reuse (G3: a SYN-ACK while the originator is active).  D1
+     * SYN+RST -> 'q'.  B1: responder SYN, A not SYN_SENT -> B ESTABLISHED,
+     * then RST -> RESET.  F: r RESET, o CLOSED (not SYN_SENT, not RESET,
+     * not inactive) -> RSTR. */
     EXPECT("Qq", TS_ZK_RSTR);
+    B(SYN | RST | ACK, 5000, 1001, 0);
+    EXPECT("Qq", TS_ZK_RSTR);       /* D1 once per direction */
 }
 
 static void test_once_letters(void)
@@ -472,10 +491,12 @@ static void test_repeat_s_f_r_h(void)
     begin("S repeats with a new relative seq (after RST)", 40000, 12345);
     handshake();
     A(RST, 1001, 0, 0);
-    A(SYN, 9000, 0, 0);
-    /* C2: A is RESET and was ESTABLISHED before -> no restart; relative
-     * 8000 != last SYN's 0 -> D2 adds 'S'.  B5: no state change. */
-    EXPECT("ShARS", TS_ZK_RSTO);
+    A(SYN | ACK, 9000, 5001, 0);
+    /* G3: a SYN-ACK while the originator is active is no reuse (a pure SYN
+     * would be: A closed).  C2: A is RESET and was ESTABLISHED before -> no
+     * restart; relative 8000 != last SYN's 0 -> D2 adds 'H' (S and H share
+     * one kind).  B5: no state change. */
+    EXPECT("ShARH", TS_ZK_RSTO);
 
     begin("F repeats only at a new end seq", 40000, 12345);
     handshake();
@@ -602,8 +623,10 @@ static void test_eccentric_ack_and_partial_syn(void)
     begin("SYN after partial start", 40000, 12345);
     A(ACK | PSH, 1001, 5001, 10);
     EXPECT("D", TS_ZK_OTH);
-    A(SYN, 3000, 0, 0);
-    EXPECT("DS", TS_ZK_S0);        /* B3: PARTIAL, peer INACTIVE, SYN without ACK -> SYN_SENT; F -> S0 */
+    A(SYN, 1000, 0, 0);
+    /* G3: seq == A's start (1001 - 1, C2) -> no reuse (any other seq would
+     * be).  B3: PARTIAL, peer INACTIVE, SYN without ACK -> SYN_SENT; F -> S0 */
+    EXPECT("DS", TS_ZK_S0);
 }
 
 static void test_names_and_size(void)
@@ -613,7 +636,7 @@ static void test_names_and_size(void)
     EXPECT_TRUE(strcmp(ts_zeek_state_name(TS_ZK_OTH), "OTH") == 0);
     EXPECT_TRUE(strcmp(ts_zeek_state_name(TS_ZK_COUNT), "?") == 0);
     EXPECT_TRUE(strncmp(ts_zeek_state_desc(TS_ZK_S0), "Connection attempt", 18) == 0);
-    EXPECT_TRUE(sizeof(ts_zeek) < 200);
+    EXPECT_TRUE(sizeof(ts_zeek) < 400); /* one per tcpstate connection */
     ts_zeek_init(&Z);
     EXPECT("", TS_ZK_OTH);         /* nothing seen: both INACTIVE -> OTH */
 }
