@@ -1199,6 +1199,16 @@ def zeek_boundary_expire(cap, p):
     c.pkt("c", "R", seq=d[TCP].ack, nosock=True)
 
 
+# zeek_cut_header (41450), snaplen 70 = Ethernet 14 + IPv4 20 + 36: the
+#   SYN and SYN-ACK (TCP header 40 bytes with their options) are cut inside
+#   the TCP header; every later segment (header 32 bytes) keeps its whole
+#   header and loses its payload.  Frames as in truncated: handshake,
+#   request/response, four-way close.
+@capture("zeek_cut_header", 41450, snaplen=70)
+def zeek_cut_header(cap, p):
+    truncated(cap, p)
+
+
 def main(argv):
     if len(argv) > 1 and argv[1] in ("-h", "--help"):
         print(__doc__)

@@ -30,6 +30,7 @@ static const char *scenario;
 static ts_zeek Z;
 static uint16_t port_a, port_b;
 static uint32_t frame;
+static uint32_t encap_now;   /* seg.encap of the next segments */
 
 /* Zeroed memory for the Zeek connections a split keeps (ts_zeek.prev):
  * a fixed pool, reused from the start by each scenario. */
@@ -72,6 +73,7 @@ static void send_full(int from_a, unsigned flags, uint32_t seq, uint32_t ack,
     s.bad_checksum = (uint8_t)bad;
     s.sport = from_a ? port_a : port_b;
     s.dport = from_a ? port_b : port_a;
+    s.encap = encap_now;
     ts_zeek_segment(&Z, &s);
 }
 
@@ -641,6 +643,59 @@ static void test_names_and_size(void)
     EXPECT("", TS_ZK_OTH);         /* nothing seen: both INACTIVE -> OTH */
 }
 
+static void test_letter_x(void)
+{
+    int k;
+    begin("X: tunnel encapsulation changes more than 5 times", 40000, 12345);
+    encap_now = 7;
+    handshake();                   /* the connection starts inside tunnel 7 */
+    EXPECT("ShA", TS_ZK_S1);
+    for (k = 0; k < 5; ++k) {      /* changes 1..5: counted (tunnel_changes < 5) */
+        encap_now = (k % 2) ? 7u : 8u;
+        B(ACK, 5001, 1001, 0);
+    }
+    EXPECT("ShAa", TS_ZK_S1);      /* no X yet (Connection::CheckEncapsulation) */
+    encap_now = 9;                 /* change 6: over Tunnel::max_changes_per_connection */
+    A(ACK, 1001, 5001, 0);
+    EXPECT("ShAaX", TS_ZK_S1);     /* 'X' upper case, before the packet's own letters */
+    encap_now = 0;                 /* change 7 (tunnel left): X only once */
+    A(ACK | PSH, 1001, 5001, 10);
+    EXPECT("ShAaXD", TS_ZK_S1);
+    encap_now = 0;
+
+    begin("no X: the same tunnel throughout", 40000, 12345);
+    encap_now = 7;
+    handshake();
+    for (k = 0; k < 10; ++k)
+        B(ACK, 5001, 1001, 0);
+    EXPECT("ShAa", TS_ZK_S1);
+    encap_now = 0;
+}
+
+static void test_cut_header(void)
+{
+    ts_segment s;
+    begin("cut header: skipped entirely", 40000, 12345);
+    A(SYN, 1000, 0, 0);
+    memset(&s, 0, sizeof s);
+    s.frame = ++frame;
+    s.ts_ns = (int64_t)frame * 1000000;
+    s.flags = SYN | ACK;
+    s.seq = 5000;
+    s.ack = 1001;
+    s.win = 1000;
+    s.sport = port_b;
+    s.dport = port_a;
+    s.hdr_cut = 1;
+    ts_zeek_segment(&Z, &s);
+    EXPECT("S", TS_ZK_S0);         /* no 'h', no state, no count */
+    EXPECT_TRUE(Z.ep[1].pkts == 0 && Z.ep[0].pkts == 1);
+    s.hdr_cut = 0;
+    s.frame = ++frame;
+    ts_zeek_segment(&Z, &s);
+    EXPECT("Sh", TS_ZK_S1);        /* the same SYN-ACK whole: used */
+}
+
 static void test_history_cap(void)
 {
     int k;
@@ -678,6 +733,8 @@ int main(void)
     test_eccentric_ack_and_partial_syn();
     test_names_and_size();
     test_history_cap();
+    test_letter_x();
+    test_cut_header();
 
     printf("test_zeek: %d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
