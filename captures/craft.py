@@ -1209,6 +1209,29 @@ def zeek_cut_header(cap, p):
     truncated(cap, p)
 
 
+# zeek_tunnel_changes (41460..41461), IP-in-IP like crafted_tunnel:
+#   A 41460: handshake, 3 request/responses, four-way close (17 frames); the
+#     client's packets go through tunnel 10.88.100.1 <-> 10.88.100.2 and the
+#     server's through 10.88.101.1 <-> 10.88.101.2 (asymmetric routing), so
+#     the encapsulation changes at every change of direction.
+#   B 41461: the same connection in one tunnel (10.88.100.1 <-> .2, reversed
+#     for the server's packets): no change.
+def encap_two_tunnels(conn, side, inner):
+    src, dst = ("10.88.100.1", "10.88.100.2") if side == "c" else ("10.88.101.2", "10.88.101.1")
+    conn.outer_id = (conn.outer_id + 1) & 0xFFFF
+    return IP(src=src, dst=dst, id=conn.outer_id, flags="DF", ttl=64, proto=4) / inner
+
+
+@capture("zeek_tunnel_changes", 41460)
+def zeek_tunnel_changes(cap, p):
+    for i, encap in enumerate((encap_two_tunnels, encap_ipip)):
+        c = Conn(cap, p + i, encap=encap)
+        c.handshake()
+        for _ in range(3):
+            c.exchange(100, 200)
+        c.close("c")
+
+
 def main(argv):
     if len(argv) > 1 and argv[1] in ("-h", "--help"):
         print(__doc__)

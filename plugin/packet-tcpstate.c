@@ -129,7 +129,7 @@ static int wanted_hf[W_ALL];
  * So it is wanted only while that preference is on (checked per file). */
 static gboolean want_checksum;
 /* Protocols whose layer number is looked up in pinfo->layers. */
-static int proto_icmp = -1, proto_icmpv6 = -1;
+static int proto_icmp = -1, proto_icmpv6 = -1, proto_udp = -1, proto_vxlan = -1;
 
 /* ---- Preferences --------------------------------------------------------- */
 
@@ -890,6 +890,72 @@ ip_below(frame_fields *ff, int layer_num)
     return ip;
 }
 
+/* Whether a UDP layer lies between layer numbers lo and hi (exclusive):
+ * a tunnel over UDP (Teredo, GTP...) is directional for Zeek, while IP-in-IP,
+ * GRE and VXLAN tunnels are the same tunnel both ways round. */
+static gboolean
+udp_between(packet_info *pinfo, int lo, int hi)
+{
+    wmem_list_frame_t *f;
+    gboolean udp = FALSE;
+    int n = 0;
+
+    for (f = wmem_list_head(pinfo->layers); f && n < hi - 1; f = wmem_list_frame_next(f)) {
+        int id = GPOINTER_TO_INT(wmem_list_frame_data(f));
+        if (++n <= lo)
+            continue;
+        if (id == proto_vxlan)
+            return FALSE;
+        if (id == proto_udp)
+            udp = TRUE;
+    }
+    return udp;
+}
+
+static uint32_t
+mix32(uint32_t h, const address *a)
+{
+    const uint8_t *p = (const uint8_t *)a->data;
+    for (int i = 0; i < a->len; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+/* Identity of the tunnel encapsulation of the TCP layer at layer_num, as
+ * Zeek's EncapsulationStack compares it (Connection::CheckEncapsulation):
+ * every IP header below the TCP layer's own one, by its addresses (in
+ * order for a tunnel over UDP, either way round otherwise).  0: none. */
+static uint32_t
+encapsulation_of(packet_info *pinfo, frame_fields *ff, int layer_num)
+{
+    field_info *inner = ip_below(ff, layer_num);
+    GPtrArray *arrs[2] = { ff->arr[W_IP], ff->arr[W_IPV6] };
+    uint32_t id = 0;
+    gboolean any = FALSE;
+
+    if (!inner)
+        return 0;
+    for (unsigned k = 0; k < 2; k++) {
+        for (guint i = 0; arrs[k] && i < arrs[k]->len; i++) {
+            field_info *fi = (field_info *)g_ptr_array_index(arrs[k], i);
+            address src, dst;
+            uint32_t hs, hd, layer;
+            if (fi->total_layer_num >= inner->total_layer_num ||
+                !ip_header_addresses(pinfo, fi, &src, &dst))
+                continue;
+            any = TRUE;
+            hs = mix32(2166136261u, &src);
+            hd = mix32(2166136261u, &dst);
+            layer = (uint32_t)fi->total_layer_num * 0x9E3779B1u;
+            if (udp_between(pinfo, fi->total_layer_num, inner->total_layer_num))
+                id ^= layer ^ (hs * 31u + hd);
+            else
+                id ^= layer ^ (hs ^ hd) ^ (hs + hd);
+        }
+    }
+    return any ? (id ? id : 1u) : 0;
+}
+
 /* The network addresses of one TCP layer: those of the nearest IP layer
  * below it (tunnels have several), else the frame's. */
 static void
@@ -929,6 +995,7 @@ process_layer(packet_info *pinfo, frame_fields *ff, field_info *srcport, int64_t
     seg.payload_truncated = seg.len && pinfo->fd->cap_len < pinfo->fd->pkt_len;
     seg.hdr_cut = tcp_header_cut(srcport);
     seg.ip_len = ip_total_length(ip_below(ff, layer_num));
+    seg.encap = encapsulation_of(pinfo, ff, layer_num);
 
     /* Addresses are looked up only when needed: for a stream not seen yet,
      * and to tell the sides apart when both use the same port. */
@@ -1397,4 +1464,6 @@ proto_reg_handoff_tcpstate(void)
     update_wanted_fields();
     proto_icmp = proto_get_id_by_filter_name("icmp");
     proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
+    proto_udp = proto_get_id_by_filter_name("udp");
+    proto_vxlan = proto_get_id_by_filter_name("vxlan");
 }
