@@ -14,6 +14,8 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include <epan/packet.h>
@@ -155,6 +157,65 @@ seconds_str(int64_t ns)
                            (u / 1000u) % 1000000u);
 }
 
+/* Zeek's clock: a packet's time is the double sec + usec / 1e6, and a
+ * duration the difference of two such doubles. */
+static double
+zeek_time(int64_t ns)
+{
+    int64_t sec = ns / 1000000000, rest = ns % 1000000000;
+    if (rest < 0) {
+        rest += 1000000000;
+        sec -= 1;
+    }
+    return (double)sec + (double)(rest / 1000) / 1e6;
+}
+
+/* A double as Zeek's JSON writer prints it (RapidJSON's Writer::Double):
+ * the shortest digits that read back as the same double, in decimal
+ * notation with at least one digit after the point, e.g. 1700000000.0,
+ * 0.00205, 0.0020499229431152344. */
+static char *
+json_double(double d)
+{
+    char e[40], digits[24], *out;
+    int p, exp10, n = 0, k;
+    GString *g;
+
+    for (p = 0; p < 17; p++) {
+        snprintf(e, sizeof e, "%.*e", p, d);
+        if (strtod(e, NULL) == d)
+            break;
+    }
+    snprintf(e, sizeof e, "%.*e", p, d);
+    g = g_string_new(NULL);
+    k = 0;
+    if (e[k] == '-') {
+        g_string_append_c(g, '-');
+        k++;
+    }
+    for (; e[k] && e[k] != 'e'; k++)
+        if (e[k] != '.')
+            digits[n++] = e[k];
+    digits[n] = '\0';
+    exp10 = atoi(e + k + 1);
+    if (exp10 >= 0) {
+        for (int i = 0; i <= exp10; i++)
+            g_string_append_c(g, i < n ? digits[i] : '0');
+        g_string_append_c(g, '.');
+        if (exp10 + 1 < n)
+            g_string_append(g, digits + exp10 + 1);
+        else
+            g_string_append_c(g, '0');
+    } else {
+        g_string_append(g, "0.");
+        for (int i = -1; i > exp10; i--)
+            g_string_append_c(g, '0');
+        g_string_append(g, digits);
+    }
+    out = g_string_free(g, FALSE);
+    return out;
+}
+
 static const char *const cl_fields[] = {
     "ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "service",
     "duration", "orig_bytes", "resp_bytes", "conn_state", "local_orig", "local_resp",
@@ -171,7 +232,7 @@ static const char *const cl_types[] = {
 
 /* The values of one row; NULL: unset.  quoted[i]: a JSON string. */
 static void
-row_values(const cl_row *r, char *v[CL_NFIELDS], gboolean quoted[CL_NFIELDS])
+row_values(const cl_row *r, gboolean json, char *v[CL_NFIELDS], gboolean quoted[CL_NFIELDS])
 {
     const ts_zeek *z = r->z;
     const cl_conn *cc = r->cc;
@@ -186,7 +247,7 @@ row_values(const cl_row *r, char *v[CL_NFIELDS], gboolean quoted[CL_NFIELDS])
     ts_community_id(0, cc->addr[o], cc->addr[o ^ 1u], cc->v6 ? 16 : 4, 6,
                     cc->port[o], cc->port[o ^ 1u], cid);
     memset(quoted, 0, CL_NFIELDS * sizeof quoted[0]);
-    v[k++] = seconds_str(lg.ts_ns);
+    v[k++] = json ? json_double(zeek_time(lg.ts_ns)) : seconds_str(lg.ts_ns);
     quoted[k] = TRUE; v[k++] = g_strdup(uid);
     quoted[k] = TRUE; v[k++] = g_strdup(cc->addr_str[o]);
     v[k++] = g_strdup_printf("%u", cc->port[o]);
@@ -195,7 +256,12 @@ row_values(const cl_row *r, char *v[CL_NFIELDS], gboolean quoted[CL_NFIELDS])
     quoted[k] = TRUE; v[k++] = g_strdup("tcp");
     v[k++] = NULL;                                   /* service: no protocol detection */
     /* conn/main.zeek set_conn: duration and sizes only when duration > 0 */
-    v[k++] = lg.duration_ns > 0 ? seconds_str(lg.duration_ns) : NULL;
+    if (lg.duration_ns <= 0)
+        v[k++] = NULL;
+    else if (json)
+        v[k++] = json_double(zeek_time(lg.ts_ns + lg.duration_ns) - zeek_time(lg.ts_ns));
+    else
+        v[k++] = seconds_str(lg.duration_ns);
     v[k++] = lg.duration_ns > 0 ? g_strdup_printf("%" PRIu64, lg.orig_bytes) : NULL;
     v[k++] = lg.duration_ns > 0 ? g_strdup_printf("%" PRIu64, lg.resp_bytes) : NULL;
     quoted[k] = TRUE; v[k++] = g_strdup(ts_zeek_state_name(lg.conn_state));
@@ -260,7 +326,7 @@ print_row(cl_tap *t, const cl_row *r, GString *line)
     gboolean quoted[CL_NFIELDS];
     gboolean first = TRUE;
 
-    row_values(r, v, quoted);
+    row_values(r, t->json, v, quoted);
     g_string_truncate(line, 0);
     if (t->json)
         g_string_append_c(line, '{');
