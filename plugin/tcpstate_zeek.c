@@ -501,12 +501,42 @@ static void flag_letters(ts_zeek *z, unsigned i, uint8_t flags, uint32_t rel, ui
 
 /* ---- Zeek's timers (rule G) ------------------------------------------ */
 
+/* Times are saturated by the glue (a file's clock may say anything): sums
+ * and differences saturate too, so no timer arithmetic overflows. */
+static int64_t t_add(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
+static int64_t t_sub(int64_t a, int64_t b)
+{
+    if (b == INT64_MIN)
+        return a >= 0 ? INT64_MAX : a - b;
+    return t_add(a, -b);
+}
+
+/* The first time of the periodic timer (at, at + period, ...) after t. */
+static int64_t next_period_after(int64_t at, int64_t t, int64_t period)
+{
+    int64_t n;
+    if (at > t)
+        return at;
+    n = t_sub(t, at) / period + 1;
+    if (n > (INT64_MAX - (at > 0 ? at : 0)) / period)
+        return INT64_MAX;
+    return t_add(at, n * period);
+}
+
 /* UpdateInactiveState: the originator's first SYN (or SYN-ACK) arms the
  * attempt timer at the packet's time + tcp_attempt_delay. */
 static void arm_attempt_timer(ts_zeek *z)
 {
     if (zk_cfg.attempt_delay > 0) {
-        z->attempt_at = z->last_ns + zk_cfg.attempt_delay;
+        z->attempt_at = t_add(z->last_ns, zk_cfg.attempt_delay);
         z->timers |= ZT_ATTEMPT;
     }
 }
@@ -528,7 +558,7 @@ static int64_t later(int64_t a, int64_t b)
 static int expire_removes(const ts_zeek *z, int64_t t)
 {
     const ts_zeek_endpoint *a = &z->ep[0], *b = &z->ep[1];
-    if (!(z->last_ns + zk_cfg.linger < t))
+    if (!(t_add(z->last_ns, zk_cfg.linger) < t))
         return 0;
     if ((a->did_close || b->did_close) &&
         ((a->did_close && b->did_close) || a->state == ZEP_RESET || b->state == ZEP_RESET ||
@@ -560,9 +590,9 @@ static int64_t removal_time(ts_zeek *z, int64_t now, unsigned *why)
             *why = TS_ZSPLIT_ATTEMPT;
         }
     }
-    if (z->inactivity > 0 && z->last_ns <= now - z->inactivity &&
-        z->last_ns + z->inactivity < best) {
-        best = z->last_ns + z->inactivity;  /* Session::InactivityTimer */
+    if (z->inactivity > 0 && t_add(z->last_ns, z->inactivity) <= now &&
+        t_add(z->last_ns, z->inactivity) < best) {
+        best = t_add(z->last_ns, z->inactivity);  /* Session::InactivityTimer */
         *why = TS_ZSPLIT_INACTIVITY;
     }
     for (unsigned k = 0; k < 2; k++) {
@@ -571,14 +601,13 @@ static int64_t removal_time(ts_zeek *z, int64_t now, unsigned *why)
         if (!(z->timers & bit) || t > now)
             continue;
         /* the first firing after last_time + linger, if the state removes */
-        if (t <= z->last_ns + zk_cfg.linger)
-            t += ((z->last_ns + zk_cfg.linger - t) / zk_cfg.session_timer + 1) * zk_cfg.session_timer;
+        t = next_period_after(t, t_add(z->last_ns, zk_cfg.linger), zk_cfg.session_timer);
         if (t <= now && expire_removes(z, t) && t < best) {
             best = t;
             *why = TS_ZSPLIT_EXPIRE;
         }
         /* still pending: its next firing after now */
-        z->expire_at[k] += ((now - z->expire_at[k]) / zk_cfg.session_timer + 1) * zk_cfg.session_timer;
+        z->expire_at[k] = next_period_after(z->expire_at[k], now, zk_cfg.session_timer);
     }
     return best;
 }
@@ -605,9 +634,9 @@ static void connection_closed(ts_zeek *z, unsigned i)
     e->did_close = 1;
     if (e->state == ZEP_RESET || p->did_close || p->state == ZEP_INACTIVE) {
         z->timers = ZT_DELETE;
-        z->delete_at = z->last_ns + (zk_cfg.close_delay > 0 ? zk_cfg.close_delay : 0);
+        z->delete_at = t_add(z->last_ns, zk_cfg.close_delay > 0 ? zk_cfg.close_delay : 0);
     } else if (e->prev_state != ZEP_INACTIVE) {
-        add_expire_timer(z, z->last_ns + zk_cfg.session_timer);
+        add_expire_timer(z, t_add(z->last_ns, zk_cfg.session_timer));
     }
 }
 
@@ -863,7 +892,7 @@ static void start_clocks(ts_zeek *z, const ts_segment *seg)
     z->start_ns = z->last_ns = seg->ts_ns;
     z->net_ns = seg->ts_ns;
     z->inactivity = zk_cfg.handshake_inactivity;
-    z->expire_at[0] = seg->ts_ns + zk_cfg.syn_timeout;
+    z->expire_at[0] = t_add(seg->ts_ns, zk_cfg.syn_timeout);
     z->timers = ZT_EXPIRE0;
     z->encap = seg->encap;
 }
@@ -1066,7 +1095,7 @@ void ts_zeek_log_of(const ts_zeek *z, ts_zeek_log *out)
 
     memset(out, 0, sizeof *out);
     out->ts_ns = z->start_ns;
-    out->duration_ns = z->last_ns - z->start_ns;
+    out->duration_ns = t_sub(z->last_ns, z->start_ns);
     out->orig_is_a = z->orig_is_a;
     out->orig_bytes = ep_size(o, r);
     out->resp_bytes = ep_size(r, o);

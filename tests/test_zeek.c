@@ -696,6 +696,128 @@ static void test_cut_header(void)
     EXPECT("Sh", TS_ZK_S1);        /* the same SYN-ACK whole: used */
 }
 
+/* ---- Zeek's connection boundaries (rule G, plugin/ZEEK.md) ---------- */
+
+#define SEC INT64_C(1000000000)
+
+/* A segment at an explicit time (ns). */
+static void send_at(int from_a, unsigned flags, uint32_t seq, uint32_t ack, uint32_t len,
+                    int64_t ts)
+{
+    ts_segment s;
+    memset(&s, 0, sizeof s);
+    s.frame = ++frame;
+    s.ts_ns = ts;
+    s.from_a = (uint8_t)from_a;
+    s.flags = (uint8_t)flags;
+    s.seq = seq;
+    s.ack = ack;
+    s.len = len;
+    s.win = 1000;
+    s.sport = from_a ? port_a : port_b;
+    s.dport = from_a ? port_b : port_a;
+    ts_zeek_segment(&Z, &s);
+}
+
+static void expect_part_at(int line, uint32_t index, unsigned why)
+{
+    ++checks;
+    if (Z.index != index || Z.split_reason != why) {
+        ++failures;
+        fprintf(stderr, "FAIL line %d [%s]: zeek conn %u (%s), expected %u (%s)\n", line,
+                scenario, (unsigned)Z.index, ts_zeek_split_name(Z.split_reason),
+                (unsigned)index, ts_zeek_split_name(why));
+    }
+}
+#define EXPECT_PART(i, why) expect_part_at(__LINE__, (i), (why))
+
+static void test_boundaries(void)
+{
+    ts_zeek_config cfg;
+
+    begin("attempt timer: fires at exactly SYN + 5 s", 40000, 12345);
+    send_at(1, SYN, 1000, 0, 0, 0);
+    send_at(1, SYN, 1000, 0, 0, 5 * SEC - 1);  /* before the timer: same connection */
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    send_at(1, SYN, 1000, 0, 0, 5 * SEC);      /* timer at 5 s <= 5 s fires first (DoAdvance) */
+    EXPECT_PART(1, TS_ZSPLIT_ATTEMPT);
+    EXPECT("S", TS_ZK_S0);
+    EXPECT_TRUE(Z.prev && Z.prev->ep[0].pkts == 2 && Z.first_frame == 3);
+
+    begin("attempt timer: an answered SYN stays", 40000, 12345);
+    send_at(1, SYN, 1000, 0, 0, 0);
+    send_at(0, SYN | ACK, 5000, 1001, 0, 1 * SEC);
+    send_at(1, ACK, 1001, 5001, 0, 10 * SEC); /* the responder is active: AttemptTimer keeps it */
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    EXPECT("ShA", TS_ZK_S1);
+
+    begin("close delay: 5 s after the RST", 40000, 12345);
+    handshake();                               /* at 1..3 ms */
+    send_at(1, RST, 1001, 0, 0, 1 * SEC);
+    send_at(0, ACK, 5001, 1001, 0, 6 * SEC - 1);
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    EXPECT("ShARa", TS_ZK_RSTO);
+    send_at(0, ACK, 5001, 1001, 0, 6 * SEC);   /* ConnDeleteTimer at 1 + 5 s */
+    EXPECT_PART(1, TS_ZSPLIT_CLOSE);
+    EXPECT("A", TS_ZK_OTH);                    /* B is this connection's originator, PARTIAL */
+
+    begin("inactivity: 5 min once established, 1 min in the handshake", 40000, 12345);
+    handshake();
+    send_at(1, ACK, 1001, 5001, 0, 300 * SEC);  /* 3 ms + 300 s not reached yet */
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    send_at(1, ACK, 1001, 5001, 0, 600 * SEC);
+    EXPECT_PART(1, TS_ZSPLIT_INACTIVITY);
+
+    begin("expire: a side closed then reset, idle past the linger", 40000, 12345);
+    handshake();
+    send_at(1, FIN | ACK, 1001, 5001, 0, 1 * SEC);
+    send_at(1, RST, 1002, 0, 0, 1 * SEC + 1);  /* RESET after CLOSED: no ConnectionClosed */
+    EXPECT("ShAFR", TS_ZK_RSTO);
+    send_at(0, ACK, 5001, 1002, 0, 6 * SEC);   /* 1 s + 5 s linger not yet passed at the 5 s firing */
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    send_at(0, ACK, 5001, 1002, 0, 13 * SEC);  /* firings 5, 11 s: at 11 s idle > 5 s -> removed */
+    EXPECT_PART(1, TS_ZSPLIT_EXPIRE);
+
+    begin("preferences: no attempt timer, handshake inactivity 60 s", 40000, 12345);
+    cfg = *ts_zeek_get_config();
+    cfg.attempt_delay = 0;
+    ts_zeek_configure(&cfg);
+    send_at(1, SYN, 1000, 0, 0, 0);
+    send_at(1, SYN, 1000, 0, 0, 59 * SEC);
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    send_at(1, SYN, 1000, 0, 0, 119 * SEC);
+    EXPECT_PART(1, TS_ZSPLIT_INACTIVITY);
+    ts_zeek_configure(NULL);
+    EXPECT_TRUE(ts_zeek_get_config()->attempt_delay == 5 * SEC);
+
+    begin("times at the ends of int64: no overflow, no split", 40000, 12345);
+    send_at(1, SYN, 1000, 0, 0, INT64_MAX - 1);
+    send_at(0, SYN | ACK, 5000, 1001, 0, INT64_MAX);
+    send_at(1, ACK, 1001, 5001, 0, INT64_MAX);
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    EXPECT("ShA", TS_ZK_S1);
+    begin("times at the ends of int64: from the minimum", 40000, 12345);
+    send_at(1, SYN, 1000, 0, 0, INT64_MIN);
+    send_at(1, SYN, 1000, 0, 0, INT64_MAX);
+    EXPECT_PART(1, TS_ZSPLIT_ATTEMPT);
+}
+
+static void test_log_counts(void)
+{
+    ts_zeek_log lg;
+    begin("conn.log counts: sizes, packets, IP bytes, missed bytes", 40000, 12345);
+    handshake();
+    A(ACK | PSH, 1001, 5001, 100);
+    B(ACK, 5001, 1101, 0);
+    B(ACK | PSH, 5201, 1101, 50);              /* 200 bytes of B never seen */
+    A(ACK, 1101, 5251, 0);                     /* acks them: a gap of 200 */
+    ts_zeek_log_of(&Z, &lg);
+    EXPECT_TRUE(lg.orig_bytes == 100 && lg.resp_bytes == 250);
+    EXPECT_TRUE(lg.missed_bytes == 200);       /* TCP_Reassembler::Gap -> content_gap */
+    EXPECT_TRUE(lg.orig_pkts == 4 && lg.resp_pkts == 3 && lg.orig_is_a);
+    EXPECT_TRUE(lg.duration_ns == 6 * 1000000 && lg.conn_state == TS_ZK_S1);
+}
+
 static void test_history_cap(void)
 {
     int k;
@@ -735,6 +857,8 @@ int main(void)
     test_history_cap();
     test_letter_x();
     test_cut_header();
+    test_boundaries();
+    test_log_counts();
 
     printf("test_zeek: %d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
