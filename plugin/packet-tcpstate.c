@@ -600,6 +600,20 @@ zeek_desc_shown(unsigned st)
     return in_chinese() && st < TS_ZK_COUNT && zh[st] ? zh[st] : ts_zeek_state_desc(st);
 }
 
+/* Why Zeek began a new connection (ts_zeek_split), in the chosen language. */
+static const char *
+zeek_split_shown(unsigned why)
+{
+    static const char *const zh[TS_ZSPLIT_COUNT] = {
+        [TS_ZSPLIT_ATTEMPT] = "尝试计时器：SYN 在 tcp_attempt_delay 内无应答",
+        [TS_ZSPLIT_CLOSE] = "关闭延迟：关闭完成后已过 tcp_close_delay",
+        [TS_ZSPLIT_REUSE] = "连接复用：已关闭或重新开始的连接上出现新的 SYN",
+        [TS_ZSPLIT_INACTIVITY] = "不活动超时：tcp_inactivity_timeout 内无报文（握手期间为 udp_inactivity_timeout）",
+        [TS_ZSPLIT_EXPIRE] = "过期计时器：已关闭、复位或单方连接空闲超过 tcp_connection_linger",
+    };
+    return in_chinese() && why < TS_ZSPLIT_COUNT && zh[why] ? zh[why] : ts_zeek_split_desc(why);
+}
+
 /* A string item; zh_value NULL shows the English value in Chinese too. */
 static proto_item *
 add_text(proto_tree *t, tvbuff_t *tvb, int hf, const char *value,
@@ -774,7 +788,7 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                     ts_zeek_split_name(zk->split_reason),
                     in_chinese() ? "Zeek 在此开始新连接（tcpstate.conn 不变）：%s"
                                  : "Zeek starts a new connection here (tcpstate.conn goes on): %s",
-                    ts_zeek_split_desc(zk->split_reason)));
+                    zeek_split_shown(zk->split_reason)));
     }
 
     for (an = 0; an < TS_ANOMALY_COUNT; an++) {
