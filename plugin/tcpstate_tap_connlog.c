@@ -420,6 +420,12 @@ cl_init(const char *opt_arg, void *userdata _U_)
         t->json = TRUE;
         rest += 5;
     }
+    if (*rest && *rest != ',') {
+        /* "-z tcpstate,connlogx": a typo, not a filter */
+        fprintf(stderr, "tshark: -z %s: expected tcpstate,connlog[,json][,filter]\n", opt_arg);
+        g_free(t);
+        CL_INIT_RETURN(FALSE);
+    }
     if (*rest == ',' && rest[1])
         t->filter = g_strdup(rest + 1);
     t->by_conn = g_hash_table_new(g_direct_hash, g_direct_equal);

@@ -92,5 +92,14 @@ diff -u "$tmp/want" "$tmp/got" || { echo "FAIL: filtered conn.log"; fail=1; }
 tests/run-tshark.sh -q -r "$cap" -z "tcpstate,connlog,json,tcp.port==41410" |
     grep -c '"id.orig_p":41410' | grep -qx 2 || { echo "FAIL: filtered JSON"; fail=1; }
 
+# Command-line mistakes: a clear message and a non-zero exit.
+for bad in "tcpstate,connlogx" "tcpstate,connlog,tcp.port==(("; do
+    if tests/run-tshark.sh -q -r "$cap" -z "$bad" > /dev/null 2> "$tmp/err"; then
+        echo "FAIL: -z $bad accepted"; fail=1
+    elif ! grep -q "tcpstate,connlog" "$tmp/err"; then
+        echo "FAIL: -z $bad: no message naming the tap"; cat "$tmp/err"; fail=1
+    fi
+done
+
 [ "$fail" = 0 ] && echo "connlog-check: all passed"
 exit "$fail"
