@@ -220,13 +220,13 @@ static const char *const cl_fields[] = {
     "ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "service",
     "duration", "orig_bytes", "resp_bytes", "conn_state", "local_orig", "local_resp",
     "missed_bytes", "history", "orig_pkts", "orig_ip_bytes", "resp_pkts", "resp_ip_bytes",
-    "tunnel_parents", "community_id"
+    "tunnel_parents", "ip_proto", "community_id"
 };
 static const char *const cl_types[] = {
     "time", "string", "addr", "port", "addr", "port", "enum", "string",
     "interval", "count", "count", "string", "bool", "bool",
     "count", "string", "count", "count", "count", "count",
-    "set[string]", "string"
+    "set[string]", "count", "string"
 };
 #define CL_NFIELDS (sizeof cl_fields / sizeof cl_fields[0])
 
@@ -274,6 +274,7 @@ row_values(const cl_row *r, gboolean json, char *v[CL_NFIELDS], gboolean quoted[
     v[k++] = g_strdup_printf("%u", lg.resp_pkts);
     v[k++] = g_strdup_printf("%" PRIu64, lg.resp_ip_bytes);
     v[k++] = NULL;                                   /* tunnel_parents: no tunnel uids */
+    v[k++] = g_strdup("6");                          /* ip_proto (Zeek >= 7.1): c$id$proto */
     quoted[k] = TRUE; v[k++] = g_strdup(cid);
 }
 
