@@ -34,7 +34,8 @@ import sys
 
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 try:
-    from scapy.layers.inet import IP, TCP, fragment
+    from scapy.contrib.gtp import GTP_U_Header
+    from scapy.layers.inet import IP, TCP, UDP, fragment
     from scapy.layers.inet6 import IPv6
     from scapy.layers.l2 import GRE, Ether
     from scapy.packet import Raw
@@ -67,12 +68,14 @@ def payload(n, tag=b"tcpstate crafted data "):
 class Capture:
     """A list of timestamped frames written as one classic pcap file."""
 
-    def __init__(self, name, snaplen=262144, duplicate=False):
+    def __init__(self, name, snaplen=262144, duplicate=False, nsec=False):
         self.name = name
         self.snaplen = snaplen
         self.duplicate = duplicate     # write every frame twice (1 us apart)
+        self.nsec = nsec               # nanosecond pcap (magic a1b23c4d)
+        self.sub_ns = 0                # nsec only: ns added to the next frames' time
         self.t = 0                     # microseconds since EPOCH
-        self.records = []              # [t_us, bytes]
+        self.records = []              # [t_us, bytes] (+ [sub_ns] with nsec)
         self.last = None               # (conn, side) of the previous frame
         self.nconn = 0
 
@@ -85,7 +88,7 @@ class Capture:
 
     def add(self, frame, dt, who=None):
         self.t += dt
-        self.records.append([self.t, bytes(frame)])
+        self.records.append([self.t, bytes(frame)] + ([self.sub_ns] if self.nsec else []))
         if self.duplicate:
             self.t += 1
             self.records.append([self.t, bytes(frame)])
@@ -96,10 +99,15 @@ class Capture:
 
     def write(self, outdir):
         path = os.path.join(outdir, "crafted_%s.pcap" % self.name)
-        out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, self.snaplen, 1)]
-        for t, frame in self.records:
+        magic = 0xA1B23C4D if self.nsec else 0xA1B2C3D4
+        out = [struct.pack("<IHHiIII", magic, 2, 4, 0, 0, self.snaplen, 1)]
+        for rec in self.records:
+            t, frame = rec[0], rec[1]
             cap = frame[:self.snaplen]
-            out.append(struct.pack("<IIII", EPOCH + t // 1000000, t % 1000000,
+            frac = t % 1000000
+            if self.nsec:
+                frac = frac * 1000 + rec[2]
+            out.append(struct.pack("<IIII", EPOCH + t // 1000000, frac,
                                    len(cap), len(frame)))
             out.append(cap)
         with open(path, "wb") as f:
@@ -1230,6 +1238,99 @@ def zeek_tunnel_changes(cap, p):
         for _ in range(3):
             c.exchange(100, 200)
         c.close("c")
+
+
+# ---------------------------------------------------------------------------
+# Review fixes of the Zeek view (D1-D5 of the issue 12 review).
+#
+# zeek_ns_times (41600..41601), a NANOSECOND pcap (Zeek reads it with
+#   microsecond precision, libpcap truncating):
+#   A 41600: 1 c> SYN at EPOCH + 1.000 us; 2 s> RST-ACK (refused) at
+#     EPOCH + 1.500 us (both truncate to .000001).
+#   B 41601: 1 c> SYN at EPOCH + 1 s + 0.900 us; 2 s> RST-ACK at
+#     EPOCH + 1 s + 1.100 us (truncate to 1.000000 and 1.000001).
+@capture("zeek_ns_times", 41600, nsec=True)
+def zeek_ns_times(cap, p):
+    for i, (t1, ns1, t2, ns2) in enumerate(((1, 0, 0, 500), (999999, 900, 1, 100))):
+        c = Conn(cap, p + i)
+        cap.sub_ns = ns1
+        c.pkt("c", "S", dt=t1, deliver=False)
+        cap.sub_ns = ns2
+        c.pkt("s", "RA", seq=0, ack=c.nxt("c"), nosock=True, dt=t2)
+    cap.sub_ns = 0
+
+
+# zeek_gtp (41610..41611), the connection of zeek_tunnel_changes inside
+#   GTP-U (UDP, TEID 0x1000 up, 0x2000 down) between 192.0.2.1 and 192.0.2.2:
+#   A 41610: one UDP flow 192.0.2.1:2152 <-> 192.0.2.2:2152 both ways (the
+#     server's packets with the outer addresses and ports reversed).
+#   B 41611: uplink 192.0.2.1:41000 -> 192.0.2.2:2152, downlink
+#     192.0.2.2:41001 -> 192.0.2.1:2152: the same two addresses, other
+#     UDP ports, so two UDP flows.
+#   Each: handshake, 3 request/responses, four-way close (19 frames).
+GTP_UP, GTP_DOWN = "192.0.2.1", "192.0.2.2"
+
+
+def gtp_encap(ports_c, ports_s):
+    def encap(conn, side, inner):
+        src, dst = (GTP_UP, GTP_DOWN) if side == "c" else (GTP_DOWN, GTP_UP)
+        sport, dport = ports_c if side == "c" else ports_s
+        conn.outer_id = (conn.outer_id + 1) & 0xFFFF
+        return (IP(src=src, dst=dst, id=conn.outer_id, flags="DF", ttl=64) /
+                UDP(sport=sport, dport=dport) /
+                GTP_U_Header(teid=0x1000 if side == "c" else 0x2000, gtp_type=255) / inner)
+    return encap
+
+
+@capture("zeek_gtp", 41610)
+def zeek_gtp(cap, p):
+    for i, encap in enumerate((gtp_encap((2152, 2152), (2152, 2152)),
+                               gtp_encap((41000, 2152), (41001, 2152)))):
+        c = Conn(cap, p + i, encap=encap)
+        c.handshake()
+        for _ in range(3):
+            c.exchange(100, 200)
+        c.close("c")
+
+
+# zeek_three_holes (41620): 1-3 handshake; 4-5 c> 100 bytes, s> ACK; the
+#   server sends 4000 bytes in eight 500-byte segments (rel. seq 1, 501,
+#   ... 3501), the tap misses the 2nd, 4th, 6th and 7th: 6 s> seq 1;
+#   7 c> ACK 501; 8 s> seq 1001; 9 s> seq 2001; 10 s> seq 3501; the missed
+#   segments are retransmitted (missed by the tap too) and 11 c> ACK 4001
+#   covers three holes at once (501-1000, 1501-2000, 2501-3500); 12-15
+#   four-way close, client first.
+@capture("zeek_three_holes", 41620)
+def zeek_three_holes(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.c_data(100)
+    for k in range(8):
+        seen = k in (0, 2, 4, 7)
+        c.pkt("s", "PA", 500, dt=200 if k == 0 else None, record=seen)
+        if k == 0:
+            c.pkt("c", "A")
+    c.pkt("c", "A", dt=5000)
+    c.close("c")
+
+
+# zeek_expire_next_packet (41630..41631):
+#   A 41630: 1-3 handshake; 4-5 c> 100 bytes, s> ACK; 6 c> FIN-ACK; 7 s>
+#     ACK; 8 c> RST (the client aborts after its FIN); 9 s> 50 bytes 5.5 s
+#     after the RST; 10 c> RST (no socket).
+#   B 41631: the same, but the client's FIN comes 1 s after frame 5 and the
+#     server's 50 bytes 4.5 s after the RST (5.5 s after the first SYN).
+@capture("zeek_expire_next_packet", 41630)
+def zeek_expire_next_packet(cap, p):
+    for i, (fin_dt, gap) in enumerate(((5000, 5500000), (1000000, 4500000))):
+        c = Conn(cap, p + i)
+        c.handshake()
+        c.c_data(100)
+        c.pkt("c", "FA", dt=fin_dt)
+        c.pkt("s", "A")
+        c.pkt("c", "R", dt=1000)
+        d = c.pkt("s", "PA", 50, dt=gap, deliver=False)
+        c.pkt("c", "R", seq=d[TCP].ack, nosock=True)
 
 
 def main(argv):

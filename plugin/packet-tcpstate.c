@@ -113,14 +113,14 @@ static expert_field ei_anomaly[TS_ANOMALY_COUNT];
 /* Other protocols' fields, looked up by name in the handoff. */
 enum {
     W_TCP_SRCPORT, W_TCP_LEN, W_TCP_STREAM,
-    W_IP, W_IPV6,
+    W_IP, W_IPV6, W_UDP,
     W_COUNT,
     W_TCP_CKSUM_STATUS = W_COUNT,   /* wanted only while checksums are verified */
     W_ALL
 };
 static const char *const wanted_names[W_COUNT] = {
     "tcp.srcport", "tcp.len", "tcp.stream",
-    "ip", "ipv6",
+    "ip", "ipv6", "udp",
 };
 static int wanted_hf[W_ALL];
 /* tcp.checksum.status says "bad" only when the TCP dissector verifies
@@ -905,8 +905,8 @@ ip_below(frame_fields *ff, int layer_num)
 }
 
 /* Whether a UDP layer lies between layer numbers lo and hi (exclusive):
- * a tunnel over UDP (Teredo, GTP...) is directional for Zeek, while IP-in-IP,
- * GRE and VXLAN tunnels are the same tunnel both ways round. */
+ * the level is then a tunnel over UDP (Teredo, GTP, AYIYA, Geneve...),
+ * compared with its ports; VXLAN is compared like IP-in-IP and GRE. */
 static gboolean
 udp_between(packet_info *pinfo, int lo, int hi)
 {
@@ -935,10 +935,44 @@ mix32(uint32_t h, const address *a)
     return h;
 }
 
+static uint32_t
+mix_port(uint32_t h, uint16_t port)
+{
+    h = (h ^ (uint32_t)(port >> 8)) * 16777619u;
+    return (h ^ (uint32_t)(port & 0xFF)) * 16777619u;
+}
+
+/* The source and destination ports of the first UDP header above the IP
+ * header at layer ip_layer; FALSE if none is found. */
+static gboolean
+udp_ports_above(frame_fields *ff, int ip_layer, uint16_t *sport, uint16_t *dport)
+{
+    field_info *udp = NULL;
+    uint8_t h[4];
+
+    if (!ff->arr[W_UDP])
+        ff->arr[W_UDP] = wanted_items(ff->tree, W_UDP);
+    for (guint i = 0; ff->arr[W_UDP] && i < ff->arr[W_UDP]->len; i++) {
+        field_info *fi = (field_info *)g_ptr_array_index(ff->arr[W_UDP], i);
+        if (fi->total_layer_num > ip_layer &&
+            (!udp || fi->total_layer_num < udp->total_layer_num))
+            udp = fi;
+    }
+    if (!udp || !udp->ds_tvb || !tvb_bytes_exist(udp->ds_tvb, udp->start, 4))
+        return FALSE;
+    tvb_memcpy(udp->ds_tvb, h, udp->start, 4);
+    *sport = be16(h);
+    *dport = be16(h + 2);
+    return TRUE;
+}
+
 /* Identity of the tunnel encapsulation of the TCP layer at layer_num, as
- * Zeek's EncapsulationStack compares it (Connection::CheckEncapsulation):
- * every IP header below the TCP layer's own one, by its addresses (in
- * order for a tunnel over UDP, either way round otherwise).  0: none. */
+ * Zeek's EncapsulationStack compares it (Connection::CheckEncapsulation,
+ * EncapsulatingConn::operator==): every IP header below the TCP layer's
+ * own one, direction-independently -- by its addresses for IP-in-IP, GRE
+ * and VXLAN (Zeek's ip_tunnels map is keyed by the unordered pair), by its
+ * addresses AND the UDP ports above it for a tunnel over UDP (the level is
+ * the outer UDP connection, the same object both ways).  0: none. */
 static uint32_t
 encapsulation_of(packet_info *pinfo, frame_fields *ff, int layer_num)
 {
@@ -954,17 +988,20 @@ encapsulation_of(packet_info *pinfo, frame_fields *ff, int layer_num)
             field_info *fi = (field_info *)g_ptr_array_index(arrs[k], i);
             address src, dst;
             uint32_t hs, hd, layer;
+            uint16_t sport, dport;
             if (fi->total_layer_num >= inner->total_layer_num ||
                 !ip_header_addresses(pinfo, fi, &src, &dst))
                 continue;
             any = TRUE;
             hs = mix32(2166136261u, &src);
             hd = mix32(2166136261u, &dst);
+            if (udp_between(pinfo, fi->total_layer_num, inner->total_layer_num) &&
+                udp_ports_above(ff, fi->total_layer_num, &sport, &dport)) {
+                hs = mix_port(hs, sport);   /* (address, port) of each side */
+                hd = mix_port(hd, dport);
+            }
             layer = (uint32_t)fi->total_layer_num * 0x9E3779B1u;
-            if (udp_between(pinfo, fi->total_layer_num, inner->total_layer_num))
-                id ^= layer ^ (hs * 31u + hd);
-            else
-                id ^= layer ^ (hs ^ hd) ^ (hs + hd);
+            id ^= layer ^ (hs ^ hd) ^ (hs + hd);    /* symmetric in the two sides */
         }
     }
     return any ? (id ? id : 1u) : 0;

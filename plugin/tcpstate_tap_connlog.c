@@ -170,10 +170,15 @@ zeek_time(int64_t ns)
     return (double)sec + (double)(rest / 1000) / 1e6;
 }
 
-/* A double as Zeek's JSON writer prints it (RapidJSON's Writer::Double):
- * the shortest digits that read back as the same double, in decimal
- * notation with at least one digit after the point, e.g. 1700000000.0,
- * 0.00205, 0.0020499229431152344. */
+/* A double as Zeek's JSON writer prints it (RapidJSON's Writer::Double,
+ * Grisu2 digits laid out by its Prettify): decimal notation with at least
+ * one digit after the point (1700000000.0, 0.00205, 0.0020499229431152344)
+ * from 1e-6 up to 1e21; below 1e-6 and from 1e21 exponent notation, the
+ * exponent without '+' or leading zeros (9.5367431640625e-7, 1e-7, 1e21).
+ * The digits are the shortest that read back as the same double; Grisu2
+ * is not always shortest nor closest, so for about 1% of values the last
+ * digit differs from RapidJSON's (e.g. 1607182789.40546 here,
+ * 1607182789.4054599 there) -- the same double either way. */
 static char *
 json_double(double d)
 {
@@ -198,7 +203,15 @@ json_double(double d)
             digits[n++] = e[k];
     digits[n] = '\0';
     exp10 = atoi(e + k + 1);
-    if (exp10 >= 0) {
+    if (exp10 < -6 || exp10 >= 21) {
+        /* Prettify: "1e-7", "9.5367431640625e-7" */
+        g_string_append_c(g, digits[0]);
+        if (n > 1) {
+            g_string_append_c(g, '.');
+            g_string_append(g, digits + 1);
+        }
+        g_string_append_printf(g, "e%d", exp10);
+    } else if (exp10 >= 0) {
         for (int i = 0; i <= exp10; i++)
             g_string_append_c(g, i < n ? digits[i] : '0');
         g_string_append_c(g, '.');

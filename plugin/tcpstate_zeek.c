@@ -519,18 +519,6 @@ static int64_t t_sub(int64_t a, int64_t b)
     return t_add(a, -b);
 }
 
-/* The first time of the periodic timer (at, at + period, ...) after t. */
-static int64_t next_period_after(int64_t at, int64_t t, int64_t period)
-{
-    int64_t n;
-    if (at > t)
-        return at;
-    n = t_sub(t, at) / period + 1;
-    if (n > (INT64_MAX - (at > 0 ? at : 0)) / period)
-        return INT64_MAX;
-    return t_add(at, n * period);
-}
-
 /* UpdateInactiveState: the originator's first SYN (or SYN-ACK) arms the
  * attempt timer at the packet's time + tcp_attempt_delay. */
 static void arm_attempt_timer(ts_zeek *z)
@@ -567,12 +555,15 @@ static int expire_removes(const ts_zeek *z, int64_t t)
     return a->state == ZEP_INACTIVE && b->state == ZEP_INACTIVE;
 }
 
-/* The earliest time <= now at which a pending timer removes the
- * connection, with its reason in *why; INT64_MAX if none does.  Timers at
- * time T fire before a packet at T (RunState.cc: dispatch_packet calls
- * expire_timers first; Timer.cc: DoAdvance takes Time() <= t).  The
- * expire timers reschedule themselves every tcp_session_timer, so those
- * still pending are moved past now. */
+/* The due time (<= now) of the first pending timer that removes the
+ * connection, with its reason in *why; INT64_MAX if none does.  Timers due
+ * at time T fire before a packet at T (RunState.cc: dispatch_packet calls
+ * expire_timers first; Timer.cc: DoAdvance takes Time() <= t), in due
+ * order.  The clock is this connection's own packets: DoAdvance dispatches
+ * a due timer with the network time of the packet that advanced the clock,
+ * so an ExpireTimer decides with t = now, not its due time, and re-arms at
+ * now + tcp_session_timer (TCPSessionAdapter::ExpireTimer).  The other
+ * timers' verdicts do not depend on t. */
 static int64_t removal_time(ts_zeek *z, int64_t now, unsigned *why)
 {
     int64_t best = INT64_MAX;
@@ -597,17 +588,14 @@ static int64_t removal_time(ts_zeek *z, int64_t now, unsigned *why)
     }
     for (unsigned k = 0; k < 2; k++) {
         uint8_t bit = k ? ZT_EXPIRE1 : ZT_EXPIRE0;
-        int64_t t = z->expire_at[k];
-        if (!(z->timers & bit) || t > now)
+        int64_t due = z->expire_at[k];
+        if (!(z->timers & bit) || due > now)
             continue;
-        /* the first firing after last_time + linger, if the state removes */
-        t = next_period_after(t, t_add(z->last_ns, zk_cfg.linger), zk_cfg.session_timer);
-        if (t <= now && expire_removes(z, t) && t < best) {
-            best = t;
+        if (expire_removes(z, now) && due < best) {
+            best = due;
             *why = TS_ZSPLIT_EXPIRE;
         }
-        /* still pending: its next firing after now */
-        z->expire_at[k] = next_period_after(z->expire_at[k], now, zk_cfg.session_timer);
+        z->expire_at[k] = t_add(now, zk_cfg.session_timer); /* re-armed */
     }
     return best;
 }
@@ -786,7 +774,54 @@ static void gap(ts_zeek *z, unsigned i, uint32_t len)
     }
 }
 
-/* The peer acknowledged endpoint i's data up to relative seq s. */
+/* Drops the first block of endpoint e's list. */
+static void blk_pop_front(ts_zeek_endpoint *e)
+{
+    memmove(&e->blk[0], &e->blk[1], (size_t)(e->n_blk - 1u) * sizeof e->blk[0]);
+    e->n_blk--;
+}
+
+/* Delivers the blocks the contiguous edge (reassem) has reached. */
+static void deliver_reached_blocks(ts_zeek_endpoint *e)
+{
+    while (e->n_blk && e->blk[0].lo <= e->reassem) {
+        if (e->blk[0].hi > e->reassem)
+            e->reassem = e->blk[0].hi;
+        blk_pop_front(e);
+    }
+}
+
+/* Buffers [lo, hi) above a hole, merged with the blocks it overlaps or
+ * touches (Zeek's DataBlockList keeps every block).  Past TS_ZEEK_BLOCKS
+ * disjoint blocks the highest one is given up: the edge reaches the lowest
+ * first, and the bytes given up count as missing when they are acked, as
+ * if never seen. */
+static void blk_insert(ts_zeek_endpoint *e, uint32_t lo, uint32_t hi)
+{
+    unsigned k = 0, j;
+
+    while (k < e->n_blk && e->blk[k].hi < lo)
+        k++;                              /* blocks wholly below */
+    for (j = k; j < e->n_blk && e->blk[j].lo <= hi; j++) {
+        if (e->blk[j].lo < lo)
+            lo = e->blk[j].lo;            /* overlapping or touching: merged */
+        if (e->blk[j].hi > hi)
+            hi = e->blk[j].hi;
+    }
+    if (j == k && e->n_blk == TS_ZEEK_BLOCKS) {
+        if (k == e->n_blk)
+            return;                       /* full, and above every block */
+        e->n_blk--;                       /* full: the highest gives way */
+    }
+    /* blocks k..j-1 become one: shift the ones above into place */
+    memmove(&e->blk[k + 1], &e->blk[j], (size_t)(e->n_blk - j) * sizeof e->blk[0]);
+    e->n_blk = (uint8_t)(e->n_blk - (j - k) + 1u);
+    e->blk[k].lo = lo;
+    e->blk[k].hi = hi;
+}
+
+/* The peer acknowledged endpoint i's data up to relative seq s: each hole
+ * below s is a gap, each block below s is delivered (Undelivered). */
 static void ack_received(ts_zeek *z, unsigned i, uint32_t s)
 {
     ts_zeek_endpoint *e = &z->ep[i];
@@ -797,10 +832,10 @@ static void ack_received(ts_zeek *z, unsigned i, uint32_t s)
         return;
     if (s <= 2u && (z->flags & TS_ZF_PARTIAL))
         return;
-    if (e->has_blk && e->blk_lo < s) {
-        gap(z, i, e->blk_lo - e->reassem); /* the hole below the buffered block */
-        e->reassem = e->blk_hi;  /* the block is delivered */
-        e->has_blk = 0;
+    while (e->n_blk && e->blk[0].lo < s) {
+        gap(z, i, e->blk[0].lo - e->reassem); /* the hole below the block */
+        e->reassem = e->blk[0].hi;            /* the block is delivered */
+        blk_pop_front(e);
     }
     if (s > e->reassem) {
         gap(z, i, s - e->reassem);
@@ -821,23 +856,9 @@ static void data_sent(ts_zeek_endpoint *e, uint32_t seq, uint32_t len)
     if (seq <= e->reassem) {
         if (upper > e->reassem)
             e->reassem = upper;
-        if (e->has_blk && e->blk_lo <= e->reassem) {
-            if (e->blk_hi > e->reassem)
-                e->reassem = e->blk_hi;
-            e->has_blk = 0;
-        }
-    } else if (!e->has_blk) {
-        e->blk_lo = seq;
-        e->blk_hi = upper;
-        e->has_blk = 1;
-    } else if (seq <= e->blk_hi && upper >= e->blk_lo) {
-        if (seq < e->blk_lo)
-            e->blk_lo = seq;
-        if (upper > e->blk_hi)
-            e->blk_hi = upper;
-    } else if (seq < e->blk_lo) {
-        e->blk_lo = seq; /* keep the lowest block */
-        e->blk_hi = upper;
+        deliver_reached_blocks(e);
+    } else {
+        blk_insert(e, seq, upper);
     }
 }
 
@@ -886,13 +907,14 @@ static void split(ts_zeek *z, unsigned why)
  * starts the clocks (first expire timer at tcp_SYN_timeout, inactivity
  * timeout udp_inactivity_timeout as set by TCPAnalyzer::MakeSessionAdapter)
  * and sets the encapsulation (Connection's constructor). */
-static void start_clocks(ts_zeek *z, const ts_segment *seg)
+static void start_clocks(ts_zeek *z, const ts_segment *seg, int64_t net_ns)
 {
     z->first_frame = seg->frame;
     z->start_ns = z->last_ns = seg->ts_ns;
-    z->net_ns = seg->ts_ns;
+    z->net_ns = net_ns;            /* network time never goes back */
     z->inactivity = zk_cfg.handshake_inactivity;
-    z->expire_at[0] = t_add(seg->ts_ns, zk_cfg.syn_timeout);
+    /* TCPSessionAdapter's constructor: run_state::network_time + tcp_SYN_timeout */
+    z->expire_at[0] = t_add(net_ns, zk_cfg.syn_timeout);
     z->timers = ZT_EXPIRE0;
     z->encap = seg->encap;
 }
@@ -900,7 +922,7 @@ static void start_clocks(ts_zeek *z, const ts_segment *seg)
 /* Zeek's session lookup for an existing connection (IPBasedAnalyzer::
  * AnalyzePacket): timers due by now first, then IsReuse, then the
  * encapsulation check. */
-static void session_lookup(ts_zeek *z, const ts_segment *seg)
+static int64_t session_lookup(ts_zeek *z, const ts_segment *seg)
 {
     unsigned why = TS_ZSPLIT_NONE;
     int64_t now = later(z->net_ns, seg->ts_ns);
@@ -913,11 +935,26 @@ static void session_lookup(ts_zeek *z, const ts_segment *seg)
         z->net_ns = now;
         check_encapsulation(z, seg->encap);
     }
+    return now;
 }
 
-void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *seg)
+/* Zeek reads a capture with microsecond precision (pcap_fopen_offline;
+ * libpcap truncates nanoseconds) and holds sec + usec / 1e6: every time
+ * of the Zeek view is the packet's time truncated to the microsecond
+ * (towards minus infinity, as a timeval's usec is never negative). */
+static int64_t zeek_clock(int64_t ns)
 {
-    unsigned i = seg->from_a ? 0u : 1u;
+    int64_t sub = ns % 1000;
+    if (sub < 0)
+        sub += 1000;
+    return ns < INT64_MIN + 1000 ? ns : ns - sub;
+}
+
+void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *pkt)
+{
+    ts_segment at_us = *pkt;
+    const ts_segment *seg = &at_us;
+    unsigned i = pkt->from_a ? 0u : 1u;
     ts_zeek_endpoint *e = &z->ep[i], *p = &z->ep[i ^ 1u];
     uint8_t flags = seg->flags;
     int syn = (flags & TS_SYN) != 0, fin = (flags & TS_FIN) != 0;
@@ -928,12 +965,15 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *seg)
 
     uint8_t a_before, b_before;
     int do_close;
+    int64_t net_ns;
 
+    at_us.ts_ns = zeek_clock(pkt->ts_ns);
+    net_ns = seg->ts_ns;
     if (z->started)
-        session_lookup(z, seg);
+        net_ns = session_lookup(z, seg);
     if (!z->started) {
         new_connection(z, seg);
-        start_clocks(z, seg);
+        start_clocks(z, seg, net_ns);
     }
     is_orig = ep_is_orig(z, i);
 

@@ -18,6 +18,9 @@ extern "C" {
 struct ts_segment_s; /* see tcpstate_core.h: ts_segment */
 
 #define TS_ZEEK_HISTORY_MAX 63
+/* Out-of-order data blocks kept per endpoint (Zeek keeps them all; see
+ * "Content gaps" in tcpstate_zeek.c for what happens past this bound). */
+#define TS_ZEEK_BLOCKS 3
 
 /* Zeek's conn_state values, in the order of its documentation. */
 #define TS_ZEEK_STATE_LIST(X)                                                                   \
@@ -54,9 +57,10 @@ typedef struct {
     uint32_t fin_end;              /* relative seq one past its FIN (FIN_seq) */
     uint32_t n_chk, n_rxmit, n_win0, n_gap; /* counters for C, T, W, G */
     uint32_t reassem;              /* relative seq: data delivered (or given up) below */
-    uint32_t blk_lo, blk_hi;       /* one data block buffered above a hole */
+    struct { uint32_t lo, hi; } blk[TS_ZEEK_BLOCKS]; /* data above holes: sorted,
+                                    * disjoint, not touching; n_blk of them */
     uint8_t  state, prev_state;    /* TS_ZEP_* (Zeek's EndpointState) */
-    uint8_t  fin_seen, has_blk;
+    uint8_t  fin_seen, n_blk;
     uint8_t  did_close;            /* Zeek's did_close: ConnectionClosed ran for it */
     uint32_t pkts;                 /* packets Zeek's ConnSize counted from it */
     uint64_t ip_bytes;             /* their IP total lengths */

@@ -699,6 +699,7 @@ static void test_cut_header(void)
 /* ---- Zeek's connection boundaries (rule G, plugin/ZEEK.md) ---------- */
 
 #define SEC INT64_C(1000000000)
+#define MS INT64_C(1000000)
 
 /* A segment at an explicit time (ns). */
 static void send_at(int from_a, unsigned flags, uint32_t seq, uint32_t ack, uint32_t len,
@@ -773,9 +774,9 @@ static void test_boundaries(void)
     send_at(1, FIN | ACK, 1001, 5001, 0, 1 * SEC);
     send_at(1, RST, 1002, 0, 0, 1 * SEC + 1);  /* RESET after CLOSED: no ConnectionClosed */
     EXPECT("ShAFR", TS_ZK_RSTO);
-    send_at(0, ACK, 5001, 1002, 0, 6 * SEC);   /* 1 s + 5 s linger not yet passed at the 5 s firing */
+    send_at(0, ACK, 5001, 1002, 0, 6 * SEC);   /* the timer due at 5.001 s fires with t = 6 s: 1 s + 5 s not < 6 s; re-armed at 12 s */
     EXPECT_PART(0, TS_ZSPLIT_NONE);
-    send_at(0, ACK, 5001, 1002, 0, 13 * SEC);  /* firings 5, 11 s: at 11 s idle > 5 s -> removed */
+    send_at(0, ACK, 5001, 1002, 0, 13 * SEC);  /* due timers fire with t = 13 s: idle since 6 s > 5 s -> removed */
     EXPECT_PART(1, TS_ZSPLIT_EXPIRE);
 
     begin("preferences: no attempt timer, handshake inactivity 60 s", 40000, 12345);
@@ -829,6 +830,92 @@ static void test_history_cap(void)
     EXPECT_TRUE(strncmp(Z.history, "ShARRR", 6) == 0);
 }
 
+/* Review D3: Zeek's clock moves only at packets, and a due ExpireTimer
+ * decides with that packet's time and re-arms at it + tcp_session_timer. */
+static void test_expire_at_packet_time(void)
+{
+    ts_zeek_log lg;
+    begin("expire: the first timer fires at the next packet's time", 40000, 12345);
+    handshake();                                /* 1..3 ms; constructor timer due 5.001 s */
+    send_at(1, FIN | ACK, 1001, 5001, 0, 10 * MS);   /* ConnectionClosed: timer at 6.01 s */
+    send_at(1, RST, 1002, 0, 0, 20 * MS);       /* RESET after CLOSED, no new close */
+    send_at(0, ACK | PSH, 5001, 1002, 50, 5500 * MS);
+    /* due 5.001 <= 5.5: fires with t = 5.5; 0.02 + 5 < 5.5, A closed and
+     * reset -> removed; the packet starts the next connection */
+    EXPECT_PART(1, TS_ZSPLIT_EXPIRE);
+    EXPECT("D", TS_ZK_OTH);
+    ts_zeek_log_of(Z.prev, &lg);
+    EXPECT_TRUE(lg.duration_ns == 19 * MS && lg.conn_state == TS_ZK_RSTO); /* 1 ms .. 20 ms */
+
+    begin("expire: fired, not idle long enough, re-armed at the packet + 6 s", 40000, 12345);
+    handshake();
+    send_at(1, FIN | ACK, 1001, 5001, 0, 1 * SEC);   /* timer at 7 s */
+    send_at(1, RST, 1002, 0, 0, 1 * SEC + 10 * MS);
+    send_at(0, ACK, 5001, 1002, 0, 5500 * MS);  /* 5.001 due: 1.01 + 5 > 5.5, kept, next at 11.5 s */
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    send_at(0, ACK, 5001, 1002, 0, 6900 * MS);  /* nothing due (7 s, 11.5 s) */
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    send_at(0, ACK, 5001, 1002, 0, 11 * SEC);   /* 7 s due: t = 11, last 6.9 + 5 > 11: kept */
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    send_at(0, ACK, 5001, 1002, 0, 11600 * MS); /* 11.5 s due: 11 + 5 > 11.6: kept */
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    send_at(0, ACK, 5001, 1002, 0, 17 * SEC);   /* 17 s (11 + 6) due: 11.6 + 5 < 17 -> removed */
+    EXPECT_PART(1, TS_ZSPLIT_EXPIRE);
+}
+
+/* Review D5: Zeek reads times with microsecond precision. */
+static void test_microsecond_clock(void)
+{
+    ts_zeek_log lg;
+    begin("times truncated to microseconds: 500 ns apart is 0", 40000, 12345);
+    send_at(1, SYN, 1000, 0, 0, 1000);
+    send_at(0, RST | ACK, 0, 1001, 0, 1500);
+    ts_zeek_log_of(&Z, &lg);
+    EXPECT_TRUE(lg.ts_ns == 1000 && lg.duration_ns == 0);
+    begin("times truncated to microseconds: 200 ns across a microsecond", 40000, 12345);
+    send_at(1, SYN, 1000, 0, 0, SEC + 900);
+    send_at(0, RST | ACK, 0, 1001, 0, SEC + 1100);
+    ts_zeek_log_of(&Z, &lg);
+    EXPECT_TRUE(lg.ts_ns == SEC && lg.duration_ns == 1000);
+    begin("times truncated to microseconds: negative times go down", 40000, 12345);
+    send_at(1, SYN, 1000, 0, 0, -1);
+    ts_zeek_log_of(&Z, &lg);
+    EXPECT_TRUE(lg.ts_ns == -1000);
+}
+
+/* Review D2: several holes in flight, and the bound of the block list. */
+static void test_several_holes(void)
+{
+    ts_zeek_log lg;
+    unsigned k;
+    begin("content gaps: three holes acked at once", 40000, 12345);
+    handshake();
+    for (k = 0; k < 8; k++)                     /* 500-byte segments at rel 1, 501, ... */
+        if (k == 0 || k == 2 || k == 4 || k == 7)
+            B(ACK | PSH, 5001 + 500 * k, 1001, 500);
+    A(ACK, 1001, 5001 + 4000, 0);
+    /* holes 501-1000, 1501-2000, 2501-3500: one 'g' (scaled: 1st of 3) */
+    EXPECT("ShAdg", TS_ZK_S1);
+    ts_zeek_log_of(&Z, &lg);
+    EXPECT_TRUE(lg.missed_bytes == 2000 && Z.ep[1].n_gap == 3);
+
+    begin("content gaps: blocks out of order merge; past the bound the highest is given up", 40000, 12345);
+    handshake();
+    /* relative seq (B's start 5000): delivered below 1 */
+    B(ACK | PSH, 5001 + 300, 1001, 100);        /* [301,401) */
+    B(ACK | PSH, 5001 + 100, 1001, 100);        /* [101,201) below it */
+    B(ACK | PSH, 5001 + 200, 1001, 50);         /* [201,251): touches [101,201) -> [101,251) */
+    B(ACK | PSH, 5001 + 500, 1001, 100);        /* [501,601): third block */
+    B(ACK | PSH, 5001 + 700, 1001, 100);        /* [701,801): list full, above all: given up */
+    B(ACK | PSH, 5001 + 450, 1001, 10);         /* [451,461): full, below [501,601): that one gives way */
+    EXPECT_TRUE(Z.ep[1].n_blk == TS_ZEEK_BLOCKS);
+    A(ACK, 1001, 5001 + 800, 0);
+    /* holes 1-101, 251-301, 401-451, then 461-801 (the given-up blocks
+     * count as missing, as if never seen) */
+    ts_zeek_log_of(&Z, &lg);
+    EXPECT_TRUE(lg.missed_bytes == 100 + 50 + 50 + 340 && Z.ep[1].n_gap == 4);
+}
+
 int main(void)
 {
     test_s0();
@@ -859,6 +946,9 @@ int main(void)
     test_cut_header();
     test_boundaries();
     test_log_counts();
+    test_expire_at_packet_time();
+    test_microsecond_clock();
+    test_several_holes();
 
     printf("test_zeek: %d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
