@@ -44,6 +44,8 @@ typedef struct {
     uint8_t  addr[2][16];     /* endpoint A, B (network order) */
     char    *addr_str[2];
     uint16_t port[2];
+    GHashTable *zsel;         /* with a filter: Zeek connection index + 1 of
+                               * each packet that passed it (a set) */
 } cl_conn;
 
 typedef struct {
@@ -65,6 +67,8 @@ cl_conn_free(gpointer p)
     cl_conn *cc = (cl_conn *)p;
     g_free(cc->addr_str[0]);
     g_free(cc->addr_str[1]);
+    if (cc->zsel)
+        g_hash_table_destroy(cc->zsel);
     g_free(cc);
 }
 
@@ -89,24 +93,35 @@ set_endpoint(cl_conn *cc, unsigned i, const address *a, const char *s, uint16_t 
     cc->port[i] = port;
 }
 
+/* Lists the packet's connection; with a display filter, also the Zeek
+ * connection (tcpstate.zeek.conn) the packet belongs to, so that only the
+ * Zeek connections with a matching packet are logged. */
 static tap_packet_status
-cl_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+cl_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_,
           const void *data, tap_flags_t flags _U_)
 {
     cl_tap *t = (cl_tap *)tapdata;
     const tcpstate_tap_info *ti = (const tcpstate_tap_info *)data;
     cl_conn *cc;
 
-    if (!ti->conn || (ti->rec->rflags & TS_REC_ICMP) ||
-        g_hash_table_lookup(t->by_conn, ti->conn))
+    if (!ti->conn || (ti->rec->rflags & TS_REC_ICMP))
         return TAP_PACKET_DONT_REDRAW;
-    cc = g_new0(cl_conn, 1);
-    cc->conn = ti->conn;
-    cc->stream = ti->stream;
-    set_endpoint(cc, ti->seg.from_a ? 0 : 1, &ti->src, ti->src_str, ti->srcport);
-    set_endpoint(cc, ti->seg.from_a ? 1 : 0, &ti->dst, ti->dst_str, ti->dstport);
-    g_hash_table_insert(t->by_conn, (gpointer)ti->conn, cc);
-    g_ptr_array_add(t->list, cc);
+    cc = (cl_conn *)g_hash_table_lookup(t->by_conn, ti->conn);
+    if (!cc) {
+        cc = g_new0(cl_conn, 1);
+        cc->conn = ti->conn;
+        cc->stream = ti->stream;
+        set_endpoint(cc, ti->seg.from_a ? 0 : 1, &ti->src, ti->src_str, ti->srcport);
+        set_endpoint(cc, ti->seg.from_a ? 1 : 0, &ti->dst, ti->dst_str, ti->dstport);
+        if (t->filter)
+            cc->zsel = g_hash_table_new(g_direct_hash, g_direct_equal);
+        g_hash_table_insert(t->by_conn, (gpointer)ti->conn, cc);
+        g_ptr_array_add(t->list, cc);
+    }
+    if (cc->zsel) {
+        const ts_zeek *z = ts_zeek_at_frame(&ti->conn->zeek, pinfo->num);
+        g_hash_table_add(cc->zsel, GUINT_TO_POINTER(z->index + 1u));
+    }
     return TAP_PACKET_DONT_REDRAW;
 }
 
@@ -313,7 +328,8 @@ collect_rows(cl_tap *t)
         const cl_conn *cc = (const cl_conn *)g_ptr_array_index(t->list, i);
         for (const ts_zeek *z = &cc->conn->zeek; z; z = z->prev) {
             cl_row r = { cc, z };
-            if (z->started)
+            if (z->started &&
+                (!cc->zsel || g_hash_table_contains(cc->zsel, GUINT_TO_POINTER(z->index + 1u))))
                 g_array_append_val(rows, r);
         }
     }

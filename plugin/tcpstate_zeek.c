@@ -120,7 +120,9 @@
  *  D6. Order within one packet: D1-D3 (with A2 first if it fires), 'W',
  *      'T', '^' of A3, 'G' of the peer's data (for the ack this packet
  *      carries).
- *  D7. 'X'/'x' (analysis limits) is never produced here.
+ *  D7. 'X' only for tunnel changes (check_encapsulation below, before the
+ *      packet's letters); Zeek's other 'X' causes (analyzer limits) and
+ *      'x' are never produced here.
  *
  * E. Content gaps [analyzer/protocol/tcp/TCP_Reassembler.cc: AckReceived,
  *    Undelivered, Gap, DataSent; Reassem.cc: DataBlockList::Trim]
@@ -157,9 +159,10 @@
  *    offload on the capturing host, Zeek may flag packets Wireshark shows
  *    as "unverified" (and Zeek users then set ignore_checksums).
  *  - Content gaps: Zeek's reassembler keeps every out-of-order block; we
- *    keep the contiguous edge plus ONE block above a hole per direction
- *    (the lowest), so with several holes in flight the gap count may
- *    differ.  Zeek's limits that stop reassembly (e.g. 16 KiB above a hole
+ *    keep the contiguous edge plus up to TS_ZEEK_BLOCKS (3) blocks above
+ *    holes per direction, sorted and merged, so up to three holes in one
+ *    window are exact; past that the highest block is given up and its
+ *    bytes count as missing when acked.  Zeek's limits that stop reassembly (e.g. 16 KiB above a hole
  *    before any ack, 10 MB without acks, analyzers giving up) are not
  *    modelled: we assume reassembly stays on.
  *  - Sequence numbers are kept modulo 2^32 (Zeek counts wraps in 64 bits);
@@ -171,8 +174,14 @@
  *    was captured shorter than it was sent, and such payload is not
  *    delivered here either.
  *  - The history is capped at TS_ZEEK_HISTORY_MAX letters.
- *  - Which packets form one connection (port reuse, timeouts, tunnels) is
- *    decided by the core, not here; see the README section.
+ *  - Times: every packet time is truncated to the microsecond first
+ *    (zeek_clock), as Zeek reads traces.  Zeek's clock is the capture's
+ *    network time; ours is this connection's own packets, so a due
+ *    ExpireTimer decides at this connection's next packet (exact when no
+ *    other traffic advances Zeek's clock in between).
+ *  - Which packets form one RFC-view connection is decided by the core;
+ *    where Zeek ends its connections within it (timers, reuse) is rule G
+ *    below (session_lookup) and plugin/ZEEK.md.
  */
 #include <string.h>
 

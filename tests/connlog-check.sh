@@ -91,6 +91,13 @@ tests/run-tshark.sh -q -r "$cap" -z "tcpstate,connlog,tcp.port==41411" |
     "$py" tests/zeek_cut.py id.orig_p id.resp_p conn_state > "$tmp/got"
 printf '%s\n' "41411	7777	SF" "7777	41411	SH" > "$tmp/want"
 diff -u "$tmp/want" "$tmp/got" || { echo "FAIL: filtered conn.log"; fail=1; }
+# The filter selects Zeek connections: tcpstate.zeek.conn==1 matches frames
+# 7-8 (41410) and 20-21 (41411) only, so only those two Zeek connections
+# are logged, not the connections 0 of the same tcpstate connections.
+tests/run-tshark.sh -q -r "$cap" -z "tcpstate,connlog,tcpstate.zeek.conn==1" |
+    "$py" tests/zeek_cut.py id.orig_p id.resp_p conn_state history > "$tmp/got"
+printf '%s\n' "41410	7777	RSTRH	Dr" "7777	41411	SH	Fa" > "$tmp/want"
+diff -u "$tmp/want" "$tmp/got" || { echo "FAIL: conn.log filtered by Zeek connection"; fail=1; }
 tests/run-tshark.sh -q -r "$cap" -z "tcpstate,connlog,json,tcp.port==41410" |
     grep -c '"id.orig_p":41410' | grep -qx 2 || { echo "FAIL: filtered JSON"; fail=1; }
 
