@@ -1293,6 +1293,25 @@ def zeek_gtp(cap, p):
         c.close("c")
 
 
+# zeek_gre_over_udp (41615): the zeek_tunnel_changes connection in GRE over
+#   UDP (RFC 8086, port 4754) as a mirror sends it: every packet from
+#   192.0.2.1 to 192.0.2.2, the client's from UDP port 40001, the server's
+#   from 40002.
+def gre_udp_encap(conn, side, inner):
+    conn.outer_id = (conn.outer_id + 1) & 0xFFFF
+    return (IP(src=GTP_UP, dst=GTP_DOWN, id=conn.outer_id, flags="DF", ttl=64) /
+            UDP(sport=40001 if side == "c" else 40002, dport=4754) / GRE(proto=0x0800) / inner)
+
+
+@capture("zeek_gre_over_udp", 41615)
+def zeek_gre_over_udp(cap, p):
+    c = Conn(cap, p, encap=gre_udp_encap)
+    c.handshake()
+    for _ in range(3):
+        c.exchange(100, 200)
+    c.close("c")
+
+
 # zeek_three_holes (41620): 1-3 handshake; 4-5 c> 100 bytes, s> ACK; the
 #   server sends 4000 bytes in eight 500-byte segments (rel. seq 1, 501,
 #   ... 3501), the tap misses the 2nd, 4th, 6th and 7th: 6 s> seq 1;

@@ -129,7 +129,7 @@ static int wanted_hf[W_ALL];
  * So it is wanted only while that preference is on (checked per file). */
 static gboolean want_checksum;
 /* Protocols whose layer number is looked up in pinfo->layers. */
-static int proto_icmp = -1, proto_icmpv6 = -1, proto_udp = -1, proto_vxlan = -1;
+static int proto_icmp = -1, proto_icmpv6 = -1, proto_udp = -1, proto_vxlan = -1, proto_gre = -1;
 
 /* ---- Preferences --------------------------------------------------------- */
 
@@ -904,9 +904,11 @@ ip_below(frame_fields *ff, int layer_num)
     return ip;
 }
 
-/* Whether a UDP layer lies between layer numbers lo and hi (exclusive):
- * the level is then a tunnel over UDP (Teredo, GTP, AYIYA, Geneve...),
- * compared with its ports; VXLAN is compared like IP-in-IP and GRE. */
+/* Whether a UDP layer lies between layer numbers lo and hi (exclusive),
+ * the IP header of a level and the next IP header: the level is then a
+ * tunnel over UDP (Teredo, GTP, AYIYA, Geneve...), compared with its ports.
+ * VXLAN, and GRE even when carried in UDP (RFC 8086), are compared like
+ * IP-in-IP: Zeek's IPTunnel keys them by the outer IP addresses only. */
 static gboolean
 udp_between(packet_info *pinfo, int lo, int hi)
 {
@@ -918,7 +920,7 @@ udp_between(packet_info *pinfo, int lo, int hi)
         int id = GPOINTER_TO_INT(wmem_list_frame_data(f));
         if (++n <= lo)
             continue;
-        if (id == proto_vxlan)
+        if (id == proto_vxlan || id == proto_gre)
             return FALSE;
         if (id == proto_udp)
             udp = TRUE;
@@ -966,6 +968,22 @@ udp_ports_above(frame_fields *ff, int ip_layer, uint16_t *sport, uint16_t *dport
     return TRUE;
 }
 
+/* The layer number of the first IP header above layer, at most limit. */
+static int
+next_ip_above(frame_fields *ff, int layer, int limit)
+{
+    GPtrArray *arrs[2] = { ff->arr[W_IP], ff->arr[W_IPV6] };
+    int next = limit;
+
+    for (unsigned k = 0; k < 2; k++)
+        for (guint i = 0; arrs[k] && i < arrs[k]->len; i++) {
+            int n = ((field_info *)g_ptr_array_index(arrs[k], i))->total_layer_num;
+            if (n > layer && n < next)
+                next = n;
+        }
+    return next;
+}
+
 /* Identity of the tunnel encapsulation of the TCP layer at layer_num, as
  * Zeek's EncapsulationStack compares it (Connection::CheckEncapsulation,
  * EncapsulatingConn::operator==): every IP header below the TCP layer's
@@ -995,7 +1013,8 @@ encapsulation_of(packet_info *pinfo, frame_fields *ff, int layer_num)
             any = TRUE;
             hs = mix32(2166136261u, &src);
             hd = mix32(2166136261u, &dst);
-            if (udp_between(pinfo, fi->total_layer_num, inner->total_layer_num) &&
+            if (udp_between(pinfo, fi->total_layer_num,
+                            next_ip_above(ff, fi->total_layer_num, inner->total_layer_num)) &&
                 udp_ports_above(ff, fi->total_layer_num, &sport, &dport)) {
                 hs = mix_port(hs, sport);   /* (address, port) of each side */
                 hd = mix_port(hd, dport);
@@ -1517,4 +1536,5 @@ proto_reg_handoff_tcpstate(void)
     proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
     proto_udp = proto_get_id_by_filter_name("udp");
     proto_vxlan = proto_get_id_by_filter_name("vxlan");
+    proto_gre = proto_get_id_by_filter_name("gre");
 }
