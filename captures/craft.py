@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Craft the TCP captures a real stack will not produce.
 
-Usage: python3 captures/craft.py [OUTDIR]      (default: the folder of this script)
+Usage: python3 captures/craft.py [OUTDIR [NAME...]]  (default: the folder of this script; NAMEs: only those)
        python3 captures/craft.py --list         (names and one-line descriptions)
 
 Writes classic pcap files OUTDIR/crafted_<name>.pcap (Ethernet link type,
@@ -34,7 +34,8 @@ import sys
 
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 try:
-    from scapy.layers.inet import IP, TCP, fragment
+    from scapy.contrib.gtp import GTP_U_Header
+    from scapy.layers.inet import IP, TCP, UDP, fragment
     from scapy.layers.inet6 import IPv6
     from scapy.layers.l2 import GRE, Ether
     from scapy.packet import Raw
@@ -67,12 +68,14 @@ def payload(n, tag=b"tcpstate crafted data "):
 class Capture:
     """A list of timestamped frames written as one classic pcap file."""
 
-    def __init__(self, name, snaplen=262144, duplicate=False):
+    def __init__(self, name, snaplen=262144, duplicate=False, nsec=False):
         self.name = name
         self.snaplen = snaplen
         self.duplicate = duplicate     # write every frame twice (1 us apart)
+        self.nsec = nsec               # nanosecond pcap (magic a1b23c4d)
+        self.sub_ns = 0                # nsec only: ns added to the next frames' time
         self.t = 0                     # microseconds since EPOCH
-        self.records = []              # [t_us, bytes]
+        self.records = []              # [t_us, bytes] (+ [sub_ns] with nsec)
         self.last = None               # (conn, side) of the previous frame
         self.nconn = 0
 
@@ -85,7 +88,7 @@ class Capture:
 
     def add(self, frame, dt, who=None):
         self.t += dt
-        self.records.append([self.t, bytes(frame)])
+        self.records.append([self.t, bytes(frame)] + ([self.sub_ns] if self.nsec else []))
         if self.duplicate:
             self.t += 1
             self.records.append([self.t, bytes(frame)])
@@ -96,10 +99,15 @@ class Capture:
 
     def write(self, outdir):
         path = os.path.join(outdir, "crafted_%s.pcap" % self.name)
-        out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, self.snaplen, 1)]
-        for t, frame in self.records:
+        magic = 0xA1B23C4D if self.nsec else 0xA1B2C3D4
+        out = [struct.pack("<IHHiIII", magic, 2, 4, 0, 0, self.snaplen, 1)]
+        for rec in self.records:
+            t, frame = rec[0], rec[1]
             cap = frame[:self.snaplen]
-            out.append(struct.pack("<IIII", EPOCH + t // 1000000, t % 1000000,
+            frac = t % 1000000
+            if self.nsec:
+                frac = frac * 1000 + rec[2]
+            out.append(struct.pack("<IIII", EPOCH + t // 1000000, frac,
                                    len(cap), len(frame)))
             out.append(cap)
         with open(path, "wb") as f:
@@ -1215,6 +1223,244 @@ def rst_fin_seq(cap, p):
     c.pkt("c", "FA", dt=200)
     c.pkt("s", "A")
     c.pkt("c", "R", seq=c.nxt("c") - 1, nosock=True, dt=100000)
+# Zeek's connection boundaries (tcpstate_zeek.c, rule G).  Timestamps are far
+# apart on purpose: each gap is longer than the Zeek timer it exercises.
+#
+# zeek_boundary_attempt (41400): 1 c> SYN at 0 s; 2, 3 the same SYN at 1 s
+#   and 3 s; 4 the same SYN at 7 s (past the 5 s attempt timer); 5 the same
+#   SYN at 70 s (past the 60 s handshake inactivity timeout counted from
+#   7 s); 6 s> SYN-ACK; 7 c> ACK; 8-11 request/response; 12-15 four-way close.
+@capture("zeek_boundary_attempt", 41400)
+def zeek_boundary_attempt(cap, p):
+    c = Conn(cap, p)
+    isn = c.nxt("c")
+    c.pkt("c", "S", deliver=False)
+    for dt in (1000000, 2000000, 4000000, 63000000):
+        c.pkt("c", "S", seq=isn, adv=False, dt=dt, deliver=False)
+    c.ep["s"].rcv_nxt = (isn + 1) & M32
+    c.pkt("s", "SA")
+    c.pkt("c", "A")
+    c.exchange(100, 200)
+    c.close("c")
+
+
+# zeek_boundary_close (41410..41411), two connections:
+#   A 41410: 1-3 handshake; 4-5 c> 100 bytes, s> ACK; 6 c> RST-ACK (the
+#     client aborts); 7 c> 50 bytes 15 s later on the old numbers [defect:
+#     data after the reset]; 8 s> RST (no socket).
+#   B 41411: 1-3 handshake; 4-7 request/response; 8-11 four-way close,
+#     client first; 12 s> its FIN-ACK again, 10 s after the close; 13 c> ACK.
+@capture("zeek_boundary_close", 41410)
+def zeek_boundary_close(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.c_data(100)
+    c.pkt("c", "RA", dt=3000)
+    d = c.pkt("c", "PA", 50, dt=15000000, deliver=False)
+    c.pkt("s", "R", seq=d[TCP].ack, nosock=True)
+    c = Conn(cap, p + 1)
+    c.handshake()
+    c.exchange(100, 200)
+    c.close("c")
+    fin_seq = (c.nxt("s") - 1) & M32
+    c.pkt("s", "FA", seq=fin_seq, adv=False, dt=10000000)
+    c.pkt("c", "A")
+
+
+# zeek_boundary_reuse (41420..41421), two connections:
+#   A 41420: 1 c> SYN; 2 s> RST-ACK (refused); 3 c> the same SYN 1 s later;
+#     4 s> RST-ACK; 5 c> the same SYN 2 s later; 6 s> RST-ACK.
+#   B 41421: 1-3 handshake; 4-5 c> 100 bytes, s> ACK; 6 c> a SYN with a new
+#     ISN 2 s later (the client lost the connection); 7 s> challenge ACK
+#     (RFC 5961: seq/ack of the old connection); 8 c> RST seq = that ack.
+@capture("zeek_boundary_reuse", 41420)
+def zeek_boundary_reuse(cap, p):
+    c = Conn(cap, p)
+    isn = c.nxt("c")
+    for dt in (None, 1000000, 2000000):
+        c.pkt("c", "S", seq=isn, adv=False, dt=dt, deliver=False)
+        c.pkt("s", "RA", seq=0, ack=isn + 1, nosock=True)
+    c = Conn(cap, p + 1)
+    c.handshake()
+    c.c_data(100)
+    old = c.ep["c"].nxt
+    c.pkt("c", "S", seq=old + 0x10000000, adv=False, dt=2000000, deliver=False)
+    a = c.pkt("s", "A")
+    c.pkt("c", "R", seq=a[TCP].ack, nosock=True)
+
+
+# zeek_boundary_inactivity (41430): 1-3 handshake; 4-7 request/response;
+#   8-9 c> 100 bytes, s> ACK six minutes later (past the 5 min inactivity
+#   timeout); 10-13 four-way close, client first.
+@capture("zeek_boundary_inactivity", 41430)
+def zeek_boundary_inactivity(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.exchange(100, 200)
+    c.pkt("c", "PA", 100, dt=360000000)
+    c.pkt("s", "A")
+    c.close("c")
+
+
+# zeek_boundary_expire (41440): 1-3 handshake; 4-7 request/response; 8 c>
+#   FIN-ACK; 9 s> ACK; 10 c> RST (the client aborts after its FIN: no new
+#   close for Zeek, so only the expire timer can end it); 11 s> 50 bytes
+#   20 s later; 12 c> RST (no socket).
+@capture("zeek_boundary_expire", 41440)
+def zeek_boundary_expire(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.exchange(100, 200)
+    c.pkt("c", "FA", dt=5000)
+    c.pkt("s", "A")
+    c.pkt("c", "R", dt=1000)
+    d = c.pkt("s", "PA", 50, dt=20000000, deliver=False)
+    c.pkt("c", "R", seq=d[TCP].ack, nosock=True)
+
+
+# zeek_cut_header (41450), snaplen 70 = Ethernet 14 + IPv4 20 + 36: the
+#   SYN and SYN-ACK (TCP header 40 bytes with their options) are cut inside
+#   the TCP header; every later segment (header 32 bytes) keeps its whole
+#   header and loses its payload.  Frames as in truncated: handshake,
+#   request/response, four-way close.
+@capture("zeek_cut_header", 41450, snaplen=70)
+def zeek_cut_header(cap, p):
+    truncated(cap, p)
+
+
+# zeek_tunnel_changes (41460..41461), IP-in-IP like crafted_tunnel:
+#   A 41460: handshake, 3 request/responses, four-way close (17 frames); the
+#     client's packets go through tunnel 10.88.100.1 <-> 10.88.100.2 and the
+#     server's through 10.88.101.1 <-> 10.88.101.2 (asymmetric routing), so
+#     the encapsulation changes at every change of direction.
+#   B 41461: the same connection in one tunnel (10.88.100.1 <-> .2, reversed
+#     for the server's packets): no change.
+def encap_two_tunnels(conn, side, inner):
+    src, dst = ("10.88.100.1", "10.88.100.2") if side == "c" else ("10.88.101.2", "10.88.101.1")
+    conn.outer_id = (conn.outer_id + 1) & 0xFFFF
+    return IP(src=src, dst=dst, id=conn.outer_id, flags="DF", ttl=64, proto=4) / inner
+
+
+@capture("zeek_tunnel_changes", 41460)
+def zeek_tunnel_changes(cap, p):
+    for i, encap in enumerate((encap_two_tunnels, encap_ipip)):
+        c = Conn(cap, p + i, encap=encap)
+        c.handshake()
+        for _ in range(3):
+            c.exchange(100, 200)
+        c.close("c")
+
+
+# ---------------------------------------------------------------------------
+# Review fixes of the Zeek view (D1-D5 of the issue 12 review).
+#
+# zeek_ns_times (41600..41601), a NANOSECOND pcap (Zeek reads it with
+#   microsecond precision, libpcap truncating):
+#   A 41600: 1 c> SYN at EPOCH + 1.000 us; 2 s> RST-ACK (refused) at
+#     EPOCH + 1.500 us (both truncate to .000001).
+#   B 41601: 1 c> SYN at EPOCH + 1 s + 0.900 us; 2 s> RST-ACK at
+#     EPOCH + 1 s + 1.100 us (truncate to 1.000000 and 1.000001).
+@capture("zeek_ns_times", 41600, nsec=True)
+def zeek_ns_times(cap, p):
+    for i, (t1, ns1, t2, ns2) in enumerate(((1, 0, 0, 500), (999999, 900, 1, 100))):
+        c = Conn(cap, p + i)
+        cap.sub_ns = ns1
+        c.pkt("c", "S", dt=t1, deliver=False)
+        cap.sub_ns = ns2
+        c.pkt("s", "RA", seq=0, ack=c.nxt("c"), nosock=True, dt=t2)
+    cap.sub_ns = 0
+
+
+# zeek_gtp (41610..41611), the connection of zeek_tunnel_changes inside
+#   GTP-U (UDP, TEID 0x1000 up, 0x2000 down) between 192.0.2.1 and 192.0.2.2:
+#   A 41610: one UDP flow 192.0.2.1:2152 <-> 192.0.2.2:2152 both ways (the
+#     server's packets with the outer addresses and ports reversed).
+#   B 41611: uplink 192.0.2.1:41000 -> 192.0.2.2:2152, downlink
+#     192.0.2.2:41001 -> 192.0.2.1:2152: the same two addresses, other
+#     UDP ports, so two UDP flows.
+#   Each: handshake, 3 request/responses, four-way close (19 frames).
+GTP_UP, GTP_DOWN = "192.0.2.1", "192.0.2.2"
+
+
+def gtp_encap(ports_c, ports_s):
+    def encap(conn, side, inner):
+        src, dst = (GTP_UP, GTP_DOWN) if side == "c" else (GTP_DOWN, GTP_UP)
+        sport, dport = ports_c if side == "c" else ports_s
+        conn.outer_id = (conn.outer_id + 1) & 0xFFFF
+        return (IP(src=src, dst=dst, id=conn.outer_id, flags="DF", ttl=64) /
+                UDP(sport=sport, dport=dport) /
+                GTP_U_Header(teid=0x1000 if side == "c" else 0x2000, gtp_type=255) / inner)
+    return encap
+
+
+@capture("zeek_gtp", 41610)
+def zeek_gtp(cap, p):
+    for i, encap in enumerate((gtp_encap((2152, 2152), (2152, 2152)),
+                               gtp_encap((41000, 2152), (41001, 2152)))):
+        c = Conn(cap, p + i, encap=encap)
+        c.handshake()
+        for _ in range(3):
+            c.exchange(100, 200)
+        c.close("c")
+
+
+# zeek_gre_over_udp (41615): the zeek_tunnel_changes connection in GRE over
+#   UDP (RFC 8086, port 4754) as a mirror sends it: every packet from
+#   192.0.2.1 to 192.0.2.2, the client's from UDP port 40001, the server's
+#   from 40002.
+def gre_udp_encap(conn, side, inner):
+    conn.outer_id = (conn.outer_id + 1) & 0xFFFF
+    return (IP(src=GTP_UP, dst=GTP_DOWN, id=conn.outer_id, flags="DF", ttl=64) /
+            UDP(sport=40001 if side == "c" else 40002, dport=4754) / GRE(proto=0x0800) / inner)
+
+
+@capture("zeek_gre_over_udp", 41615)
+def zeek_gre_over_udp(cap, p):
+    c = Conn(cap, p, encap=gre_udp_encap)
+    c.handshake()
+    for _ in range(3):
+        c.exchange(100, 200)
+    c.close("c")
+
+
+# zeek_three_holes (41620): 1-3 handshake; 4-5 c> 100 bytes, s> ACK; the
+#   server sends 4000 bytes in eight 500-byte segments (rel. seq 1, 501,
+#   ... 3501), the tap misses the 2nd, 4th, 6th and 7th: 6 s> seq 1;
+#   7 c> ACK 501; 8 s> seq 1001; 9 s> seq 2001; 10 s> seq 3501; the missed
+#   segments are retransmitted (missed by the tap too) and 11 c> ACK 4001
+#   covers three holes at once (501-1000, 1501-2000, 2501-3500); 12-15
+#   four-way close, client first.
+@capture("zeek_three_holes", 41620)
+def zeek_three_holes(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.c_data(100)
+    for k in range(8):
+        seen = k in (0, 2, 4, 7)
+        c.pkt("s", "PA", 500, dt=200 if k == 0 else None, record=seen)
+        if k == 0:
+            c.pkt("c", "A")
+    c.pkt("c", "A", dt=5000)
+    c.close("c")
+
+
+# zeek_expire_next_packet (41630..41631):
+#   A 41630: 1-3 handshake; 4-5 c> 100 bytes, s> ACK; 6 c> FIN-ACK; 7 s>
+#     ACK; 8 c> RST (the client aborts after its FIN); 9 s> 50 bytes 5.5 s
+#     after the RST; 10 c> RST (no socket).
+#   B 41631: the same, but the client's FIN comes 1 s after frame 5 and the
+#     server's 50 bytes 4.5 s after the RST (5.5 s after the first SYN).
+@capture("zeek_expire_next_packet", 41630)
+def zeek_expire_next_packet(cap, p):
+    for i, (fin_dt, gap) in enumerate(((5000, 5500000), (1000000, 4500000))):
+        c = Conn(cap, p + i)
+        c.handshake()
+        c.c_data(100)
+        c.pkt("c", "FA", dt=fin_dt)
+        c.pkt("s", "A")
+        c.pkt("c", "R", dt=1000)
+        d = c.pkt("s", "PA", 50, dt=gap, deliver=False)
+        c.pkt("c", "R", seq=d[TCP].ack, nosock=True)
 
 
 def main(argv):
@@ -1227,7 +1473,10 @@ def main(argv):
         return 0
     outdir = argv[1] if len(argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     os.makedirs(outdir, exist_ok=True)
+    only = set(argv[2:])   # names to write (default: all of them)
     for name, port, capargs, fn in CAPTURES:
+        if only and name not in only:
+            continue
         cap = Capture(name, **capargs)
         fn(cap, port)
         path = cap.write(outdir)

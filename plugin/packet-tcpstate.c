@@ -99,6 +99,8 @@ static int hf_time_synack_to_ack = -1;
 static int hf_time_teardown = -1;
 static int hf_zeek_conn_state = -1;
 static int hf_zeek_history = -1;
+static int hf_zeek_conn = -1;
+static int hf_zeek_split = -1;
 static int hf_anomaly = -1;
 
 static int ett_tcpstate = -1;
@@ -111,14 +113,14 @@ static expert_field ei_anomaly[TS_ANOMALY_COUNT];
 /* Other protocols' fields, looked up by name in the handoff. */
 enum {
     W_TCP_SRCPORT, W_TCP_LEN, W_TCP_STREAM,
-    W_IP, W_IPV6,
+    W_IP, W_IPV6, W_UDP,
     W_COUNT,
     W_TCP_CKSUM_STATUS = W_COUNT,   /* wanted only while checksums are verified */
     W_ALL
 };
 static const char *const wanted_names[W_COUNT] = {
     "tcp.srcport", "tcp.len", "tcp.stream",
-    "ip", "ipv6",
+    "ip", "ipv6", "udp",
 };
 static int wanted_hf[W_ALL];
 /* tcp.checksum.status says "bad" only when the TCP dissector verifies
@@ -127,7 +129,7 @@ static int wanted_hf[W_ALL];
  * So it is wanted only while that preference is on (checked per file). */
 static gboolean want_checksum;
 /* Protocols whose layer number is looked up in pinfo->layers. */
-static int proto_icmp = -1, proto_icmpv6 = -1;
+static int proto_icmp = -1, proto_icmpv6 = -1, proto_udp = -1, proto_vxlan = -1, proto_gre = -1;
 
 /* ---- Preferences --------------------------------------------------------- */
 
@@ -136,6 +138,9 @@ static ts_pref_bool pref_info_first = FALSE;
 static gint         pref_language = TS_LANG_EN;
 static ts_pref_bool pref_analogy = FALSE;
 static guint        pref_grace_ms = 1000;
+/* Zeek's timers, seconds (tcpstate_zeek.h: ts_zeek_config) */
+static guint        pref_zeek_attempt_s = 5, pref_zeek_close_s = 5;
+static guint        pref_zeek_inactivity_s = 300, pref_zeek_hs_inactivity_s = 60;
 
 static const enum_val_t language_vals[] = {
     { "en", "English", TS_LANG_EN },
@@ -234,12 +239,24 @@ update_wanted_fields(void)
 }
 
 static void
+apply_zeek_prefs(void)
+{
+    ts_zeek_config cfg = *ts_zeek_get_config();
+    cfg.attempt_delay = (int64_t)pref_zeek_attempt_s * 1000000000;
+    cfg.close_delay = (int64_t)pref_zeek_close_s * 1000000000;
+    cfg.inactivity = (int64_t)pref_zeek_inactivity_s * 1000000000;
+    cfg.handshake_inactivity = (int64_t)pref_zeek_hs_inactivity_s * 1000000000;
+    ts_zeek_configure(&cfg);
+}
+
+static void
 tcpstate_init(void)
 {
     forget_file();
     /* Preferences may have changed since the last file (the GUI re-runs
      * this before it dissects again). */
     update_wanted_fields();
+    apply_zeek_prefs();
 }
 
 static void
@@ -432,6 +449,37 @@ read_tcp_header(const field_info *srcport, ts_segment *seg)
     return TRUE;
 }
 
+/* Zeek's TCPAnalyzer::ExtractTCP_Header drops a segment whose header
+ * (data offset * 4) runs past the captured bytes. */
+static uint8_t
+tcp_header_cut(const field_info *srcport)
+{
+    tvbuff_t *tvb = srcport->ds_tvb;
+    uint8_t off;
+
+    if (!tvb || !tvb_bytes_exist(tvb, srcport->start + 12, 1))
+        return 1;
+    tvb_memcpy(tvb, &off, srcport->start + 12, 1);
+    return (unsigned)tvb_captured_length_remaining(tvb, srcport->start) < (off >> 4) * 4u;
+}
+
+/* IP total length as Zeek's IP_Hdr::TotalLen reads it (IPv6: payload
+ * length + 40), from the IP header item; 0 if unknown. */
+static uint32_t
+ip_total_length(const field_info *ip)
+{
+    uint8_t h[6];
+
+    if (!ip || !ip->ds_tvb || !tvb_bytes_exist(ip->ds_tvb, ip->start, 6))
+        return 0;
+    tvb_memcpy(ip->ds_tvb, h, ip->start, 6);
+    if ((h[0] >> 4) == 4)
+        return be16(h + 2);
+    if ((h[0] >> 4) == 6)
+        return be16(h + 4) + 40u;
+    return 0;
+}
+
 static guint32
 finfo_uint(field_info *fi)
 {
@@ -550,6 +598,20 @@ zeek_desc_shown(unsigned st)
         [TS_ZK_OTH] = "未见 SYN，只有连接中途的流量",
     };
     return in_chinese() && st < TS_ZK_COUNT && zh[st] ? zh[st] : ts_zeek_state_desc(st);
+}
+
+/* Why Zeek began a new connection (ts_zeek_split), in the chosen language. */
+static const char *
+zeek_split_shown(unsigned why)
+{
+    static const char *const zh[TS_ZSPLIT_COUNT] = {
+        [TS_ZSPLIT_ATTEMPT] = "尝试计时器：SYN 在 tcp_attempt_delay 内无应答",
+        [TS_ZSPLIT_CLOSE] = "关闭延迟：关闭完成后已过 tcp_close_delay",
+        [TS_ZSPLIT_REUSE] = "连接复用：已关闭或重新开始的连接上出现新的 SYN",
+        [TS_ZSPLIT_INACTIVITY] = "不活动超时：tcp_inactivity_timeout 内无报文（握手期间为 udp_inactivity_timeout）",
+        [TS_ZSPLIT_EXPIRE] = "过期计时器：已关闭、复位或单方连接空闲超过 tcp_connection_linger",
+    };
+    return in_chinese() && why < TS_ZSPLIT_COUNT && zh[why] ? zh[why] : ts_zeek_split_desc(why);
 }
 
 /* A string item; zh_value NULL shows the English value in Chinese too. */
@@ -705,10 +767,12 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 
     if (conn) {
         char hist[TS_ZEEK_HISTORY_MAX + 1];
-        size_t n = ts_zeek_history_len_at(&conn->zeek, rec->zeek_hist_len);
+        /* the Zeek connection this frame belongs to (Zeek may have split) */
+        const ts_zeek *zk = ts_zeek_at_frame(&conn->zeek, seg->frame);
+        size_t n = ts_zeek_history_len_at(zk, rec->zeek_hist_len);
         if (n > TS_ZEEK_HISTORY_MAX)
             n = TS_ZEEK_HISTORY_MAX;
-        memcpy(hist, conn->zeek.history, n);
+        memcpy(hist, zk->history, n);
         hist[n] = '\0';
         pi = add_gen(proto_tree_add_string_format(st, hf_zeek_conn_state, tvb, 0, 0,
                      ts_zeek_state_name(rec->zeek_state),
@@ -718,6 +782,13 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                      n ? hist : in_chinese() ? "（空）" : "(empty)"));
         sub = proto_item_add_subtree(pi, ett_tcpstate_zeek);
         add_text(sub, tvb, hf_zeek_history, hist, "Zeek history", NULL);
+        add_number(sub, tvb, hf_zeek_conn, zk->index, "Zeek 连接序号");
+        if (zk->index && zk->first_frame == seg->frame && !(rec->rflags & TS_REC_ICMP))
+            add_gen(proto_tree_add_string_format(sub, hf_zeek_split, tvb, 0, 0,
+                    ts_zeek_split_name(zk->split_reason),
+                    in_chinese() ? "Zeek 在此开始新连接（tcpstate.conn 不变）：%s"
+                                 : "Zeek starts a new connection here (tcpstate.conn goes on): %s",
+                    zeek_split_shown(zk->split_reason)));
     }
 
     for (an = 0; an < TS_ANOMALY_COUNT; an++) {
@@ -833,6 +904,128 @@ ip_below(frame_fields *ff, int layer_num)
     return ip;
 }
 
+/* Whether a UDP layer lies between layer numbers lo and hi (exclusive),
+ * the IP header of a level and the next IP header: the level is then a
+ * tunnel over UDP (Teredo, GTP, AYIYA, Geneve...), compared with its ports.
+ * VXLAN, and GRE even when carried in UDP (RFC 8086), are compared like
+ * IP-in-IP: Zeek's IPTunnel keys them by the outer IP addresses only. */
+static gboolean
+udp_between(packet_info *pinfo, int lo, int hi)
+{
+    wmem_list_frame_t *f;
+    gboolean udp = FALSE;
+    int n = 0;
+
+    for (f = wmem_list_head(pinfo->layers); f && n < hi - 1; f = wmem_list_frame_next(f)) {
+        int id = GPOINTER_TO_INT(wmem_list_frame_data(f));
+        if (++n <= lo)
+            continue;
+        if (id == proto_vxlan || id == proto_gre)
+            return FALSE;
+        if (id == proto_udp)
+            udp = TRUE;
+    }
+    return udp;
+}
+
+static uint32_t
+mix32(uint32_t h, const address *a)
+{
+    const uint8_t *p = (const uint8_t *)a->data;
+    for (int i = 0; i < a->len; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+static uint32_t
+mix_port(uint32_t h, uint16_t port)
+{
+    h = (h ^ (uint32_t)(port >> 8)) * 16777619u;
+    return (h ^ (uint32_t)(port & 0xFF)) * 16777619u;
+}
+
+/* The source and destination ports of the first UDP header above the IP
+ * header at layer ip_layer; FALSE if none is found. */
+static gboolean
+udp_ports_above(frame_fields *ff, int ip_layer, uint16_t *sport, uint16_t *dport)
+{
+    field_info *udp = NULL;
+    uint8_t h[4];
+
+    if (!ff->arr[W_UDP])
+        ff->arr[W_UDP] = wanted_items(ff->tree, W_UDP);
+    for (guint i = 0; ff->arr[W_UDP] && i < ff->arr[W_UDP]->len; i++) {
+        field_info *fi = (field_info *)g_ptr_array_index(ff->arr[W_UDP], i);
+        if (fi->total_layer_num > ip_layer &&
+            (!udp || fi->total_layer_num < udp->total_layer_num))
+            udp = fi;
+    }
+    if (!udp || !udp->ds_tvb || !tvb_bytes_exist(udp->ds_tvb, udp->start, 4))
+        return FALSE;
+    tvb_memcpy(udp->ds_tvb, h, udp->start, 4);
+    *sport = be16(h);
+    *dport = be16(h + 2);
+    return TRUE;
+}
+
+/* The layer number of the first IP header above layer, at most limit. */
+static int
+next_ip_above(frame_fields *ff, int layer, int limit)
+{
+    GPtrArray *arrs[2] = { ff->arr[W_IP], ff->arr[W_IPV6] };
+    int next = limit;
+
+    for (unsigned k = 0; k < 2; k++)
+        for (guint i = 0; arrs[k] && i < arrs[k]->len; i++) {
+            int n = ((field_info *)g_ptr_array_index(arrs[k], i))->total_layer_num;
+            if (n > layer && n < next)
+                next = n;
+        }
+    return next;
+}
+
+/* Identity of the tunnel encapsulation of the TCP layer at layer_num, as
+ * Zeek's EncapsulationStack compares it (Connection::CheckEncapsulation,
+ * EncapsulatingConn::operator==): every IP header below the TCP layer's
+ * own one, direction-independently -- by its addresses for IP-in-IP, GRE
+ * and VXLAN (Zeek's ip_tunnels map is keyed by the unordered pair), by its
+ * addresses AND the UDP ports above it for a tunnel over UDP (the level is
+ * the outer UDP connection, the same object both ways).  0: none. */
+static uint32_t
+encapsulation_of(packet_info *pinfo, frame_fields *ff, int layer_num)
+{
+    field_info *inner = ip_below(ff, layer_num);
+    GPtrArray *arrs[2] = { ff->arr[W_IP], ff->arr[W_IPV6] };
+    uint32_t id = 0;
+    gboolean any = FALSE;
+
+    if (!inner)
+        return 0;
+    for (unsigned k = 0; k < 2; k++) {
+        for (guint i = 0; arrs[k] && i < arrs[k]->len; i++) {
+            field_info *fi = (field_info *)g_ptr_array_index(arrs[k], i);
+            address src, dst;
+            uint32_t hs, hd, layer;
+            uint16_t sport, dport;
+            if (fi->total_layer_num >= inner->total_layer_num ||
+                !ip_header_addresses(pinfo, fi, &src, &dst))
+                continue;
+            any = TRUE;
+            hs = mix32(2166136261u, &src);
+            hd = mix32(2166136261u, &dst);
+            if (udp_between(pinfo, fi->total_layer_num,
+                            next_ip_above(ff, fi->total_layer_num, inner->total_layer_num)) &&
+                udp_ports_above(ff, fi->total_layer_num, &sport, &dport)) {
+                hs = mix_port(hs, sport);   /* (address, port) of each side */
+                hd = mix_port(hd, dport);
+            }
+            layer = (uint32_t)fi->total_layer_num * 0x9E3779B1u;
+            id ^= layer ^ (hs ^ hd) ^ (hs + hd);    /* symmetric in the two sides */
+        }
+    }
+    return any ? (id ? id : 1u) : 0;
+}
+
 /* The network addresses of one TCP layer: those of the nearest IP layer
  * below it (tunnels have several), else the frame's. */
 static void
@@ -870,6 +1063,9 @@ process_layer(packet_info *pinfo, frame_fields *ff, field_info *srcport, int64_t
     seg.bad_checksum = (fcksum && finfo_uint(fcksum) == PROTO_CHECKSUM_E_BAD) ? 1 : 0;
     seg.len = finfo_uint(flen);
     seg.payload_truncated = seg.len && pinfo->fd->cap_len < pinfo->fd->pkt_len;
+    seg.hdr_cut = tcp_header_cut(srcport);
+    seg.ip_len = ip_total_length(ip_below(ff, layer_num));
+    seg.encap = encapsulation_of(pinfo, ff, layer_num);
 
     /* Addresses are looked up only when needed: for a stream not seen yet,
      * and to tell the sides apart when both use the same port. */
@@ -1240,6 +1436,12 @@ proto_register_tcpstate(void)
           "Zeek's conn_state as of this segment", HFILL } },
         { &hf_zeek_history, { "Zeek history", "tcpstate.zeek.history", FT_STRING, BASE_NONE, NULL, 0x0,
           "Zeek's connection history as of this segment", HFILL } },
+        { &hf_zeek_conn, { "Zeek connection", "tcpstate.zeek.conn", FT_UINT32, BASE_DEC, NULL, 0x0,
+          "Zeek connection number within this tcpstate.conn: 0, then +1 each time Zeek's "
+          "timers or reuse rule end a connection that tcpstate keeps as one", HFILL } },
+        { &hf_zeek_split, { "Zeek starts a new connection", "tcpstate.zeek.split", FT_STRING, BASE_NONE, NULL, 0x0,
+          "On the first packet of a Zeek connection other than the first: why Zeek ended "
+          "the previous one (attempt, close, reuse, inactivity, expire)", HFILL } },
         { &hf_anomaly, { "Anomaly", "tcpstate.anomaly", FT_STRING, BASE_NONE, NULL, 0x0,
           "Name of an anomaly found at this segment", HFILL } },
     };
@@ -1296,6 +1498,20 @@ proto_register_tcpstate(void)
         "SYN-ACK younger than this when the capture ends is reported as "
         "open_at_capture_end instead of unanswered",
         10, &pref_grace_ms);
+    prefs_register_uint_preference(prefs, "zeek.attempt_delay", "Zeek tcp_attempt_delay (s)",
+        "Zeek ends a connection whose SYN got no answer this long after it (0: never)",
+        10, &pref_zeek_attempt_s);
+    prefs_register_uint_preference(prefs, "zeek.close_delay", "Zeek tcp_close_delay (s)",
+        "Zeek ends a connection this long after its close completed (FIN from both, or a RST)",
+        10, &pref_zeek_close_s);
+    prefs_register_uint_preference(prefs, "zeek.inactivity_timeout", "Zeek tcp_inactivity_timeout (s)",
+        "Zeek ends an established connection idle this long (0: never)",
+        10, &pref_zeek_inactivity_s);
+    prefs_register_uint_preference(prefs, "zeek.handshake_inactivity_timeout",
+        "Zeek inactivity timeout during the handshake (s)",
+        "Zeek's TCP analyzer starts a connection with udp_inactivity_timeout until the handshake "
+        "is over (0: never)",
+        10, &pref_zeek_hs_inactivity_s);
 
     streams = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
     tuples = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), tuple_hash, tuple_equal);
@@ -1318,4 +1534,7 @@ proto_reg_handoff_tcpstate(void)
     update_wanted_fields();
     proto_icmp = proto_get_id_by_filter_name("icmp");
     proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
+    proto_udp = proto_get_id_by_filter_name("udp");
+    proto_vxlan = proto_get_id_by_filter_name("vxlan");
+    proto_gre = proto_get_id_by_filter_name("gre");
 }

@@ -220,6 +220,7 @@ static ts_conn *open_conn(ts_stream *s, const ts_segment *seg, const ts_conn *pr
     assign_roles(c, seg);
     assign_initial_states(c, seg);
     ts_zeek_init(&c->zeek);
+    ts_zeek_set_alloc(&c->zeek, s->alloc, s->alloc_ctx); /* keeps Zeek's earlier connections */
     if (!s->first)
         s->first = c;
     else

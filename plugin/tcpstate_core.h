@@ -174,6 +174,10 @@ typedef struct ts_segment_s {
     uint32_t win;       /* window field as sent (unscaled) */
     int8_t   wscale;    /* window scale option's shift on a SYN, or -1 */
     uint16_t sport, dport;
+    /* Read by the Zeek view only (tcpstate_zeek.c); 0 when unknown. */
+    uint32_t ip_len;    /* IP total length (IPv6: payload length + 40), for *_ip_bytes */
+    uint32_t encap;     /* identity of the tunnel encapsulation, 0: none (Zeek's 'X') */
+    uint8_t  hdr_cut;   /* the TCP header (data offset * 4) runs past the captured bytes */
 } ts_segment;
 
 /* ---- Endpoint and connection -------------------------------------------- */

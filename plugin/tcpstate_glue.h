@@ -85,6 +85,8 @@ int64_t  tcpstate_grace_ns(void);
  * called through tap_register_plugin(), i.e. before the command line -z
  * options are parsed. */
 void tcpstate_register_taps(void);
+/* -z tcpstate,connlog (tcpstate_tap_connlog.c), called by the above. */
+void tcpstate_register_connlog_tap(void);
 
 #ifdef __cplusplus
 }

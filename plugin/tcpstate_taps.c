@@ -1349,6 +1349,7 @@ tcpstate_register_taps(void)
 {
     register_stat_tap_ui(&conns_ui, NULL);
     register_stat_tap_ui(&ladder_ui, NULL);
+    tcpstate_register_connlog_tap();     /* tcpstate_tap_connlog.c */
     stats_tree_register_plugin(TCPSTATE_TAP_NAME, "tcpstate", "TCP Connection States",
                                0, tree_packet, tree_init, tree_cleanup);
     register_shutdown_routine(tree_shutdown);

@@ -120,7 +120,9 @@
  *  D6. Order within one packet: D1-D3 (with A2 first if it fires), 'W',
  *      'T', '^' of A3, 'G' of the peer's data (for the ack this packet
  *      carries).
- *  D7. 'X'/'x' (analysis limits) is never produced here.
+ *  D7. 'X' only for tunnel changes (check_encapsulation below, before the
+ *      packet's letters); Zeek's other 'X' causes (analyzer limits) and
+ *      'x' are never produced here.
  *
  * E. Content gaps [analyzer/protocol/tcp/TCP_Reassembler.cc: AckReceived,
  *    Undelivered, Gap, DataSent; Reassem.cc: DataBlockList::Trim]
@@ -157,9 +159,10 @@
  *    offload on the capturing host, Zeek may flag packets Wireshark shows
  *    as "unverified" (and Zeek users then set ignore_checksums).
  *  - Content gaps: Zeek's reassembler keeps every out-of-order block; we
- *    keep the contiguous edge plus ONE block above a hole per direction
- *    (the lowest), so with several holes in flight the gap count may
- *    differ.  Zeek's limits that stop reassembly (e.g. 16 KiB above a hole
+ *    keep the contiguous edge plus up to TS_ZEEK_BLOCKS (3) blocks above
+ *    holes per direction, sorted and merged, so up to three holes in one
+ *    window are exact; past that the highest block is given up and its
+ *    bytes count as missing when acked.  Zeek's limits that stop reassembly (e.g. 16 KiB above a hole
  *    before any ack, 10 MB without acks, analyzers giving up) are not
  *    modelled: we assume reassembly stays on.
  *  - Sequence numbers are kept modulo 2^32 (Zeek counts wraps in 64 bits);
@@ -171,8 +174,14 @@
  *    was captured shorter than it was sent, and such payload is not
  *    delivered here either.
  *  - The history is capped at TS_ZEEK_HISTORY_MAX letters.
- *  - Which packets form one connection (port reuse, timeouts, tunnels) is
- *    decided by the core, not here; see the README section.
+ *  - Times: every packet time is truncated to the microsecond first
+ *    (zeek_clock), as Zeek reads traces.  Zeek's clock is the capture's
+ *    network time; ours is this connection's own packets, so a due
+ *    ExpireTimer decides at this connection's next packet (exact when no
+ *    other traffic advances Zeek's clock in between).
+ *  - Which packets form one RFC-view connection is decided by the core;
+ *    where Zeek ends its connections within it (timers, reuse) is rule G
+ *    below (session_lookup) and plugin/ZEEK.md.
  */
 #include <string.h>
 
@@ -190,11 +199,16 @@ enum {
     ZEP_RESET
 };
 
-/* "Recorded once" kinds; the responder's bits are these shifted by 16. */
+/* "Recorded once" kinds; the responder's bits are these shifted by 16.
+ * HK_LIMIT is the connection's own 'X' (Session::CheckHistory with
+ * HIST_ANALYZER_LIMIT_REACHED, never shifted). */
 enum {
     HK_SYN = 0x01, HK_FIN = 0x02, HK_RST = 0x04, HK_FIN_RST = 0x08,
-    HK_DATA = 0x10, HK_ACK = 0x20, HK_MULTI = 0x40
+    HK_DATA = 0x10, HK_ACK = 0x20, HK_MULTI = 0x40, HK_LIMIT = 0x8000
 };
+
+/* ts_zeek.timers: the analyzer timers pending (rule G) */
+enum { ZT_ATTEMPT = 0x01, ZT_DELETE = 0x02, ZT_EXPIRE0 = 0x04, ZT_EXPIRE1 = 0x08 };
 
 /* ts_zeek.flags */
 enum {
@@ -226,6 +240,50 @@ const char *ts_zeek_state_name(unsigned st)
 const char *ts_zeek_state_desc(unsigned st)
 {
     return st < TS_ZK_COUNT ? zk_descs[st] : "";
+}
+
+static const char *const split_names[] = {
+#define TS_X_NAME(id, name, desc) name,
+    TS_ZEEK_SPLIT_LIST(TS_X_NAME)
+#undef TS_X_NAME
+};
+
+static const char *const split_descs[] = {
+#define TS_X_DESC(id, name, desc) desc,
+    TS_ZEEK_SPLIT_LIST(TS_X_DESC)
+#undef TS_X_DESC
+};
+
+const char *ts_zeek_split_name(unsigned why)
+{
+    return why < TS_ZSPLIT_COUNT ? split_names[why] : "?";
+}
+
+const char *ts_zeek_split_desc(unsigned why)
+{
+    return why < TS_ZSPLIT_COUNT ? split_descs[why] : "";
+}
+
+#define ZK_SEC INT64_C(1000000000)
+
+/* Zeek's defaults: scripts/base/init-bare.zeek */
+static const ts_zeek_config zk_defaults = {
+    5 * ZK_SEC, 5 * ZK_SEC, 300 * ZK_SEC, 60 * ZK_SEC, 5 * ZK_SEC, 6 * ZK_SEC, 5 * ZK_SEC, 5
+};
+static ts_zeek_config zk_cfg = {
+    5 * ZK_SEC, 5 * ZK_SEC, 300 * ZK_SEC, 60 * ZK_SEC, 5 * ZK_SEC, 6 * ZK_SEC, 5 * ZK_SEC, 5
+};
+
+void ts_zeek_configure(const ts_zeek_config *cfg)
+{
+    zk_cfg = cfg ? *cfg : zk_defaults;
+    if (zk_cfg.session_timer <= 0)
+        zk_cfg.session_timer = zk_defaults.session_timer; /* a period of 0 would never end */
+}
+
+const ts_zeek_config *ts_zeek_get_config(void)
+{
+    return &zk_cfg;
 }
 
 /* Well-known TCP ports of the analyzers Zeek loads by default (rule A1),
@@ -450,9 +508,191 @@ static void flag_letters(ts_zeek *z, unsigned i, uint8_t flags, uint32_t rel, ui
     }
 }
 
+/* ---- Zeek's timers (rule G) ------------------------------------------ */
+
+/* Times are saturated by the glue (a file's clock may say anything): sums
+ * and differences saturate too, so no timer arithmetic overflows. */
+static int64_t t_add(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
+static int64_t t_sub(int64_t a, int64_t b)
+{
+    if (b == INT64_MIN)
+        return a >= 0 ? INT64_MAX : a - b;
+    return t_add(a, -b);
+}
+
+/* UpdateInactiveState: the originator's first SYN (or SYN-ACK) arms the
+ * attempt timer at the packet's time + tcp_attempt_delay. */
+static void arm_attempt_timer(ts_zeek *z)
+{
+    if (zk_cfg.attempt_delay > 0) {
+        z->attempt_at = t_add(z->last_ns, zk_cfg.attempt_delay);
+        z->timers |= ZT_ATTEMPT;
+    }
+}
+
+static int in_handshake(uint8_t st)
+{
+    return st == ZEP_INACTIVE || st == ZEP_SYN_SENT || st == ZEP_SYN_ACK_SENT;
+}
+
+static int64_t later(int64_t a, int64_t b)
+{
+    return a > b ? a : b;
+}
+
+/* ExpireTimer's verdict at time t: removes the connection when it has
+ * been idle for tcp_connection_linger and either one side closed and the
+ * close is over (both closed, one reset, or one side never spoke), or
+ * neither side was ever active (only skipped packets). */
+static int expire_removes(const ts_zeek *z, int64_t t)
+{
+    const ts_zeek_endpoint *a = &z->ep[0], *b = &z->ep[1];
+    if (!(t_add(z->last_ns, zk_cfg.linger) < t))
+        return 0;
+    if ((a->did_close || b->did_close) &&
+        ((a->did_close && b->did_close) || a->state == ZEP_RESET || b->state == ZEP_RESET ||
+         a->state == ZEP_INACTIVE || b->state == ZEP_INACTIVE))
+        return 1;
+    return a->state == ZEP_INACTIVE && b->state == ZEP_INACTIVE;
+}
+
+/* The due time (<= now) of the first pending timer that removes the
+ * connection, with its reason in *why; INT64_MAX if none does.  Timers due
+ * at time T fire before a packet at T (RunState.cc: dispatch_packet calls
+ * expire_timers first; Timer.cc: DoAdvance takes Time() <= t), in due
+ * order.  The clock is this connection's own packets: DoAdvance dispatches
+ * a due timer with the network time of the packet that advanced the clock,
+ * so an ExpireTimer decides with t = now, not its due time, and re-arms at
+ * now + tcp_session_timer (TCPSessionAdapter::ExpireTimer).  The other
+ * timers' verdicts do not depend on t. */
+static int64_t removal_time(ts_zeek *z, int64_t now, unsigned *why)
+{
+    int64_t best = INT64_MAX;
+    const ts_zeek_endpoint *o = &z->ep[orig_index(z)], *r = &z->ep[orig_index(z) ^ 1u];
+
+    if ((z->timers & ZT_DELETE) && z->delete_at <= now) {
+        best = z->delete_at;           /* ConnDeleteTimer / DeleteTimer */
+        *why = TS_ZSPLIT_CLOSE;
+    }
+    if ((z->timers & ZT_ATTEMPT) && z->attempt_at <= now) {
+        z->timers &= (uint8_t)~ZT_ATTEMPT;  /* AttemptTimer fires once */
+        if ((o->state == ZEP_SYN_SENT || o->state == ZEP_SYN_ACK_SENT) &&
+            r->state == ZEP_INACTIVE && z->attempt_at < best) {
+            best = z->attempt_at;
+            *why = TS_ZSPLIT_ATTEMPT;
+        }
+    }
+    if (z->inactivity > 0 && t_add(z->last_ns, z->inactivity) <= now &&
+        t_add(z->last_ns, z->inactivity) < best) {
+        best = t_add(z->last_ns, z->inactivity);  /* Session::InactivityTimer */
+        *why = TS_ZSPLIT_INACTIVITY;
+    }
+    for (unsigned k = 0; k < 2; k++) {
+        uint8_t bit = k ? ZT_EXPIRE1 : ZT_EXPIRE0;
+        int64_t due = z->expire_at[k];
+        if (!(z->timers & bit) || due > now)
+            continue;
+        if (expire_removes(z, now) && due < best) {
+            best = due;
+            *why = TS_ZSPLIT_EXPIRE;
+        }
+        z->expire_at[k] = t_add(now, zk_cfg.session_timer); /* re-armed */
+    }
+    return best;
+}
+
+static void add_expire_timer(ts_zeek *z, int64_t at)
+{
+    unsigned k = (z->timers & ZT_EXPIRE0) ? 1u : 0u;
+    z->expire_at[k] = at;
+    z->timers |= k ? ZT_EXPIRE1 : ZT_EXPIRE0;
+}
+
+/* TCPSessionAdapter::ConnectionClosed for endpoint i (DataPending taken
+ * as false: see the notes).  A complete close cancels the analyzer's
+ * timers and deletes the connection tcp_close_delay after its last time;
+ * an incomplete one by a side that had spoken before arms another expire
+ * timer (the partial close timer needs a connection_partial_close handler,
+ * which the default scripts do not have). */
+static void connection_closed(ts_zeek *z, unsigned i)
+{
+    ts_zeek_endpoint *e = &z->ep[i], *p = &z->ep[i ^ 1u];
+
+    if (e->did_close)
+        return;
+    e->did_close = 1;
+    if (e->state == ZEP_RESET || p->did_close || p->state == ZEP_INACTIVE) {
+        z->timers = ZT_DELETE;
+        z->delete_at = t_add(z->last_ns, zk_cfg.close_delay > 0 ? zk_cfg.close_delay : 0);
+    } else if (e->prev_state != ZEP_INACTIVE) {
+        add_expire_timer(z, t_add(z->last_ns, zk_cfg.session_timer));
+    }
+}
+
+/* Session::SetInactivityTimeout from TCP_Endpoint::SetState: leaving the
+ * handshake switches to tcp_inactivity_timeout. */
+static void after_states(ts_zeek *z, uint8_t a_before, uint8_t b_before)
+{
+    if (in_handshake(a_before) && in_handshake(b_before) &&
+        (!in_handshake(z->ep[0].state) || !in_handshake(z->ep[1].state)))
+        z->inactivity = zk_cfg.inactivity;
+}
+
+/* IsReuse: a SYN (or, while the originator is inactive, a SYN-ACK) starts
+ * a new connection if either side has closed; on a live connection only
+ * when its sequence number is not the start of the side it would open. */
+static int is_reuse(const ts_zeek *z, const ts_segment *seg)
+{
+    const ts_zeek_endpoint *o = &z->ep[orig_index(z)], *r = &z->ep[orig_index(z) ^ 1u];
+    const ts_zeek_endpoint *opener = o;
+
+    if (!(seg->flags & TS_SYN))
+        return 0;
+    if (seg->flags & TS_ACK) {
+        if (o->state != ZEP_INACTIVE)
+            return 0;
+        opener = r;
+    }
+    if (o->did_close || r->did_close)
+        return 1;
+    if (seg->seq == opener->start)
+        return 0;
+    /* a SYN that answers the originator's SYN-ACK: the roles get flipped */
+    if (!(seg->flags & TS_ACK) && opener->state == ZEP_SYN_ACK_SENT &&
+        r->state == ZEP_INACTIVE && seg->seq == r->start)
+        return 0;
+    return 1;
+}
+
+/* Connection::CheckEncapsulation: each change of the tunnel stack counts;
+ * past Tunnel::max_changes_per_connection, 'X' (once). */
+static void check_encapsulation(ts_zeek *z, uint32_t encap)
+{
+    if (encap == z->encap)
+        return;
+    z->encap = encap;
+    if (zk_cfg.max_encap_changes && z->encap_changes >= zk_cfg.max_encap_changes) {
+        if (!(z->hist_seen & HK_LIMIT)) {
+            z->hist_seen |= HK_LIMIT;
+            hist_append(z, 'X');
+        }
+        return;
+    }
+    z->encap_changes++;
+}
+
 /* ---- state machine (rules B1-B5) ------------------------------------ */
 
-static void state_machine(ts_zeek *z, unsigned i, uint32_t len, int is_orig, uint8_t flags)
+/* Returns Zeek's do_close: the packet asks for ConnectionClosed. */
+static int state_machine(ts_zeek *z, unsigned i, uint32_t len, int is_orig, uint8_t flags)
 {
     ts_zeek_endpoint *e = &z->ep[i], *p = &z->ep[i ^ 1u];
     int syn = (flags & TS_SYN) != 0, fin = (flags & TS_FIN) != 0;
@@ -463,6 +703,7 @@ static void state_machine(ts_zeek *z, unsigned i, uint32_t len, int is_orig, uin
         if (syn) {
             if (is_orig) {
                 set_state(e, ack ? ZEP_SYN_ACK_SENT : ZEP_SYN_SENT);
+                arm_attempt_timer(z);
             } else {
                 /* Rule A3.  Zeek also requires seq == the sender's start,
                  * which init_endpoint has just made true. */
@@ -491,14 +732,14 @@ static void state_machine(ts_zeek *z, unsigned i, uint32_t len, int is_orig, uin
                 set_state(e, ZEP_PARTIAL);
             }
         }
-        break;
+        return fin || rst;
     case ZEP_SYN_SENT:
     case ZEP_SYN_ACK_SENT:
         if (fin)
             set_state(e, ZEP_CLOSED);
         if (rst)
             set_state(e, ZEP_RESET);
-        break;
+        return fin || rst;
     case ZEP_ESTABLISHED:
     case ZEP_PARTIAL:
         if (syn && !ack && e->state == ZEP_PARTIAL && p->state == ZEP_INACTIVE)
@@ -510,13 +751,15 @@ static void state_machine(ts_zeek *z, unsigned i, uint32_t len, int is_orig, uin
         }
         if (rst)
             set_state(e, ZEP_RESET);
-        break;
+        return fin || rst;
     case ZEP_CLOSED:
-        if (rst && p->state != ZEP_CLOSED)
+        if (rst && p->state != ZEP_CLOSED) {
             set_state(e, ZEP_RESET);
-        break;
+            return !e->did_close;
+        }
+        return 0;
     default: /* ZEP_RESET */
-        break;
+        return 0;
     }
 }
 
@@ -528,13 +771,66 @@ static int clean(const ts_zeek_endpoint *e)
            (e->state == ZEP_CLOSED && e->prev_state == ZEP_ESTABLISHED);
 }
 
-static void gap(ts_zeek *z, unsigned i)
+/* A hole of len bytes in endpoint i's stream: 'G' and content_gap (which
+ * adds to missed_bytes) under the same condition, report_gaps_for_partial
+ * being F by default [TCP_Reassembler.cc: Gap, report_gap;
+ * conn/main.zeek: event content_gap]. */
+static void gap(ts_zeek *z, unsigned i, uint32_t len)
 {
-    if (clean(&z->ep[i]) && clean(&z->ep[i ^ 1u]))
+    if (clean(&z->ep[i]) && clean(&z->ep[i ^ 1u])) {
         scaled_letter(z, i, &z->ep[i].n_gap, 'G');
+        z->ep[i].missed += len;
+    }
 }
 
-/* The peer acknowledged endpoint i's data up to relative seq s. */
+/* Drops the first block of endpoint e's list. */
+static void blk_pop_front(ts_zeek_endpoint *e)
+{
+    memmove(&e->blk[0], &e->blk[1], (size_t)(e->n_blk - 1u) * sizeof e->blk[0]);
+    e->n_blk--;
+}
+
+/* Delivers the blocks the contiguous edge (reassem) has reached. */
+static void deliver_reached_blocks(ts_zeek_endpoint *e)
+{
+    while (e->n_blk && e->blk[0].lo <= e->reassem) {
+        if (e->blk[0].hi > e->reassem)
+            e->reassem = e->blk[0].hi;
+        blk_pop_front(e);
+    }
+}
+
+/* Buffers [lo, hi) above a hole, merged with the blocks it overlaps or
+ * touches (Zeek's DataBlockList keeps every block).  Past TS_ZEEK_BLOCKS
+ * disjoint blocks the highest one is given up: the edge reaches the lowest
+ * first, and the bytes given up count as missing when they are acked, as
+ * if never seen. */
+static void blk_insert(ts_zeek_endpoint *e, uint32_t lo, uint32_t hi)
+{
+    unsigned k = 0, j;
+
+    while (k < e->n_blk && e->blk[k].hi < lo)
+        k++;                              /* blocks wholly below */
+    for (j = k; j < e->n_blk && e->blk[j].lo <= hi; j++) {
+        if (e->blk[j].lo < lo)
+            lo = e->blk[j].lo;            /* overlapping or touching: merged */
+        if (e->blk[j].hi > hi)
+            hi = e->blk[j].hi;
+    }
+    if (j == k && e->n_blk == TS_ZEEK_BLOCKS) {
+        if (k == e->n_blk)
+            return;                       /* full, and above every block */
+        e->n_blk--;                       /* full: the highest gives way */
+    }
+    /* blocks k..j-1 become one: shift the ones above into place */
+    memmove(&e->blk[k + 1], &e->blk[j], (size_t)(e->n_blk - j) * sizeof e->blk[0]);
+    e->n_blk = (uint8_t)(e->n_blk - (j - k) + 1u);
+    e->blk[k].lo = lo;
+    e->blk[k].hi = hi;
+}
+
+/* The peer acknowledged endpoint i's data up to relative seq s: each hole
+ * below s is a gap, each block below s is delivered (Undelivered). */
 static void ack_received(ts_zeek *z, unsigned i, uint32_t s)
 {
     ts_zeek_endpoint *e = &z->ep[i];
@@ -545,13 +841,13 @@ static void ack_received(ts_zeek *z, unsigned i, uint32_t s)
         return;
     if (s <= 2u && (z->flags & TS_ZF_PARTIAL))
         return;
-    if (e->has_blk && e->blk_lo < s) {
-        gap(z, i);               /* the hole below the buffered block */
-        e->reassem = e->blk_hi;  /* the block is delivered */
-        e->has_blk = 0;
+    while (e->n_blk && e->blk[0].lo < s) {
+        gap(z, i, e->blk[0].lo - e->reassem); /* the hole below the block */
+        e->reassem = e->blk[0].hi;            /* the block is delivered */
+        blk_pop_front(e);
     }
     if (s > e->reassem) {
-        gap(z, i);
+        gap(z, i, s - e->reassem);
         e->reassem = s;
     }
 }
@@ -569,23 +865,9 @@ static void data_sent(ts_zeek_endpoint *e, uint32_t seq, uint32_t len)
     if (seq <= e->reassem) {
         if (upper > e->reassem)
             e->reassem = upper;
-        if (e->has_blk && e->blk_lo <= e->reassem) {
-            if (e->blk_hi > e->reassem)
-                e->reassem = e->blk_hi;
-            e->has_blk = 0;
-        }
-    } else if (!e->has_blk) {
-        e->blk_lo = seq;
-        e->blk_hi = upper;
-        e->has_blk = 1;
-    } else if (seq <= e->blk_hi && upper >= e->blk_lo) {
-        if (seq < e->blk_lo)
-            e->blk_lo = seq;
-        if (upper > e->blk_hi)
-            e->blk_hi = upper;
-    } else if (seq < e->blk_lo) {
-        e->blk_lo = seq; /* keep the lowest block */
-        e->blk_hi = upper;
+        deliver_reached_blocks(e);
+    } else {
+        blk_insert(e, seq, upper);
     }
 }
 
@@ -598,9 +880,90 @@ void ts_zeek_init(ts_zeek *z)
     z->ep[0].reassem = z->ep[1].reassem = 1u; /* data starts after the SYN */
 }
 
-void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *seg)
+void ts_zeek_set_alloc(ts_zeek *z, ts_zeek_alloc_fn alloc, void *ctx)
 {
-    unsigned i = seg->from_a ? 0u : 1u;
+    z->alloc = alloc;
+    z->alloc_ctx = ctx;
+}
+
+const ts_zeek *ts_zeek_at_frame(const ts_zeek *z, uint32_t frame)
+{
+    while (z->prev && frame < z->first_frame)
+        z = z->prev;
+    return z;
+}
+
+/* Zeek removed the connection (timer) or replaced it (reuse): what was
+ * seen so far is one Zeek connection, kept as z->prev; z starts afresh. */
+static void split(ts_zeek *z, unsigned why)
+{
+    ts_zeek *old = NULL;
+    ts_zeek_alloc_fn alloc = z->alloc;
+    void *ctx = z->alloc_ctx;
+    uint32_t index = z->index + 1u;
+
+    if (alloc && (old = (ts_zeek *)alloc(ctx, sizeof *old)) != NULL)
+        *old = *z;
+    ts_zeek_init(z);
+    z->alloc = alloc;
+    z->alloc_ctx = ctx;
+    z->index = index;
+    z->prev = old;
+    z->split_reason = (uint8_t)why;
+}
+
+/* NewConn and the TCP session adapter's constructor: the first packet
+ * starts the clocks (first expire timer at tcp_SYN_timeout, inactivity
+ * timeout udp_inactivity_timeout as set by TCPAnalyzer::MakeSessionAdapter)
+ * and sets the encapsulation (Connection's constructor). */
+static void start_clocks(ts_zeek *z, const ts_segment *seg, int64_t net_ns)
+{
+    z->first_frame = seg->frame;
+    z->start_ns = z->last_ns = seg->ts_ns;
+    z->net_ns = net_ns;            /* network time never goes back */
+    z->inactivity = zk_cfg.handshake_inactivity;
+    /* TCPSessionAdapter's constructor: run_state::network_time + tcp_SYN_timeout */
+    z->expire_at[0] = t_add(net_ns, zk_cfg.syn_timeout);
+    z->timers = ZT_EXPIRE0;
+    z->encap = seg->encap;
+}
+
+/* Zeek's session lookup for an existing connection (IPBasedAnalyzer::
+ * AnalyzePacket): timers due by now first, then IsReuse, then the
+ * encapsulation check. */
+static int64_t session_lookup(ts_zeek *z, const ts_segment *seg)
+{
+    unsigned why = TS_ZSPLIT_NONE;
+    int64_t now = later(z->net_ns, seg->ts_ns);
+
+    if (removal_time(z, now, &why) == INT64_MAX && is_reuse(z, seg))
+        why = TS_ZSPLIT_REUSE;
+    if (why != TS_ZSPLIT_NONE)
+        split(z, why);
+    else {
+        z->net_ns = now;
+        check_encapsulation(z, seg->encap);
+    }
+    return now;
+}
+
+/* Zeek reads a capture with microsecond precision (pcap_fopen_offline;
+ * libpcap truncates nanoseconds) and holds sec + usec / 1e6: every time
+ * of the Zeek view is the packet's time truncated to the microsecond
+ * (towards minus infinity, as a timeval's usec is never negative). */
+static int64_t zeek_clock(int64_t ns)
+{
+    int64_t sub = ns % 1000;
+    if (sub < 0)
+        sub += 1000;
+    return ns < INT64_MIN + 1000 ? ns : ns - sub;
+}
+
+void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *pkt)
+{
+    ts_segment at_us = *pkt;
+    const ts_segment *seg = &at_us;
+    unsigned i = pkt->from_a ? 0u : 1u;
     ts_zeek_endpoint *e = &z->ep[i], *p = &z->ep[i ^ 1u];
     uint8_t flags = seg->flags;
     int syn = (flags & TS_SYN) != 0, fin = (flags & TS_FIN) != 0;
@@ -609,14 +972,35 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *seg)
     int is_orig, underflow;
     int32_t d;
 
-    if (!z->started)
+    uint8_t a_before, b_before;
+    int do_close;
+    int64_t net_ns;
+
+    at_us.ts_ns = zeek_clock(pkt->ts_ns);
+    net_ns = seg->ts_ns;
+    if (z->started)
+        net_ns = session_lookup(z, seg);
+    if (!z->started) {
         new_connection(z, seg);
+        start_clocks(z, seg, net_ns);
+    }
     is_orig = ep_is_orig(z, i);
+
+    /* TCPAnalyzer::ExtractTCP_Header: a header cut by the snaplen leaves
+     * the packet out of the analysis (only the connection exists). */
+    if (seg->hdr_cut)
+        return;
 
     if (seg->bad_checksum) { /* rule D4 */
         scaled_letter(z, i, &e->n_chk, 'C');
         return;
     }
+
+    /* ConnSize counts what TCPSessionAdapter::Process analysed */
+    e->pkts++;
+    e->ip_bytes += seg->ip_len;
+    a_before = z->ep[0].state;
+    b_before = z->ep[1].state;
 
     /* Zeek's SetPartialStatus */
     if (is_orig) {
@@ -640,6 +1024,9 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *seg)
     rel = (uint32_t)d;
 
     flag_letters(z, i, flags, rel, len);
+
+    if (!z->ep[0].did_close || !z->ep[1].did_close)
+        z->last_ns = seg->ts_ns;   /* Conn()->SetLastTime */
 
     if (seg->win == 0 && !rst && p->state != ZEP_CLOSED && e->state != ZEP_RESET)
         scaled_letter(z, i, &e->n_win0, 'W');
@@ -667,7 +1054,8 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *seg)
     }
 
     update_last(z, i, end, flags, len);
-    state_machine(z, i, len, is_orig, flags);
+    do_close = state_machine(z, i, len, is_orig, flags);
+    after_states(z, a_before, b_before);
 
     if (ack)
         ack_received(z, i ^ 1u, rel_ack);
@@ -678,6 +1066,9 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *seg)
     /* a payload cut by the snaplen never reaches Zeek's reassembler */
     if (len > 0 && !rst && !underflow && !seg->payload_truncated)
         data_sent(e, syn ? rel + 1u : rel, len);
+
+    if (do_close)
+        connection_closed(z, i);
 }
 
 /* Rule C5: the byte count Zeek logs for an endpoint (only "is it 0"
@@ -744,4 +1135,23 @@ ts_zeek_state ts_zeek_conn_state(const ts_zeek *z)
     if (os == ZEP_ESTABLISHED && rs == ZEP_ESTABLISHED)
         return TS_ZK_S1;
     return TS_ZK_OTH;
+}
+
+void ts_zeek_log_of(const ts_zeek *z, ts_zeek_log *out)
+{
+    const ts_zeek_endpoint *o = &z->ep[orig_index(z)];
+    const ts_zeek_endpoint *r = &z->ep[orig_index(z) ^ 1u];
+
+    memset(out, 0, sizeof *out);
+    out->ts_ns = z->start_ns;
+    out->duration_ns = t_sub(z->last_ns, z->start_ns);
+    out->orig_is_a = z->orig_is_a;
+    out->orig_bytes = ep_size(o, r);
+    out->resp_bytes = ep_size(r, o);
+    out->missed_bytes = o->missed + r->missed;
+    out->orig_pkts = o->pkts;
+    out->resp_pkts = r->pkts;
+    out->orig_ip_bytes = o->ip_bytes;
+    out->resp_ip_bytes = r->ip_bytes;
+    out->conn_state = (uint8_t)ts_zeek_conn_state(z);
 }

@@ -8,6 +8,7 @@
 #ifndef TCPSTATE_ZEEK_H
 #define TCPSTATE_ZEEK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -17,6 +18,9 @@ extern "C" {
 struct ts_segment_s; /* see tcpstate_core.h: ts_segment */
 
 #define TS_ZEEK_HISTORY_MAX 63
+/* Out-of-order data blocks kept per endpoint (Zeek keeps them all; see
+ * "Content gaps" in tcpstate_zeek.c for what happens past this bound). */
+#define TS_ZEEK_BLOCKS 3
 
 /* Zeek's conn_state values, in the order of its documentation. */
 #define TS_ZEEK_STATE_LIST(X)                                                                   \
@@ -53,17 +57,64 @@ typedef struct {
     uint32_t fin_end;              /* relative seq one past its FIN (FIN_seq) */
     uint32_t n_chk, n_rxmit, n_win0, n_gap; /* counters for C, T, W, G */
     uint32_t reassem;              /* relative seq: data delivered (or given up) below */
-    uint32_t blk_lo, blk_hi;       /* one data block buffered above a hole */
+    struct { uint32_t lo, hi; } blk[TS_ZEEK_BLOCKS]; /* data above holes: sorted,
+                                    * disjoint, not touching; n_blk of them */
     uint8_t  state, prev_state;    /* TS_ZEP_* (Zeek's EndpointState) */
-    uint8_t  fin_seen, has_blk;
+    uint8_t  fin_seen, n_blk;
+    uint8_t  did_close;            /* Zeek's did_close: ConnectionClosed ran for it */
+    uint32_t pkts;                 /* packets Zeek's ConnSize counted from it */
+    uint64_t ip_bytes;             /* their IP total lengths */
+    uint64_t missed;               /* gap bytes reported in its stream (content_gap) */
 } ts_zeek_endpoint;
 
 /* flags bit: the history was rewritten from "H" to "^h" (see below). */
 #define TS_ZEEK_LATE_FLIP 0x08u
 
+/* ---- Zeek's connection boundaries ------------------------------------------
+ * Zeek ends a connection (and the next packet of the four-tuple starts a new
+ * one) by timers and by its reuse rule; the RFC view of tcpstate keeps its
+ * own boundaries.  Why a Zeek connection began (ts_zeek.split_reason): */
+#define TS_ZEEK_SPLIT_LIST(X)                                                                   \
+    X(TS_ZSPLIT_NONE,       "",           "")                                                   \
+    X(TS_ZSPLIT_ATTEMPT,    "attempt",    "attempt timer: the SYN got no answer within tcp_attempt_delay") \
+    X(TS_ZSPLIT_CLOSE,      "close",      "close delay: tcp_close_delay passed since the close completed") \
+    X(TS_ZSPLIT_REUSE,      "reuse",      "connection reuse: a new SYN on a closed or restarted connection") \
+    X(TS_ZSPLIT_INACTIVITY, "inactivity", "inactivity timeout: no packet for tcp_inactivity_timeout (udp_inactivity_timeout during the handshake)") \
+    X(TS_ZSPLIT_EXPIRE,     "expire",     "expire timer: closed, reset or one-sided and idle for tcp_connection_linger")
+
+typedef enum {
+#define TS_X_ENUM(id, name, desc) id,
+    TS_ZEEK_SPLIT_LIST(TS_X_ENUM)
+#undef TS_X_ENUM
+    TS_ZSPLIT_COUNT
+} ts_zeek_split;
+
+const char *ts_zeek_split_name(unsigned why);
+const char *ts_zeek_split_desc(unsigned why);
+
+/* Zeek's timer values (script constants in init-bare.zeek), in ns.  A zero
+ * disables the timer as in Zeek (close_delay 0: deleted at the close). */
+typedef struct {
+    int64_t attempt_delay;         /* tcp_attempt_delay, 5 s */
+    int64_t close_delay;           /* tcp_close_delay, 5 s */
+    int64_t inactivity;            /* tcp_inactivity_timeout, 5 min */
+    int64_t handshake_inactivity;  /* udp_inactivity_timeout, 1 min: what Zeek's TCP
+                                    * analyzer sets until the handshake is over */
+    int64_t syn_timeout;           /* tcp_SYN_timeout, 5 s: first expire timer */
+    int64_t session_timer;         /* tcp_session_timer, 6 s: expire timer period */
+    int64_t linger;                /* tcp_connection_linger, 5 s */
+    unsigned max_encap_changes;    /* Tunnel::max_changes_per_connection, 5 */
+} ts_zeek_config;
+
+/* Process-wide; NULL restores Zeek's defaults. */
+void ts_zeek_configure(const ts_zeek_config *cfg);
+const ts_zeek_config *ts_zeek_get_config(void);
+
+typedef void *(*ts_zeek_alloc_fn)(void *ctx, size_t size);
+
 /* Per-connection Zeek bookkeeping.  Internals are private to tcpstate_zeek.c;
  * the core reads only hist_len and history. */
-typedef struct {
+typedef struct ts_zeek_s {
     ts_zeek_endpoint ep[2];   /* [0] = endpoint A (first seen), [1] = B */
     uint32_t hist_seen;       /* Zeek's once-per-direction letter mask */
     uint8_t  orig_is_a;       /* endpoint A is Zeek's originator (now) */
@@ -71,9 +122,39 @@ typedef struct {
     uint8_t  hist_len;
     uint8_t  flags;           /* TS_ZF_* in tcpstate_zeek.c, and TS_ZEEK_LATE_FLIP */
     char     history[TS_ZEEK_HISTORY_MAX + 1];
+    /* Zeek's connection boundaries within one tcpstate connection. */
+    uint32_t index;           /* tcpstate.zeek.conn: 0, +1 at each split */
+    uint32_t first_frame;     /* the frame that began this Zeek connection */
+    uint8_t  split_reason;    /* ts_zeek_split: why it began (NONE for index 0) */
+    uint8_t  timers;          /* ZT_* in tcpstate_zeek.c: which timers are pending */
+    uint8_t  encap_changes;   /* tunnel_changes */
+    uint32_t encap;           /* the encapsulation of its packets (seg->encap) */
+    int64_t  start_ns, last_ns, net_ns; /* start_time, last_time, network time */
+    int64_t  attempt_at, delete_at, expire_at[2];
+    int64_t  inactivity;      /* current inactivity timeout, 0: none */
+    /* The previous Zeek connection of the same tcpstate connection, kept
+     * whole (final values) when alloc is set; NULL for index 0. */
+    const struct ts_zeek_s *prev;
+    ts_zeek_alloc_fn alloc;   /* zeroed memory that lives as long as the conn */
+    void    *alloc_ctx;
 } ts_zeek;
 
 void ts_zeek_init(ts_zeek *z);
+/* Lets a split keep the previous Zeek connection (ts_zeek.prev). */
+void ts_zeek_set_alloc(ts_zeek *z, ts_zeek_alloc_fn alloc, void *ctx);
+/* The Zeek connection a frame of this tcpstate connection belongs to: z
+ * itself or one of its prev; z when frame is not older than z's start. */
+const ts_zeek *ts_zeek_at_frame(const ts_zeek *z, uint32_t frame);
+/* What Zeek would log for it (conn.log).  Sizes are TCP_Endpoint::Size(). */
+typedef struct {
+    int64_t  ts_ns, duration_ns;
+    uint64_t orig_bytes, resp_bytes, missed_bytes;
+    uint64_t orig_ip_bytes, resp_ip_bytes;
+    uint32_t orig_pkts, resp_pkts;
+    uint8_t  orig_is_a;
+    uint8_t  conn_state;      /* ts_zeek_state */
+} ts_zeek_log;
+void ts_zeek_log_of(const ts_zeek *z, ts_zeek_log *out);
 /* Feeds one segment (struct ts_segment from tcpstate_core.h). */
 void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *seg);
 ts_zeek_state ts_zeek_conn_state(const ts_zeek *z);

@@ -203,6 +203,8 @@ typedef struct {
     unsigned len;
     unsigned last_seg;           /* index of its last segment */
     unsigned last_shown;         /* history length shown for its last record */
+    uint32_t zeek_index;         /* Zeek connection (ts_zeek.index) history belongs to */
+    uint32_t shown_index;        /* Zeek connection of last_shown */
 } conn_slot;
 
 typedef struct {
@@ -384,6 +386,17 @@ static void after_segment(run *r, unsigned i, ts_stream *s)
     CHECK(rec->zeek_hist_len == c->zeek.hist_len, i);
     CHECK(rec->zeek_state == (uint8_t)ts_zeek_conn_state(&c->zeek), i);
     cs = slot_for(r, c);
+    if (c->zeek.index != cs->zeek_index) {
+        /* Zeek ended a connection (tcpstate_zeek.c rule G): one more, and
+         * the one that ended is kept whole with the history seen so far */
+        CHECK(c->zeek.index == cs->zeek_index + 1, i);
+        CHECK(c->zeek.first_frame == r->seg[i].frame, i);
+        CHECK(!c->zeek.prev || (c->zeek.prev->index == cs->zeek_index &&
+                                c->zeek.prev->hist_len == cs->len &&
+                                memcmp(c->zeek.prev->history, cs->history, cs->len) == 0), i);
+        cs->zeek_index = c->zeek.index;
+        cs->len = 0;
+    }
     CHECK(c->zeek.hist_len >= cs->len, i);
     if (cs->len == 1 && cs->history[0] == 'H' && c->zeek.history[0] == '^') {
         /* Zeek's one rewrite: "H" becomes "^h" (TS_ZEEK_LATE_FLIP) */
@@ -487,6 +500,7 @@ static void after_capture(run *r)
         conn_slot *cs = slot_for(r, c);
         int is_last = cs->last_seg == i;
         unsigned fs, shown;
+        const ts_zeek *zk;
         ts_anomaly_set d;
 
         check_record(r, rec, i);
@@ -541,9 +555,15 @@ static void after_capture(run *r)
             check_explain(rec, &r->seg[i], i, 5);
             continue;
         }
-        shown = ts_zeek_history_len_at(&c->zeek, rec->zeek_hist_len);
-        CHECK(shown <= c->zeek.hist_len, i);
-        /* records of one connection show growing prefixes */
+        zk = ts_zeek_at_frame(&c->zeek, r->seg[i].frame);
+        shown = ts_zeek_history_len_at(zk, rec->zeek_hist_len);
+        CHECK(shown <= zk->hist_len, i);
+        /* records of one Zeek connection show growing prefixes */
+        if (zk->index != cs->shown_index) {
+            CHECK(zk->index > cs->shown_index, i);
+            cs->shown_index = zk->index;
+            cs->last_shown = 0;
+        }
         CHECK(shown >= cs->last_shown, i);
         cs->last_shown = shown;
         check_explain(rec, &r->seg[i], i, 5);

@@ -30,6 +30,21 @@ static const char *scenario;
 static ts_zeek Z;
 static uint16_t port_a, port_b;
 static uint32_t frame;
+static uint32_t encap_now;   /* seg.encap of the next segments */
+
+/* Zeroed memory for the Zeek connections a split keeps (ts_zeek.prev):
+ * a fixed pool, reused from the start by each scenario. */
+static ts_zeek kept[16];
+static unsigned n_kept;
+
+static void *kept_alloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    if (size != sizeof(ts_zeek) || n_kept == sizeof kept / sizeof kept[0])
+        return NULL;
+    memset(&kept[n_kept], 0, sizeof kept[0]);
+    return &kept[n_kept++];
+}
 
 static void begin(const char *name, uint16_t pa, uint16_t pb)
 {
@@ -37,7 +52,9 @@ static void begin(const char *name, uint16_t pa, uint16_t pb)
     port_a = pa;
     port_b = pb;
     frame = 0;
+    n_kept = 0;
     ts_zeek_init(&Z);
+    ts_zeek_set_alloc(&Z, kept_alloc, NULL);
 }
 
 static void send_full(int from_a, unsigned flags, uint32_t seq, uint32_t ack,
@@ -56,6 +73,7 @@ static void send_full(int from_a, unsigned flags, uint32_t seq, uint32_t ack,
     s.bad_checksum = (uint8_t)bad;
     s.sport = from_a ? port_a : port_b;
     s.dport = from_a ? port_b : port_a;
+    s.encap = encap_now;
     ts_zeek_segment(&Z, &s);
 }
 
@@ -162,10 +180,12 @@ static void test_rej(void)
     B(RST | ACK, 0, 1001, 0);
     EXPECT("Sr", TS_ZK_REJ);   /* D2 'r'; B1 B INACTIVE + RST -> RESET; F: r RESET and o SYN_SENT -> REJ */
     A(SYN, 3000, 0, 0);
-    /* retry with a new ISN: C2 restarts A's numbering, relative 0 == last
-     * SYN -> no 'S' (D2); B2 keeps A SYN_SENT.  (Zeek's IsReuse would make
-     * this a new connection; ts_zeek alone keeps it.) */
-    EXPECT("Sr", TS_ZK_REJ);
+    /* G3 IsReuse: B's RST closed B (did_close), so any SYN starts a new Zeek
+     * connection: index 1, history "S", S0; the first one is kept whole. */
+    EXPECT("S", TS_ZK_S0);
+    EXPECT_TRUE(Z.index == 1 && Z.split_reason == TS_ZSPLIT_REUSE);
+    EXPECT_TRUE(Z.prev && strcmp(Z.prev->history, "Sr") == 0 &&
+                ts_zeek_conn_state(Z.prev) == TS_ZK_REJ);
 
     begin("REJ: both reset, no bytes either way", 40000, 12345);
     A(SYN, 1000, 0, 0);
@@ -443,13 +463,14 @@ static void test_letters_i_q(void)
     begin("q/Q: SYN+FIN and SYN+RST", 40000, 12345);
     A(SYN | FIN, 1000, 0, 0);
     EXPECT("Q", TS_ZK_SH);          /* D1 SYN+FIN -> 'Q'; B1 SYN -> SYN_SENT then FIN -> CLOSED; F: o CLOSED, r INACTIVE -> SH */
-    A(SYN | FIN, 1000, 0, 0);
-    EXPECT("Q", TS_ZK_SH);          /* D1 once per direction */
-    B(SYN | RST, 5000, 0, 0);
-    /* D1 SYN+RST -> 'q'.  B1: responder SYN without ACK, A not
-     * SYN_ACK_SENT -> B ESTABLISHED, then RST -> RESET.  F: r RESET, o
-     * CLOSED (not SYN_SENT, not RESET, not inactive) -> RSTR. */
+    B(SYN | RST | ACK, 5000, 1001, 0);
+    /* Not a reuse (G3: a SYN-ACK while the originator is active).  D1
+     * SYN+RST -> 'q'.  B1: responder SYN, A not SYN_SENT -> B ESTABLISHED,
+     * then RST -> RESET.  F: r RESET, o CLOSED (not SYN_SENT, not RESET,
+     * not inactive) -> RSTR. */
     EXPECT("Qq", TS_ZK_RSTR);
+    B(SYN | RST | ACK, 5000, 1001, 0);
+    EXPECT("Qq", TS_ZK_RSTR);       /* D1 once per direction */
 }
 
 static void test_once_letters(void)
@@ -472,10 +493,12 @@ static void test_repeat_s_f_r_h(void)
     begin("S repeats with a new relative seq (after RST)", 40000, 12345);
     handshake();
     A(RST, 1001, 0, 0);
-    A(SYN, 9000, 0, 0);
-    /* C2: A is RESET and was ESTABLISHED before -> no restart; relative
-     * 8000 != last SYN's 0 -> D2 adds 'S'.  B5: no state change. */
-    EXPECT("ShARS", TS_ZK_RSTO);
+    A(SYN | ACK, 9000, 5001, 0);
+    /* G3: a SYN-ACK while the originator is active is no reuse (a pure SYN
+     * would be: A closed).  C2: A is RESET and was ESTABLISHED before -> no
+     * restart; relative 8000 != last SYN's 0 -> D2 adds 'H' (S and H share
+     * one kind).  B5: no state change. */
+    EXPECT("ShARH", TS_ZK_RSTO);
 
     begin("F repeats only at a new end seq", 40000, 12345);
     handshake();
@@ -602,8 +625,10 @@ static void test_eccentric_ack_and_partial_syn(void)
     begin("SYN after partial start", 40000, 12345);
     A(ACK | PSH, 1001, 5001, 10);
     EXPECT("D", TS_ZK_OTH);
-    A(SYN, 3000, 0, 0);
-    EXPECT("DS", TS_ZK_S0);        /* B3: PARTIAL, peer INACTIVE, SYN without ACK -> SYN_SENT; F -> S0 */
+    A(SYN, 1000, 0, 0);
+    /* G3: seq == A's start (1001 - 1, C2) -> no reuse (any other seq would
+     * be).  B3: PARTIAL, peer INACTIVE, SYN without ACK -> SYN_SENT; F -> S0 */
+    EXPECT("DS", TS_ZK_S0);
 }
 
 static void test_names_and_size(void)
@@ -613,9 +638,185 @@ static void test_names_and_size(void)
     EXPECT_TRUE(strcmp(ts_zeek_state_name(TS_ZK_OTH), "OTH") == 0);
     EXPECT_TRUE(strcmp(ts_zeek_state_name(TS_ZK_COUNT), "?") == 0);
     EXPECT_TRUE(strncmp(ts_zeek_state_desc(TS_ZK_S0), "Connection attempt", 18) == 0);
-    EXPECT_TRUE(sizeof(ts_zeek) < 200);
+    EXPECT_TRUE(sizeof(ts_zeek) < 400); /* one per tcpstate connection */
     ts_zeek_init(&Z);
     EXPECT("", TS_ZK_OTH);         /* nothing seen: both INACTIVE -> OTH */
+}
+
+static void test_letter_x(void)
+{
+    int k;
+    begin("X: tunnel encapsulation changes more than 5 times", 40000, 12345);
+    encap_now = 7;
+    handshake();                   /* the connection starts inside tunnel 7 */
+    EXPECT("ShA", TS_ZK_S1);
+    for (k = 0; k < 5; ++k) {      /* changes 1..5: counted (tunnel_changes < 5) */
+        encap_now = (k % 2) ? 7u : 8u;
+        B(ACK, 5001, 1001, 0);
+    }
+    EXPECT("ShAa", TS_ZK_S1);      /* no X yet (Connection::CheckEncapsulation) */
+    encap_now = 9;                 /* change 6: over Tunnel::max_changes_per_connection */
+    A(ACK, 1001, 5001, 0);
+    EXPECT("ShAaX", TS_ZK_S1);     /* 'X' upper case, before the packet's own letters */
+    encap_now = 0;                 /* change 7 (tunnel left): X only once */
+    A(ACK | PSH, 1001, 5001, 10);
+    EXPECT("ShAaXD", TS_ZK_S1);
+    encap_now = 0;
+
+    begin("no X: the same tunnel throughout", 40000, 12345);
+    encap_now = 7;
+    handshake();
+    for (k = 0; k < 10; ++k)
+        B(ACK, 5001, 1001, 0);
+    EXPECT("ShAa", TS_ZK_S1);
+    encap_now = 0;
+}
+
+static void test_cut_header(void)
+{
+    ts_segment s;
+    begin("cut header: skipped entirely", 40000, 12345);
+    A(SYN, 1000, 0, 0);
+    memset(&s, 0, sizeof s);
+    s.frame = ++frame;
+    s.ts_ns = (int64_t)frame * 1000000;
+    s.flags = SYN | ACK;
+    s.seq = 5000;
+    s.ack = 1001;
+    s.win = 1000;
+    s.sport = port_b;
+    s.dport = port_a;
+    s.hdr_cut = 1;
+    ts_zeek_segment(&Z, &s);
+    EXPECT("S", TS_ZK_S0);         /* no 'h', no state, no count */
+    EXPECT_TRUE(Z.ep[1].pkts == 0 && Z.ep[0].pkts == 1);
+    s.hdr_cut = 0;
+    s.frame = ++frame;
+    ts_zeek_segment(&Z, &s);
+    EXPECT("Sh", TS_ZK_S1);        /* the same SYN-ACK whole: used */
+}
+
+/* ---- Zeek's connection boundaries (rule G, plugin/ZEEK.md) ---------- */
+
+#define SEC INT64_C(1000000000)
+#define MS INT64_C(1000000)
+
+/* A segment at an explicit time (ns). */
+static void send_at(int from_a, unsigned flags, uint32_t seq, uint32_t ack, uint32_t len,
+                    int64_t ts)
+{
+    ts_segment s;
+    memset(&s, 0, sizeof s);
+    s.frame = ++frame;
+    s.ts_ns = ts;
+    s.from_a = (uint8_t)from_a;
+    s.flags = (uint8_t)flags;
+    s.seq = seq;
+    s.ack = ack;
+    s.len = len;
+    s.win = 1000;
+    s.sport = from_a ? port_a : port_b;
+    s.dport = from_a ? port_b : port_a;
+    ts_zeek_segment(&Z, &s);
+}
+
+static void expect_part_at(int line, uint32_t index, unsigned why)
+{
+    ++checks;
+    if (Z.index != index || Z.split_reason != why) {
+        ++failures;
+        fprintf(stderr, "FAIL line %d [%s]: zeek conn %u (%s), expected %u (%s)\n", line,
+                scenario, (unsigned)Z.index, ts_zeek_split_name(Z.split_reason),
+                (unsigned)index, ts_zeek_split_name(why));
+    }
+}
+#define EXPECT_PART(i, why) expect_part_at(__LINE__, (i), (why))
+
+static void test_boundaries(void)
+{
+    ts_zeek_config cfg;
+
+    begin("attempt timer: fires at exactly SYN + 5 s", 40000, 12345);
+    send_at(1, SYN, 1000, 0, 0, 0);
+    send_at(1, SYN, 1000, 0, 0, 5 * SEC - 1);  /* before the timer: same connection */
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    send_at(1, SYN, 1000, 0, 0, 5 * SEC);      /* timer at 5 s <= 5 s fires first (DoAdvance) */
+    EXPECT_PART(1, TS_ZSPLIT_ATTEMPT);
+    EXPECT("S", TS_ZK_S0);
+    EXPECT_TRUE(Z.prev && Z.prev->ep[0].pkts == 2 && Z.first_frame == 3);
+
+    begin("attempt timer: an answered SYN stays", 40000, 12345);
+    send_at(1, SYN, 1000, 0, 0, 0);
+    send_at(0, SYN | ACK, 5000, 1001, 0, 1 * SEC);
+    send_at(1, ACK, 1001, 5001, 0, 10 * SEC); /* the responder is active: AttemptTimer keeps it */
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    EXPECT("ShA", TS_ZK_S1);
+
+    begin("close delay: 5 s after the RST", 40000, 12345);
+    handshake();                               /* at 1..3 ms */
+    send_at(1, RST, 1001, 0, 0, 1 * SEC);
+    send_at(0, ACK, 5001, 1001, 0, 6 * SEC - 1);
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    EXPECT("ShARa", TS_ZK_RSTO);
+    send_at(0, ACK, 5001, 1001, 0, 6 * SEC);   /* ConnDeleteTimer at 1 + 5 s */
+    EXPECT_PART(1, TS_ZSPLIT_CLOSE);
+    EXPECT("A", TS_ZK_OTH);                    /* B is this connection's originator, PARTIAL */
+
+    begin("inactivity: 5 min once established, 1 min in the handshake", 40000, 12345);
+    handshake();
+    send_at(1, ACK, 1001, 5001, 0, 300 * SEC);  /* 3 ms + 300 s not reached yet */
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    send_at(1, ACK, 1001, 5001, 0, 600 * SEC);
+    EXPECT_PART(1, TS_ZSPLIT_INACTIVITY);
+
+    begin("expire: a side closed then reset, idle past the linger", 40000, 12345);
+    handshake();
+    send_at(1, FIN | ACK, 1001, 5001, 0, 1 * SEC);
+    send_at(1, RST, 1002, 0, 0, 1 * SEC + 1);  /* RESET after CLOSED: no ConnectionClosed */
+    EXPECT("ShAFR", TS_ZK_RSTO);
+    send_at(0, ACK, 5001, 1002, 0, 6 * SEC);   /* the timer due at 5.001 s fires with t = 6 s: 1 s + 5 s not < 6 s; re-armed at 12 s */
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    send_at(0, ACK, 5001, 1002, 0, 13 * SEC);  /* due timers fire with t = 13 s: idle since 6 s > 5 s -> removed */
+    EXPECT_PART(1, TS_ZSPLIT_EXPIRE);
+
+    begin("preferences: no attempt timer, handshake inactivity 60 s", 40000, 12345);
+    cfg = *ts_zeek_get_config();
+    cfg.attempt_delay = 0;
+    ts_zeek_configure(&cfg);
+    send_at(1, SYN, 1000, 0, 0, 0);
+    send_at(1, SYN, 1000, 0, 0, 59 * SEC);
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    send_at(1, SYN, 1000, 0, 0, 119 * SEC);
+    EXPECT_PART(1, TS_ZSPLIT_INACTIVITY);
+    ts_zeek_configure(NULL);
+    EXPECT_TRUE(ts_zeek_get_config()->attempt_delay == 5 * SEC);
+
+    begin("times at the ends of int64: no overflow, no split", 40000, 12345);
+    send_at(1, SYN, 1000, 0, 0, INT64_MAX - 1);
+    send_at(0, SYN | ACK, 5000, 1001, 0, INT64_MAX);
+    send_at(1, ACK, 1001, 5001, 0, INT64_MAX);
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    EXPECT("ShA", TS_ZK_S1);
+    begin("times at the ends of int64: from the minimum", 40000, 12345);
+    send_at(1, SYN, 1000, 0, 0, INT64_MIN);
+    send_at(1, SYN, 1000, 0, 0, INT64_MAX);
+    EXPECT_PART(1, TS_ZSPLIT_ATTEMPT);
+}
+
+static void test_log_counts(void)
+{
+    ts_zeek_log lg;
+    begin("conn.log counts: sizes, packets, IP bytes, missed bytes", 40000, 12345);
+    handshake();
+    A(ACK | PSH, 1001, 5001, 100);
+    B(ACK, 5001, 1101, 0);
+    B(ACK | PSH, 5201, 1101, 50);              /* 200 bytes of B never seen */
+    A(ACK, 1101, 5251, 0);                     /* acks them: a gap of 200 */
+    ts_zeek_log_of(&Z, &lg);
+    EXPECT_TRUE(lg.orig_bytes == 100 && lg.resp_bytes == 250);
+    EXPECT_TRUE(lg.missed_bytes == 200);       /* TCP_Reassembler::Gap -> content_gap */
+    EXPECT_TRUE(lg.orig_pkts == 4 && lg.resp_pkts == 3 && lg.orig_is_a);
+    EXPECT_TRUE(lg.duration_ns == 6 * 1000000 && lg.conn_state == TS_ZK_S1);
 }
 
 static void test_history_cap(void)
@@ -627,6 +828,92 @@ static void test_history_cap(void)
         A(RST, 2000u + (uint32_t)k, 0, 0); /* D2: every new seq adds 'R' */
     EXPECT_TRUE(Z.hist_len == TS_ZEEK_HISTORY_MAX);
     EXPECT_TRUE(strncmp(Z.history, "ShARRR", 6) == 0);
+}
+
+/* Review D3: Zeek's clock moves only at packets, and a due ExpireTimer
+ * decides with that packet's time and re-arms at it + tcp_session_timer. */
+static void test_expire_at_packet_time(void)
+{
+    ts_zeek_log lg;
+    begin("expire: the first timer fires at the next packet's time", 40000, 12345);
+    handshake();                                /* 1..3 ms; constructor timer due 5.001 s */
+    send_at(1, FIN | ACK, 1001, 5001, 0, 10 * MS);   /* ConnectionClosed: timer at 6.01 s */
+    send_at(1, RST, 1002, 0, 0, 20 * MS);       /* RESET after CLOSED, no new close */
+    send_at(0, ACK | PSH, 5001, 1002, 50, 5500 * MS);
+    /* due 5.001 <= 5.5: fires with t = 5.5; 0.02 + 5 < 5.5, A closed and
+     * reset -> removed; the packet starts the next connection */
+    EXPECT_PART(1, TS_ZSPLIT_EXPIRE);
+    EXPECT("D", TS_ZK_OTH);
+    ts_zeek_log_of(Z.prev, &lg);
+    EXPECT_TRUE(lg.duration_ns == 19 * MS && lg.conn_state == TS_ZK_RSTO); /* 1 ms .. 20 ms */
+
+    begin("expire: fired, not idle long enough, re-armed at the packet + 6 s", 40000, 12345);
+    handshake();
+    send_at(1, FIN | ACK, 1001, 5001, 0, 1 * SEC);   /* timer at 7 s */
+    send_at(1, RST, 1002, 0, 0, 1 * SEC + 10 * MS);
+    send_at(0, ACK, 5001, 1002, 0, 5500 * MS);  /* 5.001 due: 1.01 + 5 > 5.5, kept, next at 11.5 s */
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    send_at(0, ACK, 5001, 1002, 0, 6900 * MS);  /* nothing due (7 s, 11.5 s) */
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    send_at(0, ACK, 5001, 1002, 0, 11 * SEC);   /* 7 s due: t = 11, last 6.9 + 5 > 11: kept */
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    send_at(0, ACK, 5001, 1002, 0, 11600 * MS); /* 11.5 s due: 11 + 5 > 11.6: kept */
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    send_at(0, ACK, 5001, 1002, 0, 17 * SEC);   /* 17 s (11 + 6) due: 11.6 + 5 < 17 -> removed */
+    EXPECT_PART(1, TS_ZSPLIT_EXPIRE);
+}
+
+/* Review D5: Zeek reads times with microsecond precision. */
+static void test_microsecond_clock(void)
+{
+    ts_zeek_log lg;
+    begin("times truncated to microseconds: 500 ns apart is 0", 40000, 12345);
+    send_at(1, SYN, 1000, 0, 0, 1000);
+    send_at(0, RST | ACK, 0, 1001, 0, 1500);
+    ts_zeek_log_of(&Z, &lg);
+    EXPECT_TRUE(lg.ts_ns == 1000 && lg.duration_ns == 0);
+    begin("times truncated to microseconds: 200 ns across a microsecond", 40000, 12345);
+    send_at(1, SYN, 1000, 0, 0, SEC + 900);
+    send_at(0, RST | ACK, 0, 1001, 0, SEC + 1100);
+    ts_zeek_log_of(&Z, &lg);
+    EXPECT_TRUE(lg.ts_ns == SEC && lg.duration_ns == 1000);
+    begin("times truncated to microseconds: negative times go down", 40000, 12345);
+    send_at(1, SYN, 1000, 0, 0, -1);
+    ts_zeek_log_of(&Z, &lg);
+    EXPECT_TRUE(lg.ts_ns == -1000);
+}
+
+/* Review D2: several holes in flight, and the bound of the block list. */
+static void test_several_holes(void)
+{
+    ts_zeek_log lg;
+    unsigned k;
+    begin("content gaps: three holes acked at once", 40000, 12345);
+    handshake();
+    for (k = 0; k < 8; k++)                     /* 500-byte segments at rel 1, 501, ... */
+        if (k == 0 || k == 2 || k == 4 || k == 7)
+            B(ACK | PSH, 5001 + 500 * k, 1001, 500);
+    A(ACK, 1001, 5001 + 4000, 0);
+    /* holes 501-1000, 1501-2000, 2501-3500: one 'g' (scaled: 1st of 3) */
+    EXPECT("ShAdg", TS_ZK_S1);
+    ts_zeek_log_of(&Z, &lg);
+    EXPECT_TRUE(lg.missed_bytes == 2000 && Z.ep[1].n_gap == 3);
+
+    begin("content gaps: blocks out of order merge; past the bound the highest is given up", 40000, 12345);
+    handshake();
+    /* relative seq (B's start 5000): delivered below 1 */
+    B(ACK | PSH, 5001 + 300, 1001, 100);        /* [301,401) */
+    B(ACK | PSH, 5001 + 100, 1001, 100);        /* [101,201) below it */
+    B(ACK | PSH, 5001 + 200, 1001, 50);         /* [201,251): touches [101,201) -> [101,251) */
+    B(ACK | PSH, 5001 + 500, 1001, 100);        /* [501,601): third block */
+    B(ACK | PSH, 5001 + 700, 1001, 100);        /* [701,801): list full, above all: given up */
+    B(ACK | PSH, 5001 + 450, 1001, 10);         /* [451,461): full, below [501,601): that one gives way */
+    EXPECT_TRUE(Z.ep[1].n_blk == TS_ZEEK_BLOCKS);
+    A(ACK, 1001, 5001 + 800, 0);
+    /* holes 1-101, 251-301, 401-451, then 461-801 (the given-up blocks
+     * count as missing, as if never seen) */
+    ts_zeek_log_of(&Z, &lg);
+    EXPECT_TRUE(lg.missed_bytes == 100 + 50 + 50 + 340 && Z.ep[1].n_gap == 4);
 }
 
 int main(void)
@@ -655,6 +942,13 @@ int main(void)
     test_eccentric_ack_and_partial_syn();
     test_names_and_size();
     test_history_cap();
+    test_letter_x();
+    test_cut_header();
+    test_boundaries();
+    test_log_counts();
+    test_expire_at_packet_time();
+    test_microsecond_clock();
+    test_several_holes();
 
     printf("test_zeek: %d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
