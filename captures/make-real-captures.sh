@@ -1103,6 +1103,7 @@ sc_keepalive_race() {
 # Some need socket options tcpapp.py has no action for.  xsock.py (written
 # into $WORK by xsock_write) imports tcpapp.py and runs its actions, plus:
 #   keepalive:IDLE:INTVL:CNT  SO_KEEPALIVE on, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT
+#   usertimeout:MS            TCP_USER_TIMEOUT
 #   server option --no-accept     listen and never accept (the connections
 #                                 stay in the accept queue)
 #   server option --rcvbuf N      SO_RCVBUF on the listener (inherited)
@@ -1122,6 +1123,9 @@ def extra(sock, act):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, idle)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, intvl)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, cnt)
+        return True
+    if name == "usertimeout":
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, int(arg))
         return True
     return False
 
@@ -1373,6 +1377,93 @@ sc_fin_data_cross_close() {
 	check fin_data_cross_close "$HS >FA100 <FA100 (>R <R|<R >R)"
 }
 
+###########################################################################
+# 48 user_timeout (CLIENT side captures)
+#   Handshake, 100 bytes up, 200 down.  The client sets TCP_USER_TIMEOUT
+#   1500 ms; then the server's input hook drops every client segment with
+#   PSH (data), and the client sends 100 bytes: it retransmits them with
+#   backoff (seen: 0.21, 0.42, 0.84, 1.67 s after the first send) and then
+#   gives up silently (recv() fails with ETIMEDOUT; Linux sends no RST when
+#   a retransmission timeout kills a connection).  The rule is removed; 2.5 s after the first send
+#   the server, which never saw those bytes and still believes the
+#   connection open, sends 100 bytes; the client's stack has no socket and
+#   answers with a bare RST (seq = the data's ack).
+sc_user_timeout() {
+	setup
+	xsock_write
+	cap_start client user_timeout
+	srv 5048 --ignore-errors recv:100 send:200 signal:s1 wait:go send:100 sleep:0.5 close
+	spawn C $PY "$WORK/xsock.py" client --addr $S4 --port 5048 --bind-port 40048 \
+		--sync-dir "$WORK" --ignore-errors send:100 recv:200 usertimeout:1500 \
+		signal:c1 wait:go1 send:100 recv:1 close
+	waitsig s1; waitsig c1
+	nft_rule $NSS input 'tcp dport 5048 tcp flags & psh == psh counter drop'
+	sig go1
+	sleep 2.5
+	S nft delete table inet t
+	sig go
+	wait_bg
+	cap_stop
+	check user_timeout "$HS $XCH >PA100( >PA100){2,4} <PA100 >R"
+}
+
+###########################################################################
+# 49 rst_lost_downstream (capture in the MIDDLE namespace, on the relay's
+#   client-facing interface; relay without holding)
+#   Handshake, 100 bytes up, 200 down; the server aborts (SO_LINGER 0):
+#   its RST-ACK passes the middle (captured) and is dropped in the client's
+#   input hook ("quota until 60 bytes": only that one), so the client still
+#   believes the connection open.  300 ms later the client sends 100 bytes;
+#   the server's stack has no socket and answers with a bare RST, which
+#   passes.  A capture at either end would show something else: at the
+#   client no first RST, at the server the same as here.
+cap_start_middle() {
+	CAPNAME=$1
+	rm -f "$WORK/$1.pcap" "$WORK/$1.err"
+	ip netns exec $NSM dumpcap -q -P -i mc -s 2048 -f "tcp or icmp" \
+		-w "$WORK/$1.pcap" 2>"$WORK/$1.err" &
+	CAPPID=$!
+	local i
+	for i in $(seq 1 500); do
+		grep -q "Capturing on" "$WORK/$1.err" 2>/dev/null && break
+		sleep 0.01
+	done
+	grep -q "Capturing on" "$WORK/$1.err" || { cat "$WORK/$1.err" >&2; return 1; }
+	sleep 0.2
+}
+sc_rst_lost_downstream() {
+	setup relay
+	start_relay none
+	cap_start_middle rst_lost_downstream
+	srv 5049 recv:100 send:200 wait:go linger0 close
+	spawn cli --ignore-errors --port 5049 --bind-port 40049 send:100 recv:200 signal:c1 \
+		wait:go2 send:100 sleep:0.3 recv:1 close
+	waitsig c1
+	sleep 0.1
+	nft_rule $NSC input 'tcp sport 5049 tcp flags & rst == rst quota until 60 bytes counter drop'
+	sig go
+	sleep 0.3
+	sig go2
+	wait_bg
+	cap_stop
+	check rst_lost_downstream "$HS $XCH <RA >PA100 <R"
+}
+
+###########################################################################
+# 50 ipv6_keepalive_race: scenario 39 (keepalive_race) over IPv6, server
+#   side: the server closes, the client ACKs the FIN, then sends 100 bytes;
+#   the orphaned FIN-WAIT-2 socket answers with a bare RST.
+sc_ipv6_keepalive_race() {
+	setup
+	cap_start server ipv6_keepalive_race
+	srv6 5050 recv:100 send:200 close
+	cli6 --ignore-errors --port 5050 --bind-port 40050 send:100 recv:200 sleep:0.3 \
+		send:100 sleep:0.3 recv:1 close
+	wait_bg
+	cap_stop
+	check ipv6_keepalive_race "$HS $XCH <FA >A >PA100 <R"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -1382,7 +1473,8 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	tfo_nocookie syn_blackhole data_rst middlebox_rst syn_to_time_wait
 	synack_retrans final_ack_lost keepalive_race
 	rfc1337_time_wait accept_overflow keepalive zero_window client_retrans
-	fin_data_cross refused_retry fin_data_cross_close)
+	fin_data_cross refused_retry fin_data_cross_close user_timeout
+	rst_lost_downstream ipv6_keepalive_race)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
