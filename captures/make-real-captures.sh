@@ -1096,9 +1096,9 @@ sc_keepalive_race() {
 
 ###########################################################################
 # Scenarios 40 and up: behaviour the captures above do not show -- other
-# capture points (the client's side of a lossy path) and other kernel
-# settings (tcp_rfc1337, tcp_abort_on_overflow, keepalive, a full receive
-# buffer).  tests/e2e-spec/*.case hold what the RFCs say about them.
+# capture points (the client's side of a lossy path, the middle namespace)
+# and other kernel settings and socket options (tcp_rfc1337,
+# tcp_abort_on_overflow, keepalive, a full receive buffer, TCP_USER_TIMEOUT).  tests/e2e-spec/*.case hold what the RFCs say about them.
 #
 # Some need socket options tcpapp.py has no action for.  xsock.py (written
 # into $WORK by xsock_write) imports tcpapp.py and runs its actions, plus:
