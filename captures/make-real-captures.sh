@@ -1094,6 +1094,376 @@ sc_keepalive_race() {
 	check keepalive_race "$HS $XCH <FA >A >PA100 <R"
 }
 
+###########################################################################
+# Scenarios 40 and up: behaviour the captures above do not show -- other
+# capture points (the client's side of a lossy path, the middle namespace)
+# and other kernel settings and socket options (tcp_rfc1337,
+# tcp_abort_on_overflow, keepalive, a full receive buffer, TCP_USER_TIMEOUT).  tests/e2e-spec/*.case hold what the RFCs say about them.
+#
+# Some need socket options tcpapp.py has no action for.  xsock.py (written
+# into $WORK by xsock_write) imports tcpapp.py and runs its actions, plus:
+#   keepalive:IDLE:INTVL:CNT  SO_KEEPALIVE on, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT
+#   usertimeout:MS            TCP_USER_TIMEOUT
+#   server option --no-accept     listen and never accept (the connections
+#                                 stay in the accept queue)
+#   server option --rcvbuf N      SO_RCVBUF on the listener (inherited)
+
+xsock_write() {
+	cat >"$WORK/xsock.py" <<EOF
+# SPDX-License-Identifier: GPL-2.0-or-later
+import argparse, socket, sys, time
+sys.path.insert(0, "$HERE")
+import tcpapp
+
+def extra(sock, act):
+    name, _, arg = act.partition(":")
+    if name == "keepalive":
+        idle, intvl, cnt = (int(x) for x in arg.split(":"))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, idle)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, intvl)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, cnt)
+        return True
+    if name == "usertimeout":
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, int(arg))
+        return True
+    return False
+
+def run(sock, actions, args):
+    for act in actions:
+        if not extra(sock, act):
+            tcpapp.run_actions(sock, [act], args)
+
+p = argparse.ArgumentParser()
+p.add_argument("cmd", choices=("server", "client"))
+p.add_argument("--addr", required=True)
+p.add_argument("--port", type=int, required=True)
+p.add_argument("--bind-port", type=int, default=0)
+p.add_argument("--backlog", type=int, default=16)
+p.add_argument("--no-accept", action="store_true")
+p.add_argument("--rcvbuf", type=int, default=0)
+p.add_argument("--ready")
+p.add_argument("--sync-dir")
+p.add_argument("--ignore-errors", action="store_true")
+p.add_argument("actions", nargs="*")
+a = p.parse_intermixed_args()
+fam = socket.AF_INET6 if ":" in a.addr else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+if a.rcvbuf:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, a.rcvbuf)
+if a.cmd == "server":
+    s.bind((a.addr, a.port))
+    s.listen(a.backlog)
+    if a.ready:
+        tcpapp.touch(a.ready)
+    if a.no_accept:
+        while True:
+            time.sleep(3600)
+    conn, peer = s.accept()
+    tcpapp.log("accepted %s" % (peer,))
+    run(conn, a.actions, a)
+else:
+    if a.bind_port:
+        s.bind(("", a.bind_port))
+    s.connect((a.addr, a.port))
+    run(s, a.actions, a)
+EOF
+}
+
+###########################################################################
+# 40 rfc1337_time_wait (client side captures; net.ipv4.tcp_rfc1337=1 in the
+#   client namespace, the TIME-WAIT side; the server namespace has
+#   tcp_syn_linear_timeouts=0 so its SYN retransmissions back off)
+#   Scenario 36 again with RFC 1337's TIME-WAIT assassination fix on.
+#   Connection 1: handshake, data, client-first four-way close; the client
+#   holds the 4-tuple in TIME-WAIT.  The former server then connects back
+#   from 5040 to 40040 with TCP_SYNCNT=2.  Its SYN reaches the TIME-WAIT
+#   socket, which answers with an ACK of the old connection; the SYN-SENT
+#   side answers that unacceptable ACK with RST seq = its ack.  With
+#   tcp_rfc1337=1 the TIME-WAIT socket ignores the RST and stays: every SYN
+#   retransmission (~10 ms, then ~1 s, ...) draws the same ACK and the same
+#   RST, until connect() gives up with ETIMEDOUT.
+sc_rfc1337_time_wait() {
+	setup
+	sysctl_ns $NSC net.ipv4.tcp_rfc1337=1
+	sysctl_ns $NSS net.ipv4.tcp_syn_linear_timeouts=0
+	cap_start client rfc1337_time_wait
+	srv 5040 recv:100 send:200 eof sleep:0.3 close
+	cli --port 5040 --bind-port 40040 send:100 recv:200 close
+	wait_bg
+	sleep 0.3
+	S $APP client --connect $C4 --port 40040 --bind $S4 --bind-port 5040 \
+		--syncnt 2 --expect-connect-error ETIMEDOUT
+	cap_stop
+	check rfc1337_time_wait "$HS $XCH >FA <A <FA >A( <S >A <R){3,5}"
+}
+
+###########################################################################
+# 41 accept_overflow (server side captures; net.ipv4.tcp_abort_on_overflow=1
+#   in the server namespace)
+#   The listener has backlog 0 and never calls accept().  Connection A
+#   (40041): SYN, SYN-ACK, and its third ACK is dropped in the server's
+#   input hook ("quota until 60 bytes"; the capture still sees it), so A
+#   stays a request in SYN-RECEIVED.  Connection B (40141), 200 ms later:
+#   the request queue already holds A, which for backlog 0 counts as full,
+#   so B gets a SYN cookie; B's ACK creates its socket, which fills the
+#   accept queue.  ~1 s after A's SYN the server retransmits A's SYN-ACK;
+#   A's client (ESTABLISHED since frame 2) answers with a duplicate ACK;
+#   now the accept queue is full, and with tcp_abort_on_overflow=1 Linux
+#   answers that ACK with a RST (seq = the ACK's ack) and forgets A.  A's
+#   client learns of it only then.
+sc_accept_overflow() {
+	setup
+	xsock_write
+	sysctl_ns $NSS net.ipv4.tcp_abort_on_overflow=1
+	nft_rule $NSS input 'tcp dport 5041 tcp sport 40041 tcp flags == ack quota until 60 bytes counter drop'
+	cap_start server accept_overflow
+	spawn S $PY "$WORK/xsock.py" server --addr $S4 --port 5041 --backlog 0 --no-accept \
+		--ready "$WORK/ready.5041"
+	wait_file "$WORK/ready.5041"
+	spawn cli --ignore-errors --port 5041 --bind-port 40041 hold
+	sleep 0.2
+	spawn cli --ignore-errors --port 5041 --bind-port 40141 hold
+	sleep 1.5
+	cap_stop 0
+	# The counters that show B's cookie and the overflow.
+	S nstat -az TcpExtSyncookiesSent TcpExtListenOverflows TcpExtListenDrops >&2
+	kill_bg
+	check accept_overflow "$HS >S <SA >A <SA >A <R"
+}
+
+###########################################################################
+# 42 keepalive (server side captures)
+#   Handshake, 100 bytes up, 200 down.  The client then sets SO_KEEPALIVE
+#   with TCP_KEEPIDLE 1 s, TCP_KEEPINTVL 1 s, TCP_KEEPCNT 2 and stays idle.
+#   Each keepalive probe is a pure ACK with seq = SND.NXT - 1 (one byte
+#   below the server's window, no data; RFC 1122 4.2.3.6); the server
+#   answers each with an ACK of its RCV.NXT.  After two answered probes
+#   (~1 s apart) the server namespace drops everything the server sends
+#   (output hook: unseen), so the next probes go unanswered; after
+#   TCP_KEEPCNT unanswered probes the client's stack gives up and sends a
+#   RST-ACK (seq = SND.NXT), and recv() fails with ETIMEDOUT.
+sc_keepalive() {
+	setup
+	xsock_write
+	cap_start server keepalive
+	srv 5042 --ignore-errors recv:100 send:200 eof close
+	spawn C $PY "$WORK/xsock.py" client --addr $S4 --port 5042 --bind-port 40042 \
+		--sync-dir "$WORK" --ignore-errors send:100 recv:200 keepalive:1:1:2 signal:c1 recv:1 close
+	waitsig c1
+	sleep 2.5
+	nft_rule $NSS output 'tcp sport 5042 counter drop'
+	wait_bg
+	cap_stop
+	check keepalive "$HS $XCH >A <A >A <A >A >A >RA"
+}
+
+###########################################################################
+# 43 zero_window (server side captures)
+#   The server's socket has SO_RCVBUF 4096 (set on the listener, inherited)
+#   and its program does not read for 2 s; the client writes 40000 bytes and
+#   closes.  The server's window shrinks to 0 (ACKs with window 0); the
+#   client's persist timer sends zero-window probes (Linux: a pure ACK with
+#   seq = SND.UNA - 1, no data) with backoff, each answered by an ACK that
+#   still shows window 0.  Then the server reads everything: a window update
+#   opens the window, the rest of the data and the client's FIN follow, the
+#   server reads EOF and closes.
+sc_zero_window() {
+	setup
+	xsock_write
+	cap_start server zero_window
+	spawn S $PY "$WORK/xsock.py" server --addr $S4 --port 5043 --rcvbuf 4096 \
+		--sync-dir "$WORK" --ready "$WORK/ready.5043" sleep:2 eof close
+	wait_file "$WORK/ready.5043"
+	cli --port 5043 --bind-port 40043 send:40000 close
+	wait_bg
+	cap_stop
+	check zero_window "$HS( >P?A[0-9]+| <A)+( >A( <A)?){2,}( >P?A[0-9]+| <A)+ >FP?A[0-9]* <A <FA >A"
+}
+
+###########################################################################
+# 44 client_retrans (CLIENT side captures; the server's lost ACKs are
+#   dropped in the server's output hook, so no capture sees them)
+#   "quota until 60 bytes" drops the server's first pure ACK: the ACK of
+#   the client's 100 bytes.  The server waits 1 s before answering, so the
+#   client retransmits the 100 bytes after its RTO (~200 ms); the server
+#   ACKs the duplicate (with a D-SACK block).  Then the 200-byte answer,
+#   ACK.  The rule is re-armed: the client's FIN-ACK is acknowledged by the
+#   server (from CLOSE-WAIT), that ACK is dropped, the client retransmits
+#   its FIN after the RTO and the server ACKs it again; the server closes
+#   1 s after EOF: FIN-ACK, ACK.
+sc_client_retrans() {
+	setup
+	local rule='tcp sport 5044 tcp flags == ack quota until 60 bytes counter drop'
+	nft_rule $NSS output "$rule"
+	cap_start client client_retrans
+	srv 5044 recv:100 sleep:1 send:200 eof sleep:1 close
+	spawn cli --port 5044 --bind-port 40044 send:100 recv:200 signal:c1 wait:go close
+	waitsig c1
+	sleep 0.2
+	S nft delete table inet t
+	nft_rule $NSS output "$rule"
+	sig go
+	wait_bg
+	cap_stop
+	check client_retrans "$HS >PA100 >PA100 <A <PA200 >A >FA >FA <A <FA >A"
+}
+
+###########################################################################
+# 45 fin_data_cross (client side captures; relay in the middle holds the
+#   first FIN of each direction until both are sent)
+#   Handshake; then both programs, at the same moment, write 100 bytes with
+#   MSG_MORE and shutdown(SHUT_WR): each side's data rides on its FIN
+#   (FIN-ACK with 100 bytes), the two cross (neither acknowledges the
+#   other's data or FIN), then each side, in CLOSING, acknowledges the
+#   peer's data and FIN: ACK, ACK; both read EOF, close, end in TIME-WAIT.
+sc_fin_data_cross() {
+	setup relay
+	start_relay fin
+	cap_start client fin_data_cross
+	spawn S $APP server --listen $S4 --port 5045 --sync-dir "$WORK" --ready "$WORK/sync.ready" \
+		signal:s1 wait:go sendmore:100 shut_wr eof close
+	waitsig ready
+	spawn cli --port 5045 --bind-port 40045 signal:c1 wait:go sendmore:100 shut_wr eof close
+	waitsig s1; waitsig c1
+	sleep 0.2
+	sig go
+	wait_bg
+	cap_stop
+	check fin_data_cross "$HS >FP?A100 <FP?A100 (>A <A|<A >A)"
+}
+
+###########################################################################
+# 46 refused_retry (server side captures)
+#   The client binds 40046 and connects to port 5046 where nothing listens:
+#   SYN, RST-ACK, ECONNREFUSED.  The server then starts listening and, 300 ms
+#   after the refusal, the client binds the SAME port again (SO_REUSEADDR)
+#   and connects: a new connection on the 4-tuple that was just refused
+#   (new ISN), data, four-way close (client first).
+sc_refused_retry() {
+	setup
+	cap_start server refused_retry
+	cli --port 5046 --bind-port 40046 --expect-connect-error ECONNREFUSED
+	srv 5046 recv:100 send:200 eof sleep:0.3 close
+	sleep 0.3
+	cli --port 5046 --bind-port 40046 send:100 recv:200 close
+	wait_bg
+	cap_stop
+	check refused_retry ">S <RA $HS $XCH >FA <A <FA >A"
+}
+
+###########################################################################
+# 47 fin_data_cross_close (client side captures; relay as in 45)
+#   As fin_data_cross, but both programs close() instead of shutdown: each
+#   FIN-with-data then arrives at a socket whose application has closed.
+#   Linux applies RFC 1122 4.2.2.13 (data received after CLOSE: send RST):
+#   each side, in FIN-WAIT-1, answers the peer's data with a bare RST whose
+#   seq is the data segment's ack (its own SND.UNA, not SND.NXT) and drops
+#   the connection; each RST then finds no socket and is ignored.
+sc_fin_data_cross_close() {
+	setup relay
+	start_relay fin
+	cap_start client fin_data_cross_close
+	spawn S $APP server --listen $S4 --port 5047 --sync-dir "$WORK" --ready "$WORK/sync.ready" \
+		signal:s1 wait:go sendmore:100 close
+	waitsig ready
+	spawn cli --port 5047 --bind-port 40047 signal:c1 wait:go sendmore:100 close
+	waitsig s1; waitsig c1
+	sleep 0.2
+	sig go
+	wait_bg
+	cap_stop
+	check fin_data_cross_close "$HS >FA100 <FA100 (>R <R|<R >R)"
+}
+
+###########################################################################
+# 48 user_timeout (CLIENT side captures)
+#   Handshake, 100 bytes up, 200 down.  The client sets TCP_USER_TIMEOUT
+#   1500 ms; then the server's input hook drops every client segment with
+#   PSH (data), and the client sends 100 bytes: it retransmits them with
+#   backoff (seen: 0.21, 0.42, 0.84, 1.67 s after the first send) and then
+#   gives up silently (recv() fails with ETIMEDOUT; Linux sends no RST when
+#   a retransmission timeout kills a connection).  The rule is removed; 2.5 s after the first send
+#   the server, which never saw those bytes and still believes the
+#   connection open, sends 100 bytes; the client's stack has no socket and
+#   answers with a bare RST (seq = the data's ack).
+sc_user_timeout() {
+	setup
+	xsock_write
+	cap_start client user_timeout
+	srv 5048 --ignore-errors recv:100 send:200 signal:s1 wait:go send:100 sleep:0.5 close
+	spawn C $PY "$WORK/xsock.py" client --addr $S4 --port 5048 --bind-port 40048 \
+		--sync-dir "$WORK" --ignore-errors send:100 recv:200 usertimeout:1500 \
+		signal:c1 wait:go1 send:100 recv:1 close
+	waitsig s1; waitsig c1
+	nft_rule $NSS input 'tcp dport 5048 tcp flags & psh == psh counter drop'
+	sig go1
+	sleep 2.5
+	S nft delete table inet t
+	sig go
+	wait_bg
+	cap_stop
+	check user_timeout "$HS $XCH >PA100( >PA100){2,4} <PA100 >R"
+}
+
+###########################################################################
+# 49 rst_lost_downstream (capture in the MIDDLE namespace, on the relay's
+#   client-facing interface; relay without holding)
+#   Handshake, 100 bytes up, 200 down; the server aborts (SO_LINGER 0):
+#   its RST-ACK passes the middle (captured) and is dropped in the client's
+#   input hook ("quota until 60 bytes": only that one), so the client still
+#   believes the connection open.  300 ms later the client sends 100 bytes;
+#   the server's stack has no socket and answers with a bare RST, which
+#   passes.  A capture at either end would show something else: at the
+#   client no first RST, at the server the same as here.
+cap_start_middle() {
+	CAPNAME=$1
+	rm -f "$WORK/$1.pcap" "$WORK/$1.err"
+	ip netns exec $NSM dumpcap -q -P -i mc -s 2048 -f "tcp or icmp" \
+		-w "$WORK/$1.pcap" 2>"$WORK/$1.err" &
+	CAPPID=$!
+	local i
+	for i in $(seq 1 500); do
+		grep -q "Capturing on" "$WORK/$1.err" 2>/dev/null && break
+		sleep 0.01
+	done
+	grep -q "Capturing on" "$WORK/$1.err" || { cat "$WORK/$1.err" >&2; return 1; }
+	sleep 0.2
+}
+sc_rst_lost_downstream() {
+	setup relay
+	start_relay none
+	cap_start_middle rst_lost_downstream
+	srv 5049 recv:100 send:200 wait:go linger0 close
+	spawn cli --ignore-errors --port 5049 --bind-port 40049 send:100 recv:200 signal:c1 \
+		wait:go2 send:100 sleep:0.3 recv:1 close
+	waitsig c1
+	sleep 0.1
+	nft_rule $NSC input 'tcp sport 5049 tcp flags & rst == rst quota until 60 bytes counter drop'
+	sig go
+	sleep 0.3
+	sig go2
+	wait_bg
+	cap_stop
+	check rst_lost_downstream "$HS $XCH <RA >PA100 <R"
+}
+
+###########################################################################
+# 50 ipv6_keepalive_race: scenario 39 (keepalive_race) over IPv6, server
+#   side: the server closes, the client ACKs the FIN, then sends 100 bytes;
+#   the orphaned FIN-WAIT-2 socket answers with a bare RST.
+sc_ipv6_keepalive_race() {
+	setup
+	cap_start server ipv6_keepalive_race
+	srv6 5050 recv:100 send:200 close
+	cli6 --ignore-errors --port 5050 --bind-port 40050 send:100 recv:200 sleep:0.3 \
+		send:100 sleep:0.3 recv:1 close
+	wait_bg
+	cap_stop
+	check ipv6_keepalive_race "$HS $XCH <FA >A >PA100 <R"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -1101,7 +1471,10 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	rst_after_fin challenge_ack tfo ecn_syn syncookies mid_stream open_at_end
 	icmp_quoted syn_ack_first one_sided mixed icmp_prohibited
 	tfo_nocookie syn_blackhole data_rst middlebox_rst syn_to_time_wait
-	synack_retrans final_ack_lost keepalive_race)
+	synack_retrans final_ack_lost keepalive_race
+	rfc1337_time_wait accept_overflow keepalive zero_window client_retrans
+	fin_data_cross refused_retry fin_data_cross_close user_timeout
+	rst_lost_downstream ipv6_keepalive_race)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
