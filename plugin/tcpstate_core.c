@@ -1401,6 +1401,11 @@ ts_outcome ts_conn_outcome(const ts_conn *conn)
         return TS_OUT_REFUSED;
     if (c->reset_by != NONE && ts_conn_finished(c))
         return TS_OUT_RESET;
+    /* only invalid probes (SYN+FIN, Xmas, a lone FIN): no SYN was ever
+     * valid, no FIN closed anything; "closed" would claim a teardown */
+    if (ts_conn_finished(c) && !c->established && !a->syn_seen && !b->syn_seen &&
+        !a->fin_seen && !b->fin_seen)
+        return TS_OUT_NEVER_OPENED;
     if (ts_conn_finished(c)) {
         if (c->simultaneous_close)
             return TS_OUT_SIMCLOSE;

@@ -220,7 +220,8 @@ typedef struct {
     X(TS_OUT_HALF_CLOSED, "half-closed")                \
     X(TS_OUT_CLOSING,     "closing")                    \
     X(TS_OUT_REFUSED,     "refused")                    \
-    X(TS_OUT_RESET,       "reset")
+    X(TS_OUT_RESET,       "reset")                      \
+    X(TS_OUT_NEVER_OPENED,"never opened")
 
 typedef enum {
 #define TS_X_ENUM(id, name) id,

@@ -548,6 +548,9 @@ static void test_invalid_probe_is_not_open(void)
     expect(ts_deferred_anomalies(&r.rec[0], r.now_ns + 10000000000LL, 2000000000LL, 1) == 0,
            "invalid_probe", "nothing open at capture end");
     expect(!(r.rec[0].rflags & TS_REC_INFERRED), "invalid_probe", "the prober is the client");
+    /* nothing was opened, so nothing was closed: not "four-way close" */
+    expect(ts_conn_outcome(r.rec[0].conn) == TS_OUT_NEVER_OPENED, "invalid_probe",
+           "outcome never opened");
 }
 
 static void test_mid_stream(void)
@@ -594,6 +597,9 @@ static void test_invalid_flags(void)
     };
     run_init(&r);
     RUN(&r, "invalid_flags", steps);
+    /* a SYN+FIN is not a valid SYN (RFC 9293 3.10.7.2 drops it): never opened */
+    expect(ts_conn_outcome(r.rec[0].conn) == TS_OUT_NEVER_OPENED, "invalid_flags",
+           "outcome never opened");
     run_init(&r);
     RUN(&r, "invalid_flags_established", null_scan);
 }
