@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tcpstate_tap_common.c: helpers shared by the tcpstate statistics (see
+ * tcpstate_tap_common.h).
+ */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcpstate_tap_common.h"
+
+#include <epan/stat_tap_ui.h>
+#include <epan/stats_tree.h>
+
+/* ---- Small helpers ------------------------------------------------------- */
+
+/* Columns a UTF-8 string takes on a terminal: East Asian wide characters
+ * (the Chinese stage labels) take two. */
+size_t
+text_width(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t w = 0;
+    while (*p) {
+        uint32_t cp;
+        int n;
+        if (*p < 0x80) { cp = *p; n = 1; }
+        else if ((*p & 0xE0) == 0xC0) { cp = *p & 0x1F; n = 2; }
+        else if ((*p & 0xF0) == 0xE0) { cp = *p & 0x0F; n = 3; }
+        else { cp = *p & 0x07; n = 4; }
+        for (int i = 1; i < n; i++) {
+            if ((p[i] & 0xC0) != 0x80) { n = i; break; }
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        p += n;
+        if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+            (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+            (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+            (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD))
+            w += 2;
+        else
+            w += 1;
+    }
+    return w;
+}
+
+void
+pad(GString *out, size_t n, char c)
+{
+    while (n--)
+        g_string_append_c(out, c);
+}
+
+/* Appends s left-aligned (or right-aligned) in a field of width columns. */
+void
+put_left(GString *out, const char *s, size_t width)
+{
+    size_t w = text_width(s);
+    g_string_append(out, s);
+    if (w < width)
+        pad(out, width - w, ' ');
+}
+
+void
+put_right(GString *out, const char *s, size_t width)
+{
+    size_t w = text_width(s);
+    if (w < width)
+        pad(out, width - w, ' ');
+    g_string_append(out, s);
+}
+
+/* Appends s centred in width columns filled with fill. */
+void
+put_centred(GString *out, const char *s, size_t width, char fill)
+{
+    size_t w = text_width(s), left;
+    if (w >= width) {
+        g_string_append(out, s);
+        return;
+    }
+    left = (width - w) / 2;
+    pad(out, left, fill);
+    g_string_append(out, s);
+    pad(out, width - w - left, fill);
+}
+
+void
+strip_trailing_blanks(GString *s)
+{
+    while (s->len && s->str[s->len - 1] == ' ')
+        g_string_truncate(s, s->len - 1);
+}
+
+const char *
+stage_label(unsigned stage)
+{
+    return tcpstate_language() == TS_LANG_ZH ? ts_stage_label_zh(stage) : ts_stage_label(stage);
+}
+
+/* "SYN", "SYN,ACK", "FIN,PSH,ACK", ... in the order a textbook names them. */
+void
+flags_str(GString *out, uint8_t flags)
+{
+    static const struct { uint8_t bit; const char *name; } names[] = {
+        { TS_SYN, "SYN" }, { TS_FIN, "FIN" }, { TS_RST, "RST" }, { TS_PSH, "PSH" },
+        { TS_ACK, "ACK" }, { TS_URG, "URG" }, { TS_ECE, "ECE" }, { TS_CWR, "CWR" },
+    };
+    gboolean first = TRUE;
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        if (!(flags & names[i].bit))
+            continue;
+        if (!first)
+            g_string_append_c(out, ',');
+        g_string_append(out, names[i].name);
+        first = FALSE;
+    }
+    if (first)
+        g_string_append(out, "(no flags)");
+}
+
+void
+anomaly_names(GString *out, ts_anomaly_set set, const char *sep)
+{
+    gboolean first = TRUE;
+    for (unsigned an = 0; an < TS_ANOMALY_COUNT; an++) {
+        if (!(set & TS_BIT(an)))
+            continue;
+        if (!first)
+            g_string_append(out, sep);
+        g_string_append(out, ts_anomaly_name(an));
+        first = FALSE;
+    }
+}
+
+void
+print_header(const char *title, const char *filter)
+{
+    printf("%s\n%s\nFilter: %s\n", RULE, title, filter && *filter ? filter : "<No Filter>");
+}
+
+/* The optional ",filter" after the -z name: NULL when there is none. */
+const char *
+filter_of(const char *opt_arg, const char *cli)
+{
+    size_t n = strlen(cli);
+    if (strncmp(opt_arg, cli, n) == 0 && opt_arg[n] == ',' && opt_arg[n + 1])
+        return opt_arg + n + 1;
+    return NULL;
+}
+
+/* ---- Times of a connection, from the final ts_conn ---------------------- */
+
+/* The helpers below take the final account v = ts_conn_view(c).  In a
+ * one-sided account (v != c) every server segment was put in by the core
+ * at the time of the client segment that proved it: no time may rest on
+ * one.  The client's SYN, handshake ACK, FIN and final ACK were captured. */
+gboolean
+one_sided(const ts_conn *v, const ts_conn *c)
+{
+    return v != c;
+}
+
+/* The client SYN a SYN-ACK answered: its latest SYN, unless that came after
+ * the SYN-ACK (then the first one).  A simultaneous open has no such pair
+ * (each side's SYN-ACK answers the other's SYN): its handshake is not timed. */
+gboolean
+syn_time(const ts_conn *c, int64_t *ns)
+{
+    const ts_endpoint *cl = &c->ep[TS_CLIENT];
+    if (c->roles_inferred || c->simultaneous_open || !cl->syn_seen || !cl->syn_frame)
+        return FALSE;
+    *ns = (c->synack_frame && cl->syn_last_ns > c->synack_ns) ? cl->syn_ns : cl->syn_last_ns;
+    return TRUE;
+}
+
+gboolean
+time_syn_synack(const ts_conn *c, const ts_conn *captured, int64_t *ns)
+{
+    int64_t syn;
+    if (one_sided(c, captured) || !c->synack_frame || !syn_time(c, &syn) || c->synack_ns < syn)
+        return FALSE;
+    *ns = c->synack_ns - syn;
+    return TRUE;
+}
+
+gboolean
+time_synack_ack(const ts_conn *c, const ts_conn *captured, int64_t *ns)
+{
+    if (one_sided(c, captured) || c->simultaneous_open || !c->synack_frame || !c->hs_ack_frame || c->hs_ack_ns < c->synack_ns)
+        return FALSE;
+    *ns = c->hs_ack_ns - c->synack_ns;
+    return TRUE;
+}
+
+/* Whole handshake: the answered SYN to the handshake's ACK. */
+gboolean
+time_handshake(const ts_conn *c, int64_t *ns)
+{
+    int64_t syn;
+    if (!c->established || !c->hs_ack_frame || !syn_time(c, &syn) || c->hs_ack_ns < syn)
+        return FALSE;
+    *ns = c->hs_ack_ns - syn;
+    return TRUE;
+}
+
+gboolean
+time_teardown(const ts_conn *c, const ts_conn *captured, int64_t *ns)
+{
+    if (!c->final_ack_frame || c->closer > TS_SERVER ||
+        (one_sided(c, captured) && c->closer != TS_CLIENT) || !c->ep[c->closer].fin_frame ||
+        c->final_ack_ns < c->ep[c->closer].fin_ns)
+        return FALSE;
+    *ns = c->final_ack_ns - c->ep[c->closer].fin_ns;
+    return TRUE;
+}
+
+char *
+ms_str(gboolean valid, int64_t ns)
+{
+    if (!valid)
+        return g_strdup("-");
+    return g_strdup_printf("%" PRId64 ".%03" PRId64, ns / 1000000, (ns / 1000) % 1000);
+}
+
+/* ---- Connections seen by a listener ------------------------------------- */
+
+
+void
+conn_info_free(gpointer p)
+{
+    conn_info *ci = (conn_info *)p;
+    g_free(ci->ep_str[0]);
+    g_free(ci->ep_str[1]);
+    if (ci->rows)
+        g_array_free(ci->rows, TRUE);
+    g_free(ci);
+}
+
+void
+conn_set_init(conn_set *cs)
+{
+    cs->by_conn = g_hash_table_new(g_direct_hash, g_direct_equal);
+    cs->list = g_ptr_array_new_with_free_func(conn_info_free);
+}
+
+void
+conn_set_clear(conn_set *cs)
+{
+    g_hash_table_remove_all(cs->by_conn);
+    g_ptr_array_set_size(cs->list, 0);
+}
+
+void
+conn_set_free(conn_set *cs)
+{
+    if (cs->by_conn)
+        g_hash_table_destroy(cs->by_conn);
+    if (cs->list)
+        g_ptr_array_free(cs->list, TRUE);
+    cs->by_conn = NULL;
+    cs->list = NULL;
+}
+
+char *
+endpoint_str(const address *addr, const char *s, uint16_t port)
+{
+    if (addr->type == AT_IPv6)
+        return g_strdup_printf("[%s]:%u", s ? s : "?", port);
+    return g_strdup_printf("%s:%u", s ? s : "?", port);
+}
+
+conn_info *
+conn_set_add(conn_set *cs, const tcpstate_tap_info *ti, const ts_conn *conn)
+{
+    conn_info *ci = (conn_info *)g_hash_table_lookup(cs->by_conn, conn);
+    if (ci)
+        return ci;
+    ci = g_new0(conn_info, 1);
+    ci->conn = conn;
+    ci->stream = ti->stream;
+    ci->run_gap = -1;
+    if (ti->seg.from_a) {
+        ci->ep_str[0] = endpoint_str(&ti->src, ti->src_str, ti->srcport);
+        ci->ep_str[1] = endpoint_str(&ti->dst, ti->dst_str, ti->dstport);
+    } else {
+        ci->ep_str[0] = endpoint_str(&ti->dst, ti->dst_str, ti->dstport);
+        ci->ep_str[1] = endpoint_str(&ti->src, ti->src_str, ti->srcport);
+    }
+    g_hash_table_insert(cs->by_conn, (gpointer)conn, ci);
+    g_ptr_array_add(cs->list, ci);
+    return ci;
+}
+
+/* Later connections on a stream (conn->next) that no packet brought in:
+ * none in practice, as every connection has packets, but walking the chain
+ * keeps the list whole.  They inherit the stream's endpoints. */
+void
+conn_set_add_successors(conn_set *cs)
+{
+    guint n = cs->list->len;
+    for (guint i = 0; i < n; i++) {
+        conn_info *ci = (conn_info *)g_ptr_array_index(cs->list, i);
+        for (const ts_conn *c = ci->conn->next; c; c = c->next) {
+            conn_info *nc;
+            if (g_hash_table_lookup(cs->by_conn, c))
+                continue;
+            nc = g_new0(conn_info, 1);
+            nc->conn = c;
+            nc->stream = ci->stream;
+            nc->run_gap = -1;
+            nc->selected = ci->selected;
+            nc->ep_str[0] = g_strdup(ci->ep_str[0]);
+            nc->ep_str[1] = g_strdup(ci->ep_str[1]);
+            g_hash_table_insert(cs->by_conn, (gpointer)c, nc);
+            g_ptr_array_add(cs->list, nc);
+        }
+    }
+}
+
+gint
+conn_info_cmp(gconstpointer a, gconstpointer b)
+{
+    const conn_info *x = *(const conn_info *const *)a;
+    const conn_info *y = *(const conn_info *const *)b;
+    if (x->stream != y->stream)
+        return x->stream < y->stream ? -1 : 1;
+    if (x->conn->index != y->conn->index)
+        return x->conn->index < y->conn->index ? -1 : 1;
+    return 0;
+}
+
+const char *
+client_str(const conn_info *ci)
+{
+    return ci->ep_str[ci->conn->client_is_a ? 0 : 1];
+}
+
+const char *
+server_str(const conn_info *ci)
+{
+    return ci->ep_str[ci->conn->client_is_a ? 1 : 0];
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tcpstate_tap_common.h: what the -z tcpstate,... statistics share
+ * (tcpstate_tap_conns.c, tcpstate_tap_ladder.c, tcpstate_tap_tree.c, and
+ * the GUI windows built on them): text layout by display width, the times
+ * of a connection, and the set of connections a listener has seen.
+ *
+ * What is valid when (see tcpstate_glue.h): the record and connection
+ * pointers live in file scope; during tshark's single pass a connection is
+ * only complete once the whole file was read, and deferred anomalies
+ * (syn_unanswered, fin_unacked, open_at_capture_end, ...) are only known
+ * then.  So everything that depends on the whole connection is computed at
+ * draw time from the final ts_conn (and tcpstate_capture_end_ns(),
+ * tcpstate_grace_ns()), never from what the connection looked like when a
+ * packet went by.  That works the same in one pass and with -2.
+ *
+ * Final facts (states, outcome, anomalies, stages) are read from the
+ * connection's final account, ts_conn_view() and ts_hindsight(): for a
+ * one-sided capture (only the client's segments) that is the account with
+ * the server segments the client's acknowledgments prove, not the
+ * connection as captured.  Times come from captured segments only.
+ */
+#ifndef TCPSTATE_TAP_COMMON_H
+#define TCPSTATE_TAP_COMMON_H
+
+#include <stdint.h>
+
+#include <glib.h>
+#include <ws_version.h>
+#include <epan/packet.h>
+#include <epan/tap.h>
+
+#include "tcpstate_core.h"
+#include "tcpstate_glue.h"
+
+/* ---- Wireshark API differences (see /tmp/brief/ws-api-compat.md) ------- */
+
+#define TS_WS_AT_LEAST(maj, min) \
+    (WIRESHARK_VERSION_MAJOR > (maj) || \
+     (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
+
+/* stat_tap_init_cb returns bool from 4.6 on. */
+#if TS_WS_AT_LEAST(4, 6)
+#define TS_STAT_INIT_RET bool
+#define TS_STAT_INIT_RETURN(ok) return (ok)
+#else
+#define TS_STAT_INIT_RET void
+#define TS_STAT_INIT_RETURN(ok) do { if (!(ok)) exit(1); return; } while (0)
+#endif
+
+#define RULE "================================================================================"
+
+
+/* One ladder row kept during the pass: a segment, or a gap standing for a
+ * run of uneventful data segments (see ladder_add). */
+typedef struct {
+    const ts_record *rec;   /* NULL: a gap */
+    int64_t  ts_ns;
+    uint32_t frame;
+    uint32_t seq, ack, len;
+    uint8_t  flags, from_a;
+    /* gap only */
+    uint32_t count, last_frame;
+    uint64_t bytes[2];      /* payload sent by endpoint A, B */
+} ladder_row;
+
+typedef struct {
+    const ts_conn *conn;
+    uint32_t stream;
+    char    *ep_str[2];     /* endpoint A, B as "addr:port" */
+    gboolean selected;      /* a packet of it passed the filter */
+    GArray  *rows;          /* ladder_row, ladder only */
+    unsigned run_len;       /* trailing run of collapsible segments */
+    int      run_gap;       /* index of that run's gap row, or -1 */
+} conn_info;
+
+typedef struct {
+    GHashTable *by_conn;    /* const ts_conn * -> conn_info * */
+    GPtrArray  *list;       /* conn_info *, in order of first sight */
+} conn_set;
+
+size_t text_width(const char *s);
+void pad(GString *out, size_t n, char c);
+void put_left(GString *out, const char *s, size_t width);
+void put_right(GString *out, const char *s, size_t width);
+void put_centred(GString *out, const char *s, size_t width, char fill);
+void strip_trailing_blanks(GString *s);
+const char * stage_label(unsigned stage);
+void flags_str(GString *out, uint8_t flags);
+void anomaly_names(GString *out, ts_anomaly_set set, const char *sep);
+void print_header(const char *title, const char *filter);
+const char * filter_of(const char *opt_arg, const char *cli);
+gboolean one_sided(const ts_conn *v, const ts_conn *c);
+gboolean syn_time(const ts_conn *c, int64_t *ns);
+gboolean time_syn_synack(const ts_conn *c, const ts_conn *captured, int64_t *ns);
+gboolean time_synack_ack(const ts_conn *c, const ts_conn *captured, int64_t *ns);
+gboolean time_handshake(const ts_conn *c, int64_t *ns);
+gboolean time_teardown(const ts_conn *c, const ts_conn *captured, int64_t *ns);
+char * ms_str(gboolean valid, int64_t ns);
+void conn_info_free(gpointer p);
+void conn_set_init(conn_set *cs);
+void conn_set_clear(conn_set *cs);
+void conn_set_free(conn_set *cs);
+char * endpoint_str(const address *addr, const char *s, uint16_t port);
+conn_info * conn_set_add(conn_set *cs, const tcpstate_tap_info *ti, const ts_conn *conn);
+void conn_set_add_successors(conn_set *cs);
+gint conn_info_cmp(gconstpointer a, gconstpointer b);
+const char * client_str(const conn_info *ci);
+const char * server_str(const conn_info *ci);
+
+/* Registration of each statistic (called by tcpstate_register_taps). */
+void tcpstate_register_tap_conns(void);
+void tcpstate_register_tap_ladder(void);
+void tcpstate_register_tap_tree(void);
+
+#endif /* TCPSTATE_TAP_COMMON_H */

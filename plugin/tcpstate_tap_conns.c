@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tcpstate_tap_conns.c: -z tcpstate,conns[,filter], one row per connection.
+ *
+ * A display filter selects packets as Wireshark's own taps do; a
+ * connection is shown when at least one of its packets passed the filter.
+ */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcpstate_tap_common.h"
+
+#include <epan/stat_tap_ui.h>
+#include <epan/stats_tree.h>
+
+/* ---- -z tcpstate,conns -------------------------------------------------- */
+
+typedef struct {
+    char    *filter;
+    conn_set conns;
+} conns_tap;
+
+static void
+conns_reset(void *tapdata)
+{
+    conns_tap *t = (conns_tap *)tapdata;
+    conn_set_clear(&t->conns);
+}
+
+static tap_packet_status
+conns_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+             const void *data, tap_flags_t flags _U_)
+{
+    conns_tap *t = (conns_tap *)tapdata;
+    const tcpstate_tap_info *ti = (const tcpstate_tap_info *)data;
+    conn_info *ci;
+    if (!ti || !ti->conn)
+        return TAP_PACKET_DONT_REDRAW;
+    ci = conn_set_add(&t->conns, ti, ti->conn);
+    ci->selected = TRUE;
+    return TAP_PACKET_REDRAW;
+}
+
+enum {
+    CC_STREAM, CC_CONN, CC_CLIENT, CC_SERVER, CC_CSTATE, CC_SSTATE, CC_OUTCOME,
+    CC_HS1, CC_HS2, CC_TEARDOWN, CC_PACKETS, CC_ZEEK, CC_HISTORY, CC_ANOMALIES,
+    CC_COUNT
+};
+
+static const char *const conns_titles[CC_COUNT] = {
+    "Stream", "Conn", "Client", "Server", "Client state", "Server state", "Outcome",
+    "SYN>SYN-ACK", "SYN-ACK>ACK", "Teardown", "Packets", "Zeek", "History", "Anomalies",
+};
+
+/* Numbers are right-aligned. */
+static const gboolean conns_right[CC_COUNT] = {
+    TRUE, TRUE, FALSE, FALSE, FALSE, FALSE, FALSE,
+    TRUE, TRUE, TRUE, TRUE, FALSE, FALSE, FALSE,
+};
+
+static void
+conns_draw(void *tapdata)
+{
+    conns_tap *t = (conns_tap *)tapdata;
+    int64_t end = tcpstate_capture_end_ns(), grace = tcpstate_grace_ns();
+    size_t width[CC_COUNT];
+    GPtrArray *cells;   /* char *[CC_COUNT] per row */
+    GString *line = g_string_new(NULL);
+    guint i;
+
+    conn_set_add_successors(&t->conns);
+    g_ptr_array_sort(t->conns.list, conn_info_cmp);
+
+    for (i = 0; i < CC_COUNT; i++)
+        width[i] = text_width(conns_titles[i]);
+    cells = g_ptr_array_new();
+    for (i = 0; i < t->conns.list->len; i++) {
+        const conn_info *ci = (const conn_info *)g_ptr_array_index(t->conns.list, i);
+        const ts_conn *c = ci->conn, *v = ts_conn_view(c);
+        char **row;
+        int64_t ns = 0;
+        gboolean ok;
+        GString *an;
+        ts_anomaly_set set;
+        const char *hist;
+
+        if (!ci->selected)
+            continue;
+        row = g_new0(char *, CC_COUNT);
+        row[CC_STREAM] = g_strdup_printf("%u", ci->stream);
+        row[CC_CONN] = g_strdup_printf("%u", c->index);
+        row[CC_CLIENT] = c->roles_inferred ? g_strdup_printf("%s (inferred)", client_str(ci))
+                                           : g_strdup(client_str(ci));
+        row[CC_SERVER] = g_strdup(server_str(ci));
+        row[CC_CSTATE] = g_strdup(ts_state_name(v->ep[TS_CLIENT].state));
+        /* one-sided: no server segment was captured, its state is inferred */
+        row[CC_SSTATE] = one_sided(v, c)
+                         ? g_strdup_printf("%s (inferred)", ts_state_name(v->ep[TS_SERVER].state))
+                         : g_strdup(ts_state_name(v->ep[TS_SERVER].state));
+        row[CC_OUTCOME] = g_strdup(ts_outcome_name(ts_conn_outcome(c)));
+        ok = time_syn_synack(v, c, &ns);
+        row[CC_HS1] = ms_str(ok, ns);
+        ok = time_synack_ack(v, c, &ns);
+        row[CC_HS2] = ms_str(ok, ns);
+        ok = time_teardown(v, c, &ns);
+        row[CC_TEARDOWN] = ms_str(ok, ns);
+        row[CC_PACKETS] = g_strdup_printf("%u", c->packets);
+        row[CC_ZEEK] = g_strdup(ts_zeek_state_name(ts_zeek_conn_state(&c->zeek)));
+        hist = ts_zeek_history(&c->zeek);
+        row[CC_HISTORY] = g_strdup(hist[0] ? hist : "-");
+        set = ts_conn_final_anomalies(c, end, grace);
+        an = g_string_new(NULL);
+        anomaly_names(an, set, ",");
+        row[CC_ANOMALIES] = g_string_free(an, set == 0);
+        if (!row[CC_ANOMALIES])
+            row[CC_ANOMALIES] = g_strdup("-");
+        for (int k = 0; k < CC_COUNT; k++) {
+            size_t w = text_width(row[k]);
+            if (w > width[k])
+                width[k] = w;
+        }
+        g_ptr_array_add(cells, row);
+    }
+
+    print_header("TCP connection states (tcpstate)", t->filter);
+    printf("Connections: %u   (times in ms; Teardown: first FIN to final ACK)\n", cells->len);
+    printf("\n");
+    for (int k = 0; k < CC_COUNT; k++) {
+        if (k)
+            g_string_append(line, "  ");
+        if (conns_right[k])
+            put_right(line, conns_titles[k], width[k]);
+        else
+            put_left(line, conns_titles[k], width[k]);
+    }
+    strip_trailing_blanks(line);
+    printf("%s\n", line->str);
+    for (i = 0; i < cells->len; i++) {
+        char **row = (char **)g_ptr_array_index(cells, i);
+        g_string_truncate(line, 0);
+        for (int k = 0; k < CC_COUNT; k++) {
+            if (k)
+                g_string_append(line, "  ");
+            if (conns_right[k])
+                put_right(line, row[k], width[k]);
+            else
+                put_left(line, row[k], width[k]);
+            g_free(row[k]);
+        }
+        g_free(row);
+        strip_trailing_blanks(line);
+        printf("%s\n", line->str);
+    }
+    printf("%s\n", RULE);
+    g_ptr_array_free(cells, TRUE);
+    g_string_free(line, TRUE);
+}
+
+static void
+conns_finish(void *tapdata)
+{
+    conns_tap *t = (conns_tap *)tapdata;
+    conn_set_free(&t->conns);
+    g_free(t->filter);
+    g_free(t);
+}
+
+static TS_STAT_INIT_RET
+conns_init(const char *opt_arg, void *userdata _U_)
+{
+    conns_tap *t = g_new0(conns_tap, 1);
+    const char *filter = filter_of(opt_arg, "tcpstate,conns");
+    GString *err;
+
+    t->filter = g_strdup(filter);
+    conn_set_init(&t->conns);
+    err = register_tap_listener(TCPSTATE_TAP_NAME, t, t->filter, TL_REQUIRES_NOTHING,
+                                conns_reset, conns_packet, conns_draw, conns_finish);
+    if (err) {
+        fprintf(stderr, "tshark: Couldn't register tcpstate,conns tap: %s\n", err->str);
+        g_string_free(err, TRUE);
+        conn_set_free(&t->conns);
+        g_free(t->filter);
+        g_free(t);
+        TS_STAT_INIT_RETURN(FALSE);
+    }
+    TS_STAT_INIT_RETURN(TRUE);
+}
+
+static stat_tap_ui conns_ui = {
+    REGISTER_STAT_GROUP_GENERIC, "TCP connection states", "tcpstate,conns", conns_init, 0, NULL
+};
+
+void
+tcpstate_register_tap_conns(void)
+{
+    register_stat_tap_ui(&conns_ui, NULL);
+}
