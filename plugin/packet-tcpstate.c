@@ -49,6 +49,9 @@
 #include <epan/tap.h>
 #include <epan/to_str.h>
 #include <epan/address.h>
+#include <epan/epan.h>
+#include <epan/dfilter/dfilter.h>
+#include <epan/epan_dissect.h>
 
 #include "tcpstate_core.h"
 #include "tcpstate_glue.h"
@@ -100,11 +103,18 @@ static int hf_time_teardown = -1;
 static int hf_zeek_conn_state = -1;
 static int hf_zeek_history = -1;
 static int hf_anomaly = -1;
+/* Whole-connection fields: the same on every packet of a connection. */
+static int hf_conn_outcome = -1;
+static int hf_conn_client_final = -1;
+static int hf_conn_server_final = -1;
+static int hf_conn_zeek_state = -1;
+static int hf_conn_anomaly = -1;
 
 static int ett_tcpstate = -1;
 static int ett_tcpstate_states = -1;
 static int ett_tcpstate_zeek = -1;
 static int ett_tcpstate_explanation = -1;
+static int ett_tcpstate_conn = -1;
 
 static expert_field ei_anomaly[TS_ANOMALY_COUNT];
 
@@ -609,6 +619,85 @@ add_endpoint_states(proto_tree *st, tvbuff_t *tvb, unsigned role, int hf_after,
              role == TS_CLIENT ? "客户端之前的状态" : "服务端之前的状态", NULL);
 }
 
+/* ---- Whole-connection fields ---------------------------------------------
+ * The same values on every packet of a connection, so that a filter can
+ * select whole connections (tcpstate.conn.zeek_state == "SF" matches every
+ * packet of every SF connection).  A visited pass (tshark -2, the GUI) knows
+ * the end of the capture and shows the final account; the first pass shows
+ * what is known as of the packet, and the subtree's label says so. */
+
+typedef struct {
+    unsigned outcome, client, server, zeek;
+    ts_anomaly_set anomalies;
+    gboolean final;             /* the end of the capture is known */
+} conn_facts;
+
+static void
+conn_facts_of(const ts_conn *conn, gboolean final, conn_facts *f)
+{
+    /* the final account (one-sided captures: the server's segments the
+     * client's acknowledgments prove), as the conns table reads it */
+    const ts_conn *v = ts_conn_view(conn);
+
+    f->final = final;
+    f->outcome = ts_conn_outcome(conn);
+    f->client = v->ep[TS_CLIENT].state;
+    f->server = v->ep[TS_SERVER].state;
+    f->zeek = ts_zeek_conn_state(&conn->zeek);
+    f->anomalies = final ? ts_conn_final_anomalies(conn, capture_end_ns, tcpstate_grace_ns())
+                         : v->anomalies;
+}
+
+/* The whole-connection items, every one a field; labels translated like
+ * the rest of the tree, values English. */
+static void
+add_conn_fields(proto_tree *tree, tvbuff_t *tvb, const conn_facts *f)
+{
+    unsigned an;
+
+    add_text(tree, tvb, hf_conn_outcome, ts_outcome_name(f->outcome), "连接结果", NULL);
+    add_text(tree, tvb, hf_conn_client_final, ts_state_name(f->client),
+             f->final ? "客户端最终状态" : "客户端目前状态", NULL);
+    add_text(tree, tvb, hf_conn_server_final, ts_state_name(f->server),
+             f->final ? "服务端最终状态" : "服务端目前状态", NULL);
+    add_text(tree, tvb, hf_conn_zeek_state, ts_zeek_state_name(f->zeek), "Zeek conn_state", NULL);
+    for (an = 0; an < TS_ANOMALY_COUNT; an++)
+        if (f->anomalies & TS_BIT(an))
+            add_text(tree, tvb, hf_conn_anomaly, ts_anomaly_name(an), "连接异常", NULL);
+}
+
+/* "Connection (whole capture): four-way close, ..." with the fields below. */
+static void
+add_conn_subtree(proto_tree *st, tvbuff_t *tvb, const ts_conn *conn, gboolean final)
+{
+    conn_facts f;
+    proto_item *pi;
+    proto_tree *sub;
+    unsigned an, n = 0;
+
+    conn_facts_of(conn, final, &f);
+    if (in_chinese())
+        pi = proto_tree_add_subtree_format(st, tvb, 0, 0, ett_tcpstate_conn, &sub,
+                 final ? "整个连接（抓包结束时）：%s，客户端 %s，服务端 %s，Zeek %s，异常："
+                       : "整个连接（单遍分析，截至本包；用 -2 或图形界面看最终结果）：%s，客户端 %s，服务端 %s，Zeek %s，异常：",
+                 ts_outcome_name(f.outcome), ts_state_name(f.client), ts_state_name(f.server),
+                 ts_zeek_state_name(f.zeek));
+    else
+        pi = proto_tree_add_subtree_format(st, tvb, 0, 0, ett_tcpstate_conn, &sub,
+                 final ? "Connection (whole capture): %s, client %s, server %s, Zeek %s, anomalies: "
+                       : "Connection so far (one pass: as of this packet; -2 or the GUI show the end): "
+                         "%s, client %s, server %s, Zeek %s, anomalies: ",
+                 ts_outcome_name(f.outcome), ts_state_name(f.client), ts_state_name(f.server),
+                 ts_zeek_state_name(f.zeek));
+    for (an = 0; an < TS_ANOMALY_COUNT; an++)
+        if (f.anomalies & TS_BIT(an))
+            proto_item_append_text(pi, n++ ? ", %s" : "%s", ts_anomaly_name(an));
+    if (!n)
+        proto_item_append_text(pi, "%s", in_chinese() ? "无" : "none");
+    add_gen(pi);
+    add_conn_fields(sub, tvb, &f);
+}
+
 /* rec: the record to show (the stored one, or its hindsight view). */
 static void
 render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
@@ -726,6 +815,9 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         pi = add_text(st, tvb, hf_anomaly, ts_anomaly_name(an), "异常", NULL);
         expert_add_info(pinfo, pi, &ei_anomaly[an]);
     }
+
+    if (conn)
+        add_conn_subtree(st, tvb, conn, PINFO_FD_VISITED(pinfo));
 }
 
 /* A four-tuple as a map key, in a canonical order (lower port first; for
@@ -1170,6 +1262,79 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     return i > first ? (int)tvb_captured_length(tvb) : 0;
 }
 
+/* ---- A filter on the end of the capture (taps, one pass) --------------------
+ * In one pass a packet is filtered as it goes by, before the rest of the
+ * capture is known: tcpstate.anomaly == "syn_unanswered" or
+ * tcpstate.conn.outcome == "refused" cannot match then.  At draw time the
+ * taps ask again here, on a scratch tree that holds what a second pass would
+ * show for the record: its tcpstate fields (ts_hindsight, the deferred
+ * anomalies, the whole-connection fields; not the explanation, which needs
+ * the segment).  Other protocols' fields are not there, so a filter that
+ * also needs them (tcp.port == 80 && tcpstate.anomaly) can still only match
+ * on the pass itself. */
+
+static void
+add_final_fields(proto_tree *t, tvbuff_t *tvb, const ts_record *rec, uint32_t frame)
+{
+    ts_record v = ts_hindsight(rec, frame);
+    const ts_conn *conn = rec->conn;
+    unsigned sender = (v.rflags & TS_REC_SENDER_CLIENT) ? TS_CLIENT : TS_SERVER;
+    ts_anomaly_set an = v.anomalies |
+                        ts_deferred_anomalies(rec, capture_end_ns, tcpstate_grace_ns(),
+                                              frame == conn->last_frame);
+    conn_facts f;
+    unsigned a;
+
+    proto_tree_add_item(t, proto_tcpstate, tvb, 0, 0, ENC_NA);
+    proto_tree_add_string(t, hf_stage, tvb, 0, 0, ts_stage_label(v.stage));
+    proto_tree_add_string(t, hf_phase, tvb, 0, 0, ts_phase_name(ts_stage_phase(v.stage)));
+    if (ts_stage_step(v.stage)[0])
+        proto_tree_add_string(t, hf_step, tvb, 0, 0, ts_stage_step(v.stage));
+    proto_tree_add_string(t, hf_sender, tvb, 0, 0, role_name(sender));
+    proto_tree_add_string(t, hf_client_before, tvb, 0, 0, ts_state_name(ts_rec_client_before(&v)));
+    proto_tree_add_string(t, hf_client_after, tvb, 0, 0, ts_state_name(ts_rec_client_after(&v)));
+    proto_tree_add_string(t, hf_server_before, tvb, 0, 0, ts_state_name(ts_rec_server_before(&v)));
+    proto_tree_add_string(t, hf_server_after, tvb, 0, 0, ts_state_name(ts_rec_server_after(&v)));
+    proto_tree_add_boolean(t, hf_retransmission, tvb, 0, 0, (v.rflags & TS_REC_RETRANS) ? 1 : 0);
+    proto_tree_add_boolean(t, hf_inferred, tvb, 0, 0, (v.rflags & TS_REC_INFERRED) ? 1 : 0);
+    if (v.related_frame)
+        proto_tree_add_uint(t, hf_related_frame, tvb, 0, 0, v.related_frame);
+    proto_tree_add_uint(t, hf_conn, tvb, 0, 0, conn->index);
+    proto_tree_add_string(t, hf_zeek_conn_state, tvb, 0, 0, ts_zeek_state_name(v.zeek_state));
+    for (a = 0; a < TS_ANOMALY_COUNT; a++)
+        if (an & TS_BIT(a))
+            proto_tree_add_string(t, hf_anomaly, tvb, 0, 0, ts_anomaly_name(a));
+    conn_facts_of(conn, TRUE, &f);
+    proto_tree_add_string(t, hf_conn_outcome, tvb, 0, 0, ts_outcome_name(f.outcome));
+    proto_tree_add_string(t, hf_conn_client_final, tvb, 0, 0, ts_state_name(f.client));
+    proto_tree_add_string(t, hf_conn_server_final, tvb, 0, 0, ts_state_name(f.server));
+    proto_tree_add_string(t, hf_conn_zeek_state, tvb, 0, 0, ts_zeek_state_name(f.zeek));
+    for (a = 0; a < TS_ANOMALY_COUNT; a++)
+        if (f.anomalies & TS_BIT(a))
+            proto_tree_add_string(t, hf_conn_anomaly, tvb, 0, 0, ts_anomaly_name(a));
+}
+
+gboolean
+tcpstate_final_record_matches(struct epan_dfilter *df, struct epan_session *epan,
+                              const ts_record *rec, uint32_t frame)
+{
+    static const guint8 nothing[1];
+    epan_dissect_t *edt;
+    tvbuff_t *tvb;
+    gboolean match;
+
+    if (!df || !epan || !rec || !rec->conn)
+        return FALSE;
+    edt = epan_dissect_new(epan, TRUE, FALSE);
+    epan_dissect_prime_with_dfilter(edt, df);
+    tvb = tvb_new_real_data(nothing, 0, 0);
+    add_final_fields(edt->tree, tvb, rec, frame);
+    match = dfilter_apply_edt(df, edt);
+    tvb_free(tvb);
+    epan_dissect_free(edt);
+    return match;
+}
+
 /* ---- Registration ----------------------------------------------------------- */
 
 static int
@@ -1242,9 +1407,19 @@ proto_register_tcpstate(void)
           "Zeek's connection history as of this segment", HFILL } },
         { &hf_anomaly, { "Anomaly", "tcpstate.anomaly", FT_STRING, BASE_NONE, NULL, 0x0,
           "Name of an anomaly found at this segment", HFILL } },
+        { &hf_conn_outcome, { "Connection outcome", "tcpstate.conn.outcome", FT_STRING, BASE_NONE, NULL, 0x0,
+          "How the whole connection ended (two passes / GUI); in one pass, as known at this packet", HFILL } },
+        { &hf_conn_client_final, { "Client final state", "tcpstate.conn.client_final", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The client's RFC 9293 state at the end of the connection (one pass: so far)", HFILL } },
+        { &hf_conn_server_final, { "Server final state", "tcpstate.conn.server_final", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The server's RFC 9293 state at the end of the connection (one pass: so far)", HFILL } },
+        { &hf_conn_zeek_state, { "Connection Zeek conn_state", "tcpstate.conn.zeek_state", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Zeek's conn_state of the whole connection (one pass: so far)", HFILL } },
+        { &hf_conn_anomaly, { "Connection anomaly", "tcpstate.conn.anomaly", FT_STRING, BASE_NONE, NULL, 0x0,
+          "An anomaly found anywhere in the connection, on every packet of it (one pass: so far)", HFILL } },
     };
     static gint *ett[] = { &ett_tcpstate, &ett_tcpstate_states, &ett_tcpstate_zeek,
-                           &ett_tcpstate_explanation };
+                           &ett_tcpstate_explanation, &ett_tcpstate_conn };
 
     /* One expert field per row of TS_ANOMALY_LIST: names, groups, severities
      * and summaries come from the table, never typed here. */

@@ -11,6 +11,9 @@
 
 #include "tcpstate_tap_common.h"
 
+#include <epan/epan.h>
+#include <epan/dfilter/dfilter.h>
+
 #include <epan/stat_tap_ui.h>
 #include <epan/stats_tree.h>
 
@@ -236,6 +239,8 @@ conn_info_free(gpointer p)
     g_free(ci->ep_str[1]);
     if (ci->rows)
         g_array_free(ci->rows, TRUE);
+    if (ci->recs)
+        g_array_free(ci->recs, TRUE);
     g_free(ci);
 }
 
@@ -342,4 +347,115 @@ const char *
 server_str(const conn_info *ci)
 {
     return ci->ep_str[ci->conn->client_is_a ? 1 : 0];
+}
+
+/* ---- conn_picker ----------------------------------------------------------- */
+
+/* dfilter_compile reports errors in a df_error_t from 4.2 on. */
+static struct epan_dfilter *
+compile_filter(const char *text)
+{
+    dfilter_t *df = NULL;
+#if TS_WS_AT_LEAST(4, 2)
+    df_error_t *err = NULL;
+    if (!dfilter_compile(text, &df, &err))
+        df = NULL;
+    if (err)
+        df_error_free(&err);
+#else
+    char *err = NULL;
+    if (!dfilter_compile(text, &df, &err))
+        df = NULL;
+    g_free(err);
+#endif
+    return df;
+}
+
+static tap_packet_status
+picker_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+              const void *data, tap_flags_t flags _U_)
+{
+    conn_picker *p = (conn_picker *)tapdata;
+    const tcpstate_tap_info *ti = (const tcpstate_tap_info *)data;
+    if (!ti || !ti->conn)
+        return TAP_PACKET_DONT_REDRAW;
+    conn_set_add(p->set, ti, ti->conn)->selected = TRUE;
+    return TAP_PACKET_REDRAW;
+}
+
+static void
+picker_finish(void *tapdata)
+{
+    ((conn_picker *)tapdata)->on = FALSE;
+}
+
+GString *
+conn_picker_start(conn_picker *p, conn_set *set, const char *filter)
+{
+    GString *err;
+
+    memset(p, 0, sizeof *p);
+    p->set = set;
+    if (!filter || !*filter)
+        return NULL;
+    err = register_tap_listener(TCPSTATE_TAP_NAME, p, filter, TL_REQUIRES_NOTHING,
+                                NULL, picker_packet, NULL, picker_finish);
+    if (err)
+        return err;
+    p->on = TRUE;
+    p->filter = g_strdup(filter);
+    p->df = compile_filter(filter);
+    return NULL;
+}
+
+void
+conn_picker_note(conn_picker *p, conn_info *ci, const tcpstate_tap_info *ti, packet_info *pinfo)
+{
+    conn_rec r;
+
+    if (!p->filter) {
+        ci->selected = TRUE;
+        return;
+    }
+    if (ti->visited)
+        return;                 /* a second pass filters on the final facts itself */
+    p->first_pass_seen = TRUE;
+    p->epan = pinfo->epan;
+    if (!ci->recs)
+        ci->recs = g_array_new(FALSE, FALSE, sizeof(conn_rec));
+    r.rec = ti->rec;
+    r.frame = ti->frame;
+    g_array_append_val(ci->recs, r);
+}
+
+void
+conn_picker_settle(conn_picker *p)
+{
+    guint i, k;
+
+    if (!p->filter || !p->df || !p->first_pass_seen)
+        return;
+    for (i = 0; i < p->set->list->len; i++) {
+        conn_info *ci = (conn_info *)g_ptr_array_index(p->set->list, i);
+        if (ci->selected || !ci->recs)
+            continue;
+        for (k = 0; k < ci->recs->len && !ci->selected; k++) {
+            const conn_rec *r = &g_array_index(ci->recs, conn_rec, k);
+            ci->selected = tcpstate_final_record_matches(p->df, p->epan, r->rec, r->frame);
+        }
+    }
+}
+
+void
+conn_picker_stop(conn_picker *p)
+{
+    if (p->on) {
+        p->on = FALSE;
+        remove_tap_listener(p);
+    }
+    if (p->df)
+        dfilter_free(p->df);
+    p->df = NULL;
+    g_free(p->filter);
+    p->filter = NULL;
 }

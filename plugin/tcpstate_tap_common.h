@@ -72,7 +72,14 @@ typedef struct {
     GArray  *rows;          /* ladder_row, ladder only */
     unsigned run_len;       /* trailing run of collapsible segments */
     int      run_gap;       /* index of that run's gap row, or -1 */
+    GArray  *recs;          /* conn_rec: every record, kept only under a filter */
 } conn_info;
+
+/* A frame's record, as a listener keeps it. */
+typedef struct {
+    const ts_record *rec;
+    uint32_t frame;
+} conn_rec;
 
 typedef struct {
     GHashTable *by_conn;    /* const ts_conn * -> conn_info * */
@@ -107,6 +114,32 @@ void conn_set_add_successors(conn_set *cs);
 gint conn_info_cmp(gconstpointer a, gconstpointer b);
 const char * client_str(const conn_info *ci);
 const char * server_str(const conn_info *ci);
+
+/* ---- Which connections a display filter picks ---------------------------
+ * A connection is picked when one of its packets passed the filter on the
+ * pass (a filtered listener), or -- after a single pass, where verdicts that
+ * need the rest of the capture were not known yet when the packets went by
+ * -- when one of its records matches the filter as a second pass would show
+ * it (tcpstate_final_record_matches).  So -z tcpstate,conns,FILTER picks the
+ * same connections in one pass and two for any filter on tcpstate fields. */
+typedef struct {
+    conn_set   *set;
+    char       *filter;     /* NULL: every connection is picked */
+    struct epan_dfilter *df;
+    struct epan_session *epan;
+    gboolean    first_pass_seen;  /* a packet came by on a first pass */
+    gboolean    on;         /* the filtered listener is registered */
+} conn_picker;
+
+/* Registers the filtered listener (when filter is not NULL).  Returns
+ * Wireshark's error for a bad filter (the caller frees it), else NULL. */
+GString *conn_picker_start(conn_picker *p, conn_set *set, const char *filter);
+/* From the tap's unfiltered listener, for every record. */
+void conn_picker_note(conn_picker *p, conn_info *ci, const tcpstate_tap_info *ti,
+                      packet_info *pinfo);
+/* At draw time: picks what only the end of the capture shows. */
+void conn_picker_settle(conn_picker *p);
+void conn_picker_stop(conn_picker *p);
 
 /* Registration of each statistic (called by tcpstate_register_taps). */
 void tcpstate_register_tap_conns(void);

@@ -19,8 +19,9 @@
 /* ---- -z tcpstate,conns -------------------------------------------------- */
 
 typedef struct {
-    char    *filter;
-    conn_set conns;
+    char       *filter;
+    conn_set    conns;
+    conn_picker pick;       /* which connections the filter selects */
 } conns_tap;
 
 static void
@@ -28,19 +29,19 @@ conns_reset(void *tapdata)
 {
     conns_tap *t = (conns_tap *)tapdata;
     conn_set_clear(&t->conns);
+    t->pick.first_pass_seen = FALSE;
 }
 
+/* Unfiltered: sees every connection; the picker decides which are shown. */
 static tap_packet_status
-conns_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+conns_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_,
              const void *data, tap_flags_t flags _U_)
 {
     conns_tap *t = (conns_tap *)tapdata;
     const tcpstate_tap_info *ti = (const tcpstate_tap_info *)data;
-    conn_info *ci;
     if (!ti || !ti->conn)
         return TAP_PACKET_DONT_REDRAW;
-    ci = conn_set_add(&t->conns, ti, ti->conn);
-    ci->selected = TRUE;
+    conn_picker_note(&t->pick, conn_set_add(&t->conns, ti, ti->conn), ti, pinfo);
     return TAP_PACKET_REDRAW;
 }
 
@@ -71,6 +72,7 @@ conns_draw(void *tapdata)
     GString *line = g_string_new(NULL);
     guint i;
 
+    conn_picker_settle(&t->pick);
     conn_set_add_successors(&t->conns);
     g_ptr_array_sort(t->conns.list, conn_info_cmp);
 
@@ -163,6 +165,7 @@ static void
 conns_finish(void *tapdata)
 {
     conns_tap *t = (conns_tap *)tapdata;
+    conn_picker_stop(&t->pick);
     conn_set_free(&t->conns);
     g_free(t->filter);
     g_free(t);
@@ -177,14 +180,23 @@ conns_init(const char *opt_arg, void *userdata _U_)
 
     t->filter = g_strdup(filter);
     conn_set_init(&t->conns);
-    err = register_tap_listener(TCPSTATE_TAP_NAME, t, t->filter, TL_REQUIRES_NOTHING,
+    /* The picker's filtered listener is registered after the table's own:
+     * listeners are finished newest first at exit, so the picker is gone
+     * (on == FALSE) before conns_finish would remove it. */
+    err = register_tap_listener(TCPSTATE_TAP_NAME, t, NULL, TL_REQUIRES_NOTHING,
                                 conns_reset, conns_packet, conns_draw, conns_finish);
     if (err) {
-        fprintf(stderr, "tshark: Couldn't register tcpstate,conns tap: %s\n", err->str);
-        g_string_free(err, TRUE);
         conn_set_free(&t->conns);
         g_free(t->filter);
         g_free(t);
+    } else {
+        err = conn_picker_start(&t->pick, &t->conns, filter);
+        if (err)
+            remove_tap_listener(t);     /* conns_finish frees t */
+    }
+    if (err) {
+        fprintf(stderr, "tshark: Couldn't register tcpstate,conns tap: %s\n", err->str);
+        g_string_free(err, TRUE);
         TS_STAT_INIT_RETURN(FALSE);
     }
     TS_STAT_INIT_RETURN(TRUE);

@@ -30,18 +30,11 @@
 #define LADDER_LEFT    14   /* column left of the client line */
 #define LADDER_INNER   44   /* between the two lines, at least */
 
-typedef struct ladder_tap ladder_tap;
-
 typedef struct {
-    ladder_tap *tap;
-} ladder_selector;
-
-struct ladder_tap {
-    char    *filter;
-    conn_set conns;
-    ladder_selector selector;   /* tapdata of the filtered listener */
-    gboolean selector_on;
-};
+    char       *filter;
+    conn_set    conns;
+    conn_picker pick;       /* which connections the filter selects */
+} ladder_tap;
 
 /* A segment that changes nothing and raises nothing: folded into runs.
  * Decided when the segment goes by (first pass in tshark), so a record
@@ -126,11 +119,12 @@ ladder_reset(void *tapdata)
 {
     ladder_tap *t = (ladder_tap *)tapdata;
     conn_set_clear(&t->conns);
+    t->pick.first_pass_seen = FALSE;
 }
 
 /* Unfiltered: records every segment. */
 static tap_packet_status
-ladder_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+ladder_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_,
               const void *data, tap_flags_t flags _U_)
 {
     ladder_tap *t = (ladder_tap *)tapdata;
@@ -139,22 +133,8 @@ ladder_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
     if (!ti || !ti->conn || !ti->rec)
         return TAP_PACKET_DONT_REDRAW;
     ci = conn_set_add(&t->conns, ti, ti->conn);
-    if (!t->filter)
-        ci->selected = TRUE;
+    conn_picker_note(&t->pick, ci, ti, pinfo);
     ladder_add(ci, ti);
-    return TAP_PACKET_REDRAW;
-}
-
-/* Filtered: marks the connections to draw. */
-static tap_packet_status
-ladder_select_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
-                     const void *data, tap_flags_t flags _U_)
-{
-    ladder_tap *t = ((ladder_selector *)tapdata)->tap;
-    const tcpstate_tap_info *ti = (const tcpstate_tap_info *)data;
-    if (!ti || !ti->conn)
-        return TAP_PACKET_DONT_REDRAW;
-    conn_set_add(&t->conns, ti, ti->conn)->selected = TRUE;
     return TAP_PACKET_REDRAW;
 }
 
@@ -376,6 +356,7 @@ ladder_draw(void *tapdata)
     GString *out = g_string_new(NULL);
     guint shown = 0;
 
+    conn_picker_settle(&t->pick);
     g_ptr_array_sort(t->conns.list, conn_info_cmp);
     for (guint i = 0; i < t->conns.list->len; i++) {
         const conn_info *ci = (const conn_info *)g_ptr_array_index(t->conns.list, i);
@@ -397,19 +378,10 @@ static void
 ladder_finish(void *tapdata)
 {
     ladder_tap *t = (ladder_tap *)tapdata;
-    if (t->selector_on) {
-        t->selector_on = FALSE;
-        remove_tap_listener(&t->selector);
-    }
+    conn_picker_stop(&t->pick);
     conn_set_free(&t->conns);
     g_free(t->filter);
     g_free(t);
-}
-
-static void
-ladder_select_finish(void *tapdata)
-{
-    ((ladder_selector *)tapdata)->tap->selector_on = FALSE;
 }
 
 static TS_STAT_INIT_RET
@@ -420,19 +392,15 @@ ladder_init(const char *opt_arg, void *userdata _U_)
     GString *err;
 
     t->filter = g_strdup(filter);
-    t->selector.tap = t;
     conn_set_init(&t->conns);
+    /* the picker's listener after the ladder's own: see conns_init */
     err = register_tap_listener(TCPSTATE_TAP_NAME, t, NULL, TL_REQUIRES_NOTHING,
                                 ladder_reset, ladder_packet, ladder_draw, ladder_finish);
-    if (!err && t->filter) {
-        err = register_tap_listener(TCPSTATE_TAP_NAME, &t->selector, t->filter,
-                                    TL_REQUIRES_NOTHING, NULL, ladder_select_packet,
-                                    NULL, ladder_select_finish);
+    if (!err) {
+        err = conn_picker_start(&t->pick, &t->conns, t->filter);
         if (err)
             remove_tap_listener(t);     /* frees t */
-        else
-            t->selector_on = TRUE;
-    } else if (err) {
+    } else {
         conn_set_free(&t->conns);
         g_free(t->filter);
         g_free(t);

@@ -72,6 +72,9 @@ CONTRACT_FIELDS = [
     "tcpstate.time.teardown",
     "tcpstate.zeek.conn_state", "tcpstate.zeek.history",
     "tcpstate.anomaly",
+    "tcpstate.conn.outcome", "tcpstate.conn.client_final",
+    "tcpstate.conn.server_final", "tcpstate.conn.zeek_state",
+    "tcpstate.conn.anomaly",
 ]
 
 KEYS = {"capture", "args", "filter", "fields", "must_not_contain",
