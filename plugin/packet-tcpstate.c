@@ -143,6 +143,7 @@ static int proto_icmp = -1, proto_icmpv6 = -1;
 
 static ts_pref_bool pref_info_column = TRUE;
 static ts_pref_bool pref_info_first = FALSE;
+static ts_pref_bool pref_info_data = FALSE;
 static gint         pref_language = TS_LANG_EN;
 static ts_pref_bool pref_analogy = FALSE;
 static guint        pref_grace_ms = 1000;
@@ -451,43 +452,49 @@ finfo_uint(field_info *fi)
 /* ---- Rendering ------------------------------------------------------------ */
 
 #define TS_EXPLAIN_MAX 2048
-#define TS_WRAP 160
+/* Width of the explanation's lines, in columns (a CJK character takes two):
+ * what the packet details pane shows without scrolling in Wireshark's
+ * default layout at 1600 pixels, bytes pane beside it. */
+#define TS_WRAP_COLUMNS 100
 
-/* Length of the next line of text (at most TS_WRAP bytes): up to the last
- * space or CJK comma/full stop/semicolon that fits, else a UTF-8 boundary. */
+/* Length in bytes of the UTF-8 character at p (1 for a stray byte). */
 static size_t
-wrap_len(const char *p)
+utf8_len(const unsigned char *p)
 {
-    size_t n = strlen(p), i, cut = 0;
-    if (n <= TS_WRAP)
-        return n;
-    for (i = 0; i + 3 <= TS_WRAP; i++) {
-        const unsigned char *u = (const unsigned char *)p + i;
-        if (u[0] == ' ')
-            cut = i + 1;
-        else if ((u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x82) ||  /* 。 */
-                 (u[0] == 0xEF && u[1] == 0xBC && (u[2] == 0x8C || u[2] == 0x9B))) /* ，； */
-            cut = i + 3;
-    }
-    if (cut == 0) {
-        cut = TS_WRAP;
-        while (cut > 0 && ((unsigned char)p[cut] & 0xC0) == 0x80)
-            cut--;
-    }
-    return cut;
+    size_t n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 ? 4 : 1;
+    size_t i;
+    for (i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return i;
+    return n;
 }
 
-static void
-add_wrapped(proto_tree *tree, tvbuff_t *tvb, const char *text)
+/* Byte length of the next line of text that fits in columns: up to the
+ * last space, or CJK comma/full stop/semicolon, that fits; else as many
+ * whole characters as fit.  Three-byte characters are CJK here (two
+ * columns): the explanations use no other. */
+static size_t
+wrap_len(const char *text, unsigned columns)
 {
-    while (*text) {
-        size_t n = wrap_len(text);
-        if (n == 0)
-            break;
-        proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_tcpstate_explanation, NULL,
-                                      "%.*s", (int)n, text);
-        text += n;
+    const unsigned char *p = (const unsigned char *)text;
+    size_t i = 0, cut = 0;
+    unsigned used = 0;
+
+    while (p[i]) {
+        size_t n = utf8_len(p + i);
+        unsigned w = n == 3 ? 2 : 1;
+        if (used + w > columns)
+            return cut ? cut : i;
+        used += w;
+        if (p[i] == ' ')
+            cut = i + 1;
+        else if (n == 3 && ((p[i] == 0xE3 && p[i + 1] == 0x80 && p[i + 2] == 0x82) ||  /* 。 */
+                            (p[i] == 0xEF && p[i + 1] == 0xBC &&
+                             (p[i + 2] == 0x8C || p[i + 2] == 0x9B))))                 /* ，； */
+            cut = i + n;
+        i += n;
     }
+    return i;
 }
 
 static const char *
@@ -573,23 +580,27 @@ add_text(proto_tree *t, tvbuff_t *tvb, int hf, const char *value,
                                                 zh_label, zh_value ? zh_value : value));
 }
 
+/* A flag that is false says nothing on this packet: it is kept hidden
+ * (tcpstate.retransmission == 0 still filters) and shown only when set. */
 static void
 add_flag(proto_tree *t, tvbuff_t *tvb, int hf, int set, const char *zh_label)
 {
+    proto_item *pi;
     if (!in_chinese())
-        add_gen(proto_tree_add_boolean(t, hf, tvb, 0, 0, set ? 1 : 0));
+        pi = add_gen(proto_tree_add_boolean(t, hf, tvb, 0, 0, set ? 1 : 0));
     else
-        add_gen(proto_tree_add_boolean_format(t, hf, tvb, 0, 0, set ? 1 : 0, "%s：%s",
-                                              zh_label, set ? "是" : "否"));
+        pi = add_gen(proto_tree_add_boolean_format(t, hf, tvb, 0, 0, set ? 1 : 0, "%s：%s",
+                                                   zh_label, set ? "是" : "否"));
+    if (!set)
+        proto_item_set_hidden(pi);
 }
 
-static void
+static proto_item *
 add_number(proto_tree *t, tvbuff_t *tvb, int hf, uint32_t v, const char *zh_label)
 {
     if (!in_chinese())
-        add_gen(proto_tree_add_uint(t, hf, tvb, 0, 0, v));
-    else
-        add_gen(proto_tree_add_uint_format(t, hf, tvb, 0, 0, v, "%s：%u", zh_label, v));
+        return add_gen(proto_tree_add_uint(t, hf, tvb, 0, 0, v));
+    return add_gen(proto_tree_add_uint_format(t, hf, tvb, 0, 0, v, "%s：%u", zh_label, v));
 }
 
 static void
@@ -605,6 +616,39 @@ add_duration(proto_tree *t, tvbuff_t *tvb, int hf, uint32_t us, const char *zh_l
                                            us / 1000000u, us % 1000000u));
 }
 
+/* A line's length without the blank it was broken at. */
+static size_t
+shown_len(const char *line, size_t n)
+{
+    while (n && line[n - 1] == ' ')
+        n--;
+    return n;
+}
+
+/* The explanation once: the field's item carries the whole text as its
+ * value (filters, -e) and the first line as its label; the other lines
+ * follow as plain text items.  (A tree label holds at most 240 bytes, so
+ * the text cannot be one label.) */
+static void
+add_explanation(proto_tree *tree, tvbuff_t *tvb, const char *text)
+{
+    const char *label = in_chinese() ? "解释：" : "Explanation: ";
+    unsigned label_cols = in_chinese() ? 6 : 13;
+    size_t n = wrap_len(text, TS_WRAP_COLUMNS - label_cols);
+
+    add_gen(proto_tree_add_string_format(tree, hf_explanation, tvb, 0, 0, text, "%s%.*s",
+                                         label, (int)shown_len(text, n), text));
+    text += n;
+    while (*text) {
+        n = wrap_len(text, TS_WRAP_COLUMNS);
+        if (n == 0)
+            break;
+        proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_tcpstate_explanation, NULL,
+                                      "%.*s", (int)shown_len(text, n), text);
+        text += n;
+    }
+}
+
 /* "Client: A -> B" with the after state as value and the before state below. */
 static void
 add_endpoint_states(proto_tree *st, tvbuff_t *tvb, unsigned role, int hf_after,
@@ -614,9 +658,11 @@ add_endpoint_states(proto_tree *st, tvbuff_t *tvb, unsigned role, int hf_after,
     proto_item *pi = add_gen(proto_tree_add_string_format(st, hf_after, tvb, 0, 0,
                              ts_state_name(after), in_chinese() ? "%s：%s -> %s" : "%s: %s -> %s", who,
                              ts_state_name(before), ts_state_name(after)));
-    proto_tree *sub = proto_item_add_subtree(pi, ett_tcpstate_states);
-    add_text(sub, tvb, hf_before, ts_state_name(before),
-             role == TS_CLIENT ? "客户端之前的状态" : "服务端之前的状态", NULL);
+    /* The before state is in the label already: kept as a hidden field,
+     * still filterable (tcpstate.client.before == "LISTEN"). */
+    proto_item_set_hidden(add_text(proto_item_add_subtree(pi, ett_tcpstate_states), tvb, hf_before,
+                                   ts_state_name(before),
+                                   role == TS_CLIENT ? "客户端之前的状态" : "服务端之前的状态", NULL));
 }
 
 /* ---- Whole-connection fields ---------------------------------------------
@@ -698,6 +744,42 @@ add_conn_subtree(proto_tree *st, tvbuff_t *tvb, const ts_conn *conn, gboolean fi
     add_conn_fields(sub, tvb, &f);
 }
 
+/* The Info column: " [stage] [anomaly, ...]".  At the end, except where
+ * TCP's own text is longest -- segments with SYN, whose option list (MSS,
+ * SACK_PERM, TSval, TSecr, WS) pushes an appended label out of sight even at
+ * 1600 pixels -- and where the preference info_column_first asks: there at
+ * the start.  Plain data segments (stage Data transfer, no anomaly) get no
+ * label unless info_column_data asks: most packets of a capture are that. */
+static void
+info_column(packet_info *pinfo, const ts_record *rec, ts_anomaly_set anomalies)
+{
+    char buf[512];
+    unsigned an;
+    int first = 1;
+
+    if (rec->stage == TS_STAGE_DATA && !anomalies && !(rec->rflags & TS_REC_RETRANS) &&
+        !pref_info_data)
+        return;
+    /* (no format string: this runs for most packets) */
+    buf[0] = '\0';
+    g_strlcat(buf, "[", sizeof buf);
+    g_strlcat(buf, stage_label(rec->stage), sizeof buf);
+    g_strlcat(buf, "]", sizeof buf);
+    for (an = 0; an < TS_ANOMALY_COUNT; an++) {
+        if (!(anomalies & TS_BIT(an)))
+            continue;
+        g_strlcat(buf, first ? " [" : ", ", sizeof buf);
+        g_strlcat(buf, ts_anomaly_name(an), sizeof buf);
+        first = 0;
+    }
+    if (!first)
+        g_strlcat(buf, "]", sizeof buf);
+    if (pref_info_first || (rec->seg_flags & TS_SYN))
+        col_prepend_fstr(pinfo->cinfo, COL_INFO, "%s ", buf);
+    else
+        col_append_lstr(pinfo->cinfo, COL_INFO, " ", buf, COL_ADD_LSTR_TERMINATOR);
+}
+
 /* rec: the record to show (the stored one, or its hindsight view). */
 static void
 render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
@@ -711,11 +793,8 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     char *expl;
     unsigned an;
 
-    if (pref_info_column && pref_info_first)
-        col_prepend_fstr(pinfo->cinfo, COL_INFO, "[%s] ", stage_label(stage));
-    else if (pref_info_column)      /* (no format string: this runs for every packet) */
-        col_append_lstr(pinfo->cinfo, COL_INFO, " [", stage_label(stage), "]",
-                        COL_ADD_LSTR_TERMINATOR);
+    if (pref_info_column)
+        info_column(pinfo, rec, anomalies);
 
     if (!tree) {
         /* No tree, or nobody looks at ours (tshark's summary lines): the
@@ -770,8 +849,13 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 
     if (rec->related_frame)
         add_number(st, tvb, hf_related_frame, rec->related_frame, "回应的帧");
-    if (conn)
-        add_number(st, tvb, hf_conn, conn->index, "连接序号");
+    if (conn) {
+        /* Connection 0 is the only one on most four-tuples: shown only when
+         * ports were reused (a later connection, or one followed by more). */
+        proto_item *pi_conn = add_number(st, tvb, hf_conn, conn->index, "连接序号");
+        if (conn->index == 0 && !conn->next)
+            proto_item_set_hidden(pi_conn);
+    }
 
     if (rec->rflags & TS_REC_TIME_VALID) {
         if (stage == TS_STAGE_SYNACK || stage == TS_STAGE_SIMOPEN_SYNACK)
@@ -784,13 +868,7 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 
     expl = (char *)wmem_alloc(pinfo->pool, TS_EXPLAIN_MAX);
     ts_explain(rec, seg, tcpstate_language(), tcpstate_analogy(), expl, TS_EXPLAIN_MAX);
-    pi = add_text(st, tvb, hf_explanation, expl, "解释", NULL);
-    if (strlen(expl) > TS_WRAP) {
-        /* A tree label holds ITEM_LABEL_LENGTH (240) bytes: show the whole
-         * text wrapped below the (truncated) item; the value stays whole. */
-        sub = proto_item_add_subtree(pi, ett_tcpstate_explanation);
-        add_wrapped(sub, tvb, expl);
-    }
+    add_explanation(st, tvb, expl);
 
     if (conn) {
         char hist[TS_ZEEK_HISTORY_MAX + 1];
@@ -805,8 +883,9 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                                   : "Zeek: conn_state %s (%s), history %s",
                      ts_zeek_state_name(rec->zeek_state), zeek_desc_shown(rec->zeek_state),
                      n ? hist : in_chinese() ? "（空）" : "(empty)"));
+        /* the history is in the label: a hidden field */
         sub = proto_item_add_subtree(pi, ett_tcpstate_zeek);
-        add_text(sub, tvb, hf_zeek_history, hist, "Zeek history", NULL);
+        proto_item_set_hidden(add_text(sub, tvb, hf_zeek_history, hist, "Zeek history", NULL));
     }
 
     for (an = 0; an < TS_ANOMALY_COUNT; an++) {
@@ -1456,9 +1535,13 @@ proto_register_tcpstate(void)
         &pref_info_column);
     prefs_register_bool_preference(prefs, "info_column_first", "Put the stage first in the Info column",
         "Write the stage at the start of the Info column (\"[Handshake 1/3: SYN] ...\") instead of "
-        "the end, so it stays visible in narrow columns and on the arrows of "
+        "the end (segments with SYN always have it at the start: TCP's list of their options is long), so it stays visible in narrow columns and on the arrows of "
         "Statistics > Flow Graph (flow type \"All packets\"), which are labelled with the Info text",
         &pref_info_first);
+    prefs_register_bool_preference(prefs, "info_column_data", "Label plain data segments in the Info column",
+        "Also add \" [Data transfer]\" to data segments that raise no anomaly (off: most packets "
+        "of a capture are such segments, and the label says nothing new there)",
+        &pref_info_data);
     prefs_register_enum_preference(prefs, "language", "Language",
         "Language of the stage labels in the tree and Info column and of the explanations "
         "(filter values of tcpstate.stage stay English)",
