@@ -50,6 +50,7 @@
 #include <epan/to_str.h>
 #include <epan/address.h>
 #include <epan/epan.h>
+#include <wsutil/report_message.h>
 #include <epan/dfilter/dfilter.h>
 #include <epan/epan_dissect.h>
 
@@ -144,15 +145,65 @@ static int proto_icmp = -1, proto_icmpv6 = -1;
 static ts_pref_bool pref_info_column = TRUE;
 static ts_pref_bool pref_info_first = FALSE;
 static ts_pref_bool pref_info_data = FALSE;
-static gint         pref_language = TS_LANG_EN;
+static gint         pref_language = TS_LANG_EN;  /* parsed from pref_language_text */
+static const char  *pref_language_text = "en";
 static ts_pref_bool pref_analogy = FALSE;
 static guint        pref_grace_ms = 1000;
 
-static const enum_val_t language_vals[] = {
-    { "en", "English", TS_LANG_EN },
-    { "zh", "Simplified Chinese (简体中文)", TS_LANG_ZH },
-    { NULL, NULL, 0 }
-};
+/* ---- The language preference --------------------------------------------
+ * A string, not an enum: Wireshark takes an unknown enum value silently
+ * (-o tcpstate.language:zh_CN gave English without a word), and an enum
+ * listing every spelling would fill the GUI's combo box with duplicates.
+ * Accepted, in any case, '-' or '_': en, english; zh, zh_CN, zh_SG,
+ * zh_Hans, chinese, cn, 简体中文, 中文.  Traditional Chinese (zh_TW, zh_HK,
+ * zh_MO, zh_Hant) is a different script: tcpstate has no catalog for it and
+ * says so rather than showing Simplified characters. */
+#define TS_LANG_UNKNOWN     (-1)
+#define TS_LANG_TRADITIONAL (-2)
+
+static int
+parse_language(const char *value)
+{
+    static const char *const en[] = { "en", "english", "en_us", "en_gb", "c", "" };
+    static const char *const zh[] = { "zh", "zh_cn", "zh_sg", "zh_hans", "zh_hans_cn", "chinese",
+                                      "cn", "simplified chinese", "简体中文", "中文" };
+    static const char *const tw[] = { "zh_tw", "zh_hk", "zh_mo", "zh_hant", "zh_hant_tw",
+                                      "traditional chinese", "繁體中文" };
+    char v[64];
+    size_t i;
+
+    g_strlcpy(v, value ? value : "", sizeof v);
+    g_strstrip(v);
+    for (i = 0; v[i]; i++)
+        v[i] = v[i] == '-' ? '_' : g_ascii_tolower(v[i]);
+    for (i = 0; i < G_N_ELEMENTS(en); i++)
+        if (strcmp(v, en[i]) == 0)
+            return TS_LANG_EN;
+    for (i = 0; i < G_N_ELEMENTS(zh); i++)
+        if (strcmp(v, zh[i]) == 0)
+            return TS_LANG_ZH;
+    for (i = 0; i < G_N_ELEMENTS(tw); i++)
+        if (strcmp(v, tw[i]) == 0)
+            return TS_LANG_TRADITIONAL;
+    return TS_LANG_UNKNOWN;
+}
+
+/* Preferences changed (command line, file or GUI): parse what was typed. */
+static void
+tcpstate_prefs_apply(void)
+{
+    int lang = parse_language(pref_language_text);
+
+    if (lang == TS_LANG_TRADITIONAL)
+        report_warning("tcpstate.language \"%s\" is Traditional Chinese, which tcpstate does "
+                       "not have (it has English and Simplified Chinese, zh): showing English",
+                       pref_language_text);
+    else if (lang == TS_LANG_UNKNOWN)
+        report_warning("tcpstate.language \"%s\" is not a language tcpstate knows: use en "
+                       "(English) or zh (Simplified Chinese; zh_CN, zh-CN, chinese and cn are "
+                       "accepted too): showing English", pref_language_text);
+    pref_language = lang >= 0 ? lang : TS_LANG_EN;
+}
 
 /* ---- File-scoped state ----------------------------------------------------- */
 
@@ -1529,7 +1580,7 @@ proto_register_tcpstate(void)
     expert = expert_register_protocol(proto_tcpstate);
     expert_register_field_array(expert, ei, TS_ANOMALY_COUNT);
 
-    prefs = prefs_register_protocol(proto_tcpstate, NULL);
+    prefs = prefs_register_protocol(proto_tcpstate, tcpstate_prefs_apply);
     prefs_register_bool_preference(prefs, "info_column", "Show the stage in the Info column",
         "Append \" [<stage>]\" (e.g. \" [Handshake 1/3: SYN]\") to the Info column of every TCP packet",
         &pref_info_column);
@@ -1542,10 +1593,11 @@ proto_register_tcpstate(void)
         "Also add \" [Data transfer]\" to data segments that raise no anomaly (off: most packets "
         "of a capture are such segments, and the label says nothing new there)",
         &pref_info_data);
-    prefs_register_enum_preference(prefs, "language", "Language",
-        "Language of the stage labels in the tree and Info column and of the explanations "
-        "(filter values of tcpstate.stage stay English)",
-        &pref_language, language_vals, FALSE);
+    prefs_register_string_preference(prefs, "language", "Language (en or zh)",
+        "Language of the stage labels in the tree and Info column and of the explanations: "
+        "en (English) or zh (Simplified Chinese, 简体中文; zh_CN, zh-CN, chinese and cn are "
+        "accepted too, in any case).  Filter values of tcpstate.stage stay English.",
+        &pref_language_text);
     prefs_register_bool_preference(prefs, "analogy", "Explain with an everyday analogy",
         "Add an everyday analogy (two people talking) to each explanation",
         &pref_analogy);

@@ -30,8 +30,13 @@
 #define LADDER_LEFT    14   /* column left of the client line */
 #define LADDER_INNER   44   /* between the two lines, at least */
 
+/* Connections drawn when no max= is given: a SYN flood of 20,000
+ * connections printed 180,007 lines. */
+#define LADDER_DEFAULT_MAX 50
+
 typedef struct {
     char       *filter;
+    guint       max;        /* connections drawn at most; 0: all */
     conn_set    conns;
     conn_picker pick;       /* which connections the filter selects */
 } ladder_tap;
@@ -247,15 +252,28 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
             inner = w;
     }
 
-    g_string_append_printf(out, "\nConnection %u of stream %u: client %s, server %s%s%s\n",
-                           c->index, ci->stream, client_str(ci), server_str(ci),
+    {
+        /* "Stream 3", or "Stream 3 (connection 2 of 2 ...)" when the four-tuple
+         * was reused (connections counted from 1 here; tcpstate.conn and
+         * the conns table's Conn column count from 0) */
+        unsigned total = c->index + 1;
+        for (const ts_conn *n = c->next; n; n = n->next)
+            total++;
+        if (total > 1)
+            g_string_append_printf(out, "\nStream %u (connection %u of %u on this four-tuple):",
+                                   ci->stream, c->index + 1, total);
+        else
+            g_string_append_printf(out, "\nStream %u:", ci->stream);
+    }
+    g_string_append_printf(out, " client %s, server %s%s%s\n",
+                           client_str(ci), server_str(ci),
                            c->roles_inferred ? " (roles inferred: no SYN seen)" : "",
                            one_sided(v, c) ? " (server's segments not captured:"
                                              " inferred from the client's ACKs)" : "");
-    g_string_append_printf(out, "  outcome: %s; Zeek %s %s; %u packets; anomalies: ",
+    g_string_append_printf(out, "  outcome: %s; Zeek %s %s; %u packet%s; anomalies: ",
                            ts_outcome_name(ts_conn_outcome(c)),
                            ts_zeek_state_name(ts_zeek_conn_state(&c->zeek)),
-                           hist[0] ? hist : "-", c->packets);
+                           hist[0] ? hist : "-", c->packets, c->packets == 1 ? "" : "s");
     if (all)
         anomaly_names(out, all, ", ");
     else
@@ -354,7 +372,7 @@ ladder_draw(void *tapdata)
     ladder_tap *t = (ladder_tap *)tapdata;
     int64_t end = tcpstate_capture_end_ns(), grace = tcpstate_grace_ns();
     GString *out = g_string_new(NULL);
-    guint shown = 0;
+    guint shown = 0, selected = 0;
 
     conn_picker_settle(&t->pick);
     g_ptr_array_sort(t->conns.list, conn_info_cmp);
@@ -362,11 +380,19 @@ ladder_draw(void *tapdata)
         const conn_info *ci = (const conn_info *)g_ptr_array_index(t->conns.list, i);
         if (!ci->selected || !ci->rows || !ci->rows->len)
             continue;
+        selected++;
+        if (t->max && shown >= t->max)
+            continue;
         ladder_draw_conn(out, ci, end, grace);
         shown++;
     }
     print_header("TCP connection ladder (tcpstate)", t->filter);
-    printf("Connections: %u\n", shown);
+    if (shown < selected)
+        printf("Connections: %u of %u (the first %u by stream: -z tcpstate,ladder,max=N,FILTER "
+               "draws up to N, max=0 all of them; a FILTER such as tcp.stream==7 or "
+               "tcpstate.conn.anomaly selects some)\n", shown, selected, shown);
+    else
+        printf("Connections: %u\n", shown);
     printf("Left: seconds since the connection's first segment; right: frame number.\n"
            "*STATE: changed by the segment above it.  seq/ack: relative to each side's ISN.\n");
     printf("%s", out->str);
@@ -391,6 +417,22 @@ ladder_init(const char *opt_arg, void *userdata _U_)
     const char *filter = filter_of(opt_arg, "tcpstate,ladder");
     GString *err;
 
+    /* -z tcpstate,ladder[,max=N][,FILTER] */
+    t->max = LADDER_DEFAULT_MAX;
+    if (filter && strncmp(filter, "max=", 4) == 0) {
+        const char *num = filter + 4, *comma = strchr(num, ',');
+        char *endp = NULL;
+        unsigned long v = strtoul(num, &endp, 10);
+        if (endp == num || (*endp && *endp != ',') || *num == '-' || v > G_MAXUINT) {
+            fprintf(stderr, "tshark: -z tcpstate,ladder: \"%.*s\" is not a number of "
+                    "connections (max=N, N >= 0; 0 draws all)\n",
+                    (int)(comma ? (size_t)(comma - num) : strlen(num)), num);
+            g_free(t);
+            TS_STAT_INIT_RETURN(FALSE);
+        }
+        t->max = (guint)v;
+        filter = comma && comma[1] ? comma + 1 : NULL;
+    }
     t->filter = g_strdup(filter);
     conn_set_init(&t->conns);
     /* the picker's listener after the ladder's own: see conns_init */
