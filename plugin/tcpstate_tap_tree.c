@@ -13,6 +13,8 @@
 
 #include <epan/stat_tap_ui.h>
 #include <epan/stats_tree.h>
+#include <epan/stats_tree_priv.h>
+#include <epan/prefs.h>
 
 /* ---- -z tcpstate,tree and Statistics > TCP Connection States ------------ */
 
@@ -331,9 +333,68 @@ tree_shutdown(void)
 }
 
 
+#if !TS_WS_AT_LEAST(4, 6)
+/*
+ * -z tcpstate,tree,FILTER before Wireshark 4.6.  tshark's own -z handler
+ * for stats trees cannot fail there: a filter that does not compile is
+ * reported and tshark goes on and exits 0.  "tcpstate,tree," (with the
+ * comma) is a longer -z name than "tcpstate,tree", and tshark tries the
+ * longest first, so this handler takes every -z tcpstate,tree,FILTER: it
+ * does what tshark's does (a stats tree on the tcpstate tap, printed as
+ * plain text) and exits 1 when the filter is bad, as -z
+ * tcpstate,conns does.  From 4.6 on tshark's handler fails by itself.
+ */
+static void
+cli_tree_draw(void *tapdata)
+{
+    stats_tree *st = (stats_tree *)tapdata;
+    GString *s = stats_tree_format_as_str(st, ST_FORMAT_PLAIN, stats_tree_get_default_sort_col(st),
+                                          stats_tree_is_default_sort_DESC(st));
+    printf("%s", s->str);
+    g_string_free(s, TRUE);
+}
+
+static void
+cli_tree_free(void *tapdata)
+{
+    stats_tree_free((stats_tree *)tapdata);
+}
+
+static void
+cli_tree_init(const char *opt_arg, void *userdata _U_)
+{
+    stats_tree_cfg *cfg = stats_tree_get_cfg_by_abbr("tcpstate");
+    const char *filter = opt_arg + strlen("tcpstate,tree,");
+    stats_tree *st;
+    GString *err;
+
+    if (!cfg) {
+        fprintf(stderr, "tshark: -z tcpstate,tree: the tcpstate stats tree is not registered\n");
+        exit(1);
+    }
+    st = stats_tree_new(cfg, NULL, filter);
+    err = register_tap_listener(cfg->tapname, st, st->filter, cfg->flags, stats_tree_reset,
+                                stats_tree_packet, cli_tree_draw, cli_tree_free);
+    if (err) {
+        fprintf(stderr, "tshark: Couldn't register tcpstate,tree tap: %s\n", err->str);
+        g_string_free(err, TRUE);
+        exit(1);
+    }
+    if (cfg->init)
+        cfg->init(st);
+}
+
+static stat_tap_ui cli_tree_ui = {
+    REGISTER_STAT_GROUP_GENERIC, NULL, "tcpstate,tree,", cli_tree_init, 0, NULL
+};
+#endif
+
 void
 tcpstate_register_tap_tree(void)
 {
+#if !TS_WS_AT_LEAST(4, 6)
+    register_stat_tap_ui(&cli_tree_ui, NULL);
+#endif
     stats_tree_register_plugin(TCPSTATE_TAP_NAME, "tcpstate", "TCP Connection States",
                                0, tree_packet, tree_init, tree_cleanup);
     register_shutdown_routine(tree_shutdown);
