@@ -148,7 +148,8 @@ static ts_pref_bool pref_info_data = FALSE;
 static gint         pref_language = TS_LANG_EN;  /* parsed from pref_language_text */
 static const char  *pref_language_text = "en";
 static ts_pref_bool pref_analogy = FALSE;
-static guint        pref_grace_ms = 1000;
+static guint        pref_grace_ms = 1000;       /* parsed from pref_grace_text */
+static const char  *pref_grace_text = "1000";
 
 /* ---- The language preference --------------------------------------------
  * A string, not an enum: Wireshark takes an unknown enum value silently
@@ -188,11 +189,68 @@ parse_language(const char *value)
     return TS_LANG_UNKNOWN;
 }
 
+/* ---- The grace period preference ------------------------------------------
+ * A string too: as an unsigned preference, a negative number typed in the
+ * GUI was dropped without a word.  Milliseconds, 0 to one day, optionally
+ * followed by "ms" or "s" (seconds). */
+#define TS_GRACE_MAX_MS 86400000u
+
+/* Returns TRUE and sets *ms when text is a valid grace period. */
+static gboolean
+parse_grace(const char *text, guint *ms)
+{
+    char *end = NULL;
+    const char *p = text ? text : "";
+    guint64 v, scale = 1;
+
+    while (g_ascii_isspace(*p))
+        p++;
+    if (!g_ascii_isdigit(*p))
+        return FALSE;               /* empty, negative or not a number */
+    v = g_ascii_strtoull(p, &end, 10);
+    while (g_ascii_isspace(*end))
+        end++;
+    if (g_ascii_strcasecmp(end, "s") == 0)
+        scale = 1000;
+    else if (*end && g_ascii_strcasecmp(end, "ms") != 0)
+        return FALSE;
+    if (v > TS_GRACE_MAX_MS / scale)
+        return FALSE;
+    *ms = (guint)(v * scale);
+    return TRUE;
+}
+
+/* A bad value on tshark's command line (or in its preferences file) is a
+ * command-line mistake: a message and exit status 1, as Wireshark's own
+ * "Invalid -o flag".  The GUI shows the message and keeps the old value. */
+static void
+bad_preference(const char *msg)
+{
+    const char *prg = g_get_prgname();
+    if (prg && g_str_has_suffix(prg, "tshark")) {
+        fprintf(stderr, "tshark: %s\n", msg);
+        exit(1);
+    }
+    report_failure("%s", msg);
+}
+
 /* Preferences changed (command line, file or GUI): parse what was typed. */
 static void
 tcpstate_prefs_apply(void)
 {
     int lang = parse_language(pref_language_text);
+    guint grace;
+
+    if (parse_grace(pref_grace_text, &grace)) {
+        pref_grace_ms = grace;
+    } else {
+        char *msg = g_strdup_printf("tcpstate.grace_period \"%s\" is not a grace period: give "
+                                    "milliseconds from 0 to %u (e.g. 1000, or 2s); keeping %u ms",
+                                    pref_grace_text ? pref_grace_text : "", TS_GRACE_MAX_MS,
+                                    pref_grace_ms);
+        bad_preference(msg);
+        g_free(msg);
+    }
 
     if (lang == TS_LANG_TRADITIONAL)
         report_warning("tcpstate.language \"%s\" is Traditional Chinese, which tcpstate does "
@@ -1601,11 +1659,11 @@ proto_register_tcpstate(void)
     prefs_register_bool_preference(prefs, "analogy", "Explain with an everyday analogy",
         "Add an everyday analogy (two people talking) to each explanation",
         &pref_analogy);
-    prefs_register_uint_preference(prefs, "grace_period", "Grace period (ms)",
-        "How long an answer may still take at the end of the capture: a SYN, FIN or "
-        "SYN-ACK younger than this when the capture ends is reported as "
-        "open_at_capture_end instead of unanswered",
-        10, &pref_grace_ms);
+    prefs_register_string_preference(prefs, "grace_period", "Grace period (ms)",
+        "How long an answer may still take at the end of the capture, in milliseconds "
+        "(0 to 86400000; \"2s\" for seconds): a SYN, FIN or SYN-ACK younger than this when "
+        "the capture ends is reported as open_at_capture_end instead of unanswered",
+        &pref_grace_text);
 
     streams = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
     tuples = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), tuple_hash, tuple_equal);
