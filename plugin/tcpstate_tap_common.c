@@ -349,6 +349,57 @@ server_str(const conn_info *ci)
     return ci->ep_str[ci->conn->client_is_a ? 1 : 0];
 }
 
+/* ---- The connections table's cells -------------------------------------- */
+
+const char *const conns_titles[CC_COUNT] = {
+    "Stream", "Conn", "Client", "Server", "Client state", "Server state", "Outcome",
+    "SYN>SYN-ACK", "SYN-ACK>ACK", "Teardown", "Packets", "Zeek", "History", "Anomalies",
+};
+
+const gboolean conns_right[CC_COUNT] = {
+    TRUE, TRUE, FALSE, FALSE, FALSE, FALSE, FALSE,
+    TRUE, TRUE, TRUE, TRUE, FALSE, FALSE, FALSE,
+};
+
+void
+conn_cells(const conn_info *ci, int64_t end, int64_t grace, char **row)
+{
+    const ts_conn *c = ci->conn, *v = ts_conn_view(c);
+    int64_t ns = 0;
+    gboolean ok;
+    GString *an;
+    ts_anomaly_set set;
+    const char *hist;
+
+    row[CC_STREAM] = g_strdup_printf("%u", ci->stream);
+    row[CC_CONN] = g_strdup_printf("%u", c->index);
+    row[CC_CLIENT] = c->roles_inferred ? g_strdup_printf("%s (inferred)", client_str(ci))
+                                       : g_strdup(client_str(ci));
+    row[CC_SERVER] = g_strdup(server_str(ci));
+    row[CC_CSTATE] = g_strdup(ts_state_name(v->ep[TS_CLIENT].state));
+    /* one-sided: no server segment was captured, its state is inferred */
+    row[CC_SSTATE] = one_sided(v, c)
+                     ? g_strdup_printf("%s (inferred)", ts_state_name(v->ep[TS_SERVER].state))
+                     : g_strdup(ts_state_name(v->ep[TS_SERVER].state));
+    row[CC_OUTCOME] = g_strdup(ts_outcome_name(ts_conn_outcome(c)));
+    ok = time_syn_synack(v, c, &ns);
+    row[CC_HS1] = ms_str(ok, ns);
+    ok = time_synack_ack(v, c, &ns);
+    row[CC_HS2] = ms_str(ok, ns);
+    ok = time_teardown(v, c, &ns);
+    row[CC_TEARDOWN] = ms_str(ok, ns);
+    row[CC_PACKETS] = g_strdup_printf("%u", c->packets);
+    row[CC_ZEEK] = g_strdup(ts_zeek_state_name(ts_zeek_conn_state(&c->zeek)));
+    hist = ts_zeek_history(&c->zeek);
+    row[CC_HISTORY] = g_strdup(hist[0] ? hist : "-");
+    set = ts_conn_final_anomalies(c, end, grace);
+    an = g_string_new(NULL);
+    anomaly_names(an, set, ",");
+    row[CC_ANOMALIES] = g_string_free(an, set == 0);
+    if (!row[CC_ANOMALIES])
+        row[CC_ANOMALIES] = g_strdup("-");
+}
+
 /* ---- conn_picker ----------------------------------------------------------- */
 
 /* dfilter_compile reports errors in a df_error_t from 4.2 on. */

@@ -115,6 +115,19 @@ gint conn_info_cmp(gconstpointer a, gconstpointer b);
 const char * client_str(const conn_info *ci);
 const char * server_str(const conn_info *ci);
 
+/* ---- The columns of the connections table (-z tcpstate,conns, the GUI's
+ * Connections table) ---- */
+enum {
+    CC_STREAM, CC_CONN, CC_CLIENT, CC_SERVER, CC_CSTATE, CC_SSTATE, CC_OUTCOME,
+    CC_HS1, CC_HS2, CC_TEARDOWN, CC_PACKETS, CC_ZEEK, CC_HISTORY, CC_ANOMALIES,
+    CC_COUNT
+};
+extern const char *const conns_titles[CC_COUNT];
+extern const gboolean conns_right[CC_COUNT];   /* numbers are right-aligned */
+
+/* Fills row[CC_COUNT] (g_free each) with the connection's final facts. */
+void conn_cells(const conn_info *ci, int64_t end, int64_t grace, char **row);
+
 /* ---- Which connections a display filter picks ---------------------------
  * A connection is picked when one of its packets passed the filter on the
  * pass (a filtered listener), or -- after a single pass, where verdicts that
@@ -145,5 +158,7 @@ void conn_picker_stop(conn_picker *p);
 void tcpstate_register_tap_conns(void);
 void tcpstate_register_tap_ladder(void);
 void tcpstate_register_tap_tree(void);
+void tcpstate_register_tap_table(void);
+void tcpstate_register_tap_ladder_window(void);
 
 #endif /* TCPSTATE_TAP_COMMON_H */

@@ -16,6 +16,7 @@
 #include "tcpstate_tap_common.h"
 
 #include <epan/stat_tap_ui.h>
+#include <epan/funnel.h>
 #include <epan/stats_tree.h>
 
 /* ---- -z tcpstate,ladder ------------------------------------------------- */
@@ -366,10 +367,11 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
     g_string_free(txt, TRUE);
 }
 
+/* The whole ladder text: header, then the selected connections (only
+ * those with an anomaly when only_anomalies), at most t->max of them. */
 static void
-ladder_draw(void *tapdata)
+ladder_text(GString *text, ladder_tap *t, gboolean only_anomalies, const char *more_hint)
 {
-    ladder_tap *t = (ladder_tap *)tapdata;
     int64_t end = tcpstate_capture_end_ns(), grace = tcpstate_grace_ns();
     GString *out = g_string_new(NULL);
     guint shown = 0, selected = 0;
@@ -380,24 +382,38 @@ ladder_draw(void *tapdata)
         const conn_info *ci = (const conn_info *)g_ptr_array_index(t->conns.list, i);
         if (!ci->selected || !ci->rows || !ci->rows->len)
             continue;
+        if (only_anomalies && !ts_conn_final_anomalies(ci->conn, end, grace))
+            continue;
         selected++;
         if (t->max && shown >= t->max)
             continue;
         ladder_draw_conn(out, ci, end, grace);
         shown++;
     }
-    print_header("TCP connection ladder (tcpstate)", t->filter);
+    g_string_append_printf(text, "%s\nTCP connection ladder (tcpstate)\nFilter: %s%s\n", RULE,
+                           t->filter && *t->filter ? t->filter : "<No Filter>",
+                           only_anomalies ? " (only connections with anomalies)" : "");
     if (shown < selected)
-        printf("Connections: %u of %u (the first %u by stream: -z tcpstate,ladder,max=N,FILTER "
-               "draws up to N, max=0 all of them; a FILTER such as tcp.stream==7 or "
-               "tcpstate.conn.anomaly selects some)\n", shown, selected, shown);
+        g_string_append_printf(text, "Connections: %u of %u (the first %u by stream: %s)\n",
+                               shown, selected, shown, more_hint);
     else
-        printf("Connections: %u\n", shown);
-    printf("Left: seconds since the connection's first segment; right: frame number.\n"
-           "*STATE: changed by the segment above it.  seq/ack: relative to each side's ISN.\n");
-    printf("%s", out->str);
-    printf("%s\n", RULE);
+        g_string_append_printf(text, "Connections: %u\n", shown);
+    g_string_append(text, "Left: seconds since the connection's first segment; right: frame number.\n"
+                    "*STATE: changed by the segment above it.  seq/ack: relative to each side's ISN.\n");
+    g_string_append(text, out->str);
+    g_string_append_printf(text, "%s\n", RULE);
     g_string_free(out, TRUE);
+}
+
+static void
+ladder_draw(void *tapdata)
+{
+    GString *text = g_string_new(NULL);
+    ladder_text(text, (ladder_tap *)tapdata, FALSE,
+                "-z tcpstate,ladder,max=N,FILTER draws up to N, max=0 all of them; a FILTER "
+                "such as tcp.stream==7 or tcpstate.conn.anomaly selects some");
+    printf("%s", text->str);
+    g_string_free(text, TRUE);
 }
 
 static void
@@ -455,6 +471,183 @@ ladder_init(const char *opt_arg, void *userdata _U_)
     TS_STAT_INIT_RETURN(TRUE);
 }
 
+
+/* ---- Statistics > TCP Connection States: Ladder (GUI) --------------------
+ * A text window through Wireshark's "funnel" API (epan/funnel.h, the C side
+ * of Lua's register_menu and TextWindow; funnel_register_menu and
+ * funnel_get_funnel_ops are exported).  Clicking the menu item registers a
+ * ladder listener for the connections the current display filter selects
+ * (all of them without one) and asks for a retap; its draw callback fills
+ * the window.  Buttons redraw from what was collected (only connections
+ * with anomalies, all, more than 50) or set the display filter. */
+
+#define WINDOW_MAX 50
+
+typedef struct {
+    ladder_tap *t;
+    funnel_text_window_t *win;
+    gboolean only_anomalies;
+    gboolean drawn;         /* the retap has filled t */
+} ladder_window;
+
+static void
+window_fill(ladder_window *w)
+{
+    const funnel_ops_t *ops = funnel_get_funnel_ops();
+    GString *text = g_string_new(NULL);
+
+    if (!ops || !w->win)
+        return;
+    ladder_text(text, w->t, w->only_anomalies,
+                "the button \"Draw all connections\" draws all of them; a display filter "
+                "such as tcp.stream==7 before opening this window selects some");
+    ops->set_text(w->win, text->str);
+    g_string_free(text, TRUE);
+}
+
+static void
+window_draw(void *tapdata)
+{
+    ladder_window *w = (ladder_window *)tapdata;
+    w->drawn = TRUE;
+    window_fill(w);
+}
+
+static tap_packet_status
+window_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt, const void *data,
+              tap_flags_t flags)
+{
+    return ladder_packet(((ladder_window *)tapdata)->t, pinfo, edt, data, flags);
+}
+
+static void
+window_reset(void *tapdata)
+{
+    ladder_reset(((ladder_window *)tapdata)->t);
+}
+
+/* The listener goes with the window (window_closed) or with the capture
+ * file's taps; either way the ladder's data goes with it. */
+static void
+window_finish(void *tapdata)
+{
+    ladder_window *w = (ladder_window *)tapdata;
+    if (w->t)
+        ladder_finish(w->t);
+    w->t = NULL;
+    w->win = NULL;
+    g_free(w);
+}
+
+static void
+window_closed(void *data)
+{
+    ladder_window *w = (ladder_window *)data;
+    w->win = NULL;
+    remove_tap_listener(w);     /* window_finish frees w */
+}
+
+static gboolean
+button_only_anomalies(funnel_text_window_t *tw _U_, void *data)
+{
+    ladder_window *w = (ladder_window *)data;
+    w->only_anomalies = TRUE;
+    if (w->drawn)
+        window_fill(w);
+    return TRUE;
+}
+
+static gboolean
+button_all(funnel_text_window_t *tw _U_, void *data)
+{
+    ladder_window *w = (ladder_window *)data;
+    w->only_anomalies = FALSE;
+    if (w->drawn)
+        window_fill(w);
+    return TRUE;
+}
+
+static gboolean
+button_no_cap(funnel_text_window_t *tw _U_, void *data)
+{
+    ladder_window *w = (ladder_window *)data;
+    w->t->max = 0;
+    if (w->drawn)
+        window_fill(w);
+    return TRUE;
+}
+
+/* Sets the packet list's display filter to the connections with anomalies. */
+static gboolean
+button_filter_anomalies(funnel_text_window_t *tw _U_, void *data _U_)
+{
+    const funnel_ops_t *ops = funnel_get_funnel_ops();
+    if (ops && ops->set_filter && ops->apply_filter) {
+        ops->set_filter(ops->ops_id, "tcpstate.conn.anomaly");
+        ops->apply_filter(ops->ops_id);
+    }
+    return TRUE;
+}
+
+static void
+add_button(const funnel_ops_t *ops, ladder_window *w, const char *label, funnel_bt_cb_t cb)
+{
+    funnel_bt_t *bt = g_new0(funnel_bt_t, 1);
+    bt->tw = w->win;
+    bt->func = cb;
+    bt->data = w;
+    bt->free_fcn = g_free;      /* the GUI frees the button with the window */
+    bt->free_data_fcn = NULL;   /* w is freed by window_finish */
+    ops->add_button(w->win, bt, label);
+}
+
+static void
+ladder_menu(gpointer data _U_)
+{
+    const funnel_ops_t *ops = funnel_get_funnel_ops();
+    const char *filter;
+    ladder_window *w;
+    GString *err;
+
+    if (!ops || !ops->new_text_window)
+        return;
+    filter = ops->get_filter ? ops->get_filter(ops->ops_id) : NULL;
+    w = g_new0(ladder_window, 1);
+    w->t = g_new0(ladder_tap, 1);
+    w->t->max = WINDOW_MAX;
+    w->t->filter = filter && *filter ? g_strdup(filter) : NULL;
+    conn_set_init(&w->t->conns);
+    err = register_tap_listener(TCPSTATE_TAP_NAME, w, NULL, TL_REQUIRES_NOTHING, window_reset,
+                                window_packet, window_draw, window_finish);
+    if (err) {
+        g_string_free(err, TRUE);
+        ladder_finish(w->t);
+        g_free(w);
+        return;
+    }
+    /* a display filter that was applied compiles: no error expected here */
+    err = conn_picker_start(&w->t->pick, &w->t->conns, w->t->filter);
+    if (err)
+        g_string_free(err, TRUE);
+    w->win = ops->new_text_window(ops->ops_id, "TCP Connection States: ladder");
+    ops->set_text(w->win, "Reading the capture...");
+    ops->set_close_cb(w->win, window_closed, w);
+    add_button(ops, w, "Only connections with anomalies", button_only_anomalies);
+    add_button(ops, w, "All connections", button_all);
+    add_button(ops, w, "Draw all connections", button_no_cap);
+    add_button(ops, w, "Filter packets: connections with anomalies", button_filter_anomalies);
+    /* Fill it: retap now, as Lua's retap_packets() does (Wireshark 4.0 was
+     * seen drawing the window empty when left to its own retap flag). */
+    if (ops->retap_packets)
+        ops->retap_packets(ops->ops_id);
+}
+
+void
+tcpstate_register_tap_ladder_window(void)
+{
+    funnel_register_menu("TCP Connection States: Ladder", REGISTER_PACKET_STAT_GROUP_UNSORTED,
+                         ladder_menu, NULL, NULL, FALSE);
+}
 
 static stat_tap_ui ladder_ui = {
     REGISTER_STAT_GROUP_GENERIC, "TCP connection ladder", "tcpstate,ladder", ladder_init, 0, NULL

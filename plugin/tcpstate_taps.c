@@ -18,4 +18,6 @@ tcpstate_register_taps(void)
     tcpstate_register_tap_conns();
     tcpstate_register_tap_ladder();
     tcpstate_register_tap_tree();
+    tcpstate_register_tap_table();
+    tcpstate_register_tap_ladder_window();
 }

@@ -45,6 +45,7 @@
 #   TCPSTATE_GUI_USER   user to run Wireshark as (default tsgui; created)
 #   TCPSTATE_GUI_DISPLAY X display number for Xvfb (default: first free from 99)
 #   TCPSTATE_GUI_KEEP   1: keep the private HOME (path printed) for a look
+#   TCPSTATE_GUI_ONLY   step numbers to run, e.g. "9 10" (default: all)
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -328,6 +329,8 @@ ws_stop() {
     sleep 0.5
 }
 focus() { xdotool windowfocus --sync "$1" 2>/dev/null; sleep 0.3; }
+# want N: step N was asked for (TCPSTATE_GUI_ONLY unset: every step).
+want() { [ -z "${TCPSTATE_GUI_ONLY:-}" ] || [[ " $TCPSTATE_GUI_ONLY " == *" $1 "* ]]; }
 
 # Saves window $1 (or the root window cropped to geometry $3) as $OUT/$2,
 # reduced to a 256-colour palette to stay small.
@@ -353,7 +356,7 @@ expand_tcpstate() {
 }
 
 # 1. Help > About Wireshark > Plugins
-if ws_start client_close.pcap; then
+if want 1 && ws_start client_close.pcap; then
     xdotool key alt+h; sleep 0.7; xdotool key Up Return   # About is the last item
     if about=$(wait_win '^About Wireshark$' 10); then
         focus "$about"
@@ -368,6 +371,7 @@ fi
 
 # 2. packet details, 7. the same in Chinese
 for lang in en zh; do
+    want 2 || continue
     if [ $lang = en ]; then file=02-packet-details.png; extra=(); else file=07-packet-details-zh.png; extra=(-o tcpstate.language:zh); fi
     if ws_start client_close.pcap -g 11 "${extra[@]}"; then
         expand_tcpstate
@@ -378,7 +382,7 @@ for lang in en zh; do
 done
 
 # 3. Analyze > Expert Information (wireshark -z expert opens it directly)
-if ws_start anomalies.pcap -z expert; then
+if want 3 && ws_start anomalies.pcap -z expert; then
     if ex=$(wait_win 'Expert Information' 20); then
         xdotool windowmove "$ex" 0 0 windowsize "$ex" 1300 760; sleep 1.5
         save "$ex" 03-expert-info.png
@@ -390,7 +394,7 @@ if ws_start anomalies.pcap -z expert; then
 fi
 
 # 4. Statistics > TCP Connection States (the plugin's stats_tree: last item)
-if [ $stats_menu = 1 ] && ws_start anomalies.pcap; then
+if want 4 && [ $stats_menu = 1 ] && ws_start anomalies.pcap; then
     xdotool key alt+s; sleep 0.7; xdotool key Up Return
     if st=$(wait_win 'TCP Connection States' 20); then
         xdotool windowmove "$st" 0 0 windowsize "$st" 1000 820; sleep 1.5
@@ -403,15 +407,15 @@ if [ $stats_menu = 1 ] && ws_start anomalies.pcap; then
 fi
 
 # 5. Statistics > Flow Graph: All Flows (label = Info column), TCP Flows
-# Opens Statistics > Flow Graph (item 17 of Wireshark 4.0's Statistics
-# menu) and prints its window id.
+# Opens Statistics > Flow Graph (item 19 of Wireshark 4.0's Statistics
+# menu, after tcpstate's two items 12 and 13) and prints its window id.
 open_flow_graph() {
     xdotool key alt+s; sleep 0.7
-    for _ in $(seq 16); do xdotool key Down; done
+    for _ in $(seq 18); do xdotool key Down; done
     xdotool key Return
     wait_win 'Flow · ' 20
 }
-if ws_start client_close.pcap; then
+if want 5 && ws_start client_close.pcap; then
     if fg=$(open_flow_graph); then
         xdotool windowmove "$fg" 0 0 windowsize "$fg" 1300 560; sleep 1.5
         save "$fg" 05-flow-graph-all.png
@@ -430,7 +434,7 @@ fi
 # Graph of Wireshark 4.0 was seen without it while the packet list had it.)
 cp "$conf/preferences" "$conf/preferences.saved"
 echo "tcpstate.info_column_first: TRUE" >> "$conf/preferences"
-if ws_start client_close.pcap; then
+if want 5 && ws_start client_close.pcap; then
     if fg=$(open_flow_graph); then
         xdotool windowmove "$fg" 0 0 windowsize "$fg" 1500 560; sleep 3
         save "$fg" 05-flow-graph-first.png 1500x560+0+0
@@ -443,7 +447,7 @@ fi
 mv "$conf/preferences.saved" "$conf/preferences"
 
 # 6. Edit > Preferences > Protocols > TCPState, with each help text (tooltip)
-if ws_start client_close.pcap; then
+if want 6 && ws_start client_close.pcap; then
     xdotool key ctrl+shift+p
     if pr=$(wait_win 'Preferences$' 15); then
         xdotool windowmove "$pr" 0 0 windowsize "$pr" 900 400; sleep 1
@@ -487,9 +491,46 @@ fi
 # 8. The tcpstate profile: columns and colours on anomalies.pcap (its first
 # rows have an error, a refusal, a warning, resets and both handshake and
 # teardown).
-if ws_start anomalies.pcap -C tcpstate -o gui.layout_content_3:NONE; then
+if want 8 && ws_start anomalies.pcap -C tcpstate -o gui.layout_content_3:NONE; then
     save "" 08-profile.png 1600x640+0+0
     pass "profile tcpstate loaded"
+    ws_stop
+fi
+
+# 9. Statistics > TCP Connection States > Connections: the table statistic
+# (wireshark -z tcpstate,connections opens it as the menu item does).
+if want 9 && ws_start anomalies.pcap -z tcpstate,connections; then
+    if tb=$(wait_win 'Connections' 20); then
+        xdotool windowmove "$tb" 0 0 windowsize "$tb" 1580 700; sleep 3
+        save "$tb" 09-connections-table.png
+        pass "Statistics > TCP Connection States > Connections opened"
+    else
+        fail "the Connections table did not open"
+    fi
+    ws_stop
+fi
+
+# 10. Statistics > TCP Connection States > Ladder: the funnel text window,
+# first with every connection, then after "Only connections with anomalies".
+# Wireshark 4.0 puts table statistics and funnel menus of its "unsorted"
+# group as items 12 and 13 of the Statistics menu (sorted by name).
+if want 10 && ws_start anomalies.pcap; then
+    xdotool key alt+s; sleep 1
+    save "" 10-statistics-menu.png 720x520+0+0
+    # Keys typed into this menu were lost here; click the item instead (the
+    # 13th row: menu rows are 25 px from y=34 in the 1600x1000 layout).
+    xdotool mousemove 420 336; sleep 0.5; xdotool click 1
+    if ld=$(wait_win 'ladder' 20); then
+        xdotool windowmove "$ld" 0 0 windowsize "$ld" 1000 900; sleep 3
+        save "$ld" 11-ladder-window.png
+        pass "Statistics > TCP Connection States: Ladder opened"
+        eval "$(xdotool getwindowgeometry --shell "$ld")"
+        # the first button, "Only connections with anomalies", bottom left
+        xdotool mousemove $((X + 120)) $((Y + HEIGHT - 22)) click 1; sleep 2
+        save "$ld" 12-ladder-anomalies.png
+    else
+        fail "the ladder window did not open"
+    fi
     ws_stop
 fi
 
