@@ -563,8 +563,9 @@ finfo_uint(field_info *fi)
 #define TS_EXPLAIN_MAX 2048
 /* Width of the explanation's lines, in columns (a CJK character takes two):
  * what the packet details pane shows without scrolling in Wireshark's
- * default layout at 1600 pixels, bytes pane beside it. */
-#define TS_WRAP_COLUMNS 100
+ * default layout at 1600 pixels, bytes pane beside it (100 was cut off
+ * by a few characters there). */
+#define TS_WRAP_COLUMNS 90
 
 /* Length in bytes of the UTF-8 character at p (1 for a stray byte). */
 static size_t

@@ -105,8 +105,12 @@ mkdir -p "$plugdir" "$conf/profiles" "$caps" "$home/run" "$home/no-extcap"
 chmod 700 "$home/run"
 cp "$plugin" "$plugdir/tcpstate.so"
 cp -r "$here/profile/tcpstate" "$conf/profiles/"
+# its colouring rules: tcpstate's merged with this Wireshark's defaults
+bash "$here/profile-colorfilters.sh" > "$conf/profiles/tcpstate/colorfilters" ||
+    die "cannot make the profile's colouring rules"
 
-# Fixed geometry, packet bytes hidden, no minimap: same layout on every run.
+# Fixed geometry, no minimap: same layout on every run; otherwise Wireshark's
+# default layout (packet list, details, bytes), which a new user sees.
 cat > "$conf/recent_common" <<EOF
 gui.geometry_main_x: 0
 gui.geometry_main_y: 0
@@ -119,10 +123,8 @@ sys.warn_if_no_capture: FALSE
 EOF
 cat > "$conf/recent" <<EOF
 gui.geometry_main_upper_pane: 250
-gui.byte_view_show: FALSE
 EOF
 cat > "$conf/preferences" <<EOF
-gui.layout_content_3: NONE
 gui.packet_list_show_minimap: FALSE
 gui.update.enabled: FALSE
 EOF
@@ -199,7 +201,12 @@ fi
 # Every colouring rule compiles; the anomaly names in it exist, and the
 # error/warning rules list exactly the anomalies of that severity in the
 # core's table (plugin/tcpstate_core.h).
-cf=$here/profile/tcpstate/colorfilters
+cf=$conf/profiles/tcpstate/colorfilters
+if grep -q '^@Bad TCP@' "$cf" && [ "$(grep -c '^@' "$cf")" -gt "$(grep -c '^@TCPState' "$cf")" ]; then
+    pass "profile keeps Wireshark's default colouring rules (Bad TCP and the others)"
+else
+    fail "profile colouring rules lack Wireshark's defaults"
+fi
 while IFS= read -r rule; do
     name=$(cut -d@ -f2 <<<"$rule"); filt=$(cut -d@ -f3 <<<"$rule")
     if as_user tshark -r "$caps/client_close.pcap" -Y "$filt" >/dev/null 2>"$home/err"; then
@@ -207,7 +214,7 @@ while IFS= read -r rule; do
     else
         fail "colouring rule \"$name\" does not compile: $(head -1 "$home/err")"
     fi
-done < <(grep '^@' "$cf")
+done < <(grep '^@TCPState' "$cf")
 registered=$(sed -n 's/.*\ttcpstate\.anomaly\.\([a-z_0-9]*\)\t.*/\1/p' <<<"$fields" | sort)
 named=$(grep -o 'tcpstate\.anomaly in {[^}]*}' "$cf" | grep -o '"[a-z_0-9]*"' | tr -d '"' | sort -u)
 unknown=$(comm -13 <(echo "$registered") <(echo "$named") | tr '\n' ' ')
@@ -348,7 +355,9 @@ save() {
 # Selects the last top-level item of the packet details (the TCPState tree
 # for these captures) and expands it with all its subtrees.
 expand_tcpstate() {
-    xdotool mousemove $((W / 2)) $((H - 40)) click 1   # blank area of the details pane
+    # blank area of the details pane: the left half of the window's lower
+    # part in Wireshark's default layout (the bytes pane is on the right)
+    xdotool mousemove $((W / 4)) $((H - 40)) click 1
     sleep 0.3
     for _ in $(seq 15); do xdotool key Down; done
     xdotool key shift+Right
