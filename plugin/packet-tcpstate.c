@@ -1641,7 +1641,8 @@ proto_register_tcpstate(void)
 
     prefs = prefs_register_protocol(proto_tcpstate, tcpstate_prefs_apply);
     prefs_register_bool_preference(prefs, "info_column", "Show the stage in the Info column",
-        "Append \" [<stage>]\" (e.g. \" [Handshake 1/3: SYN]\") to the Info column of every TCP packet",
+        "Add \"[<stage>]\" and the packet's anomalies (e.g. \"[Teardown 3/4: FIN] [missing_final_ack]\") "
+        "to the Info column of TCP packets: at the end, first on segments with SYN",
         &pref_info_column);
     prefs_register_bool_preference(prefs, "info_column_first", "Put the stage first in the Info column",
         "Write the stage at the start of the Info column (\"[Handshake 1/3: SYN] ...\") instead of "

@@ -483,6 +483,13 @@ ladder_init(const char *opt_arg, void *userdata _U_)
 
 #define WINDOW_MAX 50
 
+/* A funnel button's callback returns bool from 4.2 on (gboolean before). */
+#if TS_WS_AT_LEAST(4, 2)
+typedef bool ts_button_ret;
+#else
+typedef gboolean ts_button_ret;
+#endif
+
 typedef struct {
     ladder_tap *t;
     funnel_text_window_t *win;
@@ -547,7 +554,7 @@ window_closed(void *data)
     remove_tap_listener(w);     /* window_finish frees w */
 }
 
-static gboolean
+static ts_button_ret
 button_only_anomalies(funnel_text_window_t *tw _U_, void *data)
 {
     ladder_window *w = (ladder_window *)data;
@@ -557,7 +564,7 @@ button_only_anomalies(funnel_text_window_t *tw _U_, void *data)
     return TRUE;
 }
 
-static gboolean
+static ts_button_ret
 button_all(funnel_text_window_t *tw _U_, void *data)
 {
     ladder_window *w = (ladder_window *)data;
@@ -567,7 +574,7 @@ button_all(funnel_text_window_t *tw _U_, void *data)
     return TRUE;
 }
 
-static gboolean
+static ts_button_ret
 button_no_cap(funnel_text_window_t *tw _U_, void *data)
 {
     ladder_window *w = (ladder_window *)data;
@@ -578,7 +585,7 @@ button_no_cap(funnel_text_window_t *tw _U_, void *data)
 }
 
 /* Sets the packet list's display filter to the connections with anomalies. */
-static gboolean
+static ts_button_ret
 button_filter_anomalies(funnel_text_window_t *tw _U_, void *data _U_)
 {
     const funnel_ops_t *ops = funnel_get_funnel_ops();

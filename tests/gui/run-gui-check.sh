@@ -469,7 +469,7 @@ if want 6 && ws_start client_close.pcap; then
         # Rows of the page (label positions in a 900x400 dialog at 0,0).
         tips=()
         n=0
-        for y in 54 84 114 144; do
+        for y in 54 84 113 143 173 203; do     # the six preferences
             n=$((n + 1))
             xdotool mousemove 890 390; sleep 0.6
             xdotool mousemove 300 "$y"; sleep 0.2; xdotool mousemove 302 $((y + 1)); sleep 1.5
