@@ -35,6 +35,10 @@
 #       06-preferences.png         Preferences > Protocols > TCPState + help texts
 #       07-packet-details-zh.png   as 02 with tcpstate.language:zh
 #       08-profile.png             anomalies.pcap in the "tcpstate" profile
+#       09-connections-table.png   Statistics > TCP Connection States: Connections
+#       10-statistics-menu.png     the Statistics menu with tcpstate's items
+#       11-ladder-window.png       Statistics > TCP Connection States: Ladder
+#       12-ladder-anomalies.png    the same after "Only connections with anomalies"
 #   Look at them: what they show is not checked beyond the window opening.
 #
 # Exit status: 0 all checks passed, 1 some failed, 2 cannot run.
@@ -512,7 +516,7 @@ if want 9 && ws_start anomalies.pcap -z tcpstate,connections; then
     if tb=$(wait_win 'Connections' 20); then
         xdotool windowmove "$tb" 0 0 windowsize "$tb" 1580 700; sleep 3
         save "$tb" 09-connections-table.png
-        pass "Statistics > TCP Connection States > Connections opened"
+        pass "Statistics > TCP Connection States: Connections opened"
     else
         fail "the Connections table did not open"
     fi
