@@ -49,6 +49,10 @@
 #include <epan/tap.h>
 #include <epan/to_str.h>
 #include <epan/address.h>
+#include <epan/epan.h>
+#include <wsutil/report_message.h>
+#include <epan/dfilter/dfilter.h>
+#include <epan/epan_dissect.h>
 
 #include "tcpstate_core.h"
 #include "tcpstate_glue.h"
@@ -102,11 +106,18 @@ static int hf_zeek_history = -1;
 static int hf_zeek_conn = -1;
 static int hf_zeek_split = -1;
 static int hf_anomaly = -1;
+/* Whole-connection fields: the same on every packet of a connection. */
+static int hf_conn_outcome = -1;
+static int hf_conn_client_final = -1;
+static int hf_conn_server_final = -1;
+static int hf_conn_zeek_state = -1;
+static int hf_conn_anomaly = -1;
 
 static int ett_tcpstate = -1;
 static int ett_tcpstate_states = -1;
 static int ett_tcpstate_zeek = -1;
 static int ett_tcpstate_explanation = -1;
+static int ett_tcpstate_conn = -1;
 
 static expert_field ei_anomaly[TS_ANOMALY_COUNT];
 
@@ -135,18 +146,127 @@ static int proto_icmp = -1, proto_icmpv6 = -1, proto_udp = -1, proto_vxlan = -1,
 
 static ts_pref_bool pref_info_column = TRUE;
 static ts_pref_bool pref_info_first = FALSE;
-static gint         pref_language = TS_LANG_EN;
+static ts_pref_bool pref_info_data = FALSE;
+static gint         pref_language = TS_LANG_EN;  /* parsed from pref_language_text */
+static const char  *pref_language_text = "en";
 static ts_pref_bool pref_analogy = FALSE;
-static guint        pref_grace_ms = 1000;
+static guint        pref_grace_ms = 1000;       /* parsed from pref_grace_text */
+static const char  *pref_grace_text = "1000";
 /* Zeek's timers, seconds (tcpstate_zeek.h: ts_zeek_config) */
 static guint        pref_zeek_attempt_s = 5, pref_zeek_close_s = 5;
 static guint        pref_zeek_inactivity_s = 300, pref_zeek_hs_inactivity_s = 60;
 
-static const enum_val_t language_vals[] = {
-    { "en", "English", TS_LANG_EN },
-    { "zh", "Simplified Chinese (简体中文)", TS_LANG_ZH },
-    { NULL, NULL, 0 }
-};
+/* ---- The language preference --------------------------------------------
+ * A string, not an enum: Wireshark takes an unknown enum value silently
+ * (-o tcpstate.language:zh_CN gave English without a word), and an enum
+ * listing every spelling would fill the GUI's combo box with duplicates.
+ * Accepted, in any case, '-' or '_': en, english; zh, zh_CN, zh_SG,
+ * zh_Hans, chinese, cn, 简体中文, 中文.  Traditional Chinese (zh_TW, zh_HK,
+ * zh_MO, zh_Hant) is a different script: tcpstate has no catalog for it and
+ * says so rather than showing Simplified characters. */
+#define TS_LANG_UNKNOWN     (-1)
+#define TS_LANG_TRADITIONAL (-2)
+
+static int
+parse_language(const char *value)
+{
+    static const char *const en[] = { "en", "english", "en_us", "en_gb", "c", "" };
+    static const char *const zh[] = { "zh", "zh_cn", "zh_sg", "zh_hans", "zh_hans_cn", "chinese",
+                                      "cn", "simplified chinese", "简体中文", "中文" };
+    static const char *const tw[] = { "zh_tw", "zh_hk", "zh_mo", "zh_hant", "zh_hant_tw",
+                                      "traditional chinese", "繁體中文" };
+    char v[64];
+    size_t i;
+
+    g_strlcpy(v, value ? value : "", sizeof v);
+    g_strstrip(v);
+    for (i = 0; v[i]; i++)
+        v[i] = v[i] == '-' ? '_' : g_ascii_tolower(v[i]);
+    for (i = 0; i < G_N_ELEMENTS(en); i++)
+        if (strcmp(v, en[i]) == 0)
+            return TS_LANG_EN;
+    for (i = 0; i < G_N_ELEMENTS(zh); i++)
+        if (strcmp(v, zh[i]) == 0)
+            return TS_LANG_ZH;
+    for (i = 0; i < G_N_ELEMENTS(tw); i++)
+        if (strcmp(v, tw[i]) == 0)
+            return TS_LANG_TRADITIONAL;
+    return TS_LANG_UNKNOWN;
+}
+
+/* ---- The grace period preference ------------------------------------------
+ * A string too: as an unsigned preference, a negative number typed in the
+ * GUI was dropped without a word.  Milliseconds, 0 to one day, optionally
+ * followed by "ms" or "s" (seconds). */
+#define TS_GRACE_MAX_MS 86400000u
+
+/* Returns TRUE and sets *ms when text is a valid grace period. */
+static gboolean
+parse_grace(const char *text, guint *ms)
+{
+    char *end = NULL;
+    const char *p = text ? text : "";
+    guint64 v, scale = 1;
+
+    while (g_ascii_isspace(*p))
+        p++;
+    if (!g_ascii_isdigit(*p))
+        return FALSE;               /* empty, negative or not a number */
+    v = g_ascii_strtoull(p, &end, 10);
+    while (g_ascii_isspace(*end))
+        end++;
+    if (g_ascii_strcasecmp(end, "s") == 0)
+        scale = 1000;
+    else if (*end && g_ascii_strcasecmp(end, "ms") != 0)
+        return FALSE;
+    if (v > TS_GRACE_MAX_MS / scale)
+        return FALSE;
+    *ms = (guint)(v * scale);
+    return TRUE;
+}
+
+/* A bad value on tshark's command line (or in its preferences file) is a
+ * command-line mistake: a message and exit status 1, as Wireshark's own
+ * "Invalid -o flag".  The GUI shows the message and keeps the old value. */
+static void
+bad_preference(const char *msg)
+{
+    const char *prg = g_get_prgname();
+    if (prg && g_str_has_suffix(prg, "tshark")) {
+        fprintf(stderr, "tshark: %s\n", msg);
+        exit(1);
+    }
+    report_failure("%s", msg);
+}
+
+/* Preferences changed (command line, file or GUI): parse what was typed. */
+static void
+tcpstate_prefs_apply(void)
+{
+    int lang = parse_language(pref_language_text);
+    guint grace;
+
+    if (parse_grace(pref_grace_text, &grace)) {
+        pref_grace_ms = grace;
+    } else {
+        char *msg = g_strdup_printf("tcpstate.grace_period \"%s\" is not a grace period: give "
+                                    "milliseconds from 0 to %u (e.g. 1000, or 2s); keeping %u ms",
+                                    pref_grace_text ? pref_grace_text : "", TS_GRACE_MAX_MS,
+                                    pref_grace_ms);
+        bad_preference(msg);
+        g_free(msg);
+    }
+
+    if (lang == TS_LANG_TRADITIONAL)
+        report_warning("tcpstate.language \"%s\" is Traditional Chinese, which tcpstate does "
+                       "not have (it has English and Simplified Chinese, zh): showing English",
+                       pref_language_text);
+    else if (lang == TS_LANG_UNKNOWN)
+        report_warning("tcpstate.language \"%s\" is not a language tcpstate knows: use en "
+                       "(English) or zh (Simplified Chinese; zh_CN, zh-CN, chinese and cn are "
+                       "accepted too): showing English", pref_language_text);
+    pref_language = lang >= 0 ? lang : TS_LANG_EN;
+}
 
 /* ---- File-scoped state ----------------------------------------------------- */
 
@@ -489,43 +609,50 @@ finfo_uint(field_info *fi)
 /* ---- Rendering ------------------------------------------------------------ */
 
 #define TS_EXPLAIN_MAX 2048
-#define TS_WRAP 160
+/* Width of the explanation's lines, in columns (a CJK character takes two):
+ * what the packet details pane shows without scrolling in Wireshark's
+ * default layout at 1600 pixels, bytes pane beside it (100 was cut off
+ * by a few characters there). */
+#define TS_WRAP_COLUMNS 90
 
-/* Length of the next line of text (at most TS_WRAP bytes): up to the last
- * space or CJK comma/full stop/semicolon that fits, else a UTF-8 boundary. */
+/* Length in bytes of the UTF-8 character at p (1 for a stray byte). */
 static size_t
-wrap_len(const char *p)
+utf8_len(const unsigned char *p)
 {
-    size_t n = strlen(p), i, cut = 0;
-    if (n <= TS_WRAP)
-        return n;
-    for (i = 0; i + 3 <= TS_WRAP; i++) {
-        const unsigned char *u = (const unsigned char *)p + i;
-        if (u[0] == ' ')
-            cut = i + 1;
-        else if ((u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x82) ||  /* 。 */
-                 (u[0] == 0xEF && u[1] == 0xBC && (u[2] == 0x8C || u[2] == 0x9B))) /* ，； */
-            cut = i + 3;
-    }
-    if (cut == 0) {
-        cut = TS_WRAP;
-        while (cut > 0 && ((unsigned char)p[cut] & 0xC0) == 0x80)
-            cut--;
-    }
-    return cut;
+    size_t n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 ? 4 : 1;
+    size_t i;
+    for (i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return i;
+    return n;
 }
 
-static void
-add_wrapped(proto_tree *tree, tvbuff_t *tvb, const char *text)
+/* Byte length of the next line of text that fits in columns: up to the
+ * last space, or CJK comma/full stop/semicolon, that fits; else as many
+ * whole characters as fit.  Three-byte characters are CJK here (two
+ * columns): the explanations use no other. */
+static size_t
+wrap_len(const char *text, unsigned columns)
 {
-    while (*text) {
-        size_t n = wrap_len(text);
-        if (n == 0)
-            break;
-        proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_tcpstate_explanation, NULL,
-                                      "%.*s", (int)n, text);
-        text += n;
+    const unsigned char *p = (const unsigned char *)text;
+    size_t i = 0, cut = 0;
+    unsigned used = 0;
+
+    while (p[i]) {
+        size_t n = utf8_len(p + i);
+        unsigned w = n == 3 ? 2 : 1;
+        if (used + w > columns)
+            return cut ? cut : i;
+        used += w;
+        if (p[i] == ' ')
+            cut = i + 1;
+        else if (n == 3 && ((p[i] == 0xE3 && p[i + 1] == 0x80 && p[i + 2] == 0x82) ||  /* 。 */
+                            (p[i] == 0xEF && p[i + 1] == 0xBC &&
+                             (p[i + 2] == 0x8C || p[i + 2] == 0x9B))))                 /* ，； */
+            cut = i + n;
+        i += n;
     }
+    return i;
 }
 
 static const char *
@@ -625,23 +752,27 @@ add_text(proto_tree *t, tvbuff_t *tvb, int hf, const char *value,
                                                 zh_label, zh_value ? zh_value : value));
 }
 
+/* A flag that is false says nothing on this packet: it is kept hidden
+ * (tcpstate.retransmission == 0 still filters) and shown only when set. */
 static void
 add_flag(proto_tree *t, tvbuff_t *tvb, int hf, int set, const char *zh_label)
 {
+    proto_item *pi;
     if (!in_chinese())
-        add_gen(proto_tree_add_boolean(t, hf, tvb, 0, 0, set ? 1 : 0));
+        pi = add_gen(proto_tree_add_boolean(t, hf, tvb, 0, 0, set ? 1 : 0));
     else
-        add_gen(proto_tree_add_boolean_format(t, hf, tvb, 0, 0, set ? 1 : 0, "%s：%s",
-                                              zh_label, set ? "是" : "否"));
+        pi = add_gen(proto_tree_add_boolean_format(t, hf, tvb, 0, 0, set ? 1 : 0, "%s：%s",
+                                                   zh_label, set ? "是" : "否"));
+    if (!set)
+        proto_item_set_hidden(pi);
 }
 
-static void
+static proto_item *
 add_number(proto_tree *t, tvbuff_t *tvb, int hf, uint32_t v, const char *zh_label)
 {
     if (!in_chinese())
-        add_gen(proto_tree_add_uint(t, hf, tvb, 0, 0, v));
-    else
-        add_gen(proto_tree_add_uint_format(t, hf, tvb, 0, 0, v, "%s：%u", zh_label, v));
+        return add_gen(proto_tree_add_uint(t, hf, tvb, 0, 0, v));
+    return add_gen(proto_tree_add_uint_format(t, hf, tvb, 0, 0, v, "%s：%u", zh_label, v));
 }
 
 static void
@@ -657,6 +788,39 @@ add_duration(proto_tree *t, tvbuff_t *tvb, int hf, uint32_t us, const char *zh_l
                                            us / 1000000u, us % 1000000u));
 }
 
+/* A line's length without the blank it was broken at. */
+static size_t
+shown_len(const char *line, size_t n)
+{
+    while (n && line[n - 1] == ' ')
+        n--;
+    return n;
+}
+
+/* The explanation once: the field's item carries the whole text as its
+ * value (filters, -e) and the first line as its label; the other lines
+ * follow as plain text items.  (A tree label holds at most 240 bytes, so
+ * the text cannot be one label.) */
+static void
+add_explanation(proto_tree *tree, tvbuff_t *tvb, const char *text)
+{
+    const char *label = in_chinese() ? "解释：" : "Explanation: ";
+    unsigned label_cols = in_chinese() ? 6 : 13;
+    size_t n = wrap_len(text, TS_WRAP_COLUMNS - label_cols);
+
+    add_gen(proto_tree_add_string_format(tree, hf_explanation, tvb, 0, 0, text, "%s%.*s",
+                                         label, (int)shown_len(text, n), text));
+    text += n;
+    while (*text) {
+        n = wrap_len(text, TS_WRAP_COLUMNS);
+        if (n == 0)
+            break;
+        proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_tcpstate_explanation, NULL,
+                                      "%.*s", (int)shown_len(text, n), text);
+        text += n;
+    }
+}
+
 /* "Client: A -> B" with the after state as value and the before state below. */
 static void
 add_endpoint_states(proto_tree *st, tvbuff_t *tvb, unsigned role, int hf_after,
@@ -666,9 +830,126 @@ add_endpoint_states(proto_tree *st, tvbuff_t *tvb, unsigned role, int hf_after,
     proto_item *pi = add_gen(proto_tree_add_string_format(st, hf_after, tvb, 0, 0,
                              ts_state_name(after), in_chinese() ? "%s：%s -> %s" : "%s: %s -> %s", who,
                              ts_state_name(before), ts_state_name(after)));
-    proto_tree *sub = proto_item_add_subtree(pi, ett_tcpstate_states);
-    add_text(sub, tvb, hf_before, ts_state_name(before),
-             role == TS_CLIENT ? "客户端之前的状态" : "服务端之前的状态", NULL);
+    /* The before state is in the label already: kept as a hidden field,
+     * still filterable (tcpstate.client.before == "LISTEN"). */
+    proto_item_set_hidden(add_text(proto_item_add_subtree(pi, ett_tcpstate_states), tvb, hf_before,
+                                   ts_state_name(before),
+                                   role == TS_CLIENT ? "客户端之前的状态" : "服务端之前的状态", NULL));
+}
+
+/* ---- Whole-connection fields ---------------------------------------------
+ * The same values on every packet of a connection, so that a filter can
+ * select whole connections (tcpstate.conn.zeek_state == "SF" matches every
+ * packet of every SF connection).  A visited pass (tshark -2, the GUI) knows
+ * the end of the capture and shows the final account; the first pass shows
+ * what is known as of the packet, and the subtree's label says so. */
+
+typedef struct {
+    unsigned outcome, client, server, zeek;
+    ts_anomaly_set anomalies;
+    gboolean final;             /* the end of the capture is known */
+} conn_facts;
+
+static void
+conn_facts_of(const ts_conn *conn, gboolean final, conn_facts *f)
+{
+    /* the final account (one-sided captures: the server's segments the
+     * client's acknowledgments prove), as the conns table reads it */
+    const ts_conn *v = ts_conn_view(conn);
+
+    f->final = final;
+    f->outcome = ts_conn_outcome(conn);
+    f->client = v->ep[TS_CLIENT].state;
+    f->server = v->ep[TS_SERVER].state;
+    f->zeek = ts_zeek_conn_state(&conn->zeek);
+    f->anomalies = final ? ts_conn_final_anomalies(conn, capture_end_ns, tcpstate_grace_ns())
+                         : v->anomalies;
+}
+
+/* The whole-connection items, every one a field; labels translated like
+ * the rest of the tree, values English. */
+static void
+add_conn_fields(proto_tree *tree, tvbuff_t *tvb, const conn_facts *f)
+{
+    unsigned an;
+
+    add_text(tree, tvb, hf_conn_outcome, ts_outcome_name(f->outcome), "连接结果", NULL);
+    add_text(tree, tvb, hf_conn_client_final, ts_state_name(f->client),
+             f->final ? "客户端最终状态" : "客户端目前状态", NULL);
+    add_text(tree, tvb, hf_conn_server_final, ts_state_name(f->server),
+             f->final ? "服务端最终状态" : "服务端目前状态", NULL);
+    add_text(tree, tvb, hf_conn_zeek_state, ts_zeek_state_name(f->zeek), "Zeek conn_state", NULL);
+    for (an = 0; an < TS_ANOMALY_COUNT; an++)
+        if (f->anomalies & TS_BIT(an))
+            add_text(tree, tvb, hf_conn_anomaly, ts_anomaly_name(an), "连接异常", NULL);
+}
+
+/* "Connection (whole capture): four-way close, ..." with the fields below. */
+static void
+add_conn_subtree(proto_tree *st, tvbuff_t *tvb, const ts_conn *conn, gboolean final)
+{
+    conn_facts f;
+    proto_item *pi;
+    proto_tree *sub;
+    unsigned an, n = 0;
+
+    conn_facts_of(conn, final, &f);
+    if (in_chinese())
+        pi = proto_tree_add_subtree_format(st, tvb, 0, 0, ett_tcpstate_conn, &sub,
+                 final ? "整个连接（抓包结束时）：%s，客户端 %s，服务端 %s，Zeek %s，异常："
+                       : "整个连接（单遍分析，截至本包；用 -2 或图形界面看最终结果）：%s，客户端 %s，服务端 %s，Zeek %s，异常：",
+                 ts_outcome_name(f.outcome), ts_state_name(f.client), ts_state_name(f.server),
+                 ts_zeek_state_name(f.zeek));
+    else
+        pi = proto_tree_add_subtree_format(st, tvb, 0, 0, ett_tcpstate_conn, &sub,
+                 final ? "Connection (whole capture): %s, client %s, server %s, Zeek %s, anomalies: "
+                       : "Connection so far (one pass: as of this packet; -2 or the GUI show the end): "
+                         "%s, client %s, server %s, Zeek %s, anomalies: ",
+                 ts_outcome_name(f.outcome), ts_state_name(f.client), ts_state_name(f.server),
+                 ts_zeek_state_name(f.zeek));
+    for (an = 0; an < TS_ANOMALY_COUNT; an++)
+        if (f.anomalies & TS_BIT(an))
+            proto_item_append_text(pi, n++ ? ", %s" : "%s", ts_anomaly_name(an));
+    if (!n)
+        proto_item_append_text(pi, "%s", in_chinese() ? "无" : "none");
+    add_gen(pi);
+    add_conn_fields(sub, tvb, &f);
+}
+
+/* The Info column: " [stage] [anomaly, ...]".  At the end, except where
+ * TCP's own text is longest -- segments with SYN, whose option list (MSS,
+ * SACK_PERM, TSval, TSecr, WS) pushes an appended label out of sight even at
+ * 1600 pixels -- and where the preference info_column_first asks: there at
+ * the start.  Plain data segments (stage Data transfer, no anomaly) get no
+ * label unless info_column_data asks: most packets of a capture are that. */
+static void
+info_column(packet_info *pinfo, const ts_record *rec, ts_anomaly_set anomalies)
+{
+    char buf[512];
+    unsigned an;
+    int first = 1;
+
+    if (rec->stage == TS_STAGE_DATA && !anomalies && !(rec->rflags & TS_REC_RETRANS) &&
+        !pref_info_data)
+        return;
+    /* (no format string: this runs for most packets) */
+    buf[0] = '\0';
+    g_strlcat(buf, "[", sizeof buf);
+    g_strlcat(buf, stage_label(rec->stage), sizeof buf);
+    g_strlcat(buf, "]", sizeof buf);
+    for (an = 0; an < TS_ANOMALY_COUNT; an++) {
+        if (!(anomalies & TS_BIT(an)))
+            continue;
+        g_strlcat(buf, first ? " [" : ", ", sizeof buf);
+        g_strlcat(buf, ts_anomaly_name(an), sizeof buf);
+        first = 0;
+    }
+    if (!first)
+        g_strlcat(buf, "]", sizeof buf);
+    if (pref_info_first || (rec->seg_flags & TS_SYN))
+        col_prepend_fstr(pinfo->cinfo, COL_INFO, "%s ", buf);
+    else
+        col_append_lstr(pinfo->cinfo, COL_INFO, " ", buf, COL_ADD_LSTR_TERMINATOR);
 }
 
 /* rec: the record to show (the stored one, or its hindsight view). */
@@ -684,11 +965,8 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     char *expl;
     unsigned an;
 
-    if (pref_info_column && pref_info_first)
-        col_prepend_fstr(pinfo->cinfo, COL_INFO, "[%s] ", stage_label(stage));
-    else if (pref_info_column)      /* (no format string: this runs for every packet) */
-        col_append_lstr(pinfo->cinfo, COL_INFO, " [", stage_label(stage), "]",
-                        COL_ADD_LSTR_TERMINATOR);
+    if (pref_info_column)
+        info_column(pinfo, rec, anomalies);
 
     if (!tree) {
         /* No tree, or nobody looks at ours (tshark's summary lines): the
@@ -743,8 +1021,13 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 
     if (rec->related_frame)
         add_number(st, tvb, hf_related_frame, rec->related_frame, "回应的帧");
-    if (conn)
-        add_number(st, tvb, hf_conn, conn->index, "连接序号");
+    if (conn) {
+        /* Connection 0 is the only one on most four-tuples: shown only when
+         * ports were reused (a later connection, or one followed by more). */
+        proto_item *pi_conn = add_number(st, tvb, hf_conn, conn->index, "连接序号");
+        if (conn->index == 0 && !conn->next)
+            proto_item_set_hidden(pi_conn);
+    }
 
     if (rec->rflags & TS_REC_TIME_VALID) {
         if (stage == TS_STAGE_SYNACK || stage == TS_STAGE_SIMOPEN_SYNACK)
@@ -757,13 +1040,7 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 
     expl = (char *)wmem_alloc(pinfo->pool, TS_EXPLAIN_MAX);
     ts_explain(rec, seg, tcpstate_language(), tcpstate_analogy(), expl, TS_EXPLAIN_MAX);
-    pi = add_text(st, tvb, hf_explanation, expl, "解释", NULL);
-    if (strlen(expl) > TS_WRAP) {
-        /* A tree label holds ITEM_LABEL_LENGTH (240) bytes: show the whole
-         * text wrapped below the (truncated) item; the value stays whole. */
-        sub = proto_item_add_subtree(pi, ett_tcpstate_explanation);
-        add_wrapped(sub, tvb, expl);
-    }
+    add_explanation(st, tvb, expl);
 
     if (conn) {
         char hist[TS_ZEEK_HISTORY_MAX + 1];
@@ -780,9 +1057,14 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                                   : "Zeek: conn_state %s (%s), history %s",
                      ts_zeek_state_name(rec->zeek_state), zeek_desc_shown(rec->zeek_state),
                      n ? hist : in_chinese() ? "（空）" : "(empty)"));
+        /* the history is in the label: a hidden field */
         sub = proto_item_add_subtree(pi, ett_tcpstate_zeek);
-        add_text(sub, tvb, hf_zeek_history, hist, "Zeek history", NULL);
-        add_number(sub, tvb, hf_zeek_conn, zk->index, "Zeek 连接序号");
+        proto_item_set_hidden(add_text(sub, tvb, hf_zeek_history, hist, "Zeek history", NULL));
+        {
+            proto_item *zi = add_number(sub, tvb, hf_zeek_conn, zk->index, "Zeek 连接序号");
+            if (!zk->index)   /* the first Zeek connection: says nothing, stays filterable */
+                proto_item_set_hidden(zi);
+        }
         if (zk->index && zk->first_frame == seg->frame && !(rec->rflags & TS_REC_ICMP))
             add_gen(proto_tree_add_string_format(sub, hf_zeek_split, tvb, 0, 0,
                     ts_zeek_split_name(zk->split_reason),
@@ -797,6 +1079,9 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         pi = add_text(st, tvb, hf_anomaly, ts_anomaly_name(an), "异常", NULL);
         expert_add_info(pinfo, pi, &ei_anomaly[an]);
     }
+
+    if (conn)
+        add_conn_subtree(st, tvb, conn, PINFO_FD_VISITED(pinfo));
 }
 
 /* A four-tuple as a map key, in a canonical order (lower port first; for
@@ -1366,6 +1651,79 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     return i > first ? (int)tvb_captured_length(tvb) : 0;
 }
 
+/* ---- A filter on the end of the capture (taps, one pass) --------------------
+ * In one pass a packet is filtered as it goes by, before the rest of the
+ * capture is known: tcpstate.anomaly == "syn_unanswered" or
+ * tcpstate.conn.outcome == "refused" cannot match then.  At draw time the
+ * taps ask again here, on a scratch tree that holds what a second pass would
+ * show for the record: its tcpstate fields (ts_hindsight, the deferred
+ * anomalies, the whole-connection fields; not the explanation, which needs
+ * the segment).  Other protocols' fields are not there, so a filter that
+ * also needs them (tcp.port == 80 && tcpstate.anomaly) can still only match
+ * on the pass itself. */
+
+static void
+add_final_fields(proto_tree *t, tvbuff_t *tvb, const ts_record *rec, uint32_t frame)
+{
+    ts_record v = ts_hindsight(rec, frame);
+    const ts_conn *conn = rec->conn;
+    unsigned sender = (v.rflags & TS_REC_SENDER_CLIENT) ? TS_CLIENT : TS_SERVER;
+    ts_anomaly_set an = v.anomalies |
+                        ts_deferred_anomalies(rec, capture_end_ns, tcpstate_grace_ns(),
+                                              frame == conn->last_frame);
+    conn_facts f;
+    unsigned a;
+
+    proto_tree_add_item(t, proto_tcpstate, tvb, 0, 0, ENC_NA);
+    proto_tree_add_string(t, hf_stage, tvb, 0, 0, ts_stage_label(v.stage));
+    proto_tree_add_string(t, hf_phase, tvb, 0, 0, ts_phase_name(ts_stage_phase(v.stage)));
+    if (ts_stage_step(v.stage)[0])
+        proto_tree_add_string(t, hf_step, tvb, 0, 0, ts_stage_step(v.stage));
+    proto_tree_add_string(t, hf_sender, tvb, 0, 0, role_name(sender));
+    proto_tree_add_string(t, hf_client_before, tvb, 0, 0, ts_state_name(ts_rec_client_before(&v)));
+    proto_tree_add_string(t, hf_client_after, tvb, 0, 0, ts_state_name(ts_rec_client_after(&v)));
+    proto_tree_add_string(t, hf_server_before, tvb, 0, 0, ts_state_name(ts_rec_server_before(&v)));
+    proto_tree_add_string(t, hf_server_after, tvb, 0, 0, ts_state_name(ts_rec_server_after(&v)));
+    proto_tree_add_boolean(t, hf_retransmission, tvb, 0, 0, (v.rflags & TS_REC_RETRANS) ? 1 : 0);
+    proto_tree_add_boolean(t, hf_inferred, tvb, 0, 0, (v.rflags & TS_REC_INFERRED) ? 1 : 0);
+    if (v.related_frame)
+        proto_tree_add_uint(t, hf_related_frame, tvb, 0, 0, v.related_frame);
+    proto_tree_add_uint(t, hf_conn, tvb, 0, 0, conn->index);
+    proto_tree_add_string(t, hf_zeek_conn_state, tvb, 0, 0, ts_zeek_state_name(v.zeek_state));
+    for (a = 0; a < TS_ANOMALY_COUNT; a++)
+        if (an & TS_BIT(a))
+            proto_tree_add_string(t, hf_anomaly, tvb, 0, 0, ts_anomaly_name(a));
+    conn_facts_of(conn, TRUE, &f);
+    proto_tree_add_string(t, hf_conn_outcome, tvb, 0, 0, ts_outcome_name(f.outcome));
+    proto_tree_add_string(t, hf_conn_client_final, tvb, 0, 0, ts_state_name(f.client));
+    proto_tree_add_string(t, hf_conn_server_final, tvb, 0, 0, ts_state_name(f.server));
+    proto_tree_add_string(t, hf_conn_zeek_state, tvb, 0, 0, ts_zeek_state_name(f.zeek));
+    for (a = 0; a < TS_ANOMALY_COUNT; a++)
+        if (f.anomalies & TS_BIT(a))
+            proto_tree_add_string(t, hf_conn_anomaly, tvb, 0, 0, ts_anomaly_name(a));
+}
+
+gboolean
+tcpstate_final_record_matches(struct epan_dfilter *df, struct epan_session *epan,
+                              const ts_record *rec, uint32_t frame)
+{
+    static const guint8 nothing[1];
+    epan_dissect_t *edt;
+    tvbuff_t *tvb;
+    gboolean match;
+
+    if (!df || !epan || !rec || !rec->conn)
+        return FALSE;
+    edt = epan_dissect_new(epan, TRUE, FALSE);
+    epan_dissect_prime_with_dfilter(edt, df);
+    tvb = tvb_new_real_data(nothing, 0, 0);
+    add_final_fields(edt->tree, tvb, rec, frame);
+    match = dfilter_apply_edt(df, edt);
+    tvb_free(tvb);
+    epan_dissect_free(edt);
+    return match;
+}
+
 /* ---- Registration ----------------------------------------------------------- */
 
 static int
@@ -1444,9 +1802,19 @@ proto_register_tcpstate(void)
           "the previous one (attempt, close, reuse, inactivity, expire)", HFILL } },
         { &hf_anomaly, { "Anomaly", "tcpstate.anomaly", FT_STRING, BASE_NONE, NULL, 0x0,
           "Name of an anomaly found at this segment", HFILL } },
+        { &hf_conn_outcome, { "Connection outcome", "tcpstate.conn.outcome", FT_STRING, BASE_NONE, NULL, 0x0,
+          "How the whole connection ended (two passes / GUI); in one pass, as known at this packet", HFILL } },
+        { &hf_conn_client_final, { "Client final state", "tcpstate.conn.client_final", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The client's RFC 9293 state at the end of the connection (one pass: so far)", HFILL } },
+        { &hf_conn_server_final, { "Server final state", "tcpstate.conn.server_final", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The server's RFC 9293 state at the end of the connection (one pass: so far)", HFILL } },
+        { &hf_conn_zeek_state, { "Connection Zeek conn_state", "tcpstate.conn.zeek_state", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Zeek's conn_state of the whole connection (one pass: so far)", HFILL } },
+        { &hf_conn_anomaly, { "Connection anomaly", "tcpstate.conn.anomaly", FT_STRING, BASE_NONE, NULL, 0x0,
+          "An anomaly found anywhere in the connection, on every packet of it (one pass: so far)", HFILL } },
     };
     static gint *ett[] = { &ett_tcpstate, &ett_tcpstate_states, &ett_tcpstate_zeek,
-                           &ett_tcpstate_explanation };
+                           &ett_tcpstate_explanation, &ett_tcpstate_conn };
 
     /* One expert field per row of TS_ANOMALY_LIST: names, groups, severities
      * and summaries come from the table, never typed here. */
@@ -1477,27 +1845,33 @@ proto_register_tcpstate(void)
     expert = expert_register_protocol(proto_tcpstate);
     expert_register_field_array(expert, ei, TS_ANOMALY_COUNT);
 
-    prefs = prefs_register_protocol(proto_tcpstate, NULL);
+    prefs = prefs_register_protocol(proto_tcpstate, tcpstate_prefs_apply);
     prefs_register_bool_preference(prefs, "info_column", "Show the stage in the Info column",
-        "Append \" [<stage>]\" (e.g. \" [Handshake 1/3: SYN]\") to the Info column of every TCP packet",
+        "Add \"[<stage>]\" and the packet's anomalies (e.g. \"[Teardown 3/4: FIN] [missing_final_ack]\") "
+        "to the Info column of TCP packets: at the end, first on segments with SYN",
         &pref_info_column);
     prefs_register_bool_preference(prefs, "info_column_first", "Put the stage first in the Info column",
         "Write the stage at the start of the Info column (\"[Handshake 1/3: SYN] ...\") instead of "
-        "the end, so it stays visible in narrow columns and on the arrows of "
+        "the end (segments with SYN always have it at the start: TCP's list of their options is long), so it stays visible in narrow columns and on the arrows of "
         "Statistics > Flow Graph (flow type \"All packets\"), which are labelled with the Info text",
         &pref_info_first);
-    prefs_register_enum_preference(prefs, "language", "Language",
-        "Language of the stage labels in the tree and Info column and of the explanations "
-        "(filter values of tcpstate.stage stay English)",
-        &pref_language, language_vals, FALSE);
+    prefs_register_bool_preference(prefs, "info_column_data", "Label plain data segments in the Info column",
+        "Also add \" [Data transfer]\" to data segments that raise no anomaly (off: most packets "
+        "of a capture are such segments, and the label says nothing new there)",
+        &pref_info_data);
+    prefs_register_string_preference(prefs, "language", "Language (en or zh)",
+        "Language of the stage labels in the tree and Info column and of the explanations: "
+        "en (English) or zh (Simplified Chinese, 简体中文; zh_CN, zh-CN, chinese and cn are "
+        "accepted too, in any case).  Filter values of tcpstate.stage stay English.",
+        &pref_language_text);
     prefs_register_bool_preference(prefs, "analogy", "Explain with an everyday analogy",
         "Add an everyday analogy (two people talking) to each explanation",
         &pref_analogy);
-    prefs_register_uint_preference(prefs, "grace_period", "Grace period (ms)",
-        "How long an answer may still take at the end of the capture: a SYN, FIN or "
-        "SYN-ACK younger than this when the capture ends is reported as "
-        "open_at_capture_end instead of unanswered",
-        10, &pref_grace_ms);
+    prefs_register_string_preference(prefs, "grace_period", "Grace period (ms)",
+        "How long an answer may still take at the end of the capture, in milliseconds "
+        "(0 to 86400000; \"2s\" for seconds): a SYN, FIN or SYN-ACK younger than this when "
+        "the capture ends is reported as open_at_capture_end instead of unanswered",
+        &pref_grace_text);
     prefs_register_uint_preference(prefs, "zeek.attempt_delay", "Zeek tcp_attempt_delay (s)",
         "Zeek ends a connection whose SYN got no answer this long after it (0: never)",
         10, &pref_zeek_attempt_s);

@@ -42,6 +42,7 @@
 
 #include <stdint.h>
 
+#include <glib.h>
 #include <epan/address.h>
 
 #include "tcpstate_core.h"
@@ -79,6 +80,16 @@ int      tcpstate_analogy(void);
 int64_t  tcpstate_capture_end_ns(void);
 /* The grace_period preference, in nanoseconds. */
 int64_t  tcpstate_grace_ns(void);
+
+/* Whether display filter df matches the record of frame as a second pass
+ * would show it (its tcpstate fields and its connection's final facts; no
+ * other protocol's fields): what a single-pass tap asks at draw time so
+ * that it selects the same connections as two passes.  epan: the session
+ * the packets were dissected in (pinfo->epan). */
+struct epan_dfilter;
+struct epan_session;
+gboolean tcpstate_final_record_matches(struct epan_dfilter *df, struct epan_session *epan,
+                                       const ts_record *rec, uint32_t frame);
 
 /* Defined by tcpstate_taps.c when it is built (CMake defines
  * TCPSTATE_HAVE_TAPS then): registers the -z tcpstate,... statistics.  It is

@@ -22,6 +22,8 @@ Case file (tests/e2e/NAME.case), "key: value" lines, '#' comments:
     fields: frame.number tcpstate.stage ...
     must_not_contain: <regex>         fail if any output line matches
     must_contain: <regex>             fail if no output line matches
+    exit_status: 1                    tshark's expected exit status (default 0)
+    stderr_contains: <regex>          fail if no line of stderr matches
     expect:
     1<TAB>Handshake 1/3: SYN<TAB>...
     ...                               (to the end of the file)
@@ -72,10 +74,14 @@ CONTRACT_FIELDS = [
     "tcpstate.time.teardown",
     "tcpstate.zeek.conn_state", "tcpstate.zeek.history",
     "tcpstate.anomaly",
+    "tcpstate.conn.outcome", "tcpstate.conn.client_final",
+    "tcpstate.conn.server_final", "tcpstate.conn.zeek_state",
+    "tcpstate.conn.anomaly",
 ]
 
 KEYS = {"capture", "args", "filter", "fields", "must_not_contain",
-        "must_contain", "mode", "command", "expect"}
+        "must_contain", "mode", "command", "expect", "exit_status",
+        "stderr_contains"}
 
 
 class CaseError(Exception):
@@ -95,6 +101,8 @@ class Case:
         self.mode = "fields"
         self.command = None
         self.expect = None
+        self.exit_status = 0        # tshark's expected exit status
+        self.stderr_must = []       # regexes stderr must match
         self._parse()
 
     def _parse(self):
@@ -131,7 +139,11 @@ class Case:
                 self.mode = value
             elif key == "command":
                 self.command = shlex.split(value)
-        if self.expect is None and not self.must and not self.must_not:
+            elif key == "exit_status":
+                self.exit_status = int(value)
+            elif key == "stderr_contains":
+                self.stderr_must.append(self._regex(value, where))
+        if self.expect is None and not self.must and not self.must_not and not self.stderr_must:
             raise CaseError("%s: no 'expect:' section and no must_(not_)contain" % self.path)
         if self.expect is not None:
             self.expect = normalize_lines(self.expect, comments=self.mode == "fields")
@@ -249,8 +261,12 @@ def run_case(case, verbose=True):
     args = case.tshark_args()
     rc, out, err = run_wrapper(args)
     failures = []
-    if rc != 0:
-        failures.append("tshark exited with status %d\n%s" % (rc, err.rstrip()))
+    if rc != case.exit_status:
+        failures.append("tshark exited with status %d (expected %d)\n%s" % (rc, case.exit_status, err.rstrip()))
+    for rx in case.stderr_must:
+        if not any(rx.search(l) for l in err.split("\n")):
+            failures.append("stderr_contains %r matched no line of stderr:\n    %s" %
+                            (rx.pattern, err.rstrip().replace("\n", "\n    ")))
     actual = normalize_lines(out.split("\n"))
     if rc != 0 and not actual:
         pass                    # nothing to compare: the status says it all

@@ -9,7 +9,9 @@
 # Default output: build/tcpstate-profile.zip in the source tree (build/ is
 # ignored by git: the zip is a build artefact).  The zip holds one folder,
 # tcpstate/, with the profile's files, which is the layout Wireshark's
-# import expects.  Uses `zip` if installed, else python3's zipfile.
+# import expects, and its colorfilters made by profile-colorfilters.sh
+# (tcpstate's rules merged with this Wireshark's defaults).  Uses `zip` if
+# installed, else python3's zipfile.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,10 +23,15 @@ mkdir -p "$(dirname -- "$out")"
 out=$(cd "$(dirname -- "$out")" && pwd)/$(basename -- "$out")
 rm -f -- "$out"
 
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+cp -r "$here/profile/tcpstate" "$stage/"
+bash "$here/profile-colorfilters.sh" > "$stage/tcpstate/colorfilters"
+
 if command -v zip >/dev/null 2>&1; then
-    (cd "$here/profile" && zip -q -r -X "$out" tcpstate)
+    (cd "$stage" && zip -q -r -X "$out" tcpstate)
 else
-    python3 - "$here/profile" "$out" <<'EOF'
+    python3 - "$stage" "$out" <<'EOF'
 import os, sys, zipfile
 base, out = sys.argv[1], sys.argv[2]
 with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:

@@ -35,6 +35,10 @@
 #       06-preferences.png         Preferences > Protocols > TCPState + help texts
 #       07-packet-details-zh.png   as 02 with tcpstate.language:zh
 #       08-profile.png             anomalies.pcap in the "tcpstate" profile
+#       09-connections-table.png   Statistics > TCP Connection States: Connections
+#       10-statistics-menu.png     the Statistics menu with tcpstate's items
+#       11-ladder-window.png       Statistics > TCP Connection States: Ladder
+#       12-ladder-anomalies.png    the same after "Only connections with anomalies"
 #   Look at them: what they show is not checked beyond the window opening.
 #
 # Exit status: 0 all checks passed, 1 some failed, 2 cannot run.
@@ -45,6 +49,7 @@
 #   TCPSTATE_GUI_USER   user to run Wireshark as (default tsgui; created)
 #   TCPSTATE_GUI_DISPLAY X display number for Xvfb (default: first free from 99)
 #   TCPSTATE_GUI_KEEP   1: keep the private HOME (path printed) for a look
+#   TCPSTATE_GUI_ONLY   step numbers to run, e.g. "9 10" (default: all)
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -104,8 +109,12 @@ mkdir -p "$plugdir" "$conf/profiles" "$caps" "$home/run" "$home/no-extcap"
 chmod 700 "$home/run"
 cp "$plugin" "$plugdir/tcpstate.so"
 cp -r "$here/profile/tcpstate" "$conf/profiles/"
+# its colouring rules: tcpstate's merged with this Wireshark's defaults
+bash "$here/profile-colorfilters.sh" > "$conf/profiles/tcpstate/colorfilters" ||
+    die "cannot make the profile's colouring rules"
 
-# Fixed geometry, packet bytes hidden, no minimap: same layout on every run.
+# Fixed geometry, no minimap: same layout on every run; otherwise Wireshark's
+# default layout (packet list, details, bytes), which a new user sees.
 cat > "$conf/recent_common" <<EOF
 gui.geometry_main_x: 0
 gui.geometry_main_y: 0
@@ -118,10 +127,8 @@ sys.warn_if_no_capture: FALSE
 EOF
 cat > "$conf/recent" <<EOF
 gui.geometry_main_upper_pane: 250
-gui.byte_view_show: FALSE
 EOF
 cat > "$conf/preferences" <<EOF
-gui.layout_content_3: NONE
 gui.packet_list_show_minimap: FALSE
 gui.update.enabled: FALSE
 EOF
@@ -198,7 +205,12 @@ fi
 # Every colouring rule compiles; the anomaly names in it exist, and the
 # error/warning rules list exactly the anomalies of that severity in the
 # core's table (plugin/tcpstate_core.h).
-cf=$here/profile/tcpstate/colorfilters
+cf=$conf/profiles/tcpstate/colorfilters
+if grep -q '^@Bad TCP@' "$cf" && [ "$(grep -c '^@' "$cf")" -gt "$(grep -c '^@TCPState' "$cf")" ]; then
+    pass "profile keeps Wireshark's default colouring rules (Bad TCP and the others)"
+else
+    fail "profile colouring rules lack Wireshark's defaults"
+fi
 while IFS= read -r rule; do
     name=$(cut -d@ -f2 <<<"$rule"); filt=$(cut -d@ -f3 <<<"$rule")
     if as_user tshark -r "$caps/client_close.pcap" -Y "$filt" >/dev/null 2>"$home/err"; then
@@ -206,7 +218,7 @@ while IFS= read -r rule; do
     else
         fail "colouring rule \"$name\" does not compile: $(head -1 "$home/err")"
     fi
-done < <(grep '^@' "$cf")
+done < <(grep '^@TCPState' "$cf")
 registered=$(sed -n 's/.*\ttcpstate\.anomaly\.\([a-z_0-9]*\)\t.*/\1/p' <<<"$fields" | sort)
 named=$(grep -o 'tcpstate\.anomaly in {[^}]*}' "$cf" | grep -o '"[a-z_0-9]*"' | tr -d '"' | sort -u)
 unknown=$(comm -13 <(echo "$registered") <(echo "$named") | tr '\n' ' ')
@@ -328,6 +340,8 @@ ws_stop() {
     sleep 0.5
 }
 focus() { xdotool windowfocus --sync "$1" 2>/dev/null; sleep 0.3; }
+# want N: step N was asked for (TCPSTATE_GUI_ONLY unset: every step).
+want() { [ -z "${TCPSTATE_GUI_ONLY:-}" ] || [[ " $TCPSTATE_GUI_ONLY " == *" $1 "* ]]; }
 
 # Saves window $1 (or the root window cropped to geometry $3) as $OUT/$2,
 # reduced to a 256-colour palette to stay small.
@@ -345,7 +359,9 @@ save() {
 # Selects the last top-level item of the packet details (the TCPState tree
 # for these captures) and expands it with all its subtrees.
 expand_tcpstate() {
-    xdotool mousemove $((W / 2)) $((H - 40)) click 1   # blank area of the details pane
+    # blank area of the details pane: the left half of the window's lower
+    # part in Wireshark's default layout (the bytes pane is on the right)
+    xdotool mousemove $((W / 4)) $((H - 40)) click 1
     sleep 0.3
     for _ in $(seq 15); do xdotool key Down; done
     xdotool key shift+Right
@@ -353,7 +369,7 @@ expand_tcpstate() {
 }
 
 # 1. Help > About Wireshark > Plugins
-if ws_start client_close.pcap; then
+if want 1 && ws_start client_close.pcap; then
     xdotool key alt+h; sleep 0.7; xdotool key Up Return   # About is the last item
     if about=$(wait_win '^About Wireshark$' 10); then
         focus "$about"
@@ -368,6 +384,7 @@ fi
 
 # 2. packet details, 7. the same in Chinese
 for lang in en zh; do
+    want 2 || continue
     if [ $lang = en ]; then file=02-packet-details.png; extra=(); else file=07-packet-details-zh.png; extra=(-o tcpstate.language:zh); fi
     if ws_start client_close.pcap -g 11 "${extra[@]}"; then
         expand_tcpstate
@@ -378,7 +395,7 @@ for lang in en zh; do
 done
 
 # 3. Analyze > Expert Information (wireshark -z expert opens it directly)
-if ws_start anomalies.pcap -z expert; then
+if want 3 && ws_start anomalies.pcap -z expert; then
     if ex=$(wait_win 'Expert Information' 20); then
         xdotool windowmove "$ex" 0 0 windowsize "$ex" 1300 760; sleep 1.5
         save "$ex" 03-expert-info.png
@@ -390,7 +407,7 @@ if ws_start anomalies.pcap -z expert; then
 fi
 
 # 4. Statistics > TCP Connection States (the plugin's stats_tree: last item)
-if [ $stats_menu = 1 ] && ws_start anomalies.pcap; then
+if want 4 && [ $stats_menu = 1 ] && ws_start anomalies.pcap; then
     xdotool key alt+s; sleep 0.7; xdotool key Up Return
     if st=$(wait_win 'TCP Connection States' 20); then
         xdotool windowmove "$st" 0 0 windowsize "$st" 1000 820; sleep 1.5
@@ -403,15 +420,15 @@ if [ $stats_menu = 1 ] && ws_start anomalies.pcap; then
 fi
 
 # 5. Statistics > Flow Graph: All Flows (label = Info column), TCP Flows
-# Opens Statistics > Flow Graph (item 17 of Wireshark 4.0's Statistics
-# menu) and prints its window id.
+# Opens Statistics > Flow Graph (item 19 of Wireshark 4.0's Statistics
+# menu, after tcpstate's two items 12 and 13) and prints its window id.
 open_flow_graph() {
     xdotool key alt+s; sleep 0.7
-    for _ in $(seq 16); do xdotool key Down; done
+    for _ in $(seq 18); do xdotool key Down; done
     xdotool key Return
     wait_win 'Flow · ' 20
 }
-if ws_start client_close.pcap; then
+if want 5 && ws_start client_close.pcap; then
     if fg=$(open_flow_graph); then
         xdotool windowmove "$fg" 0 0 windowsize "$fg" 1300 560; sleep 1.5
         save "$fg" 05-flow-graph-all.png
@@ -430,7 +447,7 @@ fi
 # Graph of Wireshark 4.0 was seen without it while the packet list had it.)
 cp "$conf/preferences" "$conf/preferences.saved"
 echo "tcpstate.info_column_first: TRUE" >> "$conf/preferences"
-if ws_start client_close.pcap; then
+if want 5 && ws_start client_close.pcap; then
     if fg=$(open_flow_graph); then
         xdotool windowmove "$fg" 0 0 windowsize "$fg" 1500 560; sleep 3
         save "$fg" 05-flow-graph-first.png 1500x560+0+0
@@ -443,7 +460,7 @@ fi
 mv "$conf/preferences.saved" "$conf/preferences"
 
 # 6. Edit > Preferences > Protocols > TCPState, with each help text (tooltip)
-if ws_start client_close.pcap; then
+if want 6 && ws_start client_close.pcap; then
     xdotool key ctrl+shift+p
     if pr=$(wait_win 'Preferences$' 15); then
         xdotool windowmove "$pr" 0 0 windowsize "$pr" 900 400; sleep 1
@@ -456,7 +473,7 @@ if ws_start client_close.pcap; then
         # Rows of the page (label positions in a 900x400 dialog at 0,0).
         tips=()
         n=0
-        for y in 54 84 114 144; do
+        for y in 54 84 113 143 173 203; do     # the six preferences
             n=$((n + 1))
             xdotool mousemove 890 390; sleep 0.6
             xdotool mousemove 300 "$y"; sleep 0.2; xdotool mousemove 302 $((y + 1)); sleep 1.5
@@ -487,9 +504,46 @@ fi
 # 8. The tcpstate profile: columns and colours on anomalies.pcap (its first
 # rows have an error, a refusal, a warning, resets and both handshake and
 # teardown).
-if ws_start anomalies.pcap -C tcpstate -o gui.layout_content_3:NONE; then
+if want 8 && ws_start anomalies.pcap -C tcpstate -o gui.layout_content_3:NONE; then
     save "" 08-profile.png 1600x640+0+0
     pass "profile tcpstate loaded"
+    ws_stop
+fi
+
+# 9. Statistics > TCP Connection States > Connections: the table statistic
+# (wireshark -z tcpstate,connections opens it as the menu item does).
+if want 9 && ws_start anomalies.pcap -z tcpstate,connections; then
+    if tb=$(wait_win 'Connections' 20); then
+        xdotool windowmove "$tb" 0 0 windowsize "$tb" 1580 700; sleep 3
+        save "$tb" 09-connections-table.png
+        pass "Statistics > TCP Connection States: Connections opened"
+    else
+        fail "the Connections table did not open"
+    fi
+    ws_stop
+fi
+
+# 10. Statistics > TCP Connection States > Ladder: the funnel text window,
+# first with every connection, then after "Only connections with anomalies".
+# Wireshark 4.0 puts table statistics and funnel menus of its "unsorted"
+# group as items 12 and 13 of the Statistics menu (sorted by name).
+if want 10 && ws_start anomalies.pcap; then
+    xdotool key alt+s; sleep 1
+    save "" 10-statistics-menu.png 720x520+0+0
+    # Keys typed into this menu were lost here; click the item instead (the
+    # 13th row: menu rows are 25 px from y=34 in the 1600x1000 layout).
+    xdotool mousemove 420 336; sleep 0.5; xdotool click 1
+    if ld=$(wait_win 'ladder' 20); then
+        xdotool windowmove "$ld" 0 0 windowsize "$ld" 1000 900; sleep 3
+        save "$ld" 11-ladder-window.png
+        pass "Statistics > TCP Connection States: Ladder opened"
+        eval "$(xdotool getwindowgeometry --shell "$ld")"
+        # the first button, "Only connections with anomalies", bottom left
+        xdotool mousemove $((X + 120)) $((Y + HEIGHT - 22)) click 1; sleep 2
+        save "$ld" 12-ladder-anomalies.png
+    else
+        fail "the ladder window did not open"
+    fi
     ws_stop
 fi
 

@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tcpstate_tap_common.c: helpers shared by the tcpstate statistics (see
+ * tcpstate_tap_common.h).
+ */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcpstate_tap_common.h"
+
+#include <epan/epan.h>
+#include <epan/dfilter/dfilter.h>
+
+#include <epan/stat_tap_ui.h>
+#include <epan/stats_tree.h>
+
+/* ---- Small helpers ------------------------------------------------------- */
+
+/* Columns a UTF-8 string takes on a terminal: East Asian wide characters
+ * (the Chinese stage labels) take two. */
+size_t
+text_width(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t w = 0;
+    while (*p) {
+        uint32_t cp;
+        int n;
+        if (*p < 0x80) { cp = *p; n = 1; }
+        else if ((*p & 0xE0) == 0xC0) { cp = *p & 0x1F; n = 2; }
+        else if ((*p & 0xF0) == 0xE0) { cp = *p & 0x0F; n = 3; }
+        else { cp = *p & 0x07; n = 4; }
+        for (int i = 1; i < n; i++) {
+            if ((p[i] & 0xC0) != 0x80) { n = i; break; }
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        p += n;
+        if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+            (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+            (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+            (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD))
+            w += 2;
+        else
+            w += 1;
+    }
+    return w;
+}
+
+void
+pad(GString *out, size_t n, char c)
+{
+    while (n--)
+        g_string_append_c(out, c);
+}
+
+/* Appends s left-aligned (or right-aligned) in a field of width columns. */
+void
+put_left(GString *out, const char *s, size_t width)
+{
+    size_t w = text_width(s);
+    g_string_append(out, s);
+    if (w < width)
+        pad(out, width - w, ' ');
+}
+
+void
+put_right(GString *out, const char *s, size_t width)
+{
+    size_t w = text_width(s);
+    if (w < width)
+        pad(out, width - w, ' ');
+    g_string_append(out, s);
+}
+
+/* Appends s centred in width columns filled with fill. */
+void
+put_centred(GString *out, const char *s, size_t width, char fill)
+{
+    size_t w = text_width(s), left;
+    if (w >= width) {
+        g_string_append(out, s);
+        return;
+    }
+    left = (width - w) / 2;
+    pad(out, left, fill);
+    g_string_append(out, s);
+    pad(out, width - w - left, fill);
+}
+
+void
+strip_trailing_blanks(GString *s)
+{
+    while (s->len && s->str[s->len - 1] == ' ')
+        g_string_truncate(s, s->len - 1);
+}
+
+const char *
+stage_label(unsigned stage)
+{
+    return tcpstate_language() == TS_LANG_ZH ? ts_stage_label_zh(stage) : ts_stage_label(stage);
+}
+
+/* "SYN", "SYN,ACK", "FIN,PSH,ACK", ... in the order a textbook names them. */
+void
+flags_str(GString *out, uint8_t flags)
+{
+    static const struct { uint8_t bit; const char *name; } names[] = {
+        { TS_SYN, "SYN" }, { TS_FIN, "FIN" }, { TS_RST, "RST" }, { TS_PSH, "PSH" },
+        { TS_ACK, "ACK" }, { TS_URG, "URG" }, { TS_ECE, "ECE" }, { TS_CWR, "CWR" },
+    };
+    gboolean first = TRUE;
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        if (!(flags & names[i].bit))
+            continue;
+        if (!first)
+            g_string_append_c(out, ',');
+        g_string_append(out, names[i].name);
+        first = FALSE;
+    }
+    if (first)
+        g_string_append(out, "(no flags)");
+}
+
+void
+anomaly_names(GString *out, ts_anomaly_set set, const char *sep)
+{
+    gboolean first = TRUE;
+    for (unsigned an = 0; an < TS_ANOMALY_COUNT; an++) {
+        if (!(set & TS_BIT(an)))
+            continue;
+        if (!first)
+            g_string_append(out, sep);
+        g_string_append(out, ts_anomaly_name(an));
+        first = FALSE;
+    }
+}
+
+void
+print_header(const char *title, const char *filter)
+{
+    printf("%s\n%s\nFilter: %s\n", RULE, title, filter && *filter ? filter : "<No Filter>");
+}
+
+/* The optional ",filter" after the -z name: NULL when there is none. */
+const char *
+filter_of(const char *opt_arg, const char *cli)
+{
+    size_t n = strlen(cli);
+    if (strncmp(opt_arg, cli, n) == 0 && opt_arg[n] == ',' && opt_arg[n + 1])
+        return opt_arg + n + 1;
+    return NULL;
+}
+
+/* ---- Times of a connection, from the final ts_conn ---------------------- */
+
+/* The helpers below take the final account v = ts_conn_view(c).  In a
+ * one-sided account (v != c) every server segment was put in by the core
+ * at the time of the client segment that proved it: no time may rest on
+ * one.  The client's SYN, handshake ACK, FIN and final ACK were captured. */
+gboolean
+one_sided(const ts_conn *v, const ts_conn *c)
+{
+    return v != c;
+}
+
+/* The client SYN a SYN-ACK answered: its latest SYN, unless that came after
+ * the SYN-ACK (then the first one).  A simultaneous open has no such pair
+ * (each side's SYN-ACK answers the other's SYN): its handshake is not timed. */
+gboolean
+syn_time(const ts_conn *c, int64_t *ns)
+{
+    const ts_endpoint *cl = &c->ep[TS_CLIENT];
+    if (c->roles_inferred || c->simultaneous_open || !cl->syn_seen || !cl->syn_frame)
+        return FALSE;
+    *ns = (c->synack_frame && cl->syn_last_ns > c->synack_ns) ? cl->syn_ns : cl->syn_last_ns;
+    return TRUE;
+}
+
+gboolean
+time_syn_synack(const ts_conn *c, const ts_conn *captured, int64_t *ns)
+{
+    int64_t syn;
+    if (one_sided(c, captured) || !c->synack_frame || !syn_time(c, &syn) || c->synack_ns < syn)
+        return FALSE;
+    *ns = c->synack_ns - syn;
+    return TRUE;
+}
+
+gboolean
+time_synack_ack(const ts_conn *c, const ts_conn *captured, int64_t *ns)
+{
+    if (one_sided(c, captured) || c->simultaneous_open || !c->synack_frame || !c->hs_ack_frame || c->hs_ack_ns < c->synack_ns)
+        return FALSE;
+    *ns = c->hs_ack_ns - c->synack_ns;
+    return TRUE;
+}
+
+/* Whole handshake: the answered SYN to the handshake's ACK. */
+gboolean
+time_handshake(const ts_conn *c, int64_t *ns)
+{
+    int64_t syn;
+    if (!c->established || !c->hs_ack_frame || !syn_time(c, &syn) || c->hs_ack_ns < syn)
+        return FALSE;
+    *ns = c->hs_ack_ns - syn;
+    return TRUE;
+}
+
+gboolean
+time_teardown(const ts_conn *c, const ts_conn *captured, int64_t *ns)
+{
+    if (!c->final_ack_frame || c->closer > TS_SERVER ||
+        (one_sided(c, captured) && c->closer != TS_CLIENT) || !c->ep[c->closer].fin_frame ||
+        c->final_ack_ns < c->ep[c->closer].fin_ns)
+        return FALSE;
+    *ns = c->final_ack_ns - c->ep[c->closer].fin_ns;
+    return TRUE;
+}
+
+char *
+ms_str(gboolean valid, int64_t ns)
+{
+    if (!valid)
+        return g_strdup("-");
+    return g_strdup_printf("%" PRId64 ".%03" PRId64, ns / 1000000, (ns / 1000) % 1000);
+}
+
+/* ---- Connections seen by a listener ------------------------------------- */
+
+
+void
+conn_info_free(gpointer p)
+{
+    conn_info *ci = (conn_info *)p;
+    g_free(ci->ep_str[0]);
+    g_free(ci->ep_str[1]);
+    if (ci->rows)
+        g_array_free(ci->rows, TRUE);
+    if (ci->recs)
+        g_array_free(ci->recs, TRUE);
+    g_free(ci);
+}
+
+void
+conn_set_init(conn_set *cs)
+{
+    cs->by_conn = g_hash_table_new(g_direct_hash, g_direct_equal);
+    cs->list = g_ptr_array_new_with_free_func(conn_info_free);
+}
+
+void
+conn_set_clear(conn_set *cs)
+{
+    g_hash_table_remove_all(cs->by_conn);
+    g_ptr_array_set_size(cs->list, 0);
+}
+
+void
+conn_set_free(conn_set *cs)
+{
+    if (cs->by_conn)
+        g_hash_table_destroy(cs->by_conn);
+    if (cs->list)
+        g_ptr_array_free(cs->list, TRUE);
+    cs->by_conn = NULL;
+    cs->list = NULL;
+}
+
+char *
+endpoint_str(const address *addr, const char *s, uint16_t port)
+{
+    if (addr->type == AT_IPv6)
+        return g_strdup_printf("[%s]:%u", s ? s : "?", port);
+    return g_strdup_printf("%s:%u", s ? s : "?", port);
+}
+
+conn_info *
+conn_set_add(conn_set *cs, const tcpstate_tap_info *ti, const ts_conn *conn)
+{
+    conn_info *ci = (conn_info *)g_hash_table_lookup(cs->by_conn, conn);
+    if (ci)
+        return ci;
+    ci = g_new0(conn_info, 1);
+    ci->conn = conn;
+    ci->stream = ti->stream;
+    ci->run_gap = -1;
+    if (ti->seg.from_a) {
+        ci->ep_str[0] = endpoint_str(&ti->src, ti->src_str, ti->srcport);
+        ci->ep_str[1] = endpoint_str(&ti->dst, ti->dst_str, ti->dstport);
+    } else {
+        ci->ep_str[0] = endpoint_str(&ti->dst, ti->dst_str, ti->dstport);
+        ci->ep_str[1] = endpoint_str(&ti->src, ti->src_str, ti->srcport);
+    }
+    g_hash_table_insert(cs->by_conn, (gpointer)conn, ci);
+    g_ptr_array_add(cs->list, ci);
+    return ci;
+}
+
+/* Later connections on a stream (conn->next) that no packet brought in:
+ * none in practice, as every connection has packets, but walking the chain
+ * keeps the list whole.  They inherit the stream's endpoints. */
+void
+conn_set_add_successors(conn_set *cs)
+{
+    guint n = cs->list->len;
+    for (guint i = 0; i < n; i++) {
+        conn_info *ci = (conn_info *)g_ptr_array_index(cs->list, i);
+        for (const ts_conn *c = ci->conn->next; c; c = c->next) {
+            conn_info *nc;
+            if (g_hash_table_lookup(cs->by_conn, c))
+                continue;
+            nc = g_new0(conn_info, 1);
+            nc->conn = c;
+            nc->stream = ci->stream;
+            nc->run_gap = -1;
+            nc->selected = ci->selected;
+            nc->ep_str[0] = g_strdup(ci->ep_str[0]);
+            nc->ep_str[1] = g_strdup(ci->ep_str[1]);
+            g_hash_table_insert(cs->by_conn, (gpointer)c, nc);
+            g_ptr_array_add(cs->list, nc);
+        }
+    }
+}
+
+gint
+conn_info_cmp(gconstpointer a, gconstpointer b)
+{
+    const conn_info *x = *(const conn_info *const *)a;
+    const conn_info *y = *(const conn_info *const *)b;
+    if (x->stream != y->stream)
+        return x->stream < y->stream ? -1 : 1;
+    if (x->conn->index != y->conn->index)
+        return x->conn->index < y->conn->index ? -1 : 1;
+    return 0;
+}
+
+const char *
+client_str(const conn_info *ci)
+{
+    return ci->ep_str[ci->conn->client_is_a ? 0 : 1];
+}
+
+const char *
+server_str(const conn_info *ci)
+{
+    return ci->ep_str[ci->conn->client_is_a ? 1 : 0];
+}
+
+/* ---- The connections table's cells -------------------------------------- */
+
+const char *const conns_titles[CC_COUNT] = {
+    "Stream", "Conn", "Client", "Server", "Client state", "Server state", "Outcome",
+    "SYN>SYN-ACK", "SYN-ACK>ACK", "Teardown", "Packets", "Zeek", "History", "Anomalies",
+};
+
+const gboolean conns_right[CC_COUNT] = {
+    TRUE, TRUE, FALSE, FALSE, FALSE, FALSE, FALSE,
+    TRUE, TRUE, TRUE, TRUE, FALSE, FALSE, FALSE,
+};
+
+void
+conn_cells(const conn_info *ci, int64_t end, int64_t grace, char **row)
+{
+    const ts_conn *c = ci->conn, *v = ts_conn_view(c);
+    int64_t ns = 0;
+    gboolean ok;
+    GString *an;
+    ts_anomaly_set set;
+    const char *hist;
+
+    row[CC_STREAM] = g_strdup_printf("%u", ci->stream);
+    row[CC_CONN] = g_strdup_printf("%u", c->index);
+    row[CC_CLIENT] = c->roles_inferred ? g_strdup_printf("%s (inferred)", client_str(ci))
+                                       : g_strdup(client_str(ci));
+    row[CC_SERVER] = g_strdup(server_str(ci));
+    row[CC_CSTATE] = g_strdup(ts_state_name(v->ep[TS_CLIENT].state));
+    /* one-sided: no server segment was captured, its state is inferred */
+    row[CC_SSTATE] = one_sided(v, c)
+                     ? g_strdup_printf("%s (inferred)", ts_state_name(v->ep[TS_SERVER].state))
+                     : g_strdup(ts_state_name(v->ep[TS_SERVER].state));
+    row[CC_OUTCOME] = g_strdup(ts_outcome_name(ts_conn_outcome(c)));
+    ok = time_syn_synack(v, c, &ns);
+    row[CC_HS1] = ms_str(ok, ns);
+    ok = time_synack_ack(v, c, &ns);
+    row[CC_HS2] = ms_str(ok, ns);
+    ok = time_teardown(v, c, &ns);
+    row[CC_TEARDOWN] = ms_str(ok, ns);
+    row[CC_PACKETS] = g_strdup_printf("%u", c->packets);
+    row[CC_ZEEK] = g_strdup(ts_zeek_state_name(ts_zeek_conn_state(&c->zeek)));
+    hist = ts_zeek_history(&c->zeek);
+    row[CC_HISTORY] = g_strdup(hist[0] ? hist : "-");
+    set = ts_conn_final_anomalies(c, end, grace);
+    an = g_string_new(NULL);
+    anomaly_names(an, set, ",");
+    row[CC_ANOMALIES] = g_string_free(an, set == 0);
+    if (!row[CC_ANOMALIES])
+        row[CC_ANOMALIES] = g_strdup("-");
+}
+
+/* ---- conn_picker ----------------------------------------------------------- */
+
+/* dfilter_compile reports errors in a df_error_t from 4.2 on. */
+static struct epan_dfilter *
+compile_filter(const char *text)
+{
+    dfilter_t *df = NULL;
+#if TS_WS_AT_LEAST(4, 2)
+    df_error_t *err = NULL;
+    if (!dfilter_compile(text, &df, &err))
+        df = NULL;
+    if (err)
+        df_error_free(&err);
+#else
+    char *err = NULL;
+    if (!dfilter_compile(text, &df, &err))
+        df = NULL;
+    g_free(err);
+#endif
+    return df;
+}
+
+static tap_packet_status
+picker_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+              const void *data, tap_flags_t flags _U_)
+{
+    conn_picker *p = (conn_picker *)tapdata;
+    const tcpstate_tap_info *ti = (const tcpstate_tap_info *)data;
+    if (!ti || !ti->conn)
+        return TAP_PACKET_DONT_REDRAW;
+    conn_set_add(p->set, ti, ti->conn)->selected = TRUE;
+    return TAP_PACKET_REDRAW;
+}
+
+static void
+picker_finish(void *tapdata)
+{
+    ((conn_picker *)tapdata)->on = FALSE;
+}
+
+GString *
+conn_picker_start(conn_picker *p, conn_set *set, const char *filter)
+{
+    GString *err;
+
+    memset(p, 0, sizeof *p);
+    p->set = set;
+    if (!filter || !*filter)
+        return NULL;
+    err = register_tap_listener(TCPSTATE_TAP_NAME, p, filter, TL_REQUIRES_NOTHING,
+                                NULL, picker_packet, NULL, picker_finish);
+    if (err)
+        return err;
+    p->on = TRUE;
+    p->filter = g_strdup(filter);
+    p->df = compile_filter(filter);
+    return NULL;
+}
+
+void
+conn_picker_note(conn_picker *p, conn_info *ci, const tcpstate_tap_info *ti, packet_info *pinfo)
+{
+    conn_rec r;
+
+    if (!p->filter) {
+        ci->selected = TRUE;
+        return;
+    }
+    if (ti->visited)
+        return;                 /* a second pass filters on the final facts itself */
+    p->first_pass_seen = TRUE;
+    p->epan = pinfo->epan;
+    if (!ci->recs)
+        ci->recs = g_array_new(FALSE, FALSE, sizeof(conn_rec));
+    r.rec = ti->rec;
+    r.frame = ti->frame;
+    g_array_append_val(ci->recs, r);
+}
+
+void
+conn_picker_settle(conn_picker *p)
+{
+    guint i, k;
+
+    if (!p->filter || !p->df || !p->first_pass_seen)
+        return;
+    for (i = 0; i < p->set->list->len; i++) {
+        conn_info *ci = (conn_info *)g_ptr_array_index(p->set->list, i);
+        if (ci->selected || !ci->recs)
+            continue;
+        for (k = 0; k < ci->recs->len && !ci->selected; k++) {
+            const conn_rec *r = &g_array_index(ci->recs, conn_rec, k);
+            ci->selected = tcpstate_final_record_matches(p->df, p->epan, r->rec, r->frame);
+        }
+    }
+}
+
+void
+conn_picker_stop(conn_picker *p)
+{
+    if (p->on) {
+        p->on = FALSE;
+        remove_tap_listener(p);
+    }
+    if (p->df)
+        dfilter_free(p->df);
+    p->df = NULL;
+    g_free(p->filter);
+    p->filter = NULL;
+}
