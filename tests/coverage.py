@@ -231,14 +231,15 @@ def main():
             print("%-8s %-32s +%d -%d  e.g. + %s  - %s"
                   % (cat, '"%s"' % name, len(pos), len(neg),
                      pos[0] if pos else "NONE", neg[0] if neg else "NONE"))
-    # The README's anomaly table is what users read: every anomaly the core
+    # The reference's anomaly table is what users read: every anomaly the core
     # defines must be named there.
-    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
+    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "plugin", "README.md")
     with open(readme, encoding="utf-8") as f:
         readme_text = f.read()
     for name in names["anomaly"]:
         if "| `%s` |" % name not in readme_text:
-            missing.append("%-8s %-32s not in README.md's anomaly table" % ("anomaly", '"%s"' % name))
+            missing.append("%-8s %-32s not in plugin/README.md's anomaly table" % ("anomaly", '"%s"' % name))
     for ch, pos in letters.items():
         if not pos:
             missing.append("%-8s %-32s no case produces it" % ("history", "'%s'" % ch))

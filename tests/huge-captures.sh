@@ -30,7 +30,7 @@
 # bench measured about 2.5 KB per packet for the whole tshark on a 1M-SYN
 # flood (every packet a new connection: Wireshark's conversation and TCP
 # analysis plus ours) and about 0.7 KB per packet on one connection of 5M
-# packets (README, Performance), so only a gross regression (per-packet
+# packets (tests/README.md, Performance), so only a gross regression (per-packet
 # state several times what it is) trips it.
 #
 # Expected answers, from the rules of plugin/tcpstate_core.c:
