@@ -701,7 +701,7 @@ phase_shown(unsigned phase)
 {
     static const char *const zh[TS_PHASE_COUNT] = {
         [TS_PHASE_HANDSHAKE] = "握手", [TS_PHASE_ESTABLISHED] = "已建立",
-        [TS_PHASE_TEARDOWN] = "挥手", [TS_PHASE_CLOSED] = "已关闭", [TS_PHASE_RESET] = "已重置",
+        [TS_PHASE_TEARDOWN] = "挥手", [TS_PHASE_CLOSED] = "已关闭", [TS_PHASE_RESET] = "已复位",
     };
     return in_chinese() && phase < TS_PHASE_COUNT ? zh[phase] : ts_phase_name(phase);
 }

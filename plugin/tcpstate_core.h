@@ -69,30 +69,30 @@ const char *ts_phase_name(unsigned phase);
  * are the filter values of tcpstate.stage and never change with language;
  * the Chinese label is shown in the tree and Info column when chosen. */
 #define TS_STAGE_LIST(X)                                                                          \
-    X(TS_STAGE_SYN,            "Handshake 1/3: SYN",            "三次握手 第1步 SYN",          TS_PHASE_HANDSHAKE,   "1/3") \
-    X(TS_STAGE_SYNACK,         "Handshake 2/3: SYN-ACK",        "三次握手 第2步 SYN-ACK",      TS_PHASE_HANDSHAKE,   "2/3") \
-    X(TS_STAGE_HS_ACK,         "Handshake 3/3: ACK",            "三次握手 第3步 ACK",          TS_PHASE_HANDSHAKE,   "3/3") \
-    X(TS_STAGE_SIMOPEN_SYN,    "Simultaneous open: SYN",        "同时打开 SYN",                TS_PHASE_HANDSHAKE,   "")    \
-    X(TS_STAGE_SIMOPEN_SYNACK, "Simultaneous open: SYN-ACK",    "同时打开 SYN-ACK",            TS_PHASE_HANDSHAKE,   "")    \
-    X(TS_STAGE_SIMOPEN_ACK,    "Simultaneous open: ACK",        "同时打开 ACK",                TS_PHASE_HANDSHAKE,   "")    \
+    X(TS_STAGE_SYN,            "Handshake 1/3: SYN",            "三次握手第1步：SYN",          TS_PHASE_HANDSHAKE,   "1/3") \
+    X(TS_STAGE_SYNACK,         "Handshake 2/3: SYN-ACK",        "三次握手第2步：SYN-ACK",      TS_PHASE_HANDSHAKE,   "2/3") \
+    X(TS_STAGE_HS_ACK,         "Handshake 3/3: ACK",            "三次握手第3步：ACK",          TS_PHASE_HANDSHAKE,   "3/3") \
+    X(TS_STAGE_SIMOPEN_SYN,    "Simultaneous open: SYN",        "同时打开：SYN",                TS_PHASE_HANDSHAKE,   "")    \
+    X(TS_STAGE_SIMOPEN_SYNACK, "Simultaneous open: SYN-ACK",    "同时打开：SYN-ACK",            TS_PHASE_HANDSHAKE,   "")    \
+    X(TS_STAGE_SIMOPEN_ACK,    "Simultaneous open: ACK",        "同时打开：ACK",                TS_PHASE_HANDSHAKE,   "")    \
     X(TS_STAGE_DATA,           "Data transfer",                 "数据传输",                    TS_PHASE_ESTABLISHED, "")    \
-    X(TS_STAGE_CHALLENGE_ACK,  "Challenge ACK",                 "挑战ACK",                     TS_PHASE_ESTABLISHED, "")    \
-    X(TS_STAGE_FIN1,           "Teardown 1/4: FIN",             "四次挥手 第1步 FIN",          TS_PHASE_TEARDOWN,    "1/4") \
-    X(TS_STAGE_FIN_ACK1,       "Teardown 2/4: ACK of FIN",      "四次挥手 第2步 FIN的ACK",     TS_PHASE_TEARDOWN,    "2/4") \
-    X(TS_STAGE_HALF_CLOSE,     "Half-close: data transfer",     "半关闭 数据传输",             TS_PHASE_TEARDOWN,    "")    \
-    X(TS_STAGE_FIN2,           "Teardown 3/4: FIN",             "四次挥手 第3步 FIN",          TS_PHASE_TEARDOWN,    "3/4") \
-    X(TS_STAGE_FINACK_COMBINED,"Teardown 2+3/4: FIN-ACK",       "四次挥手 第2+3步 FIN-ACK",    TS_PHASE_TEARDOWN,    "2+3/4") \
-    X(TS_STAGE_FINAL_ACK,      "Teardown 4/4: final ACK",       "四次挥手 第4步 最后的ACK",    TS_PHASE_TEARDOWN,    "4/4") \
-    X(TS_STAGE_SIMCLOSE_FIN,   "Simultaneous close: FIN",       "同时关闭 FIN",                TS_PHASE_TEARDOWN,    "")    \
-    X(TS_STAGE_SIMCLOSE_ACK,   "Simultaneous close: ACK",       "同时关闭 ACK",                TS_PHASE_TEARDOWN,    "")    \
-    X(TS_STAGE_RST_REFUSED,    "Reset: connection refused",     "复位 连接被拒绝",             TS_PHASE_RESET,       "")    \
-    X(TS_STAGE_RST_ABORT,      "Reset: abort",                  "复位 连接中止",               TS_PHASE_RESET,       "")    \
-    X(TS_STAGE_RST_IGNORED,    "Reset: not accepted",           "复位 未被接受",               TS_PHASE_RESET,       "")    \
+    X(TS_STAGE_CHALLENGE_ACK,  "Challenge ACK",                 "挑战确认",                     TS_PHASE_ESTABLISHED, "")    \
+    X(TS_STAGE_FIN1,           "Teardown 1/4: FIN",             "四次挥手第1步：FIN",          TS_PHASE_TEARDOWN,    "1/4") \
+    X(TS_STAGE_FIN_ACK1,       "Teardown 2/4: ACK of FIN",      "四次挥手第2步：对FIN的确认",     TS_PHASE_TEARDOWN,    "2/4") \
+    X(TS_STAGE_HALF_CLOSE,     "Half-close: data transfer",     "半关闭：数据传输",             TS_PHASE_TEARDOWN,    "")    \
+    X(TS_STAGE_FIN2,           "Teardown 3/4: FIN",             "四次挥手第3步：FIN",          TS_PHASE_TEARDOWN,    "3/4") \
+    X(TS_STAGE_FINACK_COMBINED,"Teardown 2+3/4: FIN-ACK",       "四次挥手第2+3步：FIN-ACK",    TS_PHASE_TEARDOWN,    "2+3/4") \
+    X(TS_STAGE_FINAL_ACK,      "Teardown 4/4: final ACK",       "四次挥手第4步：最终确认",    TS_PHASE_TEARDOWN,    "4/4") \
+    X(TS_STAGE_SIMCLOSE_FIN,   "Simultaneous close: FIN",       "同时关闭：FIN",                TS_PHASE_TEARDOWN,    "")    \
+    X(TS_STAGE_SIMCLOSE_ACK,   "Simultaneous close: ACK",       "同时关闭：ACK",                TS_PHASE_TEARDOWN,    "")    \
+    X(TS_STAGE_RST_REFUSED,    "Reset: connection refused",     "复位：连接被拒绝",             TS_PHASE_RESET,       "")    \
+    X(TS_STAGE_RST_ABORT,      "Reset: abort",                  "复位：连接中止",               TS_PHASE_RESET,       "")    \
+    X(TS_STAGE_RST_IGNORED,    "Reset: not accepted",           "复位：未被接受",               TS_PHASE_RESET,       "")    \
     X(TS_STAGE_AFTER_RESET,    "After reset",                   "复位之后",                    TS_PHASE_RESET,       "")    \
     X(TS_STAGE_AFTER_CLOSE,    "After close",                   "关闭之后",                    TS_PHASE_CLOSED,      "")    \
     X(TS_STAGE_INVALID,        "Invalid flags",                 "非法标志组合",                TS_PHASE_ESTABLISHED, "")    \
     X(TS_STAGE_OUT_OF_WINDOW,  "Out of window",                 "窗口外报文段",                TS_PHASE_ESTABLISHED, "")    \
-    X(TS_STAGE_ICMP_UNREACH,   "ICMP: destination unreachable", "ICMP 目标不可达",             TS_PHASE_RESET,       "")
+    X(TS_STAGE_ICMP_UNREACH,   "ICMP: destination unreachable", "ICMP：目标不可达",             TS_PHASE_RESET,       "")
 
 typedef enum {
 #define TS_X_ENUM(id, en, zh, phase, step) id,

@@ -387,7 +387,7 @@ static tr T_CHALLENGE = {
     "at exactly the expected sequence number, so instead of dropping the connection it "
     "answers with an ACK showing where it stands: seq {SEQ}, ack {ACK}. A genuine peer then "
     "sends a RST with the exact number; a blind attacker cannot.",
-    "挑战ACK（RFC 5961）：{s}收到了 SYN，或者序列号落在窗口内却不正好是期望值的 RST，"
+    "挑战确认（RFC 5961）：{s}收到了 SYN，或者序列号落在窗口内却不正好是期望值的 RST，"
     "因此它不断开连接，而是回复一个标明自己当前位置的 ACK：序列号 {SEQ}，确认号 {ACK}。"
     "真正的对端随后会发送序列号精确的 RST，盲目攻击者则做不到。" };
 static tr T_FIN1 = {
@@ -492,7 +492,7 @@ static tr T_RST_CHALLENGE = {
     "but not exactly the next expected sequence number, so the {r} owes a challenge ACK "
     "(RFC 5961 section 3, RFC 9293 section 3.10.7.4).",
     "{s}发送的 RST 暂不被{r}接受：其序列号 {SEQ} 在窗口内，但不正好是期望的下一个序列号，"
-    "所以{r}应回复挑战ACK（RFC 5961 第3节，RFC 9293 第3.10.7.4节）。" };
+    "所以{r}应回复挑战确认（RFC 5961 第3节，RFC 9293 第3.10.7.4节）。" };
 static tr T_RST_SYN_SENT = {
     "{s} sends a RST that the {r} does not accept: in SYN-SENT a RST counts only if it "
     "acknowledges the SYN, with ack {risn1} = {r} ISN {risn} + 1 (RFC 9293 section 3.10.7.3).",

@@ -427,7 +427,7 @@ static void test_challenge(void)
     has(&s, 3, TS_LANG_EN, "challenge ACK");
     stage_is(&s, 4, TS_STAGE_CHALLENGE_ACK);
     has(&s, 4, TS_LANG_EN, "Challenge ACK (RFC 5961)");
-    has(&s, 4, TS_LANG_ZH, "挑战ACK");
+    has(&s, 4, TS_LANG_ZH, "挑战确认");
     finish(&s);
 }
 
