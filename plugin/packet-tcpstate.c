@@ -859,8 +859,10 @@ conn_facts_of(const ts_conn *conn, gboolean final, conn_facts *f)
 
     f->final = final;
     f->outcome = ts_conn_outcome(conn);
-    f->client = v->ep[TS_CLIENT].state;
-    f->server = v->ep[TS_SERVER].state;
+    /* known as of the packet (one pass): the states so far; once the
+     * capture is read, the final ones (a never-answered SYN: LISTEN) */
+    f->client = final ? ts_conn_final_state(conn, TS_CLIENT) : v->ep[TS_CLIENT].state;
+    f->server = final ? ts_conn_final_state(conn, TS_SERVER) : v->ep[TS_SERVER].state;
     f->zeek = ts_zeek_conn_state(&conn->zeek);
     f->anomalies = final ? ts_conn_final_anomalies(conn, capture_end_ns, tcpstate_grace_ns())
                          : v->anomalies;

@@ -1452,6 +1452,32 @@ static void one_sided_view(ts_record *v, const ts_record *r)
     v->rflags = (uint8_t)((v->rflags & ~TS_REC_ALT) | TS_REC_INFERRED | TS_REC_ONE_SIDED);
 }
 
+int ts_conn_syn_unheard(const ts_conn *c)
+{
+    const ts_endpoint *cl = &c->ep[TS_CLIENT], *sv = &c->ep[TS_SERVER];
+    return cl->syn_seen && !sv->seen && sv->state == TS_SYN_RECEIVED && !c->roles_inferred &&
+           !c->synack_frame && !c->refused && c->reset_by == NONE && !c->established &&
+           !c->icmp_frame && !c->simultaneous_open && ts_conn_view(c) == c;
+}
+
+unsigned ts_conn_final_state(const ts_conn *c, int role)
+{
+    const ts_conn *v = ts_conn_view(c);
+    if (role == TS_SERVER && ts_conn_syn_unheard(c))
+        return TS_LISTEN;
+    return v->ep[role == TS_SERVER ? TS_SERVER : TS_CLIENT].state;
+}
+
+/* A SYN nothing shows arrived: the server stays LISTEN on it (and on its
+ * retransmissions); the capture proves only that the client sent it. */
+static void unheard_syn_view(ts_record *v, const ts_record *r)
+{
+    if (!(r->rflags & TS_REC_SENDER_CLIENT) || ts_rec_server_after(r) != TS_SYN_RECEIVED)
+        return;
+    set_receiver_states(v, TS_SERVER, TS_LISTEN, TS_LISTEN);
+    v->rflags |= TS_REC_SYN_UNHEARD;
+}
+
 ts_record ts_hindsight(const ts_record *r, uint32_t frame)
 {
     ts_record v = *r;
@@ -1473,5 +1499,7 @@ ts_record ts_hindsight(const ts_record *r, uint32_t frame)
     }
     if (ts_conn_view(c) != c)
         one_sided_view(&v, r);
+    else if (ts_conn_syn_unheard(c))
+        unheard_syn_view(&v, r);
     return v;
 }

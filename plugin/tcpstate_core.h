@@ -285,6 +285,8 @@ enum {
     TS_REC_ONE_SIDED    = 0x20, /* set by ts_hindsight only: states inferred from the
                                  * client's acknowledgments of uncaptured server segments */
     TS_REC_ICMP         = 0x40, /* the record of an ICMP error (ts_stream_icmp), not of a segment */
+    TS_REC_SYN_UNHEARD  = 0x80, /* set by ts_hindsight only: a SYN nothing shows arrived
+                                 * (never answered), the server kept its state */
 };
 
 typedef struct {
@@ -412,8 +414,22 @@ unsigned ts_final_stage(const ts_record *r);
  * only the missing direction caused (data_before_handshake): a glue shows
  * view.anomalies | ts_deferred_anomalies().  On an ICMP record that a later
  * retransmission proved a soft error, the sender's state unchanged.
+ * A SYN never answered (ts_conn_syn_unheard): the server LISTEN before and
+ * after, TS_REC_SYN_UNHEARD set for the explanation.
  * frame: the record's own frame number. */
 ts_record ts_hindsight(const ts_record *r, uint32_t frame);
+
+/* The client's SYN was never answered (no SYN-ACK, RST, ICMP or any server
+ * segment, no one-sided proof): nothing in the capture shows it reached the
+ * server's TCP (RFC 9293 3.10.7.2: a LISTEN endpoint answers a SYN), so
+ * with hindsight the server never left LISTEN. */
+int ts_conn_syn_unheard(const ts_conn *c);
+
+/* An endpoint's state once the capture has been read (role TS_CLIENT or
+ * TS_SERVER), from ts_conn_view: LISTEN, not SYN-RECEIVED, for the server
+ * of a connection whose SYN nothing shows arrived (ts_conn_syn_unheard).
+ * Taps and whole-connection fields read final states only through this. */
+unsigned ts_conn_final_state(const ts_conn *c, int role);
 
 /* Connection finished: reset, refused, or both sides CLOSED/TIME-WAIT. */
 int ts_conn_finished(const ts_conn *c);

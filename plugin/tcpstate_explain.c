@@ -552,6 +552,12 @@ static tr T_INFERRED = {
     "The capture started after this connection began (its first SYN was not seen), so "
     "roles and states are inferred.",
     "抓包开始时该连接已经开始（未捕获到第一个 SYN），因此角色和状态是推断出来的。" };
+static tr T_SYN_UNHEARD = {
+    "No answer to this SYN was captured (no SYN-ACK, no RST, no ICMP error), so nothing "
+    "shows that it reached the {r}: the capture proves only that the {s} sent it, and the "
+    "{r} is shown as it was, LISTEN.",
+    "没有捕获到对这个 SYN 的任何回应（没有 SYN-ACK、RST 或 ICMP 差错），因此没有任何迹象表明它到达了{r}："
+    "捕获只能证明{s}发送了它，{r}按原状态显示为 LISTEN。" };
 static tr T_ONE_SIDED = {
     "Only the client's segments were captured: the server's SYN-ACK, data and FIN are "
     "inferred from the client's acknowledgments, and the states with them.",
@@ -892,6 +898,8 @@ static void explain(ex *x, int analogy)
     transitions(x, t->until);
     if (t->note)
         say(x, t->note);
+    if (x->r->rflags & TS_REC_SYN_UNHEARD)
+        say(x, T_SYN_UNHEARD);
     if (x->r->rflags & TS_REC_ONE_SIDED)
         say(x, T_ONE_SIDED);
     else if (x->r->rflags & TS_REC_INFERRED)

@@ -376,11 +376,11 @@ conn_cells(const conn_info *ci, int64_t end, int64_t grace, char **row)
     row[CC_CLIENT] = c->roles_inferred ? g_strdup_printf("%s (inferred)", client_str(ci))
                                        : g_strdup(client_str(ci));
     row[CC_SERVER] = g_strdup(server_str(ci));
-    row[CC_CSTATE] = g_strdup(ts_state_name(v->ep[TS_CLIENT].state));
+    row[CC_CSTATE] = g_strdup(ts_state_name(ts_conn_final_state(c, TS_CLIENT)));
     /* one-sided: no server segment was captured, its state is inferred */
     row[CC_SSTATE] = one_sided(v, c)
-                     ? g_strdup_printf("%s (inferred)", ts_state_name(v->ep[TS_SERVER].state))
-                     : g_strdup(ts_state_name(v->ep[TS_SERVER].state));
+                     ? g_strdup_printf("%s (inferred)", ts_state_name(ts_conn_final_state(c, TS_SERVER)))
+                     : g_strdup(ts_state_name(ts_conn_final_state(c, TS_SERVER)));
     row[CC_OUTCOME] = g_strdup(ts_outcome_name(ts_conn_outcome(c)));
     ok = time_syn_synack(v, c, &ns);
     row[CC_HS1] = ms_str(ok, ns);

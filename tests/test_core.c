@@ -826,6 +826,43 @@ static void view_is(const run *r, const char *name, int i, const char *stage,
     check_str(name, i, "view server after", sa, ts_state_name(ts_rec_server_after(&v)));
 }
 
+/* Issue 11 defect 4: a SYN never answered (no SYN-ACK, RST or ICMP) proves
+ * only that the client sent it; a LISTEN server that received it would have
+ * answered (RFC 9293 3.10.7.2), so with hindsight it stays LISTEN.  An
+ * answered SYN did arrive: SYN-RECEIVED stands. */
+static void test_final_state_unheard_syn(void)
+{
+    run r;
+    static const step syn_only[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 },
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", NULL, NULL, NULL, NULL, ANY, 1000 },
+    };
+    static const step answered[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", NULL, NULL, NULL, NULL, ANY, 0 },
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", NULL, NULL, NULL, NULL, ANY, 0 },
+    };
+    const char *n = "final_state_unheard_syn";
+    ts_record v;
+
+    run_init(&r);
+    RUN(&r, n, syn_only);
+    expect(ts_conn_final_state(r.rec[0].conn, TS_SERVER) == TS_LISTEN, n, "server final LISTEN");
+    expect(ts_conn_final_state(r.rec[0].conn, TS_CLIENT) == TS_SYN_SENT, n, "client final SYN-SENT");
+    view_is(&r, n, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "LISTEN");
+    view_is(&r, n, 1, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "LISTEN", "LISTEN");
+    v = ts_hindsight(&r.rec[0], 1);
+    expect((v.rflags & TS_REC_SYN_UNHEARD) != 0, n, "view marks the unheard SYN");
+
+    n = "final_state_answered_syn";
+    run_init(&r);
+    RUN(&r, n, answered);
+    expect(ts_conn_final_state(r.rec[0].conn, TS_SERVER) == TS_SYN_RECEIVED, n,
+           "an answered SYN arrived: server SYN-RECEIVED");
+    view_is(&r, n, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED");
+    v = ts_hindsight(&r.rec[0], 1);
+    expect((v.rflags & TS_REC_SYN_UNHEARD) == 0, n, "no unheard mark on an answered SYN");
+}
+
 static void test_one_sided(void)
 {
     run r;
@@ -1632,6 +1669,7 @@ int main(void)
     test_data_checks();
     test_tfo();
     test_deferred();
+    test_final_state_unheard_syn();
     test_sequence_wrap();
     test_one_sided();
     test_data_before_synack_stands();
