@@ -628,28 +628,73 @@ utf8_len(const unsigned char *p)
     return n;
 }
 
-/* Byte length of the next line of text that fits in columns: up to the
- * last space, or CJK comma/full stop/semicolon, that fits; else as many
- * whole characters as fit.  Three-byte characters are CJK here (two
- * columns): the explanations use no other. */
+/* How many of the first max bytes at p are ASCII (eight at a time: the
+ * explanation is long and mostly ASCII in English). */
 static size_t
-wrap_len(const char *text, unsigned columns)
+ascii_run(const unsigned char *p, size_t max)
+{
+    const uint64_t high = 0x8080808080808080ull;
+    size_t k = 0;
+    uint64_t w;
+
+    while (k + 8 <= max) {
+        memcpy(&w, p + k, 8);
+        if (w & high)
+            break;
+        k += 8;
+    }
+    while (k < max && p[k] < 0x80)
+        k++;
+    return k;
+}
+
+/* One past the last space in p[from, to), or 0. */
+static size_t
+after_last_space(const unsigned char *p, size_t from, size_t to)
+{
+    while (to > from)
+        if (p[--to] == ' ')
+            return to + 1;
+    return 0;
+}
+
+/* Byte length of the next line of the len bytes of text that fits in
+ * columns: up to the last space, or CJK comma/full stop/semicolon, that
+ * fits; else as many whole characters as fit.  Three-byte characters are
+ * CJK here (two columns): the explanations use no other. */
+static size_t
+wrap_len(const char *text, size_t len, unsigned columns)
 {
     const unsigned char *p = (const unsigned char *)text;
     size_t i = 0, cut = 0;
     unsigned used = 0;
 
-    while (p[i]) {
-        size_t n = utf8_len(p + i);
-        unsigned w = n == 3 ? 2 : 1;
+    while (i < len) {
+        size_t room = columns - used;
+        size_t run = ascii_run(p + i, MIN(len - i, room + 1));
+        size_t n, sp;
+        unsigned w;
+
+        if (run > room) {           /* an ASCII character that does not fit */
+            sp = after_last_space(p, i, i + room);
+            return sp ? sp : cut ? cut : i + room;
+        }
+        if (run) {                  /* ASCII up to a wider character or the end */
+            sp = after_last_space(p, i, i + run);
+            if (sp)
+                cut = sp;
+            used += (unsigned)run;
+            i += run;
+            continue;
+        }
+        n = utf8_len(p + i);
+        w = n == 3 ? 2 : 1;
         if (used + w > columns)
             return cut ? cut : i;
         used += w;
-        if (p[i] == ' ')
-            cut = i + 1;
-        else if (n == 3 && ((p[i] == 0xE3 && p[i + 1] == 0x80 && p[i + 2] == 0x82) ||  /* 。 */
-                            (p[i] == 0xEF && p[i + 1] == 0xBC &&
-                             (p[i + 2] == 0x8C || p[i + 2] == 0x9B))))                 /* ，； */
+        if (n == 3 && ((p[i] == 0xE3 && p[i + 1] == 0x80 && p[i + 2] == 0x82) ||  /* 。 */
+                       (p[i] == 0xEF && p[i + 1] == 0xBC &&
+                        (p[i + 2] == 0x8C || p[i + 2] == 0x9B))))                 /* ，； */
             cut = i + n;
         i += n;
     }
@@ -676,6 +721,47 @@ add_gen(proto_item *pi)
     return pi;
 }
 
+/* ---- Labels without format strings -----------------------------------------
+ * Most of a tree item's cost in tshark -V and -T fields (both make the
+ * tree visible) is the label: Wireshark prints it with vsnprintf at once.
+ * Labels are assembled here by copying their pieces and handed over as one
+ * "%s".  The buffer is larger than a label (ITEM_LABEL_LENGTH) so that the
+ * text Wireshark receives, and therefore where and how it cuts a long one,
+ * is what the original format produced; callers take the format path when
+ * a label would not fit (never seen: the longest labels are about 200
+ * bytes). */
+
+typedef struct {
+    char   s[2 * ITEM_LABEL_LENGTH];
+    size_t n;
+    gboolean full;
+} label_buf;
+
+static void
+lb_put(label_buf *b, const char *s, size_t k)
+{
+    if (k > sizeof b->s - 1 - b->n) {
+        k = sizeof b->s - 1 - b->n;
+        b->full = TRUE;
+    }
+    memcpy(b->s + b->n, s, k);
+    b->n += k;
+    b->s[b->n] = '\0';
+}
+
+static void
+lb_add(label_buf *b, const char *s)
+{
+    lb_put(b, s, strlen(s));
+}
+
+/* Whether Wireshark will take the label as it is (shorter than its limit). */
+static gboolean
+lb_fits(const label_buf *b)
+{
+    return !b->full && b->n < ITEM_LABEL_LENGTH;
+}
+
 /* ---- Chinese tree labels ------------------------------------------------------
  * In English every item keeps the label Wireshark builds from the field's
  * registered name.  In Chinese the glue writes the whole label itself; the
@@ -690,11 +776,17 @@ in_chinese(void)
 }
 
 static const char *
-role_shown(unsigned role)
+role_in(gboolean zh, unsigned role)
 {
-    if (!in_chinese())
+    if (!zh)
         return role_name(role);
     return role == TS_CLIENT ? "客户端" : "服务端";
+}
+
+static const char *
+role_shown(unsigned role)
+{
+    return role_in(in_chinese(), role);
 }
 
 static const char *
@@ -803,23 +895,62 @@ shown_len(const char *line, size_t n)
  * follow as plain text items.  (A tree label holds at most 240 bytes, so
  * the text cannot be one label.) */
 static void
-add_explanation(proto_tree *tree, tvbuff_t *tvb, const char *text)
+add_explanation(proto_tree *tree, tvbuff_t *tvb, char *text, size_t len)
 {
-    const char *label = in_chinese() ? "解释：" : "Explanation: ";
-    unsigned label_cols = in_chinese() ? 6 : 13;
-    size_t n = wrap_len(text, TS_WRAP_COLUMNS - label_cols);
+    gboolean zh = in_chinese();
+    unsigned label_cols = zh ? 6 : 13;
+    size_t n = wrap_len(text, len, TS_WRAP_COLUMNS - label_cols);
+    label_buf b;
 
-    add_gen(proto_tree_add_string_format(tree, hf_explanation, tvb, 0, 0, text, "%s%.*s",
-                                         label, (int)shown_len(text, n), text));
+    b.n = 0;
+    b.full = FALSE;
+    lb_add(&b, zh ? "解释：" : "Explanation: ");
+    lb_put(&b, text, shown_len(text, n));
+    if (lb_fits(&b))
+        add_gen(proto_tree_add_string_format(tree, hf_explanation, tvb, 0, 0, text, "%s", b.s));
+    else
+        add_gen(proto_tree_add_string_format(tree, hf_explanation, tvb, 0, 0, text, "%s%.*s",
+                                             zh ? "解释：" : "Explanation: ",
+                                             (int)shown_len(text, n), text));
+    /* The value above holds its own copy: the other lines are cut from the
+     * one buffer in place, each ended by a NUL for as long as it is added. */
     text += n;
-    while (*text) {
-        n = wrap_len(text, TS_WRAP_COLUMNS);
+    len -= n;
+    while (len) {
+        size_t shown;
+        char kept;
+        n = wrap_len(text, len, TS_WRAP_COLUMNS);
         if (n == 0)
             break;
-        proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_tcpstate_explanation, NULL,
-                                      "%.*s", (int)shown_len(text, n), text);
+        shown = shown_len(text, n);
+        kept = text[shown];
+        text[shown] = '\0';
+        proto_tree_add_subtree(tree, tvb, 0, 0, ett_tcpstate_explanation, NULL, text);
+        text[shown] = kept;
         text += n;
+        len -= n;
     }
+}
+
+/* "Client: SYN-SENT -> ESTABLISHED" for every language, role and pair of
+ * states: a small finite set (2 x 2 x 11 x 11), made once at registration
+ * instead of formatted for every packet. */
+static const char *endpoint_labels[2][2][TS_STATE_COUNT][TS_STATE_COUNT];
+
+static void
+make_endpoint_labels(void)
+{
+    unsigned zh, role, before, after;
+
+    for (zh = 0; zh < 2; zh++)
+        for (role = 0; role < 2; role++)
+            for (before = 0; before < TS_STATE_COUNT; before++)
+                for (after = 0; after < TS_STATE_COUNT; after++)
+                    endpoint_labels[zh][role][before][after] =
+                        wmem_strdup_printf(wmem_epan_scope(), zh ? "%s：%s -> %s" : "%s: %s -> %s",
+                                           zh ? role_in(TRUE, role)
+                                              : role == TS_CLIENT ? "Client" : "Server",
+                                           ts_state_name(before), ts_state_name(after));
 }
 
 /* "Client: A -> B" with the after state as value and the before state below. */
@@ -827,10 +958,17 @@ static void
 add_endpoint_states(proto_tree *st, tvbuff_t *tvb, unsigned role, int hf_after,
                     int hf_before, unsigned before, unsigned after)
 {
-    const char *who = in_chinese() ? role_shown(role) : role == TS_CLIENT ? "Client" : "Server";
-    proto_item *pi = add_gen(proto_tree_add_string_format(st, hf_after, tvb, 0, 0,
-                             ts_state_name(after), in_chinese() ? "%s：%s -> %s" : "%s: %s -> %s", who,
-                             ts_state_name(before), ts_state_name(after)));
+    proto_item *pi;
+
+    if (before < TS_STATE_COUNT && after < TS_STATE_COUNT) {
+        pi = add_gen(proto_tree_add_string_format(st, hf_after, tvb, 0, 0, ts_state_name(after), "%s",
+                     endpoint_labels[in_chinese() ? 1 : 0][role == TS_CLIENT ? 0 : 1][before][after]));
+    } else {
+        const char *who = in_chinese() ? role_shown(role) : role == TS_CLIENT ? "Client" : "Server";
+        pi = add_gen(proto_tree_add_string_format(st, hf_after, tvb, 0, 0,
+                     ts_state_name(after), in_chinese() ? "%s：%s -> %s" : "%s: %s -> %s", who,
+                     ts_state_name(before), ts_state_name(after)));
+    }
     /* The before state is in the label already: kept as a hidden field,
      * still filterable (tcpstate.client.before == "LISTEN"). */
     proto_item_set_hidden(add_text(proto_item_add_subtree(pi, ett_tcpstate_states), tvb, hf_before,
@@ -887,16 +1025,58 @@ add_conn_fields(proto_tree *tree, tvbuff_t *tvb, const conn_facts *f)
             add_text(tree, tvb, hf_conn_anomaly, ts_anomaly_name(an), "连接异常", NULL);
 }
 
+/* The subtree's label, copied together (see label_buf); FALSE when it
+ * would not fit and the format path must cut it as it always did. */
+static gboolean
+conn_label(const conn_facts *f, label_buf *b)
+{
+    gboolean zh = in_chinese();
+    unsigned an, n = 0;
+
+    b->n = 0;
+    b->full = FALSE;
+    if (zh)
+        lb_add(b, f->final ? "整个连接（抓包结束时）："
+                           : "整个连接（单遍分析，截至本包；用 -2 或图形界面看最终结果）：");
+    else
+        lb_add(b, f->final ? "Connection (whole capture): "
+                           : "Connection so far (one pass: as of this packet; -2 or the GUI show the end): ");
+    lb_add(b, ts_outcome_name(f->outcome));
+    lb_add(b, zh ? "，客户端 " : ", client ");
+    lb_add(b, ts_state_name(f->client));
+    lb_add(b, zh ? "，服务端 " : ", server ");
+    lb_add(b, ts_state_name(f->server));
+    lb_add(b, zh ? "，Zeek " : ", Zeek ");
+    lb_add(b, ts_zeek_state_name(f->zeek));
+    lb_add(b, zh ? "，异常：" : ", anomalies: ");
+    for (an = 0; an < TS_ANOMALY_COUNT; an++)
+        if (f->anomalies & TS_BIT(an)) {
+            if (n++)
+                lb_add(b, ", ");
+            lb_add(b, ts_anomaly_name(an));
+        }
+    if (!n)
+        lb_add(b, zh ? "无" : "none");
+    return lb_fits(b);
+}
+
 /* "Connection (whole capture): four-way close, ..." with the fields below. */
 static void
 add_conn_subtree(proto_tree *st, tvbuff_t *tvb, const ts_conn *conn, gboolean final)
 {
     conn_facts f;
+    label_buf b;
     proto_item *pi;
     proto_tree *sub;
     unsigned an, n = 0;
 
     conn_facts_of(conn, final, &f);
+    if (conn_label(&f, &b)) {
+        pi = proto_tree_add_subtree_format(st, tvb, 0, 0, ett_tcpstate_conn, &sub, "%s", b.s);
+        add_gen(pi);
+        add_conn_fields(sub, tvb, &f);
+        return;
+    }
     if (in_chinese())
         pi = proto_tree_add_subtree_format(st, tvb, 0, 0, ett_tcpstate_conn, &sub,
                  final ? "整个连接（抓包结束时）：%s，客户端 %s，服务端 %s，Zeek %s，异常："
@@ -955,6 +1135,72 @@ info_column(packet_info *pinfo, const ts_record *rec, ts_anomaly_set anomalies)
         col_append_lstr(pinfo->cinfo, COL_INFO, " ", buf, COL_ADD_LSTR_TERMINATOR);
 }
 
+/* "TCP Connection State Machine: Handshake 1/3 (client CLOSED -> SYN-SENT,
+ * server LISTEN -> LISTEN)", copied together (see label_buf). */
+static void
+set_header_label(proto_item *ti, const ts_record *rec)
+{
+    gboolean zh = in_chinese();
+    label_buf b;
+
+    b.n = 0;
+    b.full = FALSE;
+    lb_add(&b, zh ? "TCP 连接状态机：" : "TCP Connection State Machine: ");
+    lb_add(&b, stage_label(rec->stage));
+    lb_add(&b, zh ? "（" : " (");
+    lb_add(&b, role_shown(TS_CLIENT));
+    lb_add(&b, " ");
+    lb_add(&b, ts_state_name(ts_rec_client_before(rec)));
+    lb_add(&b, " -> ");
+    lb_add(&b, ts_state_name(ts_rec_client_after(rec)));
+    lb_add(&b, zh ? "，" : ", ");
+    lb_add(&b, role_shown(TS_SERVER));
+    lb_add(&b, " ");
+    lb_add(&b, ts_state_name(ts_rec_server_before(rec)));
+    lb_add(&b, " -> ");
+    lb_add(&b, ts_state_name(ts_rec_server_after(rec)));
+    lb_add(&b, zh ? "）" : ")");
+    if (lb_fits(&b)) {
+        proto_item_set_text(ti, "%s", b.s);
+        return;
+    }
+    if (zh)
+        proto_item_set_text(ti, "TCP 连接状态机");
+    proto_item_append_text(ti, zh ? "：%s（%s %s -> %s，%s %s -> %s）"
+                                  : ": %s (%s %s -> %s, %s %s -> %s)",
+                           stage_label(rec->stage), role_shown(TS_CLIENT),
+                           ts_state_name(ts_rec_client_before(rec)),
+                           ts_state_name(ts_rec_client_after(rec)),
+                           role_shown(TS_SERVER),
+                           ts_state_name(ts_rec_server_before(rec)),
+                           ts_state_name(ts_rec_server_after(rec)));
+}
+
+/* The Zeek item: "Zeek: conn_state SF (...), history ShADadFf". */
+static proto_item *
+add_zeek_item(proto_tree *st, tvbuff_t *tvb, unsigned state, const char *hist, size_t n)
+{
+    gboolean zh = in_chinese();
+    const char *shown_hist = n ? hist : zh ? "（空）" : "(empty)";
+    label_buf b;
+
+    b.n = 0;
+    b.full = FALSE;
+    lb_add(&b, zh ? "Zeek：conn_state " : "Zeek: conn_state ");
+    lb_add(&b, ts_zeek_state_name(state));
+    lb_add(&b, zh ? "（" : " (");
+    lb_add(&b, zeek_desc_shown(state));
+    lb_add(&b, zh ? "），history " : "), history ");
+    lb_add(&b, shown_hist);
+    if (lb_fits(&b))
+        return add_gen(proto_tree_add_string_format(st, hf_zeek_conn_state, tvb, 0, 0,
+                                                    ts_zeek_state_name(state), "%s", b.s));
+    return add_gen(proto_tree_add_string_format(st, hf_zeek_conn_state, tvb, 0, 0,
+                   ts_zeek_state_name(state),
+                   zh ? "Zeek：conn_state %s（%s），history %s" : "Zeek: conn_state %s (%s), history %s",
+                   ts_zeek_state_name(state), zeek_desc_shown(state), shown_hist));
+}
+
 /* rec: the record to show (the stored one, or its hindsight view). */
 static void
 render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
@@ -981,16 +1227,7 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     }
 
     ti = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
-    if (in_chinese())
-        proto_item_set_text(ti, "TCP 连接状态机");
-    proto_item_append_text(ti, in_chinese() ? "：%s（%s %s -> %s，%s %s -> %s）"
-                                            : ": %s (%s %s -> %s, %s %s -> %s)",
-                           stage_label(stage), role_shown(TS_CLIENT),
-                           ts_state_name(ts_rec_client_before(rec)),
-                           ts_state_name(ts_rec_client_after(rec)),
-                           role_shown(TS_SERVER),
-                           ts_state_name(ts_rec_server_before(rec)),
-                           ts_state_name(ts_rec_server_after(rec)));
+    set_header_label(ti, rec);
     add_gen(ti);
     st = proto_item_add_subtree(ti, ett_tcpstate);
 
@@ -1042,8 +1279,8 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     }
 
     expl = (char *)wmem_alloc(pinfo->pool, TS_EXPLAIN_MAX);
-    ts_explain(rec, seg, tcpstate_language(), tcpstate_analogy(), expl, TS_EXPLAIN_MAX);
-    add_explanation(st, tvb, expl);
+    add_explanation(st, tvb, expl,
+                    ts_explain(rec, seg, tcpstate_language(), tcpstate_analogy(), expl, TS_EXPLAIN_MAX));
 
     if (conn) {
         char hist[TS_ZEEK_HISTORY_MAX + 1];
@@ -1054,12 +1291,7 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
             n = TS_ZEEK_HISTORY_MAX;
         memcpy(hist, zk->history, n);
         hist[n] = '\0';
-        pi = add_gen(proto_tree_add_string_format(st, hf_zeek_conn_state, tvb, 0, 0,
-                     ts_zeek_state_name(rec->zeek_state),
-                     in_chinese() ? "Zeek：conn_state %s（%s），history %s"
-                                  : "Zeek: conn_state %s (%s), history %s",
-                     ts_zeek_state_name(rec->zeek_state), zeek_desc_shown(rec->zeek_state),
-                     n ? hist : in_chinese() ? "（空）" : "(empty)"));
+        pi = add_zeek_item(st, tvb, rec->zeek_state, hist, n);
         /* the history is in the label: a hidden field */
         sub = proto_item_add_subtree(pi, ett_tcpstate_zeek);
         proto_item_set_hidden(add_text(sub, tvb, hf_zeek_history, hist, "Zeek history", NULL));
@@ -1894,6 +2126,7 @@ proto_register_tcpstate(void)
     tuples = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), tuple_hash, tuple_equal);
     register_init_routine(tcpstate_init);
     register_cleanup_routine(tcpstate_cleanup);
+    make_endpoint_labels();
 
     tcpstate_handle = create_dissector_handle(dissect_tcpstate, proto_tcpstate);
     tcpstate_tap = register_tap(TCPSTATE_TAP_NAME);

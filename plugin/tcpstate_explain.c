@@ -283,6 +283,20 @@ static const char *skip_space(const ex *x, const char *t)
     return t;
 }
 
+/* The field named by the n bytes at name: compared by length and first
+ * letter before the whole name (this runs for every placeholder of every
+ * explanation; a full compare with every name was most of its cost). */
+static void put_field(ex *x, const char *name, size_t n)
+{
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        const char *f = fields[i].name;
+        if (f[0] == name[0] && !strncmp(name, f, n) && f[n] == '\0') {
+            fields[i].put(x);
+            return;
+        }
+    }
+}
+
 static void expand(ex *x, const char *t)
 {
     while (*t) {
@@ -297,13 +311,7 @@ static void expand(ex *x, const char *t)
         close = strchr(open, '}');
         if (!close)
             return;
-        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-            size_t n = strlen(fields[i].name);
-            if (n == (size_t)(close - open - 1) && !strncmp(open + 1, fields[i].name, n)) {
-                fields[i].put(x);
-                break;
-            }
-        }
+        put_field(x, open + 1, (size_t)(close - open - 1));
         t = close + 1;
     }
 }

@@ -223,11 +223,12 @@ cut_cap() { # cut_cap OUT IN N : first N frames of IN
 GT="python3 $top/captures/gen_traffic.py"
 GS="python3 $top/captures/gen_synflood.py"
 if [ "$QUICK" = 1 ]; then
-    BIG_P=20000; BIG_C=2000; SINGLE_P=50000; SYN_P=20000
-    ICOUNT_N=$(( ICOUNT_N > 5000 ? 5000 : ICOUNT_N ))
+    BIG_P=20000; BIG_C=2000; SINGLE_P=50000; SYN_P=20000; SHORT_C=500
+    [ -n "${TSB_ICOUNT_PACKETS:-}" ] || ICOUNT_N=5000
 else
-    BIG_P=1000000; BIG_C=100000; SINGLE_P=5000000; SYN_P=1000000
+    BIG_P=1000000; BIG_C=100000; SINGLE_P=5000000; SYN_P=1000000; SHORT_C=2000
 fi
+SYN_ICOUNT_N=${TSB_SYN_ICOUNT_PACKETS:-$ICOUNT_N}
 MID_P=$(( BIG_P / 10 )); MID_C=$(( BIG_C / 10 ))
 SMALL_SINGLE=$(( SINGLE_P / 50 )); MID_SINGLE=$(( SINGLE_P / 5 ))
 MIX=mix-$BIG_P.pcap; MIXS=mix-$MID_P.pcap; SYN=synflood-$SYN_P.pcap
@@ -239,6 +240,15 @@ gen "$SINGLE" $GT --single "$SINGLE_P"
 cut_cap single-$MID_SINGLE.pcap "$SINGLE" "$MID_SINGLE"
 cut_cap single-$SMALL_SINGLE.pcap "$SINGLE" "$SMALL_SINGLE"
 cut_cap one.pcap "$MIXS" 1
+# Short connections: handshake and close only (7 frames each), where the
+# plugin's per-connection work weighs most in the summary mode.
+SHORT=short-$SHORT_C.pcap
+gen "$SHORT" $GT --connections "$SHORT_C" --packets $(( SHORT_C * 7 ))
+# The SYN flood's instruction count: its first frames (one SYN, one
+# connection each: the per-connection cost does not depend on how many).
+[ "$SYN_ICOUNT_N" -gt "$SYN_P" ] && SYN_ICOUNT_N=$SYN_P
+SYNI=synflood-first-$SYN_ICOUNT_N.pcap
+cut_cap "$SYNI" "$SYN" "$SYN_ICOUNT_N"
 [ "$ICOUNT_N" -gt "$MID_P" ] && ICOUNT_N=$MID_P
 if [ "$ICOUNT_N" = "$MID_P" ]; then ICAP=$MIXS; else
     ICAP=mix-first-$ICOUNT_N.pcap; cut_cap "$ICAP" "$MIXS" "$ICOUNT_N"
@@ -248,12 +258,13 @@ as_cfg none test -r "$WORK/$MIX" || die "$WORK is not readable by $RUN_AS; set T
 
 # Packets and connections of each capture (frames; tcp.stream count).
 declare -A NPKT NCONN
-for c in "$MIX" "$MIXS" "$SYN" "$SINGLE" single-$MID_SINGLE.pcap single-$SMALL_SINGLE.pcap one.pcap "$ICAP"; do
+for c in "$MIX" "$MIXS" "$SYN" "$SINGLE" single-$MID_SINGLE.pcap single-$SMALL_SINGLE.pcap one.pcap "$ICAP" \
+         "$SHORT" "$SYNI"; do
     NPKT[$c]=$(capinfos -T -r -c "$WORK/$c" | awk -F'\t' '{print $2}')
 done
 NCONN[$MIX]=$BIG_C; NCONN[$MIXS]=$MID_C; NCONN[$SYN]=${NPKT[$SYN]}
 NCONN[$SINGLE]=1; NCONN[single-$MID_SINGLE.pcap]=1; NCONN[single-$SMALL_SINGLE.pcap]=1
-NCONN[one.pcap]=1
+NCONN[one.pcap]=1; NCONN[$SHORT]=$SHORT_C; NCONN[$SYNI]=${NPKT[$SYNI]}
 [ "$ICAP" = "$MIXS" ] || NCONN[$ICAP]=0
 
 # ---- Check each configuration is what it claims ---------------------------
@@ -340,7 +351,8 @@ icount_one() { # icount_one CAP MODE CFG
         as_cfg "$cfg" perf stat -x, -e instructions:u -o "$out.perf" "$TSHARK" "${ARGS[@]}" >/dev/null 2>&1
         n=$(awk -F, '/instructions/ {print $1}' "$out.perf")
     else
-        as_cfg "$cfg" valgrind --tool=callgrind --dump-instr=no --callgrind-out-file="$out.out" \
+        as_cfg "$cfg" valgrind --tool=callgrind --dump-instr=yes --keep-debuginfo=yes \
+            --callgrind-out-file="$out.out" \
             "$TSHARK" "${ARGS[@]}" >/dev/null 2>"$out.log"
         n=$(awk '/^(summary|totals):/ {print $2; exit}' "$out.out")
     fi
@@ -363,14 +375,18 @@ if ! skipped icount; then
     note "instruction counts with $icount_tool on one.pcap and $ICAP, $JOBS at a time"
     export -f icount_one mode_args as_cfg note die
     export RES ICOUNT TSHARK WORK homes group RUN_AS icount_tool
+    # The issue-14 table: (a) on the mix and on short connections, (b) and
+    # (c) on the mix, (a) on the SYN flood; one.pcap gives the start-up.
+    # The longest runs first, so that the parallel slots end together.
     jobs_list=()
-    for cap in one.pcap "$ICAP"; do for m in a b; do for c in $CFGS; do
-        jobs_list+=("$cap $m $c")
-    done; done; done
+    for m in c b a; do for c in $CFGS; do jobs_list+=("$ICAP $m $c"); done; done
+    for c in $CFGS; do jobs_list+=("$SYNI a $c" "$SHORT a $c"); done
+    for m in a b c; do for c in $CFGS; do jobs_list+=("one.pcap $m $c"); done; done
     # NPKT is an associative array: pass the counts through the environment.
     export NP_ONE=${NPKT[one.pcap]} NP_ICAP=${NPKT[$ICAP]} ICAP
+    export NP_SHORT=${NPKT[$SHORT]} SHORT NP_SYNI=${NPKT[$SYNI]} SYNI
     printf '%s\n' "${jobs_list[@]}" | xargs -P "$JOBS" -L 1 bash -c '
-        declare -A NPKT=([one.pcap]=$NP_ONE [$ICAP]=$NP_ICAP)
+        declare -A NPKT=([one.pcap]=$NP_ONE [$ICAP]=$NP_ICAP [$SHORT]=$NP_SHORT [$SYNI]=$NP_SYNI)
         icount_one "$@"' _
 fi
 
@@ -398,6 +414,8 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "repeat_big=$REPEAT_BIG"
     echo "icount_tool=$icount_tool"
     echo "icount_capture=$ICAP"
+    echo "short=$SHORT"
+    echo "syn_icount=$SYNI"
     echo "have_noop=$have_noop"
     echo "have_tap=$have_tap"
     echo "mix=$MIX"; echo "mix_small=$MIXS"; echo "syn=$SYN"

@@ -15,6 +15,14 @@ import statistics
 import sys
 from collections import defaultdict
 
+# Goals of issue 14 (the table the report ends with).
+G_SUMMARY_OVER_FLOOR = 0.03   # (a): plug/none at most the floor's ratio + this
+G_FIELDS = 1.12               # (b) instructions per packet, plug / none
+G_VERBOSE = 1.20              # (c)
+G_SYN_CPU = 1.35              # SYN flood (a), plug / none
+G_RSS_MIX = 1.10              # peak RSS, 1M mix
+G_RSS_SYN = 1.25              # peak RSS, 1M-SYN flood
+
 # Budget (issue 7).
 B_WALL = 1.05          # (b), (c) wall time, plugin / no plugin
 B_INSTR_B = 1.06       # (b) instructions per packet
@@ -148,6 +156,73 @@ def massif_peak(path):
 
 # ---- report ----------------------------------------------------------------
 
+def per_packet(ic, cap, mode, cfg):
+    """Instructions per packet on cap, start-up (one.pcap, same mode) removed."""
+    one, big = ic.get(("one.pcap", mode, cfg)), ic.get((cap, mode, cfg))
+    if not one or not big or big[1] <= one[1]:
+        return None
+    return (big[0] - one[0]) / float(big[1] - one[1])
+
+
+def issue14_table(p, meta, runs, ic):
+    """Each mode: plug against none and against the do-nothing floor (noop),
+    the floor's own ratio beside ours, the goal and PASS/FAIL."""
+    icap, short, syni = meta.get("icount_capture"), meta.get("short"), meta.get("syn_icount")
+    mix, syn = meta.get("mix"), meta.get("syn")
+    rows = []   # (what, none, noop, plug, x none, floor x none, x noop, goal, verdict)
+
+    def instr_row(what, cap, mode, goal_text, limit_of):
+        none, noop, plug = (per_packet(ic, cap, mode, c) for c in ("none", "noop", "plug"))
+        r, fl = ratio(plug, none), ratio(noop, none)
+        limit = limit_of(fl)
+        rows.append((what, fmt(none, ".0f"), fmt(noop, ".0f"), fmt(plug, ".0f"), fmt(r),
+                     fmt(fl), fmt(ratio(plug, noop)), goal_text,
+                     verdict(r, limit) if limit is not None else "n/a"))
+
+    def floor_plus(fl):
+        return None if fl is None else fl + G_SUMMARY_OVER_FLOOR
+
+    if ic:
+        instr_row("(a) tshark -r, %s, instr/pkt" % icap, icap, "a",
+                  "floor + %.2f" % G_SUMMARY_OVER_FLOOR, floor_plus)
+        instr_row("(a) tshark -r, %s, instr/pkt" % short, short, "a",
+                  "floor + %.2f" % G_SUMMARY_OVER_FLOOR, floor_plus)
+        instr_row("(b) -T fields, %s, instr/pkt" % icap, icap, "b", "<= %.2fx" % G_FIELDS,
+                  lambda fl: G_FIELDS)
+        instr_row("(c) -2 -V, %s, instr/pkt" % icap, icap, "c", "<= %.2fx" % G_VERBOSE,
+                  lambda fl: G_VERBOSE)
+        instr_row("SYN flood (a), %s, instr/pkt" % syni, syni, "a", "<= %.2fx" % G_SYN_CPU,
+                  lambda fl: G_SYN_CPU)
+
+    def timed_row(what, cap, i, scale, spec, limit):
+        none, noop, plug = (med(runs, (cap, "a", c), i) for c in ("none", "noop", "plug"))
+        if plug is None or none is None:
+            return
+        sc = (lambda v: None if v is None else v * scale)
+        r = ratio(plug, none)
+        rows.append((what, fmt(sc(none), spec), fmt(sc(noop), spec), fmt(sc(plug), spec), fmt(r),
+                     fmt(ratio(noop, none)), fmt(ratio(plug, noop)), "<= %.2fx" % limit,
+                     verdict(r, limit)))
+
+    timed_row("SYN flood (a), %s, CPU s" % syn, syn, 1, 1.0, ".2f", G_SYN_CPU)
+    timed_row("peak RSS (a), %s, MB" % mix, mix, 2, 1 / 1024.0, ".0f", G_RSS_MIX)
+    timed_row("peak RSS (a), %s, MB" % syn, syn, 2, 1 / 1024.0, ".0f", G_RSS_SYN)
+    if not rows:
+        return
+    p("Issue 14: the plugin against tshark without it (none) and the do-nothing floor (noop)")
+    hdr = ("what", "none", "noop", "tcpstate", "x none", "floor x", "x noop", "goal", "verdict")
+    widths = [max(len(str(r[i])) for r in rows + [hdr]) for i in range(len(hdr))]
+    line = lambda r: "  ".join(str(v).ljust(widths[i]) if i == 0 else str(v).rjust(widths[i])
+                               for i, v in enumerate(r))
+    p(line(hdr))
+    p("-" * len(line(hdr)))
+    for r in rows:
+        p(line(r))
+    p("(instr/pkt: callgrind, start-up removed; x none = tcpstate / none; floor x = noop / none;"
+      " x noop = tcpstate / noop)")
+    p("")
+
+
 def main(d):
     meta = read_meta(d)
     runs, info = read_raw(d)
@@ -231,7 +306,7 @@ def main(d):
                                                      "instr/pkt", "x none", "x noop")
         p(hdr)
         p("-" * len(hdr))
-        for mode in ("a", "b"):
+        for mode in ("a", "b", "c"):
             for cfg in ("none", "noop", "plug"):
                 one, big = ic.get(("one.pcap", mode, cfg)), ic.get((icap, mode, cfg))
                 if not one or not big:
@@ -252,6 +327,8 @@ def main(d):
             if r is not None:
                 budget.append(("%s instructions/packet" % MODES[mode],
                                "%.3fx (floor %s)" % (r, fmt(fl)), "<= %.2fx" % lim, verdict(r, lim)))
+
+    issue14_table(p, meta, runs, ic)
 
     # Memory.
     def rss_delta_bytes(cap, mode="a"):
