@@ -1099,6 +1099,21 @@ add_conn_subtree(proto_tree *st, tvbuff_t *tvb, const ts_conn *conn, gboolean fi
     add_conn_fields(sub, tvb, &f);
 }
 
+/* "[Handshake 1/3]" for every stage in both languages, made once at
+ * registration. */
+static const char *info_labels[2][TS_STAGE_COUNT];
+
+static void
+make_info_labels(void)
+{
+    unsigned stage;
+
+    for (stage = 0; stage < TS_STAGE_COUNT; stage++) {
+        info_labels[0][stage] = wmem_strdup_printf(wmem_epan_scope(), "[%s]", ts_stage_label(stage));
+        info_labels[1][stage] = wmem_strdup_printf(wmem_epan_scope(), "[%s]", ts_stage_label_zh(stage));
+    }
+}
+
 /* The Info column: " [stage] [anomaly, ...]".  At the end, except where
  * TCP's own text is longest -- segments with SYN, whose option list (MSS,
  * SACK_PERM, TSval, TSecr, WS) pushes an appended label out of sight even at
@@ -1116,10 +1131,22 @@ info_column(packet_info *pinfo, const ts_record *rec, ts_anomaly_set anomalies)
         !pref_info_data)
         return;
     /* (no format string: this runs for most packets) */
-    buf[0] = '\0';
-    g_strlcat(buf, "[", sizeof buf);
-    g_strlcat(buf, stage_label(rec->stage), sizeof buf);
-    g_strlcat(buf, "]", sizeof buf);
+    if (rec->stage < TS_STAGE_COUNT) {
+        const char *label = info_labels[in_chinese() ? 1 : 0][rec->stage];
+        if (!anomalies) {           /* the common case: the label alone */
+            if (pref_info_first || (rec->seg_flags & TS_SYN))
+                col_prepend_fstr(pinfo->cinfo, COL_INFO, "%s ", label);
+            else
+                col_append_lstr(pinfo->cinfo, COL_INFO, " ", label, COL_ADD_LSTR_TERMINATOR);
+            return;
+        }
+        g_strlcpy(buf, label, sizeof buf);
+    } else {
+        buf[0] = '\0';
+        g_strlcat(buf, "[", sizeof buf);
+        g_strlcat(buf, stage_label(rec->stage), sizeof buf);
+        g_strlcat(buf, "]", sizeof buf);
+    }
     for (an = 0; an < TS_ANOMALY_COUNT; an++) {
         if (!(anomalies & TS_BIT(an)))
             continue;
@@ -2127,6 +2154,7 @@ proto_register_tcpstate(void)
     register_init_routine(tcpstate_init);
     register_cleanup_routine(tcpstate_cleanup);
     make_endpoint_labels();
+    make_info_labels();
 
     tcpstate_handle = create_dissector_handle(dissect_tcpstate, proto_tcpstate);
     tcpstate_tap = register_tap(TCPSTATE_TAP_NAME);

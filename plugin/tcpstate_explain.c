@@ -259,18 +259,23 @@ static void f_rstate(ex *x) { sb_str(&x->out, ts_state_name(before_of(x, x->rcv)
 
 typedef struct {
     const char *name;
+    size_t len;             /* strlen(name) */
     void (*put)(ex *x);
 } field;
 
+#define FIELD(name, put) { name, sizeof name - 1, put }
+
 static const field fields[] = {
-    { "s", f_s }, { "r", f_r }, { "c", f_c }, { "p", f_p }, { "rb", f_rb },
-    { "AS", f_as }, { "AR", f_ar }, { "SEQ", f_seq }, { "ACK", f_ack }, { "QSEQ", f_qseq },
-    { "NXT", f_nxt }, { "FIN", f_fin }, { "FIN1", f_fin1 }, { "pfin", f_pfin },
-    { "risn", f_risn }, { "risn1", f_risn1 },
-    { "BYTES", f_bytes }, { "RANGE", f_range }, { "port", f_port },
-    { "flags", f_flags }, { "label", f_label }, { "rstate", f_rstate },
-    { "x", f_x }, { "from", f_from }, { "to", f_to }, { "until", f_until },
+    FIELD("s", f_s), FIELD("r", f_r), FIELD("c", f_c), FIELD("p", f_p), FIELD("rb", f_rb),
+    FIELD("AS", f_as), FIELD("AR", f_ar), FIELD("SEQ", f_seq), FIELD("ACK", f_ack),
+    FIELD("QSEQ", f_qseq), FIELD("NXT", f_nxt), FIELD("FIN", f_fin), FIELD("FIN1", f_fin1),
+    FIELD("pfin", f_pfin), FIELD("risn", f_risn), FIELD("risn1", f_risn1),
+    FIELD("BYTES", f_bytes), FIELD("RANGE", f_range), FIELD("port", f_port),
+    FIELD("flags", f_flags), FIELD("label", f_label), FIELD("rstate", f_rstate),
+    FIELD("x", f_x), FIELD("from", f_from), FIELD("to", f_to), FIELD("until", f_until),
 };
+
+#undef FIELD
 
 /* Chinese typesetting: no space after a full-width mark such as "）". */
 static const char *skip_space(const ex *x, const char *t)
@@ -290,7 +295,7 @@ static void put_field(ex *x, const char *name, size_t n)
 {
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         const char *f = fields[i].name;
-        if (f[0] == name[0] && !strncmp(name, f, n) && f[n] == '\0') {
+        if (fields[i].len == n && f[0] == name[0] && !memcmp(name, f, n)) {
             fields[i].put(x);
             return;
         }
