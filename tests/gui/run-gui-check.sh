@@ -189,7 +189,7 @@ fi
 
 fields=$(as_user tshark -G fields 2>/dev/null)
 missing=
-for f in tcpstate.stage tcpstate.phase tcpstate.client.after tcpstate.server.after \
+for f in tcpstate.stage tcpstate.stage_local tcpstate.phase tcpstate.client.after tcpstate.server.after \
          tcpstate.explanation tcpstate.related_frame tcpstate.zeek.conn_state tcpstate.anomaly; do
     grep -q "	$f	" <<<"$fields" || missing="$missing $f"
 done
