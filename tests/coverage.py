@@ -10,7 +10,7 @@ Zeek history letter must be produced by one.
 
 The names come from TS_STAGE_LIST (its labels from the catalog,
 plugin/tcpstate_text.def), TS_STATE_LIST and TS_ANOMALY_LIST in
-plugin/tcpstate_core.h and from TS_ZEEK_STATE_LIST in
+plugin/tcpstate_types.h and from TS_ZEEK_STATE_LIST in
 plugin/tcpstate_zeek.h.  A name is
 
   positive  when it appears in the expected output of at least one case:
@@ -57,7 +57,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
-HEADER = os.path.join(TOP, "plugin", "tcpstate_core.h")
+HEADER = os.path.join(TOP, "plugin", "tcpstate_types.h")
 ZEEK_HEADER = os.path.join(TOP, "plugin", "tcpstate_zeek.h")
 CATALOG = os.path.join(TOP, "plugin", "tcpstate_text.def")
 
