@@ -150,6 +150,7 @@ static ts_pref_bool pref_info_column = TRUE;
 static ts_pref_bool pref_info_first = FALSE;
 static ts_pref_bool pref_info_data = FALSE;
 static gint         pref_language = TS_LANG_EN;  /* parsed from pref_language_text */
+static void name_experts(ts_lang lang);
 static const char  *pref_language_text = "en";
 static ts_pref_bool pref_analogy = FALSE;
 static guint        pref_grace_ms = 1000;       /* parsed from pref_grace_text */
@@ -268,6 +269,7 @@ tcpstate_prefs_apply(void)
                        "(English) or zh (Simplified Chinese; zh_CN, zh-CN, chinese and cn are "
                        "accepted too): showing English", pref_language_text);
     pref_language = lang >= 0 ? lang : TS_LANG_EN;
+    name_experts(tcpstate_language());
 }
 
 /* ---- File-scoped state ----------------------------------------------------- */
@@ -697,6 +699,25 @@ add_gen(proto_item *pi)
     if (pi)
         proto_item_set_generated(pi);
     return pi;
+}
+
+/* One expert field per anomaly (registered by proto_register_tcpstate). */
+static ei_register_info ei[TS_ANOMALY_COUNT];
+
+/* The expert fields' summaries in lang.  Wireshark registers each expert
+ * field as a field whose name is the summary (our ei[] memory), and the
+ * Expert Information dialog titles its groups with that name: the
+ * preference can only be known after registration, so the names follow it
+ * here, when preferences are applied. */
+static void
+name_experts(ts_lang lang)
+{
+    for (unsigned an = 0; an < TS_ANOMALY_COUNT; an++) {
+        const char *text = ts_anomaly_summary_in(an, lang);
+        ei[an].eiinfo.summary = text;
+        ei[an].eiinfo.hf_info.hfinfo.name = text;
+        ei[an].eiinfo.hf_info.hfinfo.blurb = text;
+    }
 }
 
 /* The anomaly's expert info, its text in the language in use: the Expert
@@ -1860,13 +1881,13 @@ proto_register_tcpstate(void)
     static const ei_register_info ei_template = {
         NULL, { "tcpstate.anomaly", PI_SEQUENCE, PI_NOTE, "", EXPFILL }
     };
-    static ei_register_info ei[TS_ANOMALY_COUNT];
     static char ei_names[TS_ANOMALY_COUNT][64];
     expert_module_t *expert;
     module_t *prefs;
     unsigned an;
 
-    proto_tcpstate = proto_register_protocol("TCP Connection State Machine", "TCPState", "tcpstate");
+    proto_tcpstate = proto_register_protocol(ts_text(TX_TREE_TITLE, TS_LANG_EN), "TCPState",
+                                             "tcpstate");
     name_fields(hf, array_length(hf));
     proto_register_field_array(proto_tcpstate, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
@@ -1880,8 +1901,8 @@ proto_register_tcpstate(void)
         ei[an].eiinfo.name = ei_names[an];
         ei[an].eiinfo.group = map_group(ts_anomaly_group(an));
         ei[an].eiinfo.severity = map_severity(ts_anomaly_severity(an));
-        ei[an].eiinfo.summary = ts_anomaly_summary(an);
     }
+    name_experts(TS_LANG_EN);
     expert = expert_register_protocol(proto_tcpstate);
     expert_register_field_array(expert, ei, TS_ANOMALY_COUNT);
 
@@ -1900,9 +1921,10 @@ proto_register_tcpstate(void)
         "of a capture are such segments, and the label says nothing new there)",
         &pref_info_data);
     prefs_register_string_preference(prefs, "language", "Language (en or zh)",
-        "Language of the stage labels in the tree and Info column and of the explanations: "
+        "Language of the TCPState tree, the stage labels in the Info column and "
+        "tcpstate.stage_local, the explanations, the expert texts and the statistics' texts: "
         "en (English) or zh (Simplified Chinese, 简体中文; zh_CN, zh-CN, chinese and cn are "
-        "accepted too, in any case).  Filter values of tcpstate.stage stay English.",
+        "accepted too, in any case).  Filter values (tcpstate.stage, ...) stay English.",
         &pref_language_text);
     prefs_register_bool_preference(prefs, "analogy", "Explain with an everyday analogy",
         "Add an everyday analogy (two people talking) to each explanation",

@@ -645,13 +645,13 @@ ladder_menu(gpointer data _U_)
     err = conn_picker_start(&w->t->pick, &w->t->conns, w->t->filter);
     if (err)
         g_string_free(err, TRUE);
-    w->win = ops->new_text_window(ops->ops_id, "TCP Connection States: ladder");
-    ops->set_text(w->win, "Reading the capture...");
+    w->win = ops->new_text_window(ops->ops_id, TAP_TX(TX_LW_TITLE));
+    ops->set_text(w->win, TAP_TX(TX_LW_READING));
     ops->set_close_cb(w->win, window_closed, w);
-    add_button(ops, w, "Only connections with anomalies", button_only_anomalies);
-    add_button(ops, w, "All connections", button_all);
-    add_button(ops, w, "Draw all connections", button_no_cap);
-    add_button(ops, w, "Filter packets: connections with anomalies", button_filter_anomalies);
+    add_button(ops, w, TAP_TX(TX_LW_ONLY_ANOMALIES), button_only_anomalies);
+    add_button(ops, w, TAP_TX(TX_LW_ALL), button_all);
+    add_button(ops, w, TAP_TX(TX_LW_DRAW_ALL), button_no_cap);
+    add_button(ops, w, TAP_TX(TX_LW_FILTER_ANOMALIES), button_filter_anomalies);
     /* Fill it: retap now, as Lua's retap_packets() does (Wireshark 4.0 was
      * seen drawing the window empty when left to its own retap flag). */
     if (ops->retap_packets)
