@@ -268,6 +268,14 @@ static const field fields[] = {
     { "x", f_x }, { "from", f_from }, { "to", f_to }, { "until", f_until },
 };
 
+int ts_explain_knows_field(const char *name, size_t len)
+{
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (strlen(fields[i].name) == len && !strncmp(fields[i].name, name, len))
+            return 1;
+    return 0;
+}
+
 /* Chinese typesetting: no space after a full-width mark such as "）". */
 static const char *skip_space(const ex *x, const char *t)
 {

@@ -16,6 +16,7 @@
  *    label's colon is the full-width one.
  */
 #include "tcpstate_core.h"
+#include "tcpstate_explain.h"
 #include "tcpstate_text.h"
 
 #include <stdio.h>
@@ -60,21 +61,6 @@ static void conversions(const char *s, char *out, size_t cap)
     }
 }
 
-/* The fields tcpstate_explain.c fills (its table "fields"). */
-static const char *const known_fields[] = {
-    "s", "r", "c", "p", "rb", "AS", "AR", "SEQ", "ACK", "QSEQ", "NXT", "FIN", "FIN1",
-    "pfin", "risn", "risn1", "BYTES", "RANGE", "port", "flags", "label", "rstate",
-    "x", "from", "to", "until",
-};
-
-static int field_known(const char *name, size_t len)
-{
-    for (size_t i = 0; i < sizeof known_fields / sizeof known_fields[0]; i++)
-        if (strlen(known_fields[i]) == len && !strncmp(known_fields[i], name, len))
-            return 1;
-    return 0;
-}
-
 /* Does template t use the field {name} (len bytes)? */
 static int uses_field(const char *t, const char *name, size_t len)
 {
@@ -96,7 +82,7 @@ static int fields_within(const char *a, const char *b, const char *id)
         if (!c)
             return 0;
         len = (size_t)(c - o - 1);
-        if (!field_known(o + 1, len)) {
+        if (!ts_explain_knows_field(o + 1, len)) {
             printf("  %s: unknown field {%.*s}\n", id, (int)len, o + 1);
             ok = 0;
         }
