@@ -240,6 +240,52 @@ unsigned ts_conn_final_state(const ts_conn *c, int role);
 /* Connection finished: reset, refused, or both sides CLOSED/TIME-WAIT. */
 int ts_conn_finished(const ts_conn *c);
 
+/* ---- Questions the glue and the taps ask (tcpstate_query.c) --------------
+ * Callers above the core read a connection only through these (and the
+ * functions above), never its fields: the record's layout is the core's. */
+
+uint32_t ts_conn_index(const ts_conn *c);      /* number within its stream (tcpstate.conn) */
+uint32_t ts_conn_packets(const ts_conn *c);    /* segments fed to it */
+uint32_t ts_conn_last_frame(const ts_conn *c); /* frame of its last segment */
+const ts_conn *ts_conn_next(const ts_conn *c); /* a later connection on the stream, or NULL */
+int ts_conn_roles_inferred(const ts_conn *c);  /* no initial SYN seen: client guessed */
+int ts_conn_client_is_a(const ts_conn *c);     /* endpoint A (first seen) is the client */
+const ts_zeek *ts_conn_zeek(const ts_conn *c); /* Zeek's view of the same packets */
+
+/* No server segment was captured and the client acknowledged them: the
+ * final account (ts_conn_view) is the one-sided one, its server inferred. */
+int ts_conn_one_sided(const ts_conn *c);
+
+/* As known so far (one pass): the state of role and the anomalies raised,
+ * from ts_conn_view. */
+unsigned ts_conn_state_so_far(const ts_conn *c, int role);
+ts_anomaly_set ts_conn_anomalies_so_far(const ts_conn *c);
+
+/* The role that sent the first FIN, when that FIN is at or before frame;
+ * -1 otherwise. */
+int ts_conn_closer_at(const ts_conn *c, uint32_t frame);
+
+/* Role's initial sequence number, for relative numbers: 1 and *isn when it
+ * is known (seen or inferred), 0 otherwise. */
+int ts_conn_isn(const ts_conn *c, int role, uint32_t *isn);
+
+/* Handshake and teardown times of the connection as known after the whole
+ * capture (ts_conn_view), in ns: 1 and *ns when the capture times them, 0
+ * when it cannot (no such pair, simultaneous open, roles inferred, or the
+ * server's segments of a one-sided account, which were never captured).
+ * syn_synack: the answered SYN to its SYN-ACK; synack_ack: the SYN-ACK to
+ * the handshake's ACK; handshake: the answered SYN to that ACK; teardown:
+ * the first FIN to the final ACK. */
+int ts_conn_time_syn_synack(const ts_conn *c, int64_t *ns);
+int ts_conn_time_synack_ack(const ts_conn *c, int64_t *ns);
+int ts_conn_time_handshake(const ts_conn *c, int64_t *ns);
+int ts_conn_time_teardown(const ts_conn *c, int64_t *ns);
+
+/* The record's stage or its deferred anomalies may still change with later
+ * segments (ts_final_stage, ts_deferred_anomalies), or it has a one-sided
+ * account (ts_hindsight): a tap that counts it must wait for the end. */
+int ts_record_may_change(const ts_record *r);
+
 #ifdef __cplusplus
 }
 #endif
