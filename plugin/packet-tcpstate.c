@@ -1048,7 +1048,7 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         size_t n = ts_zeek_history_len_at(zk, rec->zeek_hist_len);
         if (n > TS_ZEEK_HISTORY_MAX)
             n = TS_ZEEK_HISTORY_MAX;
-        memcpy(hist, zk->history, n);
+        memcpy(hist, ts_zeek_history(zk), n);
         hist[n] = '\0';
         pi = add_gen(proto_tree_add_string_format(st, hf_zeek_conn_state, tvb, 0, 0,
                      ts_zeek_state_name(rec->zeek_state),

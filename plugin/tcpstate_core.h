@@ -34,17 +34,10 @@ extern "C" {
 
 /* ---- Endpoint and connection -------------------------------------------- */
 
+/* Field order: widest first, so that the record has no padding; the yes/no
+ * facts are one bit each (they are only ever set to 0 or 1). */
 typedef struct {
-    uint8_t  state;
-    uint8_t  seen;        /* has sent any segment */
-    uint8_t  isn_known;   /* ISN seen (its SYN) or inferred */
-    uint8_t  syn_seen, fin_seen, fin_acked;
-    uint8_t  ack_sent;       /* has sent a segment with ACK: max_ack and wnd_edge hold */
-    uint8_t  fin_stage;      /* stage given to its FIN (for retransmissions) */
-    uint8_t  fin_ack_stage;  /* stage given to the ACK of its FIN */
-    uint8_t  fin_rexmit;     /* FIN retransmitted after it was acknowledged */
-    uint8_t  passive;        /* entered SYN-RECEIVED from LISTEN */
-    uint8_t  synack_sent;    /* has sent a SYN-ACK */
+    int64_t  syn_ns, syn_last_ns, fin_ns;
     uint32_t isn;
     uint32_t snd_nxt;     /* highest seq + len (+SYN/FIN) sent so far */
     uint32_t max_ack;     /* highest ack sent */
@@ -52,54 +45,63 @@ typedef struct {
     uint32_t win;         /* last advertised window, bytes (scaled) */
     uint32_t max_win;     /* largest window it advertised */
     uint32_t wnd_edge;    /* right edge of its receive window: max of ack + win */
-    int8_t   wscale;      /* shift it offered in its SYN, or -1 */
     uint32_t syn_frame, syn_last_frame, fin_frame, rst_frame;
     /* its previous segment, to recognise an exact duplicate */
     uint32_t last_seq, last_ack, last_len, last_frame;
     uint8_t  last_flags, last_stage;
-    int64_t  syn_ns, syn_last_ns, fin_ns;
+    uint8_t  state;
+    uint8_t  fin_stage;      /* stage given to its FIN (for retransmissions) */
+    uint8_t  fin_ack_stage;  /* stage given to the ACK of its FIN */
+    int8_t   wscale;         /* shift it offered in its SYN, or -1 */
+    unsigned seen : 1;        /* has sent any segment */
+    unsigned isn_known : 1;   /* ISN seen (its SYN) or inferred */
+    unsigned syn_seen : 1, fin_seen : 1, fin_acked : 1;
+    unsigned ack_sent : 1;    /* has sent a segment with ACK: max_ack and wnd_edge hold */
+    unsigned fin_rexmit : 1;  /* FIN retransmitted after it was acknowledged */
+    unsigned passive : 1;     /* entered SYN-RECEIVED from LISTEN */
+    unsigned synack_sent : 1; /* has sent a SYN-ACK */
 } ts_endpoint;
 
 typedef struct ts_conn {
     ts_endpoint ep[2];       /* indexed by TS_CLIENT / TS_SERVER */
-    uint8_t  client_is_a;    /* endpoint A (first seen) is the client */
-    uint8_t  roles_inferred; /* no initial SYN seen: client guessed */
-    uint8_t  closer;         /* role that sent the first FIN, or 0xff */
-    uint8_t  simultaneous_open, simultaneous_close;
-    uint8_t  combined_finack;
-    uint8_t  reset_by;       /* role that sent the accepted RST, or 0xff */
-    uint8_t  refused;
-    uint8_t  established;    /* the handshake completed (or was inferred) */
-    uint8_t  tfo;            /* the client's SYN carried Fast Open data */
-    uint8_t  challenge_due;  /* role owing a challenge ACK, or 0xff */
-    uint8_t  challenge_syn;  /* the challenge answers a SYN (not a RST) */
-    uint8_t  last_sender;    /* role of the previous segment's sender */
-    uint8_t  last_payload;   /* previous segment carried data or FIN */
-    uint8_t  last_stage;     /* stage of the previous segment */
-    uint32_t challenge_cause;/* frame of the SYN/RST that owes the challenge */
-    uint32_t crossed_frame;  /* first SYN/FIN that crossed the peer's, or 0 */
-    uint32_t no_tcb_frame;   /* the segment a half-open RST proves met no TCB, or 0 */
-    uint8_t  crossed_state;  /* its receiver's real state while it was in flight */
-    uint32_t index;          /* connection number within its stream (port reuse) */
-    uint32_t first_frame, last_frame, packets;
-    uint32_t synack_frame, hs_ack_frame, final_ack_frame;
-    int64_t  first_ns, last_ns, synack_ns, hs_ack_ns, final_ack_ns;
-    ts_anomaly_set anomalies;        /* every anomaly raised on the fly */
-    ts_zeek  zeek;                   /* Zeek's view of the same packets */
+    ts_zeek  zeek;           /* Zeek's view of the same packets */
     /* One-sided capture: the client answered a SYN-ACK that was not
      * captured.  shadow runs the same connection with the server segments
      * the client's acknowledgments prove put back in; it is the right
      * account only if no server segment is ever captured (ts_conn_view). */
     struct ts_conn *shadow;
+    struct ts_conn *next;    /* a later connection on the same stream */
+    void    *user;           /* the glue's own: never read by the core */
+    int64_t  first_ns, last_ns, synack_ns, hs_ack_ns, final_ack_ns;
+    uint32_t challenge_cause;/* frame of the SYN/RST that owes the challenge */
+    uint32_t crossed_frame;  /* first SYN/FIN that crossed the peer's, or 0 */
+    uint32_t no_tcb_frame;   /* the segment a half-open RST proves met no TCB, or 0 */
+    uint32_t index;          /* connection number within its stream (port reuse) */
+    uint32_t first_frame, last_frame, packets;
+    uint32_t synack_frame, hs_ack_frame, final_ack_frame;
+    ts_anomaly_set anomalies;/* every anomaly raised on the fly */
     /* ICMP destination unreachable about this connection (ts_stream_icmp) */
     uint32_t icmp_frame;             /* last accepted one, or 0 */
     uint32_t icmp_revived_frame;     /* last segment that showed an ICMP abort had not happened */
-    uint8_t  icmp_by;                /* role whose segment it quoted, or 0xff */
-    uint8_t  icmp_aborted;           /* the last one ended the connection */
-    uint8_t  icmp_prev_state;        /* icmp_by's state before that abort */
-    struct ts_conn *next;            /* a later connection on the same stream */
-    void    *user;                   /* the glue's own: never read by the core */
-    uint32_t user_tag;               /* the glue's own: never read by the core */
+    uint32_t user_tag;       /* the glue's own: never read by the core */
+    uint8_t  closer;         /* role that sent the first FIN, or 0xff */
+    uint8_t  reset_by;       /* role that sent the accepted RST, or 0xff */
+    uint8_t  challenge_due;  /* role owing a challenge ACK, or 0xff */
+    uint8_t  last_sender;    /* role of the previous segment's sender */
+    uint8_t  last_stage;     /* stage of the previous segment */
+    uint8_t  crossed_state;  /* crossed_frame's receiver's real state while it was in flight */
+    uint8_t  icmp_by;        /* role whose segment the ICMP error quoted, or 0xff */
+    uint8_t  icmp_prev_state;/* icmp_by's state before that abort */
+    unsigned client_is_a : 1;    /* endpoint A (first seen) is the client */
+    unsigned roles_inferred : 1; /* no initial SYN seen: client guessed */
+    unsigned simultaneous_open : 1, simultaneous_close : 1;
+    unsigned combined_finack : 1;
+    unsigned refused : 1;
+    unsigned established : 1;    /* the handshake completed (or was inferred) */
+    unsigned tfo : 1;            /* the client's SYN carried Fast Open data */
+    unsigned challenge_syn : 1;  /* the challenge answers a SYN (not a RST) */
+    unsigned last_payload : 1;   /* previous segment carried data or FIN */
+    unsigned icmp_aborted : 1;   /* the last ICMP error ended the connection */
 } ts_conn;
 
 /* ---- Output: the compact per-frame record ------------------------------- */

@@ -296,7 +296,7 @@ row_values(const cl_row *r, gboolean json, char *v[CL_NFIELDS], gboolean quoted[
     v[k++] = NULL;                                   /* local_orig: no Site::local_nets */
     v[k++] = NULL;                                   /* local_resp */
     v[k++] = g_strdup_printf("%" PRIu64, lg.missed_bytes);
-    quoted[k] = TRUE; v[k++] = z->hist_len ? g_strdup(z->history) : NULL;
+    quoted[k] = TRUE; v[k++] = z->hist_len ? g_strdup(ts_zeek_history(z)) : NULL;
     v[k++] = g_strdup_printf("%u", lg.orig_pkts);
     v[k++] = g_strdup_printf("%" PRIu64, lg.orig_ip_bytes);
     v[k++] = g_strdup_printf("%u", lg.resp_pkts);
