@@ -869,19 +869,15 @@ typedef struct {
 static void
 conn_facts_of(const ts_conn *conn, gboolean final, conn_facts *f)
 {
-    /* the final account (one-sided captures: the server's segments the
-     * client's acknowledgments prove), as the conns table reads it */
-    const ts_conn *v = ts_conn_view(conn);
-
     f->final = final;
     f->outcome = ts_conn_outcome(conn);
     /* known as of the packet (one pass): the states so far; once the
      * capture is read, the final ones (a never-answered SYN: LISTEN) */
-    f->client = final ? ts_conn_final_state(conn, TS_CLIENT) : v->ep[TS_CLIENT].state;
-    f->server = final ? ts_conn_final_state(conn, TS_SERVER) : v->ep[TS_SERVER].state;
-    f->zeek = ts_zeek_conn_state(&conn->zeek);
+    f->client = final ? ts_conn_final_state(conn, TS_CLIENT) : ts_conn_state_so_far(conn, TS_CLIENT);
+    f->server = final ? ts_conn_final_state(conn, TS_SERVER) : ts_conn_state_so_far(conn, TS_SERVER);
+    f->zeek = ts_zeek_conn_state(ts_conn_zeek(conn));
     f->anomalies = final ? ts_conn_final_anomalies(conn, capture_end_ns, tcpstate_grace_ns())
-                         : v->anomalies;
+                         : ts_conn_anomalies_so_far(conn);
 }
 
 /* The whole-connection items, every one a field; labels translated like
@@ -974,6 +970,7 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     proto_tree *st, *sub;
     char *expl;
     unsigned an;
+    int closer;
 
     if (pref_info_column)
         info_column(pinfo, rec, anomalies);
@@ -1015,12 +1012,11 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     add_endpoint_states(st, tvb, TS_SERVER, hf_server_after, hf_server_before,
                         ts_rec_server_before(rec), ts_rec_server_after(rec));
 
-    if (conn && conn->closer <= TS_SERVER && conn->ep[conn->closer].fin_frame &&
-        pinfo->num >= conn->ep[conn->closer].fin_frame) {
-        add_text(st, tvb, hf_closer, role_name(conn->closer), TX_LBL_CLOSER,
-                 role_shown(conn->closer));
+    if (conn && (closer = ts_conn_closer_at(conn, pinfo->num)) >= 0) {
+        add_text(st, tvb, hf_closer, role_name((unsigned)closer), TX_LBL_CLOSER,
+                 role_shown((unsigned)closer));
         if (ts_stage_phase(stage) == TS_PHASE_TEARDOWN) {
-            int active = sender == conn->closer ||
+            int active = (int)sender == closer ||
                          stage == TS_STAGE_SIMCLOSE_FIN || stage == TS_STAGE_SIMCLOSE_ACK;
             ts_text_id role = active ? TX_ROLE_ACTIVE_CLOSE : TX_ROLE_PASSIVE_CLOSE;
             add_text(st, tvb, hf_teardown_role, ts_text(role, TS_LANG_EN), TX_LBL_TEARDOWN_ROLE,
@@ -1036,8 +1032,8 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     if (conn) {
         /* Connection 0 is the only one on most four-tuples: shown only when
          * ports were reused (a later connection, or one followed by more). */
-        proto_item *pi_conn = add_number(st, tvb, hf_conn, conn->index, TX_LBL_CONN);
-        if (conn->index == 0 && !conn->next)
+        proto_item *pi_conn = add_number(st, tvb, hf_conn, ts_conn_index(conn), TX_LBL_CONN);
+        if (ts_conn_index(conn) == 0 && !ts_conn_next(conn))
             proto_item_set_hidden(pi_conn);
     }
 
@@ -1057,11 +1053,11 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     if (conn) {
         char hist[TS_ZEEK_HISTORY_MAX + 1];
         /* the Zeek connection this frame belongs to (Zeek may have split) */
-        const ts_zeek *zk = ts_zeek_at_frame(&conn->zeek, seg->frame);
+        const ts_zeek *zk = ts_zeek_at_frame(ts_conn_zeek(conn), seg->frame);
         size_t n = ts_zeek_history_len_at(zk, rec->zeek_hist_len);
         if (n > TS_ZEEK_HISTORY_MAX)
             n = TS_ZEEK_HISTORY_MAX;
-        memcpy(hist, zk->history, n);
+        memcpy(hist, ts_zeek_history(zk), n);
         hist[n] = '\0';
         pi = add_gen(proto_tree_add_string_format(st, hf_zeek_conn_state, tvb, 0, 0,
                      ts_zeek_state_name(rec->zeek_state),
@@ -1647,7 +1643,7 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
             view = ts_hindsight(&slot->rec, pinfo->num);
             anomalies = view.anomalies |
                         ts_deferred_anomalies(&slot->rec, capture_end_ns, tcpstate_grace_ns(),
-                                              pinfo->num == slot->rec.conn->last_frame);
+                                              pinfo->num == ts_conn_last_frame(slot->rec.conn));
             deferred_valid = 1;
         }
         if (shown || tapping)
@@ -1680,7 +1676,7 @@ add_final_fields(proto_tree *t, tvbuff_t *tvb, const ts_record *rec, uint32_t fr
     unsigned sender = (v.rflags & TS_REC_SENDER_CLIENT) ? TS_CLIENT : TS_SERVER;
     ts_anomaly_set an = v.anomalies |
                         ts_deferred_anomalies(rec, capture_end_ns, tcpstate_grace_ns(),
-                                              frame == conn->last_frame);
+                                              frame == ts_conn_last_frame(conn));
     conn_facts f;
     unsigned a;
 
@@ -1699,7 +1695,7 @@ add_final_fields(proto_tree *t, tvbuff_t *tvb, const ts_record *rec, uint32_t fr
     proto_tree_add_boolean(t, hf_inferred, tvb, 0, 0, (v.rflags & TS_REC_INFERRED) ? 1 : 0);
     if (v.related_frame)
         proto_tree_add_uint(t, hf_related_frame, tvb, 0, 0, v.related_frame);
-    proto_tree_add_uint(t, hf_conn, tvb, 0, 0, conn->index);
+    proto_tree_add_uint(t, hf_conn, tvb, 0, 0, ts_conn_index(conn));
     proto_tree_add_string(t, hf_zeek_conn_state, tvb, 0, 0, ts_zeek_state_name(v.zeek_state));
     for (a = 0; a < TS_ANOMALY_COUNT; a++)
         if (an & TS_BIT(a))

@@ -1116,6 +1116,8 @@ static void open_shadow(ts_stream *s, ts_conn *c)
 {
     ts_conn *sh = s->alloc(s->alloc_ctx, sizeof *sh);
     *sh = *c;                                    /* the state before the proving segment */
+    sh->zeek.more = NULL;                        /* Zeek's extras: its own copy */
+    ts_zeek_copy(&sh->zeek, &c->zeek);
     sh->next = NULL;
     sh->shadow = NULL;
     c->shadow = sh;
@@ -1182,7 +1184,7 @@ static void step_shadow(ts_conn *c, const ts_segment *seg, ts_record *out)
     sh->first_ns = c->first_ns;
     sh->last_ns = c->last_ns;
     sh->packets = c->packets;
-    sh->zeek = c->zeek;
+    ts_zeek_copy(&sh->zeek, &c->zeek);
     sh->user = c->user;
     sh->user_tag = c->user_tag;
 }

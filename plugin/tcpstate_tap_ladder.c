@@ -150,24 +150,26 @@ ladder_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_,
 static void
 segment_text(GString *out, const ts_conn *c, const ladder_row *r)
 {
-    unsigned snd = (r->from_a == c->client_is_a) ? TS_CLIENT : TS_SERVER;
-    const ts_endpoint *me = &c->ep[snd], *peer = &c->ep[!snd];
+    int snd = (r->from_a == ts_conn_client_is_a(c)) ? TS_CLIENT : TS_SERVER;
+    uint32_t my_isn = 0, peer_isn = 0;
+    int my_isn_known = ts_conn_isn(c, snd, &my_isn);
+    int peer_isn_known = ts_conn_isn(c, !snd, &peer_isn);
     if (r->rec && (r->rec->rflags & TS_REC_ICMP)) {
         /* an ICMP error travelling toward the sender of the segment it
          * quotes: seq is that segment's, in the receiver's numbers */
-        if (peer->isn_known)
-            g_string_append_printf(out, "ICMP unreachable, quotes seq=%u", r->seq - peer->isn);
+        if (peer_isn_known)
+            g_string_append_printf(out, "ICMP unreachable, quotes seq=%u", r->seq - peer_isn);
         else
             g_string_append_printf(out, "ICMP unreachable, quotes seq=%u (raw)", r->seq);
         return;
     }
     flags_str(out, r->flags);
-    if (me->isn_known)
-        g_string_append_printf(out, " seq=%u", r->seq - me->isn);
+    if (my_isn_known)
+        g_string_append_printf(out, " seq=%u", r->seq - my_isn);
     else
         g_string_append_printf(out, " seq=%u (raw)", r->seq);
     if (r->flags & TS_ACK)
-        g_string_append_printf(out, " ack=%u", peer->isn_known ? r->ack - peer->isn : r->ack);
+        g_string_append_printf(out, " ack=%u", peer_isn_known ? r->ack - peer_isn : r->ack);
     if (r->len)
         g_string_append_printf(out, " len=%u", r->len);
 }
@@ -234,7 +236,7 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
     int64_t t0 = rows[0].ts_ns;
     GString *mid = g_string_new(NULL), *txt = g_string_new(NULL);
     ts_anomaly_set all = ts_conn_final_anomalies(c, end, grace);
-    const char *hist = ts_zeek_history(&c->zeek);
+    const char *hist = ts_zeek_history(ts_conn_zeek(c));
     char *l, *r;
     unsigned shown_client, shown_server;
 
@@ -257,28 +259,29 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
         /* "Stream 3", or "Stream 3 (connection 2 of 2 ...)" when the four-tuple
          * was reused (connections counted from 1 here; tcpstate.conn and
          * the conns table's Conn column count from 0) */
-        unsigned total = c->index + 1;
-        for (const ts_conn *n = c->next; n; n = n->next)
+        unsigned total = ts_conn_index(c) + 1;
+        for (const ts_conn *n = ts_conn_next(c); n; n = ts_conn_next(n))
             total++;
         if (total > 1) {
             g_string_append_printf(out, "\n");
             g_string_append_printf(out, TAP_TX(TX_LD_STREAM_REUSED_FMT),
-                                   ci->stream, c->index + 1, total);
+                                   ci->stream, ts_conn_index(c) + 1, total);
         } else {
             g_string_append_printf(out, "\n");
             g_string_append_printf(out, TAP_TX(TX_LD_STREAM_FMT), ci->stream);
         }
     }
     g_string_append_printf(out, TAP_TX(TX_LD_ENDPOINTS_FMT), client_str(ci), server_str(ci));
-    if (c->roles_inferred)
+    if (ts_conn_roles_inferred(c))
         g_string_append(out, TAP_TX(TX_LD_ROLES_INFERRED));
-    if (one_sided(v, c))
+    if (ts_conn_one_sided(c))
         g_string_append(out, TAP_TX(TX_LD_ONE_SIDED));
     g_string_append(out, "\n");
-    g_string_append_printf(out, TAP_TX(c->packets == 1 ? TX_LD_SUMMARY_ONE_FMT : TX_LD_SUMMARY_FMT),
+    g_string_append_printf(out, TAP_TX(ts_conn_packets(c) == 1 ? TX_LD_SUMMARY_ONE_FMT
+                                                               : TX_LD_SUMMARY_FMT),
                            ts_outcome_label(ts_conn_outcome(c), tcpstate_language()),
-                           ts_zeek_state_name(ts_zeek_conn_state(&c->zeek)),
-                           hist[0] ? hist : "-", c->packets);
+                           ts_zeek_state_name(ts_zeek_conn_state(ts_conn_zeek(c))),
+                           hist[0] ? hist : "-", ts_conn_packets(c));
     if (all)
         anomaly_names(out, all, ", ");
     else
@@ -327,8 +330,8 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
             put_centred(mid, txt->str, inner, ' ');
             ladder_line(out, "", ':', mid->str, inner, "");
             g_string_printf(txt, TAP_TX(TX_LD_BYTES_FMT),
-                            (unsigned long long)row->bytes[c->client_is_a ? 0 : 1],
-                            (unsigned long long)row->bytes[c->client_is_a ? 1 : 0]);
+                            (unsigned long long)row->bytes[ts_conn_client_is_a(c) ? 0 : 1],
+                            (unsigned long long)row->bytes[ts_conn_client_is_a(c) ? 1 : 0]);
             g_string_truncate(mid, 0);
             put_centred(mid, txt->str, inner, ' ');
             ladder_line(out, "", ':', mid->str, inner, "");
@@ -340,12 +343,12 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
          * one-sided account's), plus the verdicts of the whole capture */
         stage = rec->stage;
         an = rec->anomalies |
-             ts_deferred_anomalies(row->rec, end, grace, row->frame == c->last_frame);
+             ts_deferred_anomalies(row->rec, end, grace, row->frame == ts_conn_last_frame(c));
 
         /* the arrow */
         g_string_truncate(txt, 0);
         segment_text(txt, v, row);
-        arrow(mid, txt->str, inner, row->from_a == c->client_is_a);
+        arrow(mid, txt->str, inner, row->from_a == ts_conn_client_is_a(c));
         g_snprintf(left, sizeof left, "%.6f", (double)(row->ts_ns - t0) / 1e9);
         g_snprintf(right, sizeof right, "#%u", row->frame);
         ladder_line(out, left, '|', mid->str, inner, right);

@@ -98,8 +98,8 @@ static char *
 conn_filter(const conn_info *ci)
 {
     const ts_conn *c = ci->conn;
-    if (c->index > 0 || c->next)
-        return g_strdup_printf("tcp.stream == %u && tcpstate.conn == %u", ci->stream, c->index);
+    if (ts_conn_index(c) > 0 || ts_conn_next(c))
+        return g_strdup_printf("tcp.stream == %u && tcpstate.conn == %u", ci->stream, ts_conn_index(c));
     return g_strdup_printf("tcp.stream == %u", ci->stream);
 }
 
@@ -119,9 +119,9 @@ fill_row(stat_tap_table *table, guint r, const conn_info *ci)
         if (k == CC_STREAM)
             f->value.uint_value = ci->stream;
         else if (k == CC_CONN)
-            f->value.uint_value = ci->conn->index;
+            f->value.uint_value = ts_conn_index(ci->conn);
         else if (k == CC_PACKETS)
-            f->value.uint_value = ci->conn->packets;
+            f->value.uint_value = ts_conn_packets(ci->conn);
         else if (k == TC_FILTER)
             f->value.string_value = conn_filter(ci);
         else
