@@ -9,7 +9,11 @@
 # fields as tcpstate ("noop": the floor any field-wanting postdissector pays).
 #
 #   tests/bench.sh                 full run (about 25 minutes on 2 cores)
-#   TSB_QUICK=1 tests/bench.sh     small captures only, to try the script
+#   TSB_QUICK=1 tests/bench.sh     small captures only (2k-packet mix for the
+#                                  instruction counts; about 10 minutes on a
+#                                  quiet 2-core machine, three times that
+#                                  when it is shared)
+#   TSB_SKIP="wall growth massif"  only what issue 14's table needs
 #
 # Measures
 #   wall     median wall time of N runs (TSB_REPEAT, default 3; big captures
@@ -20,8 +24,16 @@
 #            vs `-q -z conv,tcp` (skipped while the tap does not exist).
 #   icount   instructions per packet with valgrind --tool=callgrind ("perf
 #            stat -e instructions" when the machine has the counter), start-up
-#            removed: (I(N packets) - I(1 packet)) / (N - 1), for (a) and (b).
-#            These ratios do not depend on the machine's load.
+#            removed: (I(N packets) - I(1 packet)) / (N - 1), for (a), (b)
+#            and (c) on the mix, (a) on short connections (handshake and
+#            close only) and (a) on the SYN flood's first frames.  These
+#            ratios do not depend on the machine's load; the callgrind files
+#            keep instruction-level data and debug info for
+#            callgrind_annotate --inclusive=yes.
+# The report ends with issue 14's table: each mode with the plugin against
+# tshark without it and against the do-nothing floor, the floor's ratio
+# beside ours, the goal and PASS/FAIL (SYN-flood CPU and peak RSS from the
+# timed runs of section "big").
 #   growth   (a) with the plugin on one connection truncated to 100k, 1M and
 #            5M packets: 10x packets -> x time.
 #   memory   the plugin's own bytes per TCP packet and per connection, from
@@ -49,7 +61,9 @@
 #   TSB_REPEAT          runs per 100k measurement (default 3)
 #   TSB_REPEAT_BIG      runs per 1M/5M measurement (default 1)
 #   TSB_ICOUNT_PACKETS  packets of the instruction-count capture (default
-#                       100000; the first N frames of the 100k mix)
+#                       100000, 5000 with TSB_QUICK; the first N frames of the
+#                       100k mix, at most the mix)
+#   TSB_SYN_ICOUNT_PACKETS  SYN-flood frames counted (default: as many)
 #   TSB_JOBS            parallel valgrind runs (default: number of CPUs;
 #                       instruction counts do not care)
 #   TSB_SKIP            space-separated sections to skip: wall big growth
