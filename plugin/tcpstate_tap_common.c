@@ -100,7 +100,7 @@ strip_trailing_blanks(GString *s)
 const char *
 stage_label(unsigned stage)
 {
-    return tcpstate_language() == TS_LANG_ZH ? ts_stage_label_zh(stage) : ts_stage_label(stage);
+    return ts_stage_label_in(stage, tcpstate_language());
 }
 
 /* "SYN", "SYN,ACK", "FIN,PSH,ACK", ... in the order a textbook names them. */
@@ -141,7 +141,9 @@ anomaly_names(GString *out, ts_anomaly_set set, const char *sep)
 void
 print_header(const char *title, const char *filter)
 {
-    printf("%s\n%s\nFilter: %s\n", RULE, title, filter && *filter ? filter : "<No Filter>");
+    printf("%s\n%s\n", RULE, title);
+    printf(TAP_TX(TX_FILTER_LINE_FMT), filter && *filter ? filter : TAP_TX(TX_NO_FILTER));
+    printf("\n");
 }
 
 /* The optional ",filter" after the -z name: NULL when there is none. */
@@ -287,10 +289,17 @@ server_str(const conn_info *ci)
 
 /* ---- The connections table's cells -------------------------------------- */
 
-const char *const conns_titles[CC_COUNT] = {
-    "Stream", "Conn", "Client", "Server", "Client state", "Server state", "Outcome",
-    "SYN>SYN-ACK", "SYN-ACK>ACK", "Teardown", "Packets", "Zeek", "History", "Anomalies",
+static const ts_text_id conns_title_ids[CC_COUNT] = {
+    TX_CC_STREAM, TX_CC_CONN, TX_CC_CLIENT, TX_CC_SERVER, TX_CC_CSTATE, TX_CC_SSTATE,
+    TX_CC_OUTCOME, TX_CC_HS1, TX_CC_HS2, TX_CC_TEARDOWN, TX_CC_PACKETS, TX_CC_ZEEK,
+    TX_CC_HISTORY, TX_CC_ANOMALIES,
 };
+
+const char *
+conns_title(unsigned column, ts_lang lang)
+{
+    return column < CC_COUNT ? ts_text(conns_title_ids[column], lang) : "";
+}
 
 const gboolean conns_right[CC_COUNT] = {
     TRUE, TRUE, FALSE, FALSE, FALSE, FALSE, FALSE,
@@ -309,15 +318,17 @@ conn_cells(const conn_info *ci, int64_t end, int64_t grace, char **row)
 
     row[CC_STREAM] = g_strdup_printf("%u", ci->stream);
     row[CC_CONN] = g_strdup_printf("%u", ts_conn_index(c));
-    row[CC_CLIENT] = ts_conn_roles_inferred(c) ? g_strdup_printf("%s (inferred)", client_str(ci))
+    row[CC_CLIENT] = ts_conn_roles_inferred(c)
+                     ? g_strdup_printf(TAP_TX(TX_INFERRED_SUFFIX_FMT), client_str(ci))
                                        : g_strdup(client_str(ci));
     row[CC_SERVER] = g_strdup(server_str(ci));
     row[CC_CSTATE] = g_strdup(ts_state_name(ts_conn_final_state(c, TS_CLIENT)));
     /* one-sided: no server segment was captured, its state is inferred */
     row[CC_SSTATE] = ts_conn_one_sided(c)
-                     ? g_strdup_printf("%s (inferred)", ts_state_name(ts_conn_final_state(c, TS_SERVER)))
+                     ? g_strdup_printf(TAP_TX(TX_INFERRED_SUFFIX_FMT),
+                                       ts_state_name(ts_conn_final_state(c, TS_SERVER)))
                      : g_strdup(ts_state_name(ts_conn_final_state(c, TS_SERVER)));
-    row[CC_OUTCOME] = g_strdup(ts_outcome_name(ts_conn_outcome(c)));
+    row[CC_OUTCOME] = g_strdup(ts_outcome_label(ts_conn_outcome(c), tcpstate_language()));
     ok = ts_conn_time_syn_synack(c, &ns);
     row[CC_HS1] = ms_str(ok, ns);
     ok = ts_conn_time_synack_ack(c, &ns);

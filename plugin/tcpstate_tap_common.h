@@ -116,7 +116,10 @@ enum {
     CC_HS1, CC_HS2, CC_TEARDOWN, CC_PACKETS, CC_ZEEK, CC_HISTORY, CC_ANOMALIES,
     CC_COUNT
 };
-extern const char *const conns_titles[CC_COUNT];
+/* A column's title in the language in use (lang) */
+const char *conns_title(unsigned column, ts_lang lang);
+/* The language of the preference tcpstate.language, short */
+#define TAP_TX(id) ts_text((id), tcpstate_language())
 extern const gboolean conns_right[CC_COUNT];   /* numbers are right-aligned */
 
 /* Fills row[CC_COUNT] (g_free each) with the connection's final facts. */

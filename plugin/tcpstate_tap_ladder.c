@@ -262,32 +262,44 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
         unsigned total = ts_conn_index(c) + 1;
         for (const ts_conn *n = ts_conn_next(c); n; n = ts_conn_next(n))
             total++;
-        if (total > 1)
-            g_string_append_printf(out, "\nStream %u (connection %u of %u on this four-tuple):",
+        if (total > 1) {
+            g_string_append_printf(out, "\n");
+            g_string_append_printf(out, TAP_TX(TX_LD_STREAM_REUSED_FMT),
                                    ci->stream, ts_conn_index(c) + 1, total);
-        else
-            g_string_append_printf(out, "\nStream %u:", ci->stream);
+        } else {
+            g_string_append_printf(out, "\n");
+            g_string_append_printf(out, TAP_TX(TX_LD_STREAM_FMT), ci->stream);
+        }
     }
-    g_string_append_printf(out, " client %s, server %s%s%s\n",
-                           client_str(ci), server_str(ci),
-                           ts_conn_roles_inferred(c) ? " (roles inferred: no SYN seen)" : "",
-                           ts_conn_one_sided(c) ? " (server's segments not captured:"
-                                             " inferred from the client's ACKs)" : "");
-    g_string_append_printf(out, "  outcome: %s; Zeek %s %s; %u packet%s; anomalies: ",
-                           ts_outcome_name(ts_conn_outcome(c)),
+    g_string_append_printf(out, TAP_TX(TX_LD_ENDPOINTS_FMT), client_str(ci), server_str(ci));
+    if (ts_conn_roles_inferred(c))
+        g_string_append(out, TAP_TX(TX_LD_ROLES_INFERRED));
+    if (ts_conn_one_sided(c))
+        g_string_append(out, TAP_TX(TX_LD_ONE_SIDED));
+    g_string_append(out, "\n");
+    g_string_append_printf(out, TAP_TX(ts_conn_packets(c) == 1 ? TX_LD_SUMMARY_ONE_FMT
+                                                               : TX_LD_SUMMARY_FMT),
+                           ts_outcome_label(ts_conn_outcome(c), tcpstate_language()),
                            ts_zeek_state_name(ts_zeek_conn_state(ts_conn_zeek(c))),
-                           hist[0] ? hist : "-", ts_conn_packets(c), ts_conn_packets(c) == 1 ? "" : "s");
+                           hist[0] ? hist : "-", ts_conn_packets(c));
     if (all)
         anomaly_names(out, all, ", ");
     else
-        g_string_append(out, "none");
+        g_string_append(out, TAP_TX(TX_NONE_WORD));
     g_string_append(out, "\n\n");
 
-    /* Titles centred over the two lines. */
-    pad(out, LADDER_LEFT + 1 - 3, ' ');
-    g_string_append(out, "client");
-    pad(out, inner + 1 - 6, ' ');
-    g_string_append(out, "server\n");
+    /* Titles centred over the two lines (by display width: CJK is 2). */
+    {
+        const char *cl = TAP_TX(TX_CLIENT_WORD), *sv = TAP_TX(TX_SERVER_WORD);
+        size_t cw = text_width(cl), sw = text_width(sv);
+        size_t start = LADDER_LEFT + 1 - cw / 2;                 /* client's first column */
+        size_t sv_start = LADDER_LEFT + inner + 2 - sw / 2;      /* server's first column */
+        pad(out, start, ' ');
+        g_string_append(out, cl);
+        pad(out, sv_start - (start + cw), ' ');
+        g_string_append(out, sv);
+        g_string_append(out, "\n");
+    }
 
     /* Drawn after the whole capture: show every record as known then
      * (a refused SYN met a CLOSED server, crossing SYNs and FINs). */
@@ -311,14 +323,15 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
             rec = &view;
         }
         if (!rec) {
-            g_string_printf(txt, "... %u data segment%s, frames %u-%u ...", row->count,
-                            row->count == 1 ? "" : "s", row->frame, row->last_frame);
+            g_string_printf(txt, TAP_TX(row->count == 1 ? TX_LD_FOLD_ONE_FMT : TX_LD_FOLD_FMT),
+                            row->count, row->frame, row->last_frame);
             ladder_line(out, "", ':', "", inner, "");
             g_string_truncate(mid, 0);
             put_centred(mid, txt->str, inner, ' ');
             ladder_line(out, "", ':', mid->str, inner, "");
-            g_string_printf(txt, "client sent %" PRIu64 " bytes, server %" PRIu64 " bytes",
-                            row->bytes[ts_conn_client_is_a(c) ? 0 : 1], row->bytes[ts_conn_client_is_a(c) ? 1 : 0]);
+            g_string_printf(txt, TAP_TX(TX_LD_BYTES_FMT),
+                            (unsigned long long)row->bytes[ts_conn_client_is_a(c) ? 0 : 1],
+                            (unsigned long long)row->bytes[ts_conn_client_is_a(c) ? 1 : 0]);
             g_string_truncate(mid, 0);
             put_centred(mid, txt->str, inner, ' ');
             ladder_line(out, "", ':', mid->str, inner, "");
@@ -349,7 +362,7 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
         shown_client = ts_rec_client_after(rec);
         shown_server = ts_rec_server_after(rec);
         g_string_printf(txt, "%s%s", stage_label(stage),
-                        (rec->rflags & TS_REC_RETRANS) ? " (retransmission)" : "");
+                        (rec->rflags & TS_REC_RETRANS) ? TAP_TX(TX_LD_RETRANS) : "");
         g_string_truncate(mid, 0);
         put_centred(mid, txt->str, inner, ' ');
         ladder_line(out, l, '|', mid->str, inner, r);
@@ -372,7 +385,7 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
 /* The whole ladder text: header, then the selected connections (only
  * those with an anomaly when only_anomalies), at most t->max of them. */
 static void
-ladder_text(GString *text, ladder_tap *t, gboolean only_anomalies, const char *more_hint)
+ladder_text(GString *text, ladder_tap *t, gboolean only_anomalies, ts_text_id more_hint)
 {
     int64_t end = tcpstate_capture_end_ns(), grace = tcpstate_grace_ns();
     GString *out = g_string_new(NULL);
@@ -392,16 +405,17 @@ ladder_text(GString *text, ladder_tap *t, gboolean only_anomalies, const char *m
         ladder_draw_conn(out, ci, end, grace);
         shown++;
     }
-    g_string_append_printf(text, "%s\nTCP connection ladder (tcpstate)\nFilter: %s%s\n", RULE,
-                           t->filter && *t->filter ? t->filter : "<No Filter>",
-                           only_anomalies ? " (only connections with anomalies)" : "");
+    g_string_append_printf(text, "%s\n%s\n", RULE, TAP_TX(TX_LD_TITLE));
+    g_string_append_printf(text, TAP_TX(TX_FILTER_LINE_FMT),
+                           t->filter && *t->filter ? t->filter : TAP_TX(TX_NO_FILTER));
+    g_string_append_printf(text, "%s\n", only_anomalies ? TAP_TX(TX_LD_ONLY_ANOMALIES) : "");
     if (shown < selected)
-        g_string_append_printf(text, "Connections: %u of %u (the first %u by stream: %s)\n",
-                               shown, selected, shown, more_hint);
+        g_string_append_printf(text, TAP_TX(TX_LD_COUNT_CAP_FMT), shown, selected, shown,
+                               TAP_TX(more_hint));
     else
-        g_string_append_printf(text, "Connections: %u\n", shown);
-    g_string_append(text, "Left: seconds since the connection's first segment; right: frame number.\n"
-                    "*STATE: changed by the segment above it.  seq/ack: relative to each side's ISN.\n");
+        g_string_append_printf(text, TAP_TX(TX_LD_COUNT_FMT), shown);
+    g_string_append(text, "\n");
+    g_string_append(text, TAP_TX(TX_LD_LEGEND));
     g_string_append(text, out->str);
     g_string_append_printf(text, "%s\n", RULE);
     g_string_free(out, TRUE);
@@ -411,9 +425,7 @@ static void
 ladder_draw(void *tapdata)
 {
     GString *text = g_string_new(NULL);
-    ladder_text(text, (ladder_tap *)tapdata, FALSE,
-                "-z tcpstate,ladder,max=N,FILTER draws up to N, max=0 all of them; a FILTER "
-                "such as tcp.stream==7 or tcpstate.conn.anomaly selects some");
+    ladder_text(text, (ladder_tap *)tapdata, FALSE, TX_LD_MORE_CLI);
     printf("%s", text->str);
     g_string_free(text, TRUE);
 }
@@ -507,9 +519,7 @@ window_fill(ladder_window *w)
 
     if (!ops || !w->win)
         return;
-    ladder_text(text, w->t, w->only_anomalies,
-                "the button \"Draw all connections\" draws all of them; a display filter "
-                "such as tcp.stream==7 before opening this window selects some");
+    ladder_text(text, w->t, w->only_anomalies, TX_LD_MORE_GUI);
     ops->set_text(w->win, text->str);
     g_string_free(text, TRUE);
 }
@@ -638,13 +648,13 @@ ladder_menu(gpointer data _U_)
     err = conn_picker_start(&w->t->pick, &w->t->conns, w->t->filter);
     if (err)
         g_string_free(err, TRUE);
-    w->win = ops->new_text_window(ops->ops_id, "TCP Connection States: ladder");
-    ops->set_text(w->win, "Reading the capture...");
+    w->win = ops->new_text_window(ops->ops_id, TAP_TX(TX_LW_TITLE));
+    ops->set_text(w->win, TAP_TX(TX_LW_READING));
     ops->set_close_cb(w->win, window_closed, w);
-    add_button(ops, w, "Only connections with anomalies", button_only_anomalies);
-    add_button(ops, w, "All connections", button_all);
-    add_button(ops, w, "Draw all connections", button_no_cap);
-    add_button(ops, w, "Filter packets: connections with anomalies", button_filter_anomalies);
+    add_button(ops, w, TAP_TX(TX_LW_ONLY_ANOMALIES), button_only_anomalies);
+    add_button(ops, w, TAP_TX(TX_LW_ALL), button_all);
+    add_button(ops, w, TAP_TX(TX_LW_DRAW_ALL), button_no_cap);
+    add_button(ops, w, TAP_TX(TX_LW_FILTER_ANOMALIES), button_filter_anomalies);
     /* Fill it: retap now, as Lua's retap_packets() does (Wireshark 4.0 was
      * seen drawing the window empty when left to its own retap flag). */
     if (ops->retap_packets)

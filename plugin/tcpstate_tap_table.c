@@ -195,7 +195,9 @@ tcpstate_register_tap_table(void)
         gboolean number = k == CC_STREAM || k == CC_CONN || k == CC_PACKETS;
         table_fields[k].type = number ? TABLE_ITEM_UINT : TABLE_ITEM_STRING;
         table_fields[k].align = k < CC_COUNT && conns_right[k] ? TAP_ALIGN_RIGHT : TAP_ALIGN_LEFT;
-        table_fields[k].column_name = k == TC_FILTER ? "Filter" : conns_titles[k];
+        /* registered before the preferences are read: English */
+        table_fields[k].column_name = k == TC_FILTER ? ts_text(TX_CC_FILTER, TS_LANG_EN)
+                                                     : conns_title(k, TS_LANG_EN);
         table_fields[k].field_format = number ? "%u" : "%s";
     }
     register_stat_tap_table_ui(&table_ui);

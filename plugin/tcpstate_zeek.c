@@ -304,8 +304,8 @@ static const char *const zk_names[] = {
 #undef TS_X_NAME
 };
 
-static const char *const zk_descs[] = {
-#define TS_X_DESC(id, name, desc) desc,
+static const ts_text_id zk_descs[] = {
+#define TS_X_DESC(id, name, text) text,
     TS_ZEEK_STATE_LIST(TS_X_DESC)
 #undef TS_X_DESC
 };
@@ -315,9 +315,9 @@ const char *ts_zeek_state_name(unsigned st)
     return st < TS_ZK_COUNT ? zk_names[st] : "?";
 }
 
-const char *ts_zeek_state_desc(unsigned st)
+const char *ts_zeek_state_desc_in(unsigned st, ts_lang lang)
 {
-    return st < TS_ZK_COUNT ? zk_descs[st] : "";
+    return st < TS_ZK_COUNT ? ts_text(zk_descs[st], lang) : "";
 }
 
 static const char *const split_names[] = {
@@ -326,8 +326,8 @@ static const char *const split_names[] = {
 #undef TS_X_NAME
 };
 
-static const char *const split_descs[] = {
-#define TS_X_DESC(id, name, desc) desc,
+static const ts_text_id split_descs[] = {
+#define TS_X_DESC(id, name, text) text,
     TS_ZEEK_SPLIT_LIST(TS_X_DESC)
 #undef TS_X_DESC
 };
@@ -337,10 +337,13 @@ const char *ts_zeek_split_name(unsigned why)
     return why < TS_ZSPLIT_COUNT ? split_names[why] : "?";
 }
 
-const char *ts_zeek_split_desc(unsigned why)
+const char *ts_zeek_split_desc_in(unsigned why, ts_lang lang)
 {
-    return why < TS_ZSPLIT_COUNT ? split_descs[why] : "";
+    return why < TS_ZSPLIT_COUNT ? ts_text(split_descs[why], lang) : "";
 }
+
+const char *ts_zeek_state_desc(unsigned st)   { return ts_zeek_state_desc_in(st, TS_LANG_EN); }
+const char *ts_zeek_split_desc(unsigned why)  { return ts_zeek_split_desc_in(why, TS_LANG_EN); }
 
 #define ZK_SEC INT64_C(1000000000)
 

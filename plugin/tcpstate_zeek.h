@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tcpstate_types.h"
+#include "tcpstate_types.h"   /* ts_lang: tcpstate_text.h, through it */
 
 #ifdef __cplusplus
 extern "C" {
@@ -25,30 +25,31 @@ extern "C" {
 #define TS_ZEEK_BLOCKS 3
 
 /* Zeek's conn_state values, in the order of its documentation. */
-#define TS_ZEEK_STATE_LIST(X)                                                                   \
-    X(TS_ZK_S0,     "S0",     "Connection attempt seen, no reply")                              \
-    X(TS_ZK_S1,     "S1",     "Connection established, not terminated")                        \
-    X(TS_ZK_SF,     "SF",     "Normal establishment and termination")                          \
-    X(TS_ZK_REJ,    "REJ",    "Connection attempt rejected")                                   \
-    X(TS_ZK_S2,     "S2",     "Established, close attempt by originator seen (no reply)")       \
-    X(TS_ZK_S3,     "S3",     "Established, close attempt by responder seen (no reply)")        \
-    X(TS_ZK_RSTO,   "RSTO",   "Established, originator aborted (sent a RST)")                   \
-    X(TS_ZK_RSTR,   "RSTR",   "Responder sent a RST")                                           \
-    X(TS_ZK_RSTOS0, "RSTOS0", "Originator sent a SYN followed by a RST, no SYN-ACK seen")       \
-    X(TS_ZK_RSTRH,  "RSTRH",  "Responder sent a SYN-ACK followed by a RST, no SYN seen")        \
-    X(TS_ZK_SH,     "SH",     "Originator sent a SYN followed by a FIN, no SYN-ACK seen")       \
-    X(TS_ZK_SHR,    "SHR",    "Responder sent a SYN-ACK followed by a FIN, no SYN seen")        \
-    X(TS_ZK_OTH,    "OTH",    "No SYN seen, just midstream traffic")
+#define TS_ZEEK_STATE_LIST(X)               \
+    X(TS_ZK_S0,     "S0",     TX_ZK_S0)     \
+    X(TS_ZK_S1,     "S1",     TX_ZK_S1)     \
+    X(TS_ZK_SF,     "SF",     TX_ZK_SF)     \
+    X(TS_ZK_REJ,    "REJ",    TX_ZK_REJ)    \
+    X(TS_ZK_S2,     "S2",     TX_ZK_S2)     \
+    X(TS_ZK_S3,     "S3",     TX_ZK_S3)     \
+    X(TS_ZK_RSTO,   "RSTO",   TX_ZK_RSTO)   \
+    X(TS_ZK_RSTR,   "RSTR",   TX_ZK_RSTR)   \
+    X(TS_ZK_RSTOS0, "RSTOS0", TX_ZK_RSTOS0) \
+    X(TS_ZK_RSTRH,  "RSTRH",  TX_ZK_RSTRH)  \
+    X(TS_ZK_SH,     "SH",     TX_ZK_SH)     \
+    X(TS_ZK_SHR,    "SHR",    TX_ZK_SHR)    \
+    X(TS_ZK_OTH,    "OTH",    TX_ZK_OTH)
 
 typedef enum {
-#define TS_X_ENUM(id, name, desc) id,
+#define TS_X_ENUM(id, name, text) id,
     TS_ZEEK_STATE_LIST(TS_X_ENUM)
 #undef TS_X_ENUM
     TS_ZK_COUNT
 } ts_zeek_state;
 
 const char *ts_zeek_state_name(unsigned st);
-const char *ts_zeek_state_desc(unsigned st);
+const char *ts_zeek_state_desc(unsigned st);                  /* English */
+const char *ts_zeek_state_desc_in(unsigned st, ts_lang lang);
 
 /* One endpoint as Zeek's TCP_Endpoint sees it.  Private to tcpstate_zeek.c.
  * Sequence fields are absolute (start, last, ack) or relative to start
@@ -80,23 +81,24 @@ struct ts_zeek_more_s;
  * Zeek ends a connection (and the next packet of the four-tuple starts a new
  * one) by timers and by its reuse rule; the RFC view of tcpstate keeps its
  * own boundaries.  Why a Zeek connection began (ts_zeek.split_reason): */
-#define TS_ZEEK_SPLIT_LIST(X)                                                                   \
-    X(TS_ZSPLIT_NONE,       "",           "")                                                   \
-    X(TS_ZSPLIT_ATTEMPT,    "attempt",    "attempt timer: the SYN got no answer within tcp_attempt_delay") \
-    X(TS_ZSPLIT_CLOSE,      "close",      "close delay: tcp_close_delay passed since the close completed") \
-    X(TS_ZSPLIT_REUSE,      "reuse",      "connection reuse: a new SYN on a closed or restarted connection") \
-    X(TS_ZSPLIT_INACTIVITY, "inactivity", "inactivity timeout: no packet for tcp_inactivity_timeout (udp_inactivity_timeout during the handshake)") \
-    X(TS_ZSPLIT_EXPIRE,     "expire",     "expire timer: closed, reset or one-sided and idle for tcp_connection_linger")
+#define TS_ZEEK_SPLIT_LIST(X)                                   \
+    X(TS_ZSPLIT_NONE,       "",           TX_NONE)              \
+    X(TS_ZSPLIT_ATTEMPT,    "attempt",    TX_ZSPLIT_ATTEMPT)    \
+    X(TS_ZSPLIT_CLOSE,      "close",      TX_ZSPLIT_CLOSE)      \
+    X(TS_ZSPLIT_REUSE,      "reuse",      TX_ZSPLIT_REUSE)      \
+    X(TS_ZSPLIT_INACTIVITY, "inactivity", TX_ZSPLIT_INACTIVITY) \
+    X(TS_ZSPLIT_EXPIRE,     "expire",     TX_ZSPLIT_EXPIRE)
 
 typedef enum {
-#define TS_X_ENUM(id, name, desc) id,
+#define TS_X_ENUM(id, name, text) id,
     TS_ZEEK_SPLIT_LIST(TS_X_ENUM)
 #undef TS_X_ENUM
     TS_ZSPLIT_COUNT
 } ts_zeek_split;
 
 const char *ts_zeek_split_name(unsigned why);
-const char *ts_zeek_split_desc(unsigned why);
+const char *ts_zeek_split_desc(unsigned why);                 /* English */
+const char *ts_zeek_split_desc_in(unsigned why, ts_lang lang);
 
 /* Zeek's timer values (script constants in init-bare.zeek), in ns.  A zero
  * disables the timer as in Zeek (close_delay 0: deleted at the close). */
