@@ -252,6 +252,15 @@ typedef struct ts_conn {
     uint32_t crossed_frame;  /* first SYN/FIN that crossed the peer's, or 0 */
     uint32_t no_tcb_frame;   /* the segment a half-open RST proves met no TCB, or 0 */
     uint8_t  crossed_state;  /* its receiver's real state while it was in flight */
+    /* Undelivered: the handshake's third ACK [0] or the final ACK [1] the
+     * capture shows, which a later retransmission of the SYN-ACK or FIN it
+     * covers proved was lost after the capture point: from frame `from`
+     * until the proving retransmission `to`, endpoint `role` stayed in
+     * `state` (read by ts_hindsight). */
+    struct { uint32_t from, to; uint8_t role, state; } undelivered[2];
+    /* 1 + role, in the previous connection, of the TIME-WAIT endpoint this
+     * connection's server is (a SYN from the reverse direction met it), or 0 */
+    uint8_t  tw_inherited;
     uint32_t index;          /* connection number within its stream (port reuse) */
     uint32_t first_frame, last_frame, packets;
     uint32_t synack_frame, hs_ack_frame, final_ack_frame;
@@ -418,6 +427,12 @@ unsigned ts_final_stage(const ts_record *r);
  * after, TS_REC_SYN_UNHEARD set for the explanation.
  * frame: the record's own frame number. */
 ts_record ts_hindsight(const ts_record *r, uint32_t frame);
+
+/* A segment the capture shows but its receiver never got: frame lies
+ * between the third ACK (or final ACK) and the SYN-ACK (or FIN) that
+ * receiver retransmitted next, proving it still waited for that ACK
+ * (ts_conn.undelivered).  *kept: the receiver's state all along. */
+int ts_conn_undelivered(const ts_conn *c, uint32_t frame, int receiver, unsigned *kept);
 
 /* The client's SYN was never answered (no SYN-ACK, RST, ICMP or any server
  * segment, no one-sided proof): nothing in the capture shows it reached the

@@ -22,6 +22,7 @@
  *   {FIN} {FIN1}  sender's FIN sequence number (seq + len), and FIN + 1
  *   {pfin}        receiver's FIN sequence number (raw), the one acked
  *   {risn} {risn1} receiver's ISN (raw), and ISN + 1
+ *   {ackdata}     bytes of the SYN's data a SYN-ACK acknowledges (Fast Open)
  *   {BYTES} {RANGE} payload size and its sequence range
  *   {port}        sender's port;  {flags} the flag combination
  *   {label}       the stage label;  {rstate} receiver's state before
@@ -191,6 +192,8 @@ static void f_fin(ex *x)   { put_num(x, payload_end(x), sender(x)); }
 static void f_fin1(ex *x)  { put_num(x, payload_end(x) + 1, sender(x)); }
 static void f_risn(ex *x)  { sb_num(&x->out, receiver(x)->isn); }
 static void f_risn1(ex *x) { sb_num(&x->out, receiver(x)->isn + 1); }
+static uint32_t synack_data(const ex *x);
+static void f_ackdata(ex *x) { sb_num(&x->out, synack_data(x)); }
 static void f_port(ex *x)  { sb_num(&x->out, x->seg->sport); }
 static void f_from(ex *x)  { sb_str(&x->out, ts_state_name(x->from)); }
 static void f_to(ex *x)    { sb_str(&x->out, ts_state_name(x->to)); }
@@ -266,7 +269,7 @@ static const field fields[] = {
     { "s", f_s }, { "r", f_r }, { "c", f_c }, { "p", f_p }, { "rb", f_rb },
     { "AS", f_as }, { "AR", f_ar }, { "SEQ", f_seq }, { "ACK", f_ack }, { "QSEQ", f_qseq },
     { "NXT", f_nxt }, { "FIN", f_fin }, { "FIN1", f_fin1 }, { "pfin", f_pfin },
-    { "risn", f_risn }, { "risn1", f_risn1 },
+    { "risn", f_risn }, { "risn1", f_risn1 }, { "ackdata", f_ackdata },
     { "BYTES", f_bytes }, { "RANGE", f_range }, { "port", f_port },
     { "flags", f_flags }, { "label", f_label }, { "rstate", f_rstate },
     { "x", f_x }, { "from", f_from }, { "to", f_to }, { "until", f_until },
@@ -344,6 +347,12 @@ static tr T_SYN = {
 static tr T_SYN_TFO = {
     "It already carries {BYTES} of data (TCP Fast Open).",
     "它已携带 {BYTES}数据（TCP Fast Open）。" };
+static tr T_SYN_TFO_NOCOOKIE = {
+    "It already carries {BYTES} of data, without a Fast Open cookie: the SYN-ACK acknowledges "
+    "the data too, so the {r} accepts data in a SYN without a cookie (TCP Fast Open, RFC 7413 "
+    "section 4.2.2).",
+    "它已携带 {BYTES}数据，但没有 Fast Open cookie：SYN-ACK 同时确认了这些数据，"
+    "说明{r}接受不带 cookie 的 SYN 数据（TCP Fast Open，RFC 7413 第4.2.2节）。" };
 static tr T_SYN_DATA = {
     "It already carries {BYTES} of data, unusual without TCP Fast Open.",
     "它已携带 {BYTES}数据，没有 TCP Fast Open 时这并不常见。" };
@@ -352,6 +361,14 @@ static tr T_SYNACK = {
     "ISN {SEQ} and ack {ACK} = {r} ISN {risn} + 1: the SYN consumes one sequence number.",
     "{s}接受连接（三次握手第2步）：发送 SYN-ACK，自己的初始序列号(ISN) 为 {SEQ}，"
     "确认号 {ACK} = {r} ISN {risn} + 1：SYN 占用一个序列号。" };
+static tr T_SYNACK_DATA = {
+    "{s} accepts the connection (three-way handshake, step 2 of 3): SYN-ACK with its own "
+    "ISN {SEQ} and ack {ACK} = {r} ISN {risn} + 1 + {ackdata}: the SYN consumes one sequence "
+    "number, and the {ackdata} bytes of data the SYN carried are acknowledged with it "
+    "(TCP Fast Open, RFC 7413).",
+    "{s}接受连接（三次握手第2步）：发送 SYN-ACK，自己的初始序列号(ISN) 为 {SEQ}，"
+    "确认号 {ACK} = {r} ISN {risn} + 1 + {ackdata}：SYN 占用一个序列号，"
+    "SYN 携带的 {ackdata} 字节数据也一并被确认（TCP Fast Open，RFC 7413）。" };
 static tr T_HS_ACK = {
     "{s} completes the three-way handshake (step 3 of 3): ack {ACK} = {r} ISN {risn} + 1, "
     "seq {SEQ}.",
@@ -558,6 +575,12 @@ static tr T_SYN_UNHEARD = {
     "{r} is shown as it was, LISTEN.",
     "没有捕获到对这个 SYN 的任何回应（没有 SYN-ACK、RST 或 ICMP 差错），因此没有任何迹象表明它到达了{r}："
     "捕获只能证明{s}发送了它，{r}按原状态显示为 LISTEN。" };
+static tr T_UNDELIVERED = {
+    "The {r} sent its last segment again after this one, which only an endpoint still waiting "
+    "for this acknowledgment does: this segment was lost after the capture point and never "
+    "reached the {r}, which kept its state.",
+    "{r}在这个报文段之后又重传了它的上一个报文段，只有仍在等待这个确认的一端才会这样做："
+    "这个报文段在捕获点之后丢失，没有到达{r}，{r}保持原状态。" };
 static tr T_ONE_SIDED = {
     "Only the client's segments were captured: the server's SYN-ACK, data and FIN are "
     "inferred from the client's acknowledgments, and the states with them.",
@@ -669,11 +692,26 @@ static tr A_INVALID = {
 static void b_syn(ex *x)
 {
     say(x, T_SYN);
-    if (x->seg->len)
-        say(x, x->seg->tfo ? T_SYN_TFO : T_SYN_DATA);
+    if (x->seg->len && x->seg->tfo)
+        say(x, T_SYN_TFO);
+    else if (x->seg->len)
+        say(x, x->c->tfo ? T_SYN_TFO_NOCOOKIE : T_SYN_DATA);
 }
 
-static void b_synack(ex *x)        { say(x, T_SYNACK); }
+/* Bytes of the SYN's data a SYN-ACK acknowledges beyond ISN + 1 (Fast Open). */
+static uint32_t synack_data(const ex *x)
+{
+    const ts_endpoint *r = receiver(x);
+    uint32_t n = x->seg->ack - r->isn - 1;
+    /* a SYN-ACK beyond the SYN's data raised synack_wrong_ack when it came */
+    if (!r->syn_seen || !(x->seg->flags & TS_ACK) || n == 0 ||
+        (x->r->anomalies & TS_BIT(TS_AN_SYNACK_WRONG_ACK)) ||
+        (int32_t)(x->seg->ack - r->snd_nxt) > 0)
+        return 0;
+    return n;
+}
+
+static void b_synack(ex *x)        { say(x, synack_data(x) ? T_SYNACK_DATA : T_SYNACK); }
 static void b_simopen_syn(ex *x)   { say(x, T_SIMOPEN_SYN); }
 static void b_simopen_synack(ex *x){ say(x, T_SIMOPEN_SYNACK); }
 static void b_challenge(ex *x)     { say(x, T_CHALLENGE); }
@@ -884,6 +922,16 @@ static void transitions(ex *x, const char *const *until)
 
 /* ---- Entry point ----------------------------------------------------------- */
 
+/* Said only where the states shown are the corrected ones (two passes):
+ * the receiver kept the state the retransmission proved. */
+static int undelivered_shown(const ex *x)
+{
+    unsigned kept;
+    return !(x->r->rflags & TS_REC_ICMP) &&
+           ts_conn_undelivered(x->c, x->seg->frame, x->rcv, &kept) &&
+           before_of(x, x->rcv) == kept && after_of(x, x->rcv) == kept;
+}
+
 static void explain(ex *x, int analogy)
 {
     static const stage_text unknown = { NULL, NULL, NULL, NULL, NULL };
@@ -900,6 +948,8 @@ static void explain(ex *x, int analogy)
         say(x, t->note);
     if (x->r->rflags & TS_REC_SYN_UNHEARD)
         say(x, T_SYN_UNHEARD);
+    if (undelivered_shown(x))
+        say(x, T_UNDELIVERED);
     if (x->r->rflags & TS_REC_ONE_SIDED)
         say(x, T_ONE_SIDED);
     else if (x->r->rflags & TS_REC_INFERRED)
