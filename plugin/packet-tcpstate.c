@@ -55,6 +55,7 @@
 #include <epan/epan_dissect.h>
 
 #include "tcpstate_core.h"
+#include "tcpstate_explain.h"
 #include "tcpstate_glue.h"
 
 /* ---- Wireshark API differences (see /tmp/brief/ws-api-compat.md) ------- */

@@ -29,7 +29,7 @@
  *   {x} {from} {to} {until}  one side of the transitions sentence
  * A template's first letter is capitalised when it starts a sentence.
  */
-#include "tcpstate_core.h"
+#include "tcpstate_explain.h"
 
 #include <string.h>
 

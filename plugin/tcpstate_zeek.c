@@ -185,7 +185,6 @@
  */
 #include <string.h>
 
-#include "tcpstate_core.h"
 #include "tcpstate_zeek.h"
 
 /* Zeek's EndpointState, same order. */

@@ -11,11 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tcpstate_types.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-struct ts_segment_s; /* see tcpstate_core.h: ts_segment */
 
 #define TS_ZEEK_HISTORY_MAX 63
 /* Out-of-order data blocks kept per endpoint (Zeek keeps them all; see
@@ -110,7 +110,7 @@ typedef struct {
 void ts_zeek_configure(const ts_zeek_config *cfg);
 const ts_zeek_config *ts_zeek_get_config(void);
 
-typedef void *(*ts_zeek_alloc_fn)(void *ctx, size_t size);
+typedef ts_alloc_fn ts_zeek_alloc_fn;
 
 /* Per-connection Zeek bookkeeping.  Internals are private to tcpstate_zeek.c;
  * the core reads only hist_len and history. */
@@ -155,8 +155,8 @@ typedef struct {
     uint8_t  conn_state;      /* ts_zeek_state */
 } ts_zeek_log;
 void ts_zeek_log_of(const ts_zeek *z, ts_zeek_log *out);
-/* Feeds one segment (struct ts_segment from tcpstate_core.h). */
-void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *seg);
+/* Feeds one segment. */
+void ts_zeek_segment(ts_zeek *z, const ts_segment *seg);
 ts_zeek_state ts_zeek_conn_state(const ts_zeek *z);
 /* History string as of now; NUL-terminated, length in hist_len. */
 static inline const char *ts_zeek_history(const ts_zeek *z) { return z->history; }

@@ -9,7 +9,7 @@ Zeek history letter must be produced by one.
     python3 tests/coverage.py --verbose   also list the cases covering each name
 
 The names come from TS_STAGE_LIST, TS_STATE_LIST and TS_ANOMALY_LIST in
-plugin/tcpstate_core.h and from TS_ZEEK_STATE_LIST in
+plugin/tcpstate_types.h and from TS_ZEEK_STATE_LIST in
 plugin/tcpstate_zeek.h.  A name is
 
   positive  when it appears in the expected output of at least one case:
@@ -56,7 +56,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
-HEADER = os.path.join(TOP, "plugin", "tcpstate_core.h")
+HEADER = os.path.join(TOP, "plugin", "tcpstate_types.h")
 ZEEK_HEADER = os.path.join(TOP, "plugin", "tcpstate_zeek.h")
 
 sys.path.insert(0, HERE)

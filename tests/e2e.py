@@ -59,7 +59,7 @@ TOP = os.path.dirname(HERE)
 CASE_DIR = os.path.join(HERE, "e2e")
 CAPTURE_DIR = os.path.join(TOP, "captures")
 WRAPPER = os.path.join(HERE, "run-tshark.sh")
-CORE_HEADER = os.path.join(TOP, "plugin", "tcpstate_core.h")
+CORE_HEADER = os.path.join(TOP, "plugin", "tcpstate_types.h")
 
 # The field names other tools and documentation rely on.
 CONTRACT_FIELDS = [

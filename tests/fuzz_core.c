@@ -47,6 +47,7 @@
 #include <string.h>
 
 #include "tcpstate_core.h"
+#include "tcpstate_explain.h"
 #include "tcpstate_zeek.h"
 
 /* ts_explain lives in tcpstate_explain.c, which may not be linked in: a

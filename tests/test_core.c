@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tcpstate_core.h"
+#include "tcpstate_explain.h"
 #include "tcpstate_model.h"
 
 static int failures;

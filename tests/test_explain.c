@@ -11,6 +11,7 @@
  * Exit status 0 when every check passes.
  */
 #include "tcpstate_core.h"
+#include "tcpstate_explain.h"
 #include "tcpstate_model.h"
 
 #include <stdio.h>

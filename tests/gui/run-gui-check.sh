@@ -204,7 +204,7 @@ fi
 
 # Every colouring rule compiles; the anomaly names in it exist, and the
 # error/warning rules list exactly the anomalies of that severity in the
-# core's table (plugin/tcpstate_core.h).
+# core's table (plugin/tcpstate_types.h).
 cf=$conf/profiles/tcpstate/colorfilters
 if grep -q '^@Bad TCP@' "$cf" && [ "$(grep -c '^@' "$cf")" -gt "$(grep -c '^@TCPState' "$cf")" ]; then
     pass "profile keeps Wireshark's default colouring rules (Bad TCP and the others)"
@@ -223,7 +223,7 @@ registered=$(sed -n 's/.*\ttcpstate\.anomaly\.\([a-z_0-9]*\)\t.*/\1/p' <<<"$fiel
 named=$(grep -o 'tcpstate\.anomaly in {[^}]*}' "$cf" | grep -o '"[a-z_0-9]*"' | tr -d '"' | sort -u)
 unknown=$(comm -13 <(echo "$registered") <(echo "$named") | tr '\n' ' ')
 [ -z "${unknown// /}" ] && pass "colouring rules name only registered anomalies" || fail "colouring rules name unknown anomalies: $unknown"
-core=$top/plugin/tcpstate_core.h
+core=$top/plugin/tcpstate_types.h
 if [ -f "$core" ]; then
     for sev in ERROR WARN; do
         want=$(grep -o "X(TS_AN_[A-Z0-9_]*, *\"[a-z_0-9]*\", *TS_GRP_[A-Z]*, *TS_SEV_$sev\b" "$core" |
@@ -233,7 +233,7 @@ if [ -f "$core" ]; then
         if [ "$want" = "$have" ]; then
             pass "rule \"$rule\" lists exactly the TS_SEV_$sev anomalies"
         else
-            fail "rule \"$rule\" differs from TS_SEV_$sev in tcpstate_core.h: want [$(echo $want)] have [$(echo $have)]"
+            fail "rule \"$rule\" differs from TS_SEV_$sev in tcpstate_types.h: want [$(echo $want)] have [$(echo $have)]"
         fi
     done
 fi
