@@ -354,7 +354,8 @@ static verdict check_rst(const step_ctx *x)
     /* RCV.NXT is also what the receiver's own ACKs say (3.3.1): bytes sent
      * after it may still be in flight, or lost, when the RST arrives; and a
      * TIME-WAIT carried into a new connection knows only its old RCV.NXT */
-    if (peer->ack_sent && s->seq == peer->max_ack)
+    if (peer->ack_sent && s->seq == peer->max_ack &&
+        (x->c->tw_inherited || !seq_gt(peer->max_ack, me->snd_nxt)))   /* never beyond what was sent */
         return V_RST_ACCEPT;
     if (seq_geq(s->seq, rcv_nxt) && seq_lt(s->seq, rcv_nxt + wnd))
         return V_RST_CHALLENGE;
@@ -494,6 +495,8 @@ static void handle_rst(step_ctx *x)
         return;
     }
     ts_model_rule_use(TS_SR_RST);
+    c->rst_by_state = x->me->state;   /* in case its own later segments prove it was not its RST */
+    c->rst_frame_seen = x->seg->frame;
     if (x->peer_before == TS_SYN_SENT && !x->me->syn_seen) {
         x->rec->stage = TS_STAGE_RST_REFUSED;    /* SYN answered by RST: no listener */
         c->refused = 1;
@@ -548,10 +551,45 @@ static int handle_after_end(step_ctx *x)
     return 1;
 }
 
+/* In flight, the other way round: the endpoint a RST came from goes on
+ * sending from the same TCB (its sequence space, its acknowledgment), which
+ * a TCP that sent a RST no longer has (3.10.4 ABORT deletes the TCB; a RST
+ * answering a segment comes from no TCB at all, 3.10.7.1).  So it did not
+ * send that RST: a middlebox forged it in its name (e.g. a firewall's
+ * "reject with tcp reset").  Its state is restored; its peer, which
+ * accepted the RST, is CLOSED while it still sends: half-open (3.5.2). */
+static int proves_rst_forged(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    ts_conn *c = x->c;
+    ts_endpoint *me = x->me;
+    if (c->reset_by != x->snd || c->refused || c->forged_rst_frame || !c->rst_frame_seen ||
+        me->state != TS_CLOSED || (s->flags & (TS_RST | TS_SYN)) || !has(s, TS_ACK) ||
+        !me->ack_sent || !seq_gt(s->seq, me->isn) || seq_gt(s->seq, me->snd_nxt) ||
+        seq_lt(s->ack, me->max_ack) || seq_gt(s->ack, x->peer->snd_nxt) ||
+        c->rst_by_state < TS_ESTABLISHED)
+        return 0;
+    c->forged_rst_frame = c->rst_frame_seen;
+    c->forged_rst_state = c->rst_by_state;
+    c->no_tcb_frame = 0;                         /* its data had met a live TCB after all */
+    x->me_before = c->rst_by_state;
+    set_state(me, c->rst_by_state);
+    c->reset_by = (uint8_t)x->rcv;               /* only its peer was reset */
+    raise(x, TS_AN_HALF_OPEN);
+    return 1;
+}
+
 static int after_end(step_ctx *x)
 {
     ts_conn *c = x->c;
     int reset = c->reset_by != NONE && !c->refused;
+    /* the peer of an endpoint that survived a forged RST: reset, with no TCB */
+    if (proves_rst_forged(x) ||
+        (c->forged_rst_frame && x->peer->state == TS_CLOSED && !has(x->seg, TS_RST))) {
+        x->rec->stage = TS_STAGE_AFTER_RESET;
+        raise(x, TS_AN_PACKETS_AFTER_RESET);
+        return 1;
+    }
     if (!ts_conn_finished(c) || (!reset && !(c->ep[0].fin_seen || c->ep[1].fin_seen)))
         return 0;
     if (reset) {
@@ -971,7 +1009,9 @@ static int handle_duplicate(step_ctx *x)
     const ts_segment *s = x->seg;
     const ts_endpoint *me = x->me;
     /* SYNs and FINs have their own retransmission handling */
+    /* (every segment after a reset is a packet after reset, repeated or not) */
     if ((s->flags & (TS_SYN | TS_FIN)) || x->c->last_sender != x->snd ||
+        me->last_stage == TS_STAGE_AFTER_RESET ||
         !me->last_frame || s->seq != me->last_seq || s->ack != me->last_ack ||
         s->len != me->last_len || s->flags != me->last_flags)
         return 0;
@@ -1602,6 +1642,11 @@ ts_record ts_hindsight(const ts_record *r, uint32_t frame)
         unsigned kept;
         if (ts_conn_undelivered(c, frame, receiver, &kept))
             set_receiver_states(&v, receiver, (uint8_t)kept, (uint8_t)kept);
+    }
+    if (c->forged_rst_frame && frame == c->forged_rst_frame) {
+        int sender = !receiver;                  /* it did not send this RST */
+        set_receiver_states(&v, sender, c->forged_rst_state, c->forged_rst_state);
+        v.anomalies &= ~TS_BIT(TS_AN_HALF_OPEN);
     }
     if (c->no_tcb_frame && frame == c->no_tcb_frame)
         set_receiver_states(&v, receiver, TS_CLOSED, TS_CLOSED);  /* half-open: no TCB */

@@ -89,6 +89,13 @@ typedef struct ts_conn {
     /* 1 + role, in the previous connection, of the TIME-WAIT endpoint this
      * connection's server is (a SYN from the reverse direction met it), or 0 */
     uint8_t  tw_inherited;
+    /* A RST its supposed sender did not send (a middlebox forged it): that
+     * sender went on sending from its live TCB afterwards.  The RST's frame
+     * and the sender's state before it, or 0 (read by ts_hindsight). */
+    uint32_t forged_rst_frame;
+    uint8_t  forged_rst_state;
+    uint8_t  rst_by_state;           /* reset_by's state before its accepted RST */
+    uint32_t rst_frame_seen;         /* that RST's frame */
     uint32_t index;          /* connection number within its stream (port reuse) */
     uint32_t first_frame, last_frame, packets;
     uint32_t synack_frame, hs_ack_frame, final_ack_frame;

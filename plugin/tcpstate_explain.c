@@ -473,6 +473,12 @@ static tr T_ABORT = {
     "handshake.",
     "{s}以 RST 中止连接，序列号 {SEQ}：连接在两端立即被丢弃，尚未发送或交付的数据都被丢弃，"
     "不再进行挥手。" };
+static tr T_RST_FORGED = {
+    "The {s} goes on sending from this connection afterwards (same sequence numbers, same "
+    "acknowledgment), which a TCP that sent a RST cannot do: it did not send this RST, a "
+    "middlebox forged it in the {s}'s name, and only the {r} was reset.",
+    "{s}之后仍在这个连接上继续发送（序列号和确认号都接续之前），发送过 RST 的 TCP 不可能这样做："
+    "这个 RST 不是{s}发的，而是中间设备冒用{s}的名义伪造的，只有{r}被复位了。" };
 static tr T_ABORT_HALF_OPEN = {
     "It answers data on a connection the {s} no longer knows (half-open connection).",
     "它回应的是{s}已不认识的连接上的数据（半开连接）。" };
@@ -776,6 +782,10 @@ static void b_abort(ex *x)
     say(x, T_ABORT);
     if (x->r->anomalies & TS_BIT(TS_AN_HALF_OPEN))
         say(x, T_ABORT_HALF_OPEN);
+    /* where the states shown are the corrected ones (two passes) */
+    if (x->c->forged_rst_frame == x->seg->frame && x->c->forged_rst_frame &&
+        before_of(x, x->snd) == x->c->forged_rst_state && after_of(x, x->snd) == x->c->forged_rst_state)
+        say(x, T_RST_FORGED);
 }
 
 /* Why a RST was not accepted, from the receiver's state and the verdict. */

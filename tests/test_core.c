@@ -1684,7 +1684,10 @@ static void test_cells_closed_with_fin_outstanding(void)
     static const step steps[] = {
         HANDSHAKE,
         LEAD('C', "FA", 1001, 5001),
-        { 'S', "RA", 5001, 1002, 0, "Reset: abort", "FIN-WAIT-1", "CLOSED", "CLOSE-WAIT", "CLOSED", ANY, 0 },
+        /* the client aborts after its FIN: <SEQ=SND.NXT><CTL=RST> (3.10.4), at the
+         * server's RCV.NXT: both CLOSED.  (Not the server's own RST: a server that
+         * went on sending after it would prove it never sent it, see middlebox_rst.) */
+        { 'C', "R", 1002, 0, 0, "Reset: abort", "FIN-WAIT-1", "CLOSED", "CLOSE-WAIT", "CLOSED", ANY, 0 },
         /* [ACK acknowledging our FIN][CLOSED], [FIN acknowledging our FIN][CLOSED] */
         { 'S', "A", 5001, 1002, 0, "After reset", "CLOSED", "CLOSED", "CLOSED", "CLOSED", ANY, 0 },
         { 'S', "FA", 5001, 1002, 0, "After reset", "CLOSED", "CLOSED", "CLOSED", "CLOSED", ANY, 0 },
@@ -1751,6 +1754,45 @@ static void test_rst_out_of_window_syn_received(void)
     };
     run_init(&r);
     RUN(&r, "rst_out_of_window_syn_received", steps);
+}
+
+/* Issue 11 defect 8: a RST in the server's name (no ACK, seq = the client's
+ * RCV.NXT, so the client accepts it: 3.10.7.4), after which the server
+ * sends and retransmits data from the same TCB (seq = its SND.NXT, ack =
+ * what it acknowledged before).  A TCP that sent a RST has no TCB (3.10.4,
+ * 3.10.7.1): the server never sent it, it stays ESTABLISHED; the client is
+ * CLOSED while the server still sends: half-open (3.5.2), packets after
+ * reset on every one. */
+static void test_forged_rst(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'C', "PA", 1001, 5001, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "R", 5001, 0, 0, "Reset: abort", "ESTABLISHED", "CLOSED", NULL, NULL, ANY, 0 },
+        { 'S', "PA", 5001, 1001, 300, "After reset", "CLOSED", "CLOSED", "ESTABLISHED", "ESTABLISHED",
+          B(PACKETS_AFTER_RESET) | B(HALF_OPEN), 0 },
+        { 'S', "PA", 5001, 1001, 300, "After reset", "CLOSED", "CLOSED", "ESTABLISHED", "ESTABLISHED",
+          B(PACKETS_AFTER_RESET), 200 },
+    };
+    /* must not: the client, which accepted a real RST, sends again: its peer
+     * never left CLOSED, the RST stands (crafted_packets_after_reset) */
+    static const step real_rst[] = {
+        HANDSHAKE,
+        { 'S', "R", 5001, 0, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "ESTABLISHED", "CLOSED", 0, 0 },
+        { 'C', "PA", 1001, 5001, 10, "After reset", "CLOSED", "CLOSED", "CLOSED", "CLOSED", ANY, 0 },
+    };
+    ts_record v;
+    run_init(&r);
+    RUN(&r, "forged_rst", steps);
+    v = ts_hindsight(&r.rec[4], 5);
+    expect(ts_rec_server_before(&v) == TS_ESTABLISHED && ts_rec_server_after(&v) == TS_ESTABLISHED &&
+           !(v.anomalies & B(HALF_OPEN)), "forged_rst", "hindsight: the server never sent the RST");
+    v = ts_hindsight(&r.rec[3], 4);
+    expect(ts_rec_server_after(&v) == TS_ESTABLISHED, "forged_rst", "hindsight: the data met a live server");
+    run_init(&r);
+    RUN(&r, "forged_rst_not_real", real_rst);
+    expect(!r.rec[0].conn->forged_rst_frame, "forged_rst_not_real", "a real RST stands");
 }
 
 static void test_syn_to_time_wait_reverse(void)
@@ -1829,6 +1871,7 @@ int main(void)
     test_lost_third_ack();
     test_fast_open_without_cookie();
     test_syn_to_time_wait_reverse();
+    test_forged_rst();
     test_rst_out_of_window_syn_received();
     test_synack_repeat_after_data();
     test_rst_windows();

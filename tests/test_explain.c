@@ -510,6 +510,30 @@ static void test_fast_open_arithmetic(void)
     finish(&s);
 }
 
+/* Defect 8: a RST the server then contradicts by sending from the same
+ * TCB: with hindsight the text says it was forged, not half-open. */
+static void test_forged_rst_text(void)
+{
+    scenario s;
+    ts_record v;
+    char buf[2048];
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, A, TS_PSH | TS_ACK, 1001, 3001, 100);
+    pkt(&s, B, TS_RST, 3001, 0, 0);
+    pkt(&s, B, TS_PSH | TS_ACK, 3001, 1001, 300);
+    hasnt(&s, 4, TS_LANG_EN, "middlebox forged");
+    v = ts_hindsight(&s.rec[4], 5);
+    ts_explain(&v, &s.seg[4], TS_LANG_EN, 0, buf, sizeof buf);
+    check(strstr(buf, "middlebox forged it") != NULL && strstr(buf, "half-open") == NULL,
+          "hindsight: forged RST", buf);
+    ts_explain(&v, &s.seg[4], TS_LANG_ZH, 0, buf, sizeof buf);
+    check(strstr(buf, "伪造") != NULL && valid_utf8(buf), "hindsight zh: forged RST", buf);
+    finish(&s);
+}
+
 /* Defect 11: the third ACK a SYN-ACK retransmission proves lost says so
  * where the corrected states are shown (hindsight), not in the first pass. */
 static void test_undelivered_ack(void)
@@ -611,6 +635,7 @@ int main(int argc, char **argv)
     test_out_of_window();
     test_fast_open_arithmetic();
     test_undelivered_ack();
+    test_forged_rst_text();
     test_rst_at_fin_seq();
     test_data_answered_by_rst();
     write_cell_hits();
