@@ -476,6 +476,27 @@ static ts_event rst_event(verdict v)
     return v == V_RST_CHALLENGE ? TS_EV_RST_IN_WINDOW : TS_EV_RST_DROPPED;
 }
 
+/* In flight: a RST accepted at what its receiver acknowledged, below the
+ * sender's own FIN, shows the receiver's RCV.NXT had not passed that FIN
+ * when the RST arrived: the FIN never reached it (lost after the capture
+ * point).  The receiver is still in its state before the FIN (CLOSE-WAIT
+ * only came from it), and the FIN stays unacknowledged. */
+static void rst_proves_fin_lost(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    ts_endpoint *me = x->me, *peer = x->peer;
+    ts_conn *c = x->c;
+    if (!me->fin_seen || me->fin_acked || x->peer_before != TS_CLOSE_WAIT || !peer->ack_sent ||
+        s->seq != peer->max_ack || !seq_lt(s->seq, me->fin_seq + 1) || s->seq == me->snd_nxt)
+        return;
+    c->undelivered[2].from = me->fin_frame;
+    c->undelivered[2].to = s->frame;
+    c->undelivered[2].role = (uint8_t)x->rcv;
+    c->undelivered[2].state = TS_ESTABLISHED;
+    x->peer_before = TS_ESTABLISHED;
+    set_state(peer, TS_ESTABLISHED);
+}
+
 static void handle_rst(step_ctx *x)
 {
     ts_conn *c = x->c;
@@ -495,6 +516,7 @@ static void handle_rst(step_ctx *x)
         return;
     }
     ts_model_rule_use(TS_SR_RST);
+    rst_proves_fin_lost(x);
     c->rst_by_state = x->me->state;   /* in case its own later segments prove it was not its RST */
     c->rst_frame_seen = x->seg->frame;
     if (x->peer_before == TS_SYN_SENT && !x->me->syn_seen) {
@@ -1427,7 +1449,8 @@ static int record_question(const ts_record *r, pending *p)
     case TS_STAGE_SIMCLOSE_FIN:
     case TS_STAGE_FIN2:
     case TS_STAGE_FINACK_COMBINED:
-        if (me->fin_acked || c->reset_by != NONE)
+        /* a reset answers a FIN, unless it showed the FIN never arrived */
+        if (me->fin_acked || (c->reset_by != NONE && !c->undelivered[2].from))
             return 0;
         p->an = (r->stage == TS_STAGE_FIN2 || r->stage == TS_STAGE_FINACK_COMBINED)
                     ? TS_AN_MISSING_FINAL_ACK : TS_AN_FIN_UNACKED;
@@ -1618,14 +1641,23 @@ static void unheard_syn_view(ts_record *v, const ts_record *r)
 
 int ts_conn_undelivered(const ts_conn *c, uint32_t frame, int receiver, unsigned *kept)
 {
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 3; i++)
         if (c->undelivered[i].from && frame >= c->undelivered[i].from &&
             frame < c->undelivered[i].to && receiver == c->undelivered[i].role) {
             if (kept)
                 *kept = c->undelivered[i].state;
-            return 1;
+            return i + 1;
         }
     return 0;
+}
+
+/* The proving RST of a lost FIN: its receiver's state before it. */
+static void lost_fin_rst_view(ts_record *v, const ts_conn *c, uint32_t frame, int receiver)
+{
+    if (c->undelivered[2].from && frame == c->undelivered[2].to && receiver == c->undelivered[2].role) {
+        unsigned after = receiver == TS_CLIENT ? ts_rec_client_after(v) : ts_rec_server_after(v);
+        set_receiver_states(v, receiver, c->undelivered[2].state, (uint8_t)after);
+    }
 }
 
 ts_record ts_hindsight(const ts_record *r, uint32_t frame)
@@ -1638,11 +1670,12 @@ ts_record ts_hindsight(const ts_record *r, uint32_t frame)
     v.stage = (uint8_t)ts_final_stage(r);
     if (c->crossed_frame && frame == c->crossed_frame)
         set_receiver_states(&v, receiver, c->crossed_state, c->crossed_state);
-    {
+    for (int role = 0; role < 2; role++) {       /* whichever way the segment went */
         unsigned kept;
-        if (ts_conn_undelivered(c, frame, receiver, &kept))
-            set_receiver_states(&v, receiver, (uint8_t)kept, (uint8_t)kept);
+        if (ts_conn_undelivered(c, frame, role, &kept))
+            set_receiver_states(&v, role, (uint8_t)kept, (uint8_t)kept);
     }
+    lost_fin_rst_view(&v, c, frame, receiver);
     if (c->forged_rst_frame && frame == c->forged_rst_frame) {
         int sender = !receiver;                  /* it did not send this RST */
         set_receiver_states(&v, sender, c->forged_rst_state, c->forged_rst_state);

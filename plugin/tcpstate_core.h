@@ -82,10 +82,12 @@ typedef struct ts_conn {
     uint8_t  crossed_state;  /* its receiver's real state while it was in flight */
     /* Undelivered: the handshake's third ACK [0] or the final ACK [1] the
      * capture shows, which a later retransmission of the SYN-ACK or FIN it
-     * covers proved was lost after the capture point: from frame `from`
-     * until the proving retransmission `to`, endpoint `role` stayed in
-     * `state` (read by ts_hindsight). */
-    struct { uint32_t from, to; uint8_t role, state; } undelivered[2];
+     * covers proved was lost after the capture point, or a FIN [2] that a
+     * RST accepted below it proved never arrived: from frame `from` until
+     * the proving segment `to`, endpoint `role` stayed in `state` (read by
+     * ts_hindsight; on `to` itself, a RST received by `role`, its state
+     * before). */
+    struct { uint32_t from, to; uint8_t role, state; } undelivered[3];
     /* 1 + role, in the previous connection, of the TIME-WAIT endpoint this
      * connection's server is (a SYN from the reverse direction met it), or 0 */
     uint8_t  tw_inherited;
@@ -244,7 +246,9 @@ ts_record ts_hindsight(const ts_record *r, uint32_t frame);
 /* A segment the capture shows but its receiver never got: frame lies
  * between the third ACK (or final ACK) and the SYN-ACK (or FIN) that
  * receiver retransmitted next, proving it still waited for that ACK
- * (ts_conn.undelivered).  *kept: the receiver's state all along. */
+ * (ts_conn.undelivered), or a FIN a later RST showed never arrived.
+ * Returns 0, or 1 + the slot (3: the lost FIN).  *kept: the receiver's
+ * state all along. */
 int ts_conn_undelivered(const ts_conn *c, uint32_t frame, int receiver, unsigned *kept);
 
 /* The client's SYN was never answered (no SYN-ACK, RST, ICMP or any server

@@ -587,6 +587,12 @@ static tr T_UNDELIVERED = {
     "reached the {r}, which kept its state.",
     "{r}在这个报文段之后又重传了它的上一个报文段，只有仍在等待这个确认的一端才会这样做："
     "这个报文段在捕获点之后丢失，没有到达{r}，{r}保持原状态。" };
+static tr T_FIN_UNDELIVERED = {
+    "A later RST was accepted at the sequence number the {r} had acknowledged, below this FIN: "
+    "the {r} had not received the FIN, which was lost after the capture point; the {r} kept "
+    "its state.",
+    "之后一个 RST 在{r}已确认的序列号处被接受，而该序列号低于这个 FIN：{r}没有收到这个 FIN，"
+    "它在捕获点之后丢失了；{r}保持原状态。" };
 static tr T_ONE_SIDED = {
     "Only the client's segments were captured: the server's SYN-ACK, data and FIN are "
     "inferred from the client's acknowledgments, and the states with them.",
@@ -937,9 +943,11 @@ static void transitions(ex *x, const char *const *until)
 static int undelivered_shown(const ex *x)
 {
     unsigned kept;
-    return !(x->r->rflags & TS_REC_ICMP) &&
-           ts_conn_undelivered(x->c, x->seg->frame, x->rcv, &kept) &&
-           before_of(x, x->rcv) == kept && after_of(x, x->rcv) == kept;
+    int slot;
+    if (x->r->rflags & TS_REC_ICMP)
+        return 0;
+    slot = ts_conn_undelivered(x->c, x->seg->frame, x->rcv, &kept);
+    return (slot && before_of(x, x->rcv) == kept && after_of(x, x->rcv) == kept) ? slot : 0;
 }
 
 static void explain(ex *x, int analogy)
@@ -958,8 +966,11 @@ static void explain(ex *x, int analogy)
         say(x, t->note);
     if (x->r->rflags & TS_REC_SYN_UNHEARD)
         say(x, T_SYN_UNHEARD);
-    if (undelivered_shown(x))
-        say(x, T_UNDELIVERED);
+    switch (undelivered_shown(x)) {
+    case 0: break;
+    case 3: say(x, T_FIN_UNDELIVERED); break;
+    default: say(x, T_UNDELIVERED); break;
+    }
     if (x->r->rflags & TS_REC_ONE_SIDED)
         say(x, T_ONE_SIDED);
     else if (x->r->rflags & TS_REC_INFERRED)

@@ -1795,6 +1795,41 @@ static void test_forged_rst(void)
     expect(!r.rec[0].conn->forged_rst_frame, "forged_rst_not_real", "a real RST stands");
 }
 
+/* Defect 3, lost FIN: the server's data after the client's FIN still
+ * acknowledges below it, and the client's RST at exactly that ack (the
+ * server's RCV.NXT, 3.10.7.4) is accepted: the FIN never arrived.  The
+ * server was ESTABLISHED all along (hindsight; on the RST in both passes)
+ * and the FIN is unacknowledged.  Must not: a RST at the FIN's successor
+ * (the FIN arrived) leaves CLOSE-WAIT. */
+static void test_rst_proves_fin_lost(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", "ESTABLISHED", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+        { 'S', "PA", 5001, 1001, 10, NULL, NULL, NULL, NULL, NULL, 0, 200 },
+        { 'C', "RA", 1001, 5011, 0, "Reset: abort", "FIN-WAIT-1", "CLOSED", "ESTABLISHED", "CLOSED", 0, 0 },
+    };
+    static const step fin_arrived[] = {
+        HANDSHAKE,
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "PA", 5001, 1002, 10, NULL, NULL, NULL, NULL, NULL, ANY, 0 },
+        { 'C', "R", 1002, 0, 0, "Reset: abort", NULL, NULL, "CLOSE-WAIT", "CLOSED", ANY, 0 },
+    };
+    ts_record v;
+    run_init(&r);
+    RUN(&r, "rst_proves_fin_lost", steps);
+    v = ts_hindsight(&r.rec[3], 4);
+    expect(ts_rec_server_after(&v) == TS_ESTABLISHED, "rst_proves_fin_lost", "hindsight: the FIN never arrived");
+    v = ts_hindsight(&r.rec[4], 5);
+    expect(ts_rec_server_after(&v) == TS_ESTABLISHED, "rst_proves_fin_lost", "hindsight: data from ESTABLISHED");
+    expect(ts_deferred_anomalies(&r.rec[3], r.now_ns + 10000000000LL, 2000000000LL, 0) == B(FIN_UNACKED),
+           "rst_proves_fin_lost", "the FIN is unacknowledged");
+    run_init(&r);
+    RUN(&r, "rst_after_fin_arrived", fin_arrived);
+    expect(!r.rec[0].conn->undelivered[2].from, "rst_after_fin_arrived", "the FIN arrived");
+}
+
 static void test_syn_to_time_wait_reverse(void)
 {
     run r;
@@ -1872,6 +1907,7 @@ int main(void)
     test_fast_open_without_cookie();
     test_syn_to_time_wait_reverse();
     test_forged_rst();
+    test_rst_proves_fin_lost();
     test_rst_out_of_window_syn_received();
     test_synack_repeat_after_data();
     test_rst_windows();
