@@ -85,6 +85,7 @@ static int tcpstate_tap = -1;
 static dissector_handle_t tcpstate_handle;
 
 static int hf_stage = -1;
+static int hf_stage_local = -1;
 static int hf_phase = -1;
 static int hf_step = -1;
 static int hf_client_before = -1;
@@ -149,6 +150,7 @@ static ts_pref_bool pref_info_column = TRUE;
 static ts_pref_bool pref_info_first = FALSE;
 static ts_pref_bool pref_info_data = FALSE;
 static gint         pref_language = TS_LANG_EN;  /* parsed from pref_language_text */
+static void name_experts(ts_lang lang);
 static const char  *pref_language_text = "en";
 static ts_pref_bool pref_analogy = FALSE;
 static guint        pref_grace_ms = 1000;       /* parsed from pref_grace_text */
@@ -267,6 +269,7 @@ tcpstate_prefs_apply(void)
                        "(English) or zh (Simplified Chinese; zh_CN, zh-CN, chinese and cn are "
                        "accepted too): showing English", pref_language_text);
     pref_language = lang >= 0 ? lang : TS_LANG_EN;
+    name_experts(tcpstate_language());
 }
 
 /* ---- File-scoped state ----------------------------------------------------- */
@@ -656,16 +659,38 @@ wrap_len(const char *text, unsigned columns)
     return i;
 }
 
+/* A message of the catalog in the language in use. */
 static const char *
-stage_label(unsigned stage)
+tx(ts_text_id id)
 {
-    return pref_language == TS_LANG_ZH ? ts_stage_label_zh(stage) : ts_stage_label(stage);
+    return ts_text(id, tcpstate_language());
+}
+
+/* Columns a text takes in a fixed-width view (CJK characters: two). */
+static unsigned
+display_cols(const char *text)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    unsigned cols = 0;
+    while (*p) {
+        size_t n = utf8_len(p);
+        cols += n == 3 ? 2 : 1;
+        p += n;
+    }
+    return cols;
 }
 
 static const char *
+stage_label(unsigned stage)
+{
+    return ts_stage_label_in(stage, tcpstate_language());
+}
+
+/* The filter value of tcpstate.sender / tcpstate.closer: always English. */
+static const char *
 role_name(unsigned role)
 {
-    return role == TS_CLIENT ? "client" : "server";
+    return ts_text(role == TS_CLIENT ? TX_CLIENT_WORD : TX_SERVER_WORD, TS_LANG_EN);
 }
 
 static proto_item *
@@ -674,6 +699,38 @@ add_gen(proto_item *pi)
     if (pi)
         proto_item_set_generated(pi);
     return pi;
+}
+
+/* One expert field per anomaly (registered by proto_register_tcpstate). */
+static ei_register_info ei[TS_ANOMALY_COUNT];
+
+/* The expert fields' summaries in lang.  Wireshark registers each expert
+ * field as a field whose name is the summary (our ei[] memory), and the
+ * Expert Information dialog titles its groups with that name: the
+ * preference can only be known after registration, so the names follow it
+ * here, when preferences are applied. */
+static void
+name_experts(ts_lang lang)
+{
+    for (unsigned an = 0; an < TS_ANOMALY_COUNT; an++) {
+        const char *text = ts_anomaly_summary_in(an, lang);
+        ei[an].eiinfo.summary = text;
+        ei[an].eiinfo.hf_info.hfinfo.name = text;
+        ei[an].eiinfo.hf_info.hfinfo.blurb = text;
+    }
+}
+
+/* The anomaly's expert info, its text in the language in use: the Expert
+ * Information dialog and _ws.expert.message show that text (the summary
+ * registered with the field is the English one). */
+static void
+add_expert(packet_info *pinfo, proto_item *pi, unsigned an)
+{
+    if (tcpstate_language() == TS_LANG_ZH)
+        expert_add_info_format(pinfo, pi, &ei_anomaly[an], "%s",
+                               ts_anomaly_summary_in(an, TS_LANG_ZH));
+    else
+        expert_add_info(pinfo, pi, &ei_anomaly[an]);
 }
 
 /* ---- Chinese tree labels ------------------------------------------------------
@@ -692,92 +749,47 @@ in_chinese(void)
 static const char *
 role_shown(unsigned role)
 {
-    if (!in_chinese())
-        return role_name(role);
-    return role == TS_CLIENT ? "客户端" : "服务端";
+    return tx(role == TS_CLIENT ? TX_CLIENT_WORD : TX_SERVER_WORD);
 }
 
-static const char *
-phase_shown(unsigned phase)
-{
-    static const char *const zh[TS_PHASE_COUNT] = {
-        [TS_PHASE_HANDSHAKE] = "握手", [TS_PHASE_ESTABLISHED] = "已建立",
-        [TS_PHASE_TEARDOWN] = "挥手", [TS_PHASE_CLOSED] = "已关闭", [TS_PHASE_RESET] = "已复位",
-    };
-    return in_chinese() && phase < TS_PHASE_COUNT ? zh[phase] : ts_phase_name(phase);
-}
-
-static const char *
-zeek_desc_shown(unsigned st)
-{
-    static const char *const zh[TS_ZK_COUNT] = {
-        [TS_ZK_S0] = "有连接尝试，无应答",
-        [TS_ZK_S1] = "连接已建立，尚未终止",
-        [TS_ZK_SF] = "正常建立并正常终止",
-        [TS_ZK_REJ] = "连接尝试被拒绝",
-        [TS_ZK_S2] = "已建立，见到发起方尝试关闭（响应方未回应）",
-        [TS_ZK_S3] = "已建立，见到响应方尝试关闭（发起方未回应）",
-        [TS_ZK_RSTO] = "已建立，发起方中止（发送了 RST）",
-        [TS_ZK_RSTR] = "响应方发送了 RST",
-        [TS_ZK_RSTOS0] = "发起方发送 SYN 后又发送 RST，未见 SYN-ACK",
-        [TS_ZK_RSTRH] = "响应方发送 SYN-ACK 后又发送 RST，未见 SYN",
-        [TS_ZK_SH] = "发起方发送 SYN 后又发送 FIN，未见 SYN-ACK",
-        [TS_ZK_SHR] = "响应方发送 SYN-ACK 后又发送 FIN，未见 SYN",
-        [TS_ZK_OTH] = "未见 SYN，只有连接中途的流量",
-    };
-    return in_chinese() && st < TS_ZK_COUNT && zh[st] ? zh[st] : ts_zeek_state_desc(st);
-}
-
-/* Why Zeek began a new connection (ts_zeek_split), in the chosen language. */
-static const char *
-zeek_split_shown(unsigned why)
-{
-    static const char *const zh[TS_ZSPLIT_COUNT] = {
-        [TS_ZSPLIT_ATTEMPT] = "尝试计时器：SYN 在 tcp_attempt_delay 内无应答",
-        [TS_ZSPLIT_CLOSE] = "关闭延迟：关闭完成后已过 tcp_close_delay",
-        [TS_ZSPLIT_REUSE] = "连接复用：已关闭或重新开始的连接上出现新的 SYN",
-        [TS_ZSPLIT_INACTIVITY] = "不活动超时：tcp_inactivity_timeout 内无报文（握手期间为 udp_inactivity_timeout）",
-        [TS_ZSPLIT_EXPIRE] = "过期计时器：已关闭、复位或单方连接空闲超过 tcp_connection_linger",
-    };
-    return in_chinese() && why < TS_ZSPLIT_COUNT && zh[why] ? zh[why] : ts_zeek_split_desc(why);
-}
-
-/* A string item; zh_value NULL shows the English value in Chinese too. */
+/* A string item labelled with catalog message label; shown (NULL: the
+ * value) is what the label says in the language in use. */
 static proto_item *
 add_text(proto_tree *t, tvbuff_t *tvb, int hf, const char *value,
-         const char *zh_label, const char *zh_value)
+         ts_text_id label, const char *shown)
 {
     if (!in_chinese())
         return add_gen(proto_tree_add_string(t, hf, tvb, 0, 0, value));
-    return add_gen(proto_tree_add_string_format(t, hf, tvb, 0, 0, value, "%s：%s",
-                                                zh_label, zh_value ? zh_value : value));
+    return add_gen(proto_tree_add_string_format(t, hf, tvb, 0, 0, value, tx(TX_LABEL_VALUE_FMT),
+                                                tx(label), shown ? shown : value));
 }
 
 /* A flag that is false says nothing on this packet: it is kept hidden
  * (tcpstate.retransmission == 0 still filters) and shown only when set. */
 static void
-add_flag(proto_tree *t, tvbuff_t *tvb, int hf, int set, const char *zh_label)
+add_flag(proto_tree *t, tvbuff_t *tvb, int hf, int set, ts_text_id label)
 {
     proto_item *pi;
     if (!in_chinese())
         pi = add_gen(proto_tree_add_boolean(t, hf, tvb, 0, 0, set ? 1 : 0));
     else
-        pi = add_gen(proto_tree_add_boolean_format(t, hf, tvb, 0, 0, set ? 1 : 0, "%s：%s",
-                                                   zh_label, set ? "是" : "否"));
+        pi = add_gen(proto_tree_add_boolean_format(t, hf, tvb, 0, 0, set ? 1 : 0, tx(TX_LABEL_VALUE_FMT),
+                                                   tx(label), tx(set ? TX_YES : TX_NO)));
     if (!set)
         proto_item_set_hidden(pi);
 }
 
 static proto_item *
-add_number(proto_tree *t, tvbuff_t *tvb, int hf, uint32_t v, const char *zh_label)
+add_number(proto_tree *t, tvbuff_t *tvb, int hf, uint32_t v, ts_text_id label)
 {
     if (!in_chinese())
         return add_gen(proto_tree_add_uint(t, hf, tvb, 0, 0, v));
-    return add_gen(proto_tree_add_uint_format(t, hf, tvb, 0, 0, v, "%s：%u", zh_label, v));
+    return add_gen(proto_tree_add_uint_format(t, hf, tvb, 0, 0, v, tx(TX_LABEL_NUMBER_FMT),
+                                              tx(label), v));
 }
 
 static void
-add_duration(proto_tree *t, tvbuff_t *tvb, int hf, uint32_t us, const char *zh_label)
+add_duration(proto_tree *t, tvbuff_t *tvb, int hf, uint32_t us, ts_text_id label)
 {
     nstime_t d;
     d.secs = (time_t)(us / 1000000u);
@@ -785,7 +797,7 @@ add_duration(proto_tree *t, tvbuff_t *tvb, int hf, uint32_t us, const char *zh_l
     if (!in_chinese())
         add_gen(proto_tree_add_time(t, hf, tvb, 0, 0, &d));
     else
-        add_gen(proto_tree_add_time_format(t, hf, tvb, 0, 0, &d, "%s：%u.%06u 秒", zh_label,
+        add_gen(proto_tree_add_time_format(t, hf, tvb, 0, 0, &d, tx(TX_LABEL_SECONDS_FMT), tx(label),
                                            us / 1000000u, us % 1000000u));
 }
 
@@ -805,12 +817,14 @@ shown_len(const char *line, size_t n)
 static void
 add_explanation(proto_tree *tree, tvbuff_t *tvb, const char *text)
 {
-    const char *label = in_chinese() ? "解释：" : "Explanation: ";
-    unsigned label_cols = in_chinese() ? 6 : 13;
-    size_t n = wrap_len(text, TS_WRAP_COLUMNS - label_cols);
+    const char *label = tx(TX_LBL_EXPLANATION);
+    /* "Explanation: " or "解释：": the label and its colon take two columns
+     * more than the label (": ", or a wide "：") */
+    size_t n = wrap_len(text, TS_WRAP_COLUMNS - (display_cols(label) + 2));
 
-    add_gen(proto_tree_add_string_format(tree, hf_explanation, tvb, 0, 0, text, "%s%.*s",
-                                         label, (int)shown_len(text, n), text));
+    add_gen(proto_tree_add_string_format(tree, hf_explanation, tvb, 0, 0, text,
+                                         tx(TX_LABEL_TEXT_FMT), label,
+                                         (int)shown_len(text, n), text));
     text += n;
     while (*text) {
         n = wrap_len(text, TS_WRAP_COLUMNS);
@@ -827,15 +841,16 @@ static void
 add_endpoint_states(proto_tree *st, tvbuff_t *tvb, unsigned role, int hf_after,
                     int hf_before, unsigned before, unsigned after)
 {
-    const char *who = in_chinese() ? role_shown(role) : role == TS_CLIENT ? "Client" : "Server";
+    const char *who = tx(role == TS_CLIENT ? TX_CLIENT_TITLE : TX_SERVER_TITLE);
     proto_item *pi = add_gen(proto_tree_add_string_format(st, hf_after, tvb, 0, 0,
-                             ts_state_name(after), in_chinese() ? "%s：%s -> %s" : "%s: %s -> %s", who,
+                             ts_state_name(after), tx(TX_STATES_FMT), who,
                              ts_state_name(before), ts_state_name(after)));
     /* The before state is in the label already: kept as a hidden field,
      * still filterable (tcpstate.client.before == "LISTEN"). */
     proto_item_set_hidden(add_text(proto_item_add_subtree(pi, ett_tcpstate_states), tvb, hf_before,
                                    ts_state_name(before),
-                                   role == TS_CLIENT ? "客户端之前的状态" : "服务端之前的状态", NULL));
+                                   role == TS_CLIENT ? TX_LBL_CLIENT_BEFORE : TX_LBL_SERVER_BEFORE,
+                                   NULL));
 }
 
 /* ---- Whole-connection fields ---------------------------------------------
@@ -854,19 +869,15 @@ typedef struct {
 static void
 conn_facts_of(const ts_conn *conn, gboolean final, conn_facts *f)
 {
-    /* the final account (one-sided captures: the server's segments the
-     * client's acknowledgments prove), as the conns table reads it */
-    const ts_conn *v = ts_conn_view(conn);
-
     f->final = final;
     f->outcome = ts_conn_outcome(conn);
     /* known as of the packet (one pass): the states so far; once the
      * capture is read, the final ones (a never-answered SYN: LISTEN) */
-    f->client = final ? ts_conn_final_state(conn, TS_CLIENT) : v->ep[TS_CLIENT].state;
-    f->server = final ? ts_conn_final_state(conn, TS_SERVER) : v->ep[TS_SERVER].state;
-    f->zeek = ts_zeek_conn_state(&conn->zeek);
+    f->client = final ? ts_conn_final_state(conn, TS_CLIENT) : ts_conn_state_so_far(conn, TS_CLIENT);
+    f->server = final ? ts_conn_final_state(conn, TS_SERVER) : ts_conn_state_so_far(conn, TS_SERVER);
+    f->zeek = ts_zeek_conn_state(ts_conn_zeek(conn));
     f->anomalies = final ? ts_conn_final_anomalies(conn, capture_end_ns, tcpstate_grace_ns())
-                         : v->anomalies;
+                         : ts_conn_anomalies_so_far(conn);
 }
 
 /* The whole-connection items, every one a field; labels translated like
@@ -876,15 +887,16 @@ add_conn_fields(proto_tree *tree, tvbuff_t *tvb, const conn_facts *f)
 {
     unsigned an;
 
-    add_text(tree, tvb, hf_conn_outcome, ts_outcome_name(f->outcome), "连接结果", NULL);
+    add_text(tree, tvb, hf_conn_outcome, ts_outcome_name(f->outcome), TX_LBL_CONN_OUTCOME,
+             ts_outcome_label(f->outcome, tcpstate_language()));
     add_text(tree, tvb, hf_conn_client_final, ts_state_name(f->client),
-             f->final ? "客户端最终状态" : "客户端目前状态", NULL);
+             f->final ? TX_LBL_CLIENT_FINAL : TX_LBL_CLIENT_SO_FAR, NULL);
     add_text(tree, tvb, hf_conn_server_final, ts_state_name(f->server),
-             f->final ? "服务端最终状态" : "服务端目前状态", NULL);
-    add_text(tree, tvb, hf_conn_zeek_state, ts_zeek_state_name(f->zeek), "Zeek conn_state", NULL);
+             f->final ? TX_LBL_SERVER_FINAL : TX_LBL_SERVER_SO_FAR, NULL);
+    add_text(tree, tvb, hf_conn_zeek_state, ts_zeek_state_name(f->zeek), TX_LBL_CONN_ZEEK_STATE, NULL);
     for (an = 0; an < TS_ANOMALY_COUNT; an++)
         if (f->anomalies & TS_BIT(an))
-            add_text(tree, tvb, hf_conn_anomaly, ts_anomaly_name(an), "连接异常", NULL);
+            add_text(tree, tvb, hf_conn_anomaly, ts_anomaly_name(an), TX_LBL_CONN_ANOMALY, NULL);
 }
 
 /* "Connection (whole capture): four-way close, ..." with the fields below. */
@@ -897,24 +909,15 @@ add_conn_subtree(proto_tree *st, tvbuff_t *tvb, const ts_conn *conn, gboolean fi
     unsigned an, n = 0;
 
     conn_facts_of(conn, final, &f);
-    if (in_chinese())
-        pi = proto_tree_add_subtree_format(st, tvb, 0, 0, ett_tcpstate_conn, &sub,
-                 final ? "整个连接（抓包结束时）：%s，客户端 %s，服务端 %s，Zeek %s，异常："
-                       : "整个连接（单遍分析，截至本包；用 -2 或图形界面看最终结果）：%s，客户端 %s，服务端 %s，Zeek %s，异常：",
-                 ts_outcome_name(f.outcome), ts_state_name(f.client), ts_state_name(f.server),
-                 ts_zeek_state_name(f.zeek));
-    else
-        pi = proto_tree_add_subtree_format(st, tvb, 0, 0, ett_tcpstate_conn, &sub,
-                 final ? "Connection (whole capture): %s, client %s, server %s, Zeek %s, anomalies: "
-                       : "Connection so far (one pass: as of this packet; -2 or the GUI show the end): "
-                         "%s, client %s, server %s, Zeek %s, anomalies: ",
-                 ts_outcome_name(f.outcome), ts_state_name(f.client), ts_state_name(f.server),
-                 ts_zeek_state_name(f.zeek));
+    pi = proto_tree_add_subtree_format(st, tvb, 0, 0, ett_tcpstate_conn, &sub,
+             tx(final ? TX_CONN_FINAL_FMT : TX_CONN_SO_FAR_FMT),
+             ts_outcome_label(f.outcome, tcpstate_language()), ts_state_name(f.client),
+             ts_state_name(f.server), ts_zeek_state_name(f.zeek));
     for (an = 0; an < TS_ANOMALY_COUNT; an++)
         if (f.anomalies & TS_BIT(an))
-            proto_item_append_text(pi, n++ ? ", %s" : "%s", ts_anomaly_name(an));
+            proto_item_append_text(pi, "%s%s", n++ ? tx(TX_LIST_SEP) : "", ts_anomaly_name(an));
     if (!n)
-        proto_item_append_text(pi, "%s", in_chinese() ? "无" : "none");
+        proto_item_append_text(pi, "%s", tx(TX_NONE_WORD));
     add_gen(pi);
     add_conn_fields(sub, tvb, &f);
 }
@@ -967,6 +970,7 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     proto_tree *st, *sub;
     char *expl;
     unsigned an;
+    int closer;
 
     if (pref_info_column)
         info_column(pinfo, rec, anomalies);
@@ -976,15 +980,14 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
          * expert infos still go to the expert tap. */
         for (an = 0; an < TS_ANOMALY_COUNT; an++)
             if (anomalies & TS_BIT(an))
-                expert_add_info(pinfo, NULL, &ei_anomaly[an]);
+                add_expert(pinfo, NULL, an);
         return;
     }
 
     ti = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
     if (in_chinese())
-        proto_item_set_text(ti, "TCP 连接状态机");
-    proto_item_append_text(ti, in_chinese() ? "：%s（%s %s -> %s，%s %s -> %s）"
-                                            : ": %s (%s %s -> %s, %s %s -> %s)",
+        proto_item_set_text(ti, "%s", tx(TX_TREE_TITLE));
+    proto_item_append_text(ti, tx(TX_TREE_HEADER_FMT),
                            stage_label(stage), role_shown(TS_CLIENT),
                            ts_state_name(ts_rec_client_before(rec)),
                            ts_state_name(ts_rec_client_after(rec)),
@@ -994,51 +997,53 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     add_gen(ti);
     st = proto_item_add_subtree(ti, ett_tcpstate);
 
-    add_text(st, tvb, hf_stage, ts_stage_label(stage), "环节", stage_label(stage));
-    add_text(st, tvb, hf_phase, ts_phase_name(ts_stage_phase(stage)), "阶段",
-             phase_shown(ts_stage_phase(stage)));
+    add_text(st, tvb, hf_stage, ts_stage_label(stage), TX_LBL_STAGE, stage_label(stage));
+    /* the stage in the language in use, for columns (the profile's Stage) */
+    proto_item_set_hidden(add_gen(proto_tree_add_string(st, hf_stage_local, tvb, 0, 0,
+                                                        stage_label(stage))));
+    add_text(st, tvb, hf_phase, ts_phase_name(ts_stage_phase(stage)), TX_LBL_PHASE,
+             ts_phase_label(ts_stage_phase(stage), tcpstate_language()));
     if (ts_stage_step(stage)[0])
-        add_text(st, tvb, hf_step, ts_stage_step(stage), "步骤", NULL);
-    add_text(st, tvb, hf_sender, role_name(sender), "发送方", role_shown(sender));
+        add_text(st, tvb, hf_step, ts_stage_step(stage), TX_LBL_STEP, NULL);
+    add_text(st, tvb, hf_sender, role_name(sender), TX_LBL_SENDER, role_shown(sender));
 
     add_endpoint_states(st, tvb, TS_CLIENT, hf_client_after, hf_client_before,
                         ts_rec_client_before(rec), ts_rec_client_after(rec));
     add_endpoint_states(st, tvb, TS_SERVER, hf_server_after, hf_server_before,
                         ts_rec_server_before(rec), ts_rec_server_after(rec));
 
-    if (conn && conn->closer <= TS_SERVER && conn->ep[conn->closer].fin_frame &&
-        pinfo->num >= conn->ep[conn->closer].fin_frame) {
-        add_text(st, tvb, hf_closer, role_name(conn->closer), "先关闭的一方",
-                 role_shown(conn->closer));
+    if (conn && (closer = ts_conn_closer_at(conn, pinfo->num)) >= 0) {
+        add_text(st, tvb, hf_closer, role_name((unsigned)closer), TX_LBL_CLOSER,
+                 role_shown((unsigned)closer));
         if (ts_stage_phase(stage) == TS_PHASE_TEARDOWN) {
-            int active = sender == conn->closer ||
+            int active = (int)sender == closer ||
                          stage == TS_STAGE_SIMCLOSE_FIN || stage == TS_STAGE_SIMCLOSE_ACK;
-            add_text(st, tvb, hf_teardown_role,
-                     active ? "initiator (active close)" : "recipient (passive close)",
-                     "挥手角色", active ? "发起方（主动关闭）" : "接收方（被动关闭）");
+            ts_text_id role = active ? TX_ROLE_ACTIVE_CLOSE : TX_ROLE_PASSIVE_CLOSE;
+            add_text(st, tvb, hf_teardown_role, ts_text(role, TS_LANG_EN), TX_LBL_TEARDOWN_ROLE,
+                     tx(role));
         }
     }
 
-    add_flag(st, tvb, hf_retransmission, rec->rflags & TS_REC_RETRANS, "重传");
-    add_flag(st, tvb, hf_inferred, rec->rflags & TS_REC_INFERRED, "推断所得");
+    add_flag(st, tvb, hf_retransmission, rec->rflags & TS_REC_RETRANS, TX_LBL_RETRANSMISSION);
+    add_flag(st, tvb, hf_inferred, rec->rflags & TS_REC_INFERRED, TX_LBL_INFERRED);
 
     if (rec->related_frame)
-        add_number(st, tvb, hf_related_frame, rec->related_frame, "回应的帧");
+        add_number(st, tvb, hf_related_frame, rec->related_frame, TX_LBL_RELATED_FRAME);
     if (conn) {
         /* Connection 0 is the only one on most four-tuples: shown only when
          * ports were reused (a later connection, or one followed by more). */
-        proto_item *pi_conn = add_number(st, tvb, hf_conn, conn->index, "连接序号");
-        if (conn->index == 0 && !conn->next)
+        proto_item *pi_conn = add_number(st, tvb, hf_conn, ts_conn_index(conn), TX_LBL_CONN);
+        if (ts_conn_index(conn) == 0 && !ts_conn_next(conn))
             proto_item_set_hidden(pi_conn);
     }
 
     if (rec->rflags & TS_REC_TIME_VALID) {
         if (stage == TS_STAGE_SYNACK || stage == TS_STAGE_SIMOPEN_SYNACK)
-            add_duration(st, tvb, hf_time_syn_to_synack, rec->delta_us, "SYN 到 SYN-ACK 用时");
+            add_duration(st, tvb, hf_time_syn_to_synack, rec->delta_us, TX_LBL_SYN_TO_SYNACK);
         else if (ts_stage_phase(stage) == TS_PHASE_HANDSHAKE)
-            add_duration(st, tvb, hf_time_synack_to_ack, rec->delta_us, "SYN-ACK 到 ACK 用时");
+            add_duration(st, tvb, hf_time_synack_to_ack, rec->delta_us, TX_LBL_SYNACK_TO_ACK);
         else
-            add_duration(st, tvb, hf_time_teardown, rec->delta_us, "挥手用时");
+            add_duration(st, tvb, hf_time_teardown, rec->delta_us, TX_LBL_TEARDOWN_TIME);
     }
 
     expl = (char *)wmem_alloc(pinfo->pool, TS_EXPLAIN_MAX);
@@ -1048,39 +1053,37 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     if (conn) {
         char hist[TS_ZEEK_HISTORY_MAX + 1];
         /* the Zeek connection this frame belongs to (Zeek may have split) */
-        const ts_zeek *zk = ts_zeek_at_frame(&conn->zeek, seg->frame);
+        const ts_zeek *zk = ts_zeek_at_frame(ts_conn_zeek(conn), seg->frame);
         size_t n = ts_zeek_history_len_at(zk, rec->zeek_hist_len);
         if (n > TS_ZEEK_HISTORY_MAX)
             n = TS_ZEEK_HISTORY_MAX;
-        memcpy(hist, zk->history, n);
+        memcpy(hist, ts_zeek_history(zk), n);
         hist[n] = '\0';
         pi = add_gen(proto_tree_add_string_format(st, hf_zeek_conn_state, tvb, 0, 0,
                      ts_zeek_state_name(rec->zeek_state),
-                     in_chinese() ? "Zeek：conn_state %s（%s），history %s"
-                                  : "Zeek: conn_state %s (%s), history %s",
-                     ts_zeek_state_name(rec->zeek_state), zeek_desc_shown(rec->zeek_state),
-                     n ? hist : in_chinese() ? "（空）" : "(empty)"));
+                     tx(TX_ZEEK_LINE_FMT), ts_zeek_state_name(rec->zeek_state),
+                     ts_zeek_state_desc_in(rec->zeek_state, tcpstate_language()),
+                     n ? hist : tx(TX_EMPTY)));
         /* the history is in the label: a hidden field */
         sub = proto_item_add_subtree(pi, ett_tcpstate_zeek);
-        proto_item_set_hidden(add_text(sub, tvb, hf_zeek_history, hist, "Zeek history", NULL));
+        proto_item_set_hidden(add_text(sub, tvb, hf_zeek_history, hist, TX_LBL_ZEEK_HISTORY, NULL));
         {
-            proto_item *zi = add_number(sub, tvb, hf_zeek_conn, zk->index, "Zeek 连接序号");
+            proto_item *zi = add_number(sub, tvb, hf_zeek_conn, zk->index, TX_LBL_ZEEK_CONN);
             if (!zk->index)   /* the first Zeek connection: says nothing, stays filterable */
                 proto_item_set_hidden(zi);
         }
         if (zk->index && zk->first_frame == seg->frame && !(rec->rflags & TS_REC_ICMP))
             add_gen(proto_tree_add_string_format(sub, hf_zeek_split, tvb, 0, 0,
                     ts_zeek_split_name(zk->split_reason),
-                    in_chinese() ? "Zeek 在此开始新连接（tcpstate.conn 不变）：%s"
-                                 : "Zeek starts a new connection here (tcpstate.conn goes on): %s",
-                    zeek_split_shown(zk->split_reason)));
+                    tx(TX_ZEEK_SPLIT_FMT),
+                    ts_zeek_split_desc_in(zk->split_reason, tcpstate_language())));
     }
 
     for (an = 0; an < TS_ANOMALY_COUNT; an++) {
         if (!(anomalies & TS_BIT(an)))
             continue;
-        pi = add_text(st, tvb, hf_anomaly, ts_anomaly_name(an), "异常", NULL);
-        expert_add_info(pinfo, pi, &ei_anomaly[an]);
+        pi = add_text(st, tvb, hf_anomaly, ts_anomaly_name(an), TX_LBL_ANOMALY, NULL);
+        add_expert(pinfo, pi, an);
     }
 
     if (conn)
@@ -1640,7 +1643,7 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
             view = ts_hindsight(&slot->rec, pinfo->num);
             anomalies = view.anomalies |
                         ts_deferred_anomalies(&slot->rec, capture_end_ns, tcpstate_grace_ns(),
-                                              pinfo->num == slot->rec.conn->last_frame);
+                                              pinfo->num == ts_conn_last_frame(slot->rec.conn));
             deferred_valid = 1;
         }
         if (shown || tapping)
@@ -1673,12 +1676,13 @@ add_final_fields(proto_tree *t, tvbuff_t *tvb, const ts_record *rec, uint32_t fr
     unsigned sender = (v.rflags & TS_REC_SENDER_CLIENT) ? TS_CLIENT : TS_SERVER;
     ts_anomaly_set an = v.anomalies |
                         ts_deferred_anomalies(rec, capture_end_ns, tcpstate_grace_ns(),
-                                              frame == conn->last_frame);
+                                              frame == ts_conn_last_frame(conn));
     conn_facts f;
     unsigned a;
 
     proto_tree_add_item(t, proto_tcpstate, tvb, 0, 0, ENC_NA);
     proto_tree_add_string(t, hf_stage, tvb, 0, 0, ts_stage_label(v.stage));
+    proto_tree_add_string(t, hf_stage_local, tvb, 0, 0, stage_label(v.stage));
     proto_tree_add_string(t, hf_phase, tvb, 0, 0, ts_phase_name(ts_stage_phase(v.stage)));
     if (ts_stage_step(v.stage)[0])
         proto_tree_add_string(t, hf_step, tvb, 0, 0, ts_stage_step(v.stage));
@@ -1691,7 +1695,7 @@ add_final_fields(proto_tree *t, tvbuff_t *tvb, const ts_record *rec, uint32_t fr
     proto_tree_add_boolean(t, hf_inferred, tvb, 0, 0, (v.rflags & TS_REC_INFERRED) ? 1 : 0);
     if (v.related_frame)
         proto_tree_add_uint(t, hf_related_frame, tvb, 0, 0, v.related_frame);
-    proto_tree_add_uint(t, hf_conn, tvb, 0, 0, conn->index);
+    proto_tree_add_uint(t, hf_conn, tvb, 0, 0, ts_conn_index(conn));
     proto_tree_add_string(t, hf_zeek_conn_state, tvb, 0, 0, ts_zeek_state_name(v.zeek_state));
     for (a = 0; a < TS_ANOMALY_COUNT; a++)
         if (an & TS_BIT(a))
@@ -1752,68 +1756,117 @@ map_severity(ts_severity s)
     return PI_NOTE;
 }
 
+/* The fields' names (the English labels of their tree items) come from the
+ * message catalog: hf[] below leaves them NULL and this table fills them. */
+static const struct {
+    int *hf;
+    ts_text_id name;
+} field_names[] = {
+    { &hf_stage, TX_LBL_STAGE },
+    { &hf_stage_local, TX_LBL_STAGE_LOCAL },
+    { &hf_phase, TX_LBL_PHASE },
+    { &hf_step, TX_LBL_STEP },
+    { &hf_client_before, TX_LBL_CLIENT_BEFORE },
+    { &hf_client_after, TX_LBL_CLIENT_AFTER },
+    { &hf_server_before, TX_LBL_SERVER_BEFORE },
+    { &hf_server_after, TX_LBL_SERVER_AFTER },
+    { &hf_sender, TX_LBL_SENDER },
+    { &hf_closer, TX_LBL_CLOSER },
+    { &hf_teardown_role, TX_LBL_TEARDOWN_ROLE },
+    { &hf_retransmission, TX_LBL_RETRANSMISSION },
+    { &hf_inferred, TX_LBL_INFERRED },
+    { &hf_explanation, TX_LBL_EXPLANATION },
+    { &hf_related_frame, TX_LBL_RELATED_FRAME },
+    { &hf_conn, TX_LBL_CONN },
+    { &hf_time_syn_to_synack, TX_LBL_SYN_TO_SYNACK },
+    { &hf_time_synack_to_ack, TX_LBL_SYNACK_TO_ACK },
+    { &hf_time_teardown, TX_LBL_TEARDOWN_TIME },
+    { &hf_zeek_conn_state, TX_LBL_ZEEK_CONN_STATE },
+    { &hf_zeek_history, TX_LBL_ZEEK_HISTORY },
+    { &hf_zeek_conn, TX_LBL_ZEEK_CONN },
+    { &hf_zeek_split, TX_LBL_ZEEK_SPLIT },
+    { &hf_anomaly, TX_LBL_ANOMALY },
+    { &hf_conn_outcome, TX_LBL_CONN_OUTCOME },
+    { &hf_conn_client_final, TX_LBL_CLIENT_FINAL },
+    { &hf_conn_server_final, TX_LBL_SERVER_FINAL },
+    { &hf_conn_zeek_state, TX_LBL_CONN_ZEEK_STATE },
+    { &hf_conn_anomaly, TX_LBL_CONN_ANOMALY },
+};
+
+static void
+name_fields(hf_register_info *hf, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < array_length(field_names); k++)
+            if (hf[i].p_id == field_names[k].hf)
+                hf[i].hfinfo.name = ts_text(field_names[k].name, TS_LANG_EN);
+}
+
 void
 proto_register_tcpstate(void)
 {
     static hf_register_info hf[] = {
-        { &hf_stage, { "Stage", "tcpstate.stage", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_stage, { NULL /* TX_LBL_STAGE */, "tcpstate.stage", FT_STRING, BASE_NONE, NULL, 0x0,
           "Place of the segment in the connection's life (English label; filter on it)", HFILL } },
-        { &hf_phase, { "Phase", "tcpstate.phase", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_stage_local, { NULL /* TX_LBL_STAGE_LOCAL */, "tcpstate.stage_local", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The stage label in the language of the preference tcpstate.language, for columns "
+          "(filter on tcpstate.stage, which never changes)", HFILL } },
+        { &hf_phase, { NULL /* TX_LBL_PHASE */, "tcpstate.phase", FT_STRING, BASE_NONE, NULL, 0x0,
           "handshake, established, teardown, closed or reset", HFILL } },
-        { &hf_step, { "Step", "tcpstate.step", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_step, { NULL /* TX_LBL_STEP */, "tcpstate.step", FT_STRING, BASE_NONE, NULL, 0x0,
           "Step within the handshake or teardown (1/3, 2+3/4, ...)", HFILL } },
-        { &hf_client_before, { "Client state before", "tcpstate.client.before", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_client_before, { NULL /* TX_LBL_CLIENT_BEFORE */, "tcpstate.client.before", FT_STRING, BASE_NONE, NULL, 0x0,
           "RFC 9293 state of the client before this segment", HFILL } },
-        { &hf_client_after, { "Client state after", "tcpstate.client.after", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_client_after, { NULL /* TX_LBL_CLIENT_AFTER */, "tcpstate.client.after", FT_STRING, BASE_NONE, NULL, 0x0,
           "RFC 9293 state of the client after this segment", HFILL } },
-        { &hf_server_before, { "Server state before", "tcpstate.server.before", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_server_before, { NULL /* TX_LBL_SERVER_BEFORE */, "tcpstate.server.before", FT_STRING, BASE_NONE, NULL, 0x0,
           "RFC 9293 state of the server before this segment", HFILL } },
-        { &hf_server_after, { "Server state after", "tcpstate.server.after", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_server_after, { NULL /* TX_LBL_SERVER_AFTER */, "tcpstate.server.after", FT_STRING, BASE_NONE, NULL, 0x0,
           "RFC 9293 state of the server after this segment", HFILL } },
-        { &hf_sender, { "Sender", "tcpstate.sender", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_sender, { NULL /* TX_LBL_SENDER */, "tcpstate.sender", FT_STRING, BASE_NONE, NULL, 0x0,
           "Who sent the segment: client or server", HFILL } },
-        { &hf_closer, { "Closer", "tcpstate.closer", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_closer, { NULL /* TX_LBL_CLOSER */, "tcpstate.closer", FT_STRING, BASE_NONE, NULL, 0x0,
           "Who sent the connection's first FIN: client or server", HFILL } },
-        { &hf_teardown_role, { "Teardown role", "tcpstate.teardown_role", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_teardown_role, { NULL /* TX_LBL_TEARDOWN_ROLE */, "tcpstate.teardown_role", FT_STRING, BASE_NONE, NULL, 0x0,
           "Role of the sender in the close: initiator (active close) or recipient (passive close)", HFILL } },
-        { &hf_retransmission, { "Retransmission", "tcpstate.retransmission", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+        { &hf_retransmission, { NULL /* TX_LBL_RETRANSMISSION */, "tcpstate.retransmission", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
           "Repeats a SYN, SYN-ACK, FIN or ACK already seen", HFILL } },
-        { &hf_inferred, { "Inferred", "tcpstate.inferred", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+        { &hf_inferred, { NULL /* TX_LBL_INFERRED */, "tcpstate.inferred", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
           "Roles and states inferred: the connection's SYN was not seen", HFILL } },
-        { &hf_explanation, { "Explanation", "tcpstate.explanation", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_explanation, { NULL /* TX_LBL_EXPLANATION */, "tcpstate.explanation", FT_STRING, BASE_NONE, NULL, 0x0,
           "What the segment does, in plain words", HFILL } },
-        { &hf_related_frame, { "Answers frame", "tcpstate.related_frame", FT_FRAMENUM, BASE_NONE,
+        { &hf_related_frame, { NULL /* TX_LBL_RELATED_FRAME */, "tcpstate.related_frame", FT_FRAMENUM, BASE_NONE,
           FRAMENUM_TYPE(FT_FRAMENUM_ACK), 0x0,
           "The segment this one answers: the SYN of a SYN-ACK, the FIN an ACK acknowledges", HFILL } },
-        { &hf_conn, { "Connection", "tcpstate.conn", FT_UINT32, BASE_DEC, NULL, 0x0,
+        { &hf_conn, { NULL /* TX_LBL_CONN */, "tcpstate.conn", FT_UINT32, BASE_DEC, NULL, 0x0,
           "Connection number within the TCP stream (ports reused)", HFILL } },
-        { &hf_time_syn_to_synack, { "SYN to SYN-ACK", "tcpstate.time.syn_to_synack", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+        { &hf_time_syn_to_synack, { NULL /* TX_LBL_SYN_TO_SYNACK */, "tcpstate.time.syn_to_synack", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
           "Time from the SYN to this SYN-ACK", HFILL } },
-        { &hf_time_synack_to_ack, { "SYN-ACK to ACK", "tcpstate.time.synack_to_ack", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+        { &hf_time_synack_to_ack, { NULL /* TX_LBL_SYNACK_TO_ACK */, "tcpstate.time.synack_to_ack", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
           "Time from the SYN-ACK to this handshake ACK", HFILL } },
-        { &hf_time_teardown, { "Teardown time", "tcpstate.time.teardown", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+        { &hf_time_teardown, { NULL /* TX_LBL_TEARDOWN_TIME */, "tcpstate.time.teardown", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
           "Time from the first FIN to this final ACK", HFILL } },
-        { &hf_zeek_conn_state, { "Zeek conn_state", "tcpstate.zeek.conn_state", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_zeek_conn_state, { NULL /* TX_LBL_ZEEK_CONN_STATE */, "tcpstate.zeek.conn_state", FT_STRING, BASE_NONE, NULL, 0x0,
           "Zeek's conn_state as of this segment", HFILL } },
-        { &hf_zeek_history, { "Zeek history", "tcpstate.zeek.history", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_zeek_history, { NULL /* TX_LBL_ZEEK_HISTORY */, "tcpstate.zeek.history", FT_STRING, BASE_NONE, NULL, 0x0,
           "Zeek's connection history as of this segment", HFILL } },
-        { &hf_zeek_conn, { "Zeek connection", "tcpstate.zeek.conn", FT_UINT32, BASE_DEC, NULL, 0x0,
+        { &hf_zeek_conn, { NULL /* TX_LBL_ZEEK_CONN */, "tcpstate.zeek.conn", FT_UINT32, BASE_DEC, NULL, 0x0,
           "Zeek connection number within this tcpstate.conn: 0, then +1 each time Zeek's "
           "timers or reuse rule end a connection that tcpstate keeps as one", HFILL } },
-        { &hf_zeek_split, { "Zeek starts a new connection", "tcpstate.zeek.split", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_zeek_split, { NULL /* TX_LBL_ZEEK_SPLIT */, "tcpstate.zeek.split", FT_STRING, BASE_NONE, NULL, 0x0,
           "On the first packet of a Zeek connection other than the first: why Zeek ended "
           "the previous one (attempt, close, reuse, inactivity, expire)", HFILL } },
-        { &hf_anomaly, { "Anomaly", "tcpstate.anomaly", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_anomaly, { NULL /* TX_LBL_ANOMALY */, "tcpstate.anomaly", FT_STRING, BASE_NONE, NULL, 0x0,
           "Name of an anomaly found at this segment", HFILL } },
-        { &hf_conn_outcome, { "Connection outcome", "tcpstate.conn.outcome", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_conn_outcome, { NULL /* TX_LBL_CONN_OUTCOME */, "tcpstate.conn.outcome", FT_STRING, BASE_NONE, NULL, 0x0,
           "How the whole connection ended (two passes / GUI); in one pass, as known at this packet", HFILL } },
-        { &hf_conn_client_final, { "Client final state", "tcpstate.conn.client_final", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_conn_client_final, { NULL /* TX_LBL_CLIENT_FINAL */, "tcpstate.conn.client_final", FT_STRING, BASE_NONE, NULL, 0x0,
           "The client's RFC 9293 state at the end of the connection (one pass: so far)", HFILL } },
-        { &hf_conn_server_final, { "Server final state", "tcpstate.conn.server_final", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_conn_server_final, { NULL /* TX_LBL_SERVER_FINAL */, "tcpstate.conn.server_final", FT_STRING, BASE_NONE, NULL, 0x0,
           "The server's RFC 9293 state at the end of the connection (one pass: so far)", HFILL } },
-        { &hf_conn_zeek_state, { "Connection Zeek conn_state", "tcpstate.conn.zeek_state", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_conn_zeek_state, { NULL /* TX_LBL_CONN_ZEEK_STATE */, "tcpstate.conn.zeek_state", FT_STRING, BASE_NONE, NULL, 0x0,
           "Zeek's conn_state of the whole connection (one pass: so far)", HFILL } },
-        { &hf_conn_anomaly, { "Connection anomaly", "tcpstate.conn.anomaly", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_conn_anomaly, { NULL /* TX_LBL_CONN_ANOMALY */, "tcpstate.conn.anomaly", FT_STRING, BASE_NONE, NULL, 0x0,
           "An anomaly found anywhere in the connection, on every packet of it (one pass: so far)", HFILL } },
     };
     static gint *ett[] = { &ett_tcpstate, &ett_tcpstate_states, &ett_tcpstate_zeek,
@@ -1824,13 +1877,14 @@ proto_register_tcpstate(void)
     static const ei_register_info ei_template = {
         NULL, { "tcpstate.anomaly", PI_SEQUENCE, PI_NOTE, "", EXPFILL }
     };
-    static ei_register_info ei[TS_ANOMALY_COUNT];
     static char ei_names[TS_ANOMALY_COUNT][64];
     expert_module_t *expert;
     module_t *prefs;
     unsigned an;
 
-    proto_tcpstate = proto_register_protocol("TCP Connection State Machine", "TCPState", "tcpstate");
+    proto_tcpstate = proto_register_protocol(ts_text(TX_TREE_TITLE, TS_LANG_EN), "TCPState",
+                                             "tcpstate");
+    name_fields(hf, array_length(hf));
     proto_register_field_array(proto_tcpstate, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
 
@@ -1843,8 +1897,8 @@ proto_register_tcpstate(void)
         ei[an].eiinfo.name = ei_names[an];
         ei[an].eiinfo.group = map_group(ts_anomaly_group(an));
         ei[an].eiinfo.severity = map_severity(ts_anomaly_severity(an));
-        ei[an].eiinfo.summary = ts_anomaly_summary(an);
     }
+    name_experts(TS_LANG_EN);
     expert = expert_register_protocol(proto_tcpstate);
     expert_register_field_array(expert, ei, TS_ANOMALY_COUNT);
 
@@ -1863,9 +1917,10 @@ proto_register_tcpstate(void)
         "of a capture are such segments, and the label says nothing new there)",
         &pref_info_data);
     prefs_register_string_preference(prefs, "language", "Language (en or zh)",
-        "Language of the stage labels in the tree and Info column and of the explanations: "
+        "Language of the TCPState tree, the stage labels in the Info column and "
+        "tcpstate.stage_local, the explanations, the expert texts and the statistics' texts: "
         "en (English) or zh (Simplified Chinese, 简体中文; zh_CN, zh-CN, chinese and cn are "
-        "accepted too, in any case).  Filter values of tcpstate.stage stay English.",
+        "accepted too, in any case).  Filter values (tcpstate.stage, ...) stay English.",
         &pref_language_text);
     prefs_register_bool_preference(prefs, "analogy", "Explain with an everyday analogy",
         "Add an everyday analogy (two people talking) to each explanation",

@@ -34,17 +34,10 @@ extern "C" {
 
 /* ---- Endpoint and connection -------------------------------------------- */
 
+/* Field order: widest first, so that the record has no padding; the yes/no
+ * facts are one bit each (they are only ever set to 0 or 1). */
 typedef struct {
-    uint8_t  state;
-    uint8_t  seen;        /* has sent any segment */
-    uint8_t  isn_known;   /* ISN seen (its SYN) or inferred */
-    uint8_t  syn_seen, fin_seen, fin_acked;
-    uint8_t  ack_sent;       /* has sent a segment with ACK: max_ack and wnd_edge hold */
-    uint8_t  fin_stage;      /* stage given to its FIN (for retransmissions) */
-    uint8_t  fin_ack_stage;  /* stage given to the ACK of its FIN */
-    uint8_t  fin_rexmit;     /* FIN retransmitted after it was acknowledged */
-    uint8_t  passive;        /* entered SYN-RECEIVED from LISTEN */
-    uint8_t  synack_sent;    /* has sent a SYN-ACK */
+    int64_t  syn_ns, syn_last_ns, fin_ns;
     uint32_t isn;
     uint32_t snd_nxt;     /* highest seq + len (+SYN/FIN) sent so far */
     uint32_t max_ack;     /* highest ack sent */
@@ -52,72 +45,82 @@ typedef struct {
     uint32_t win;         /* last advertised window, bytes (scaled) */
     uint32_t max_win;     /* largest window it advertised */
     uint32_t wnd_edge;    /* right edge of its receive window: max of ack + win */
-    int8_t   wscale;      /* shift it offered in its SYN, or -1 */
     uint32_t syn_frame, syn_last_frame, fin_frame, rst_frame;
     /* its previous segment, to recognise an exact duplicate */
     uint32_t last_seq, last_ack, last_len, last_frame;
     uint8_t  last_flags, last_stage;
-    int64_t  syn_ns, syn_last_ns, fin_ns;
+    uint8_t  state;
+    uint8_t  fin_stage;      /* stage given to its FIN (for retransmissions) */
+    uint8_t  fin_ack_stage;  /* stage given to the ACK of its FIN */
+    int8_t   wscale;         /* shift it offered in its SYN, or -1 */
+    unsigned seen : 1;        /* has sent any segment */
+    unsigned isn_known : 1;   /* ISN seen (its SYN) or inferred */
+    unsigned syn_seen : 1, fin_seen : 1, fin_acked : 1;
+    unsigned ack_sent : 1;    /* has sent a segment with ACK: max_ack and wnd_edge hold */
+    unsigned fin_rexmit : 1;  /* FIN retransmitted after it was acknowledged */
+    unsigned passive : 1;     /* entered SYN-RECEIVED from LISTEN */
+    unsigned synack_sent : 1; /* has sent a SYN-ACK */
 } ts_endpoint;
 
 typedef struct ts_conn {
     ts_endpoint ep[2];       /* indexed by TS_CLIENT / TS_SERVER */
-    uint8_t  client_is_a;    /* endpoint A (first seen) is the client */
-    uint8_t  roles_inferred; /* no initial SYN seen: client guessed */
-    uint8_t  closer;         /* role that sent the first FIN, or 0xff */
-    uint8_t  simultaneous_open, simultaneous_close;
-    uint8_t  combined_finack;
-    uint8_t  reset_by;       /* role that sent the accepted RST, or 0xff */
-    uint8_t  refused;
-    uint8_t  established;    /* the handshake completed (or was inferred) */
-    uint8_t  tfo;            /* the client's SYN carried Fast Open data */
-    uint8_t  challenge_due;  /* role owing a challenge ACK, or 0xff */
-    uint8_t  challenge_syn;  /* the challenge answers a SYN (not a RST) */
-    uint8_t  last_sender;    /* role of the previous segment's sender */
-    uint8_t  last_payload;   /* previous segment carried data or FIN */
-    uint8_t  last_stage;     /* stage of the previous segment */
-    uint32_t challenge_cause;/* frame of the SYN/RST that owes the challenge */
-    uint32_t crossed_frame;  /* first SYN/FIN that crossed the peer's, or 0 */
-    uint32_t no_tcb_frame;   /* the segment a half-open RST proves met no TCB, or 0 */
-    uint8_t  crossed_state;  /* its receiver's real state while it was in flight */
-    /* Undelivered: the handshake's third ACK [0] or the final ACK [1] the
-     * capture shows, which a later retransmission of the SYN-ACK or FIN it
-     * covers proved was lost after the capture point, or a FIN [2] that a
-     * RST accepted below it proved never arrived: from frame `from` until
-     * the proving segment `to`, endpoint `role` stayed in `state` (read by
-     * ts_hindsight; on `to` itself, a RST received by `role`, its state
-     * before). */
-    struct { uint32_t from, to; uint8_t role, state; } undelivered[3];
-    /* 1 + role, in the previous connection, of the TIME-WAIT endpoint this
-     * connection's server is (a SYN from the reverse direction met it), or 0 */
-    uint8_t  tw_inherited;
-    /* A RST its supposed sender did not send (a middlebox forged it): that
-     * sender went on sending from its live TCB afterwards.  The RST's frame
-     * and the sender's state before it, or 0 (read by ts_hindsight). */
-    uint32_t forged_rst_frame;
-    uint8_t  forged_rst_state;
-    uint8_t  rst_by_state;           /* reset_by's state before its accepted RST */
-    uint32_t rst_frame_seen;         /* that RST's frame */
-    uint32_t index;          /* connection number within its stream (port reuse) */
-    uint32_t first_frame, last_frame, packets;
-    uint32_t synack_frame, hs_ack_frame, final_ack_frame;
-    int64_t  first_ns, last_ns, synack_ns, hs_ack_ns, final_ack_ns;
-    ts_anomaly_set anomalies;        /* every anomaly raised on the fly */
-    ts_zeek  zeek;                   /* Zeek's view of the same packets */
+    ts_zeek  zeek;           /* Zeek's view of the same packets */
     /* One-sided capture: the client answered a SYN-ACK that was not
      * captured.  shadow runs the same connection with the server segments
      * the client's acknowledgments prove put back in; it is the right
      * account only if no server segment is ever captured (ts_conn_view). */
     struct ts_conn *shadow;
+    struct ts_conn *next;    /* a later connection on the same stream */
+    void    *user;           /* the glue's own: never read by the core */
+    int64_t  first_ns, last_ns, synack_ns, hs_ack_ns, final_ack_ns;
+    uint32_t challenge_cause;/* frame of the SYN/RST that owes the challenge */
+    uint32_t crossed_frame;  /* first SYN/FIN that crossed the peer's, or 0 */
+    uint32_t no_tcb_frame;   /* the segment a half-open RST proves met no TCB, or 0 */
+    uint32_t index;          /* connection number within its stream (port reuse) */
+    uint32_t first_frame, last_frame, packets;
+    uint32_t synack_frame, hs_ack_frame, final_ack_frame;
+    ts_anomaly_set anomalies;/* every anomaly raised on the fly */
     /* ICMP destination unreachable about this connection (ts_stream_icmp) */
     uint32_t icmp_frame;             /* last accepted one, or 0 */
     uint32_t icmp_revived_frame;     /* last segment that showed an ICMP abort had not happened */
-    uint8_t  icmp_by;                /* role whose segment it quoted, or 0xff */
-    uint8_t  icmp_aborted;           /* the last one ended the connection */
-    uint8_t  icmp_prev_state;        /* icmp_by's state before that abort */
-    struct ts_conn *next;            /* a later connection on the same stream */
-    void    *user;                   /* the glue's own: never read by the core */
-    uint32_t user_tag;               /* the glue's own: never read by the core */
+    uint32_t user_tag;       /* the glue's own: never read by the core */
+    uint8_t  closer;         /* role that sent the first FIN, or 0xff */
+    uint8_t  reset_by;       /* role that sent the accepted RST, or 0xff */
+    uint8_t  challenge_due;  /* role owing a challenge ACK, or 0xff */
+    uint8_t  last_sender;    /* role of the previous segment's sender */
+    uint8_t  last_stage;     /* stage of the previous segment */
+    uint8_t  crossed_state;  /* crossed_frame's receiver's real state while it was in flight */
+    uint8_t  icmp_by;        /* role whose segment the ICMP error quoted, or 0xff */
+    uint8_t  icmp_prev_state;/* icmp_by's state before that abort */
+    /* In flight (issue 11 defects 11, 3): the handshake's third ACK [0] or
+     * the final ACK [1] the capture shows, which a later retransmission of
+     * the SYN-ACK or FIN it covers proved was lost after the capture point,
+     * or a FIN [2] that a RST accepted below it proved never arrived: from
+     * frame `from` until the proving segment `to`, endpoint `role` stayed in
+     * `state` (read by ts_hindsight; on `to` itself, a RST received by
+     * `role`, its state before). */
+    struct { uint32_t from, to; uint8_t role, state; } undelivered[3];
+    /* A RST its supposed sender did not send (defect 8: a middlebox forged
+     * it): that sender went on sending from its live TCB afterwards.  The
+     * RST's frame and the sender's state before it, or 0 (ts_hindsight). */
+    uint32_t forged_rst_frame;
+    uint32_t rst_frame_seen;         /* reset_by's accepted RST */
+    uint8_t  forged_rst_state;
+    uint8_t  rst_by_state;           /* reset_by's state before that RST */
+    /* 1 + role, in the previous connection, of the TIME-WAIT endpoint this
+     * connection's server is (defect 10: a SYN from the reverse direction
+     * met it), or 0 */
+    uint8_t  tw_inherited;
+    unsigned client_is_a : 1;    /* endpoint A (first seen) is the client */
+    unsigned roles_inferred : 1; /* no initial SYN seen: client guessed */
+    unsigned simultaneous_open : 1, simultaneous_close : 1;
+    unsigned combined_finack : 1;
+    unsigned refused : 1;
+    unsigned established : 1;    /* the handshake completed (or was inferred) */
+    unsigned tfo : 1;            /* the client's SYN carried Fast Open data */
+    unsigned challenge_syn : 1;  /* the challenge answers a SYN (not a RST) */
+    unsigned last_payload : 1;   /* previous segment carried data or FIN */
+    unsigned icmp_aborted : 1;   /* the last ICMP error ended the connection */
 } ts_conn;
 
 /* ---- Output: the compact per-frame record ------------------------------- */
@@ -265,6 +268,52 @@ unsigned ts_conn_final_state(const ts_conn *c, int role);
 
 /* Connection finished: reset, refused, or both sides CLOSED/TIME-WAIT. */
 int ts_conn_finished(const ts_conn *c);
+
+/* ---- Questions the glue and the taps ask (tcpstate_query.c) --------------
+ * Callers above the core read a connection only through these (and the
+ * functions above), never its fields: the record's layout is the core's. */
+
+uint32_t ts_conn_index(const ts_conn *c);      /* number within its stream (tcpstate.conn) */
+uint32_t ts_conn_packets(const ts_conn *c);    /* segments fed to it */
+uint32_t ts_conn_last_frame(const ts_conn *c); /* frame of its last segment */
+const ts_conn *ts_conn_next(const ts_conn *c); /* a later connection on the stream, or NULL */
+int ts_conn_roles_inferred(const ts_conn *c);  /* no initial SYN seen: client guessed */
+int ts_conn_client_is_a(const ts_conn *c);     /* endpoint A (first seen) is the client */
+const ts_zeek *ts_conn_zeek(const ts_conn *c); /* Zeek's view of the same packets */
+
+/* No server segment was captured and the client acknowledged them: the
+ * final account (ts_conn_view) is the one-sided one, its server inferred. */
+int ts_conn_one_sided(const ts_conn *c);
+
+/* As known so far (one pass): the state of role and the anomalies raised,
+ * from ts_conn_view. */
+unsigned ts_conn_state_so_far(const ts_conn *c, int role);
+ts_anomaly_set ts_conn_anomalies_so_far(const ts_conn *c);
+
+/* The role that sent the first FIN, when that FIN is at or before frame;
+ * -1 otherwise. */
+int ts_conn_closer_at(const ts_conn *c, uint32_t frame);
+
+/* Role's initial sequence number, for relative numbers: 1 and *isn when it
+ * is known (seen or inferred), 0 otherwise. */
+int ts_conn_isn(const ts_conn *c, int role, uint32_t *isn);
+
+/* Handshake and teardown times of the connection as known after the whole
+ * capture (ts_conn_view), in ns: 1 and *ns when the capture times them, 0
+ * when it cannot (no such pair, simultaneous open, roles inferred, or the
+ * server's segments of a one-sided account, which were never captured).
+ * syn_synack: the answered SYN to its SYN-ACK; synack_ack: the SYN-ACK to
+ * the handshake's ACK; handshake: the answered SYN to that ACK; teardown:
+ * the first FIN to the final ACK. */
+int ts_conn_time_syn_synack(const ts_conn *c, int64_t *ns);
+int ts_conn_time_synack_ack(const ts_conn *c, int64_t *ns);
+int ts_conn_time_handshake(const ts_conn *c, int64_t *ns);
+int ts_conn_time_teardown(const ts_conn *c, int64_t *ns);
+
+/* The record's stage or its deferred anomalies may still change with later
+ * segments (ts_final_stage, ts_deferred_anomalies), or it has a one-sided
+ * account (ts_hindsight): a tap that counts it must wait for the end. */
+int ts_record_may_change(const ts_record *r);
 
 #ifdef __cplusplus
 }

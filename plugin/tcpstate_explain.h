@@ -21,6 +21,10 @@ extern "C" {
 size_t ts_explain(const ts_record *r, const ts_segment *seg, ts_lang lang,
                   int analogy, char *buf, size_t bufsize);
 
+/* Whether {name} (len bytes, without the braces) is a field the templates
+ * of the message catalog may use: for the catalog's test. */
+int ts_explain_knows_field(const char *name, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

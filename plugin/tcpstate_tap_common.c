@@ -100,7 +100,7 @@ strip_trailing_blanks(GString *s)
 const char *
 stage_label(unsigned stage)
 {
-    return tcpstate_language() == TS_LANG_ZH ? ts_stage_label_zh(stage) : ts_stage_label(stage);
+    return ts_stage_label_in(stage, tcpstate_language());
 }
 
 /* "SYN", "SYN,ACK", "FIN,PSH,ACK", ... in the order a textbook names them. */
@@ -141,7 +141,9 @@ anomaly_names(GString *out, ts_anomaly_set set, const char *sep)
 void
 print_header(const char *title, const char *filter)
 {
-    printf("%s\n%s\nFilter: %s\n", RULE, title, filter && *filter ? filter : "<No Filter>");
+    printf("%s\n%s\n", RULE, title);
+    printf(TAP_TX(TX_FILTER_LINE_FMT), filter && *filter ? filter : TAP_TX(TX_NO_FILTER));
+    printf("\n");
 }
 
 /* The optional ",filter" after the -z name: NULL when there is none. */
@@ -154,71 +156,7 @@ filter_of(const char *opt_arg, const char *cli)
     return NULL;
 }
 
-/* ---- Times of a connection, from the final ts_conn ---------------------- */
-
-/* The helpers below take the final account v = ts_conn_view(c).  In a
- * one-sided account (v != c) every server segment was put in by the core
- * at the time of the client segment that proved it: no time may rest on
- * one.  The client's SYN, handshake ACK, FIN and final ACK were captured. */
-gboolean
-one_sided(const ts_conn *v, const ts_conn *c)
-{
-    return v != c;
-}
-
-/* The client SYN a SYN-ACK answered: its latest SYN, unless that came after
- * the SYN-ACK (then the first one).  A simultaneous open has no such pair
- * (each side's SYN-ACK answers the other's SYN): its handshake is not timed. */
-gboolean
-syn_time(const ts_conn *c, int64_t *ns)
-{
-    const ts_endpoint *cl = &c->ep[TS_CLIENT];
-    if (c->roles_inferred || c->simultaneous_open || !cl->syn_seen || !cl->syn_frame)
-        return FALSE;
-    *ns = (c->synack_frame && cl->syn_last_ns > c->synack_ns) ? cl->syn_ns : cl->syn_last_ns;
-    return TRUE;
-}
-
-gboolean
-time_syn_synack(const ts_conn *c, const ts_conn *captured, int64_t *ns)
-{
-    int64_t syn;
-    if (one_sided(c, captured) || !c->synack_frame || !syn_time(c, &syn) || c->synack_ns < syn)
-        return FALSE;
-    *ns = c->synack_ns - syn;
-    return TRUE;
-}
-
-gboolean
-time_synack_ack(const ts_conn *c, const ts_conn *captured, int64_t *ns)
-{
-    if (one_sided(c, captured) || c->simultaneous_open || !c->synack_frame || !c->hs_ack_frame || c->hs_ack_ns < c->synack_ns)
-        return FALSE;
-    *ns = c->hs_ack_ns - c->synack_ns;
-    return TRUE;
-}
-
-/* Whole handshake: the answered SYN to the handshake's ACK. */
-gboolean
-time_handshake(const ts_conn *c, int64_t *ns)
-{
-    int64_t syn;
-    if (!c->established || !c->hs_ack_frame || !syn_time(c, &syn) || c->hs_ack_ns < syn)
-        return FALSE;
-    *ns = c->hs_ack_ns - syn;
-    return TRUE;
-}
-
-gboolean
-time_teardown(const ts_conn *c, const ts_conn *captured, int64_t *ns)
-{
-    if (!c->final_ack_frame || c->closer > TS_SERVER ||
-        (one_sided(c, captured) && c->closer != TS_CLIENT) || !c->ep[c->closer].fin_frame ||
-        c->final_ack_ns < c->ep[c->closer].fin_ns)
-        return FALSE;
-    *ns = c->final_ack_ns - c->ep[c->closer].fin_ns;
-    return TRUE;
-}
+/* ---- Times of a connection: the core answers (ts_conn_time_*) ----------- */
 
 char *
 ms_str(gboolean valid, int64_t ns)
@@ -308,7 +246,7 @@ conn_set_add_successors(conn_set *cs)
     guint n = cs->list->len;
     for (guint i = 0; i < n; i++) {
         conn_info *ci = (conn_info *)g_ptr_array_index(cs->list, i);
-        for (const ts_conn *c = ci->conn->next; c; c = c->next) {
+        for (const ts_conn *c = ts_conn_next(ci->conn); c; c = ts_conn_next(c)) {
             conn_info *nc;
             if (g_hash_table_lookup(cs->by_conn, c))
                 continue;
@@ -332,29 +270,36 @@ conn_info_cmp(gconstpointer a, gconstpointer b)
     const conn_info *y = *(const conn_info *const *)b;
     if (x->stream != y->stream)
         return x->stream < y->stream ? -1 : 1;
-    if (x->conn->index != y->conn->index)
-        return x->conn->index < y->conn->index ? -1 : 1;
+    if (ts_conn_index(x->conn) != ts_conn_index(y->conn))
+        return ts_conn_index(x->conn) < ts_conn_index(y->conn) ? -1 : 1;
     return 0;
 }
 
 const char *
 client_str(const conn_info *ci)
 {
-    return ci->ep_str[ci->conn->client_is_a ? 0 : 1];
+    return ci->ep_str[ts_conn_client_is_a(ci->conn) ? 0 : 1];
 }
 
 const char *
 server_str(const conn_info *ci)
 {
-    return ci->ep_str[ci->conn->client_is_a ? 1 : 0];
+    return ci->ep_str[ts_conn_client_is_a(ci->conn) ? 1 : 0];
 }
 
 /* ---- The connections table's cells -------------------------------------- */
 
-const char *const conns_titles[CC_COUNT] = {
-    "Stream", "Conn", "Client", "Server", "Client state", "Server state", "Outcome",
-    "SYN>SYN-ACK", "SYN-ACK>ACK", "Teardown", "Packets", "Zeek", "History", "Anomalies",
+static const ts_text_id conns_title_ids[CC_COUNT] = {
+    TX_CC_STREAM, TX_CC_CONN, TX_CC_CLIENT, TX_CC_SERVER, TX_CC_CSTATE, TX_CC_SSTATE,
+    TX_CC_OUTCOME, TX_CC_HS1, TX_CC_HS2, TX_CC_TEARDOWN, TX_CC_PACKETS, TX_CC_ZEEK,
+    TX_CC_HISTORY, TX_CC_ANOMALIES,
 };
+
+const char *
+conns_title(unsigned column, ts_lang lang)
+{
+    return column < CC_COUNT ? ts_text(conns_title_ids[column], lang) : "";
+}
 
 const gboolean conns_right[CC_COUNT] = {
     TRUE, TRUE, FALSE, FALSE, FALSE, FALSE, FALSE,
@@ -364,7 +309,7 @@ const gboolean conns_right[CC_COUNT] = {
 void
 conn_cells(const conn_info *ci, int64_t end, int64_t grace, char **row)
 {
-    const ts_conn *c = ci->conn, *v = ts_conn_view(c);
+    const ts_conn *c = ci->conn;
     int64_t ns = 0;
     gboolean ok;
     GString *an;
@@ -372,25 +317,27 @@ conn_cells(const conn_info *ci, int64_t end, int64_t grace, char **row)
     const char *hist;
 
     row[CC_STREAM] = g_strdup_printf("%u", ci->stream);
-    row[CC_CONN] = g_strdup_printf("%u", c->index);
-    row[CC_CLIENT] = c->roles_inferred ? g_strdup_printf("%s (inferred)", client_str(ci))
+    row[CC_CONN] = g_strdup_printf("%u", ts_conn_index(c));
+    row[CC_CLIENT] = ts_conn_roles_inferred(c)
+                     ? g_strdup_printf(TAP_TX(TX_INFERRED_SUFFIX_FMT), client_str(ci))
                                        : g_strdup(client_str(ci));
     row[CC_SERVER] = g_strdup(server_str(ci));
     row[CC_CSTATE] = g_strdup(ts_state_name(ts_conn_final_state(c, TS_CLIENT)));
     /* one-sided: no server segment was captured, its state is inferred */
-    row[CC_SSTATE] = one_sided(v, c)
-                     ? g_strdup_printf("%s (inferred)", ts_state_name(ts_conn_final_state(c, TS_SERVER)))
+    row[CC_SSTATE] = ts_conn_one_sided(c)
+                     ? g_strdup_printf(TAP_TX(TX_INFERRED_SUFFIX_FMT),
+                                       ts_state_name(ts_conn_final_state(c, TS_SERVER)))
                      : g_strdup(ts_state_name(ts_conn_final_state(c, TS_SERVER)));
-    row[CC_OUTCOME] = g_strdup(ts_outcome_name(ts_conn_outcome(c)));
-    ok = time_syn_synack(v, c, &ns);
+    row[CC_OUTCOME] = g_strdup(ts_outcome_label(ts_conn_outcome(c), tcpstate_language()));
+    ok = ts_conn_time_syn_synack(c, &ns);
     row[CC_HS1] = ms_str(ok, ns);
-    ok = time_synack_ack(v, c, &ns);
+    ok = ts_conn_time_synack_ack(c, &ns);
     row[CC_HS2] = ms_str(ok, ns);
-    ok = time_teardown(v, c, &ns);
+    ok = ts_conn_time_teardown(c, &ns);
     row[CC_TEARDOWN] = ms_str(ok, ns);
-    row[CC_PACKETS] = g_strdup_printf("%u", c->packets);
-    row[CC_ZEEK] = g_strdup(ts_zeek_state_name(ts_zeek_conn_state(&c->zeek)));
-    hist = ts_zeek_history(&c->zeek);
+    row[CC_PACKETS] = g_strdup_printf("%u", ts_conn_packets(c));
+    row[CC_ZEEK] = g_strdup(ts_zeek_state_name(ts_zeek_conn_state(ts_conn_zeek(c))));
+    hist = ts_zeek_history(ts_conn_zeek(c));
     row[CC_HISTORY] = g_strdup(hist[0] ? hist : "-");
     set = ts_conn_final_anomalies(c, end, grace);
     an = g_string_new(NULL);

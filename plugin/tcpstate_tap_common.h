@@ -97,12 +97,6 @@ void flags_str(GString *out, uint8_t flags);
 void anomaly_names(GString *out, ts_anomaly_set set, const char *sep);
 void print_header(const char *title, const char *filter);
 const char * filter_of(const char *opt_arg, const char *cli);
-gboolean one_sided(const ts_conn *v, const ts_conn *c);
-gboolean syn_time(const ts_conn *c, int64_t *ns);
-gboolean time_syn_synack(const ts_conn *c, const ts_conn *captured, int64_t *ns);
-gboolean time_synack_ack(const ts_conn *c, const ts_conn *captured, int64_t *ns);
-gboolean time_handshake(const ts_conn *c, int64_t *ns);
-gboolean time_teardown(const ts_conn *c, const ts_conn *captured, int64_t *ns);
 char * ms_str(gboolean valid, int64_t ns);
 void conn_info_free(gpointer p);
 void conn_set_init(conn_set *cs);
@@ -122,7 +116,10 @@ enum {
     CC_HS1, CC_HS2, CC_TEARDOWN, CC_PACKETS, CC_ZEEK, CC_HISTORY, CC_ANOMALIES,
     CC_COUNT
 };
-extern const char *const conns_titles[CC_COUNT];
+/* A column's title in the language in use (lang) */
+const char *conns_title(unsigned column, ts_lang lang);
+/* The language of the preference tcpstate.language, short */
+#define TAP_TX(id) ts_text((id), tcpstate_language())
 extern const gboolean conns_right[CC_COUNT];   /* numbers are right-aligned */
 
 /* Fills row[CC_COUNT] (g_free each) with the connection's final facts. */

@@ -119,7 +119,7 @@ cl_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_,
         g_ptr_array_add(t->list, cc);
     }
     if (cc->zsel) {
-        const ts_zeek *z = ts_zeek_at_frame(&ti->conn->zeek, pinfo->num);
+        const ts_zeek *z = ts_zeek_at_frame(ts_conn_zeek(ti->conn), pinfo->num);
         g_hash_table_add(cc->zsel, GUINT_TO_POINTER(z->index + 1u));
     }
     return TAP_PACKET_DONT_REDRAW;
@@ -296,7 +296,7 @@ row_values(const cl_row *r, gboolean json, char *v[CL_NFIELDS], gboolean quoted[
     v[k++] = NULL;                                   /* local_orig: no Site::local_nets */
     v[k++] = NULL;                                   /* local_resp */
     v[k++] = g_strdup_printf("%" PRIu64, lg.missed_bytes);
-    quoted[k] = TRUE; v[k++] = z->hist_len ? g_strdup(z->history) : NULL;
+    quoted[k] = TRUE; v[k++] = z->hist_len ? g_strdup(ts_zeek_history(z)) : NULL;
     v[k++] = g_strdup_printf("%u", lg.orig_pkts);
     v[k++] = g_strdup_printf("%" PRIu64, lg.orig_ip_bytes);
     v[k++] = g_strdup_printf("%u", lg.resp_pkts);
@@ -314,8 +314,8 @@ row_cmp(gconstpointer a, gconstpointer b)
         return x->z->start_ns < y->z->start_ns ? -1 : 1;
     if (x->cc->stream != y->cc->stream)
         return x->cc->stream < y->cc->stream ? -1 : 1;
-    if (x->cc->conn->index != y->cc->conn->index)
-        return x->cc->conn->index < y->cc->conn->index ? -1 : 1;
+    if (ts_conn_index(x->cc->conn) != ts_conn_index(y->cc->conn))
+        return ts_conn_index(x->cc->conn) < ts_conn_index(y->cc->conn) ? -1 : 1;
     return x->z->index < y->z->index ? -1 : x->z->index > y->z->index;
 }
 
@@ -326,7 +326,7 @@ collect_rows(cl_tap *t)
     GArray *rows = g_array_new(FALSE, FALSE, sizeof(cl_row));
     for (guint i = 0; i < t->list->len; i++) {
         const cl_conn *cc = (const cl_conn *)g_ptr_array_index(t->list, i);
-        for (const ts_zeek *z = &cc->conn->zeek; z; z = z->prev) {
+        for (const ts_zeek *z = ts_conn_zeek(cc->conn); z; z = z->prev) {
             cl_row r = { cc, z };
             if (z->started &&
                 (!cc->zsel || g_hash_table_contains(cc->zsel, GUINT_TO_POINTER(z->index + 1u))))

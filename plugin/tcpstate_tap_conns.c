@@ -60,7 +60,7 @@ conns_draw(void *tapdata)
     g_ptr_array_sort(t->conns.list, conn_info_cmp);
 
     for (i = 0; i < CC_COUNT; i++)
-        width[i] = text_width(conns_titles[i]);
+        width[i] = text_width(conns_title(i, tcpstate_language()));
     cells = g_ptr_array_new();
     for (i = 0; i < t->conns.list->len; i++) {
         const conn_info *ci = (const conn_info *)g_ptr_array_index(t->conns.list, i);
@@ -78,16 +78,17 @@ conns_draw(void *tapdata)
         g_ptr_array_add(cells, row);
     }
 
-    print_header("TCP connection states (tcpstate)", t->filter);
-    printf("Connections: %u   (times in ms; Teardown: first FIN to final ACK)\n", cells->len);
+    print_header(TAP_TX(TX_CONNS_TITLE), t->filter);
+    printf(TAP_TX(TX_CONNS_COUNT_FMT), cells->len);
+    printf("\n");
     printf("\n");
     for (int k = 0; k < CC_COUNT; k++) {
         if (k)
             g_string_append(line, "  ");
         if (conns_right[k])
-            put_right(line, conns_titles[k], width[k]);
+            put_right(line, conns_title(k, tcpstate_language()), width[k]);
         else
-            put_left(line, conns_titles[k], width[k]);
+            put_left(line, conns_title(k, tcpstate_language()), width[k]);
     }
     strip_trailing_blanks(line);
     printf("%s\n", line->str);

@@ -150,24 +150,26 @@ ladder_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_,
 static void
 segment_text(GString *out, const ts_conn *c, const ladder_row *r)
 {
-    unsigned snd = (r->from_a == c->client_is_a) ? TS_CLIENT : TS_SERVER;
-    const ts_endpoint *me = &c->ep[snd], *peer = &c->ep[!snd];
+    int snd = (r->from_a == ts_conn_client_is_a(c)) ? TS_CLIENT : TS_SERVER;
+    uint32_t my_isn = 0, peer_isn = 0;
+    int my_isn_known = ts_conn_isn(c, snd, &my_isn);
+    int peer_isn_known = ts_conn_isn(c, !snd, &peer_isn);
     if (r->rec && (r->rec->rflags & TS_REC_ICMP)) {
         /* an ICMP error travelling toward the sender of the segment it
          * quotes: seq is that segment's, in the receiver's numbers */
-        if (peer->isn_known)
-            g_string_append_printf(out, "ICMP unreachable, quotes seq=%u", r->seq - peer->isn);
+        if (peer_isn_known)
+            g_string_append_printf(out, "ICMP unreachable, quotes seq=%u", r->seq - peer_isn);
         else
             g_string_append_printf(out, "ICMP unreachable, quotes seq=%u (raw)", r->seq);
         return;
     }
     flags_str(out, r->flags);
-    if (me->isn_known)
-        g_string_append_printf(out, " seq=%u", r->seq - me->isn);
+    if (my_isn_known)
+        g_string_append_printf(out, " seq=%u", r->seq - my_isn);
     else
         g_string_append_printf(out, " seq=%u (raw)", r->seq);
     if (r->flags & TS_ACK)
-        g_string_append_printf(out, " ack=%u", peer->isn_known ? r->ack - peer->isn : r->ack);
+        g_string_append_printf(out, " ack=%u", peer_isn_known ? r->ack - peer_isn : r->ack);
     if (r->len)
         g_string_append_printf(out, " len=%u", r->len);
 }
@@ -234,7 +236,7 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
     int64_t t0 = rows[0].ts_ns;
     GString *mid = g_string_new(NULL), *txt = g_string_new(NULL);
     ts_anomaly_set all = ts_conn_final_anomalies(c, end, grace);
-    const char *hist = ts_zeek_history(&c->zeek);
+    const char *hist = ts_zeek_history(ts_conn_zeek(c));
     char *l, *r;
     unsigned shown_client, shown_server;
 
@@ -257,35 +259,47 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
         /* "Stream 3", or "Stream 3 (connection 2 of 2 ...)" when the four-tuple
          * was reused (connections counted from 1 here; tcpstate.conn and
          * the conns table's Conn column count from 0) */
-        unsigned total = c->index + 1;
-        for (const ts_conn *n = c->next; n; n = n->next)
+        unsigned total = ts_conn_index(c) + 1;
+        for (const ts_conn *n = ts_conn_next(c); n; n = ts_conn_next(n))
             total++;
-        if (total > 1)
-            g_string_append_printf(out, "\nStream %u (connection %u of %u on this four-tuple):",
-                                   ci->stream, c->index + 1, total);
-        else
-            g_string_append_printf(out, "\nStream %u:", ci->stream);
+        if (total > 1) {
+            g_string_append_printf(out, "\n");
+            g_string_append_printf(out, TAP_TX(TX_LD_STREAM_REUSED_FMT),
+                                   ci->stream, ts_conn_index(c) + 1, total);
+        } else {
+            g_string_append_printf(out, "\n");
+            g_string_append_printf(out, TAP_TX(TX_LD_STREAM_FMT), ci->stream);
+        }
     }
-    g_string_append_printf(out, " client %s, server %s%s%s\n",
-                           client_str(ci), server_str(ci),
-                           c->roles_inferred ? " (roles inferred: no SYN seen)" : "",
-                           one_sided(v, c) ? " (server's segments not captured:"
-                                             " inferred from the client's ACKs)" : "");
-    g_string_append_printf(out, "  outcome: %s; Zeek %s %s; %u packet%s; anomalies: ",
-                           ts_outcome_name(ts_conn_outcome(c)),
-                           ts_zeek_state_name(ts_zeek_conn_state(&c->zeek)),
-                           hist[0] ? hist : "-", c->packets, c->packets == 1 ? "" : "s");
+    g_string_append_printf(out, TAP_TX(TX_LD_ENDPOINTS_FMT), client_str(ci), server_str(ci));
+    if (ts_conn_roles_inferred(c))
+        g_string_append(out, TAP_TX(TX_LD_ROLES_INFERRED));
+    if (ts_conn_one_sided(c))
+        g_string_append(out, TAP_TX(TX_LD_ONE_SIDED));
+    g_string_append(out, "\n");
+    g_string_append_printf(out, TAP_TX(ts_conn_packets(c) == 1 ? TX_LD_SUMMARY_ONE_FMT
+                                                               : TX_LD_SUMMARY_FMT),
+                           ts_outcome_label(ts_conn_outcome(c), tcpstate_language()),
+                           ts_zeek_state_name(ts_zeek_conn_state(ts_conn_zeek(c))),
+                           hist[0] ? hist : "-", ts_conn_packets(c));
     if (all)
         anomaly_names(out, all, ", ");
     else
-        g_string_append(out, "none");
+        g_string_append(out, TAP_TX(TX_NONE_WORD));
     g_string_append(out, "\n\n");
 
-    /* Titles centred over the two lines. */
-    pad(out, LADDER_LEFT + 1 - 3, ' ');
-    g_string_append(out, "client");
-    pad(out, inner + 1 - 6, ' ');
-    g_string_append(out, "server\n");
+    /* Titles centred over the two lines (by display width: CJK is 2). */
+    {
+        const char *cl = TAP_TX(TX_CLIENT_WORD), *sv = TAP_TX(TX_SERVER_WORD);
+        size_t cw = text_width(cl), sw = text_width(sv);
+        size_t start = LADDER_LEFT + 1 - cw / 2;                 /* client's first column */
+        size_t sv_start = LADDER_LEFT + inner + 2 - sw / 2;      /* server's first column */
+        pad(out, start, ' ');
+        g_string_append(out, cl);
+        pad(out, sv_start - (start + cw), ' ');
+        g_string_append(out, sv);
+        g_string_append(out, "\n");
+    }
 
     /* Drawn after the whole capture: show every record as known then
      * (a refused SYN met a CLOSED server, crossing SYNs and FINs). */
@@ -309,14 +323,15 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
             rec = &view;
         }
         if (!rec) {
-            g_string_printf(txt, "... %u data segment%s, frames %u-%u ...", row->count,
-                            row->count == 1 ? "" : "s", row->frame, row->last_frame);
+            g_string_printf(txt, TAP_TX(row->count == 1 ? TX_LD_FOLD_ONE_FMT : TX_LD_FOLD_FMT),
+                            row->count, row->frame, row->last_frame);
             ladder_line(out, "", ':', "", inner, "");
             g_string_truncate(mid, 0);
             put_centred(mid, txt->str, inner, ' ');
             ladder_line(out, "", ':', mid->str, inner, "");
-            g_string_printf(txt, "client sent %" PRIu64 " bytes, server %" PRIu64 " bytes",
-                            row->bytes[c->client_is_a ? 0 : 1], row->bytes[c->client_is_a ? 1 : 0]);
+            g_string_printf(txt, TAP_TX(TX_LD_BYTES_FMT),
+                            (unsigned long long)row->bytes[ts_conn_client_is_a(c) ? 0 : 1],
+                            (unsigned long long)row->bytes[ts_conn_client_is_a(c) ? 1 : 0]);
             g_string_truncate(mid, 0);
             put_centred(mid, txt->str, inner, ' ');
             ladder_line(out, "", ':', mid->str, inner, "");
@@ -328,12 +343,12 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
          * one-sided account's), plus the verdicts of the whole capture */
         stage = rec->stage;
         an = rec->anomalies |
-             ts_deferred_anomalies(row->rec, end, grace, row->frame == c->last_frame);
+             ts_deferred_anomalies(row->rec, end, grace, row->frame == ts_conn_last_frame(c));
 
         /* the arrow */
         g_string_truncate(txt, 0);
         segment_text(txt, v, row);
-        arrow(mid, txt->str, inner, row->from_a == c->client_is_a);
+        arrow(mid, txt->str, inner, row->from_a == ts_conn_client_is_a(c));
         g_snprintf(left, sizeof left, "%.6f", (double)(row->ts_ns - t0) / 1e9);
         g_snprintf(right, sizeof right, "#%u", row->frame);
         ladder_line(out, left, '|', mid->str, inner, right);
@@ -347,7 +362,7 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
         shown_client = ts_rec_client_after(rec);
         shown_server = ts_rec_server_after(rec);
         g_string_printf(txt, "%s%s", stage_label(stage),
-                        (rec->rflags & TS_REC_RETRANS) ? " (retransmission)" : "");
+                        (rec->rflags & TS_REC_RETRANS) ? TAP_TX(TX_LD_RETRANS) : "");
         g_string_truncate(mid, 0);
         put_centred(mid, txt->str, inner, ' ');
         ladder_line(out, l, '|', mid->str, inner, r);
@@ -370,7 +385,7 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
 /* The whole ladder text: header, then the selected connections (only
  * those with an anomaly when only_anomalies), at most t->max of them. */
 static void
-ladder_text(GString *text, ladder_tap *t, gboolean only_anomalies, const char *more_hint)
+ladder_text(GString *text, ladder_tap *t, gboolean only_anomalies, ts_text_id more_hint)
 {
     int64_t end = tcpstate_capture_end_ns(), grace = tcpstate_grace_ns();
     GString *out = g_string_new(NULL);
@@ -390,16 +405,17 @@ ladder_text(GString *text, ladder_tap *t, gboolean only_anomalies, const char *m
         ladder_draw_conn(out, ci, end, grace);
         shown++;
     }
-    g_string_append_printf(text, "%s\nTCP connection ladder (tcpstate)\nFilter: %s%s\n", RULE,
-                           t->filter && *t->filter ? t->filter : "<No Filter>",
-                           only_anomalies ? " (only connections with anomalies)" : "");
+    g_string_append_printf(text, "%s\n%s\n", RULE, TAP_TX(TX_LD_TITLE));
+    g_string_append_printf(text, TAP_TX(TX_FILTER_LINE_FMT),
+                           t->filter && *t->filter ? t->filter : TAP_TX(TX_NO_FILTER));
+    g_string_append_printf(text, "%s\n", only_anomalies ? TAP_TX(TX_LD_ONLY_ANOMALIES) : "");
     if (shown < selected)
-        g_string_append_printf(text, "Connections: %u of %u (the first %u by stream: %s)\n",
-                               shown, selected, shown, more_hint);
+        g_string_append_printf(text, TAP_TX(TX_LD_COUNT_CAP_FMT), shown, selected, shown,
+                               TAP_TX(more_hint));
     else
-        g_string_append_printf(text, "Connections: %u\n", shown);
-    g_string_append(text, "Left: seconds since the connection's first segment; right: frame number.\n"
-                    "*STATE: changed by the segment above it.  seq/ack: relative to each side's ISN.\n");
+        g_string_append_printf(text, TAP_TX(TX_LD_COUNT_FMT), shown);
+    g_string_append(text, "\n");
+    g_string_append(text, TAP_TX(TX_LD_LEGEND));
     g_string_append(text, out->str);
     g_string_append_printf(text, "%s\n", RULE);
     g_string_free(out, TRUE);
@@ -409,9 +425,7 @@ static void
 ladder_draw(void *tapdata)
 {
     GString *text = g_string_new(NULL);
-    ladder_text(text, (ladder_tap *)tapdata, FALSE,
-                "-z tcpstate,ladder,max=N,FILTER draws up to N, max=0 all of them; a FILTER "
-                "such as tcp.stream==7 or tcpstate.conn.anomaly selects some");
+    ladder_text(text, (ladder_tap *)tapdata, FALSE, TX_LD_MORE_CLI);
     printf("%s", text->str);
     g_string_free(text, TRUE);
 }
@@ -505,9 +519,7 @@ window_fill(ladder_window *w)
 
     if (!ops || !w->win)
         return;
-    ladder_text(text, w->t, w->only_anomalies,
-                "the button \"Draw all connections\" draws all of them; a display filter "
-                "such as tcp.stream==7 before opening this window selects some");
+    ladder_text(text, w->t, w->only_anomalies, TX_LD_MORE_GUI);
     ops->set_text(w->win, text->str);
     g_string_free(text, TRUE);
 }
@@ -636,13 +648,13 @@ ladder_menu(gpointer data _U_)
     err = conn_picker_start(&w->t->pick, &w->t->conns, w->t->filter);
     if (err)
         g_string_free(err, TRUE);
-    w->win = ops->new_text_window(ops->ops_id, "TCP Connection States: ladder");
-    ops->set_text(w->win, "Reading the capture...");
+    w->win = ops->new_text_window(ops->ops_id, TAP_TX(TX_LW_TITLE));
+    ops->set_text(w->win, TAP_TX(TX_LW_READING));
     ops->set_close_cb(w->win, window_closed, w);
-    add_button(ops, w, "Only connections with anomalies", button_only_anomalies);
-    add_button(ops, w, "All connections", button_all);
-    add_button(ops, w, "Draw all connections", button_no_cap);
-    add_button(ops, w, "Filter packets: connections with anomalies", button_filter_anomalies);
+    add_button(ops, w, TAP_TX(TX_LW_ONLY_ANOMALIES), button_only_anomalies);
+    add_button(ops, w, TAP_TX(TX_LW_ALL), button_all);
+    add_button(ops, w, TAP_TX(TX_LW_DRAW_ALL), button_no_cap);
+    add_button(ops, w, TAP_TX(TX_LW_FILTER_ANOMALIES), button_filter_anomalies);
     /* Fill it: retap now, as Lua's retap_packets() does (Wireshark 4.0 was
      * seen drawing the window empty when left to its own retap flag). */
     if (ops->retap_packets)

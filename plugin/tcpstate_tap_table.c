@@ -98,8 +98,8 @@ static char *
 conn_filter(const conn_info *ci)
 {
     const ts_conn *c = ci->conn;
-    if (c->index > 0 || c->next)
-        return g_strdup_printf("tcp.stream == %u && tcpstate.conn == %u", ci->stream, c->index);
+    if (ts_conn_index(c) > 0 || ts_conn_next(c))
+        return g_strdup_printf("tcp.stream == %u && tcpstate.conn == %u", ci->stream, ts_conn_index(c));
     return g_strdup_printf("tcp.stream == %u", ci->stream);
 }
 
@@ -119,9 +119,9 @@ fill_row(stat_tap_table *table, guint r, const conn_info *ci)
         if (k == CC_STREAM)
             f->value.uint_value = ci->stream;
         else if (k == CC_CONN)
-            f->value.uint_value = ci->conn->index;
+            f->value.uint_value = ts_conn_index(ci->conn);
         else if (k == CC_PACKETS)
-            f->value.uint_value = ci->conn->packets;
+            f->value.uint_value = ts_conn_packets(ci->conn);
         else if (k == TC_FILTER)
             f->value.string_value = conn_filter(ci);
         else
@@ -195,7 +195,9 @@ tcpstate_register_tap_table(void)
         gboolean number = k == CC_STREAM || k == CC_CONN || k == CC_PACKETS;
         table_fields[k].type = number ? TABLE_ITEM_UINT : TABLE_ITEM_STRING;
         table_fields[k].align = k < CC_COUNT && conns_right[k] ? TAP_ALIGN_RIGHT : TAP_ALIGN_LEFT;
-        table_fields[k].column_name = k == TC_FILTER ? "Filter" : conns_titles[k];
+        /* registered before the preferences are read: English */
+        table_fields[k].column_name = k == TC_FILTER ? ts_text(TX_CC_FILTER, TS_LANG_EN)
+                                                     : conns_title(k, TS_LANG_EN);
         table_fields[k].field_format = number ? "%u" : "%s";
     }
     register_stat_tap_table_ui(&table_ui);

@@ -39,16 +39,18 @@
  *    the tree's, from its init callback).  Everything else is counted at once.
  */
 
-#define N_OUTCOME   "Connections by outcome"
-#define N_ZEEK      "Connections by Zeek conn_state"
-#define N_CONN_AN   "Connections by anomaly"
-#define N_HS_TIME   "Handshake time (SYN to ACK)"
-#define N_STAGE     "Packets by stage"
-#define N_PKT_AN    "Packets by anomaly"
+/* Node names, in the language in use when the tree starts (its init). */
+#define N_OUTCOME   TAP_TX(TX_ST_OUTCOME)
+#define N_ZEEK      TAP_TX(TX_ST_ZEEK)
+#define N_CONN_AN   TAP_TX(TX_ST_CONN_AN)
+#define N_HS_TIME   TAP_TX(TX_ST_HS_TIME)
+#define N_STAGE     TAP_TX(TX_ST_STAGE)
+#define N_PKT_AN    TAP_TX(TX_ST_PKT_AN)
+#define N_NONE      TAP_TX(TX_ST_NONE)
 
-static const char *const hs_buckets[] = {
-    "< 1 ms", "1-10 ms", "10-100 ms", "100 ms-1 s", ">= 1 s",
-    "not timed",   /* incomplete, simultaneous open, or no SYN seen */
+static const ts_text_id hs_buckets[] = {
+    TX_ST_HS_1MS, TX_ST_HS_10MS, TX_ST_HS_100MS, TX_ST_HS_1S, TX_ST_HS_MORE,
+    TX_ST_HS_UNTIMED,   /* incomplete, simultaneous open, or no SYN seen */
 };
 
 typedef struct {
@@ -84,22 +86,22 @@ static void
 tree_count_conn(tree_state *ts, const ts_conn *c, int64_t end, int64_t grace)
 {
     stats_tree *st = ts->st;
-    const ts_conn *v = ts_conn_view(c);
     ts_anomaly_set set = ts_conn_final_anomalies(c, end, grace);
     int64_t ns;
-    const char *bucket;
+    ts_text_id bucket;
 
     tick_stat_node(st, N_OUTCOME, 0, TRUE);
-    tick_stat_node(st, ts_outcome_name(ts_conn_outcome(c)), ts->n_outcome, FALSE);
+    tick_stat_node(st, ts_outcome_label(ts_conn_outcome(c), tcpstate_language()), ts->n_outcome,
+                   FALSE);
     tick_stat_node(st, N_ZEEK, 0, TRUE);
-    tick_stat_node(st, ts_zeek_state_name(ts_zeek_conn_state(&c->zeek)), ts->n_zeek, FALSE);
+    tick_stat_node(st, ts_zeek_state_name(ts_zeek_conn_state(ts_conn_zeek(c))), ts->n_zeek, FALSE);
     tick_stat_node(st, N_CONN_AN, 0, TRUE);
     if (!set)
-        tick_stat_node(st, "(none)", ts->n_conn_an, FALSE);
+        tick_stat_node(st, N_NONE, ts->n_conn_an, FALSE);
     for (unsigned an = 0; an < TS_ANOMALY_COUNT; an++)
         if (set & TS_BIT(an))
             tick_stat_node(st, ts_anomaly_name(an), ts->n_conn_an, FALSE);
-    if (!time_handshake(v, &ns))
+    if (!ts_conn_time_handshake(c, &ns))
         bucket = hs_buckets[5];
     else if (ns < 1000000)
         bucket = hs_buckets[0];
@@ -112,7 +114,7 @@ tree_count_conn(tree_state *ts, const ts_conn *c, int64_t end, int64_t grace)
     else
         bucket = hs_buckets[4];
     tick_stat_node(st, N_HS_TIME, 0, TRUE);
-    tick_stat_node(st, bucket, ts->n_hs, FALSE);
+    tick_stat_node(st, TAP_TX(bucket), ts->n_hs, FALSE);
 }
 
 static void
@@ -120,32 +122,13 @@ tree_count_packet(tree_state *ts, unsigned stage, ts_anomaly_set set)
 {
     stats_tree *st = ts->st;
     tick_stat_node(st, N_STAGE, 0, TRUE);
-    tick_stat_node(st, ts_stage_label(stage), ts->n_stage, FALSE);
+    tick_stat_node(st, stage_label(stage), ts->n_stage, FALSE);
     tick_stat_node(st, N_PKT_AN, 0, TRUE);
     if (!set)
-        tick_stat_node(st, "(none)", ts->n_pkt_an, FALSE);
+        tick_stat_node(st, N_NONE, ts->n_pkt_an, FALSE);
     for (unsigned an = 0; an < TS_ANOMALY_COUNT; an++)
         if (set & TS_BIT(an))
             tick_stat_node(st, ts_anomaly_name(an), ts->n_pkt_an, FALSE);
-}
-
-/* Stages whose label or deferred anomalies the rest of the capture may
- * change (see ts_final_stage and ts_deferred_anomalies).  A record with a
- * one-sided account (TS_REC_ALT) may change too: see tree_packet. */
-static gboolean
-stage_may_change(unsigned stage)
-{
-    switch (stage) {
-    case TS_STAGE_SYN:
-    case TS_STAGE_SYNACK:
-    case TS_STAGE_FIN1:
-    case TS_STAGE_SIMCLOSE_FIN:
-    case TS_STAGE_FIN2:
-    case TS_STAGE_FINACK_COMBINED:
-        return TRUE;
-    default:
-        return FALSE;
-    }
 }
 
 static void
@@ -158,7 +141,7 @@ tree_flush(tree_state *ts)
         const rec_ref *rr = &g_array_index(ts->pending_recs, rec_ref, i);
         const ts_conn *c = rr->rec->conn;
         tree_conn *tc = (tree_conn *)g_hash_table_lookup(ts->seen, c);
-        int is_last = tc && tc->last.rec == rr->rec && rr->frame == c->last_frame;
+        int is_last = tc && tc->last.rec == rr->rec && rr->frame == ts_conn_last_frame(c);
         ts_record view = ts_hindsight(rr->rec, rr->frame);
         tree_count_packet(ts, view.stage,
                           view.anomalies | ts_deferred_anomalies(rr->rec, end, grace, is_last));
@@ -168,7 +151,7 @@ tree_flush(tree_state *ts)
         tree_conn *tc = (tree_conn *)g_hash_table_lookup(ts->seen, c);
         /* The last packet of a connection counted at once may still owe
          * open_at_capture_end: add what it lacks. */
-        if (tc && tc->last.rec && !tc->last_pending && tc->last.frame == c->last_frame) {
+        if (tc && tc->last.rec && !tc->last_pending && tc->last.frame == ts_conn_last_frame(c)) {
             /* counted at once: its view is the record itself (no TS_REC_ALT) */
             ts_anomaly_set extra = ts_deferred_anomalies(tc->last.rec, end, grace, 1) &
                                    ~tc->last.rec->anomalies;
@@ -223,7 +206,7 @@ tree_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
         g_ptr_array_add(ts->pending_conns, (gpointer)rec->conn);
     tc->last.rec = rec;
     tc->last.frame = ti->frame;
-    tc->last_pending = stage_may_change(rec->stage) || (rec->rflags & TS_REC_ALT);
+    tc->last_pending = ts_record_may_change(rec);
     if (tc->last_pending)
         g_array_append_val(ts->pending_recs, tc->last);
     else

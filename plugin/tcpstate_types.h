@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tcpstate_text.h"   /* ts_lang and the message ids the tables name */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -57,39 +59,40 @@ typedef enum {
     TS_PHASE_COUNT
 } ts_phase;
 
-const char *ts_phase_name(unsigned phase);
+const char *ts_phase_name(unsigned phase);                /* English: the filter value */
+const char *ts_phase_label(unsigned phase, ts_lang lang);
 
-/* X(id, English label, Simplified Chinese label, phase, step) -- the labels
- * are the filter values of tcpstate.stage and never change with language;
- * the Chinese label is shown in the tree and Info column when chosen. */
-#define TS_STAGE_LIST(X)                                                                          \
-    X(TS_STAGE_SYN,            "Handshake 1/3: SYN",            "三次握手第1步：SYN",          TS_PHASE_HANDSHAKE,   "1/3") \
-    X(TS_STAGE_SYNACK,         "Handshake 2/3: SYN-ACK",        "三次握手第2步：SYN-ACK",      TS_PHASE_HANDSHAKE,   "2/3") \
-    X(TS_STAGE_HS_ACK,         "Handshake 3/3: ACK",            "三次握手第3步：ACK",          TS_PHASE_HANDSHAKE,   "3/3") \
-    X(TS_STAGE_SIMOPEN_SYN,    "Simultaneous open: SYN",        "同时打开：SYN",                TS_PHASE_HANDSHAKE,   "")    \
-    X(TS_STAGE_SIMOPEN_SYNACK, "Simultaneous open: SYN-ACK",    "同时打开：SYN-ACK",            TS_PHASE_HANDSHAKE,   "")    \
-    X(TS_STAGE_SIMOPEN_ACK,    "Simultaneous open: ACK",        "同时打开：ACK",                TS_PHASE_HANDSHAKE,   "")    \
-    X(TS_STAGE_DATA,           "Data transfer",                 "数据传输",                    TS_PHASE_ESTABLISHED, "")    \
-    X(TS_STAGE_CHALLENGE_ACK,  "Challenge ACK",                 "挑战确认",                     TS_PHASE_ESTABLISHED, "")    \
-    X(TS_STAGE_FIN1,           "Teardown 1/4: FIN",             "四次挥手第1步：FIN",          TS_PHASE_TEARDOWN,    "1/4") \
-    X(TS_STAGE_FIN_ACK1,       "Teardown 2/4: ACK of FIN",      "四次挥手第2步：对FIN的确认",     TS_PHASE_TEARDOWN,    "2/4") \
-    X(TS_STAGE_HALF_CLOSE,     "Half-close: data transfer",     "半关闭：数据传输",             TS_PHASE_TEARDOWN,    "")    \
-    X(TS_STAGE_FIN2,           "Teardown 3/4: FIN",             "四次挥手第3步：FIN",          TS_PHASE_TEARDOWN,    "3/4") \
-    X(TS_STAGE_FINACK_COMBINED,"Teardown 2+3/4: FIN-ACK",       "四次挥手第2+3步：FIN-ACK",    TS_PHASE_TEARDOWN,    "2+3/4") \
-    X(TS_STAGE_FINAL_ACK,      "Teardown 4/4: final ACK",       "四次挥手第4步：最终确认",    TS_PHASE_TEARDOWN,    "4/4") \
-    X(TS_STAGE_SIMCLOSE_FIN,   "Simultaneous close: FIN",       "同时关闭：FIN",                TS_PHASE_TEARDOWN,    "")    \
-    X(TS_STAGE_SIMCLOSE_ACK,   "Simultaneous close: ACK",       "同时关闭：ACK",                TS_PHASE_TEARDOWN,    "")    \
-    X(TS_STAGE_RST_REFUSED,    "Reset: connection refused",     "复位：连接被拒绝",             TS_PHASE_RESET,       "")    \
-    X(TS_STAGE_RST_ABORT,      "Reset: abort",                  "复位：连接中止",               TS_PHASE_RESET,       "")    \
-    X(TS_STAGE_RST_IGNORED,    "Reset: not accepted",           "复位：未被接受",               TS_PHASE_RESET,       "")    \
-    X(TS_STAGE_AFTER_RESET,    "After reset",                   "复位之后",                    TS_PHASE_RESET,       "")    \
-    X(TS_STAGE_AFTER_CLOSE,    "After close",                   "关闭之后",                    TS_PHASE_CLOSED,      "")    \
-    X(TS_STAGE_INVALID,        "Invalid flags",                 "非法标志组合",                TS_PHASE_ESTABLISHED, "")    \
-    X(TS_STAGE_OUT_OF_WINDOW,  "Out of window",                 "窗口外报文段",                TS_PHASE_ESTABLISHED, "")    \
-    X(TS_STAGE_ICMP_UNREACH,   "ICMP: destination unreachable", "ICMP：目标不可达",             TS_PHASE_RESET,       "")
+/* X(id, catalog id of its label, phase, step) -- the English labels are the
+ * filter values of tcpstate.stage and never change with the language; the
+ * label in the chosen language is shown in the tree and Info column. */
+#define TS_STAGE_LIST(X)                                                              \
+    X(TS_STAGE_SYN, TX_STAGE_SYN, TS_PHASE_HANDSHAKE, "1/3")                          \
+    X(TS_STAGE_SYNACK, TX_STAGE_SYNACK, TS_PHASE_HANDSHAKE, "2/3")                    \
+    X(TS_STAGE_HS_ACK, TX_STAGE_HS_ACK, TS_PHASE_HANDSHAKE, "3/3")                    \
+    X(TS_STAGE_SIMOPEN_SYN, TX_STAGE_SIMOPEN_SYN, TS_PHASE_HANDSHAKE, "")             \
+    X(TS_STAGE_SIMOPEN_SYNACK, TX_STAGE_SIMOPEN_SYNACK, TS_PHASE_HANDSHAKE, "")       \
+    X(TS_STAGE_SIMOPEN_ACK, TX_STAGE_SIMOPEN_ACK, TS_PHASE_HANDSHAKE, "")             \
+    X(TS_STAGE_DATA, TX_STAGE_DATA, TS_PHASE_ESTABLISHED, "")                         \
+    X(TS_STAGE_CHALLENGE_ACK, TX_STAGE_CHALLENGE_ACK, TS_PHASE_ESTABLISHED, "")       \
+    X(TS_STAGE_FIN1, TX_STAGE_FIN1, TS_PHASE_TEARDOWN, "1/4")                         \
+    X(TS_STAGE_FIN_ACK1, TX_STAGE_FIN_ACK1, TS_PHASE_TEARDOWN, "2/4")                 \
+    X(TS_STAGE_HALF_CLOSE, TX_STAGE_HALF_CLOSE, TS_PHASE_TEARDOWN, "")                \
+    X(TS_STAGE_FIN2, TX_STAGE_FIN2, TS_PHASE_TEARDOWN, "3/4")                         \
+    X(TS_STAGE_FINACK_COMBINED, TX_STAGE_FINACK_COMBINED, TS_PHASE_TEARDOWN, "2+3/4") \
+    X(TS_STAGE_FINAL_ACK, TX_STAGE_FINAL_ACK, TS_PHASE_TEARDOWN, "4/4")               \
+    X(TS_STAGE_SIMCLOSE_FIN, TX_STAGE_SIMCLOSE_FIN, TS_PHASE_TEARDOWN, "")            \
+    X(TS_STAGE_SIMCLOSE_ACK, TX_STAGE_SIMCLOSE_ACK, TS_PHASE_TEARDOWN, "")            \
+    X(TS_STAGE_RST_REFUSED, TX_STAGE_RST_REFUSED, TS_PHASE_RESET, "")                 \
+    X(TS_STAGE_RST_ABORT, TX_STAGE_RST_ABORT, TS_PHASE_RESET, "")                     \
+    X(TS_STAGE_RST_IGNORED, TX_STAGE_RST_IGNORED, TS_PHASE_RESET, "")                 \
+    X(TS_STAGE_AFTER_RESET, TX_STAGE_AFTER_RESET, TS_PHASE_RESET, "")                 \
+    X(TS_STAGE_AFTER_CLOSE, TX_STAGE_AFTER_CLOSE, TS_PHASE_CLOSED, "")                \
+    X(TS_STAGE_INVALID, TX_STAGE_INVALID, TS_PHASE_ESTABLISHED, "")                   \
+    X(TS_STAGE_OUT_OF_WINDOW, TX_STAGE_OUT_OF_WINDOW, TS_PHASE_ESTABLISHED, "")       \
+    X(TS_STAGE_ICMP_UNREACH, TX_STAGE_ICMP_UNREACH, TS_PHASE_RESET, "")
 
 typedef enum {
-#define TS_X_ENUM(id, en, zh, phase, step) id,
+#define TS_X_ENUM(id, text, phase, step) id,
     TS_STAGE_LIST(TS_X_ENUM)
 #undef TS_X_ENUM
     TS_STAGE_COUNT
@@ -97,6 +100,7 @@ typedef enum {
 
 const char *ts_stage_label(unsigned stage);    /* English: the filter value */
 const char *ts_stage_label_zh(unsigned stage);
+const char *ts_stage_label_in(unsigned stage, ts_lang lang);
 unsigned    ts_stage_phase(unsigned stage);
 const char *ts_stage_step(unsigned stage);     /* "1/3", "2+3/4" or "" */
 
@@ -106,36 +110,36 @@ const char *ts_stage_step(unsigned stage);     /* "1/3", "2+3/4" or "" */
 typedef enum { TS_SEV_CHAT, TS_SEV_NOTE, TS_SEV_WARN, TS_SEV_ERROR } ts_severity;
 typedef enum { TS_GRP_SEQUENCE, TS_GRP_PROTOCOL, TS_GRP_MALFORMED } ts_group;
 
-/* X(id, stable snake_case name, group, severity, summary).  The glue
+/* X(id, stable snake_case name, group, severity, catalog id of its summary).  The glue
  * registers expert field tcpstate.anomaly.<name> for each row.  DEFERRED
  * rows (marked in ts_anomaly_is_deferred) need later packets and are only
  * raised once the whole capture has been read. */
-#define TS_ANOMALY_LIST(X) \
-    X(TS_AN_SYN_UNANSWERED,       "syn_unanswered",       TS_GRP_SEQUENCE,  TS_SEV_WARN,  "SYN never answered by SYN-ACK or RST: half-open attempt, host down or port filtered") \
-    X(TS_AN_SYNACK_UNANSWERED,    "synack_unanswered",    TS_GRP_SEQUENCE,  TS_SEV_WARN,  "SYN-ACK never acknowledged: server left in SYN-RECEIVED (half-open; SYN flood symptom or lost ACK)") \
-    X(TS_AN_HANDSHAKE_ACK_MISSING,"handshake_ack_missing",TS_GRP_SEQUENCE,  TS_SEV_WARN,  "Data flows but the handshake's third ACK was never seen (capture loss or asymmetric path)") \
-    X(TS_AN_SYNACK_WRONG_ACK,     "synack_wrong_ack",     TS_GRP_PROTOCOL,  TS_SEV_ERROR, "SYN-ACK does not acknowledge client ISN + 1: stale or spoofed SYN-ACK, or middlebox rewriting") \
-    X(TS_AN_HANDSHAKE_ACK_WRONG,  "handshake_ack_wrong",  TS_GRP_PROTOCOL,  TS_SEV_ERROR, "Third handshake ACK does not acknowledge server ISN + 1: the server must answer with RST") \
-    X(TS_AN_FIN_WRONG_ACK,        "fin_wrong_ack",        TS_GRP_PROTOCOL,  TS_SEV_WARN,  "Acknowledges beyond the peer's FIN: sequence space that was never sent") \
-    X(TS_AN_HALF_OPEN,            "half_open",            TS_GRP_SEQUENCE,  TS_SEV_WARN,  "Half-open connection: one side lost the connection while its peer still sends") \
-    X(TS_AN_FIN_UNACKED,          "fin_unacked",          TS_GRP_SEQUENCE,  TS_SEV_WARN,  "FIN never acknowledged: peer gone, path broken, or ACK lost in capture") \
-    X(TS_AN_MISSING_FINAL_ACK,    "missing_final_ack",    TS_GRP_SEQUENCE,  TS_SEV_WARN,  "Second FIN never acknowledged: final ACK missing, LAST-ACK side keeps retransmitting") \
-    X(TS_AN_DATA_AFTER_FIN,       "data_after_fin",       TS_GRP_PROTOCOL,  TS_SEV_ERROR, "New data sent after the sender's own FIN: a FIN ends the sender's byte stream") \
-    X(TS_AN_PACKETS_AFTER_RESET,  "packets_after_reset",  TS_GRP_SEQUENCE,  TS_SEV_WARN,  "Segment after the connection was reset: the RST was lost or ignored") \
-    X(TS_AN_PACKETS_AFTER_CLOSE,  "packets_after_close",  TS_GRP_SEQUENCE,  TS_SEV_WARN,  "Segment after the connection was fully closed: stray or late packet") \
-    X(TS_AN_PORT_REUSE_TIME_WAIT, "port_reuse_in_time_wait", TS_GRP_SEQUENCE, TS_SEV_NOTE, "New SYN on the same four-tuple while an endpoint is still in TIME-WAIT") \
-    X(TS_AN_CONNECTION_REFUSED,   "connection_refused",   TS_GRP_SEQUENCE,  TS_SEV_NOTE,  "SYN answered by RST: nothing listens on the port, or a firewall rejects it") \
-    X(TS_AN_RST_OUT_OF_WINDOW,    "rst_out_of_window",    TS_GRP_SEQUENCE,  TS_SEV_WARN,  "RST sequence number outside the receiver's window: not accepted (blind reset attempt or stale RST)") \
-    X(TS_AN_DATA_BEFORE_HANDSHAKE,"data_before_handshake",TS_GRP_PROTOCOL,  TS_SEV_WARN,  "Data sent before the handshake completed (not TCP Fast Open)") \
-    X(TS_AN_INVALID_FLAGS,        "invalid_flags",        TS_GRP_MALFORMED, TS_SEV_ERROR, "Invalid flag combination (SYN+FIN, SYN+RST, no flags, FIN without ACK, Xmas): scan or broken stack") \
-    X(TS_AN_MID_STREAM_START,     "mid_stream_start",     TS_GRP_SEQUENCE,  TS_SEV_NOTE,  "Capture starts mid-connection: handshake not seen, roles and states inferred") \
-    X(TS_AN_OPEN_AT_CAPTURE_END,  "open_at_capture_end",  TS_GRP_SEQUENCE,  TS_SEV_NOTE,  "Connection still open, or an answer still possible, when the capture ended") \
-    X(TS_AN_CHALLENGE_ACK,        "challenge_ack",        TS_GRP_SEQUENCE,  TS_SEV_NOTE,  "RFC 5961 challenge ACK: reply to an in-window RST or SYN on a synchronized connection") \
-    X(TS_AN_ICMP_UNREACHABLE,     "icmp_unreachable",     TS_GRP_SEQUENCE,  TS_SEV_NOTE,  "Segment answered by ICMP destination unreachable: port closed or rejected by a firewall, or no route to the host") \
-    X(TS_AN_OUT_OF_WINDOW,        "out_of_window",        TS_GRP_SEQUENCE,  TS_SEV_WARN,  "Segment outside the receiver's window (RFC 9293 3.10.7.4): not acceptable, dropped and answered by an ACK (stale, forged, or numbers rewritten)")
+#define TS_ANOMALY_LIST(X)                                                                                             \
+    X(TS_AN_SYN_UNANSWERED,       "syn_unanswered",       TS_GRP_SEQUENCE,  TS_SEV_WARN,  TX_AN_SYN_UNANSWERED)        \
+    X(TS_AN_SYNACK_UNANSWERED,    "synack_unanswered",    TS_GRP_SEQUENCE,  TS_SEV_WARN,  TX_AN_SYNACK_UNANSWERED)     \
+    X(TS_AN_HANDSHAKE_ACK_MISSING,"handshake_ack_missing",TS_GRP_SEQUENCE,  TS_SEV_WARN,  TX_AN_HANDSHAKE_ACK_MISSING) \
+    X(TS_AN_SYNACK_WRONG_ACK,     "synack_wrong_ack",     TS_GRP_PROTOCOL,  TS_SEV_ERROR, TX_AN_SYNACK_WRONG_ACK)      \
+    X(TS_AN_HANDSHAKE_ACK_WRONG,  "handshake_ack_wrong",  TS_GRP_PROTOCOL,  TS_SEV_ERROR, TX_AN_HANDSHAKE_ACK_WRONG)   \
+    X(TS_AN_FIN_WRONG_ACK,        "fin_wrong_ack",        TS_GRP_PROTOCOL,  TS_SEV_WARN,  TX_AN_FIN_WRONG_ACK)         \
+    X(TS_AN_HALF_OPEN,            "half_open",            TS_GRP_SEQUENCE,  TS_SEV_WARN,  TX_AN_HALF_OPEN)             \
+    X(TS_AN_FIN_UNACKED,          "fin_unacked",          TS_GRP_SEQUENCE,  TS_SEV_WARN,  TX_AN_FIN_UNACKED)           \
+    X(TS_AN_MISSING_FINAL_ACK,    "missing_final_ack",    TS_GRP_SEQUENCE,  TS_SEV_WARN,  TX_AN_MISSING_FINAL_ACK)     \
+    X(TS_AN_DATA_AFTER_FIN,       "data_after_fin",       TS_GRP_PROTOCOL,  TS_SEV_ERROR, TX_AN_DATA_AFTER_FIN)        \
+    X(TS_AN_PACKETS_AFTER_RESET,  "packets_after_reset",  TS_GRP_SEQUENCE,  TS_SEV_WARN,  TX_AN_PACKETS_AFTER_RESET)   \
+    X(TS_AN_PACKETS_AFTER_CLOSE,  "packets_after_close",  TS_GRP_SEQUENCE,  TS_SEV_WARN,  TX_AN_PACKETS_AFTER_CLOSE)   \
+    X(TS_AN_PORT_REUSE_TIME_WAIT, "port_reuse_in_time_wait", TS_GRP_SEQUENCE, TS_SEV_NOTE, TX_AN_PORT_REUSE_TIME_WAIT) \
+    X(TS_AN_CONNECTION_REFUSED,   "connection_refused",   TS_GRP_SEQUENCE,  TS_SEV_NOTE,  TX_AN_CONNECTION_REFUSED)    \
+    X(TS_AN_RST_OUT_OF_WINDOW,    "rst_out_of_window",    TS_GRP_SEQUENCE,  TS_SEV_WARN,  TX_AN_RST_OUT_OF_WINDOW)     \
+    X(TS_AN_DATA_BEFORE_HANDSHAKE,"data_before_handshake",TS_GRP_PROTOCOL,  TS_SEV_WARN,  TX_AN_DATA_BEFORE_HANDSHAKE) \
+    X(TS_AN_INVALID_FLAGS,        "invalid_flags",        TS_GRP_MALFORMED, TS_SEV_ERROR, TX_AN_INVALID_FLAGS)         \
+    X(TS_AN_MID_STREAM_START,     "mid_stream_start",     TS_GRP_SEQUENCE,  TS_SEV_NOTE,  TX_AN_MID_STREAM_START)      \
+    X(TS_AN_OPEN_AT_CAPTURE_END,  "open_at_capture_end",  TS_GRP_SEQUENCE,  TS_SEV_NOTE,  TX_AN_OPEN_AT_CAPTURE_END)   \
+    X(TS_AN_CHALLENGE_ACK,        "challenge_ack",        TS_GRP_SEQUENCE,  TS_SEV_NOTE,  TX_AN_CHALLENGE_ACK)         \
+    X(TS_AN_ICMP_UNREACHABLE,     "icmp_unreachable",     TS_GRP_SEQUENCE,  TS_SEV_NOTE,  TX_AN_ICMP_UNREACHABLE)      \
+    X(TS_AN_OUT_OF_WINDOW,        "out_of_window",        TS_GRP_SEQUENCE,  TS_SEV_WARN,  TX_AN_OUT_OF_WINDOW)
 
 typedef enum {
-#define TS_X_ENUM(id, name, grp, sev, summary) id,
+#define TS_X_ENUM(id, name, grp, sev, text) id,
     TS_ANOMALY_LIST(TS_X_ENUM)
 #undef TS_X_ENUM
     TS_ANOMALY_COUNT
@@ -145,7 +149,8 @@ typedef uint32_t ts_anomaly_set; /* bit (1u << ts_anomaly) */
 #define TS_BIT(an) ((ts_anomaly_set)1u << (an))
 
 const char *ts_anomaly_name(unsigned an);
-const char *ts_anomaly_summary(unsigned an);
+const char *ts_anomaly_summary(unsigned an);              /* English */
+const char *ts_anomaly_summary_in(unsigned an, ts_lang lang);
 ts_group    ts_anomaly_group(unsigned an);
 ts_severity ts_anomaly_severity(unsigned an);
 int         ts_anomaly_is_deferred(unsigned an);
@@ -187,8 +192,7 @@ static inline int ts_seq_geq(uint32_t a, uint32_t b) { return ts_seq_diff(a, b) 
 
 enum { TS_CLIENT = 0, TS_SERVER = 1 };
 
-/* The language of labels and explanations. */
-typedef enum { TS_LANG_EN = 0, TS_LANG_ZH = 1 } ts_lang;
+/* The language of labels and explanations, ts_lang: in tcpstate_text.h. */
 
 /* Memory for per-connection state; must return zeroed memory that lives as
  * long as the connection (the glue passes wmem_file_scope()). */
@@ -197,17 +201,17 @@ typedef void *(*ts_alloc_fn)(void *ctx, size_t size);
 /* ---- Outcomes ------------------------------------------------------------ */
 
 /* How a connection ended, for statistics and the conns table. */
-#define TS_OUTCOME_LIST(X)                              \
-    X(TS_OUT_OPEN,        "open")                       \
-    X(TS_OUT_HANDSHAKE,   "handshake incomplete")       \
-    X(TS_OUT_FOUR_WAY,    "four-way close")             \
-    X(TS_OUT_THREE_WAY,   "three-packet close (FIN-ACK)") \
-    X(TS_OUT_SIMCLOSE,    "simultaneous close")         \
-    X(TS_OUT_HALF_CLOSED, "half-closed")                \
-    X(TS_OUT_CLOSING,     "closing")                    \
-    X(TS_OUT_REFUSED,     "refused")                    \
-    X(TS_OUT_RESET,       "reset")                      \
-    X(TS_OUT_NEVER_OPENED,"never opened")
+#define TS_OUTCOME_LIST(X)                      \
+    X(TS_OUT_OPEN, TX_OUT_OPEN)                 \
+    X(TS_OUT_HANDSHAKE, TX_OUT_HANDSHAKE)       \
+    X(TS_OUT_FOUR_WAY, TX_OUT_FOUR_WAY)         \
+    X(TS_OUT_THREE_WAY, TX_OUT_THREE_WAY)       \
+    X(TS_OUT_SIMCLOSE, TX_OUT_SIMCLOSE)         \
+    X(TS_OUT_HALF_CLOSED, TX_OUT_HALF_CLOSED)   \
+    X(TS_OUT_CLOSING, TX_OUT_CLOSING)           \
+    X(TS_OUT_REFUSED, TX_OUT_REFUSED)           \
+    X(TS_OUT_RESET, TX_OUT_RESET)               \
+    X(TS_OUT_NEVER_OPENED, TX_OUT_NEVER_OPENED)
 
 typedef enum {
 #define TS_X_ENUM(id, name) id,
@@ -216,7 +220,8 @@ typedef enum {
     TS_OUTCOME_COUNT
 } ts_outcome;
 
-const char *ts_outcome_name(unsigned outcome);
+const char *ts_outcome_name(unsigned outcome);           /* English: the filter value */
+const char *ts_outcome_label(unsigned outcome, ts_lang lang);
 
 /* ---- ICMP errors about a connection: the facts a glue hands in ---------- */
 

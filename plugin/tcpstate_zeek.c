@@ -187,6 +187,80 @@
 
 #include "tcpstate_zeek.h"
 
+/* ---- extras allocated on first need (ts_zeek.more) ------------------------ */
+
+/* Data an endpoint sent above a hole in its stream, the gaps Zeek
+ * reported, and its other rare letters' counters: only connections that
+ * lose or reorder segments, or see bad checksums or zero windows, have any. */
+typedef struct {
+    struct { uint32_t lo, hi; } blk[TS_ZEEK_BLOCKS]; /* data above holes: sorted,
+                                    * disjoint, not touching; n_blk of them */
+    uint8_t  n_blk;
+    uint32_t n_gap, n_chk, n_win0; /* counters for G, C, W */
+    uint64_t missed;               /* gap bytes reported in its stream (content_gap) */
+} zk_holes;
+
+struct ts_zeek_more_s {
+    zk_holes ep[2];                /* as ts_zeek.ep */
+    char     history[TS_ZEEK_HISTORY_MAX + 1]; /* once hist_len > TS_ZEEK_HISTORY_INLINE */
+};
+
+/* The extras, allocated now if need be; NULL without an allocator (or
+ * memory): then no data above a hole is kept, and the history stops at
+ * TS_ZEEK_HISTORY_INLINE letters. */
+static struct ts_zeek_more_s *more_of(ts_zeek *z)
+{
+    if (!z->more && z->alloc)
+        z->more = (struct ts_zeek_more_s *)z->alloc(z->alloc_ctx, sizeof *z->more);
+    return z->more;
+}
+
+/* Endpoint i's holes for reading: all zero when none were ever needed. */
+static const zk_holes *holes_of(const ts_zeek *z, unsigned i)
+{
+    static const zk_holes none;
+    return z->more ? &z->more->ep[i] : &none;
+}
+
+/* Endpoint i's holes and rare counters for writing, allocated now if need
+ * be; NULL without memory. */
+static zk_holes *holes_for_write(ts_zeek *z, unsigned i)
+{
+    return more_of(z) ? &z->more->ep[i] : NULL;
+}
+
+/* Where the history is kept: inline while it fits. */
+static char *hist_buf(ts_zeek *z)
+{
+    return z->hist_len > TS_ZEEK_HISTORY_INLINE ? z->more->history : z->history;
+}
+
+const char *ts_zeek_history(const ts_zeek *z)
+{
+    return z->hist_len > TS_ZEEK_HISTORY_INLINE ? z->more->history : z->history;
+}
+
+uint32_t ts_zeek_gap_count(const ts_zeek *z, unsigned i)
+{
+    return holes_of(z, i)->n_gap;
+}
+
+unsigned ts_zeek_held_blocks(const ts_zeek *z, unsigned i)
+{
+    return holes_of(z, i)->n_blk;
+}
+
+void ts_zeek_copy(ts_zeek *dst, const ts_zeek *src)
+{
+    struct ts_zeek_more_s *own = dst->more;
+    *dst = *src;
+    dst->more = own;
+    if (own)
+        memset(own, 0, sizeof *own);
+    if (src->more && more_of(dst))
+        *dst->more = *src->more;
+}
+
 /* Zeek's EndpointState, same order. */
 enum {
     ZEP_INACTIVE,
@@ -208,6 +282,9 @@ enum {
 
 /* ts_zeek.timers: the analyzer timers pending (rule G) */
 enum { ZT_ATTEMPT = 0x01, ZT_DELETE = 0x02, ZT_EXPIRE0 = 0x04, ZT_EXPIRE1 = 0x08 };
+/* ts_zeek.inactivity: which inactivity timeout runs (its value is the
+ * configuration's, which holds for the whole capture). */
+enum { ZI_NONE, ZI_HANDSHAKE, ZI_ESTABLISHED };
 
 /* ts_zeek.flags */
 enum {
@@ -225,8 +302,8 @@ static const char *const zk_names[] = {
 #undef TS_X_NAME
 };
 
-static const char *const zk_descs[] = {
-#define TS_X_DESC(id, name, desc) desc,
+static const ts_text_id zk_descs[] = {
+#define TS_X_DESC(id, name, text) text,
     TS_ZEEK_STATE_LIST(TS_X_DESC)
 #undef TS_X_DESC
 };
@@ -236,9 +313,9 @@ const char *ts_zeek_state_name(unsigned st)
     return st < TS_ZK_COUNT ? zk_names[st] : "?";
 }
 
-const char *ts_zeek_state_desc(unsigned st)
+const char *ts_zeek_state_desc_in(unsigned st, ts_lang lang)
 {
-    return st < TS_ZK_COUNT ? zk_descs[st] : "";
+    return st < TS_ZK_COUNT ? ts_text(zk_descs[st], lang) : "";
 }
 
 static const char *const split_names[] = {
@@ -247,8 +324,8 @@ static const char *const split_names[] = {
 #undef TS_X_NAME
 };
 
-static const char *const split_descs[] = {
-#define TS_X_DESC(id, name, desc) desc,
+static const ts_text_id split_descs[] = {
+#define TS_X_DESC(id, name, text) text,
     TS_ZEEK_SPLIT_LIST(TS_X_DESC)
 #undef TS_X_DESC
 };
@@ -258,10 +335,13 @@ const char *ts_zeek_split_name(unsigned why)
     return why < TS_ZSPLIT_COUNT ? split_names[why] : "?";
 }
 
-const char *ts_zeek_split_desc(unsigned why)
+const char *ts_zeek_split_desc_in(unsigned why, ts_lang lang)
 {
-    return why < TS_ZSPLIT_COUNT ? split_descs[why] : "";
+    return why < TS_ZSPLIT_COUNT ? ts_text(split_descs[why], lang) : "";
 }
+
+const char *ts_zeek_state_desc(unsigned st)   { return ts_zeek_state_desc_in(st, TS_LANG_EN); }
+const char *ts_zeek_split_desc(unsigned why)  { return ts_zeek_split_desc_in(why, TS_LANG_EN); }
 
 #define ZK_SEC INT64_C(1000000000)
 
@@ -283,6 +363,16 @@ void ts_zeek_configure(const ts_zeek_config *cfg)
 const ts_zeek_config *ts_zeek_get_config(void)
 {
     return &zk_cfg;
+}
+
+/* The inactivity timeout now running, in ns; 0: none. */
+static int64_t inactivity_of(const ts_zeek *z)
+{
+    switch (z->inactivity) {
+    case ZI_HANDSHAKE:   return zk_cfg.handshake_inactivity; /* udp_inactivity_timeout */
+    case ZI_ESTABLISHED: return zk_cfg.inactivity;           /* tcp_inactivity_timeout */
+    default:             return 0;
+    }
 }
 
 /* Well-known TCP ports of the analyzers Zeek loads by default (rule A1),
@@ -332,10 +422,19 @@ static int ep_is_orig(const ts_zeek *z, unsigned i)
 
 static void hist_append(ts_zeek *z, char c)
 {
-    if (z->hist_len < TS_ZEEK_HISTORY_MAX) {
-        z->history[z->hist_len++] = c;
-        z->history[z->hist_len] = '\0';
+    char *h;
+    if (z->hist_len >= TS_ZEEK_HISTORY_MAX)
+        return;
+    if (z->hist_len == TS_ZEEK_HISTORY_INLINE) {
+        /* grows past the inline buffer: move it to the extras */
+        if (!more_of(z))
+            return;
+        memcpy(z->more->history, z->history, TS_ZEEK_HISTORY_INLINE);
     }
+    z->hist_len++;
+    h = hist_buf(z);
+    h[z->hist_len - 1] = c;
+    h[z->hist_len] = '\0';
 }
 
 /* code is an upper-case letter; the responder's is lower case. */
@@ -387,6 +486,14 @@ static void scaled_letter(ts_zeek *z, unsigned i, uint32_t *counter, char code)
         p *= 10u;
     if (p == n)
         hist_add_for(z, i, code);
+}
+
+/* Rule D5 for a rare letter whose counter is in the extras: without memory
+ * the letter is recorded as if it were the first. */
+static void scaled_rare_letter(ts_zeek *z, unsigned i, uint32_t *counter, char code)
+{
+    uint32_t first = 0;
+    scaled_letter(z, i, counter ? counter : &first, code);
 }
 
 static void set_state(ts_zeek_endpoint *e, uint8_t st)
@@ -589,9 +696,9 @@ static int64_t removal_time(ts_zeek *z, int64_t now, unsigned *why)
             *why = TS_ZSPLIT_ATTEMPT;
         }
     }
-    if (z->inactivity > 0 && t_add(z->last_ns, z->inactivity) <= now &&
-        t_add(z->last_ns, z->inactivity) < best) {
-        best = t_add(z->last_ns, z->inactivity);  /* Session::InactivityTimer */
+    if (inactivity_of(z) > 0 && t_add(z->last_ns, inactivity_of(z)) <= now &&
+        t_add(z->last_ns, inactivity_of(z)) < best) {
+        best = t_add(z->last_ns, inactivity_of(z));  /* Session::InactivityTimer */
         *why = TS_ZSPLIT_INACTIVITY;
     }
     for (unsigned k = 0; k < 2; k++) {
@@ -642,7 +749,7 @@ static void after_states(ts_zeek *z, uint8_t a_before, uint8_t b_before)
 {
     if (in_handshake(a_before) && in_handshake(b_before) &&
         (!in_handshake(z->ep[0].state) || !in_handshake(z->ep[1].state)))
-        z->inactivity = zk_cfg.inactivity;
+        z->inactivity = ZI_ESTABLISHED;
 }
 
 /* IsReuse: a SYN (or, while the originator is inactive, a SYN-ACK) starts
@@ -777,25 +884,29 @@ static int clean(const ts_zeek_endpoint *e)
 static void gap(ts_zeek *z, unsigned i, uint32_t len)
 {
     if (clean(&z->ep[i]) && clean(&z->ep[i ^ 1u])) {
-        scaled_letter(z, i, &z->ep[i].n_gap, 'G');
-        z->ep[i].missed += len;
+        zk_holes *h = holes_for_write(z, i);
+        scaled_rare_letter(z, i, h ? &h->n_gap : NULL, 'G');
+        if (h)
+            h->missed += len;
     }
 }
 
 /* Drops the first block of endpoint e's list. */
-static void blk_pop_front(ts_zeek_endpoint *e)
+static void blk_pop_front(zk_holes *e)
 {
     memmove(&e->blk[0], &e->blk[1], (size_t)(e->n_blk - 1u) * sizeof e->blk[0]);
     e->n_blk--;
 }
 
 /* Delivers the blocks the contiguous edge (reassem) has reached. */
-static void deliver_reached_blocks(ts_zeek_endpoint *e)
+static void deliver_reached_blocks(ts_zeek *z, unsigned i)
 {
-    while (e->n_blk && e->blk[0].lo <= e->reassem) {
-        if (e->blk[0].hi > e->reassem)
-            e->reassem = e->blk[0].hi;
-        blk_pop_front(e);
+    ts_zeek_endpoint *e = &z->ep[i];
+    zk_holes *h = z->more ? &z->more->ep[i] : NULL;
+    while (h && h->n_blk && h->blk[0].lo <= e->reassem) {
+        if (h->blk[0].hi > e->reassem)
+            e->reassem = h->blk[0].hi;
+        blk_pop_front(h);
     }
 }
 
@@ -804,9 +915,13 @@ static void deliver_reached_blocks(ts_zeek_endpoint *e)
  * disjoint blocks the highest one is given up: the edge reaches the lowest
  * first, and the bytes given up count as missing when they are acked, as
  * if never seen. */
-static void blk_insert(ts_zeek_endpoint *e, uint32_t lo, uint32_t hi)
+static void blk_insert(ts_zeek *z, unsigned i, uint32_t lo, uint32_t hi)
 {
     unsigned k = 0, j;
+    zk_holes *e = more_of(z) ? &z->more->ep[i] : NULL;
+
+    if (!e)
+        return;                           /* no memory: given up, as past the bound */
 
     while (k < e->n_blk && e->blk[k].hi < lo)
         k++;                              /* blocks wholly below */
@@ -833,6 +948,7 @@ static void blk_insert(ts_zeek_endpoint *e, uint32_t lo, uint32_t hi)
 static void ack_received(ts_zeek *z, unsigned i, uint32_t s)
 {
     ts_zeek_endpoint *e = &z->ep[i];
+    zk_holes *h = z->more ? &z->more->ep[i] : NULL;
 
     if (e->fin_seen && s >= e->fin_end)
         s = e->fin_end - 1u;
@@ -840,10 +956,10 @@ static void ack_received(ts_zeek *z, unsigned i, uint32_t s)
         return;
     if (s <= 2u && (z->flags & TS_ZF_PARTIAL))
         return;
-    while (e->n_blk && e->blk[0].lo < s) {
-        gap(z, i, e->blk[0].lo - e->reassem); /* the hole below the block */
-        e->reassem = e->blk[0].hi;            /* the block is delivered */
-        blk_pop_front(e);
+    while (h && h->n_blk && h->blk[0].lo < s) {
+        gap(z, i, h->blk[0].lo - e->reassem); /* the hole below the block */
+        e->reassem = h->blk[0].hi;            /* the block is delivered */
+        blk_pop_front(h);
     }
     if (s > e->reassem) {
         gap(z, i, s - e->reassem);
@@ -852,8 +968,9 @@ static void ack_received(ts_zeek *z, unsigned i, uint32_t s)
 }
 
 /* Endpoint i sent payload [seq, seq + len) (relative). */
-static void data_sent(ts_zeek_endpoint *e, uint32_t seq, uint32_t len)
+static void data_sent(ts_zeek *z, unsigned i, uint32_t seq, uint32_t len)
 {
+    ts_zeek_endpoint *e = &z->ep[i];
     uint32_t upper = seq + len, acked = e->ack - e->start;
 
     if (seq < acked) {
@@ -864,9 +981,9 @@ static void data_sent(ts_zeek_endpoint *e, uint32_t seq, uint32_t len)
     if (seq <= e->reassem) {
         if (upper > e->reassem)
             e->reassem = upper;
-        deliver_reached_blocks(e);
+        deliver_reached_blocks(z, i);
     } else {
-        blk_insert(e, seq, upper);
+        blk_insert(z, i, seq, upper);
     }
 }
 
@@ -920,7 +1037,7 @@ static void start_clocks(ts_zeek *z, const ts_segment *seg, int64_t net_ns)
     z->first_frame = seg->frame;
     z->start_ns = z->last_ns = seg->ts_ns;
     z->net_ns = net_ns;            /* network time never goes back */
-    z->inactivity = zk_cfg.handshake_inactivity;
+    z->inactivity = ZI_HANDSHAKE;
     /* TCPSessionAdapter's constructor: run_state::network_time + tcp_SYN_timeout */
     z->expire_at[0] = t_add(net_ns, zk_cfg.syn_timeout);
     z->timers = ZT_EXPIRE0;
@@ -991,7 +1108,8 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *pkt)
         return;
 
     if (seg->bad_checksum) { /* rule D4 */
-        scaled_letter(z, i, &e->n_chk, 'C');
+        zk_holes *h = holes_for_write(z, i);
+        scaled_rare_letter(z, i, h ? &h->n_chk : NULL, 'C');
         return;
     }
 
@@ -1027,8 +1145,10 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *pkt)
     if (!z->ep[0].did_close || !z->ep[1].did_close)
         z->last_ns = seg->ts_ns;   /* Conn()->SetLastTime */
 
-    if (seg->win == 0 && !rst && p->state != ZEP_CLOSED && e->state != ZEP_RESET)
-        scaled_letter(z, i, &e->n_win0, 'W');
+    if (seg->win == 0 && !rst && p->state != ZEP_CLOSED && e->state != ZEP_RESET) {
+        zk_holes *h = holes_for_write(z, i);
+        scaled_rare_letter(z, i, h ? &h->n_win0 : NULL, 'W');
+    }
 
     if (fin) {
         e->fin_seen = 1;
@@ -1064,7 +1184,7 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *pkt)
 
     /* a payload cut by the snaplen never reaches Zeek's reassembler */
     if (len > 0 && !rst && !underflow && !seg->payload_truncated)
-        data_sent(e, syn ? rel + 1u : rel, len);
+        data_sent(z, i, syn ? rel + 1u : rel, len);
 
     if (do_close)
         connection_closed(z, i);
@@ -1120,7 +1240,7 @@ ts_zeek_state ts_zeek_conn_state(const ts_zeek *z)
     }
     if (os == ZEP_RESET) {
         if (r_inactive)
-            return rstos0_history(z->history) ? TS_ZK_RSTOS0 : TS_ZK_OTH;
+            return rstos0_history(ts_zeek_history(z)) ? TS_ZK_RSTOS0 : TS_ZK_OTH;
         return TS_ZK_RSTO;
     }
     if (rs == ZEP_CLOSED && os == ZEP_CLOSED)
@@ -1147,7 +1267,7 @@ void ts_zeek_log_of(const ts_zeek *z, ts_zeek_log *out)
     out->orig_is_a = z->orig_is_a;
     out->orig_bytes = ep_size(o, r);
     out->resp_bytes = ep_size(r, o);
-    out->missed_bytes = o->missed + r->missed;
+    out->missed_bytes = holes_of(z, orig_index(z))->missed + holes_of(z, orig_index(z) ^ 1u)->missed;
     out->orig_pkts = o->pkts;
     out->resp_pkts = r->pkts;
     out->orig_ip_bytes = o->ip_bytes;

@@ -11,42 +11,45 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tcpstate_types.h"
+#include "tcpstate_types.h"   /* ts_lang: tcpstate_text.h, through it */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define TS_ZEEK_HISTORY_MAX 63
+/* Letters kept inside ts_zeek; a longer history moves to ts_zeek.more. */
+#define TS_ZEEK_HISTORY_INLINE 15
 /* Out-of-order data blocks kept per endpoint (Zeek keeps them all; see
  * "Content gaps" in tcpstate_zeek.c for what happens past this bound). */
 #define TS_ZEEK_BLOCKS 3
 
 /* Zeek's conn_state values, in the order of its documentation. */
-#define TS_ZEEK_STATE_LIST(X)                                                                   \
-    X(TS_ZK_S0,     "S0",     "Connection attempt seen, no reply")                              \
-    X(TS_ZK_S1,     "S1",     "Connection established, not terminated")                        \
-    X(TS_ZK_SF,     "SF",     "Normal establishment and termination")                          \
-    X(TS_ZK_REJ,    "REJ",    "Connection attempt rejected")                                   \
-    X(TS_ZK_S2,     "S2",     "Established, close attempt by originator seen (no reply)")       \
-    X(TS_ZK_S3,     "S3",     "Established, close attempt by responder seen (no reply)")        \
-    X(TS_ZK_RSTO,   "RSTO",   "Established, originator aborted (sent a RST)")                   \
-    X(TS_ZK_RSTR,   "RSTR",   "Responder sent a RST")                                           \
-    X(TS_ZK_RSTOS0, "RSTOS0", "Originator sent a SYN followed by a RST, no SYN-ACK seen")       \
-    X(TS_ZK_RSTRH,  "RSTRH",  "Responder sent a SYN-ACK followed by a RST, no SYN seen")        \
-    X(TS_ZK_SH,     "SH",     "Originator sent a SYN followed by a FIN, no SYN-ACK seen")       \
-    X(TS_ZK_SHR,    "SHR",    "Responder sent a SYN-ACK followed by a FIN, no SYN seen")        \
-    X(TS_ZK_OTH,    "OTH",    "No SYN seen, just midstream traffic")
+#define TS_ZEEK_STATE_LIST(X)               \
+    X(TS_ZK_S0,     "S0",     TX_ZK_S0)     \
+    X(TS_ZK_S1,     "S1",     TX_ZK_S1)     \
+    X(TS_ZK_SF,     "SF",     TX_ZK_SF)     \
+    X(TS_ZK_REJ,    "REJ",    TX_ZK_REJ)    \
+    X(TS_ZK_S2,     "S2",     TX_ZK_S2)     \
+    X(TS_ZK_S3,     "S3",     TX_ZK_S3)     \
+    X(TS_ZK_RSTO,   "RSTO",   TX_ZK_RSTO)   \
+    X(TS_ZK_RSTR,   "RSTR",   TX_ZK_RSTR)   \
+    X(TS_ZK_RSTOS0, "RSTOS0", TX_ZK_RSTOS0) \
+    X(TS_ZK_RSTRH,  "RSTRH",  TX_ZK_RSTRH)  \
+    X(TS_ZK_SH,     "SH",     TX_ZK_SH)     \
+    X(TS_ZK_SHR,    "SHR",    TX_ZK_SHR)    \
+    X(TS_ZK_OTH,    "OTH",    TX_ZK_OTH)
 
 typedef enum {
-#define TS_X_ENUM(id, name, desc) id,
+#define TS_X_ENUM(id, name, text) id,
     TS_ZEEK_STATE_LIST(TS_X_ENUM)
 #undef TS_X_ENUM
     TS_ZK_COUNT
 } ts_zeek_state;
 
 const char *ts_zeek_state_name(unsigned st);
-const char *ts_zeek_state_desc(unsigned st);
+const char *ts_zeek_state_desc(unsigned st);                  /* English */
+const char *ts_zeek_state_desc_in(unsigned st, ts_lang lang);
 
 /* One endpoint as Zeek's TCP_Endpoint sees it.  Private to tcpstate_zeek.c.
  * Sequence fields are absolute (start, last, ack) or relative to start
@@ -55,17 +58,21 @@ typedef struct {
     uint32_t start, last, ack;     /* Zeek's start_seq, last_seq, ack_seq */
     uint32_t last_syn, last_fin, last_rst; /* relative seq of the last S/H, F, R */
     uint32_t fin_end;              /* relative seq one past its FIN (FIN_seq) */
-    uint32_t n_chk, n_rxmit, n_win0, n_gap; /* counters for C, T, W, G */
-    uint32_t reassem;              /* relative seq: data delivered (or given up) below */
-    struct { uint32_t lo, hi; } blk[TS_ZEEK_BLOCKS]; /* data above holes: sorted,
-                                    * disjoint, not touching; n_blk of them */
+    uint32_t n_rxmit;              /* counter for T (C, W, G: ts_zeek.more) */
+    uint32_t reassem;              /* relative seq: data delivered (or given up) below;
+                                    * data above holes and gaps: ts_zeek.more */
     uint8_t  state, prev_state;    /* TS_ZEP_* (Zeek's EndpointState) */
-    uint8_t  fin_seen, n_blk;
+    uint8_t  fin_seen;
     uint8_t  did_close;            /* Zeek's did_close: ConnectionClosed ran for it */
     uint32_t pkts;                 /* packets Zeek's ConnSize counted from it */
     uint64_t ip_bytes;             /* their IP total lengths */
-    uint64_t missed;               /* gap bytes reported in its stream (content_gap) */
 } ts_zeek_endpoint;
+
+/* What most connections never need, allocated on first need (content
+ * holes, bad checksums, zero windows, a history longer than
+ * TS_ZEEK_HISTORY_INLINE letters): private to tcpstate_zeek.c.  A
+ * connection of one SYN has none. */
+struct ts_zeek_more_s;
 
 /* flags bit: the history was rewritten from "H" to "^h" (see below). */
 #define TS_ZEEK_LATE_FLIP 0x08u
@@ -74,23 +81,24 @@ typedef struct {
  * Zeek ends a connection (and the next packet of the four-tuple starts a new
  * one) by timers and by its reuse rule; the RFC view of tcpstate keeps its
  * own boundaries.  Why a Zeek connection began (ts_zeek.split_reason): */
-#define TS_ZEEK_SPLIT_LIST(X)                                                                   \
-    X(TS_ZSPLIT_NONE,       "",           "")                                                   \
-    X(TS_ZSPLIT_ATTEMPT,    "attempt",    "attempt timer: the SYN got no answer within tcp_attempt_delay") \
-    X(TS_ZSPLIT_CLOSE,      "close",      "close delay: tcp_close_delay passed since the close completed") \
-    X(TS_ZSPLIT_REUSE,      "reuse",      "connection reuse: a new SYN on a closed or restarted connection") \
-    X(TS_ZSPLIT_INACTIVITY, "inactivity", "inactivity timeout: no packet for tcp_inactivity_timeout (udp_inactivity_timeout during the handshake)") \
-    X(TS_ZSPLIT_EXPIRE,     "expire",     "expire timer: closed, reset or one-sided and idle for tcp_connection_linger")
+#define TS_ZEEK_SPLIT_LIST(X)                                   \
+    X(TS_ZSPLIT_NONE,       "",           TX_NONE)              \
+    X(TS_ZSPLIT_ATTEMPT,    "attempt",    TX_ZSPLIT_ATTEMPT)    \
+    X(TS_ZSPLIT_CLOSE,      "close",      TX_ZSPLIT_CLOSE)      \
+    X(TS_ZSPLIT_REUSE,      "reuse",      TX_ZSPLIT_REUSE)      \
+    X(TS_ZSPLIT_INACTIVITY, "inactivity", TX_ZSPLIT_INACTIVITY) \
+    X(TS_ZSPLIT_EXPIRE,     "expire",     TX_ZSPLIT_EXPIRE)
 
 typedef enum {
-#define TS_X_ENUM(id, name, desc) id,
+#define TS_X_ENUM(id, name, text) id,
     TS_ZEEK_SPLIT_LIST(TS_X_ENUM)
 #undef TS_X_ENUM
     TS_ZSPLIT_COUNT
 } ts_zeek_split;
 
 const char *ts_zeek_split_name(unsigned why);
-const char *ts_zeek_split_desc(unsigned why);
+const char *ts_zeek_split_desc(unsigned why);                 /* English */
+const char *ts_zeek_split_desc_in(unsigned why, ts_lang lang);
 
 /* Zeek's timer values (script constants in init-bare.zeek), in ns.  A zero
  * disables the timer as in Zeek (close_delay 0: deleted at the close). */
@@ -121,27 +129,33 @@ typedef struct ts_zeek_s {
     uint8_t  started;
     uint8_t  hist_len;
     uint8_t  flags;           /* TS_ZF_* in tcpstate_zeek.c, and TS_ZEEK_LATE_FLIP */
-    char     history[TS_ZEEK_HISTORY_MAX + 1];
+    char     history[TS_ZEEK_HISTORY_INLINE + 1]; /* while hist_len fits; then more */
     /* Zeek's connection boundaries within one tcpstate connection. */
     uint32_t index;           /* tcpstate.zeek.conn: 0, +1 at each split */
     uint32_t first_frame;     /* the frame that began this Zeek connection */
     uint8_t  split_reason;    /* ts_zeek_split: why it began (NONE for index 0) */
     uint8_t  timers;          /* ZT_* in tcpstate_zeek.c: which timers are pending */
     uint8_t  encap_changes;   /* tunnel_changes */
+    uint8_t  inactivity;      /* ZI_* in tcpstate_zeek.c: which inactivity timeout runs */
     uint32_t encap;           /* the encapsulation of its packets (seg->encap) */
     int64_t  start_ns, last_ns, net_ns; /* start_time, last_time, network time */
     int64_t  attempt_at, delete_at, expire_at[2];
-    int64_t  inactivity;      /* current inactivity timeout, 0: none */
     /* The previous Zeek connection of the same tcpstate connection, kept
      * whole (final values) when alloc is set; NULL for index 0. */
     const struct ts_zeek_s *prev;
     ts_zeek_alloc_fn alloc;   /* zeroed memory that lives as long as the conn */
     void    *alloc_ctx;
+    struct ts_zeek_more_s *more; /* NULL until needed; owned by this ts_zeek */
 } ts_zeek;
 
 void ts_zeek_init(ts_zeek *z);
-/* Lets a split keep the previous Zeek connection (ts_zeek.prev). */
+/* Lets a split keep the previous Zeek connection (ts_zeek.prev), and the
+ * rarely needed extras (ts_zeek.more) be allocated; without it a history
+ * stops at TS_ZEEK_HISTORY_INLINE letters and no data above a hole is kept. */
 void ts_zeek_set_alloc(ts_zeek *z, ts_zeek_alloc_fn alloc, void *ctx);
+/* dst = src, the extras copied into dst's own (a ts_zeek owns its extras,
+ * so a plain struct copy that both go on feeding would share them). */
+void ts_zeek_copy(ts_zeek *dst, const ts_zeek *src);
 /* The Zeek connection a frame of this tcpstate connection belongs to: z
  * itself or one of its prev; z when frame is not older than z's start. */
 const ts_zeek *ts_zeek_at_frame(const ts_zeek *z, uint32_t frame);
@@ -159,7 +173,11 @@ void ts_zeek_log_of(const ts_zeek *z, ts_zeek_log *out);
 void ts_zeek_segment(ts_zeek *z, const ts_segment *seg);
 ts_zeek_state ts_zeek_conn_state(const ts_zeek *z);
 /* History string as of now; NUL-terminated, length in hist_len. */
-static inline const char *ts_zeek_history(const ts_zeek *z) { return z->history; }
+const char *ts_zeek_history(const ts_zeek *z);
+/* Endpoint i's (0: A, 1: B) content gaps so far (what letter G counts), and
+ * the data blocks it holds above holes now (at most TS_ZEEK_BLOCKS). */
+uint32_t ts_zeek_gap_count(const ts_zeek *z, unsigned i);
+unsigned ts_zeek_held_blocks(const ts_zeek *z, unsigned i);
 
 /* Length of the history to show for a packet whose recorded hist_len was
  * rec_len.  Letters are only ever appended, with one exception that Zeek

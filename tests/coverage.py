@@ -8,7 +8,8 @@ Zeek history letter must be produced by one.
     python3 tests/coverage.py             check, print what is missing
     python3 tests/coverage.py --verbose   also list the cases covering each name
 
-The names come from TS_STAGE_LIST, TS_STATE_LIST and TS_ANOMALY_LIST in
+The names come from TS_STAGE_LIST (its labels from the catalog,
+plugin/tcpstate_text.def), TS_STATE_LIST and TS_ANOMALY_LIST in
 plugin/tcpstate_types.h and from TS_ZEEK_STATE_LIST in
 plugin/tcpstate_zeek.h.  A name is
 
@@ -58,6 +59,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 HEADER = os.path.join(TOP, "plugin", "tcpstate_types.h")
 ZEEK_HEADER = os.path.join(TOP, "plugin", "tcpstate_zeek.h")
+CATALOG = os.path.join(TOP, "plugin", "tcpstate_text.def")
 
 sys.path.insert(0, HERE)
 import e2e  # noqa: E402  (the case parser shared with the test runner)
@@ -95,6 +97,16 @@ def macro_body(text, macro, header):
     return "\n".join(body)
 
 
+def catalog_english():
+    """{message id: English text} from the message catalog."""
+    try:
+        with open(CATALOG, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise SetupError("cannot read %s: %s" % (CATALOG, e))
+    return dict(re.findall(r'^TX\(\s*(TX_\w+)\s*,\s*"((?:[^"\\]|\\.)*)"', text, re.M))
+
+
 def header_names():
     """{category: [names in header order]}: the first string of each X(...)."""
     texts = {}
@@ -108,6 +120,11 @@ def header_names():
                 raise SetupError("cannot read %s: %s" % (header, e))
         body = macro_body(texts[header], macro, header)
         names = re.findall(r'\bX\(\s*\w+\s*,\s*"((?:[^"\\]|\\.)*)"', body)
+        if not names:
+            # the stage list names its label by catalog id (tcpstate_text.def)
+            ids = re.findall(r'\bX\(\s*\w+\s*,\s*(TX_\w+)', body)
+            catalog = catalog_english()
+            names = [catalog[i] for i in ids if i in catalog]
         if not names:
             raise SetupError("%s has no entries" % macro)
         out[cat] = names

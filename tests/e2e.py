@@ -64,7 +64,7 @@ CORE_HEADER = os.path.join(TOP, "plugin", "tcpstate_types.h")
 # The field names other tools and documentation rely on.
 CONTRACT_FIELDS = [
     "tcpstate",
-    "tcpstate.stage", "tcpstate.phase", "tcpstate.step",
+    "tcpstate.stage", "tcpstate.stage_local", "tcpstate.phase", "tcpstate.step",
     "tcpstate.client.before", "tcpstate.client.after",
     "tcpstate.server.before", "tcpstate.server.after",
     "tcpstate.sender", "tcpstate.closer", "tcpstate.teardown_role",

@@ -52,7 +52,8 @@ fi
 mkdir -p "$bdir" "$bdir/corpus" "$findings"
 
 # ---- build ----------------------------------------------------------------
-srcs=("$top/plugin/tcpstate_core.c" "$top/plugin/tcpstate_zeek.c" "$top/plugin/tcpstate_model.c")
+srcs=("$top/plugin/tcpstate_core.c" "$top/plugin/tcpstate_zeek.c" "$top/plugin/tcpstate_model.c"
+      "$top/plugin/tcpstate_text.c")
 # the explanation writer is linked when it exists (the harness has a weak
 # reference to ts_explain and skips those checks without it)
 [ -f "$top/plugin/tcpstate_explain.c" ] && srcs+=("$top/plugin/tcpstate_explain.c")

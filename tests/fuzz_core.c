@@ -114,11 +114,10 @@ static void check_history_string(const ts_zeek *z, unsigned idx)
 {
     current_check = "zeek history";
     CHECK(z->hist_len <= TS_ZEEK_HISTORY_MAX, idx);
-    CHECK(memchr(z->history, '\0', sizeof z->history) != NULL, idx);
-    CHECK(strlen(z->history) == z->hist_len, idx);
-    CHECK(ts_zeek_history(z) == z->history, idx);
+    CHECK(memchr(ts_zeek_history(z), '\0', TS_ZEEK_HISTORY_MAX + 1) != NULL, idx);
+    CHECK(strlen(ts_zeek_history(z)) == z->hist_len, idx);
     for (unsigned i = 0; i < z->hist_len; i++)
-        CHECK(history_letter_ok(z->history[i]), idx);
+        CHECK(history_letter_ok(ts_zeek_history(z)[i]), idx);
     CHECK(ts_zeek_conn_state(z) < TS_ZK_COUNT, idx);
 }
 
@@ -366,7 +365,7 @@ static void trace_segment(const run *r, unsigned i)
            ts_state_name(ts_rec_client_before(rec)), ts_state_name(ts_rec_client_after(rec)),
            ts_state_name(ts_rec_server_before(rec)), ts_state_name(ts_rec_server_after(rec)),
            rec->anomalies, ts_zeek_state_name(rec->zeek_state),
-           (int)rec->zeek_hist_len, rec->conn->zeek.history);
+           (int)rec->zeek_hist_len, ts_zeek_history(&rec->conn->zeek));
 }
 #endif
 
@@ -394,19 +393,19 @@ static void after_segment(run *r, unsigned i, ts_stream *s)
         CHECK(c->zeek.first_frame == r->seg[i].frame, i);
         CHECK(!c->zeek.prev || (c->zeek.prev->index == cs->zeek_index &&
                                 c->zeek.prev->hist_len == cs->len &&
-                                memcmp(c->zeek.prev->history, cs->history, cs->len) == 0), i);
+                                memcmp(ts_zeek_history(c->zeek.prev), cs->history, cs->len) == 0), i);
         cs->zeek_index = c->zeek.index;
         cs->len = 0;
     }
     CHECK(c->zeek.hist_len >= cs->len, i);
-    if (cs->len == 1 && cs->history[0] == 'H' && c->zeek.history[0] == '^') {
+    if (cs->len == 1 && cs->history[0] == 'H' && ts_zeek_history(&c->zeek)[0] == '^') {
         /* Zeek's one rewrite: "H" becomes "^h" (TS_ZEEK_LATE_FLIP) */
         CHECK((c->zeek.flags & TS_ZEEK_LATE_FLIP) != 0, i);
-        CHECK(c->zeek.hist_len >= 2 && c->zeek.history[1] == 'h', i);
+        CHECK(c->zeek.hist_len >= 2 && ts_zeek_history(&c->zeek)[1] == 'h', i);
     } else {
-        CHECK(memcmp(cs->history, c->zeek.history, cs->len) == 0, i);
+        CHECK(memcmp(cs->history, ts_zeek_history(&c->zeek), cs->len) == 0, i);
     }
-    memcpy(cs->history, c->zeek.history, sizeof cs->history);
+    memcpy(cs->history, ts_zeek_history(&c->zeek), (size_t)c->zeek.hist_len + 1u);
     cs->len = c->zeek.hist_len;
     cs->last_seg = i;
 #ifdef FUZZ_CORE_STANDALONE

@@ -17,7 +17,8 @@ cc=${CC:-cc}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 src=("$top"/plugin/tcpstate_core.c "$top"/plugin/tcpstate_zeek.c
-     "$top"/plugin/tcpstate_explain.c "$top"/plugin/tcpstate_model.c)
+     "$top"/plugin/tcpstate_explain.c "$top"/plugin/tcpstate_model.c
+     "$top"/plugin/tcpstate_text.c)
 n=$("$build/model_check" --mutants) || { echo "model_check missing: build first"; exit 2; }
 echo "$n state-changing cells"
 survivors=0

@@ -27,6 +27,7 @@
 #       01-about-plugins.png       Help > About Wireshark > Plugins
 #       02-packet-details.png      client_close.pcap, frame 11, TCPState expanded
 #       03-expert-info.png         Analyze > Expert Information on anomalies.pcap
+#       03-expert-info-zh.png      the same with tcpstate.language:zh
 #       04-statistics.png          Statistics > TCP Connection States (anomalies.pcap)
 #       05-flow-graph-all.png      Statistics > Flow Graph, All Flows
 #       05-flow-graph-tcp.png      Statistics > Flow Graph, TCP Flows
@@ -189,7 +190,7 @@ fi
 
 fields=$(as_user tshark -G fields 2>/dev/null)
 missing=
-for f in tcpstate.stage tcpstate.phase tcpstate.client.after tcpstate.server.after \
+for f in tcpstate.stage tcpstate.stage_local tcpstate.phase tcpstate.client.after tcpstate.server.after \
          tcpstate.explanation tcpstate.related_frame tcpstate.zeek.conn_state tcpstate.anomaly; do
     grep -q "	$f	" <<<"$fields" || missing="$missing $f"
 done
@@ -394,17 +395,22 @@ for lang in en zh; do
     fi
 done
 
-# 3. Analyze > Expert Information (wireshark -z expert opens it directly)
-if want 3 && ws_start anomalies.pcap -z expert; then
-    if ex=$(wait_win 'Expert Information' 20); then
-        xdotool windowmove "$ex" 0 0 windowsize "$ex" 1300 760; sleep 1.5
-        save "$ex" 03-expert-info.png
-        pass "Expert Information opened"
-    else
-        fail "Expert Information did not open"
+# 3. Analyze > Expert Information (wireshark -z expert opens it directly),
+# in English and in Chinese (the anomalies' expert texts follow the language)
+for lang in en zh; do
+    want 3 || continue
+    if [ $lang = en ]; then file=03-expert-info.png; extra=(); else file=03-expert-info-zh.png; extra=(-o tcpstate.language:zh); fi
+    if ws_start anomalies.pcap -z expert "${extra[@]}"; then
+        if ex=$(wait_win 'Expert Information' 20); then
+            xdotool windowmove "$ex" 0 0 windowsize "$ex" 1300 760; sleep 1.5
+            save "$ex" "$file"
+            pass "Expert Information ($lang) opened"
+        else
+            fail "Expert Information ($lang) did not open"
+        fi
+        ws_stop
     fi
-    ws_stop
-fi
+done
 
 # 4. Statistics > TCP Connection States (the plugin's stats_tree: last item)
 if want 4 && [ $stats_menu = 1 ] && ws_start anomalies.pcap; then
