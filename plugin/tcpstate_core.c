@@ -879,13 +879,29 @@ static void mark_undelivered(step_ctx *x, int slot, uint32_t ack_frame, uint8_t 
     set_state(x->me, state);
 }
 
+/* A SYN-ACK answers every SYN that reaches SYN-RECEIVED (RFC 9293 3.10.7.4
+ * fourth check; Linux resends it for a duplicate SYN): while the client has
+ * sent more SYNs than the server SYN-ACKs before this one, this one may
+ * answer a SYN, sent before the third ACK arrived, and proves nothing. */
+static int synack_answers_no_syn(const step_ctx *x)
+{
+    return x->peer->syns_sent <= x->me->syns_sent;
+}
+
+static void count_syn(step_ctx *x)
+{
+    if ((x->seg->flags & TS_SYN) && !(x->seg->flags & TS_RST) && x->me->syns_sent < 255)
+        x->me->syns_sent++;
+}
+
 static void retransmission_proves_ack_lost(step_ctx *x)
 {
     const ts_segment *s = x->seg;
     ts_conn *c = x->c;
     ts_endpoint *me = x->me;
     if (has(s, TS_SYN | TS_ACK) && me->state == TS_ESTABLISHED && !c->simultaneous_open &&
-        x->snd == TS_SERVER && c->hs_ack_frame && me->last_frame < c->hs_ack_frame)
+        x->snd == TS_SERVER && c->hs_ack_frame && me->last_frame < c->hs_ack_frame &&
+        synack_answers_no_syn(x))
         mark_undelivered(x, 0, c->hs_ack_frame, TS_SYN_RECEIVED);
     if ((s->flags & TS_FIN) && !(s->flags & TS_SYN) && me->state == TS_CLOSED && me->fin_acked &&
         c->reset_by == NONE && !c->simultaneous_close && c->final_ack_frame &&
@@ -903,6 +919,7 @@ static int handle_retransmission(step_ctx *x)
     if (!is_retransmission(x))
         return 0;
     retransmission_proves_ack_lost(x);
+    count_syn(x);
     ts_model_rule_use(TS_SR_OTHER);
     receive(x, ev);
     return 1;
@@ -931,6 +948,7 @@ static void remember(step_ctx *x, ts_event cls)
     ts_conn *c = x->c;
     ts_endpoint *me = x->me, *peer = x->peer;
     uint32_t end = s->seq + s->len + ((s->flags & TS_SYN) ? 1 : 0) + ((s->flags & TS_FIN) ? 1 : 0);
+    count_syn(x);
     if ((s->flags & TS_SYN) && !(s->flags & TS_RST) && !me->syn_seen) {
         me->syn_seen = me->isn_known = 1;
         me->wscale = s->wscale;

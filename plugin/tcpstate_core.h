@@ -53,6 +53,7 @@ typedef struct {
     uint8_t  fin_stage;      /* stage given to its FIN (for retransmissions) */
     uint8_t  fin_ack_stage;  /* stage given to the ACK of its FIN */
     int8_t   wscale;         /* shift it offered in its SYN, or -1 */
+    uint8_t  syns_sent;      /* segments with SYN it sent, retransmissions included (saturates) */
     unsigned seen : 1;        /* has sent any segment */
     unsigned isn_known : 1;   /* ISN seen (its SYN) or inferred */
     unsigned syn_seen : 1, fin_seen : 1, fin_acked : 1;
