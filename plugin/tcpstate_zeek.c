@@ -259,6 +259,8 @@ void ts_zeek_copy(ts_zeek *dst, const ts_zeek *src)
         memset(own, 0, sizeof *own);
     if (src->more && more_of(dst))
         *dst->more = *src->more;
+    else if (src->more && dst->hist_len > TS_ZEEK_HISTORY_INLINE)
+        dst->hist_len = TS_ZEEK_HISTORY_INLINE; /* no memory: the inline start stays valid */
 }
 
 /* Zeek's EndpointState, same order. */
