@@ -1487,26 +1487,6 @@ def synack_crossed_ack(cap, p):
     c.pkt("c", "A")
     c.close("c")
 
-# rst_at_last_ack (issue 11 review F3): after the request (4) the server
-# sends two 100-byte segments back to back (5, 6: 1-100, 101-200); the
-# client acknowledges the first only (7, ack 101); then a RST without ACK
-# with seq 101 (the client's last ACK, not the server's SND.NXT 201) reaches
-# the client, as a middlebox that read that ACK would forge it (8).  The
-# client goes on from its connection: it acknowledges 201 (9), sends 10
-# more bytes (10), and the server acknowledges them (11).
-@capture("rst_at_last_ack", 41710)
-def rst_at_last_ack(cap, p):
-    c = Conn(cap, p)
-    c.handshake()
-    c.pkt("c", "PA", 10)
-    c.pkt("s", "PA", 100)
-    c.pkt("s", "PA", 100)
-    c.pkt("c", "A", ack=c.nxt("s") - 100)
-    c.pkt("s", "R", seq=c.nxt("s") - 100, nosock=True, adv=False)
-    c.pkt("c", "A")
-    c.pkt("c", "PA", 10)
-    c.pkt("s", "A")
-
 
 
 def main(argv):

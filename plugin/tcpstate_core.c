@@ -344,11 +344,6 @@ static int is_synchronized_or_syn_received(unsigned st)
     return st != TS_CLOSED && st != TS_LISTEN && st != TS_SYN_SENT;
 }
 
-static int only_fin_beyond(const ts_endpoint *me, uint32_t acked)
-{
-    return me->fin_seen && me->fin_seq == acked && me->snd_nxt == acked + 1;
-}
-
 static verdict check_rst(const step_ctx *x)
 {
     const ts_segment *s = x->seg;
@@ -373,14 +368,11 @@ static verdict check_rst(const step_ctx *x)
     wnd = peer->win ? peer->win : 1;
     if (s->seq == rcv_nxt)
         return V_RST_ACCEPT;
-    /* The receiver's last ACK stands for its RCV.NXT only where nothing the
-     * RST's sender sent before it can have arrived first (RFC 5961 3.2
-     * accepts exactly RCV.NXT; review F3): a TIME-WAIT carried into a new
-     * connection knows only its old RCV.NXT, and a sender whose only
-     * segment beyond that ACK is its FIN may have lost it (defect 3). */
+    /* RCV.NXT is also what the receiver's own ACKs say (3.3.1): bytes sent
+     * after it may still be in flight, or lost, when the RST arrives; and a
+     * TIME-WAIT carried into a new connection knows only its old RCV.NXT */
     if (peer->ack_sent && s->seq == peer->max_ack &&
-        (x->c->tw_inherited ? !seq_gt(peer->max_ack, me->snd_nxt)   /* never beyond what was sent */
-                            : only_fin_beyond(me, peer->max_ack)))
+        (x->c->tw_inherited || !seq_gt(peer->max_ack, me->snd_nxt)))   /* never beyond what was sent */
         return V_RST_ACCEPT;
     if (seq_geq(s->seq, rcv_nxt) && seq_lt(s->seq, rcv_nxt + wnd))
         return V_RST_CHALLENGE;
