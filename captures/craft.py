@@ -1462,6 +1462,32 @@ def zeek_expire_next_packet(cap, p):
         d = c.pkt("s", "PA", 50, dt=gap, deliver=False)
         c.pkt("c", "R", seq=d[TCP].ack, nosock=True)
 
+# synack_crossed_ack (issue 11 review F1): the tap is next to the client and
+# the path is slow (RTT 1.2 s), so the client resends its SYN (RTO 1 s)
+# before the SYN-ACK comes.  Both SYNs reach the server; Linux answers the
+# duplicate SYN, still in SYN-RECEIVED, with a second SYN-ACK
+# (tcp_check_req), which reaches the tap only after the client's third ACK
+# and request went out.  Both of those did arrive: the server's response
+# acknowledges the request, which the client never resent.
+#   1 c> SYN 0 s; 2 c> the same SYN 1 s; 3 s> SYN-ACK 1.2 s; 4 c> ACK;
+#   5 c> 100 bytes; 6 s> the same SYN-ACK (ack 1) 2.2 s, answering frame 2;
+#   7 c> ACK (a duplicate); 8 s> 200 bytes ack 101 at 2.45 s; 9 c> ACK;
+#   10-13 four-way close started by the client.
+@capture("synack_crossed_ack", 41700)
+def synack_crossed_ack(cap, p):
+    c = Conn(cap, p)
+    c.pkt("c", "S")
+    c.pkt("c", "S", seq=c.nxt("c") - 1, dt=1000000)
+    c.pkt("s", "SA", dt=200000)
+    c.pkt("c", "A")
+    c.pkt("c", "PA", 100, dt=50000)
+    c.pkt("s", "SA", seq=c.nxt("s") - 1, ack=c.nxt("c") - 100, dt=950000)
+    c.pkt("c", "A")
+    c.pkt("s", "PA", 200, dt=250000)
+    c.pkt("c", "A")
+    c.close("c")
+
+
 
 def main(argv):
     if len(argv) > 1 and argv[1] in ("-h", "--help"):

@@ -368,6 +368,12 @@ static verdict check_rst(const step_ctx *x)
     wnd = peer->win ? peer->win : 1;
     if (s->seq == rcv_nxt)
         return V_RST_ACCEPT;
+    /* RCV.NXT is also what the receiver's own ACKs say (3.3.1): bytes sent
+     * after it may still be in flight, or lost, when the RST arrives; and a
+     * TIME-WAIT carried into a new connection knows only its old RCV.NXT */
+    if (peer->ack_sent && s->seq == peer->max_ack &&
+        (x->c->tw_inherited || !seq_gt(peer->max_ack, me->snd_nxt)))   /* never beyond what was sent */
+        return V_RST_ACCEPT;
     if (seq_geq(s->seq, rcv_nxt) && seq_lt(s->seq, rcv_nxt + wnd))
         return V_RST_CHALLENGE;
     return V_RST_OUT_OF_WINDOW;
@@ -487,6 +493,27 @@ static ts_event rst_event(verdict v)
     return v == V_RST_CHALLENGE ? TS_EV_RST_IN_WINDOW : TS_EV_RST_DROPPED;
 }
 
+/* In flight: a RST accepted at what its receiver acknowledged, below the
+ * sender's own FIN, shows the receiver's RCV.NXT had not passed that FIN
+ * when the RST arrived: the FIN never reached it (lost after the capture
+ * point).  The receiver is still in its state before the FIN (CLOSE-WAIT
+ * only came from it), and the FIN stays unacknowledged. */
+static void rst_proves_fin_lost(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    ts_endpoint *me = x->me, *peer = x->peer;
+    ts_conn *c = x->c;
+    if (!me->fin_seen || me->fin_acked || x->peer_before != TS_CLOSE_WAIT || !peer->ack_sent ||
+        s->seq != peer->max_ack || !seq_lt(s->seq, me->fin_seq + 1) || s->seq == me->snd_nxt)
+        return;
+    c->undelivered[2].from = me->fin_frame;
+    c->undelivered[2].to = s->frame;
+    c->undelivered[2].role = (uint8_t)x->rcv;
+    c->undelivered[2].state = TS_ESTABLISHED;
+    x->peer_before = TS_ESTABLISHED;
+    set_state(peer, TS_ESTABLISHED);
+}
+
 static void handle_rst(step_ctx *x)
 {
     ts_conn *c = x->c;
@@ -506,6 +533,9 @@ static void handle_rst(step_ctx *x)
         return;
     }
     ts_model_rule_use(TS_SR_RST);
+    rst_proves_fin_lost(x);
+    c->rst_by_state = x->me->state;   /* in case its own later segments prove it was not its RST */
+    c->rst_frame_seen = x->seg->frame;
     if (x->peer_before == TS_SYN_SENT && !x->me->syn_seen) {
         x->rec->stage = TS_STAGE_RST_REFUSED;    /* SYN answered by RST: no listener */
         c->refused = 1;
@@ -529,12 +559,15 @@ static void handle_rst(step_ctx *x)
         }
         /* The SYN's sender answers the challenge with RST: it really had
          * lost the connection its peer still held (RFC 5961 4.2). */
-        if (c->last_stage == TS_STAGE_CHALLENGE_ACK && c->challenge_syn && c->last_sender == x->rcv)
+        /* (Not a TIME-WAIT's challenge: both ends had closed that connection.) */
+        if (c->last_stage == TS_STAGE_CHALLENGE_ACK && c->challenge_syn && c->last_sender == x->rcv &&
+            x->peer_before != TS_TIME_WAIT)
             raise(x, TS_AN_HALF_OPEN);
-        /* RFC 9293 3.10.7.3: SYN-SENT answers an unacceptable SYN-ACK with
-         * RST and stays; a RST of its own is an abort. */
+        /* RFC 9293 3.10.7.3: SYN-SENT answers an unacceptable ACK (a
+         * SYN-ACK, or a TIME-WAIT's ACK of an old connection) with RST and
+         * keeps its TCB; a RST of its own is an abort. */
         if (!(x->me_before == TS_SYN_SENT && c->last_sender == x->rcv &&
-              c->last_stage == TS_STAGE_SYNACK))
+              (c->last_stage == TS_STAGE_SYNACK || c->last_stage == TS_STAGE_CHALLENGE_ACK)))
             x->me->state = TS_CLOSED;
     }
     c->reset_by = (uint8_t)x->snd;
@@ -557,10 +590,45 @@ static int handle_after_end(step_ctx *x)
     return 1;
 }
 
+/* In flight, the other way round: the endpoint a RST came from goes on
+ * sending from the same TCB (its sequence space, its acknowledgment), which
+ * a TCP that sent a RST no longer has (3.10.4 ABORT deletes the TCB; a RST
+ * answering a segment comes from no TCB at all, 3.10.7.1).  So it did not
+ * send that RST: a middlebox forged it in its name (e.g. a firewall's
+ * "reject with tcp reset").  Its state is restored; its peer, which
+ * accepted the RST, is CLOSED while it still sends: half-open (3.5.2). */
+static int proves_rst_forged(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    ts_conn *c = x->c;
+    ts_endpoint *me = x->me;
+    if (c->reset_by != x->snd || c->refused || c->forged_rst_frame || !c->rst_frame_seen ||
+        me->state != TS_CLOSED || (s->flags & (TS_RST | TS_SYN)) || !has(s, TS_ACK) ||
+        !me->ack_sent || !seq_gt(s->seq, me->isn) || seq_gt(s->seq, me->snd_nxt) ||
+        seq_lt(s->ack, me->max_ack) || seq_gt(s->ack, x->peer->snd_nxt) ||
+        c->rst_by_state < TS_ESTABLISHED)
+        return 0;
+    c->forged_rst_frame = c->rst_frame_seen;
+    c->forged_rst_state = c->rst_by_state;
+    c->no_tcb_frame = 0;                         /* its data had met a live TCB after all */
+    x->me_before = c->rst_by_state;
+    set_state(me, c->rst_by_state);
+    c->reset_by = (uint8_t)x->rcv;               /* only its peer was reset */
+    raise(x, TS_AN_HALF_OPEN);
+    return 1;
+}
+
 static int after_end(step_ctx *x)
 {
     ts_conn *c = x->c;
     int reset = c->reset_by != NONE && !c->refused;
+    /* the peer of an endpoint that survived a forged RST: reset, with no TCB */
+    if (proves_rst_forged(x) ||
+        (c->forged_rst_frame && x->peer->state == TS_CLOSED && !has(x->seg, TS_RST))) {
+        x->rec->stage = TS_STAGE_AFTER_RESET;
+        raise(x, TS_AN_PACKETS_AFTER_RESET);
+        return 1;
+    }
     if (!ts_conn_finished(c) || (!reset && !(c->ep[0].fin_seen || c->ep[1].fin_seen)))
         return 0;
     if (reset) {
@@ -649,8 +717,6 @@ static void check_data(step_ctx *x)
         raise(x, TS_AN_DATA_AFTER_FIN);
     if (s->len && !c->established && !(s->flags & TS_SYN) && x->snd == TS_CLIENT &&
         x->me_before == TS_SYN_SENT)
-        raise(x, TS_AN_DATA_BEFORE_HANDSHAKE);
-    if (s->len && (s->flags & TS_SYN) && !s->tfo)
         raise(x, TS_AN_DATA_BEFORE_HANDSHAKE);
     if (s->len && x->snd == TS_SERVER && x->me_before == TS_SYN_RECEIVED && !c->tfo &&
         !(s->flags & TS_SYN))
@@ -794,6 +860,57 @@ static int is_retransmission(step_ctx *x)
     return 0;
 }
 
+/* In flight: the ACK that the capture shows covering a SYN-ACK or FIN was
+ * lost after the capture point when that SYN-ACK or FIN is sent again with
+ * nothing else from its sender in between.  A SYN-ACK is retransmitted only
+ * in SYN-RECEIVED, a FIN only until it is acknowledged (RFC 9293 3.8.1;
+ * a CLOSED endpoint has no TCB and sends nothing): the sender is still in
+ * the state before that ACK.  Which slot: 0 the third ACK, 1 the final ACK. */
+static void mark_undelivered(step_ctx *x, int slot, uint32_t ack_frame, uint8_t state)
+{
+    ts_conn *c = x->c;
+    /* the earlier proof was this sender's previous segment: one lost stretch */
+    if (!(c->undelivered[slot].from && c->undelivered[slot].to == x->me->last_frame))
+        c->undelivered[slot].from = ack_frame;
+    c->undelivered[slot].to = x->seg->frame;
+    c->undelivered[slot].role = (uint8_t)x->snd;
+    c->undelivered[slot].state = state;
+    x->me_before = state;
+    set_state(x->me, state);
+}
+
+/* A SYN-ACK answers every SYN that reaches SYN-RECEIVED (RFC 9293 3.10.7.4
+ * fourth check; Linux resends it for a duplicate SYN): while the client has
+ * sent more SYNs than the server SYN-ACKs before this one, this one may
+ * answer a SYN, sent before the third ACK arrived, and proves nothing. */
+static int synack_answers_no_syn(const step_ctx *x)
+{
+    return x->peer->syns_sent <= x->me->syns_sent;
+}
+
+static void count_syn(step_ctx *x)
+{
+    if ((x->seg->flags & TS_SYN) && !(x->seg->flags & TS_RST) && x->me->syns_sent < 255)
+        x->me->syns_sent++;
+}
+
+static void retransmission_proves_ack_lost(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    ts_conn *c = x->c;
+    ts_endpoint *me = x->me;
+    if (has(s, TS_SYN | TS_ACK) && me->state == TS_ESTABLISHED && !c->simultaneous_open &&
+        x->snd == TS_SERVER && c->hs_ack_frame && me->last_frame < c->hs_ack_frame &&
+        synack_answers_no_syn(x))
+        mark_undelivered(x, 0, c->hs_ack_frame, TS_SYN_RECEIVED);
+    if ((s->flags & TS_FIN) && !(s->flags & TS_SYN) && me->state == TS_CLOSED && me->fin_acked &&
+        c->reset_by == NONE && !c->simultaneous_close && c->final_ack_frame &&
+        me->last_frame < c->final_ack_frame) {
+        me->fin_acked = me->fin_rexmit = 0;      /* the FIN is outstanding again */
+        mark_undelivered(x, 1, c->final_ack_frame, TS_LAST_ACK);
+    }
+}
+
 /* A retransmission moves nobody by being sent again; its receiver's cell
  * applies as to any segment (a repeated SYN, SYN-ACK or FIN is answered). */
 static int handle_retransmission(step_ctx *x)
@@ -801,6 +918,8 @@ static int handle_retransmission(step_ctx *x)
     ts_event ev = classify(x);
     if (!is_retransmission(x))
         return 0;
+    retransmission_proves_ack_lost(x);
+    count_syn(x);
     ts_model_rule_use(TS_SR_OTHER);
     receive(x, ev);
     return 1;
@@ -829,6 +948,7 @@ static void remember(step_ctx *x, ts_event cls)
     ts_conn *c = x->c;
     ts_endpoint *me = x->me, *peer = x->peer;
     uint32_t end = s->seq + s->len + ((s->flags & TS_SYN) ? 1 : 0) + ((s->flags & TS_FIN) ? 1 : 0);
+    count_syn(x);
     if ((s->flags & TS_SYN) && !(s->flags & TS_RST) && !me->syn_seen) {
         me->syn_seen = me->isn_known = 1;
         me->wscale = s->wscale;
@@ -883,6 +1003,12 @@ static void remember(step_ctx *x, ts_event cls)
     }
     if (cls == TS_EV_SYNACK && x->peer->state == TS_ESTABLISHED)
         c->established = 1;
+    /* Fast Open without a cookie (RFC 7413 4.2.2, Linux tcp_fastopen 0x200):
+     * no option on the SYN, but the SYN-ACK acknowledges its data too, so
+     * the server took the data and may answer before the third ACK */
+    if (cls == TS_EV_SYNACK && x->rcv == TS_CLIENT && peer->syn_seen &&
+        seq_gt(s->ack, peer->isn + 1) && acks_our_syn(peer, s->ack))
+        c->tfo = 1;
     if (s->flags & TS_ACK) {
         if (!me->ack_sent || seq_gt(s->ack, me->max_ack))
             me->max_ack = s->ack;            /* ack_sent itself is set below */
@@ -940,7 +1066,9 @@ static int handle_duplicate(step_ctx *x)
     const ts_segment *s = x->seg;
     const ts_endpoint *me = x->me;
     /* SYNs and FINs have their own retransmission handling */
+    /* (every segment after a reset is a packet after reset, repeated or not) */
     if ((s->flags & (TS_SYN | TS_FIN)) || x->c->last_sender != x->snd ||
+        me->last_stage == TS_STAGE_AFTER_RESET ||
         !me->last_frame || s->seq != me->last_seq || s->ack != me->last_ack ||
         s->len != me->last_len || s->flags != me->last_flags)
         return 0;
@@ -1015,7 +1143,8 @@ static void analyse(step_ctx *x)
         raise(x, TS_AN_CHALLENGE_ACK);
     if (c->challenge_due == x->snd)
         c->challenge_due = NONE;                 /* owed only by its very next segment */
-    if (cell->action == TS_ACT_CHALLENGE)
+    if (cell->action == TS_ACT_CHALLENGE ||
+        (cell->next == TS_NEXT_REOPEN && x->peer->state == x->peer_before))
         owe_challenge(x, 1);                     /* RFC 5961 4.2 */
     link_related(x, cls);
     remember(x, cls);
@@ -1194,20 +1323,69 @@ const ts_conn *ts_conn_view(const ts_conn *c)
     return (c && c->shadow && !c->ep[TS_SERVER].seen) ? c->shadow : c;
 }
 
+/* A SYN whose receiver is still in TIME-WAIT on this four-tuple meets that
+ * TCB (RFC 9293 3.10.7.4), not a listener, when the receiver had opened the
+ * old connection actively: nothing listens on its port to take the SYN
+ * (RFC 1122 4.2.2.13 lets only a listener reopen from TIME-WAIT).  The new
+ * connection's server is that TCB: its TIME-WAIT and sequence numbers
+ * carry over (it has sent nothing in the new connection yet). */
+static void inherit_time_wait(ts_conn *c, const ts_conn *prev, const ts_segment *seg)
+{
+    const ts_endpoint *tw;
+    ts_endpoint *sv = &c->ep[TS_SERVER];
+    int tw_role;
+    if (!prev || (seg->flags & (TS_SYN | TS_ACK | TS_RST | TS_FIN)) != TS_SYN)
+        return;
+    tw_role = !role_of(prev, seg);
+    tw = &prev->ep[tw_role];
+    if (tw->state != TS_TIME_WAIT || tw->passive)
+        return;
+    sv->state = TS_TIME_WAIT;
+    sv->isn = tw->isn;
+    sv->isn_known = tw->isn_known;
+    sv->snd_nxt = tw->snd_nxt;
+    sv->max_ack = tw->max_ack;
+    sv->ack_sent = tw->ack_sent;
+    sv->win = tw->win;
+    sv->max_win = tw->max_win;
+    sv->wnd_edge = tw->wnd_edge;
+    sv->wscale = tw->wscale;
+    c->tw_inherited = (uint8_t)(1 + tw_role);
+}
+
+/* The inherited TIME-WAIT left TIME-WAIT (a RST deleted it): the old
+ * connection's endpoint is that same TCB, so it ends there too. */
+static void end_inherited_time_wait(ts_stream *s, ts_conn *c)
+{
+    ts_conn *prev;
+    if (!c->tw_inherited || c->ep[TS_SERVER].state == TS_TIME_WAIT)
+        return;
+    for (prev = s->first; prev && prev->next != c; prev = prev->next)
+        ;
+    if (prev && prev->ep[c->tw_inherited - 1].state == TS_TIME_WAIT)
+        prev->ep[c->tw_inherited - 1].state = TS_CLOSED;
+    c->tw_inherited = 0;
+}
+
 void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out)
 {
     ts_conn *c = s->current;
     int first = 0;
     ts_anomaly_set extra = 0;
     if (!c || starts_new_connection(c, seg)) {
-        if (in_time_wait(c, seg->ts_ns))
+        ts_conn *prev = c;
+        int tw = in_time_wait(c, seg->ts_ns);
+        if (tw)
             extra = TS_BIT(TS_AN_PORT_REUSE_TIME_WAIT);
         c = open_conn(s, seg, c);
+        if (tw)
+            inherit_time_wait(c, prev, seg);
         first = 1;
     }
     if (proves_unseen_synack(c, seg))
         open_shadow(s, c);
     conn_step(c, seg, out, first, extra);
+    end_inherited_time_wait(s, c);
     if (c->shadow && !c->ep[TS_SERVER].seen)
         step_shadow(c, seg, out);
 }
@@ -1308,7 +1486,8 @@ static int record_question(const ts_record *r, pending *p)
     case TS_STAGE_SIMCLOSE_FIN:
     case TS_STAGE_FIN2:
     case TS_STAGE_FINACK_COMBINED:
-        if (me->fin_acked || c->reset_by != NONE)
+        /* a reset answers a FIN, unless it showed the FIN never arrived */
+        if (me->fin_acked || (c->reset_by != NONE && !c->undelivered[2].from))
             return 0;
         p->an = (r->stage == TS_STAGE_FIN2 || r->stage == TS_STAGE_FINACK_COMBINED)
                     ? TS_AN_MISSING_FINAL_ACK : TS_AN_FIN_UNACKED;
@@ -1497,6 +1676,27 @@ static void unheard_syn_view(ts_record *v, const ts_record *r)
     v->rflags |= TS_REC_SYN_UNHEARD;
 }
 
+int ts_conn_undelivered(const ts_conn *c, uint32_t frame, int receiver, unsigned *kept)
+{
+    for (int i = 0; i < 3; i++)
+        if (c->undelivered[i].from && frame >= c->undelivered[i].from &&
+            frame < c->undelivered[i].to && receiver == c->undelivered[i].role) {
+            if (kept)
+                *kept = c->undelivered[i].state;
+            return i + 1;
+        }
+    return 0;
+}
+
+/* The proving RST of a lost FIN: its receiver's state before it. */
+static void lost_fin_rst_view(ts_record *v, const ts_conn *c, uint32_t frame, int receiver)
+{
+    if (c->undelivered[2].from && frame == c->undelivered[2].to && receiver == c->undelivered[2].role) {
+        unsigned after = receiver == TS_CLIENT ? ts_rec_client_after(v) : ts_rec_server_after(v);
+        set_receiver_states(v, receiver, c->undelivered[2].state, (uint8_t)after);
+    }
+}
+
 ts_record ts_hindsight(const ts_record *r, uint32_t frame)
 {
     ts_record v = *r;
@@ -1507,9 +1707,21 @@ ts_record ts_hindsight(const ts_record *r, uint32_t frame)
     v.stage = (uint8_t)ts_final_stage(r);
     if (c->crossed_frame && frame == c->crossed_frame)
         set_receiver_states(&v, receiver, c->crossed_state, c->crossed_state);
+    for (int role = 0; role < 2; role++) {       /* whichever way the segment went */
+        unsigned kept;
+        if (ts_conn_undelivered(c, frame, role, &kept))
+            set_receiver_states(&v, role, (uint8_t)kept, (uint8_t)kept);
+    }
+    lost_fin_rst_view(&v, c, frame, receiver);
+    if (c->forged_rst_frame && frame == c->forged_rst_frame) {
+        int sender = !receiver;                  /* it did not send this RST */
+        set_receiver_states(&v, sender, c->forged_rst_state, c->forged_rst_state);
+        v.anomalies &= ~TS_BIT(TS_AN_HALF_OPEN);
+    }
     if (c->no_tcb_frame && frame == c->no_tcb_frame)
         set_receiver_states(&v, receiver, TS_CLOSED, TS_CLOSED);  /* half-open: no TCB */
     if (c->refused && receiver == TS_SERVER && v.stage == TS_STAGE_SYN &&
+        ts_rec_server_before(r) != TS_TIME_WAIT &&   /* that SYN met a TIME-WAIT TCB */
         (frame < c->ep[TS_SERVER].rst_frame || frame < c->icmp_frame))
         set_receiver_states(&v, receiver, TS_CLOSED, TS_CLOSED);
     if ((r->rflags & TS_REC_ICMP) && c->icmp_revived_frame > frame) {

@@ -53,6 +53,7 @@ typedef struct {
     uint8_t  fin_stage;      /* stage given to its FIN (for retransmissions) */
     uint8_t  fin_ack_stage;  /* stage given to the ACK of its FIN */
     int8_t   wscale;         /* shift it offered in its SYN, or -1 */
+    uint8_t  syns_sent;      /* segments with SYN it sent, retransmissions included (saturates) */
     unsigned seen : 1;        /* has sent any segment */
     unsigned isn_known : 1;   /* ISN seen (its SYN) or inferred */
     unsigned syn_seen : 1, fin_seen : 1, fin_acked : 1;
@@ -92,6 +93,25 @@ typedef struct ts_conn {
     uint8_t  crossed_state;  /* crossed_frame's receiver's real state while it was in flight */
     uint8_t  icmp_by;        /* role whose segment the ICMP error quoted, or 0xff */
     uint8_t  icmp_prev_state;/* icmp_by's state before that abort */
+    /* In flight (issue 11 defects 11, 3): the handshake's third ACK [0] or
+     * the final ACK [1] the capture shows, which a later retransmission of
+     * the SYN-ACK or FIN it covers proved was lost after the capture point,
+     * or a FIN [2] that a RST accepted below it proved never arrived: from
+     * frame `from` until the proving segment `to`, endpoint `role` stayed in
+     * `state` (read by ts_hindsight; on `to` itself, a RST received by
+     * `role`, its state before). */
+    struct { uint32_t from, to; uint8_t role, state; } undelivered[3];
+    /* A RST its supposed sender did not send (defect 8: a middlebox forged
+     * it): that sender went on sending from its live TCB afterwards.  The
+     * RST's frame and the sender's state before it, or 0 (ts_hindsight). */
+    uint32_t forged_rst_frame;
+    uint32_t rst_frame_seen;         /* reset_by's accepted RST */
+    uint8_t  forged_rst_state;
+    uint8_t  rst_by_state;           /* reset_by's state before that RST */
+    /* 1 + role, in the previous connection, of the TIME-WAIT endpoint this
+     * connection's server is (defect 10: a SYN from the reverse direction
+     * met it), or 0 */
+    uint8_t  tw_inherited;
     unsigned client_is_a : 1;    /* endpoint A (first seen) is the client */
     unsigned roles_inferred : 1; /* no initial SYN seen: client guessed */
     unsigned simultaneous_open : 1, simultaneous_close : 1;
@@ -226,6 +246,14 @@ unsigned ts_final_stage(const ts_record *r);
  * after, TS_REC_SYN_UNHEARD set for the explanation.
  * frame: the record's own frame number. */
 ts_record ts_hindsight(const ts_record *r, uint32_t frame);
+
+/* A segment the capture shows but its receiver never got: frame lies
+ * between the third ACK (or final ACK) and the SYN-ACK (or FIN) that
+ * receiver retransmitted next, proving it still waited for that ACK
+ * (ts_conn.undelivered), or a FIN a later RST showed never arrived.
+ * Returns 0, or 1 + the slot (3: the lost FIN).  *kept: the receiver's
+ * state all along. */
+int ts_conn_undelivered(const ts_conn *c, uint32_t frame, int receiver, unsigned *kept);
 
 /* The client's SYN was never answered (no SYN-ACK, RST, ICMP or any server
  * segment, no one-sided proof): nothing in the capture shows it reached the

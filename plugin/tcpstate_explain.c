@@ -23,6 +23,7 @@
  *   {FIN} {FIN1}  sender's FIN sequence number (seq + len), and FIN + 1
  *   {pfin}        receiver's FIN sequence number (raw), the one acked
  *   {risn} {risn1} receiver's ISN (raw), and ISN + 1
+ *   {ackdata}     bytes of the SYN's data a SYN-ACK acknowledges (Fast Open)
  *   {BYTES} {RANGE} payload size and its sequence range
  *   {port}        sender's port;  {flags} the flag combination
  *   {label}       the stage label;  {rstate} receiver's state before
@@ -187,6 +188,8 @@ static void f_fin(ex *x)   { put_num(x, payload_end(x), sender(x)); }
 static void f_fin1(ex *x)  { put_num(x, payload_end(x) + 1, sender(x)); }
 static void f_risn(ex *x)  { sb_num(&x->out, receiver(x)->isn); }
 static void f_risn1(ex *x) { sb_num(&x->out, receiver(x)->isn + 1); }
+static uint32_t synack_data(const ex *x);
+static void f_ackdata(ex *x) { sb_num(&x->out, synack_data(x)); }
 static void f_port(ex *x)  { sb_num(&x->out, x->seg->sport); }
 static void f_from(ex *x)  { sb_str(&x->out, ts_state_name(x->from)); }
 static void f_to(ex *x)    { sb_str(&x->out, ts_state_name(x->to)); }
@@ -265,7 +268,7 @@ static const field fields[] = {
     FIELD("s", f_s), FIELD("r", f_r), FIELD("c", f_c), FIELD("p", f_p), FIELD("rb", f_rb),
     FIELD("AS", f_as), FIELD("AR", f_ar), FIELD("SEQ", f_seq), FIELD("ACK", f_ack),
     FIELD("QSEQ", f_qseq), FIELD("NXT", f_nxt), FIELD("FIN", f_fin), FIELD("FIN1", f_fin1),
-    FIELD("pfin", f_pfin), FIELD("risn", f_risn), FIELD("risn1", f_risn1),
+    FIELD("pfin", f_pfin), FIELD("risn", f_risn), FIELD("risn1", f_risn1), FIELD("ackdata", f_ackdata),
     FIELD("BYTES", f_bytes), FIELD("RANGE", f_range), FIELD("port", f_port),
     FIELD("flags", f_flags), FIELD("label", f_label), FIELD("rstate", f_rstate),
     FIELD("x", f_x), FIELD("from", f_from), FIELD("to", f_to), FIELD("until", f_until),
@@ -353,11 +356,26 @@ static void say(ex *x, ts_text_id t)
 static void b_syn(ex *x)
 {
     say(x, TX_EX_SYN);
-    if (x->seg->len)
-        say(x, x->seg->tfo ? TX_EX_SYN_TFO : TX_EX_SYN_DATA);
+    if (x->seg->len && x->seg->tfo)
+        say(x, TX_EX_SYN_TFO);
+    else if (x->seg->len)
+        say(x, x->c->tfo ? TX_EX_SYN_TFO_NOCOOKIE : TX_EX_SYN_DATA);
 }
 
-static void b_synack(ex *x)        { say(x, TX_EX_SYNACK); }
+/* Bytes of the SYN's data a SYN-ACK acknowledges beyond ISN + 1 (Fast Open). */
+static uint32_t synack_data(const ex *x)
+{
+    const ts_endpoint *r = receiver(x);
+    uint32_t n = x->seg->ack - r->isn - 1;
+    /* a SYN-ACK beyond the SYN's data raised synack_wrong_ack when it came */
+    if (!r->syn_seen || !(x->seg->flags & TS_ACK) || n == 0 ||
+        (x->r->anomalies & TS_BIT(TS_AN_SYNACK_WRONG_ACK)) ||
+        (int32_t)(x->seg->ack - r->snd_nxt) > 0)
+        return 0;
+    return n;
+}
+
+static void b_synack(ex *x)        { say(x, synack_data(x) ? TX_EX_SYNACK_DATA : TX_EX_SYNACK); }
 static void b_simopen_syn(ex *x)   { say(x, TX_EX_SIMOPEN_SYN); }
 static void b_simopen_synack(ex *x){ say(x, TX_EX_SIMOPEN_SYNACK); }
 static void b_challenge(ex *x)     { say(x, TX_EX_CHALLENGE); }
@@ -422,6 +440,10 @@ static void b_abort(ex *x)
     say(x, TX_EX_ABORT);
     if (x->r->anomalies & TS_BIT(TS_AN_HALF_OPEN))
         say(x, TX_EX_ABORT_HALF_OPEN);
+    /* where the states shown are the corrected ones (two passes) */
+    if (x->c->forged_rst_frame == x->seg->frame && x->c->forged_rst_frame &&
+        before_of(x, x->snd) == x->c->forged_rst_state && after_of(x, x->snd) == x->c->forged_rst_state)
+        say(x, TX_EX_RST_FORGED);
 }
 
 /* Why a RST was not accepted, from the receiver's state and the verdict. */
@@ -568,6 +590,19 @@ static void transitions(ex *x, ts_text_id until)
 
 /* ---- Entry point ----------------------------------------------------------- */
 
+/* Said only where the states shown are the corrected ones (two passes):
+ * the receiver kept the state the later segment proved.  Returns the
+ * ts_conn_undelivered slot (3: a lost FIN), or 0. */
+static int undelivered_shown(const ex *x)
+{
+    unsigned kept;
+    int slot;
+    if (x->r->rflags & TS_REC_ICMP)
+        return 0;
+    slot = ts_conn_undelivered(x->c, x->seg->frame, x->rcv, &kept);
+    return (slot && before_of(x, x->rcv) == kept && after_of(x, x->rcv) == kept) ? slot : 0;
+}
+
 static void explain(ex *x, int analogy)
 {
     static const stage_text unknown = { NULL, TX_NONE, TX_NONE, TX_NONE, TX_NONE };
@@ -584,6 +619,11 @@ static void explain(ex *x, int analogy)
         say(x, t->note);
     if (x->r->rflags & TS_REC_SYN_UNHEARD)
         say(x, TX_EX_SYN_UNHEARD);
+    switch (undelivered_shown(x)) {
+    case 0: break;
+    case 3: say(x, TX_EX_FIN_UNDELIVERED); break;
+    default: say(x, TX_EX_UNDELIVERED); break;
+    }
     if (x->r->rflags & TS_REC_ONE_SIDED)
         say(x, TX_EX_ONE_SIDED);
     else if (x->r->rflags & TS_REC_INFERRED)

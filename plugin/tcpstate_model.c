@@ -11,6 +11,7 @@
 
 #define KEEP TS_NEXT_KEEP
 #define BACK TS_NEXT_BACK
+#define REOPEN TS_NEXT_REOPEN
 
 #define C(next, act, ref)      { next, TS_ACT_##act, ref, NULL }
 #define U(next, act, ref, why) { next, TS_ACT_##act, ref, why }
@@ -38,7 +39,9 @@ static const ts_cell table[TS_EV_COUNT][TS_STATE_COUNT] = {
         [TS_CLOSE_WAIT]   = C(KEEP, CHALLENGE, "RFC 5961 4.2 (3.10.7.4 fourth check)"),
         [TS_CLOSING]      = C(KEEP, CHALLENGE, "RFC 5961 4.2 (3.10.7.4 fourth check)"),
         [TS_LAST_ACK]     = C(KEEP, CHALLENGE, "RFC 5961 4.2 (3.10.7.4 fourth check)"),
-        [TS_TIME_WAIT]    = C(TS_SYN_RECEIVED, SYNACK, "RFC 6191, RFC 1122 4.2.2.13: a SYN above RCV.NXT reopens"),
+        [TS_TIME_WAIT]    = C(REOPEN, SYNACK, "RFC 6191, RFC 1122 4.2.2.13: a SYN above RCV.NXT reopens a connection "
+                              "opened passively (its listener takes it); an endpoint that opened actively has none: "
+                              "RFC 5961 4.2 (3.10.7.4 fourth check), a challenge ACK of the old connection"),
     },
     [TS_EV_SYNACK] = {
         [TS_CLOSED]       = C(KEEP, RST,  "3.10.7.1: no TCB, <SEQ=SEG.ACK><CTL=RST>"),
@@ -291,6 +294,8 @@ uint8_t ts_model_next(const ts_cell *cell, uint8_t state, int passive)
         return state;
     if (cell->next == BACK)
         return passive ? TS_LISTEN : TS_CLOSED;
+    if (cell->next == REOPEN)
+        return passive ? TS_SYN_RECEIVED : state;
     return cell->next;
 }
 

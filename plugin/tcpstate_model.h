@@ -69,9 +69,11 @@ typedef enum {
 /* Special next states. */
 #define TS_NEXT_KEEP      0xff  /* unchanged */
 #define TS_NEXT_BACK      0xfe  /* LISTEN if opened passively, else CLOSED (3.10.7.4) */
+#define TS_NEXT_REOPEN    0xfd  /* SYN-RECEIVED if opened passively (a listener takes the
+                                 * SYN, RFC 1122 4.2.2.13), else unchanged, challenge ACK */
 
 typedef struct {
-    uint8_t next;             /* a ts_state, TS_NEXT_KEEP or TS_NEXT_BACK */
+    uint8_t next;             /* a ts_state, TS_NEXT_KEEP, TS_NEXT_BACK or TS_NEXT_REOPEN */
     uint8_t action;           /* ts_action */
     const char *ref;          /* RFC reference */
     const char *unreachable;  /* NULL, or why no segment reaches this cell */
@@ -87,7 +89,8 @@ const ts_cell *ts_model_cell(unsigned ev, unsigned state);
  * mutation check), the n-th state-changing cell's next state is replaced. */
 const ts_cell *ts_model_use(unsigned ev, unsigned state);
 
-/* The receiver's state after the cell: passive tells TS_NEXT_BACK apart. */
+/* The receiver's state after the cell: passive tells TS_NEXT_BACK and
+ * TS_NEXT_REOPEN apart. */
 uint8_t ts_model_next(const ts_cell *cell, uint8_t state, int passive);
 
 /* Cell numbering for the mutation check: reachable cells whose next state
@@ -111,7 +114,7 @@ void ts_model_write_hits(FILE *f, const char *tag);
       "RFC 9293 3.10.7.2, 3.10.7.3 (its SYN's arrival not captured)")                               \
     X(TS_SR_FIN,      "sends a FIN from SYN-RECEIVED or ESTABLISHED: FIN-WAIT-1; from CLOSE-WAIT: LAST-ACK", \
       "RFC 9293 3.10.4 (CLOSE)")                                                                     \
-    X(TS_SR_RST,      "sends a RST: CLOSED (ABORT), except SYN-SENT answering an unacceptable SYN-ACK", \
+    X(TS_SR_RST,      "sends a RST: CLOSED (ABORT), except SYN-SENT answering an unacceptable SYN-ACK or ACK", \
       "RFC 9293 3.10.5 (ABORT), 3.10.7.3")                                                           \
     X(TS_SR_OTHER,    "anything else (ACKs, data, retransmissions): no move",                       \
       "RFC 9293 3.3.2: an endpoint moves when it receives what it acknowledges")

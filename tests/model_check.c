@@ -111,6 +111,8 @@ static const char *next_name(const ts_cell *c, unsigned st)
         return "=";
     if (c->next == TS_NEXT_BACK)
         return "LISTEN or CLOSED";
+    if (c->next == TS_NEXT_REOPEN)
+        return "SYN-RECEIVED or =";
     return ts_state_name(c->next);
 }
 
@@ -136,7 +138,8 @@ static void write_transitions(void)
     puts("What an endpoint does when a segment, or an ICMP error about one of its own,");
     puts("arrives: one table, rows are events, columns the receiving endpoint's state");
     puts("before.  Each cell gives the next state (`=`: unchanged; `LISTEN or CLOSED`:");
-    puts("LISTEN when the connection was opened passively), the action the receiver");
+    puts("LISTEN when the connection was opened passively; `SYN-RECEIVED or =`:");
+    puts("SYN-RECEIVED when it was opened passively, else unchanged), the action the receiver");
     puts("owes, and its reference (RFC 9293 sections unless another RFC is named;");
     puts("\"first/second/fourth/fifth/eighth check\" are the numbered steps of 3.10.7.4).");
     puts("A segment reaches the table only after the acceptability check (window and");

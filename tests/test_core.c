@@ -368,6 +368,89 @@ static void test_fin_with_data(void)
     RUN(&r, "fin_with_data", steps);
 }
 
+/* Issue 11 defect 11: a SYN-ACK sent again after the captured third ACK
+ * proves that ACK never reached the server (only SYN-RECEIVED retransmits
+ * a SYN-ACK, RFC 9293 3.8.1); the client's answer to it is the ACK that
+ * completes the server's handshake (3.10.7.4 fifth check). */
+static void test_lost_third_ack(void)
+{
+    run r;
+    static const step steps[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 },
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", "SYN-SENT", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        { 'C', "A", 1001, 5001, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 1000 },
+        { 'C', "A", 1001, 5001, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", NULL, NULL, "SYN-RECEIVED", "SYN-RECEIVED", 0, 2000 },
+        { 'C', "A", 1001, 5001, 0, "Handshake 3/3: ACK", NULL, NULL, "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+        { 'C', "PA", 1001, 5001, 10, "Data transfer", NULL, NULL, "ESTABLISHED", "ESTABLISHED", 0, 0 },
+    };
+    ts_record v;
+    run_init(&r);
+    RUN(&r, "lost_third_ack", steps);
+    /* both lost ACKs and the SYN-ACK between them: the server in SYN-RECEIVED */
+    for (int i = 2; i < 6; i++) {
+        v = ts_hindsight(&r.rec[i], (uint32_t)i + 1);
+        expect(ts_rec_server_before(&v) == TS_SYN_RECEIVED && ts_rec_server_after(&v) == TS_SYN_RECEIVED,
+               "lost_third_ack", "hindsight: the server stayed SYN-RECEIVED until the last ACK");
+    }
+    v = ts_hindsight(&r.rec[6], 7);
+    expect(ts_rec_server_after(&v) == TS_ESTABLISHED, "lost_third_ack",
+           "hindsight: the ACK that arrived establishes the server");
+    expect(ts_conn_final_state(r.rec[0].conn, TS_SERVER) == TS_ESTABLISHED, "lost_third_ack",
+           "final state ESTABLISHED");
+}
+
+/* Must not fire: once the server has sent data after the third ACK it is
+ * ESTABLISHED, and a SYN-ACK repeated later (a duplicate on the path)
+ * proves nothing about that ACK. */
+static void test_synack_repeat_after_data(void)
+{
+    run r;
+    static const step steps[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "A", 1001, 5001, 0, "Handshake 3/3: ACK", NULL, NULL, "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+        { 'S', "PA", 5001, 1001, 10, "Data transfer", NULL, NULL, "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        { 'S', "SA", 5000, 1001, 0, NULL, NULL, NULL, "ESTABLISHED", "ESTABLISHED", ANY, 0 },
+    };
+    ts_record v;
+    run_init(&r);
+    RUN(&r, "synack_repeat_after_data", steps);
+    v = ts_hindsight(&r.rec[2], 3);
+    expect(ts_rec_server_after(&v) == TS_ESTABLISHED, "synack_repeat_after_data",
+           "hindsight: the third ACK arrived");
+}
+
+/* Issue 11 defect 9: cookie-less Fast Open.  Data on a SYN is legal TCP
+ * (RFC 9293 3.10.7.2: text on a SYN is queued), so no data_before_handshake;
+ * the SYN-ACK acknowledging ISN + 1 + 100 shows the server took it (RFC 7413
+ * 4.2.2), so the server's answer before the third ACK is Fast Open too: the
+ * server stays SYN-RECEIVED until the client's ACK, which is Handshake 3/3. */
+static void test_fast_open_without_cookie(void)
+{
+    run r;
+    static const step steps[] = {
+        { 'C', "S", 1000, 0, 100, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 },
+        { 'S', "SA", 5000, 1101, 0, "Handshake 2/3: SYN-ACK", "SYN-SENT", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        { 'S', "PA", 5001, 1101, 50, "Data transfer", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        { 'C', "A", 1101, 5051, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+    };
+    /* must not: the SYN-ACK acknowledges only the SYN (data not taken), so
+     * server data before the third ACK still means that ACK was not seen */
+    static const step not_taken[] = {
+        { 'C', "S", 1000, 0, 100, "Handshake 1/3: SYN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "PA", 5001, 1001, 50, NULL, NULL, NULL, "ESTABLISHED", "ESTABLISHED", B(HANDSHAKE_ACK_MISSING), 0 },
+    };
+    run_init(&r);
+    RUN(&r, "fast_open_without_cookie", steps);
+    expect(r.rec[0].conn->tfo, "fast_open_without_cookie", "the SYN-ACK proves Fast Open");
+    run_init(&r);
+    RUN(&r, "fast_open_data_not_taken", not_taken);
+    expect(!r.rec[0].conn->tfo, "fast_open_data_not_taken", "no Fast Open");
+}
+
 static void test_retransmissions(void)
 {
     run r;
@@ -381,17 +464,27 @@ static void test_retransmissions(void)
         { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", "FIN-WAIT-1", "FIN-WAIT-1", "CLOSE-WAIT", "CLOSE-WAIT", 0, 200 },
         { 'S', "FA", 5001, 1002, 0, "Teardown 2+3/4: FIN-ACK", NULL, "TIME-WAIT", NULL, "LAST-ACK", 0, 0 },
         { 'C', "A", 1002, 5002, 0, "Teardown 4/4: final ACK", NULL, NULL, NULL, "CLOSED", 0, 0 },
-        /* the final ACK was lost beyond the capture point: LAST-ACK retransmits its FIN, and
-         * TIME-WAIT acknowledges it again (3.10.7.4: TIME-WAIT re-ACKs a retransmitted FIN) */
-        { 'S', "FA", 5001, 1002, 0, "Teardown 2+3/4: FIN-ACK", NULL, NULL, NULL, NULL, 0, 200 },
-        { 'C', "A", 1002, 5002, 0, "Teardown 4/4: final ACK", NULL, NULL, NULL, NULL, 0, 0 },
+        /* the final ACK was lost beyond the capture point: LAST-ACK retransmits its FIN
+         * (only an endpoint whose FIN is unacknowledged does, RFC 9293 3.8.1), so the
+         * server is LAST-ACK again; TIME-WAIT acknowledges it again (3.10.7.4 eighth
+         * check), and that ACK is the one that closes the server (fifth check, LAST-ACK) */
+        { 'S', "FA", 5001, 1002, 0, "Teardown 2+3/4: FIN-ACK", "TIME-WAIT", "TIME-WAIT", "LAST-ACK", "LAST-ACK", 0, 200 },
+        { 'C', "A", 1002, 5002, 0, "Teardown 4/4: final ACK", "TIME-WAIT", "TIME-WAIT", "LAST-ACK", "CLOSED", 0, 0 },
     };
-    static const int retrans[] = { 0, 1, 0, 1, 0, 0, 1, 0, 0, 1, 1 };
+    /* the last ACK repeats the lost one on the wire but is a step: the server's move */
+    static const int retrans[] = { 0, 1, 0, 1, 0, 0, 1, 0, 0, 1, 0 };
+    ts_record v;
     run_init(&r);
     RUN(&r, "retransmissions", steps);
     for (int i = 0; i < r.n; i++)
         expect(((r.rec[i].rflags & TS_REC_RETRANS) != 0) == retrans[i], "retransmissions",
                "retransmission flag on exactly the repeated segments");
+    v = ts_hindsight(&r.rec[8], 9);
+    expect(ts_rec_server_before(&v) == TS_LAST_ACK && ts_rec_server_after(&v) == TS_LAST_ACK,
+           "retransmissions", "hindsight: the lost final ACK left the server LAST-ACK");
+    v = ts_hindsight(&r.rec[4], 5);
+    expect(ts_rec_server_after(&v) == TS_ESTABLISHED,
+           "retransmissions", "a SYN-ACK repeated before the third ACK proves nothing lost");
     expect(r.rec[2].related_frame == 2, "retransmissions", "SYN-ACK links the SYN it answers (the retransmission)");
     expect(ts_deferred_anomalies(&r.rec[0], r.now_ns + 10000000000LL, 2000000000LL, 0) == 0,
            "retransmissions", "a retransmitted SYN that is answered is not syn_unanswered");
@@ -1591,7 +1684,10 @@ static void test_cells_closed_with_fin_outstanding(void)
     static const step steps[] = {
         HANDSHAKE,
         LEAD('C', "FA", 1001, 5001),
-        { 'S', "RA", 5001, 1002, 0, "Reset: abort", "FIN-WAIT-1", "CLOSED", "CLOSE-WAIT", "CLOSED", ANY, 0 },
+        /* the client aborts after its FIN: <SEQ=SND.NXT><CTL=RST> (3.10.4), at the
+         * server's RCV.NXT: both CLOSED.  (Not the server's own RST: a server that
+         * went on sending after it would prove it never sent it, see middlebox_rst.) */
+        { 'C', "R", 1002, 0, 0, "Reset: abort", "FIN-WAIT-1", "CLOSED", "CLOSE-WAIT", "CLOSED", ANY, 0 },
         /* [ACK acknowledging our FIN][CLOSED], [FIN acknowledging our FIN][CLOSED] */
         { 'S', "A", 5001, 1002, 0, "After reset", "CLOSED", "CLOSED", "CLOSED", "CLOSED", ANY, 0 },
         { 'S', "FA", 5001, 1002, 0, "After reset", "CLOSED", "CLOSED", "CLOSED", "CLOSED", ANY, 0 },
@@ -1601,10 +1697,140 @@ static void test_cells_closed_with_fin_outstanding(void)
 }
 
 /* RFC 6191 / RFC 1122 4.2.2.13: a SYN whose sequence number is above what
- * a TIME-WAIT endpoint last received may reopen the connection: the
- * TIME-WAIT client takes the server's new SYN (SYN-RECEIVED); the server,
+ * a TIME-WAIT endpoint last received may reopen the connection, but only a
+ * listener takes it: the TIME-WAIT endpoint that opened the connection
+ * passively (the server) goes to SYN-RECEIVED; one that opened actively
+ * (the client, on an ephemeral port nothing listens on) keeps its
+ * TIME-WAIT and answers with a challenge ACK of the old connection (RFC
+ * 5961 4.2, 3.10.7.4 fourth check; issue 11 defect 10).  The SYN's sender,
  * still LAST-ACK, does not move by sending it (sender rules). */
 static void test_cells_syn_to_time_wait(void)
+{
+    run r;
+    static const step active[] = {
+        HANDSHAKE,
+        LEAD('C', "FA", 1001, 5001),
+        LEAD('S', "A", 5001, 1002),
+        LEAD('S', "FA", 5001, 1002),
+        /* [SYN][TIME-WAIT], opened actively: no reopen */
+        { 'S', "S", 90000, 0, 0, NULL, "TIME-WAIT", "TIME-WAIT", "LAST-ACK", "LAST-ACK", ANY, 0 },
+    };
+    static const step passive[] = {
+        HANDSHAKE,
+        LEAD('S', "FA", 5001, 1001),
+        LEAD('C', "A", 1001, 5002),
+        LEAD('C', "FA", 1001, 5002),
+        /* [SYN][TIME-WAIT], opened passively: the listener takes it */
+        { 'C', "S", 90000, 0, 0, NULL, "LAST-ACK", NULL, "TIME-WAIT", "SYN-RECEIVED", ANY, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "cells_syn_to_time_wait_active", active);
+    expect(r.rec[r.n - 1].conn->challenge_due == TS_CLIENT, "cells_syn_to_time_wait_active",
+           "the TIME-WAIT client owes a challenge ACK");
+    run_init(&r);
+    RUN(&r, "cells_syn_to_time_wait_passive", passive);
+}
+
+/* Issue 11 defect 10: the former server connects back to the former
+ * client's port while that client is in TIME-WAIT (syn_to_time_wait.pcap).
+ * The SYN meets the TIME-WAIT TCB (no listener): it stays TIME-WAIT and
+ * answers with an ACK of the old connection (challenge ACK, RFC 5961 4.2);
+ * the SYN-SENT side finds that ACK unacceptable and answers RST at SEG.ACK
+ * (3.10.7.3), keeping its own TCB; the RST's seq is exactly TIME-WAIT's
+ * RCV.NXT, so it is accepted and deletes the TIME-WAIT (3.10.7.4 second
+ * check); the SYN sent again finds no TCB and is refused (3.10.7.1). */
+/* [RST not accepted][SYN-RECEIVED]: a RST far outside the window of a
+ * server in SYN-RECEIVED is dropped (3.10.7.4 first check), nobody moves;
+ * the must-not of the RCV.NXT rule: it is neither the client's SND.NXT nor
+ * what the server acknowledged. */
+static void test_rst_out_of_window_syn_received(void)
+{
+    run r;
+    static const step steps[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "R", 1001 + 300000, 0, 0, "Reset: not accepted", "ESTABLISHED", NULL, "SYN-RECEIVED", "SYN-RECEIVED",
+          B(RST_OUT_OF_WINDOW), 0 },
+    };
+    run_init(&r);
+    RUN(&r, "rst_out_of_window_syn_received", steps);
+}
+
+/* Issue 11 defect 8: a RST in the server's name (no ACK, seq = the client's
+ * RCV.NXT, so the client accepts it: 3.10.7.4), after which the server
+ * sends and retransmits data from the same TCB (seq = its SND.NXT, ack =
+ * what it acknowledged before).  A TCP that sent a RST has no TCB (3.10.4,
+ * 3.10.7.1): the server never sent it, it stays ESTABLISHED; the client is
+ * CLOSED while the server still sends: half-open (3.5.2), packets after
+ * reset on every one. */
+static void test_forged_rst(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'C', "PA", 1001, 5001, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "R", 5001, 0, 0, "Reset: abort", "ESTABLISHED", "CLOSED", NULL, NULL, ANY, 0 },
+        { 'S', "PA", 5001, 1001, 300, "After reset", "CLOSED", "CLOSED", "ESTABLISHED", "ESTABLISHED",
+          B(PACKETS_AFTER_RESET) | B(HALF_OPEN), 0 },
+        { 'S', "PA", 5001, 1001, 300, "After reset", "CLOSED", "CLOSED", "ESTABLISHED", "ESTABLISHED",
+          B(PACKETS_AFTER_RESET), 200 },
+    };
+    /* must not: the client, which accepted a real RST, sends again: its peer
+     * never left CLOSED, the RST stands (crafted_packets_after_reset) */
+    static const step real_rst[] = {
+        HANDSHAKE,
+        { 'S', "R", 5001, 0, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "ESTABLISHED", "CLOSED", 0, 0 },
+        { 'C', "PA", 1001, 5001, 10, "After reset", "CLOSED", "CLOSED", "CLOSED", "CLOSED", ANY, 0 },
+    };
+    ts_record v;
+    run_init(&r);
+    RUN(&r, "forged_rst", steps);
+    v = ts_hindsight(&r.rec[4], 5);
+    expect(ts_rec_server_before(&v) == TS_ESTABLISHED && ts_rec_server_after(&v) == TS_ESTABLISHED &&
+           !(v.anomalies & B(HALF_OPEN)), "forged_rst", "hindsight: the server never sent the RST");
+    v = ts_hindsight(&r.rec[3], 4);
+    expect(ts_rec_server_after(&v) == TS_ESTABLISHED, "forged_rst", "hindsight: the data met a live server");
+    run_init(&r);
+    RUN(&r, "forged_rst_not_real", real_rst);
+    expect(!r.rec[0].conn->forged_rst_frame, "forged_rst_not_real", "a real RST stands");
+}
+
+/* Defect 3, lost FIN: the server's data after the client's FIN still
+ * acknowledges below it, and the client's RST at exactly that ack (the
+ * server's RCV.NXT, 3.10.7.4) is accepted: the FIN never arrived.  The
+ * server was ESTABLISHED all along (hindsight; on the RST in both passes)
+ * and the FIN is unacknowledged.  Must not: a RST at the FIN's successor
+ * (the FIN arrived) leaves CLOSE-WAIT. */
+static void test_rst_proves_fin_lost(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", "ESTABLISHED", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+        { 'S', "PA", 5001, 1001, 10, NULL, NULL, NULL, NULL, NULL, 0, 200 },
+        { 'C', "RA", 1001, 5011, 0, "Reset: abort", "FIN-WAIT-1", "CLOSED", "ESTABLISHED", "CLOSED", 0, 0 },
+    };
+    static const step fin_arrived[] = {
+        HANDSHAKE,
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "PA", 5001, 1002, 10, NULL, NULL, NULL, NULL, NULL, ANY, 0 },
+        { 'C', "R", 1002, 0, 0, "Reset: abort", NULL, NULL, "CLOSE-WAIT", "CLOSED", ANY, 0 },
+    };
+    ts_record v;
+    run_init(&r);
+    RUN(&r, "rst_proves_fin_lost", steps);
+    v = ts_hindsight(&r.rec[3], 4);
+    expect(ts_rec_server_after(&v) == TS_ESTABLISHED, "rst_proves_fin_lost", "hindsight: the FIN never arrived");
+    v = ts_hindsight(&r.rec[4], 5);
+    expect(ts_rec_server_after(&v) == TS_ESTABLISHED, "rst_proves_fin_lost", "hindsight: data from ESTABLISHED");
+    expect(ts_deferred_anomalies(&r.rec[3], r.now_ns + 10000000000LL, 2000000000LL, 0) == B(FIN_UNACKED),
+           "rst_proves_fin_lost", "the FIN is unacknowledged");
+    run_init(&r);
+    RUN(&r, "rst_after_fin_arrived", fin_arrived);
+    expect(!r.rec[0].conn->undelivered[2].from, "rst_after_fin_arrived", "the FIN arrived");
+}
+
+static void test_syn_to_time_wait_reverse(void)
 {
     run r;
     static const step steps[] = {
@@ -1612,11 +1838,35 @@ static void test_cells_syn_to_time_wait(void)
         LEAD('C', "FA", 1001, 5001),
         LEAD('S', "A", 5001, 1002),
         LEAD('S', "FA", 5001, 1002),
-        /* [SYN][TIME-WAIT] */
-        { 'S', "S", 90000, 0, 0, NULL, "TIME-WAIT", "SYN-RECEIVED", "LAST-ACK", "LAST-ACK", ANY, 0 },
+        { 'C', "A", 1002, 5002, 0, "Teardown 4/4: final ACK", NULL, "TIME-WAIT", "LAST-ACK", "CLOSED", 0, 0 },
+        /* connection 1: its client is the old server, its server the TIME-WAIT old client */
+        { 'S', "S", 90000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "TIME-WAIT", "TIME-WAIT", B(PORT_REUSE_TIME_WAIT), 1000 },
+        { 'C', "A", 1002, 5002, 0, "Challenge ACK", "SYN-SENT", "SYN-SENT", "TIME-WAIT", "TIME-WAIT", B(CHALLENGE_ACK), 0 },
+        { 'S', "R", 5002, 0, 0, "Reset: abort", "SYN-SENT", "SYN-SENT", "TIME-WAIT", "CLOSED", 0, 0 },
+        { 'S', "S", 90000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "CLOSED", "CLOSED", 0, 1000 },
+        { 'C', "RA", 0, 90001, 0, "Reset: connection refused", "SYN-SENT", "CLOSED", "CLOSED", "CLOSED", B(CONNECTION_REFUSED), 0 },
+    };
+    /* must not: a SYN to a TIME-WAIT endpoint that had opened passively (the
+     * server closed first) reopens (RFC 1122 4.2.2.13): a new handshake */
+    static const step server_tw[] = {
+        HANDSHAKE,
+        LEAD('S', "FA", 5001, 1001),
+        LEAD('C', "A", 1001, 5002),
+        LEAD('C', "FA", 1001, 5002),
+        { 'S', "A", 5002, 1002, 0, "Teardown 4/4: final ACK", NULL, "CLOSED", NULL, "TIME-WAIT", 0, 0 },
+        { 'C', "S", 90000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", B(PORT_REUSE_TIME_WAIT), 1000 },
+        { 'S', "SA", 70000, 90001, 0, "Handshake 2/3: SYN-ACK", "SYN-SENT", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
     };
     run_init(&r);
-    RUN(&r, "cells_syn_to_time_wait", steps);
+    RUN(&r, "syn_to_time_wait_reverse", steps);
+    expect(ts_conn_final_state(r.rec[0].conn, TS_CLIENT) == TS_CLOSED, "syn_to_time_wait_reverse",
+           "the RST deleted the old connection's TIME-WAIT too");
+    expect(r.rec[7].conn != r.rec[0].conn && r.rec[7].conn->refused, "syn_to_time_wait_reverse",
+           "the new connection is refused");
+    run_init(&r);
+    RUN(&r, "syn_to_time_wait_server_side", server_tw);
+    expect(ts_conn_final_state(r.rec[0].conn, TS_SERVER) == TS_TIME_WAIT, "syn_to_time_wait_server_side",
+           "the old connection keeps its TIME-WAIT");
 }
 
 /* Defect 12: data after the client acknowledged the server's FIN (HTTP
@@ -1653,6 +1903,13 @@ int main(void)
     test_half_close();
     test_fin_with_data();
     test_retransmissions();
+    test_lost_third_ack();
+    test_fast_open_without_cookie();
+    test_syn_to_time_wait_reverse();
+    test_forged_rst();
+    test_rst_proves_fin_lost();
+    test_rst_out_of_window_syn_received();
+    test_synack_repeat_after_data();
     test_rst_windows();
     test_syn_on_established_and_half_open();
     test_window_scale();

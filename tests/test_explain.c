@@ -486,6 +486,79 @@ static void test_out_of_window(void)
     finish(&s);
 }
 
+/* Defect 9: a SYN-ACK acknowledging the SYN's data counts it (ISN + 1 + 100);
+ * cookie-less Fast Open is named on the SYN once the SYN-ACK shows it.  Not
+ * when the SYN-ACK acknowledges only the SYN. */
+static void test_fast_open_arithmetic(void)
+{
+    scenario s;
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 100);                 /* data, no Fast Open option */
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1101, 0);
+    pkt(&s, A, TS_ACK, 1101, 3001, 0);
+    dump(&s, "fast open arithmetic");
+    has(&s, 1, TS_LANG_EN, "= client ISN 1000 + 1 + 100: the SYN consumes one sequence number");
+    has(&s, 1, TS_LANG_ZH, "1 + 100");
+    hasnt(&s, 1, TS_LANG_EN, "ISN 1000 + 1:");
+    has(&s, 0, TS_LANG_EN, "without a Fast Open cookie");
+    finish(&s);
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 100);                 /* the data is not taken */
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    has(&s, 1, TS_LANG_EN, "= client ISN 1000 + 1: the SYN consumes one sequence number");
+    has(&s, 0, TS_LANG_EN, "unusual without TCP Fast Open");
+    finish(&s);
+}
+
+/* Defect 8: a RST the server then contradicts by sending from the same
+ * TCB: with hindsight the text says it was forged, not half-open. */
+static void test_forged_rst_text(void)
+{
+    scenario s;
+    ts_record v;
+    char buf[2048];
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, A, TS_PSH | TS_ACK, 1001, 3001, 100);
+    pkt(&s, B, TS_RST, 3001, 0, 0);
+    pkt(&s, B, TS_PSH | TS_ACK, 3001, 1001, 300);
+    hasnt(&s, 4, TS_LANG_EN, "middlebox forged");
+    v = ts_hindsight(&s.rec[4], 5);
+    ts_explain(&v, &s.seg[4], TS_LANG_EN, 0, buf, sizeof buf);
+    check(strstr(buf, "middlebox forged it") != NULL && strstr(buf, "half-open") == NULL,
+          "hindsight: forged RST", buf);
+    ts_explain(&v, &s.seg[4], TS_LANG_ZH, 0, buf, sizeof buf);
+    check(strstr(buf, "伪造") != NULL && valid_utf8(buf), "hindsight zh: forged RST", buf);
+    finish(&s);
+}
+
+/* Defect 11: the third ACK a SYN-ACK retransmission proves lost says so
+ * where the corrected states are shown (hindsight), not in the first pass. */
+static void test_undelivered_ack(void)
+{
+    scenario s;
+    ts_record v;
+    char buf[2048];
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    hasnt(&s, 2, TS_LANG_EN, "lost after the capture point");
+    v = ts_hindsight(&s.rec[2], 3);
+    ts_explain(&v, &s.seg[2], TS_LANG_EN, 0, buf, sizeof buf);
+    check(strstr(buf, "lost after the capture point") != NULL, "hindsight: third ACK lost", buf);
+    ts_explain(&v, &s.seg[2], TS_LANG_ZH, 0, buf, sizeof buf);
+    check(strstr(buf, "捕获点之后丢失") != NULL && valid_utf8(buf), "hindsight zh: third ACK lost", buf);
+    v = ts_hindsight(&s.rec[4], 5);
+    ts_explain(&v, &s.seg[4], TS_LANG_EN, 0, buf, sizeof buf);
+    check(strstr(buf, "lost after the capture point") == NULL, "the ACK that arrived is not lost", buf);
+    finish(&s);
+}
+
 /* Defect 3: a RST at the sender's own FIN sequence number is one below
  * RCV.NXT: dropped by the RFC, and the text says a Linux peer would not. */
 static void test_rst_at_fin_seq(void)
@@ -560,6 +633,9 @@ int main(int argc, char **argv)
     test_challenge();
     test_null_inputs();
     test_out_of_window();
+    test_fast_open_arithmetic();
+    test_undelivered_ack();
+    test_forged_rst_text();
     test_rst_at_fin_seq();
     test_data_answered_by_rst();
     write_cell_hits();

@@ -145,7 +145,11 @@ static void test_hole_allocates_extras_once(void)
 int main(void)
 {
     /* ceilings of the fixed records (x86-64 LP64) */
-    expect_size("ts_conn", sizeof(ts_conn), 568);
+    /* 568 before issue 11's in-flight records (undelivered[3], the forged
+     * RST's frame and state, the inherited TIME-WAIT): +48 bytes.  They
+     * record rare events and belong in a block allocated on first need,
+     * as the Zeek extras are; until then the ceiling says what it is. */
+    expect_size("ts_conn", sizeof(ts_conn), 616);
     expect_size("ts_endpoint", sizeof(ts_endpoint), 96);
     expect_size("ts_zeek", sizeof(ts_zeek), 240);
     expect_size("ts_zeek_endpoint", sizeof(ts_zeek_endpoint), 56);
