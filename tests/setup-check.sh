@@ -4,7 +4,7 @@
 # Checks tests/setup.sh without installing anything (ctest: setup.args):
 #  1. a wrong mode ("tests") is refused first: exit 2, usage on stderr, and
 #     nothing checked, installed or built (no other output);
-#  2. `demo` names the GUI (wireshark-qt) and a CJK font among what it needs;
+#  2. `demo` names the GUI (wireshark, the Qt GUI) and a CJK font among what it needs;
 #  3. a normal user without sudo is told what to run as root (exit 1), never
 #     a "sudo: command not found" halfway.
 # Each run uses a PATH of stand-ins: dpkg-query says nothing is installed,
@@ -41,16 +41,16 @@ grep -q 'unknown mode "tests"' <<<"$err" && grep -q 'usage: bash tests/setup.sh 
 args=(demo)
 out=$(run 2>"$bin/err"); rc=$?
 err=$(cat "$bin/err")
-grep -q "will install these Debian packages:.* wireshark-qt fonts-noto-cjk" <<<"$out" \
-    && pass "demo installs the GUI and a CJK font" || fail "demo does not name wireshark-qt fonts-noto-cjk: $out"
+grep -q "will install these Debian packages:.* wireshark fonts-noto-cjk" <<<"$out" \
+    && pass "demo installs the GUI and a CJK font" || fail "demo does not name wireshark fonts-noto-cjk: $out"
 [ $rc = 1 ] && grep -q "not root and sudo is not installed: run as root" <<<"$err" \
-    && grep -q "apt-get install -y --no-install-recommends .*wireshark-qt" <<<"$err" \
+    && grep -q "apt-get install -y --no-install-recommends .*wireshark fonts" <<<"$err" \
     && ! grep -q "must not run" <<<"$err" \
     && pass "no sudo: tells what to run as root, exit 1" || fail "no sudo: exit $rc, stderr: $err"
 
 args=(test)
 out=$(run 2>"$bin/err"); rc=$?
-! grep -q "wireshark-qt" <<<"$out" && pass "test mode does not need the GUI" || fail "test mode wants the GUI: $out"
+! grep -qE "(^| )wireshark( |$)" <<<"$out" && pass "test mode does not need the GUI" || fail "test mode wants the GUI: $out"
 
 echo "$fails failure(s)"
 [ $fails = 0 ]

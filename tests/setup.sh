@@ -32,7 +32,7 @@ dry=${TCPSTATE_SETUP_DRY_RUN:-0}
 packages="cmake make gcc libc6-dev pkgconf libglib2.0-dev wireshark-dev libwireshark-dev tshark python3 util-linux"
 # demo: the GUI the README's screenshots show, and a font with Chinese
 # glyphs for tcpstate.language:zh (without one the GUI shows boxes).
-[ "$mode" = demo ] && packages="$packages wireshark-qt fonts-noto-cjk"
+[ "$mode" = demo ] && packages="$packages wireshark fonts-noto-cjk"
 
 sudo=
 if [ "$(id -u)" -ne 0 ]; then

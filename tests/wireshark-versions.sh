@@ -12,6 +12,11 @@
 #   TCPSTATE_EXTRA_PACKAGES  more packages to install in each chroot
 #   TCPSTATE_PREPARE_ONLY=1  only create/update the chroots, do not build
 #   TCPSTATE_KEEP_BUILD=1    keep the copied tree + build dir inside the chroot
+#   TCPSTATE_GUI=1           instead of ctest, run the GUI script
+#                            (tests/gui/run-gui-check.sh) inside each chroot,
+#                            with Wireshark's Qt GUI under Xvfb; screenshots
+#                            go to $CACHE/<suite>-gui/ (not part of CI: it
+#                            adds the Qt GUI and fonts to the chroots)
 #
 # Cache layout, per suite:  $CACHE/<suite>/            the chroot
 #                           $CACHE/<suite>/.tcpstate-bootstrapped   debootstrap done
@@ -24,6 +29,9 @@ set -euo pipefail
 SUITES=${TCPSTATE_SUITES:-trixie sid}
 CACHE=${TCPSTATE_CHROOT_CACHE:-/var/cache/tcpstate-chroots}
 PACKAGES="cmake make gcc libc6-dev pkgconf wireshark-dev libwireshark-dev tshark python3 util-linux procps ca-certificates ${TCPSTATE_EXTRA_PACKAGES:-}"
+GUI=${TCPSTATE_GUI:-0}
+# What tests/gui/run-gui-check.sh needs; passwd for useradd, xauth for Xvfb.
+[ "$GUI" = 1 ] && PACKAGES="$PACKAGES wireshark xvfb xauth imagemagick x11-utils xdotool passwd fonts-dejavu-core fonts-noto-cjk"
 CHROOT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 die() { echo "wireshark-versions: $*" >&2; exit 2; }
@@ -182,8 +190,24 @@ run_suite() {        # run_suite SUITE -> sets RESULT and WSVER
 
     mount_into "$root"
     log "$suite: building ($WSVER); log in $CACHE/$suite.log"
-    if run_bg build_in_chroot "$suite"; then RESULT=PASS; else RESULT=FAIL; fi
+    if [ "$GUI" = 1 ]; then
+        if run_bg gui_in_chroot "$suite"; then RESULT=PASS; else RESULT=FAIL; fi
+        rm -rf -- "$CACHE/$suite-gui"
+        cp -r "$root/tcpstate-build/gui" "$CACHE/$suite-gui" 2>/dev/null || true
+    elif run_bg build_in_chroot "$suite"; then RESULT=PASS; else RESULT=FAIL; fi
     cleanup
+}
+
+gui_in_chroot() {    # the GUI script, as on a host; its user is created in the chroot
+    local suite=$1 root="$CACHE/$1" rel=/tcpstate-build/src
+    in_chroot "$root" "
+        set -e
+        cd $rel
+        cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+        cmake --build build -j2 --target tcpstate >/dev/null
+        chmod 755 /tcpstate-build /tcpstate-build/src
+        TCPSTATE_GUI_ONLY='${TCPSTATE_GUI_ONLY:-}' bash tests/gui/run-gui-check.sh /tcpstate-build/gui
+    " </dev/null 2>&1 | tee "$CACHE/$suite.log"
 }
 
 build_in_chroot() {  # runs in the background (see run_bg); pipefail keeps ctest's status

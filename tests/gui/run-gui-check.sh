@@ -4,7 +4,7 @@
 # Manual/optional check of the tcpstate plugin in the Wireshark GUI (not part
 # of ctest).  Run as root on a Debian-like host:
 #
-#   apt-get install wireshark-qt xvfb imagemagick x11-utils xdotool \
+#   apt-get install wireshark xvfb imagemagick x11-utils xdotool \
 #                   fonts-dejavu-core fonts-noto-cjk
 #   cmake -S . -B build && cmake --build build
 #   tests/gui/run-gui-check.sh [OUTDIR]
@@ -67,7 +67,7 @@ note() { echo "      $*"; }
 
 [ "$(id -u)" = 0 ] || die "run me as root (I create a user and run Wireshark as that user)"
 for t in wireshark tshark Xvfb xdotool xdpyinfo xwininfo import convert mergecap editcap capinfos setpriv; do
-    command -v "$t" >/dev/null 2>&1 || die "$t not found: apt-get install wireshark-qt xvfb imagemagick x11-utils xdotool"
+    command -v "$t" >/dev/null 2>&1 || die "$t not found: apt-get install wireshark xvfb imagemagick x11-utils xdotool"
 done
 
 # ---- plugin, user, private HOME ---------------------------------------------
@@ -426,11 +426,14 @@ if want 4 && [ $stats_menu = 1 ] && ws_start anomalies.pcap; then
 fi
 
 # 5. Statistics > Flow Graph: All Flows (label = Info column), TCP Flows
-# Opens Statistics > Flow Graph (item 19 of Wireshark 4.0's Statistics
-# menu, after tcpstate's two items 12 and 13) and prints its window id.
+# Opens Statistics > Flow Graph (item 19 of the Statistics menu of
+# Wireshark 4.0 and 4.4, after tcpstate's two items 12 and 13; 4.6 adds
+# "Plots" above them, making it item 20) and prints its window id.
 open_flow_graph() {
+    local downs=18
+    case $wsver in 4.[0-5]) ;; *) downs=19 ;; esac
     xdotool key alt+s; sleep 0.7
-    for _ in $(seq 18); do xdotool key Down; done
+    for _ in $(seq $downs); do xdotool key Down; done
     xdotool key Return
     wait_win 'Flow · ' 20
 }
@@ -533,13 +536,23 @@ fi
 # first with every connection, then after "Only connections with anomalies".
 # Wireshark 4.0 puts table statistics and funnel menus of its "unsorted"
 # group as items 12 and 13 of the Statistics menu (sorted by name).
-if want 10 && ws_start anomalies.pcap; then
-    xdotool key alt+s; sleep 1
-    save "" 10-statistics-menu.png 720x520+0+0
-    # Keys typed into this menu were lost here; click the item instead (the
-    # 13th row: menu rows are 25 px from y=34 in the 1600x1000 layout).
-    xdotool mousemove 420 336; sleep 0.5; xdotool click 1
-    if ld=$(wait_win 'ladder' 20); then
+if want 10; then
+    # Keys typed into this menu were lost here; click the item instead.  Its
+    # row depends on the version's menu and fonts: the 13th row at 25 px from
+    # y=34 (4.0 here), the 13th at 22 px from y=29 (4.4 in Debian's chroot),
+    # the 14th (4.6 adds "Plots"); a wrong row opens no "ladder" window, so
+    # try the next.
+    ld=
+    for y in 336 296 318; do
+        ws_start anomalies.pcap || break
+        xdotool key alt+s; sleep 1
+        save "" 10-statistics-menu.png 720x520+0+0
+        xdotool mousemove 420 $y; sleep 0.5; xdotool click 1
+        if ld=$(wait_win 'ladder' 15); then break; fi
+        ld=
+        ws_stop
+    done
+    if [ -n "$ld" ]; then
         xdotool windowmove "$ld" 0 0 windowsize "$ld" 1000 900; sleep 3
         save "$ld" 11-ladder-window.png
         pass "Statistics > TCP Connection States: Ladder opened"
@@ -547,10 +560,10 @@ if want 10 && ws_start anomalies.pcap; then
         # the first button, "Only connections with anomalies", bottom left
         xdotool mousemove $((X + 120)) $((Y + HEIGHT - 22)) click 1; sleep 2
         save "$ld" 12-ladder-anomalies.png
+        ws_stop
     else
         fail "the ladder window did not open"
     fi
-    ws_stop
 fi
 
 big=$(find "$OUT" -name '*.png' -size +250k -printf '%f ')
