@@ -1003,7 +1003,8 @@ static void remember(step_ctx *x, ts_event cls)
     }
     if (cls == TS_EV_SYNACK && x->peer->state == TS_ESTABLISHED)
         c->established = 1;
-    /* Fast Open without a cookie (RFC 7413 4.2.2, Linux tcp_fastopen 0x200):
+    /* Fast Open without a cookie (RFC 7413; taking data without a valid
+     * cookie is a server option, Linux tcp_fastopen 0x200):
      * no option on the SYN, but the SYN-ACK acknowledges its data too, so
      * the server took the data and may answer before the third ACK */
     if (cls == TS_EV_SYNACK && x->rcv == TS_CLIENT && peer->syn_seen &&
@@ -1325,8 +1326,11 @@ const ts_conn *ts_conn_view(const ts_conn *c)
 
 /* A SYN whose receiver is still in TIME-WAIT on this four-tuple meets that
  * TCB (RFC 9293 3.10.7.4), not a listener, when the receiver had opened the
- * old connection actively: nothing listens on its port to take the SYN
- * (RFC 1122 4.2.2.13 lets only a listener reopen from TIME-WAIT).  The new
+ * old connection actively: nothing listens on its port to take the SYN.
+ * RFC 1122 4.2.2.13 and RFC 6191 let a TCP reopen from TIME-WAIT; a stack
+ * reopens into a listener (Linux does so only when a socket listens on that
+ * port), otherwise RFC 9293 3.10.7.4 with RFC 5961 4.2 applies: a challenge
+ * ACK of the old connection.  The new
  * connection's server is that TCB: its TIME-WAIT and sequence numbers
  * carry over (it has sent nothing in the new connection yet). */
 static void inherit_time_wait(ts_conn *c, const ts_conn *prev, const ts_segment *seg)

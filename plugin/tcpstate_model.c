@@ -39,8 +39,9 @@ static const ts_cell table[TS_EV_COUNT][TS_STATE_COUNT] = {
         [TS_CLOSE_WAIT]   = C(KEEP, CHALLENGE, "RFC 5961 4.2 (3.10.7.4 fourth check)"),
         [TS_CLOSING]      = C(KEEP, CHALLENGE, "RFC 5961 4.2 (3.10.7.4 fourth check)"),
         [TS_LAST_ACK]     = C(KEEP, CHALLENGE, "RFC 5961 4.2 (3.10.7.4 fourth check)"),
-        [TS_TIME_WAIT]    = C(REOPEN, SYNACK, "RFC 6191, RFC 1122 4.2.2.13: a SYN above RCV.NXT reopens a connection "
-                              "opened passively (its listener takes it); an endpoint that opened actively has none: "
+        [TS_TIME_WAIT]    = C(REOPEN, SYNACK, "RFC 1122 4.2.2.13, RFC 6191: a TCP may reopen from TIME-WAIT; "
+                              "stacks reopen into a listener (Linux: only if one listens on the port), so an "
+                              "endpoint that opened passively takes the SYN; one that opened actively has none: "
                               "RFC 5961 4.2 (3.10.7.4 fourth check), a challenge ACK of the old connection"),
     },
     [TS_EV_SYNACK] = {
