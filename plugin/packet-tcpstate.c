@@ -58,11 +58,7 @@
 #include "tcpstate_explain.h"
 #include "tcpstate_glue.h"
 
-/* ---- Wireshark API differences (see /tmp/brief/ws-api-compat.md) ------- */
-
-#define TS_WS_AT_LEAST(maj, min) \
-    (WIRESHARK_VERSION_MAJOR > (maj) || \
-     (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
+/* ---- Wireshark API differences (TS_WS_AT_LEAST: tcpstate_glue.h) ------ */
 
 /* field_info.value became a pointer in 4.2. */
 #if TS_WS_AT_LEAST(4, 2)
@@ -726,7 +722,7 @@ display_cols(const char *text)
     return cols;
 }
 
-static const char *
+const char *
 stage_label(unsigned stage)
 {
     return ts_stage_label_in(stage, tcpstate_language());

@@ -15,15 +15,11 @@
 #include <epan/proto.h>
 #include <epan/tap.h>
 
-#define TS_WS_AT_LEAST(maj, min) \
-    (WIRESHARK_VERSION_MAJOR > (maj) || \
-     (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
+#include "tcpstate_glue.h"
 
 #if TS_WS_AT_LEAST(4, 4)
 #include <wsutil/plugins.h>
 #endif
-
-#include "tcpstate_glue.h"
 
 #ifndef TCPSTATE_VERSION
 #define TCPSTATE_VERSION "0.1.0"

@@ -43,6 +43,7 @@
 #include <stdint.h>
 
 #include <glib.h>
+#include <ws_version.h>
 #include <epan/address.h>
 
 #include "tcpstate_core.h"
@@ -69,12 +70,20 @@ typedef struct {
     uint8_t          visited;   /* PINFO_FD_VISITED: not the first pass */
 } tcpstate_tap_info;
 
+/* Wireshark versions differ in a few APIs (4.0 to 4.6): the glue and the
+ * taps test the version they are built against with this. */
+#define TS_WS_AT_LEAST(maj, min) \
+    (WIRESHARK_VERSION_MAJOR > (maj) || \
+     (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
+
 /* Registration, called from plugin.c. */
 void proto_register_tcpstate(void);
 void proto_reg_handoff_tcpstate(void);
 
 /* Current preferences and capture facts, for the taps. */
 ts_lang  tcpstate_language(void);
+/* A stage's label in the language in use. */
+const char *stage_label(unsigned stage);
 int      tcpstate_analogy(void);
 /* Latest frame timestamp seen in the first pass (0 before any frame). */
 int64_t  tcpstate_capture_end_ns(void);

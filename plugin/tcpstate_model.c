@@ -7,7 +7,7 @@
  */
 #include "tcpstate_model.h"
 
-#include "tcpstate_core.h"
+#include "tcpstate_types.h"
 
 #define KEEP TS_NEXT_KEEP
 #define BACK TS_NEXT_BACK

@@ -97,12 +97,6 @@ strip_trailing_blanks(GString *s)
         g_string_truncate(s, s->len - 1);
 }
 
-const char *
-stage_label(unsigned stage)
-{
-    return ts_stage_label_in(stage, tcpstate_language());
-}
-
 /* "SYN", "SYN,ACK", "FIN,PSH,ACK", ... in the order a textbook names them. */
 void
 flags_str(GString *out, uint8_t flags)

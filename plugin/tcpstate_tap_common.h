@@ -33,11 +33,7 @@
 #include "tcpstate_core.h"
 #include "tcpstate_glue.h"
 
-/* ---- Wireshark API differences (see /tmp/brief/ws-api-compat.md) ------- */
-
-#define TS_WS_AT_LEAST(maj, min) \
-    (WIRESHARK_VERSION_MAJOR > (maj) || \
-     (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
+/* ---- Wireshark API differences (TS_WS_AT_LEAST: tcpstate_glue.h) ------ */
 
 /* stat_tap_init_cb returns bool from 4.6 on. */
 #if TS_WS_AT_LEAST(4, 6)
@@ -92,7 +88,6 @@ void put_left(GString *out, const char *s, size_t width);
 void put_right(GString *out, const char *s, size_t width);
 void put_centred(GString *out, const char *s, size_t width, char fill);
 void strip_trailing_blanks(GString *s);
-const char * stage_label(unsigned stage);
 void flags_str(GString *out, uint8_t flags);
 void anomaly_names(GString *out, ts_anomaly_set set, const char *sep);
 void print_header(const char *title, const char *filter);
