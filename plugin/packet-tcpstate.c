@@ -248,8 +248,7 @@ tcpstate_prefs_apply(void)
     if (parse_grace(pref_grace_text, &grace)) {
         pref_grace_ms = grace;
     } else {
-        char *msg = g_strdup_printf("tcpstate.grace_period \"%s\" is not a grace period: give "
-                                    "milliseconds from 0 to %u (e.g. 1000, or 2s); keeping %u ms",
+        char *msg = g_strdup_printf(ts_text(TX_ERR_GRACE, tcpstate_language()),
                                     pref_grace_text ? pref_grace_text : "", TS_GRACE_MAX_MS,
                                     pref_grace_ms);
         bad_preference(msg);
@@ -257,13 +256,9 @@ tcpstate_prefs_apply(void)
     }
 
     if (lang == TS_LANG_TRADITIONAL)
-        report_warning("tcpstate.language \"%s\" is Traditional Chinese, which tcpstate does "
-                       "not have (it has English and Simplified Chinese, zh): showing English",
-                       pref_language_text);
+        report_warning(ts_text(TX_ERR_LANGUAGE_TRADITIONAL, TS_LANG_EN), pref_language_text);
     else if (lang == TS_LANG_UNKNOWN)
-        report_warning("tcpstate.language \"%s\" is not a language tcpstate knows: use en "
-                       "(English) or zh (Simplified Chinese; zh_CN, zh-CN, chinese and cn are "
-                       "accepted too): showing English", pref_language_text);
+        report_warning(ts_text(TX_ERR_LANGUAGE_UNKNOWN, TS_LANG_EN), pref_language_text);
     pref_language = lang >= 0 ? lang : TS_LANG_EN;
     name_experts(tcpstate_language());
 }
@@ -2011,47 +2006,30 @@ proto_register_tcpstate(void)
     expert_register_field_array(expert, ei, TS_ANOMALY_COUNT);
 
     prefs = prefs_register_protocol(proto_tcpstate, tcpstate_prefs_apply);
-    prefs_register_bool_preference(prefs, "info_column", "Show the stage in the Info column",
-        "Add \"[<stage>]\" and the packet's anomalies (e.g. \"[Teardown 3/4: FIN] [missing_final_ack]\") "
-        "to the Info column of TCP packets: at the end, first on segments with SYN",
-        &pref_info_column);
-    prefs_register_bool_preference(prefs, "info_column_first", "Put the stage first in the Info column",
-        "Write the stage at the start of the Info column (\"[Handshake 1/3: SYN] ...\") instead of "
-        "the end (segments with SYN always have it at the start: TCP's list of their options is long), so it stays visible in narrow columns and on the arrows of "
-        "Statistics > Flow Graph (flow type \"All packets\"), which are labelled with the Info text",
-        &pref_info_first);
-    prefs_register_bool_preference(prefs, "info_column_data", "Label plain data segments in the Info column",
-        "Also add \" [Data transfer]\" to data segments that raise no anomaly (off: most packets "
-        "of a capture are such segments, and the label says nothing new there)",
-        &pref_info_data);
-    prefs_register_string_preference(prefs, "language", "Language (en or zh)",
-        "Language of the TCPState tree, the stage labels in the Info column and "
-        "tcpstate.stage_local, the explanations, the expert texts and the statistics' texts: "
-        "en (English) or zh (Simplified Chinese, 简体中文; zh_CN, zh-CN, chinese and cn are "
-        "accepted too, in any case).  Filter values (tcpstate.stage, ...) stay English.",
-        &pref_language_text);
-    prefs_register_bool_preference(prefs, "analogy", "Explain with an everyday analogy",
-        "Add an everyday analogy (two people talking) to each explanation",
-        &pref_analogy);
-    prefs_register_string_preference(prefs, "grace_period", "Grace period (ms)",
-        "How long an answer may still take at the end of the capture, in milliseconds "
-        "(0 to 86400000; \"2s\" for seconds): a SYN, FIN or SYN-ACK younger than this when "
-        "the capture ends is reported as open_at_capture_end instead of unanswered",
-        &pref_grace_text);
-    prefs_register_uint_preference(prefs, "zeek.attempt_delay", "Zeek tcp_attempt_delay (s)",
-        "Zeek ends a connection whose SYN got no answer this long after it (0: never)",
-        10, &pref_zeek_attempt_s);
-    prefs_register_uint_preference(prefs, "zeek.close_delay", "Zeek tcp_close_delay (s)",
-        "Zeek ends a connection this long after its close completed (FIN from both, or a RST)",
-        10, &pref_zeek_close_s);
-    prefs_register_uint_preference(prefs, "zeek.inactivity_timeout", "Zeek tcp_inactivity_timeout (s)",
-        "Zeek ends an established connection idle this long (0: never)",
-        10, &pref_zeek_inactivity_s);
+    /* registered before the preferences are read: English (see the catalog) */
+#define PREF_TX(id) ts_text((id), TS_LANG_EN)
+    prefs_register_bool_preference(prefs, "info_column", PREF_TX(TX_PREF_INFO_COLUMN),
+        PREF_TX(TX_PREF_INFO_COLUMN_HELP), &pref_info_column);
+    prefs_register_bool_preference(prefs, "info_column_first", PREF_TX(TX_PREF_INFO_FIRST),
+        PREF_TX(TX_PREF_INFO_FIRST_HELP), &pref_info_first);
+    prefs_register_bool_preference(prefs, "info_column_data", PREF_TX(TX_PREF_INFO_DATA),
+        PREF_TX(TX_PREF_INFO_DATA_HELP), &pref_info_data);
+    prefs_register_string_preference(prefs, "language", PREF_TX(TX_PREF_LANGUAGE),
+        PREF_TX(TX_PREF_LANGUAGE_HELP), &pref_language_text);
+    prefs_register_bool_preference(prefs, "analogy", PREF_TX(TX_PREF_ANALOGY),
+        PREF_TX(TX_PREF_ANALOGY_HELP), &pref_analogy);
+    prefs_register_string_preference(prefs, "grace_period", PREF_TX(TX_PREF_GRACE),
+        PREF_TX(TX_PREF_GRACE_HELP), &pref_grace_text);
+    prefs_register_uint_preference(prefs, "zeek.attempt_delay", PREF_TX(TX_PREF_ZEEK_ATTEMPT),
+        PREF_TX(TX_PREF_ZEEK_ATTEMPT_HELP), 10, &pref_zeek_attempt_s);
+    prefs_register_uint_preference(prefs, "zeek.close_delay", PREF_TX(TX_PREF_ZEEK_CLOSE),
+        PREF_TX(TX_PREF_ZEEK_CLOSE_HELP), 10, &pref_zeek_close_s);
+    prefs_register_uint_preference(prefs, "zeek.inactivity_timeout", PREF_TX(TX_PREF_ZEEK_INACTIVITY),
+        PREF_TX(TX_PREF_ZEEK_INACTIVITY_HELP), 10, &pref_zeek_inactivity_s);
     prefs_register_uint_preference(prefs, "zeek.handshake_inactivity_timeout",
-        "Zeek inactivity timeout during the handshake (s)",
-        "Zeek's TCP analyzer starts a connection with udp_inactivity_timeout until the handshake "
-        "is over (0: never)",
+        PREF_TX(TX_PREF_ZEEK_HS_INACTIVITY), PREF_TX(TX_PREF_ZEEK_HS_INACTIVITY_HELP),
         10, &pref_zeek_hs_inactivity_s);
+#undef PREF_TX
 
     streams = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
     tuples = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), tuple_hash, tuple_equal);

@@ -452,7 +452,9 @@ cl_init(const char *opt_arg, void *userdata _U_)
     }
     if (*rest && *rest != ',') {
         /* "-z tcpstate,connlogx": a typo, not a filter */
-        fprintf(stderr, "tshark: -z %s: expected tcpstate,connlog[,json][,filter]\n", opt_arg);
+        fprintf(stderr, "tshark: ");
+        fprintf(stderr, ts_text(TX_ERR_CONNLOG_USAGE, tcpstate_language()), opt_arg);
+        fputc('\n', stderr);
         g_free(t);
         CL_INIT_RETURN(FALSE);
     }
@@ -463,7 +465,9 @@ cl_init(const char *opt_arg, void *userdata _U_)
     err = register_tap_listener(TCPSTATE_TAP_NAME, t, t->filter, TL_REQUIRES_NOTHING,
                                 cl_reset, cl_packet, cl_draw, cl_finish);
     if (err) {
-        fprintf(stderr, "tshark: Couldn't register tcpstate,connlog tap: %s\n", err->str);
+        fprintf(stderr, "tshark: ");
+        fprintf(stderr, ts_text(TX_ERR_TAP_REGISTER, tcpstate_language()), "tcpstate,connlog", err->str);
+        fputc('\n', stderr);
         g_string_free(err, TRUE);
         cl_finish(t);
         CL_INIT_RETURN(FALSE);
@@ -472,11 +476,12 @@ cl_init(const char *opt_arg, void *userdata _U_)
 }
 
 static stat_tap_ui connlog_ui = {
-    REGISTER_STAT_GROUP_GENERIC, "Zeek conn.log", "tcpstate,connlog", cl_init, 0, NULL
+    REGISTER_STAT_GROUP_GENERIC, NULL, "tcpstate,connlog", cl_init, 0, NULL
 };
 
 void
 tcpstate_register_connlog_tap(void)
 {
+    connlog_ui.title = ts_text(TX_REG_CONNLOG_CLI, TS_LANG_EN);
     register_stat_tap_ui(&connlog_ui, NULL);
 }

@@ -147,7 +147,7 @@ conns_init(const char *opt_arg, void *userdata _U_)
             remove_tap_listener(t);     /* conns_finish frees t */
     }
     if (err) {
-        fprintf(stderr, "tshark: Couldn't register tcpstate,conns tap: %s\n", err->str);
+        fprintf(stderr, "tshark: "); fprintf(stderr, TAP_TX(TX_ERR_TAP_REGISTER), "tcpstate,conns", err->str); fputc('\n', stderr);
         g_string_free(err, TRUE);
         TS_STAT_INIT_RETURN(FALSE);
     }

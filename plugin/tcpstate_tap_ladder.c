@@ -454,9 +454,10 @@ ladder_init(const char *opt_arg, void *userdata _U_)
         char *endp = NULL;
         unsigned long v = strtoul(num, &endp, 10);
         if (endp == num || (*endp && *endp != ',') || *num == '-' || v > G_MAXUINT) {
-            fprintf(stderr, "tshark: -z tcpstate,ladder: \"%.*s\" is not a number of "
-                    "connections (max=N, N >= 0; 0 draws all)\n",
+            fprintf(stderr, "tshark: ");
+            fprintf(stderr, TAP_TX(TX_ERR_LADDER_MAX),
                     (int)(comma ? (size_t)(comma - num) : strlen(num)), num);
+            fputc('\n', stderr);
             g_free(t);
             TS_STAT_INIT_RETURN(FALSE);
         }
@@ -478,7 +479,7 @@ ladder_init(const char *opt_arg, void *userdata _U_)
         g_free(t);
     }
     if (err) {
-        fprintf(stderr, "tshark: Couldn't register tcpstate,ladder tap: %s\n", err->str);
+        fprintf(stderr, "tshark: "); fprintf(stderr, TAP_TX(TX_ERR_TAP_REGISTER), "tcpstate,ladder", err->str); fputc('\n', stderr);
         g_string_free(err, TRUE);
         TS_STAT_INIT_RETURN(FALSE);
     }
@@ -664,16 +665,17 @@ ladder_menu(gpointer data _U_)
 void
 tcpstate_register_tap_ladder_window(void)
 {
-    funnel_register_menu("TCP Connection States: Ladder", REGISTER_PACKET_STAT_GROUP_UNSORTED,
+    funnel_register_menu(ts_text(TX_REG_LADDER_MENU, TS_LANG_EN), REGISTER_PACKET_STAT_GROUP_UNSORTED,
                          ladder_menu, NULL, NULL, FALSE);
 }
 
 static stat_tap_ui ladder_ui = {
-    REGISTER_STAT_GROUP_GENERIC, "TCP connection ladder", "tcpstate,ladder", ladder_init, 0, NULL
+    REGISTER_STAT_GROUP_GENERIC, NULL, "tcpstate,ladder", ladder_init, 0, NULL
 };
 
 void
 tcpstate_register_tap_ladder(void)
 {
+    ladder_ui.title = ts_text(TX_REG_LADDER_CLI, TS_LANG_EN);
     register_stat_tap_ui(&ladder_ui, NULL);
 }

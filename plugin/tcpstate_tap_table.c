@@ -24,7 +24,7 @@
 
 #include <epan/stat_tap_ui.h>
 
-#define TABLE_NAME "TCP connections"
+#define TABLE_NAME ts_text(TX_REG_TABLE_NAME, TS_LANG_EN)
 
 enum { TC_FILTER = CC_COUNT, TC_COUNT };
 
@@ -164,7 +164,7 @@ table_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
 
 static stat_tap_table_ui table_ui = {
     REGISTER_PACKET_STAT_GROUP_UNSORTED,   /* the Statistics menu (GENERIC items get no menu entry in the Qt GUI) */
-    "TCP Connection States: Connections",
+    NULL,                                  /* title: the catalog's, at registration */
     TCPSTATE_TAP_NAME,
     "tcpstate,connections",
     table_init,
@@ -200,6 +200,7 @@ tcpstate_register_tap_table(void)
                                                      : conns_title(k, TS_LANG_EN);
         table_fields[k].field_format = number ? "%u" : "%s";
     }
+    table_ui.title = ts_text(TX_REG_TABLE_MENU, TS_LANG_EN);
     register_stat_tap_table_ui(&table_ui);
     register_shutdown_routine(table_shutdown);
 }

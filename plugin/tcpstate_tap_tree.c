@@ -159,7 +159,7 @@ tree_flush(tree_state *ts)
                 if (extra & TS_BIT(an))
                     tick_stat_node(ts->st, ts_anomaly_name(an), ts->n_pkt_an, FALSE);
             if (extra && !tc->last.rec->anomalies)
-                increase_stat_node(ts->st, "(none)", ts->n_pkt_an, FALSE, -1);
+                increase_stat_node(ts->st, N_NONE, ts->n_pkt_an, FALSE, -1);
         }
         tree_count_conn(ts, c, end, grace);
     }
@@ -352,14 +352,14 @@ cli_tree_init(const char *opt_arg, void *userdata _U_)
     GString *err;
 
     if (!cfg) {
-        fprintf(stderr, "tshark: -z tcpstate,tree: the tcpstate stats tree is not registered\n");
+        fprintf(stderr, "tshark: %s\n", TAP_TX(TX_ERR_TREE_MISSING));
         exit(1);
     }
     st = stats_tree_new(cfg, NULL, filter);
     err = register_tap_listener(cfg->tapname, st, st->filter, cfg->flags, stats_tree_reset,
                                 stats_tree_packet, cli_tree_draw, cli_tree_free);
     if (err) {
-        fprintf(stderr, "tshark: Couldn't register tcpstate,tree tap: %s\n", err->str);
+        fprintf(stderr, "tshark: "); fprintf(stderr, TAP_TX(TX_ERR_TAP_REGISTER), "tcpstate,tree", err->str); fputc('\n', stderr);
         g_string_free(err, TRUE);
         exit(1);
     }
@@ -378,7 +378,7 @@ tcpstate_register_tap_tree(void)
 #if !TS_WS_AT_LEAST(4, 6)
     register_stat_tap_ui(&cli_tree_ui, NULL);
 #endif
-    stats_tree_register_plugin(TCPSTATE_TAP_NAME, "tcpstate", "TCP Connection States",
+    stats_tree_register_plugin(TCPSTATE_TAP_NAME, "tcpstate", ts_text(TX_REG_TREE_MENU, TS_LANG_EN),
                                0, tree_packet, tree_init, tree_cleanup);
     register_shutdown_routine(tree_shutdown);
 }
