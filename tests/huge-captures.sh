@@ -35,8 +35,11 @@
 #
 # Expected answers, from the rules of plugin/tcpstate_core.c:
 # (a) 1,000,000 connections (one per four-tuple, stream numbers 0..999999),
-#   each with 1 packet: client SYN-SENT (it sent a SYN), server SYN-RECEIVED
-#   (a captured segment is taken to have reached its receiver: LISTEN + SYN),
+#   each with 1 packet: client SYN-SENT (it sent a SYN), server LISTEN at
+#   the end (issue 11 defect 4: nothing in the capture shows the SYN reached
+#   the server -- a LISTEN endpoint that gets a SYN answers it, RFC 9293
+#   3.10.7.2 -- so the connection's final states keep the server in LISTEN;
+#   the grace period does not change what the capture proves),
 #   outcome "handshake incomplete" (not established, not refused or reset),
 #   no handshake or teardown time, Zeek conn_state S0 (attempt seen, no
 #   reply) with history "S".  Its only anomaly is the verdict on the SYN's
@@ -234,7 +237,7 @@ if run flood-conns -r "$work/synflood.pcap" -q -z tcpstate,conns; then
             else if ($1 != rows - 1) bad = "stream number"
             else if ($2 != 0) bad = "conn index"
             else if ($4 != "10.88.0.2:7777") bad = "server"
-            else if ($5 != "SYN-SENT" || $6 != "SYN-RECEIVED") bad = "states"
+            else if ($5 != "SYN-SENT" || $6 != "LISTEN") bad = "states"
             else if ($7 " " $8 != "handshake incomplete") bad = "outcome"
             else if ($9 != "-" || $10 != "-" || $11 != "-") bad = "times"
             else if ($12 != 1) bad = "packets"
