@@ -77,7 +77,19 @@ def is_subsequence(words, of):
     return all(any(w == o for o in it) for w in words)
 
 
+# Wireshark 4.6 prints relative times with a unit of their size ("23.000
+# microseconds") where 4.0 and 4.4 print seconds ("0.000023000 seconds");
+# the README shows 4.0's output, so both sides are compared in seconds.
+TIME_UNITS = {"seconds": 1.0, "milliseconds": 1e-3, "microseconds": 1e-6, "nanoseconds": 1e-9}
+
+
+def in_seconds(line):
+    return re.sub(r"(\d+\.\d+) (seconds|milliseconds|microseconds|nanoseconds)\b",
+                  lambda m: "%.9f seconds" % (float(m.group(1)) * TIME_UNITS[m.group(2)]), line)
+
+
 def line_matches(readme_line, out_line, how):
+    readme_line, out_line = in_seconds(readme_line), in_seconds(out_line)
     if how == "exact":
         return without_annotation(readme_line) == out_line.strip()
     words = [w for w in readme_line.split() if w != "..."]
