@@ -184,6 +184,7 @@ static void f_seq(ex *x)   { put_num(x, x->seg->seq, sender(x)); }
 static void f_ack(ex *x)   { put_num(x, x->seg->ack, receiver(x)); }
 static void f_qseq(ex *x)  { put_num(x, x->seg->seq, receiver(x)); }  /* quoted by an ICMP */
 static void f_nxt(ex *x)   { put_num(x, next_seq(x), sender(x)); }
+static void f_seq1(ex *x)  { put_num(x, x->seg->seq + 1, sender(x)); }
 static void f_fin(ex *x)   { put_num(x, payload_end(x), sender(x)); }
 static void f_fin1(ex *x)  { put_num(x, payload_end(x) + 1, sender(x)); }
 static void f_risn(ex *x)  { sb_num(&x->out, receiver(x)->isn); }
@@ -267,7 +268,7 @@ typedef struct {
 static const field fields[] = {
     FIELD("s", f_s), FIELD("r", f_r), FIELD("c", f_c), FIELD("p", f_p), FIELD("rb", f_rb),
     FIELD("AS", f_as), FIELD("AR", f_ar), FIELD("SEQ", f_seq), FIELD("ACK", f_ack),
-    FIELD("QSEQ", f_qseq), FIELD("NXT", f_nxt), FIELD("FIN", f_fin), FIELD("FIN1", f_fin1),
+    FIELD("QSEQ", f_qseq), FIELD("NXT", f_nxt), FIELD("SEQ1", f_seq1), FIELD("FIN", f_fin), FIELD("FIN1", f_fin1),
     FIELD("pfin", f_pfin), FIELD("risn", f_risn), FIELD("risn1", f_risn1), FIELD("ackdata", f_ackdata),
     FIELD("BYTES", f_bytes), FIELD("RANGE", f_range), FIELD("port", f_port),
     FIELD("flags", f_flags), FIELD("label", f_label), FIELD("rstate", f_rstate),
@@ -353,9 +354,11 @@ static void say(ex *x, ts_text_id t)
 
 /* ---- Stage builders: what the segment does ---------------------------------- */
 
+/* A SYN with data may be answered either way (3.10.7.2: the data may wait
+ * until the connection is established), so the text gives both acks. */
 static void b_syn(ex *x)
 {
-    say(x, TX_EX_SYN);
+    say(x, x->seg->len ? TX_EX_SYN_CARRYING : TX_EX_SYN);
     if (x->seg->len && x->seg->tfo)
         say(x, TX_EX_SYN_TFO);
     else if (x->seg->len)

@@ -582,6 +582,32 @@ static void test_rst_at_fin_seq(void)
     finish(&s);
 }
 
+/* Review F6: data in a SYN may wait until the connection is established
+ * (RFC 9293 3.10.7.2), so an ack of ISN + 1 is a legitimate answer: the
+ * SYN's text gives both acks and demands neither.  Must not: a SYN without
+ * data keeps its one answer, ISN + 1. */
+static void test_syn_data_either_ack(void)
+{
+    scenario s;
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 100);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);      /* the data is not taken */
+    dump(&s, "SYN with data");
+    has(&s, 0, TS_LANG_EN, "answers with ack 1001 (relative 1) = ISN + 1, or with ack 1101 (relative 101) "
+                           "if it also takes the data");
+    has(&s, 0, TS_LANG_EN, "3.10.7.2");
+    hasnt(&s, 0, TS_LANG_EN, "must answer");
+    has(&s, 0, TS_LANG_ZH, "以确认号 1001（相对 1）= ISN + 1 回应");
+    has(&s, 0, TS_LANG_ZH, "1101");
+    check(valid_utf8(text(&s, 0, TS_LANG_ZH, 0)), "zh SYN with data is valid UTF-8", text(&s, 0, TS_LANG_ZH, 0));
+    finish(&s);
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    has(&s, 0, TS_LANG_EN, "must answer with ack 1001");
+    hasnt(&s, 0, TS_LANG_EN, "takes the data");
+    finish(&s);
+}
+
 /* Cell coverage (tests/cell-coverage.sh): which model cells these tests use. */
 static void write_cell_hits(void)
 {
@@ -637,6 +663,7 @@ int main(int argc, char **argv)
     test_undelivered_ack();
     test_forged_rst_text();
     test_rst_at_fin_seq();
+    test_syn_data_either_ack();
     test_data_answered_by_rst();
     write_cell_hits();
     printf("%d checks, %d failed\n", checks, failures);
