@@ -32,16 +32,20 @@ static uint16_t port_a, port_b;
 static uint32_t frame;
 static uint32_t encap_now;   /* seg.encap of the next segments */
 
-/* Zeroed memory for the Zeek connections a split keeps (ts_zeek.prev) and
- * the extras (ts_zeek.more, smaller): a fixed pool, reused from the start
- * by each scenario. */
-static ts_zeek kept[16];
+/* Zeroed memory for the Zeek connections a split keeps (ts_zeek_prev) and
+ * the extras (ts_zeek.more): a fixed pool of blocks big enough for either,
+ * reused from the start by each scenario. */
+typedef union {
+    ts_zeek z;
+    char    bytes[512];
+} kept_block;
+static kept_block kept[16];
 static unsigned n_kept;
 
 static void *kept_alloc(void *ctx, size_t size)
 {
     (void)ctx;
-    if (size > sizeof(ts_zeek) || n_kept == sizeof kept / sizeof kept[0])
+    if (size > sizeof(kept_block) || n_kept == sizeof kept / sizeof kept[0])
         return NULL;
     memset(&kept[n_kept], 0, sizeof kept[0]);
     return &kept[n_kept++];
@@ -185,8 +189,8 @@ static void test_rej(void)
      * connection: index 1, history "S", S0; the first one is kept whole. */
     EXPECT("S", TS_ZK_S0);
     EXPECT_TRUE(Z.index == 1 && Z.split_reason == TS_ZSPLIT_REUSE);
-    EXPECT_TRUE(Z.prev && strcmp(ts_zeek_history(Z.prev), "Sr") == 0 &&
-                ts_zeek_conn_state(Z.prev) == TS_ZK_REJ);
+    EXPECT_TRUE(ts_zeek_prev(&Z) && strcmp(ts_zeek_history(ts_zeek_prev(&Z)), "Sr") == 0 &&
+                ts_zeek_conn_state(ts_zeek_prev(&Z)) == TS_ZK_REJ);
 
     begin("REJ: both reset, no bytes either way", 40000, 12345);
     A(SYN, 1000, 0, 0);
@@ -744,7 +748,7 @@ static void test_boundaries(void)
     send_at(1, SYN, 1000, 0, 0, 5 * SEC);      /* timer at 5 s <= 5 s fires first (DoAdvance) */
     EXPECT_PART(1, TS_ZSPLIT_ATTEMPT);
     EXPECT("S", TS_ZK_S0);
-    EXPECT_TRUE(Z.prev && Z.prev->ep[0].pkts == 2 && Z.first_frame == 3);
+    EXPECT_TRUE(ts_zeek_prev(&Z) && ts_zeek_prev(&Z)->ep[0].pkts == 2 && Z.first_frame == 3);
 
     begin("attempt timer: an answered SYN stays", 40000, 12345);
     send_at(1, SYN, 1000, 0, 0, 0);
@@ -845,7 +849,7 @@ static void test_expire_at_packet_time(void)
      * reset -> removed; the packet starts the next connection */
     EXPECT_PART(1, TS_ZSPLIT_EXPIRE);
     EXPECT("D", TS_ZK_OTH);
-    ts_zeek_log_of(Z.prev, &lg);
+    ts_zeek_log_of(ts_zeek_prev(&Z), &lg);
     EXPECT_TRUE(lg.duration_ns == 19 * MS && lg.conn_state == TS_ZK_RSTO); /* 1 ms .. 20 ms */
 
     begin("expire: fired, not idle long enough, re-armed at the packet + 6 s", 40000, 12345);
