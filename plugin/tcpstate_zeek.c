@@ -434,6 +434,13 @@ enum {
 
 #define ZK_BIG_JUMP 1048576 /* 1 MiB: Zeek's limit for believable jumps */
 
+/* The bit-fields of ts_zeek hold their values (compile-time checks). */
+typedef char zk_hist_len_fits[TS_ZEEK_HISTORY_MAX < 64 ? 1 : -1];       /* hist_len : 6 */
+typedef char zk_split_fits[TS_ZSPLIT_COUNT <= 8 ? 1 : -1];             /* split_reason : 3 */
+typedef char zk_flags_fit[(TS_ZF_SEEN_RESP | TS_ZEEK_LATE_FLIP | ZF_WIDE_TIMES) < 32 ? 1 : -1];
+typedef char zk_timers_fit[(ZT_ATTEMPT | ZT_DELETE | ZT_EXPIRE0 | ZT_EXPIRE1 | ZT_EXPIRE0_SYN) < 32 ? 1 : -1];
+typedef char zk_inactivity_fits[ZI_ESTABLISHED < 4 ? 1 : -1];          /* inactivity : 2 */
+
 static const char *const zk_names[] = {
 #define TS_X_NAME(id, name, desc) name,
     TS_ZEEK_STATE_LIST(TS_X_NAME)
@@ -900,6 +907,10 @@ static void connection_closed(ts_zeek *z, unsigned i)
         return;
     e->did_close = 1;
     if (e->state == ZEP_RESET || p->did_close || p->state == ZEP_INACTIVE) {
+        /* The expire timers are cancelled, and none is added again: the
+         * peer's own close later takes this branch too (this side has
+         * closed).  So the delete timer's base can take the first expire
+         * timer's place (TS_ZT_DELETE == TS_ZT_EXPIRE0). */
         z->timers = ZT_DELETE;
         set_time(z, TS_ZT_DELETE, last_time(z)); /* due + tcp_close_delay */
     } else if (e->prev_state != ZEP_INACTIVE) {

@@ -141,10 +141,13 @@ enum {
     TS_ZT_LAST,      /* last_time: Zeek's Conn()->LastTime */
     TS_ZT_NET,       /* network time: the latest packet time seen */
     TS_ZT_ATTEMPT,   /* base of the attempt timer (due + tcp_attempt_delay) */
-    TS_ZT_DELETE,    /* base of the delete timer (due + tcp_close_delay) */
     TS_ZT_EXPIRE0,   /* bases of the two expire timers (due + tcp_SYN_timeout */
     TS_ZT_EXPIRE1,   /*   for the first one, else + tcp_session_timer) */
-    TS_ZT_COUNT
+    TS_ZT_COUNT,
+    /* base of the delete timer (due + tcp_close_delay): the first expire
+     * timer's place, as arming it cancels the expire timers and none is
+     * armed again while it is pending (see connection_closed) */
+    TS_ZT_DELETE = TS_ZT_EXPIRE0
 };
 
 typedef struct ts_zeek_s {
@@ -159,14 +162,15 @@ typedef struct ts_zeek_s {
     uint32_t encap;           /* the encapsulation of its packets (seg->encap) */
     uint16_t hist_seen;       /* Zeek's once-per-direction letter mask */
     uint16_t alloc_gen;       /* the process-wide allocator it may use, or 0 */
-    uint8_t  orig_is_a;       /* endpoint A is Zeek's originator (now) */
-    uint8_t  started;
-    uint8_t  hist_len;
-    uint8_t  flags;           /* TS_ZF_* in tcpstate_zeek.c, and TS_ZEEK_LATE_FLIP */
-    uint8_t  split_reason;    /* ts_zeek_split: why it began (NONE for index 0) */
-    uint8_t  timers;          /* ZT_* in tcpstate_zeek.c: which timers are pending */
     uint8_t  encap_changes;   /* tunnel_changes */
-    uint8_t  inactivity;      /* ZI_* in tcpstate_zeek.c: which inactivity timeout runs */
+    /* small fields, as bits: 23 of them fill the rest of this word */
+    unsigned orig_is_a : 1;   /* endpoint A is Zeek's originator (now) */
+    unsigned started : 1;
+    unsigned hist_len : 6;    /* <= TS_ZEEK_HISTORY_MAX (63) */
+    unsigned flags : 5;       /* TS_ZF_* in tcpstate_zeek.c, and TS_ZEEK_LATE_FLIP */
+    unsigned split_reason : 3;/* ts_zeek_split: why it began (NONE for index 0) */
+    unsigned timers : 5;      /* ZT_* in tcpstate_zeek.c: which timers are pending */
+    unsigned inactivity : 2;  /* ZI_* in tcpstate_zeek.c: which inactivity timeout runs */
     char     history[TS_ZEEK_HISTORY_INLINE + 1]; /* while hist_len fits; then more */
 } ts_zeek;
 

@@ -153,9 +153,11 @@ int main(void)
     expect_size("ts_endpoint", sizeof(ts_endpoint), 96);
     /* ts_zeek was 240: the allocator is process-wide (-16), the previous
      * Zeek connection of a split lives in the extras (-8), times are 32-bit
-     * us offsets from start_ns and timers their base time (-32), the IP
-     * byte counts' high halves live in the extras (-8 in the endpoints). */
-    expect_size("ts_zeek", sizeof(ts_zeek), 176);
+     * us offsets from start_ns and timers their base time, the delete
+     * timer's in the first expire timer's place (-36), the IP byte counts'
+     * high halves live in the extras (-8 in the endpoints), the small
+     * fields are bit-fields (-4); no padding is left. */
+    expect_size("ts_zeek", sizeof(ts_zeek), 168);
     expect_size("ts_zeek_endpoint", sizeof(ts_zeek_endpoint), 48);
     expect_size("ts_record", sizeof(ts_record), 32);   /* kept once per packet */
 
