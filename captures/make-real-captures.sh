@@ -1794,6 +1794,87 @@ sc_shut_rd() {
 	check shut_rd "$HS >PA100 <A .*"
 }
 
+###########################################################################
+# 63 pmtu_router (CLIENT side captures; routed path as in 60, the router's
+#   server-facing interface has MTU 1280)
+#   The client sends 3000 bytes in 1448-byte segments with DF set; the
+#   router cannot forward them and answers each with ICMP "fragmentation
+#   needed" (type 3 code 4, next-hop MTU 1280); the client lowers its MSS
+#   and sends the bytes again in segments that fit.  The server answers 200
+#   bytes; four-way close (client first).
+sc_pmtu_router() {
+	local C4=10.77.1.1 S4=10.77.2.1
+	setup_router
+	ip netns exec $NSM ip link set rs mtu 1280
+	cap_start client pmtu_router
+	srv 5063 recv:3000 send:200 eof sleep:0.3 close
+	cli --port 5063 --bind-port 40063 send:3000 recv:200 close
+	wait_bg
+	cap_stop
+	check pmtu_router "$HS( >P?A[0-9]+| <ICMP3| <A)+ <PA200 >A >FA <A <FA >A"
+}
+
+###########################################################################
+# 64 icmp_established (CLIENT side captures)
+#   After the exchange the server's host rejects the client's data with
+#   ICMP port unreachable (nftables "reject with icmp type
+#   port-unreachable" in its input hook): each transmission of the next
+#   100 bytes draws an ICMP error.  An established Linux socket keeps such
+#   an error as a soft error and retransmits (RFC 1122 4.2.3.9, RFC 5461).
+#   After 1 s the rule is removed: the next retransmission is ACKed and the
+#   connection closes normally (client first).
+sc_icmp_established() {
+	setup
+	cap_start client icmp_established
+	srv 5064 recv:100 send:200 recv:100 eof sleep:0.3 close
+	spawn cli --port 5064 --bind-port 40064 send:100 recv:200 signal:c1 wait:go send:100 \
+		sleep:1.5 close
+	waitsig c1
+	sleep 0.1
+	nft_rule $NSS input 'tcp dport 5064 tcp flags & psh == psh reject with icmp type port-unreachable'
+	sig go
+	sleep 1
+	S nft delete table inet t
+	wait_bg
+	cap_stop
+	check icmp_established "$HS $XCH( >PA100 <ICMP3){2,4} >PA100 <A >FA <A <FA >A"
+}
+
+###########################################################################
+# 65 net_unreach_router (CLIENT side captures; routed path as in 60)
+#   The client connects to 10.77.9.9, for which the router has no route:
+#   the router answers each SYN with ICMP net unreachable (type 3 code 0,
+#   from 10.77.1.254).  The first arrives while connect() still holds the
+#   socket (kept as a soft error); the SYN is sent again after 1 s, and its
+#   ICMP error ends the attempt (ENETUNREACH).  3 s later the client sends
+#   the router one ICMP echo request (python raw socket; the request and
+#   its reply close the capture): no SYN in
+#   between (a SYN-SENT socket would resend it ~1 s later, the linear SYN
+#   timeouts of 6.x kernels) shows the attempt is over.
+sc_net_unreach_router() {
+	local C4=10.77.1.1 S4=10.77.2.1
+	setup_router
+	cap_start client net_unreach_router
+	C $APP client --connect 10.77.9.9 --port 5065 --bind-port 40065 \
+		--expect-connect-error ENETUNREACH
+	sleep 3
+	C $PY -c '
+import socket, struct
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s & 0xFFFF) + (s >> 16)
+    return ~(s + (s >> 16)) & 0xFFFF
+echo = struct.pack("!BBHHH", 8, 0, 0, 0x7473, 1) + b"tcpstate"
+echo = echo[:2] + struct.pack("!H", csum(echo)) + echo[4:]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.settimeout(1)
+s.sendto(echo, ("10.77.1.254", 0))
+s.recv(1500)
+'
+	cap_stop
+	check net_unreach_router ">S <ICMP3 >S <ICMP3 >ICMP8 <ICMP0"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -1807,7 +1888,8 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	rst_lost_downstream ipv6_keepalive_race
 	reverse_syn_listener tfo_server_off fin_ack_crossed
 	fin_timeout linger0_fin_wait2 linger0_unsent listener_close_queue keepalive_vanish
-	tw_reuse synack_lost_router no_options shut_rd)
+	tw_reuse synack_lost_router no_options shut_rd
+	pmtu_router icmp_established net_unreach_router)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
