@@ -1109,6 +1109,8 @@ sc_keepalive_race() {
 #   server option --rcvbuf N      SO_RCVBUF on the listener (inherited)
 #   server option --close-after S with --no-accept: close the listener
 #                                 after S seconds (its queue is reset)
+#   server option --defer-accept S TCP_DEFER_ACCEPT on the listener
+#   sendoob:N                 send N bytes with MSG_OOB (urgent data)
 
 xsock_write() {
 	cat >"$WORK/xsock.py" <<EOF
@@ -1125,6 +1127,9 @@ def extra(sock, act):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, idle)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, intvl)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, cnt)
+        return True
+    if name == "sendoob":
+        sock.send(b"U" * int(arg), socket.MSG_OOB)
         return True
     if name == "usertimeout":
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, int(arg))
@@ -1145,6 +1150,7 @@ p.add_argument("--backlog", type=int, default=16)
 p.add_argument("--no-accept", action="store_true")
 p.add_argument("--rcvbuf", type=int, default=0)
 p.add_argument("--close-after", type=float, default=0.0)
+p.add_argument("--defer-accept", type=int, default=0)
 p.add_argument("--ready")
 p.add_argument("--sync-dir")
 p.add_argument("--ignore-errors", action="store_true")
@@ -1156,6 +1162,8 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 if a.rcvbuf:
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, a.rcvbuf)
 if a.cmd == "server":
+    if a.defer_accept:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, a.defer_accept)
     s.bind((a.addr, a.port))
     s.listen(a.backlog)
     if a.ready:
@@ -1875,6 +1883,97 @@ s.recv(1500)
 	check net_unreach_router ">S <ICMP3 >S <ICMP3 >ICMP8 <ICMP0"
 }
 
+###########################################################################
+# 66 synrecv_rst (server side captures)
+#   The client's input hook drops the first SYN-ACK ("quota until 70
+#   bytes"; the capture here sees it).  The client program uses a
+#   non-blocking connect() and closes the socket 200 ms later, still in
+#   SYN-SENT: Linux sends nothing.  The server's SYN-ACK retransmission
+#   (~1 s) then finds no socket: the client's stack answers with a bare RST
+#   (seq = the SYN-ACK's ack), which returns the server's request to
+#   nothing (SYN-RECEIVED -> LISTEN in RFC terms).
+sc_synrecv_rst() {
+	setup
+	nft_rule $NSC input 'tcp sport 5066 tcp flags & (syn|ack) == syn|ack quota until 70 bytes counter drop'
+	cap_start server synrecv_rst
+	spawn S $APP server --listen $S4 --port 5066 --ready "$WORK/ready.5066" hold
+	wait_file "$WORK/ready.5066"
+	rm -f "$WORK/ready.5066"
+	C $PY -c '
+import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("", 40066))
+s.setblocking(False)
+try:
+    s.connect(("'$S4'", 5066))
+except BlockingIOError:
+    pass
+time.sleep(0.2)
+s.close()
+'
+	sleep 1.5
+	cap_stop 0
+	kill_bg
+	check synrecv_rst ">S <SA <SA >R"
+}
+
+###########################################################################
+# 67 fin_ack_crossed_server: scenario 53 (fin_ack_crossed) captured on the
+#   SERVER side: the server's FIN, its resend ~200 ms later, then the two
+#   late final ACKs (300 ms relay delay), the second answered by a RST.
+sc_fin_ack_crossed_server() {
+	setup relay
+	start_relay none --delay-after-fin 0.3
+	cap_start server fin_ack_crossed_server
+	srv 5067 recv:100 send:200 eof sleep:0.3 close
+	cli --port 5067 --bind-port 40067 send:100 recv:200 close
+	wait_bg
+	sleep 1.2
+	cap_stop 0
+	check fin_ack_crossed_server "$HS $XCH >FA <A <FA <FA >A >A <R"
+}
+
+###########################################################################
+# 68 urgent_data (server side captures)
+#   After the handshake the client sends 10 ordinary bytes, then 1 byte
+#   with MSG_OOB (URG flag, urgent pointer), then 10 more; the server reads
+#   and answers 200 bytes; four-way close (client first).  (The shape has no
+#   letter for URG: the 1-byte segment shows as >PA1.)
+sc_urgent_data() {
+	setup
+	xsock_write
+	cap_start server urgent_data
+	srv 5068 recv:20 send:200 eof sleep:0.3 close
+	C $PY "$WORK/xsock.py" client --addr $S4 --port 5068 --bind-port 40068 \
+		send:10 sleep:0.05 sendoob:1 sleep:0.05 send:10 recv:200 close
+	wait_bg
+	cap_stop
+	check urgent_data "$HS >PA10 <A >PA1 <A >PA10 <A <PA200 >A >FA <A <FA >A"
+}
+
+###########################################################################
+# 69 defer_accept (server side captures)
+#   The listener has TCP_DEFER_ACCEPT 1 s: Linux ignores the pure ACK that
+#   completes the handshake (the request stays in SYN-RECEIVED) and waits
+#   for data.  The client sends its 100 bytes only 1.5 s later, so the
+#   server first resends its SYN-ACK (~1 s) and the client ACKs it again
+#   (ignored too); the data segment then creates the connection.  Answer,
+#   four-way close.
+sc_defer_accept() {
+	setup
+	xsock_write
+	cap_start server defer_accept
+	spawn S $PY "$WORK/xsock.py" server --addr $S4 --port 5069 --defer-accept 1 \
+		--ready "$WORK/ready.5069" recv:100 send:200 eof sleep:0.3 close
+	wait_file "$WORK/ready.5069"
+	rm -f "$WORK/ready.5069"
+	cli --port 5069 --bind-port 40069 sleep:1.5 send:100 recv:200 close
+	wait_bg
+	cap_stop
+	check defer_accept ">S <SA >A <SA >A >PA100 <A <PA200 >A >FA <A <FA >A"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -1889,7 +1988,8 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	reverse_syn_listener tfo_server_off fin_ack_crossed
 	fin_timeout linger0_fin_wait2 linger0_unsent listener_close_queue keepalive_vanish
 	tw_reuse synack_lost_router no_options shut_rd
-	pmtu_router icmp_established net_unreach_router)
+	pmtu_router icmp_established net_unreach_router
+	synrecv_rst fin_ack_crossed_server urgent_data defer_accept)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
