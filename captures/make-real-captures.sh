@@ -1974,6 +1974,28 @@ sc_defer_accept() {
 	check defer_accept ">S <SA >A <SA >A >PA100 <A <PA200 >A >FA <A <FA >A"
 }
 
+###########################################################################
+# 70 syn_to_server_time_wait (server side captures)
+#   Scenario 36 in the forward direction: the SERVER closes first, so the
+#   server holds 10.77.0.2:5070 <-> 10.77.0.1:40070 in TIME-WAIT, and its
+#   program closes the listener.  300 ms later the client binds 40070 again
+#   and connects to 5070: its SYN reaches the TIME-WAIT socket; no listener,
+#   so Linux answers with an ACK of the old connection; the SYN-SENT client
+#   answers that unacceptable ACK with RST seq = its ack = the TIME-WAIT
+#   side's RCV.NXT, which kills the TIME-WAIT (tcp_rfc1337=0); the SYN goes
+#   again ~10 ms later and meets no socket: RST-ACK, ECONNREFUSED.
+sc_syn_to_server_time_wait() {
+	setup
+	cap_start server syn_to_server_time_wait
+	srv 5070 recv:100 send:200 close
+	cli --port 5070 --bind-port 40070 send:100 recv:200 eof sleep:0.3 close
+	wait_bg
+	sleep 0.3
+	cli --port 5070 --bind-port 40070 --expect-connect-error ECONNREFUSED
+	cap_stop
+	check syn_to_server_time_wait "$HS $XCH <FA >A >FA <A >S <A >R >S <RA"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -1989,7 +2011,8 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	fin_timeout linger0_fin_wait2 linger0_unsent listener_close_queue keepalive_vanish
 	tw_reuse synack_lost_router no_options shut_rd
 	pmtu_router icmp_established net_unreach_router
-	synrecv_rst fin_ack_crossed_server urgent_data defer_accept)
+	synrecv_rst fin_ack_crossed_server urgent_data defer_accept
+	syn_to_server_time_wait)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
