@@ -1996,6 +1996,54 @@ sc_syn_to_server_time_wait() {
 	check syn_to_server_time_wait "$HS $XCH <FA >A >FA <A >S <A >R >S <RA"
 }
 
+###########################################################################
+# 71 user_timeout_server: scenario 48 (user_timeout) captured on the SERVER
+#   side.  The server's input hook drops the client's data after the
+#   capture saw it: 100 bytes up to five times, never ACKed; the client
+#   gives up silently (TCP_USER_TIMEOUT 1500 ms); the server's later 100
+#   bytes draw a bare RST from the client's stack (seq = their ack = 101,
+#   the server's RCV.NXT).
+sc_user_timeout_server() {
+	setup
+	xsock_write
+	cap_start server user_timeout_server
+	srv 5071 --ignore-errors recv:100 send:200 signal:s1 wait:go send:100 sleep:0.5 close
+	spawn C $PY "$WORK/xsock.py" client --addr $S4 --port 5071 --bind-port 40071 \
+		--sync-dir "$WORK" --ignore-errors send:100 recv:200 usertimeout:1500 \
+		signal:c1 wait:go1 send:100 recv:1 close
+	waitsig s1; waitsig c1
+	nft_rule $NSS input 'tcp dport 5071 tcp flags & psh == psh counter drop'
+	sig go1
+	sleep 2.5
+	S nft delete table inet t
+	sig go
+	wait_bg
+	cap_stop
+	check user_timeout_server "$HS $XCH >PA100( >PA100){2,4} <PA100 >R"
+}
+
+###########################################################################
+# 72 synack_crossed_real (CLIENT side captures; relay in the middle holds
+#   every frame from the server 1.2 s: a slow path one way)
+#   The real-stack version of review F1 (crafted_synack_crossed_ack): the
+#   client resends its SYN after 1 s, before the SYN-ACK (delayed) comes;
+#   the server, in SYN-RECEIVED, answers the duplicate SYN with its SYN-ACK
+#   again; the client ACKs the first
+#   SYN-ACK and sends its request; the later SYN-ACK draws a duplicate
+#   ACK.  The server's answer and its ACKs arrive 1.2 s late; four-way
+#   close (client first).
+sc_synack_crossed_real() {
+	setup relay
+	start_relay none --delay-if2 1.2
+	cap_start client synack_crossed_real
+	srv 5072 recv:100 send:200 eof sleep:0.3 close
+	cli --port 5072 --bind-port 40072 send:100 recv:200 close
+	wait_bg
+	sleep 1.5
+	cap_stop
+	check synack_crossed_real ">S >S <SA >A >PA100 <SA >A <A <PA200 >A >FA <A <FA >A"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2012,7 +2060,7 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	tw_reuse synack_lost_router no_options shut_rd
 	pmtu_router icmp_established net_unreach_router
 	synrecv_rst fin_ack_crossed_server urgent_data defer_accept
-	syn_to_server_time_wait)
+	syn_to_server_time_wait user_timeout_server synack_crossed_real)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
