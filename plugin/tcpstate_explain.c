@@ -209,6 +209,12 @@ static void f_pfin(ex *x)  /* the FIN this segment acknowledges */
     sb_num(&x->out, fin);
 }
 
+static void f_synbytes(ex *x)   /* the data of the client's SYN */
+{
+    sb_num(&x->out, x->c->syn_data);
+    sb_str(&x->out, word(x, x->c->syn_data == 1 ? TX_EX_BYTE : TX_EX_BYTES));
+}
+
 static void f_bytes(ex *x)
 {
     sb_num(&x->out, x->seg->len);
@@ -270,7 +276,7 @@ static const field fields[] = {
     FIELD("AS", f_as), FIELD("AR", f_ar), FIELD("SEQ", f_seq), FIELD("ACK", f_ack),
     FIELD("QSEQ", f_qseq), FIELD("NXT", f_nxt), FIELD("SEQ1", f_seq1), FIELD("FIN", f_fin), FIELD("FIN1", f_fin1),
     FIELD("pfin", f_pfin), FIELD("risn", f_risn), FIELD("risn1", f_risn1), FIELD("ackdata", f_ackdata),
-    FIELD("BYTES", f_bytes), FIELD("RANGE", f_range), FIELD("port", f_port),
+    FIELD("BYTES", f_bytes), FIELD("synbytes", f_synbytes), FIELD("RANGE", f_range), FIELD("port", f_port),
     FIELD("flags", f_flags), FIELD("label", f_label), FIELD("rstate", f_rstate),
     FIELD("x", f_x), FIELD("from", f_from), FIELD("to", f_to), FIELD("until", f_until),
 };
@@ -378,7 +384,21 @@ static uint32_t synack_data(const ex *x)
     return n;
 }
 
-static void b_synack(ex *x)        { say(x, synack_data(x) ? TX_EX_SYNACK_DATA : TX_EX_SYNACK); }
+/* The client's SYN carried data this SYN-ACK does not acknowledge (it
+ * acks ISN + 1 only): the server left it for the client to resend. */
+static int synack_leaves_data(const ex *x)
+{
+    const ts_endpoint *r = receiver(x);
+    return x->rcv == TS_CLIENT && x->c->syn_data && r->syn_seen && (x->seg->flags & TS_ACK) &&
+           x->seg->ack == r->isn + 1;
+}
+
+static void b_synack(ex *x)
+{
+    say(x, synack_data(x) ? TX_EX_SYNACK_DATA : TX_EX_SYNACK);
+    if (synack_leaves_data(x))
+        say(x, TX_EX_SYNACK_DATA_LEFT);
+}
 static void b_simopen_syn(ex *x)   { say(x, TX_EX_SIMOPEN_SYN); }
 static void b_simopen_synack(ex *x){ say(x, TX_EX_SIMOPEN_SYNACK); }
 static void b_challenge(ex *x)     { say(x, TX_EX_CHALLENGE); }
@@ -441,6 +461,8 @@ static void b_fin2(ex *x)
 static void b_abort(ex *x)
 {
     say(x, TX_EX_ABORT);
+    if (before_of(x, x->rcv) == TS_TIME_WAIT && after_of(x, x->rcv) == TS_CLOSED)
+        say(x, TX_EX_RST_TIME_WAIT);             /* the RFC's rule, and where Linux differs */
     if (x->r->anomalies & TS_BIT(TS_AN_HALF_OPEN))
         say(x, TX_EX_ABORT_HALF_OPEN);
     /* where the states shown are the corrected ones (two passes) */
@@ -469,6 +491,8 @@ static void b_rst_ignored(ex *x)
         say(x, TX_EX_RST_NO_CONN);
     else if (rs == TS_SYN_SENT)
         say(x, TX_EX_RST_SYN_SENT);
+    else if (rs == TS_TIME_WAIT && x->c->tw_ignores_rst && x->seg->seq == receiver(x)->max_ack)
+        say(x, TX_EX_RST_TIME_WAIT_KEPT);
     else
         say(x, TX_EX_RST_CHALLENGE);
 }
