@@ -26,7 +26,7 @@ for ((i = 0; i < n; i++)); do
     flags=(-std=c99 -O1 -w -I"$top/plugin" -DTS_MUTATE_CELL=$i)
     $cc "${flags[@]}" -o "$work/test_core" "$top/tests/test_core.c" "${src[@]}" &&
     $cc "${flags[@]}" -o "$work/test_explain" "$top/tests/test_explain.c" "${src[@]}" &&
-    $cc "${flags[@]}" -o "$work/ts_replay" "$top/tests/ts_replay.c" "${src[@]}" ||
+    $cc "${flags[@]}" -o "$work/ts_replay" "$top/tests/ts_replay.c" "$top/plugin/tcpstate_wire.c" "${src[@]}" ||
         { echo "mutant $i: build failed"; exit 2; }
     killed=""
     if ! "$work/test_core" > /dev/null; then
