@@ -16,10 +16,10 @@ build=${1:-$top/build}
 cc=${CC:-cc}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# every core source, chosen as CMakeLists.txt chooses them (not the taps)
+# every core source, chosen as CMakeLists.txt chooses them (not the taps, not the glue)
 src=()
 for f in "$top"/plugin/tcpstate_*.c; do
-    [[ $(basename "$f") =~ ^tcpstate_taps?(_[a-z0-9_]+)?\.c$ ]] || src+=("$f")
+    [[ $(basename "$f") =~ ^tcpstate_(taps?|glue)(_[a-z0-9_]+)?\.c$ ]] || src+=("$f")
 done
 n=$("$build/model_check" --mutants) || { echo "model_check missing: build first"; exit 2; }
 echo "$n state-changing cells"
@@ -28,7 +28,7 @@ for ((i = 0; i < n; i++)); do
     flags=(-std=c99 -O1 -w -I"$top/plugin" -DTS_MUTATE_CELL=$i)
     $cc "${flags[@]}" -o "$work/test_core" "$top/tests/test_core.c" "${src[@]}" &&
     $cc "${flags[@]}" -o "$work/test_explain" "$top/tests/test_explain.c" "${src[@]}" &&
-    $cc "${flags[@]}" -o "$work/ts_replay" "$top/tests/ts_replay.c" "$top/plugin/tcpstate_wire.c" "${src[@]}" ||
+    $cc "${flags[@]}" -o "$work/ts_replay" "$top/tests/ts_replay.c" "${src[@]}" ||
         { echo "mutant $i: build failed"; exit 2; }
     killed=""
     if ! "$work/test_core" > /dev/null; then
