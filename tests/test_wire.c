@@ -56,14 +56,21 @@ static size_t make_header(uint8_t *h, uint8_t flags, unsigned doff, const uint8_
     return 20 + n;
 }
 
+/* A heap copy of exactly the n bytes at p (one byte when n is 0). */
+static uint8_t *heap_copy(const uint8_t *p, size_t n)
+{
+    uint8_t *copy = (uint8_t *)malloc(n ? n : 1);
+    if (!copy)
+        abort();
+    memcpy(copy, p, n);
+    return copy;
+}
+
 /* ts_wire_tcp_header on a heap copy of the first cap bytes of h. */
 static unsigned parse(const uint8_t *h, size_t cap, ts_segment *seg, ts_wire_options *opt)
 {
-    uint8_t *copy = (uint8_t *)malloc(cap ? cap : 1);
+    uint8_t *copy = heap_copy(h, cap);
     unsigned problems;
-    if (!copy)
-        abort();
-    memcpy(copy, h, cap);
     memset(seg, 0, sizeof *seg);
     seg->sport = 7;                 /* sentinel: must stay when unusable */
     problems = ts_wire_tcp_header(copy, cap, seg, opt);
@@ -73,12 +80,8 @@ static unsigned parse(const uint8_t *h, size_t cap, ts_segment *seg, ts_wire_opt
 
 static unsigned parse_options(const uint8_t *o, size_t cap, size_t declared, ts_wire_options *opt)
 {
-    uint8_t *copy = (uint8_t *)malloc(cap ? cap : 1);
-    unsigned problems;
-    if (!copy)
-        abort();
-    memcpy(copy, o, cap);
-    problems = ts_wire_tcp_options(copy, cap, declared, opt);
+    uint8_t *copy = heap_copy(o, cap);
+    unsigned problems = ts_wire_tcp_options(copy, cap, declared, opt);
     free(copy);
     return problems;
 }
