@@ -120,7 +120,7 @@ cl_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_,
     }
     if (cc->zsel) {
         const ts_zeek *z = ts_zeek_at_frame(ts_conn_zeek(ti->conn), pinfo->num);
-        g_hash_table_add(cc->zsel, GUINT_TO_POINTER(z->index + 1u));
+        g_hash_table_add(cc->zsel, GUINT_TO_POINTER(ts_zeek_index(z) + 1u));
     }
     return TAP_PACKET_DONT_REDRAW;
 }
@@ -316,7 +316,7 @@ row_cmp(gconstpointer a, gconstpointer b)
         return x->cc->stream < y->cc->stream ? -1 : 1;
     if (ts_conn_index(x->cc->conn) != ts_conn_index(y->cc->conn))
         return ts_conn_index(x->cc->conn) < ts_conn_index(y->cc->conn) ? -1 : 1;
-    return x->z->index < y->z->index ? -1 : x->z->index > y->z->index;
+    return ts_zeek_index(x->z) < ts_zeek_index(y->z) ? -1 : ts_zeek_index(x->z) > ts_zeek_index(y->z);
 }
 
 /* Every Zeek connection of every listed connection, in time order. */
@@ -329,7 +329,7 @@ collect_rows(cl_tap *t)
         for (const ts_zeek *z = ts_conn_zeek(cc->conn); z; z = ts_zeek_prev(z)) {
             cl_row r = { cc, z };
             if (z->started &&
-                (!cc->zsel || g_hash_table_contains(cc->zsel, GUINT_TO_POINTER(z->index + 1u))))
+                (!cc->zsel || g_hash_table_contains(cc->zsel, GUINT_TO_POINTER(ts_zeek_index(z) + 1u))))
                 g_array_append_val(rows, r);
         }
     }
