@@ -2044,6 +2044,40 @@ sc_synack_crossed_real() {
 	check synack_crossed_real ">S >S <SA >A >PA100 <SA >A <A <PA200 >A >FA <A <FA >A"
 }
 
+###########################################################################
+# 73 fin_lost_server (server side captures)
+#   The client's FIN is dropped at the server's input once (after this
+#   capture saw it; "quota until 60 bytes" on FIN segments): the server
+#   stays ESTABLISHED and sends nothing; the client resends its FIN after
+#   its RTO; the server ACKs it and, 300 ms after reading EOF, closes.
+sc_fin_lost_server() {
+	setup
+	nft_rule $NSS input 'tcp dport 5073 tcp flags & fin == fin quota until 60 bytes counter drop'
+	cap_start server fin_lost_server
+	srv 5073 recv:100 send:200 eof sleep:0.3 close
+	cli --port 5073 --bind-port 40073 send:100 recv:200 close
+	wait_bg
+	cap_stop
+	check fin_lost_server "$HS $XCH >FA >FA <A <FA >A"
+}
+
+###########################################################################
+# 74 fin_data_lost (server side captures)
+#   The server writes 200 bytes with MSG_MORE and closes at once: its FIN
+#   rides on the data.  That segment is dropped at the CLIENT's input once
+#   (this capture saw it leave); the server resends it after its RTO; the
+#   client ACKs data and FIN, reads EOF and closes.
+sc_fin_data_lost() {
+	setup
+	nft_rule $NSC input 'tcp sport 5074 tcp flags & fin == fin quota until 300 bytes counter drop'
+	cap_start server fin_data_lost
+	srv 5074 recv:100 sendmore:200 close
+	cli --port 5074 --bind-port 40074 send:100 eof sleep:0.3 close
+	wait_bg
+	cap_stop
+	check fin_data_lost "$HS >PA100 <A <FP?A200 <FP?A200 >A >FA <A"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2060,7 +2094,8 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	tw_reuse synack_lost_router no_options shut_rd
 	pmtu_router icmp_established net_unreach_router
 	synrecv_rst fin_ack_crossed_server urgent_data defer_accept
-	syn_to_server_time_wait user_timeout_server synack_crossed_real)
+	syn_to_server_time_wait user_timeout_server synack_crossed_real
+	fin_lost_server fin_data_lost)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
