@@ -2078,6 +2078,65 @@ sc_fin_data_lost() {
 	check fin_data_lost "$HS >PA100 <A <FP?A200 <FP?A200 >A >FA <A"
 }
 
+###########################################################################
+# 75 rfc1337_server_time_wait (server side captures; net.ipv4.tcp_rfc1337=1
+#   on the server, tcp_syn_linear_timeouts=0 on the client)
+#   Scenario 70 with RFC 1337's fix on the TIME-WAIT (server) side: the
+#   client's new SYN (TCP_SYNCNT 2) draws the old connection's ACK, the
+#   client's RST at that ack is ignored by the TIME-WAIT socket, and every
+#   SYN retransmission draws the same ACK and RST, until connect() gives up
+#   with ETIMEDOUT.
+sc_rfc1337_server_time_wait() {
+	setup
+	sysctl_ns $NSS net.ipv4.tcp_rfc1337=1
+	sysctl_ns $NSC net.ipv4.tcp_syn_linear_timeouts=0
+	cap_start server rfc1337_server_time_wait
+	srv 5075 recv:100 send:200 close
+	cli --port 5075 --bind-port 40075 send:100 recv:200 eof sleep:0.3 close
+	wait_bg
+	sleep 0.3
+	cli --port 5075 --bind-port 40075 --syncnt 2 --expect-connect-error ETIMEDOUT
+	cap_stop
+	check rfc1337_server_time_wait "$HS $XCH <FA >A >FA <A( >S <A >R){3,5}"
+}
+
+###########################################################################
+# 76 router_rst (capture on the ROUTER, client-facing interface; routed
+#   path as in 60)
+#   After the exchange the router's forward hook rejects the client's next
+#   data segment "with tcp reset": the router sends the client a RST in the
+#   server's name (seq = the data's ack) and the data never reaches the
+#   server.  The server, which knows nothing, sends 300 bytes 100 ms later
+#   (ack still 101); the client has no socket and answers with a bare RST
+#   (seq = that ack = the server's RCV.NXT), which passes the router and
+#   resets the server.
+sc_router_rst() {
+	local C4=10.77.1.1 S4=10.77.2.1
+	setup_router
+	cap_start_router router_rst
+	spawn S $APP server --listen $S4 --port 5076 --sync-dir "$WORK" --ready "$WORK/sync.ready" \
+		--ignore-errors recv:100 send:200 signal:s1 wait:go send:300 sleep:0.5 close
+	waitsig ready
+	spawn cli --ignore-errors --port 5076 --bind-port 40076 send:100 recv:200 signal:c1 \
+		wait:go2 send:100 sleep:1 close
+	waitsig s1; waitsig c1
+	sleep 0.1
+	{
+		echo "table inet t {"
+		echo "  chain cforward {"
+		echo "    type filter hook forward priority 0;"
+		echo "    tcp dport 5076 tcp flags & psh == psh reject with tcp reset"
+		echo "  }"
+		echo "}"
+	} | ip netns exec $NSM nft -f -
+	sig go2
+	sleep 0.1
+	sig go
+	wait_bg
+	cap_stop
+	check router_rst "$HS $XCH >PA100 <R <PA300 >R"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2095,7 +2154,7 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	pmtu_router icmp_established net_unreach_router
 	synrecv_rst fin_ack_crossed_server urgent_data defer_accept
 	syn_to_server_time_wait user_timeout_server synack_crossed_real
-	fin_lost_server fin_data_lost)
+	fin_lost_server fin_data_lost rfc1337_server_time_wait router_rst)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
