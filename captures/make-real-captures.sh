@@ -2137,6 +2137,38 @@ sc_router_rst() {
 	check router_rst "$HS $XCH >PA100 <R <PA300 >R"
 }
 
+###########################################################################
+# 77 simultaneous_open_server, 78 simultaneous_close_server: scenarios 16
+#   and 17 captured on the SERVER side (10.77.0.2), where each crossing
+#   SYN or FIN is seen leaving before the peer's arrives -- the mirror order
+#   of the client-side captures.
+sc_simultaneous_open_server() {
+	setup relay
+	start_relay syn
+	cap_start server simultaneous_open_server
+	spawn S $APP client --connect $C4 --port 40077 --bind-port 5077 --sync-dir "$WORK" \
+		recv:100 send:100 eof sleep:0.3 close
+	spawn cli --port 5077 --bind-port 40077 send:100 recv:100 close
+	wait_bg
+	cap_stop
+	check simultaneous_open_server "<S >S <SA >SA <A >A >PA100 <A <PA100 >A >FA <A <FA >A"
+}
+sc_simultaneous_close_server() {
+	setup relay
+	start_relay fin
+	cap_start server simultaneous_close_server
+	spawn S $APP server --listen $S4 --port 5078 --sync-dir "$WORK" --ready "$WORK/sync.ready" \
+		recv:100 send:100 signal:s1 wait:go close
+	waitsig ready
+	spawn cli --port 5078 --bind-port 40078 send:100 recv:100 signal:c1 wait:go close
+	waitsig s1; waitsig c1
+	sleep 0.2
+	sig go
+	wait_bg
+	cap_stop
+	check simultaneous_close_server "$HS >PA100 <A <PA100 >A <FA >FA <A >A"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2154,7 +2186,8 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	pmtu_router icmp_established net_unreach_router
 	synrecv_rst fin_ack_crossed_server urgent_data defer_accept
 	syn_to_server_time_wait user_timeout_server synack_crossed_real
-	fin_lost_server fin_data_lost rfc1337_server_time_wait router_rst)
+	fin_lost_server fin_data_lost rfc1337_server_time_wait router_rst
+	simultaneous_open_server simultaneous_close_server)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
