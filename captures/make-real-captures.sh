@@ -2169,6 +2169,33 @@ sc_simultaneous_close_server() {
 	check simultaneous_close_server "$HS >PA100 <A <PA100 >A <FA >FA <A >A"
 }
 
+###########################################################################
+# 79 tfo_synack_lost (server side captures; tcp_fastopen=3 on both)
+#   Connection 1 (40079) gets a Fast Open cookie.  Then the client's input
+#   hook drops one SYN-ACK ("quota until 80 bytes") and connection 2 (40179)
+#   sends a Fast Open SYN with the cookie and 100 bytes: the server accepts
+#   the data at once (the application reads it and answers 200 bytes while
+#   the server is still in SYN-RECEIVED) and its SYN-ACK is lost.  The
+#   answer reaches a SYN-SENT client and is dropped.  ~1 s later both
+#   timers fire: the server resends its SYN-ACK, the client resends its SYN
+#   WITHOUT the data (crossing); the client ACKs the SYN-ACK, the server
+#   answers the duplicate SYN with one more SYN-ACK (duplicate ACK), then
+#   resends its 200 bytes; four-way close.
+sc_tfo_synack_lost() {
+	setup
+	sysctl_ns $NSC net.ipv4.tcp_fastopen=3
+	sysctl_ns $NSS net.ipv4.tcp_fastopen=3
+	cap_start server tfo_synack_lost
+	srv 5079 --fastopen --count 2 recv:100 send:200 eof sleep:0.3 close
+	cli --port 5079 --bind-port 40079 --fastopen send:100 recv:200 sleep:0.25 close
+	sleep 0.3
+	nft_rule $NSC input 'tcp sport 5079 tcp flags & (syn|ack) == syn|ack quota until 80 bytes counter drop'
+	cli --port 5079 --bind-port 40179 --fastopen send:100 recv:200 sleep:0.25 close
+	wait_bg
+	cap_stop
+	check tfo_synack_lost ">S <SA >PA100 <A <PA200 >A >FA <A <FA >A >S100 <SA <PA200 <SA >S <SA >A >A <PA200 >A >FA <A <FA >A"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2187,7 +2214,7 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	synrecv_rst fin_ack_crossed_server urgent_data defer_accept
 	syn_to_server_time_wait user_timeout_server synack_crossed_real
 	fin_lost_server fin_data_lost rfc1337_server_time_wait router_rst
-	simultaneous_open_server simultaneous_close_server)
+	simultaneous_open_server simultaneous_close_server tfo_synack_lost)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
