@@ -2196,6 +2196,30 @@ sc_tfo_synack_lost() {
 	check tfo_synack_lost ">S <SA >PA100 <A <PA200 >A >FA <A <FA >A >S100 <SA <PA200 <SA >S <SA >A >A <PA200 >A >FA <A <FA >A"
 }
 
+###########################################################################
+# 80 reboot_challenge (server side captures)
+#   The client "reboots": it aborts its connection (SO_LINGER 0) and its
+#   RST is dropped at its own output (nft "quota until 60 bytes": that one
+#   only; unseen), so the server still holds the connection ESTABLISHED.
+#   300 ms later the client binds the same port and connects again (new
+#   ISN).  The SYN meets the server's ESTABLISHED socket: RFC 5961 4.2
+#   challenge ACK; the SYN-SENT client answers that unacceptable ACK with a
+#   RST at its ack -- exactly the server's RCV.NXT -- which the server
+#   accepts; the client's SYN goes again ~10 ms later (Linux re-arms its SYN
+#   timer) and opens a new connection: data, four-way close.
+sc_reboot_challenge() {
+	setup
+	nft_rule $NSC output 'tcp dport 5080 tcp flags & rst == rst quota until 60 bytes counter drop'
+	cap_start server reboot_challenge
+	srv 5080 --count 2 --ignore-errors recv:100 send:200 eof sleep:0.3 close
+	cli --port 5080 --bind-port 40080 send:100 recv:200 sleep:0.1 linger0 close
+	sleep 0.3
+	cli --port 5080 --bind-port 40080 send:100 recv:200 close
+	wait_bg
+	cap_stop
+	check reboot_challenge "$HS $XCH >S <A >R >S <SA >A $XCH >FA <A <FA >A"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2214,7 +2238,8 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	synrecv_rst fin_ack_crossed_server urgent_data defer_accept
 	syn_to_server_time_wait user_timeout_server synack_crossed_real
 	fin_lost_server fin_data_lost rfc1337_server_time_wait router_rst
-	simultaneous_open_server simultaneous_close_server tfo_synack_lost)
+	simultaneous_open_server simultaneous_close_server tfo_synack_lost
+	reboot_challenge)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
