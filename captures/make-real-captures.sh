@@ -2220,6 +2220,22 @@ sc_reboot_challenge() {
 	check reboot_challenge "$HS $XCH >S <A >R >S <SA >A $XCH >FA <A <FA >A"
 }
 
+###########################################################################
+# 81 unread_close_wait (server side captures)
+#   The server sends 200 bytes and closes at once; the client's stack ACKs
+#   data and FIN (client CLOSE-WAIT) but its program never reads them and
+#   closes 300 ms later: with received data unread, Linux sends RST-ACK
+#   instead of a FIN (RFC 1122 4.2.2.13), seq = its SND.NXT.
+sc_unread_close_wait() {
+	setup
+	cap_start server unread_close_wait
+	srv 5081 --ignore-errors recv:100 send:200 close
+	cli --ignore-errors --port 5081 --bind-port 40081 send:100 sleep:0.3 close
+	wait_bg
+	cap_stop
+	check unread_close_wait "$HS >PA100 <A <PA200 >A <FA >A >RA"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2239,7 +2255,7 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	syn_to_server_time_wait user_timeout_server synack_crossed_real
 	fin_lost_server fin_data_lost rfc1337_server_time_wait router_rst
 	simultaneous_open_server simultaneous_close_server tfo_synack_lost
-	reboot_challenge)
+	reboot_challenge unread_close_wait)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
