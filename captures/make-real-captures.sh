@@ -2044,6 +2044,198 @@ sc_synack_crossed_real() {
 	check synack_crossed_real ">S >S <SA >A >PA100 <SA >A <A <PA200 >A >FA <A <FA >A"
 }
 
+###########################################################################
+# 73 fin_lost_server (server side captures)
+#   The client's FIN is dropped at the server's input once (after this
+#   capture saw it; "quota until 60 bytes" on FIN segments): the server
+#   stays ESTABLISHED and sends nothing; the client resends its FIN after
+#   its RTO; the server ACKs it and, 300 ms after reading EOF, closes.
+sc_fin_lost_server() {
+	setup
+	nft_rule $NSS input 'tcp dport 5073 tcp flags & fin == fin quota until 60 bytes counter drop'
+	cap_start server fin_lost_server
+	srv 5073 recv:100 send:200 eof sleep:0.3 close
+	cli --port 5073 --bind-port 40073 send:100 recv:200 close
+	wait_bg
+	cap_stop
+	check fin_lost_server "$HS $XCH >FA >FA <A <FA >A"
+}
+
+###########################################################################
+# 74 fin_data_lost (server side captures)
+#   The server writes 200 bytes with MSG_MORE and closes at once: its FIN
+#   rides on the data.  That segment is dropped at the CLIENT's input once
+#   (this capture saw it leave); the server resends it after its RTO; the
+#   client ACKs data and FIN, reads EOF and closes.
+sc_fin_data_lost() {
+	setup
+	nft_rule $NSC input 'tcp sport 5074 tcp flags & fin == fin quota until 300 bytes counter drop'
+	cap_start server fin_data_lost
+	srv 5074 recv:100 sendmore:200 close
+	cli --port 5074 --bind-port 40074 send:100 eof sleep:0.3 close
+	wait_bg
+	cap_stop
+	check fin_data_lost "$HS >PA100 <A <FP?A200 <FP?A200 >A >FA <A"
+}
+
+###########################################################################
+# 75 rfc1337_server_time_wait (server side captures; net.ipv4.tcp_rfc1337=1
+#   on the server, tcp_syn_linear_timeouts=0 on the client)
+#   Scenario 70 with RFC 1337's fix on the TIME-WAIT (server) side: the
+#   client's new SYN (TCP_SYNCNT 2) draws the old connection's ACK, the
+#   client's RST at that ack is ignored by the TIME-WAIT socket, and every
+#   SYN retransmission draws the same ACK and RST, until connect() gives up
+#   with ETIMEDOUT.
+sc_rfc1337_server_time_wait() {
+	setup
+	sysctl_ns $NSS net.ipv4.tcp_rfc1337=1
+	sysctl_ns $NSC net.ipv4.tcp_syn_linear_timeouts=0
+	cap_start server rfc1337_server_time_wait
+	srv 5075 recv:100 send:200 close
+	cli --port 5075 --bind-port 40075 send:100 recv:200 eof sleep:0.3 close
+	wait_bg
+	sleep 0.3
+	cli --port 5075 --bind-port 40075 --syncnt 2 --expect-connect-error ETIMEDOUT
+	cap_stop
+	check rfc1337_server_time_wait "$HS $XCH <FA >A >FA <A( >S <A >R){3,5}"
+}
+
+###########################################################################
+# 76 router_rst (capture on the ROUTER, client-facing interface; routed
+#   path as in 60)
+#   After the exchange the router's forward hook rejects the client's next
+#   data segment "with tcp reset": the router sends the client a RST in the
+#   server's name (seq = the data's ack) and the data never reaches the
+#   server.  The server, which knows nothing, sends 300 bytes 100 ms later
+#   (ack still 101); the client has no socket and answers with a bare RST
+#   (seq = that ack = the server's RCV.NXT), which passes the router and
+#   resets the server.
+sc_router_rst() {
+	local C4=10.77.1.1 S4=10.77.2.1
+	setup_router
+	cap_start_router router_rst
+	spawn S $APP server --listen $S4 --port 5076 --sync-dir "$WORK" --ready "$WORK/sync.ready" \
+		--ignore-errors recv:100 send:200 signal:s1 wait:go send:300 sleep:0.5 close
+	waitsig ready
+	spawn cli --ignore-errors --port 5076 --bind-port 40076 send:100 recv:200 signal:c1 \
+		wait:go2 send:100 sleep:1 close
+	waitsig s1; waitsig c1
+	sleep 0.1
+	{
+		echo "table inet t {"
+		echo "  chain cforward {"
+		echo "    type filter hook forward priority 0;"
+		echo "    tcp dport 5076 tcp flags & psh == psh reject with tcp reset"
+		echo "  }"
+		echo "}"
+	} | ip netns exec $NSM nft -f -
+	sig go2
+	sleep 0.1
+	sig go
+	wait_bg
+	cap_stop
+	check router_rst "$HS $XCH >PA100 <R <PA300 >R"
+}
+
+###########################################################################
+# 77 simultaneous_open_server, 78 simultaneous_close_server: scenarios 16
+#   and 17 captured on the SERVER side (10.77.0.2), where each crossing
+#   SYN or FIN is seen leaving before the peer's arrives -- the mirror order
+#   of the client-side captures.
+sc_simultaneous_open_server() {
+	setup relay
+	start_relay syn
+	cap_start server simultaneous_open_server
+	spawn S $APP client --connect $C4 --port 40077 --bind-port 5077 --sync-dir "$WORK" \
+		recv:100 send:100 eof sleep:0.3 close
+	spawn cli --port 5077 --bind-port 40077 send:100 recv:100 close
+	wait_bg
+	cap_stop
+	check simultaneous_open_server "<S >S <SA >SA <A >A >PA100 <A <PA100 >A >FA <A <FA >A"
+}
+sc_simultaneous_close_server() {
+	setup relay
+	start_relay fin
+	cap_start server simultaneous_close_server
+	spawn S $APP server --listen $S4 --port 5078 --sync-dir "$WORK" --ready "$WORK/sync.ready" \
+		recv:100 send:100 signal:s1 wait:go close
+	waitsig ready
+	spawn cli --port 5078 --bind-port 40078 send:100 recv:100 signal:c1 wait:go close
+	waitsig s1; waitsig c1
+	sleep 0.2
+	sig go
+	wait_bg
+	cap_stop
+	check simultaneous_close_server "$HS >PA100 <A <PA100 >A <FA >FA <A >A"
+}
+
+###########################################################################
+# 79 tfo_synack_lost (server side captures; tcp_fastopen=3 on both)
+#   Connection 1 (40079) gets a Fast Open cookie.  Then the client's input
+#   hook drops one SYN-ACK ("quota until 80 bytes") and connection 2 (40179)
+#   sends a Fast Open SYN with the cookie and 100 bytes: the server accepts
+#   the data at once (the application reads it and answers 200 bytes while
+#   the server is still in SYN-RECEIVED) and its SYN-ACK is lost.  The
+#   answer reaches a SYN-SENT client and is dropped.  ~1 s later both
+#   timers fire: the server resends its SYN-ACK, the client resends its SYN
+#   WITHOUT the data (crossing); the client ACKs the SYN-ACK, the server
+#   answers the duplicate SYN with one more SYN-ACK (duplicate ACK), then
+#   resends its 200 bytes; four-way close.
+sc_tfo_synack_lost() {
+	setup
+	sysctl_ns $NSC net.ipv4.tcp_fastopen=3
+	sysctl_ns $NSS net.ipv4.tcp_fastopen=3
+	cap_start server tfo_synack_lost
+	srv 5079 --fastopen --count 2 recv:100 send:200 eof sleep:0.3 close
+	cli --port 5079 --bind-port 40079 --fastopen send:100 recv:200 sleep:0.25 close
+	sleep 0.3
+	nft_rule $NSC input 'tcp sport 5079 tcp flags & (syn|ack) == syn|ack quota until 80 bytes counter drop'
+	cli --port 5079 --bind-port 40179 --fastopen send:100 recv:200 sleep:0.25 close
+	wait_bg
+	cap_stop
+	check tfo_synack_lost ">S <SA >PA100 <A <PA200 >A >FA <A <FA >A >S100 <SA <PA200 <SA >S <SA >A >A <PA200 >A >FA <A <FA >A"
+}
+
+###########################################################################
+# 80 reboot_challenge (server side captures)
+#   The client "reboots": it aborts its connection (SO_LINGER 0) and its
+#   RST is dropped at its own output (nft "quota until 60 bytes": that one
+#   only; unseen), so the server still holds the connection ESTABLISHED.
+#   300 ms later the client binds the same port and connects again (new
+#   ISN).  The SYN meets the server's ESTABLISHED socket: RFC 5961 4.2
+#   challenge ACK; the SYN-SENT client answers that unacceptable ACK with a
+#   RST at its ack -- exactly the server's RCV.NXT -- which the server
+#   accepts; the client's SYN goes again ~10 ms later (Linux re-arms its SYN
+#   timer) and opens a new connection: data, four-way close.
+sc_reboot_challenge() {
+	setup
+	nft_rule $NSC output 'tcp dport 5080 tcp flags & rst == rst quota until 60 bytes counter drop'
+	cap_start server reboot_challenge
+	srv 5080 --count 2 --ignore-errors recv:100 send:200 eof sleep:0.3 close
+	cli --port 5080 --bind-port 40080 send:100 recv:200 sleep:0.1 linger0 close
+	sleep 0.3
+	cli --port 5080 --bind-port 40080 send:100 recv:200 close
+	wait_bg
+	cap_stop
+	check reboot_challenge "$HS $XCH >S <A >R >S <SA >A $XCH >FA <A <FA >A"
+}
+
+###########################################################################
+# 81 unread_close_wait (server side captures)
+#   The server sends 200 bytes and closes at once; the client's stack ACKs
+#   data and FIN (client CLOSE-WAIT) but its program never reads them and
+#   closes 300 ms later: with received data unread, Linux sends RST-ACK
+#   instead of a FIN (RFC 1122 4.2.2.13), seq = its SND.NXT.
+sc_unread_close_wait() {
+	setup
+	cap_start server unread_close_wait
+	srv 5081 --ignore-errors recv:100 send:200 close
+	cli --ignore-errors --port 5081 --bind-port 40081 send:100 sleep:0.3 close
+	wait_bg
+	cap_stop
+	check unread_close_wait "$HS >PA100 <A <PA200 >A <FA >A >RA"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2060,7 +2252,10 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	tw_reuse synack_lost_router no_options shut_rd
 	pmtu_router icmp_established net_unreach_router
 	synrecv_rst fin_ack_crossed_server urgent_data defer_accept
-	syn_to_server_time_wait user_timeout_server synack_crossed_real)
+	syn_to_server_time_wait user_timeout_server synack_crossed_real
+	fin_lost_server fin_data_lost rfc1337_server_time_wait router_rst
+	simultaneous_open_server simultaneous_close_server tfo_synack_lost
+	reboot_challenge unread_close_wait)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")

@@ -585,11 +585,11 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         sub = proto_item_add_subtree(pi, ett_tcpstate_zeek);
         proto_item_set_hidden(add_text(sub, tvb, hf_zeek_history, hist, TX_LBL_ZEEK_HISTORY, NULL));
         {
-            proto_item *zi = add_number(sub, tvb, hf_zeek_conn, zk->index, TX_LBL_ZEEK_CONN);
-            if (!zk->index)   /* the first Zeek connection: says nothing, stays filterable */
+            proto_item *zi = add_number(sub, tvb, hf_zeek_conn, ts_zeek_index(zk), TX_LBL_ZEEK_CONN);
+            if (!ts_zeek_index(zk))   /* the first Zeek connection: says nothing, stays filterable */
                 proto_item_set_hidden(zi);
         }
-        if (zk->index && zk->first_frame == seg->frame && !(rec->rflags & TS_REC_ICMP))
+        if (ts_zeek_index(zk) && ts_zeek_first_frame(zk) == seg->frame && !(rec->rflags & TS_REC_ICMP))
             add_gen(proto_tree_add_string_format(sub, hf_zeek_split, tvb, 0, 0,
                     ts_zeek_split_name(zk->split_reason),
                     tx(TX_ZEEK_SPLIT_FMT),
