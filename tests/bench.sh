@@ -131,8 +131,8 @@ for cfg in plug none noop; do
 done
 cp "$plugin" "$homes/plug/.local/lib/wireshark/plugins/$wsver/epan/tcpstate.so"
 
-# The do-nothing postdissector: same wanted fields as packet-tcpstate.c.
-# (whichever of the glue's files holds the table: it may be split in several)
+# The do-nothing postdissector: same wanted fields as the glue
+# (tcpstate_glue_register.c; read from whichever plugin file holds the table).
 wanted=$(cat "$top"/plugin/*.c | sed -n '/wanted_names\[W_COUNT\] = {/,/};/p' |
          grep -o '"[a-z0-9_.]*"' | paste -sd, -)
 have_noop=0
