@@ -161,8 +161,8 @@ add_gen(proto_item *pi)
  * with a parse of its format on every packet.  The header, the
  * "Client: A -> B" items, the Zeek line and the whole-connection line are
  * copied together from pieces made once at registration from the catalog's
- * formats (tcpstate_labels.c), and the explanation's first line is filled
- * with ts_text_fill; each is handed to Wireshark as one "%s" (issue 14).
+ * formats (tcpstate_labels.c), like the explanation's first line; each is
+ * handed to Wireshark as one "%s" (issue 14).
  * Wireshark cuts a label at ITEM_LABEL_LENGTH and marks it "[truncated]"
  * when it is set whole, but cuts silently when it is appended to: so a
  * label is taken this way only when it is shorter than that limit (all of
@@ -303,9 +303,9 @@ add_explanation(proto_tree *tree, tvbuff_t *tvb, char *text, size_t len)
      * more than the label (": ", or a wide "：") */
     size_t n = wrap_len(text, len, TS_WRAP_COLUMNS - (display_cols(label) + 2));
     label_buf b;
-    ts_arg args[2] = { TS_ARG(label), { text, shown_len(text, n) } };
 
-    if (lb_took(&b, ts_text_fill(b.s, sizeof b.s, tx(TX_LABEL_TEXT_FMT), args, 2)))
+    if (lb_took(&b, ts_label_explanation(b.s, sizeof b.s, tcpstate_language(), text,
+                                         shown_len(text, n))))
         add_gen(proto_tree_add_string_format(tree, hf_explanation, tvb, 0, 0, text, "%s", b.s));
     else
         add_gen(proto_tree_add_string_format(tree, hf_explanation, tvb, 0, 0, text,

@@ -43,6 +43,7 @@ static span zeek_close[TS_LANG_COUNT], zeek_empty[TS_LANG_COUNT];
 static span conn_prefix[TS_LANG_COUNT][2][TS_OUTCOME_COUNT];
 static span conn_lit[TS_LANG_COUNT][2][3];          /* L2, L3, L4 */
 static span list_sep[TS_LANG_COUNT], none_word[TS_LANG_COUNT];
+static span expl_prefix[TS_LANG_COUNT], expl_close[TS_LANG_COUNT];
 /* Names that are never translated. */
 static span state_names[TS_STATE_COUNT], zeek_names[TS_ZK_COUNT], anomaly_names[TS_ANOMALY_COUNT];
 
@@ -79,7 +80,7 @@ static span join(const span *parts, unsigned n)
 }
 
 /* Splits fmt at its conversions into lit[0..want]: 1 when it has exactly
- * want conversions, all "%s" (and no "%%"). */
+ * want conversions, all "%s" or "%.*s" (and no "%%"). */
 static int split(const char *fmt, span *lit, unsigned want)
 {
     unsigned n = 0;
@@ -91,12 +92,17 @@ static int split(const char *fmt, span *lit, unsigned want)
             lit[n] = of(p);
             return n == want;
         }
-        if (pct[1] != 's' || n == want)
+        if (n == want)
             return 0;
         lit[n].s = p;
         lit[n].len = (size_t)(pct - p);
         n++;
-        p = pct + 2;
+        if (pct[1] == 's')
+            p = pct + 2;
+        else if (pct[1] == '.' && pct[2] == '*' && pct[3] == 's')
+            p = pct + 4;            /* "%.*s": a text given with its length */
+        else
+            return 0;
     }
 }
 
@@ -161,6 +167,20 @@ static int make_zeek_and_conn(ts_lang lang)
     return 1;
 }
 
+static int make_explanation(ts_lang lang)
+{
+    span ex[3];
+
+    if ((unsigned)lang >= TS_LANG_COUNT || !split(ts_text(TX_LABEL_TEXT_FMT, lang), ex, 2))
+        return 0;
+    {
+        span p[3] = { ex[0], of(ts_text(TX_LBL_EXPLANATION, lang)), ex[1] };
+        expl_prefix[lang] = join(p, 3);
+    }
+    expl_close[lang] = join(&ex[2], 1);
+    return 1;
+}
+
 int ts_labels_init(void)
 {
     unsigned i, lang;
@@ -175,7 +195,8 @@ int ts_labels_init(void)
         anomaly_names[i] = of(ts_anomaly_name(i));
     state = 1;
     for (lang = 0; lang < TS_LANG_COUNT; lang++)
-        if (!make_endpoint_and_header((ts_lang)lang) || !make_zeek_and_conn((ts_lang)lang))
+        if (!make_endpoint_and_header((ts_lang)lang) || !make_zeek_and_conn((ts_lang)lang) ||
+            !make_explanation((ts_lang)lang))
             state = -1;
     return state > 0;
 }
@@ -271,13 +292,28 @@ size_t ts_label_conn(char *buf, size_t cap, ts_lang lang, int final, unsigned ou
         !put(buf, cap, &at, state_names[server]) || !put(buf, cap, &at, lit[1]) ||
         !put(buf, cap, &at, zeek_names[zeek_state]) || !put(buf, cap, &at, lit[2]))
         return (size_t)-1;
-    for (an = 0; an < TS_ANOMALY_COUNT; an++) {
+    for (an = 0; an < TS_ANOMALY_COUNT && (anomalies >> an); an++) {
         if (!(anomalies & TS_BIT(an)))
             continue;
         if ((n++ && !put(buf, cap, &at, list_sep[lang])) || !put(buf, cap, &at, anomaly_names[an]))
             return (size_t)-1;
     }
     if (!n && !put(buf, cap, &at, none_word[lang]))
+        return (size_t)-1;
+    return done(buf, at);
+}
+
+size_t ts_label_explanation(char *buf, size_t cap, ts_lang lang, const char *line, size_t len)
+{
+    size_t at = 0;
+    span l;
+
+    if (!ready(lang) || !buf || cap == 0 || !line)
+        return (size_t)-1;
+    l.s = line;
+    l.len = len;
+    if (!put(buf, cap, &at, expl_prefix[lang]) || !put(buf, cap, &at, l) ||
+        !put(buf, cap, &at, expl_close[lang]))
         return (size_t)-1;
     return done(buf, at);
 }

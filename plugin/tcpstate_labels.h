@@ -59,6 +59,10 @@ size_t ts_label_conn(char *buf, size_t cap, ts_lang lang, int final, unsigned ou
                      unsigned client, unsigned server, unsigned zeek_state,
                      ts_anomaly_set anomalies);
 
+/* TX_LABEL_TEXT_FMT with TX_LBL_EXPLANATION: "Explanation: " then the
+ * len bytes at line (the explanation's first line; no NUL among them). */
+size_t ts_label_explanation(char *buf, size_t cap, ts_lang lang, const char *line, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

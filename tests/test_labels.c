@@ -3,7 +3,7 @@
  * Tests for the labels made once (plugin/tcpstate_labels.c), without
  * tshark: every label equals what the message catalog's format gives with
  * snprintf, for every stage, state pair, Zeek state, outcome and a spread of
- * anomaly sets, in both languages; a label that does not fit the caller's
+ * anomaly sets, and the explanation's first line, in both languages; a label that does not fit the caller's
  * buffer, or a value out of range, is refused (the glue then formats it the
  * old way, so the tree says the same).
  */
@@ -138,6 +138,19 @@ static void test_conn(ts_lang lang)
           "outcome out of range");
 }
 
+static void test_explanation(ts_lang lang)
+{
+    static const char text[] = "Client sends SYN: seq 100 (relative 0). Client CLOSED -> SYN-SENT.";
+    char want[512], got[512];
+    for (size_t n = 0; n < sizeof text; n += 7) {
+        size_t k = ts_label_explanation(got, 240, lang, text, n);
+        snprintf(want, sizeof want, word(TX_LABEL_TEXT_FMT, lang), word(TX_LBL_EXPLANATION, lang),
+                 (int)n, text);
+        same(got, k, want, 240, "explanation label");
+    }
+    check(ts_label_explanation(got, 10, lang, text, 30) == (size_t)-1, "explanation too long");
+}
+
 int main(void)
 {
     check(ts_labels_init(), "the catalog's formats split");
@@ -147,6 +160,7 @@ int main(void)
         test_header((ts_lang)lang);
         test_zeek((ts_lang)lang);
         test_conn((ts_lang)lang);
+        test_explanation((ts_lang)lang);
     }
     printf("%d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
