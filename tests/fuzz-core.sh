@@ -52,11 +52,13 @@ fi
 mkdir -p "$bdir" "$bdir/corpus" "$findings"
 
 # ---- build ----------------------------------------------------------------
-srcs=("$top/plugin/tcpstate_core.c" "$top/plugin/tcpstate_zeek.c" "$top/plugin/tcpstate_model.c"
-      "$top/plugin/tcpstate_text.c")
-# the explanation writer is linked when it exists (the harness has a weak
-# reference to ts_explain and skips those checks without it)
-[ -f "$top/plugin/tcpstate_explain.c" ] && srcs+=("$top/plugin/tcpstate_explain.c")
+# every core source, chosen as CMakeLists.txt chooses them: plugin/tcpstate_*.c
+# except the taps (which use Wireshark); the explanation writer among them
+# (the harness has a weak reference to ts_explain and skips those checks without it)
+srcs=()
+for src in "$top"/plugin/tcpstate_*.c; do
+    [[ $(basename "$src") =~ ^tcpstate_taps?(_[a-z0-9_]+)?\.c$ ]] || srcs+=("$src")
+done
 
 echo "fuzz-core: building $bdir/fuzz_core (${#srcs[@]} core sources)"
 san=(-g -O1 -std=c99 -D_DEFAULT_SOURCE -fno-omit-frame-pointer

@@ -16,9 +16,11 @@ build=${1:-$top/build}
 cc=${CC:-cc}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-src=("$top"/plugin/tcpstate_core.c "$top"/plugin/tcpstate_zeek.c
-     "$top"/plugin/tcpstate_explain.c "$top"/plugin/tcpstate_model.c
-     "$top"/plugin/tcpstate_text.c)
+# every core source, chosen as CMakeLists.txt chooses them (not the taps)
+src=()
+for f in "$top"/plugin/tcpstate_*.c; do
+    [[ $(basename "$f") =~ ^tcpstate_taps?(_[a-z0-9_]+)?\.c$ ]] || src+=("$f")
+done
 n=$("$build/model_check" --mutants) || { echo "model_check missing: build first"; exit 2; }
 echo "$n state-changing cells"
 survivors=0

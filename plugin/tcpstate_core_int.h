@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tcpstate core, private: what the core's files share (sequence
+ * arithmetic, the per-segment context, the functions one file calls in
+ * another).  Only plugin/tcpstate_{core,names,accept,reset,shadow,icmp,
+ * verdicts}.c include it; the glue, the taps and the tests use
+ * tcpstate_core.h.
+ */
+#ifndef TCPSTATE_CORE_INT_H
+#define TCPSTATE_CORE_INT_H
+
+#include "tcpstate_core.h"
+#include "tcpstate_model.h"
+
+#define NONE 0xff
+#define MSL_NS (120LL * 1000000000LL) /* RFC 9293: MSL is 2 minutes */
+
+/* ---- Sequence arithmetic (modulo 2^32, RFC 9293 section 3.4) ------------- */
+
+static inline int seq_lt(uint32_t a, uint32_t b)  { return (int32_t)(a - b) < 0; }
+static inline int seq_geq(uint32_t a, uint32_t b) { return !seq_lt(a, b); }
+static inline int seq_gt(uint32_t a, uint32_t b)  { return seq_lt(b, a); }
+
+/* ---- Time: capture clocks may jump anywhere in hostile files ------------- */
+
+/* later - earlier, saturated instead of overflowing. */
+static inline int64_t ns_between(int64_t earlier, int64_t later)
+{
+    if (earlier < 0 && later > INT64_MAX + earlier)
+        return INT64_MAX;
+    if (earlier > 0 && later < INT64_MIN + earlier)
+        return INT64_MIN;
+    return later - earlier;
+}
+
+/* ---- Connections and segments -------------------------------------------- */
+
+static inline int is_closed_state(unsigned st)
+{
+    return st == TS_CLOSED || st == TS_TIME_WAIT || st == TS_LISTEN;
+}
+
+static inline int role_of(const ts_conn *c, const ts_segment *seg)
+{
+    return (seg->from_a == c->client_is_a) ? TS_CLIENT : TS_SERVER;
+}
+
+static inline int has(const ts_segment *s, uint8_t f) { return (s->flags & f) == f; }
+
+static inline void set_state(ts_endpoint *e, uint8_t st)
+{
+    e->state = st;
+}
+
+/* ---- Per-segment analysis ------------------------------------------------ */
+
+typedef struct {
+    ts_conn *c;
+    const ts_segment *seg;
+    ts_record *rec;
+    int snd, rcv;                 /* roles */
+    ts_endpoint *me, *peer;
+    uint8_t me_before, peer_before;
+    uint8_t bad_synack;           /* a SYN-ACK the client cannot accept */
+} step_ctx;
+
+static inline void raise(step_ctx *x, ts_anomaly an)
+{
+    x->rec->anomalies |= TS_BIT(an);
+}
+
+/* ---- Acceptability (tcpstate_accept.c) ----------------------------------- */
+
+typedef enum {
+    V_OK,               /* acceptable: the table decides */
+    V_OUT_OF_WINDOW,    /* 3.10.7.4 first check failed: dropped, answered by an ACK */
+    V_RST_ACCEPT,       /* RST at RCV.NXT, or acknowledging our SYN in SYN-SENT */
+    V_RST_CHALLENGE,    /* RST in the window, not at RCV.NXT: challenge ACK (RFC 5961 3.2) */
+    V_RST_OUT_OF_WINDOW,/* RST outside the window: dropped silently (3.10.7.4) */
+    V_RST_NO_TCB,       /* RST to LISTEN or CLOSED: dropped (3.10.7.1, 3.10.7.2) */
+    V_RST_BAD_ACK,      /* SYN-SENT: RST whose ACK does not cover our SYN (3.10.7.3) */
+} verdict;
+
+int tsi_flags_invalid(const ts_segment *s);
+int tsi_acks_ctl(const step_ctx *x);
+ts_event tsi_classify(const step_ctx *x);
+int tsi_acks_our_syn(const ts_endpoint *syn_sender, uint32_t ack);
+verdict tsi_acceptability(const step_ctx *x);
+
+/* ---- The moves and the pipeline (tcpstate_core.c) ------------------------ */
+
+const ts_cell *tsi_receive(step_ctx *x, ts_event ev);
+void tsi_owe_challenge(step_ctx *x, int syn);
+void tsi_fill_states(ts_record *r, const ts_conn *c, int snd, uint8_t me_before,
+                     uint8_t peer_before);
+void tsi_conn_step(ts_conn *c, const ts_segment *seg, ts_record *out, int first,
+                   ts_anomaly_set extra);
+
+/* ---- RSTs and segments after the end (tcpstate_reset.c) ------------------ */
+
+void tsi_handle_rst(step_ctx *x);
+int tsi_handle_after_end(step_ctx *x);
+
+/* ---- One-sided captures (tcpstate_shadow.c) ------------------------------ */
+
+int tsi_proves_unseen_synack(const ts_conn *c, const ts_segment *seg);
+void tsi_open_shadow(ts_stream *s, ts_conn *c);
+void tsi_step_shadow(ts_conn *c, const ts_segment *seg, ts_record *out);
+
+/* ---- ICMP errors (tcpstate_icmp.c) --------------------------------------- */
+
+void tsi_revive_after_icmp(ts_conn *c, const ts_segment *seg, int snd);
+
+#endif

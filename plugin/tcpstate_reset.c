@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tcpstate core: RSTs (accepted or not, refused, half-open, forged in a
+ * peer's name) and the segments that arrive after a connection ended.
+ */
+#include "tcpstate_core_int.h"
+
+/* Not half-open (RFC 9293 3.5.2: one side lost the connection unknown to
+ * the other) when the RST's sender had closed and its peer had
+ * acknowledged that FIN: both knew the connection was ending, and data
+ * after a CLOSE is answered by RST (RFC 1122 4.2.2.13). */
+static int closing_known(const step_ctx *x)
+{
+    return x->me->fin_seen && x->me->fin_acked;
+}
+
+static ts_event rst_event(verdict v)
+{
+    if (v == V_RST_ACCEPT)
+        return TS_EV_RST_ACCEPTED;
+    return v == V_RST_CHALLENGE ? TS_EV_RST_IN_WINDOW : TS_EV_RST_DROPPED;
+}
+
+/* In flight: a RST accepted at what its receiver acknowledged, below the
+ * sender's own FIN, shows the receiver's RCV.NXT had not passed that FIN
+ * when the RST arrived: the FIN never reached it (lost after the capture
+ * point).  The receiver is still in its state before the FIN (CLOSE-WAIT
+ * only came from it), and the FIN stays unacknowledged. */
+static void rst_proves_fin_lost(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    ts_endpoint *me = x->me, *peer = x->peer;
+    ts_conn *c = x->c;
+    if (!me->fin_seen || me->fin_acked || x->peer_before != TS_CLOSE_WAIT || !peer->ack_sent ||
+        s->seq != peer->max_ack || !seq_lt(s->seq, me->fin_seq + 1) || s->seq == me->snd_nxt)
+        return;
+    c->undelivered[2].from = me->fin_frame;
+    c->undelivered[2].to = s->frame;
+    c->undelivered[2].role = (uint8_t)x->rcv;
+    c->undelivered[2].state = TS_ESTABLISHED;
+    x->peer_before = TS_ESTABLISHED;
+    set_state(peer, TS_ESTABLISHED);
+}
+
+void tsi_handle_rst(step_ctx *x)
+{
+    ts_conn *c = x->c;
+    verdict v = tsi_acceptability(x);
+    const ts_cell *cell;
+    if (!x->me->rst_frame)
+        x->me->rst_frame = x->seg->frame;
+    if (v != V_RST_ACCEPT) {
+        cell = tsi_receive(x, rst_event(v));
+        x->rec->stage = TS_STAGE_RST_IGNORED;
+        if (v == V_RST_OUT_OF_WINDOW)
+            raise(x, TS_AN_RST_OUT_OF_WINDOW);
+        if (cell->action == TS_ACT_CHALLENGE)
+            tsi_owe_challenge(x, 0);
+        if (ts_conn_finished(c))
+            x->rec->stage = TS_STAGE_AFTER_CLOSE;
+        return;
+    }
+    ts_model_rule_use(TS_SR_RST);
+    rst_proves_fin_lost(x);
+    c->rst_by_state = x->me->state;   /* in case its own later segments prove it was not its RST */
+    c->rst_frame_seen = x->seg->frame;
+    if (x->peer_before == TS_SYN_SENT && !x->me->syn_seen) {
+        x->rec->stage = TS_STAGE_RST_REFUSED;    /* SYN answered by RST: no listener */
+        c->refused = 1;
+        x->me_before = TS_CLOSED;                /* no TCB: nothing was listening */
+        raise(x, TS_AN_CONNECTION_REFUSED);
+        /* the SYN it answers, but no handshake or teardown time: neither happened */
+        x->rec->related_frame = x->peer->syn_last_frame;
+        x->me->state = TS_CLOSED;
+    } else {
+        x->rec->stage = TS_STAGE_RST_ABORT;
+        x->rec->related_frame = 0;
+        /* A RST without ACK right after the peer's data is a stack with no
+         * connection answering it (RFC 9293 3.10.7.1): half-open. */
+        if (!has(x->seg, TS_ACK) && c->established && !ts_conn_finished(c) &&
+            c->last_sender == x->rcv && c->last_payload && !closing_known(x)) {
+            raise(x, TS_AN_HALF_OPEN);
+            /* the RST's form (3.10.7.1) is a stack with no TCB answering:
+             * its sender was already CLOSED, when the data came too */
+            x->me_before = TS_CLOSED;
+            c->no_tcb_frame = c->last_frame;
+        }
+        /* The SYN's sender answers the challenge with RST: it really had
+         * lost the connection its peer still held (RFC 5961 4.2). */
+        /* (Not a TIME-WAIT's challenge: both ends had closed that connection.) */
+        if (c->last_stage == TS_STAGE_CHALLENGE_ACK && c->challenge_syn && c->last_sender == x->rcv &&
+            x->peer_before != TS_TIME_WAIT)
+            raise(x, TS_AN_HALF_OPEN);
+        /* RFC 9293 3.10.7.3: SYN-SENT answers an unacceptable ACK (a
+         * SYN-ACK, or a TIME-WAIT's ACK of an old connection) with RST and
+         * keeps its TCB; a RST of its own is an abort. */
+        if (!(x->me_before == TS_SYN_SENT && c->last_sender == x->rcv &&
+              (c->last_stage == TS_STAGE_SYNACK || c->last_stage == TS_STAGE_CHALLENGE_ACK)))
+            x->me->state = TS_CLOSED;
+    }
+    c->reset_by = (uint8_t)x->snd;
+    tsi_receive(x, TS_EV_RST_ACCEPTED);
+}
+
+/* Segments of a connection that is over (or was reset) change nothing. */
+static int after_end(step_ctx *x);
+
+int tsi_handle_after_end(step_ctx *x)
+{
+    ts_event ev = (x->seg->flags & TS_RST) ? TS_EV_RST_DROPPED : tsi_classify(x);
+    if (!after_end(x))
+        return 0;
+    /* A CLOSED receiver has no TCB: its cell (3.10.7.1) moves nobody. */
+    if (x->peer_before == TS_CLOSED) {
+        ts_model_rule_use(TS_SR_OTHER);
+        tsi_receive(x, ev);
+    }
+    return 1;
+}
+
+/* In flight, the other way round: the endpoint a RST came from goes on
+ * sending from the same TCB (its sequence space, its acknowledgment), which
+ * a TCP that sent a RST no longer has (3.10.4 ABORT deletes the TCB; a RST
+ * answering a segment comes from no TCB at all, 3.10.7.1).  So it did not
+ * send that RST: a middlebox forged it in its name (e.g. a firewall's
+ * "reject with tcp reset").  Its state is restored; its peer, which
+ * accepted the RST, is CLOSED while it still sends: half-open (3.5.2). */
+static int proves_rst_forged(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    ts_conn *c = x->c;
+    ts_endpoint *me = x->me;
+    if (c->reset_by != x->snd || c->refused || c->forged_rst_frame || !c->rst_frame_seen ||
+        me->state != TS_CLOSED || (s->flags & (TS_RST | TS_SYN)) || !has(s, TS_ACK) ||
+        !me->ack_sent || !seq_gt(s->seq, me->isn) || seq_gt(s->seq, me->snd_nxt) ||
+        seq_lt(s->ack, me->max_ack) || seq_gt(s->ack, x->peer->snd_nxt) ||
+        c->rst_by_state < TS_ESTABLISHED)
+        return 0;
+    c->forged_rst_frame = c->rst_frame_seen;
+    c->forged_rst_state = c->rst_by_state;
+    c->no_tcb_frame = 0;                         /* its data had met a live TCB after all */
+    x->me_before = c->rst_by_state;
+    set_state(me, c->rst_by_state);
+    c->reset_by = (uint8_t)x->rcv;               /* only its peer was reset */
+    raise(x, TS_AN_HALF_OPEN);
+    return 1;
+}
+
+static int after_end(step_ctx *x)
+{
+    ts_conn *c = x->c;
+    int reset = c->reset_by != NONE && !c->refused;
+    /* the peer of an endpoint that survived a forged RST: reset, with no TCB */
+    if (proves_rst_forged(x) ||
+        (c->forged_rst_frame && x->peer->state == TS_CLOSED && !has(x->seg, TS_RST))) {
+        x->rec->stage = TS_STAGE_AFTER_RESET;
+        raise(x, TS_AN_PACKETS_AFTER_RESET);
+        return 1;
+    }
+    if (!ts_conn_finished(c) || (!reset && !(c->ep[0].fin_seen || c->ep[1].fin_seen)))
+        return 0;
+    if (reset) {
+        if (has(x->seg, TS_RST)) {
+            x->rec->stage = TS_STAGE_AFTER_RESET;
+            if (c->last_sender == x->rcv && c->last_payload && !has(x->seg, TS_ACK))
+                raise(x, TS_AN_HALF_OPEN);
+            return 1;
+        }
+        x->rec->stage = TS_STAGE_AFTER_RESET;
+        if (x->snd != c->reset_by) {
+            raise(x, TS_AN_PACKETS_AFTER_RESET);
+            raise(x, TS_AN_HALF_OPEN);           /* it never learnt of the RST */
+        }
+        return 1;
+    }
+    /* Retransmitted FIN and its re-ACK are part of the teardown, not strays. */
+    if ((x->seg->flags & TS_FIN) && x->me->fin_seen && x->seg->seq == x->me->fin_seq)
+        return 0;
+    if (x->peer->fin_rexmit && !(x->seg->flags & (TS_FIN | TS_SYN)) && x->seg->len == 0)
+        return 0;
+    if (has(x->seg, TS_RST)) {
+        if (x->peer_before == TS_TIME_WAIT)
+            return 0;                            /* RST in TIME-WAIT: handled as a reset */
+        x->rec->stage = TS_STAGE_AFTER_CLOSE;
+        return 1;
+    }
+    x->rec->stage = TS_STAGE_AFTER_CLOSE;
+    raise(x, TS_AN_PACKETS_AFTER_CLOSE);
+    return 1;
+}
