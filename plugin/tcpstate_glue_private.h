@@ -184,8 +184,5 @@ void layer_addresses(packet_info *pinfo, frame_fields *ff, int layer_num,
 void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
             const ts_segment *seg, const ts_record *rec, ts_anomaly_set anomalies);
 void name_experts(ts_lang lang);
-/* Labels made once at registration (issue 14). */
-void make_endpoint_labels(void);
-void make_info_labels(void);
 
 #endif /* TCPSTATE_GLUE_PRIVATE_H */
