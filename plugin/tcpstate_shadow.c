@@ -34,6 +34,12 @@ void tsi_open_shadow(ts_stream *s, ts_conn *c)
     ts_zeek_copy(&sh->zeek, &c->zeek);
     sh->next = NULL;
     sh->shadow = NULL;
+    sh->flight = NULL;                           /* in-flight records: its own copy */
+    if (c->flight) {
+        sh->flight = s->alloc(s->alloc_ctx, sizeof *sh->flight);
+        if (sh->flight)
+            *sh->flight = *c->flight;
+    }
     c->shadow = sh;
 }
 
@@ -80,14 +86,14 @@ static int unseen_server_segment(const ts_conn *sh, const ts_segment *seg, ts_se
 }
 
 /* Feeds the shadow and keeps its account of the segment in out->alt_*. */
-void tsi_step_shadow(ts_conn *c, const ts_segment *seg, ts_record *out)
+void tsi_step_shadow(const ts_stream *s, ts_conn *c, const ts_segment *seg, ts_record *out)
 {
     ts_conn *sh = c->shadow;
     ts_segment u;
     ts_record alt;
     for (int i = 0; i < 3 && unseen_server_segment(sh, seg, &u); i++)
-        tsi_conn_step(sh, &u, &alt, 0, 0);           /* each one moves a state or the server's seq */
-    tsi_conn_step(sh, seg, &alt, 0, 0);
+        tsi_conn_step(s, sh, &u, &alt, 0, 0);           /* each one moves a state or the server's seq */
+    tsi_conn_step(s, sh, seg, &alt, 0, 0);
     out->alt_stage = alt.stage;
     out->alt_states = alt.states;
     out->alt_server_states = alt.server_states;

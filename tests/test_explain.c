@@ -605,7 +605,7 @@ static void test_data_answered_by_rst(void)
     pkt(&s, A, TS_ACK | TS_PSH, 1001, 3001, 100);
     pkt(&s, B, TS_RST | TS_ACK, 3001, 1101, 0);
     dump(&s, "data answered by RST");
-    has(&s, 3, TS_LANG_EN, "never acknowledges them: it answers with a RST");
+    has(&s, 3, TS_LANG_EN, "answers with a RST, not with an acknowledgment");
     hasnt(&s, 3, TS_LANG_EN, "acknowledges them with ack");
     has(&s, 3, TS_LANG_ZH, "RST");
     finish(&s);
