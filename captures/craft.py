@@ -1488,6 +1488,61 @@ def synack_crossed_ack(cap, p):
     c.close("c")
 
 
+# rst_old_ack (issue 11 review F3): a RST whose seq is the receiver's last
+# ACK, while data beyond that ACK has already reached the receiver.  The tap
+# is next to the client.  1-3 handshake; 4 c> 100 bytes; 5 s> 100 bytes
+# (seq 1, ack 101); 6 c> ACK 101 (the client acknowledges the first
+# segment); 7 s> 100 bytes seq 101; 8 s> RST seq 101 in the server's name
+# (no options, window 0, IP ID 0: forged, e.g. by a middlebox that saw
+# frame 6), 100 us after frame 7 -- the client's RCV.NXT is already 201;
+# 9 c> ACK 201, 40 ms after frame 7 (the client's delayed ACK of frame 7);
+# 10 c> 100 bytes seq 101, 200 ms later; 11 s> ACK 201; 12-15 four-way
+# close, client first.  The real server never reset anything.
+@capture("rst_old_ack", 41710)
+def rst_old_ack(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    c.pkt("c", "PA", 100)
+    c.pkt("s", "PA", 100)
+    c.pkt("c", "A")
+    c.pkt("s", "PA", 100, dt=200)
+    c.pkt("s", "R", seq=c.nxt("s") - 100, nosock=True, dt=100)
+    c.pkt("c", "A", dt=40000)
+    c.pkt("c", "PA", 100, dt=200000)
+    c.pkt("s", "A")
+    c.close("c")
+
+
+# rst_old_time_wait (issue 11 review F3, variant): a RST meant for an old
+# TIME-WAIT arrives after a new connection took the same four-tuple.  The
+# tap is next to the client.  Connection A (client port 41720): 1-3
+# handshake, 4-7 request/response, 8-11 four-way close started by the
+# SERVER (the server holds the four-tuple in TIME-WAIT; its RCV.NXT is x+102,
+# the ack of frame 11).  1 s later connection B on the same ports, client
+# ISN x + 2^28 (above the old RCV.NXT, so a TIME-WAIT server takes the SYN
+# as a new connection, RFC 6191 / RFC 9293 3.10.7.4 note): 12-14
+# handshake, 15 c> 100 bytes, 16 s> ACK; 17 c> RST with seq x+102 -- the old
+# connection's ack, the value that would have reset the TIME-WAIT -- in the
+# client's name (no options, window 0, IP ID 0), 5 ms later; 18 s> RST
+# with seq y+202, the client's old ack, in the server's name, 100 us later;
+# 19 s> 200 bytes, 20 c> ACK, 21-24 four-way close, client first.
+@capture("rst_old_time_wait", 41720)
+def rst_old_time_wait(cap, p):
+    old = Conn(cap, p)
+    old.handshake()
+    old.exchange(100, 200)
+    old.close("s")
+    stale_s, stale_c = old.ep["s"].rcv_nxt, old.ep["c"].rcv_nxt
+    new = Conn(cap, p, cisn=(old.nxt("c") + 0x10000000) & M32,
+               sisn=(old.nxt("s") + 0x23456789) & M32)
+    new.handshake()
+    new.c_data(100)
+    new.pkt("c", "R", seq=stale_s, nosock=True, dt=5000)
+    new.pkt("s", "R", seq=stale_c, nosock=True, dt=100)
+    new.pkt("s", "PA", 200, dt=200)
+    new.pkt("c", "A")
+    new.close("c")
+
 
 def main(argv):
     if len(argv) > 1 and argv[1] in ("-h", "--help"):

@@ -1464,6 +1464,81 @@ sc_ipv6_keepalive_race() {
 	check ipv6_keepalive_race "$HS $XCH <FA >A >PA100 <R"
 }
 
+###########################################################################
+# Scenarios 51-53 turn the review's open findings on defects 8-11 (end of
+# tests/e2e-spec/README.md) into real captures.
+
+###########################################################################
+# 51 reverse_syn_listener (review F4; client side captures)
+#   Scenario 36 with a listener: connection 1 (40051 -> 5051) closes client
+#   first, so the client holds the 4-tuple in TIME-WAIT.  Then a program in
+#   the client namespace listens on 10.77.0.1:40051 (SO_REUSEADDR: the
+#   TIME-WAIT socket does not block the bind) and the former server
+#   connects back from 5051.  Its SYN has a newer timestamp than the
+#   TIME-WAIT socket's last one (Linux's timestamp offset depends on the
+#   addresses only), so tcp_timewait_state_process accepts it as a new
+#   connection (TCP_TW_SYN): the TIME-WAIT socket is killed and the
+#   listener answers with a SYN-ACK.  Handshake, 100 bytes, 200 bytes,
+#   four-way close started by the new client (10.77.0.2).
+sc_reverse_syn_listener() {
+	setup
+	cap_start client reverse_syn_listener
+	srv 5051 recv:100 send:200 eof sleep:0.3 close
+	cli --port 5051 --bind-port 40051 send:100 recv:200 close
+	wait_bg
+	sleep 0.3
+	spawn C $APP server --listen $C4 --port 40051 --sync-dir "$WORK" \
+		--ready "$WORK/ready.40051" recv:100 send:200 eof sleep:0.3 close
+	wait_file "$WORK/ready.40051"
+	S $APP client --connect $C4 --port 40051 --bind $S4 --bind-port 5051 \
+		send:100 recv:200 close
+	wait_bg
+	cap_stop
+	check reverse_syn_listener "$HS $XCH >FA <A <FA >A <S >SA <A <PA100 >A >PA200 <A <FA >A >FA <A"
+}
+
+###########################################################################
+# 52 tfo_server_off (review F6; server side captures)
+#   The client sends data in its SYN without a cookie (tcp_fastopen=0x5),
+#   the server has Fast Open off (tcp_fastopen=0, no TCP_FASTOPEN on the
+#   listener): the server ignores the SYN's 100 bytes and its SYN-ACK
+#   acknowledges ISN + 1 only.  The client's stack then sends the 100 bytes
+#   again (tcp_rcv_fastopen_synack retransmits unacknowledged SYN data);
+#   that segment also completes the handshake.  Answer, four-way close.
+sc_tfo_server_off() {
+	setup
+	sysctl_ns $NSC net.ipv4.tcp_fastopen=0x5
+	sysctl_ns $NSS net.ipv4.tcp_fastopen=0
+	cap_start server tfo_server_off
+	srv 5052 recv:100 send:200 eof sleep:0.3 close
+	cli --port 5052 --bind-port 40052 --fastopen send:100 recv:200 close
+	wait_bg
+	cap_stop
+	check tfo_server_off ">S100 <SA( >A)? >PA100 <A <PA200 >A >FA <A <FA >A"
+}
+
+###########################################################################
+# 53 fin_ack_crossed (review F2; CLIENT side captures; relay in the middle)
+#   Client-first close.  Once the server's FIN has passed the relay, the
+#   relay holds every frame from the client for 300 ms (longer than the
+#   server's ~200 ms retransmission timeout): the client's final ACK is
+#   late, not lost.  The server, in LAST-ACK, resends its FIN; the client,
+#   in TIME-WAIT, acknowledges it again.  The first final ACK then reaches
+#   the server, which closes (LAST-ACK -> CLOSED, no TCB left); the second
+#   finds no socket and is answered by a RST with seq = its ack, which
+#   reaches the client's TIME-WAIT socket at exactly its RCV.NXT.
+sc_fin_ack_crossed() {
+	setup relay
+	start_relay none --delay-after-fin 0.3
+	cap_start client fin_ack_crossed
+	srv 5053 recv:100 send:200 eof sleep:0.3 close
+	cli --port 5053 --bind-port 40053 send:100 recv:200 close
+	wait_bg
+	sleep 1.2
+	cap_stop 0
+	check fin_ack_crossed "$HS $XCH >FA <A <FA >A <FA >A <R"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -1474,7 +1549,8 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	synack_retrans final_ack_lost keepalive_race
 	rfc1337_time_wait accept_overflow keepalive zero_window client_retrans
 	fin_data_cross refused_retry fin_data_cross_close user_timeout
-	rst_lost_downstream ipv6_keepalive_race)
+	rst_lost_downstream ipv6_keepalive_race
+	reverse_syn_listener tfo_server_off fin_ack_crossed)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")

@@ -275,6 +275,7 @@ def cmd_relay(args):
     held_since = None
     mask = {"syn": 0x02, "fin": 0x01, "none": 0}[args.hold]
     delayed = []              # [due time, egress socket, frame]: ICMP errors
+    fin_from_if2 = False      # --delay-after-fin: a FIN came from if2
     if args.ready:
         touch(args.ready)
     while True:
@@ -283,7 +284,7 @@ def cmd_relay(args):
         while delayed and delayed[0][0] <= now:
             due, dst, f = delayed.pop(0)
             dst.send(f)
-            log("relay: released a delayed ICMP error")
+            log("relay: released a delayed frame")
         for idx, s in enumerate(socks):
             if s not in r:
                 continue
@@ -295,6 +296,13 @@ def cmd_relay(args):
                 delayed.append((time.monotonic() + args.delay_icmp, out, frame))
                 continue
             info = tcp_info(frame)
+            if info is not None and idx == 1 and info[0] & 0x01:
+                fin_from_if2 = True
+            if args.delay_after_fin and fin_from_if2 and idx == 0 and info is not None:
+                # constant delay: the list stays sorted by due time
+                delayed.append((time.monotonic() + args.delay_after_fin, out,
+                                fix_tcp_checksum(frame)))
+                continue
             if info is not None:
                 frame = fix_tcp_checksum(frame)
                 flags = info[0]
@@ -386,6 +394,9 @@ def main():
     rp.add_argument("--timeout", type=float, default=5.0)
     rp.add_argument("--delay-icmp", type=float, default=0.0,
                     help="hold ICMP/ICMPv6 errors this many seconds")
+    rp.add_argument("--delay-after-fin", type=float, default=0.0,
+                    help="once a FIN came from if2, hold every TCP frame "
+                    "from if1 this many seconds")
     rp.add_argument("--ready")
 
     op = sub.add_parser("nooffload")
