@@ -16,7 +16,17 @@
  * server segments that each client acknowledgment proves, put in just
  * before it (the latest moment they can have been sent).  Once the capture
  * has been read, the shadow is the right account if no server segment ever
- * appeared (ts_conn_view); ts_hindsight then shows its stages and states. */
+ * appeared (ts_conn_view); ts_hindsight then shows its stages and states.
+ *
+ * Why this is not one more in-flight record (ts_flight): a record says "this
+ * endpoint kept this state over these frames", a correction of one endpoint
+ * between two known frames.  Here the uncertainty is about the whole
+ * capture (is a direction missing, or did the client send too early?) and
+ * the account that answers it differs in everything from the proof to the
+ * end: the server's states, every stage, the sequence numbers the checks
+ * use, the deferred verdicts.  Only a second run of the pipeline on the
+ * inferred segments gives that; until the pipeline can replay a connection
+ * from its records, the shadow is that second run. */
 
 int tsi_proves_unseen_synack(const ts_conn *c, const ts_segment *seg)
 {
