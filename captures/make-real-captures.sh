@@ -1107,6 +1107,10 @@ sc_keepalive_race() {
 #   server option --no-accept     listen and never accept (the connections
 #                                 stay in the accept queue)
 #   server option --rcvbuf N      SO_RCVBUF on the listener (inherited)
+#   server option --close-after S with --no-accept: close the listener
+#                                 after S seconds (its queue is reset)
+#   server option --defer-accept S TCP_DEFER_ACCEPT on the listener
+#   sendoob:N                 send N bytes with MSG_OOB (urgent data)
 
 xsock_write() {
 	cat >"$WORK/xsock.py" <<EOF
@@ -1123,6 +1127,9 @@ def extra(sock, act):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, idle)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, intvl)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, cnt)
+        return True
+    if name == "sendoob":
+        sock.send(b"U" * int(arg), socket.MSG_OOB)
         return True
     if name == "usertimeout":
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, int(arg))
@@ -1142,6 +1149,8 @@ p.add_argument("--bind-port", type=int, default=0)
 p.add_argument("--backlog", type=int, default=16)
 p.add_argument("--no-accept", action="store_true")
 p.add_argument("--rcvbuf", type=int, default=0)
+p.add_argument("--close-after", type=float, default=0.0)
+p.add_argument("--defer-accept", type=int, default=0)
 p.add_argument("--ready")
 p.add_argument("--sync-dir")
 p.add_argument("--ignore-errors", action="store_true")
@@ -1153,11 +1162,17 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 if a.rcvbuf:
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, a.rcvbuf)
 if a.cmd == "server":
+    if a.defer_accept:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, a.defer_accept)
     s.bind((a.addr, a.port))
     s.listen(a.backlog)
     if a.ready:
         tcpapp.touch(a.ready)
     if a.no_accept:
+        if a.close_after:
+            time.sleep(a.close_after)
+            s.close()
+            tcpapp.log("listener closed")
         while True:
             time.sleep(3600)
     conn, peer = s.accept()
@@ -1539,6 +1554,496 @@ sc_fin_ack_crossed() {
 	check fin_ack_crossed "$HS $XCH >FA <A <FA >A <FA >A <R"
 }
 
+###########################################################################
+# Scenarios 54 and up: more behaviour the model was not designed from
+# (kernel timers and settings, SO_LINGER in other states, a routed path
+# captured on the router).  tests/e2e-spec/README.md and tests/e2e hold the
+# RFC expectations.
+
+###########################################################################
+# 54 fin_timeout (server side captures; net.ipv4.tcp_fin_timeout=1 on the
+#   server)
+#   The server answers and closes at once; the client's stack ACKs the FIN
+#   (server orphaned in FIN-WAIT-2).  Linux keeps an orphaned FIN-WAIT-2
+#   socket only tcp_fin_timeout seconds; the client closes 2.5 s later, so
+#   its FIN finds no socket and is answered by a bare RST (seq = the FIN's
+#   ack), which ends the client's LAST-ACK.
+sc_fin_timeout() {
+	setup
+	sysctl_ns $NSS net.ipv4.tcp_fin_timeout=1
+	cap_start server fin_timeout
+	srv 5054 recv:100 send:200 close
+	cli --ignore-errors --port 5054 --bind-port 40054 send:100 recv:200 eof sleep:2.5 close
+	wait_bg
+	sleep 0.3
+	cap_stop
+	check fin_timeout "$HS $XCH <FA >A >FA <R"
+}
+
+###########################################################################
+# 55 linger0_fin_wait2 (server side captures)
+#   The client shutdown(SHUT_WR)s after the exchange (FIN, ACKed: client
+#   FIN-WAIT-2, server CLOSE-WAIT), then sets SO_LINGER {1,0} and closes
+#   300 ms later: an abort from FIN-WAIT-2, a RST-ACK with seq = its
+#   SND.NXT (the FIN + 1).
+sc_linger0_fin_wait2() {
+	setup
+	cap_start server linger0_fin_wait2
+	srv 5055 --ignore-errors recv:100 send:200 eof sleep:1 close
+	cli --port 5055 --bind-port 40055 send:100 recv:200 shut_wr sleep:0.3 linger0 close
+	wait_bg
+	cap_stop
+	check linger0_fin_wait2 "$HS $XCH >FA <A >RA"
+}
+
+###########################################################################
+# 56 linger0_unsent (server side captures)
+#   The server's socket has SO_RCVBUF 4096 and does not read; the client
+#   writes 12000 bytes, which fill the server's window (window 0) with most
+#   of them still unsent, then sets SO_LINGER {1,0}, shutdown(SHUT_WR)s
+#   (FIN-WAIT-1 with the FIN queued behind the unsent data: it never goes
+#   out) and closes 600 ms later: RST-ACK, no FIN on the wire.
+sc_linger0_unsent() {
+	setup
+	xsock_write
+	cap_start server linger0_unsent
+	spawn S $PY "$WORK/xsock.py" server --addr $S4 --port 5056 --rcvbuf 4096 \
+		--sync-dir "$WORK" --ready "$WORK/ready.5056" --ignore-errors sleep:2 eof close
+	wait_file "$WORK/ready.5056"
+	cli --port 5056 --bind-port 40056 send:12000 sleep:0.1 linger0 shut_wr sleep:0.6 close
+	wait_bg
+	cap_stop
+	check linger0_unsent "$HS( >P?A[0-9]+| <A| >A)+ >RA"
+}
+
+###########################################################################
+# 57 listener_close_queue (server side captures)
+#   The listener never accepts and closes 800 ms after it started: A
+#   (40057) connects and sends 100 bytes (ACKed by the kernel), B (40157)
+#   connects and sends nothing; both sit in the accept queue.  Closing the
+#   listener resets every queued connection: RST-ACK to A and to B.
+sc_listener_close_queue() {
+	setup
+	xsock_write
+	cap_start server listener_close_queue
+	spawn S $PY "$WORK/xsock.py" server --addr $S4 --port 5057 --no-accept --close-after 0.8 \
+		--ready "$WORK/ready.5057"
+	wait_file "$WORK/ready.5057"
+	rm -f "$WORK/ready.5057"
+	spawn cli --ignore-errors --port 5057 --bind-port 40057 send:100 recv:1 close
+	sleep 0.1
+	spawn cli --ignore-errors --port 5057 --bind-port 40157 recv:1 close
+	sleep 1.5
+	cap_stop 0
+	kill_bg
+	check listener_close_queue "$HS >PA100 <A $HS <RA <RA"
+}
+
+###########################################################################
+# 58 keepalive_vanish (CLIENT side captures)
+#   Client SO_KEEPALIVE idle 1 s, interval 1 s, count 5.  The first probe
+#   is answered; then the server's input hook drops everything from the
+#   client (the peer "vanishes"): two probes go unanswered; then the rule
+#   becomes "reject with tcp reset": the next probe is answered by a RST in
+#   the server's name (seq = the probe's ack), which the client accepts
+#   (recv() fails with ECONNRESET).  The server socket itself is never told
+#   (its program holds it open until the capture ends).
+sc_keepalive_vanish() {
+	setup
+	xsock_write
+	cap_start client keepalive_vanish
+	srv 5058 --ignore-errors recv:100 send:200 hold
+	spawn C $PY "$WORK/xsock.py" client --addr $S4 --port 5058 --bind-port 40058 \
+		--sync-dir "$WORK" --ignore-errors send:100 recv:200 keepalive:1:1:5 signal:c1 recv:1 close
+	waitsig c1
+	sleep 1.5
+	nft_rule $NSS input 'tcp dport 5058 counter drop'
+	sleep 2
+	S nft delete table inet t
+	nft_rule $NSS input 'tcp dport 5058 reject with tcp reset'
+	sleep 1.2
+	cap_stop 0
+	kill_bg
+	check keepalive_vanish "$HS $XCH >A <A >A >A >A <R"
+}
+
+###########################################################################
+# 59 tw_reuse (server side captures; net.ipv4.tcp_tw_reuse=1 on the client)
+#   Connection 1 closes client first: the client holds 40059 in TIME-WAIT.
+#   1.2 s later the client binds 40059 again and connects to the same
+#   server port: with tcp_tw_reuse=1 (timestamps on, the TIME-WAIT older
+#   than 1 s) Linux takes over its own TIME-WAIT 4-tuple for an ACTIVE open,
+#   with ISN = the old SND.NXT + 65537.  The server, CLOSED since the final
+#   ACK, sees an ordinary SYN.  Second full connection.
+sc_tw_reuse() {
+	setup
+	sysctl_ns $NSC net.ipv4.tcp_tw_reuse=1
+	cap_start server tw_reuse
+	srv 5059 --count 2 recv:100 send:200 eof sleep:0.3 close
+	cli --port 5059 --bind-port 40059 send:100 recv:200 close
+	sleep 1.2
+	cli --port 5059 --bind-port 40059 send:100 recv:200 close
+	wait_bg
+	cap_stop
+	check tw_reuse "$HS $XCH >FA <A <FA >A $HS $XCH >FA <A <FA >A"
+}
+
+###########################################################################
+# 60 synack_lost_router (capture on a ROUTER namespace, its client-facing
+#   interface; routed path: client 10.77.1.1/24 -- router 10.77.1.254 /
+#   10.77.2.254 -- server 10.77.2.1/24; TTL 63 on forwarded packets)
+#   The first SYN-ACK passes the router (captured) and is dropped at the
+#   client's input ("quota until 70 bytes": that one only).  The client,
+#   still SYN-SENT, resends its SYN after its 1 s RTO; the server's own
+#   1 s SYN-ACK timer expires in the same jiffy (the two segments pass the
+#   router 2 us apart; the check wants the SYN-ACK first, the order the
+#   committed capture and its cases have), so the resent SYN-ACK crosses
+#   the SYN:
+#   the client ACKs it (ESTABLISHED); the server, still SYN-RECEIVED when
+#   the duplicate SYN arrives, answers it with its SYN-ACK once more (RFC
+#   9293 3.10.7.4 asks for a plain ACK), then takes the ACK; the client
+#   ACKs the third SYN-ACK as a duplicate.  Data, four-way close.
+setup_router() {
+	teardown
+	rm -f "$WORK"/sync.*
+	RELAY=0
+	local ns
+	for ns in $NSC $NSS $NSM; do
+		ip netns add $ns
+		ip netns exec $ns ip link set lo up
+	done
+	ip link add name vc netns $NSC type veth peer name rc netns $NSM
+	ip link add name vs netns $NSS type veth peer name rs netns $NSM
+	C $APP nooffload vc
+	S $APP nooffload vs
+	ip netns exec $NSM $APP nooffload rc
+	ip netns exec $NSM $APP nooffload rs
+	C ip addr add 10.77.1.1/24 dev vc
+	S ip addr add 10.77.2.1/24 dev vs
+	ip netns exec $NSM ip addr add 10.77.1.254/24 dev rc
+	ip netns exec $NSM ip addr add 10.77.2.254/24 dev rs
+	C ip link set vc up
+	S ip link set vs up
+	ip netns exec $NSM ip link set rc up
+	ip netns exec $NSM ip link set rs up
+	C ip route add default via 10.77.1.254
+	S ip route add default via 10.77.2.254
+	ip netns exec $NSM sysctl -qw net.ipv4.ip_forward=1
+	# static neighbours: no ARP in the capture, no first-packet delay
+	C ip neigh replace 10.77.1.254 lladdr "$(mac_of $NSM rc)" dev vc nud permanent
+	S ip neigh replace 10.77.2.254 lladdr "$(mac_of $NSM rs)" dev vs nud permanent
+	ip netns exec $NSM ip neigh replace 10.77.1.1 lladdr "$(mac_of $NSC vc)" dev rc nud permanent
+	ip netns exec $NSM ip neigh replace 10.77.2.1 lladdr "$(mac_of $NSS vs)" dev rs nud permanent
+	sleep 0.3
+}
+cap_start_router() {
+	CAPNAME=$1
+	rm -f "$WORK/$1.pcap" "$WORK/$1.err"
+	ip netns exec $NSM dumpcap -q -P -i rc -s 2048 -f "tcp or icmp" \
+		-w "$WORK/$1.pcap" 2>"$WORK/$1.err" &
+	CAPPID=$!
+	local i
+	for i in $(seq 1 500); do
+		grep -q "Capturing on" "$WORK/$1.err" 2>/dev/null && break
+		sleep 0.01
+	done
+	grep -q "Capturing on" "$WORK/$1.err" || { cat "$WORK/$1.err" >&2; return 1; }
+	sleep 0.2
+}
+sc_synack_lost_router() {
+	local C4=10.77.1.1 S4=10.77.2.1
+	setup_router
+	nft_rule $NSC input 'tcp sport 5060 tcp flags & (syn|ack) == syn|ack quota until 70 bytes counter drop'
+	cap_start_router synack_lost_router
+	srv 5060 recv:100 send:200 eof sleep:0.3 close
+	cli --port 5060 --bind-port 40060 send:100 recv:200 close
+	wait_bg
+	cap_stop
+	check synack_lost_router ">S <SA <SA >S >A <SA >A $XCH >FA <A <FA >A"
+}
+
+###########################################################################
+# 61 no_options (server side captures; tcp_timestamps=0, tcp_sack=0,
+#   tcp_window_scaling=0 in both namespaces)
+#   SYNs carry only MSS.  The client's 100 bytes are dropped once at the
+#   server's input (seen here; "quota until 160 bytes" on segments with
+#   PSH); the client resends them after its RTO; ACK, answer, four-way
+#   close (client first).
+sc_no_options() {
+	setup
+	local ns
+	for ns in $NSC $NSS; do
+		sysctl_ns $ns net.ipv4.tcp_timestamps=0 net.ipv4.tcp_sack=0 \
+			net.ipv4.tcp_window_scaling=0
+	done
+	nft_rule $NSS input 'tcp dport 5061 tcp flags & psh == psh quota until 160 bytes counter drop'
+	cap_start server no_options
+	srv 5061 recv:100 send:200 eof sleep:0.3 close
+	cli --port 5061 --bind-port 40061 send:100 recv:200 close
+	wait_bg
+	cap_stop
+	check no_options ">S <SA >A >PA100 >PA100 <A <PA200 >A >FA <A <FA >A"
+}
+
+###########################################################################
+# 62 shut_rd (server side captures)
+#   The server shutdown(SHUT_RD)s right after accepting and then sleeps;
+#   the client sends 100 bytes 300 ms later.  SHUT_RD sends nothing; the
+#   data still arrives and is ACKed by the kernel.  The server closes
+#   500 ms later; how Linux treats the unread data then is what this
+#   capture shows.
+sc_shut_rd() {
+	setup
+	cap_start server shut_rd
+	srv 5062 --ignore-errors shut_rd sleep:0.8 close
+	cli --ignore-errors --port 5062 --bind-port 40062 sleep:0.3 send:100 sleep:1 eof close
+	wait_bg
+	cap_stop
+	check shut_rd "$HS >PA100 <A .*"
+}
+
+###########################################################################
+# 63 pmtu_router (CLIENT side captures; routed path as in 60, the router's
+#   server-facing interface has MTU 1280)
+#   The client sends 3000 bytes in 1448-byte segments with DF set; the
+#   router cannot forward them and answers each with ICMP "fragmentation
+#   needed" (type 3 code 4, next-hop MTU 1280); the client lowers its MSS
+#   and sends the bytes again in segments that fit.  The server answers 200
+#   bytes; four-way close (client first).
+sc_pmtu_router() {
+	local C4=10.77.1.1 S4=10.77.2.1
+	setup_router
+	ip netns exec $NSM ip link set rs mtu 1280
+	cap_start client pmtu_router
+	srv 5063 recv:3000 send:200 eof sleep:0.3 close
+	cli --port 5063 --bind-port 40063 send:3000 recv:200 close
+	wait_bg
+	cap_stop
+	check pmtu_router "$HS( >P?A[0-9]+| <ICMP3| <A)+ <PA200 >A >FA <A <FA >A"
+}
+
+###########################################################################
+# 64 icmp_established (CLIENT side captures)
+#   After the exchange the server's host rejects the client's data with
+#   ICMP port unreachable (nftables "reject with icmp type
+#   port-unreachable" in its input hook): each transmission of the next
+#   100 bytes draws an ICMP error.  An established Linux socket keeps such
+#   an error as a soft error and retransmits (RFC 1122 4.2.3.9, RFC 5461).
+#   After 1 s the rule is removed: the next retransmission is ACKed and the
+#   connection closes normally (client first).
+sc_icmp_established() {
+	setup
+	cap_start client icmp_established
+	srv 5064 recv:100 send:200 recv:100 eof sleep:0.3 close
+	spawn cli --port 5064 --bind-port 40064 send:100 recv:200 signal:c1 wait:go send:100 \
+		sleep:1.5 close
+	waitsig c1
+	sleep 0.1
+	nft_rule $NSS input 'tcp dport 5064 tcp flags & psh == psh reject with icmp type port-unreachable'
+	sig go
+	sleep 1
+	S nft delete table inet t
+	wait_bg
+	cap_stop
+	check icmp_established "$HS $XCH( >PA100 <ICMP3){2,4} >PA100 <A >FA <A <FA >A"
+}
+
+###########################################################################
+# 65 net_unreach_router (CLIENT side captures; routed path as in 60)
+#   The client connects to 10.77.9.9, for which the router has no route:
+#   the router answers each SYN with ICMP net unreachable (type 3 code 0,
+#   from 10.77.1.254).  The first arrives while connect() still holds the
+#   socket (kept as a soft error); the SYN is sent again after 1 s, and its
+#   ICMP error ends the attempt (ENETUNREACH).  3 s later the client sends
+#   the router one ICMP echo request (python raw socket; the request and
+#   its reply close the capture): no SYN in
+#   between (a SYN-SENT socket would resend it ~1 s later, the linear SYN
+#   timeouts of 6.x kernels) shows the attempt is over.
+sc_net_unreach_router() {
+	local C4=10.77.1.1 S4=10.77.2.1
+	setup_router
+	cap_start client net_unreach_router
+	C $APP client --connect 10.77.9.9 --port 5065 --bind-port 40065 \
+		--expect-connect-error ENETUNREACH
+	sleep 3
+	C $PY -c '
+import socket, struct
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s & 0xFFFF) + (s >> 16)
+    return ~(s + (s >> 16)) & 0xFFFF
+echo = struct.pack("!BBHHH", 8, 0, 0, 0x7473, 1) + b"tcpstate"
+echo = echo[:2] + struct.pack("!H", csum(echo)) + echo[4:]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.settimeout(1)
+s.sendto(echo, ("10.77.1.254", 0))
+s.recv(1500)
+'
+	cap_stop
+	check net_unreach_router ">S <ICMP3 >S <ICMP3 >ICMP8 <ICMP0"
+}
+
+###########################################################################
+# 66 synrecv_rst (server side captures)
+#   The client's input hook drops the first SYN-ACK ("quota until 70
+#   bytes"; the capture here sees it).  The client program uses a
+#   non-blocking connect() and closes the socket 200 ms later, still in
+#   SYN-SENT: Linux sends nothing.  The server's SYN-ACK retransmission
+#   (~1 s) then finds no socket: the client's stack answers with a bare RST
+#   (seq = the SYN-ACK's ack), which returns the server's request to
+#   nothing (SYN-RECEIVED -> LISTEN in RFC terms).
+sc_synrecv_rst() {
+	setup
+	nft_rule $NSC input 'tcp sport 5066 tcp flags & (syn|ack) == syn|ack quota until 70 bytes counter drop'
+	cap_start server synrecv_rst
+	spawn S $APP server --listen $S4 --port 5066 --ready "$WORK/ready.5066" hold
+	wait_file "$WORK/ready.5066"
+	rm -f "$WORK/ready.5066"
+	C $PY -c '
+import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("", 40066))
+s.setblocking(False)
+try:
+    s.connect(("'$S4'", 5066))
+except BlockingIOError:
+    pass
+time.sleep(0.2)
+s.close()
+'
+	sleep 1.5
+	cap_stop 0
+	kill_bg
+	check synrecv_rst ">S <SA <SA >R"
+}
+
+###########################################################################
+# 67 fin_ack_crossed_server: scenario 53 (fin_ack_crossed) captured on the
+#   SERVER side: the server's FIN, its resend ~200 ms later, then the two
+#   late final ACKs (300 ms relay delay), the second answered by a RST.
+sc_fin_ack_crossed_server() {
+	setup relay
+	start_relay none --delay-after-fin 0.3
+	cap_start server fin_ack_crossed_server
+	srv 5067 recv:100 send:200 eof sleep:0.3 close
+	cli --port 5067 --bind-port 40067 send:100 recv:200 close
+	wait_bg
+	sleep 1.2
+	cap_stop 0
+	check fin_ack_crossed_server "$HS $XCH >FA <A <FA <FA >A >A <R"
+}
+
+###########################################################################
+# 68 urgent_data (server side captures)
+#   After the handshake the client sends 10 ordinary bytes, then 1 byte
+#   with MSG_OOB (URG flag, urgent pointer), then 10 more; the server reads
+#   and answers 200 bytes; four-way close (client first).  (The shape has no
+#   letter for URG: the 1-byte segment shows as >PA1.)
+sc_urgent_data() {
+	setup
+	xsock_write
+	cap_start server urgent_data
+	srv 5068 recv:20 send:200 eof sleep:0.3 close
+	C $PY "$WORK/xsock.py" client --addr $S4 --port 5068 --bind-port 40068 \
+		send:10 sleep:0.05 sendoob:1 sleep:0.05 send:10 recv:200 close
+	wait_bg
+	cap_stop
+	check urgent_data "$HS >PA10 <A >PA1 <A >PA10 <A <PA200 >A >FA <A <FA >A"
+}
+
+###########################################################################
+# 69 defer_accept (server side captures)
+#   The listener has TCP_DEFER_ACCEPT 1 s: Linux ignores the pure ACK that
+#   completes the handshake (the request stays in SYN-RECEIVED) and waits
+#   for data.  The client sends its 100 bytes only 1.5 s later, so the
+#   server first resends its SYN-ACK (~1 s) and the client ACKs it again
+#   (ignored too); the data segment then creates the connection.  Answer,
+#   four-way close.
+sc_defer_accept() {
+	setup
+	xsock_write
+	cap_start server defer_accept
+	spawn S $PY "$WORK/xsock.py" server --addr $S4 --port 5069 --defer-accept 1 \
+		--ready "$WORK/ready.5069" recv:100 send:200 eof sleep:0.3 close
+	wait_file "$WORK/ready.5069"
+	rm -f "$WORK/ready.5069"
+	cli --port 5069 --bind-port 40069 sleep:1.5 send:100 recv:200 close
+	wait_bg
+	cap_stop
+	check defer_accept ">S <SA >A <SA >A >PA100 <A <PA200 >A >FA <A <FA >A"
+}
+
+###########################################################################
+# 70 syn_to_server_time_wait (server side captures)
+#   Scenario 36 in the forward direction: the SERVER closes first, so the
+#   server holds 10.77.0.2:5070 <-> 10.77.0.1:40070 in TIME-WAIT, and its
+#   program closes the listener.  300 ms later the client binds 40070 again
+#   and connects to 5070: its SYN reaches the TIME-WAIT socket; no listener,
+#   so Linux answers with an ACK of the old connection; the SYN-SENT client
+#   answers that unacceptable ACK with RST seq = its ack = the TIME-WAIT
+#   side's RCV.NXT, which kills the TIME-WAIT (tcp_rfc1337=0); the SYN goes
+#   again ~10 ms later and meets no socket: RST-ACK, ECONNREFUSED.
+sc_syn_to_server_time_wait() {
+	setup
+	cap_start server syn_to_server_time_wait
+	srv 5070 recv:100 send:200 close
+	cli --port 5070 --bind-port 40070 send:100 recv:200 eof sleep:0.3 close
+	wait_bg
+	sleep 0.3
+	cli --port 5070 --bind-port 40070 --expect-connect-error ECONNREFUSED
+	cap_stop
+	check syn_to_server_time_wait "$HS $XCH <FA >A >FA <A >S <A >R >S <RA"
+}
+
+###########################################################################
+# 71 user_timeout_server: scenario 48 (user_timeout) captured on the SERVER
+#   side.  The server's input hook drops the client's data after the
+#   capture saw it: 100 bytes up to five times, never ACKed; the client
+#   gives up silently (TCP_USER_TIMEOUT 1500 ms); the server's later 100
+#   bytes draw a bare RST from the client's stack (seq = their ack = 101,
+#   the server's RCV.NXT).
+sc_user_timeout_server() {
+	setup
+	xsock_write
+	cap_start server user_timeout_server
+	srv 5071 --ignore-errors recv:100 send:200 signal:s1 wait:go send:100 sleep:0.5 close
+	spawn C $PY "$WORK/xsock.py" client --addr $S4 --port 5071 --bind-port 40071 \
+		--sync-dir "$WORK" --ignore-errors send:100 recv:200 usertimeout:1500 \
+		signal:c1 wait:go1 send:100 recv:1 close
+	waitsig s1; waitsig c1
+	nft_rule $NSS input 'tcp dport 5071 tcp flags & psh == psh counter drop'
+	sig go1
+	sleep 2.5
+	S nft delete table inet t
+	sig go
+	wait_bg
+	cap_stop
+	check user_timeout_server "$HS $XCH >PA100( >PA100){2,4} <PA100 >R"
+}
+
+###########################################################################
+# 72 synack_crossed_real (CLIENT side captures; relay in the middle holds
+#   every frame from the server 1.2 s: a slow path one way)
+#   The real-stack version of review F1 (crafted_synack_crossed_ack): the
+#   client resends its SYN after 1 s, before the SYN-ACK (delayed) comes;
+#   the server, in SYN-RECEIVED, answers the duplicate SYN with its SYN-ACK
+#   again; the client ACKs the first
+#   SYN-ACK and sends its request; the later SYN-ACK draws a duplicate
+#   ACK.  The server's answer and its ACKs arrive 1.2 s late; four-way
+#   close (client first).
+sc_synack_crossed_real() {
+	setup relay
+	start_relay none --delay-if2 1.2
+	cap_start client synack_crossed_real
+	srv 5072 recv:100 send:200 eof sleep:0.3 close
+	cli --port 5072 --bind-port 40072 send:100 recv:200 close
+	wait_bg
+	sleep 1.5
+	cap_stop
+	check synack_crossed_real ">S >S <SA >A >PA100 <SA >A <A <PA200 >A >FA <A <FA >A"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -1550,7 +2055,12 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	rfc1337_time_wait accept_overflow keepalive zero_window client_retrans
 	fin_data_cross refused_retry fin_data_cross_close user_timeout
 	rst_lost_downstream ipv6_keepalive_race
-	reverse_syn_listener tfo_server_off fin_ack_crossed)
+	reverse_syn_listener tfo_server_off fin_ack_crossed
+	fin_timeout linger0_fin_wait2 linger0_unsent listener_close_queue keepalive_vanish
+	tw_reuse synack_lost_router no_options shut_rd
+	pmtu_router icmp_established net_unreach_router
+	synrecv_rst fin_ack_crossed_server urgent_data defer_accept
+	syn_to_server_time_wait user_timeout_server synack_crossed_real)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")

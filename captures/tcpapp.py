@@ -298,6 +298,10 @@ def cmd_relay(args):
             info = tcp_info(frame)
             if info is not None and idx == 1 and info[0] & 0x01:
                 fin_from_if2 = True
+            if args.delay_if2 and idx == 1 and info is not None:
+                delayed.append((time.monotonic() + args.delay_if2, out,
+                                fix_tcp_checksum(frame)))
+                continue
             if args.delay_after_fin and fin_from_if2 and idx == 0 and info is not None:
                 # constant delay: the list stays sorted by due time
                 delayed.append((time.monotonic() + args.delay_after_fin, out,
@@ -397,6 +401,8 @@ def main():
     rp.add_argument("--delay-after-fin", type=float, default=0.0,
                     help="once a FIN came from if2, hold every TCP frame "
                     "from if1 this many seconds")
+    rp.add_argument("--delay-if2", type=float, default=0.0,
+                    help="hold every TCP frame from if2 this many seconds")
     rp.add_argument("--ready")
 
     op = sub.add_parser("nooffload")

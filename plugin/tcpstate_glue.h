@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * tcpstate glue: what the Wireshark side of the plugin shares between its
- * files (packet-tcpstate.c, plugin.c, tcpstate_taps.c).
+ * tcpstate glue: what the Wireshark side of the plugin shares with
+ * plugin.c and the taps (tcpstate_taps.c, tcpstate_tap_*.c).  What only the
+ * glue's own files share is in tcpstate_glue_private.h.
  *
  * The "tcpstate" tap
  * ------------------
- * packet-tcpstate.c registers the tap "tcpstate" and queues one
+ * The glue registers the tap "tcpstate" (tcpstate_glue_register.c);
+ * packet-tcpstate.c queues one
  * tcpstate_tap_info per TCP layer it labelled, on EVERY dissection pass
  * (first pass and re-dissections alike); a listener decides what it wants.
  * A frame with several TCP layers (tunnels) queues several infos, in layer

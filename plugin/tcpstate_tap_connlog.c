@@ -326,7 +326,7 @@ collect_rows(cl_tap *t)
     GArray *rows = g_array_new(FALSE, FALSE, sizeof(cl_row));
     for (guint i = 0; i < t->list->len; i++) {
         const cl_conn *cc = (const cl_conn *)g_ptr_array_index(t->list, i);
-        for (const ts_zeek *z = ts_conn_zeek(cc->conn); z; z = z->prev) {
+        for (const ts_zeek *z = ts_conn_zeek(cc->conn); z; z = ts_zeek_prev(z)) {
             cl_row r = { cc, z };
             if (z->started &&
                 (!cc->zsel || g_hash_table_contains(cc->zsel, GUINT_TO_POINTER(z->index + 1u))))

@@ -201,17 +201,36 @@ typedef struct {
 } zk_holes;
 
 struct ts_zeek_more_s {
+    const ts_zeek *prev;           /* the Zeek connection before a split (ts_zeek_prev) */
+    int64_t  t_ns[TS_ZT_COUNT];    /* the times, absolute, once TS_ZF_WIDE_TIMES is set */
+    uint32_t ip_bytes_hi[2];       /* as ts_zeek.ep: ip_bytes past 4 GiB */
     zk_holes ep[2];                /* as ts_zeek.ep */
     char     history[TS_ZEEK_HISTORY_MAX + 1]; /* once hist_len > TS_ZEEK_HISTORY_INLINE */
 };
+
+/* ---- the process-wide allocator (ts_zeek_set_alloc) ----------------------
+ * One (alloc, ctx) pair at a time.  Each new pair gets a new generation
+ * number; a record may allocate only while its generation is the current
+ * one, so a record set with an older pair never gets memory of the newer
+ * owner.  0 means "no allocator". */
+static ts_zeek_alloc_fn zk_alloc_fn;
+static void *zk_alloc_ctx;
+static uint16_t zk_alloc_gen;
+
+static void *zk_alloc(const ts_zeek *z, size_t size)
+{
+    if (!z->alloc_gen || z->alloc_gen != zk_alloc_gen)
+        return NULL;
+    return zk_alloc_fn(zk_alloc_ctx, size);
+}
 
 /* The extras, allocated now if need be; NULL without an allocator (or
  * memory): then no data above a hole is kept, and the history stops at
  * TS_ZEEK_HISTORY_INLINE letters. */
 static struct ts_zeek_more_s *more_of(ts_zeek *z)
 {
-    if (!z->more && z->alloc)
-        z->more = (struct ts_zeek_more_s *)z->alloc(z->alloc_ctx, sizeof *z->more);
+    if (!z->more)
+        z->more = (struct ts_zeek_more_s *)zk_alloc(z, sizeof *z->more);
     return z->more;
 }
 
@@ -250,6 +269,103 @@ unsigned ts_zeek_held_blocks(const ts_zeek *z, unsigned i)
     return holes_of(z, i)->n_blk;
 }
 
+/* ---- times (TS_ZT_*) ----------------------------------------------------
+ * Zeek's clock is the packet time truncated to the microsecond
+ * (zeek_clock), so every time kept here is a whole number of microseconds,
+ * and a timer is kept as its base time (its delay is the configuration's).
+ * Within one Zeek connection they are at or after start_ns, and for all
+ * but long connections within 2^32 us (71 min 34.967295 s) of it: such an
+ * offset is kept inline in 32 bits.  Any other time (a longer connection,
+ * a clock going back before the start, ns that are not whole us at the
+ * saturated ends of int64) moves all of them, exactly, to the extras
+ * (ZF_WIDE_TIMES), so no time is ever rounded when memory is there. */
+#define ZF_WIDE_TIMES 0x10u    /* ts_zeek.flags: the times are in more->t_ns */
+#define ZK_US 1000u            /* ns per us */
+
+int64_t ts_zeek_time_at(const ts_zeek *z, unsigned k)
+{
+    if (z->flags & ZF_WIDE_TIMES)
+        return z->more->t_ns[k];
+    return z->start_ns + (int64_t)z->t_us[k] * (int64_t)ZK_US;
+}
+
+/* t as an inline offset: a whole number of us in [0, 2^32) after start. */
+static int inline_offset(int64_t start, int64_t t, uint32_t *us)
+{
+    uint64_t d;
+    if (t < start)
+        return 0;
+    d = (uint64_t)t - (uint64_t)start;   /* exact: 0 <= t - start < 2^64 */
+    if (d % ZK_US != 0 || d / ZK_US > UINT32_MAX)
+        return 0;
+    *us = (uint32_t)(d / ZK_US);
+    return 1;
+}
+
+/* Without memory for the extras: the inline offset nearest to t. */
+static uint32_t nearest_offset(int64_t start, int64_t t)
+{
+    uint64_t d;
+    if (t <= start)
+        return 0;
+    d = ((uint64_t)t - (uint64_t)start) / ZK_US;
+    return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
+/* Moves the times to the extras; 0 without memory. */
+static int widen_times(ts_zeek *z)
+{
+    if (!more_of(z))
+        return 0;
+    for (unsigned k = 0; k < TS_ZT_COUNT; k++)
+        z->more->t_ns[k] = ts_zeek_time_at(z, k);
+    z->flags |= ZF_WIDE_TIMES;
+    return 1;
+}
+
+static void set_time(ts_zeek *z, unsigned k, int64_t t)
+{
+    uint32_t us;
+    if (!(z->flags & ZF_WIDE_TIMES)) {
+        if (inline_offset(z->start_ns, t, &us)) {
+            z->t_us[k] = us;
+            return;
+        }
+        if (!widen_times(z)) {
+            z->t_us[k] = nearest_offset(z->start_ns, t);
+            return;
+        }
+    }
+    z->more->t_ns[k] = t;
+}
+
+static int64_t last_time(const ts_zeek *z)
+{
+    return ts_zeek_time_at(z, TS_ZT_LAST);
+}
+
+/* ---- IP byte counts: low 32 bits inline, the carries in the extras ---- */
+
+static void count_ip_bytes(ts_zeek *z, unsigned i, uint32_t len)
+{
+    ts_zeek_endpoint *e = &z->ep[i];
+    uint32_t lo = e->ip_bytes_lo + len;
+
+    if (lo < e->ip_bytes_lo) {           /* crossed a multiple of 4 GiB */
+        if (more_of(z))
+            z->more->ip_bytes_hi[i]++;
+        else
+            lo = UINT32_MAX;             /* no memory: held at 4 GiB - 1 */
+    }
+    e->ip_bytes_lo = lo;
+}
+
+static uint64_t ip_bytes_of(const ts_zeek *z, unsigned i)
+{
+    uint64_t hi = z->more ? z->more->ip_bytes_hi[i] : 0u;
+    return hi << 32 | z->ep[i].ip_bytes_lo;
+}
+
 void ts_zeek_copy(ts_zeek *dst, const ts_zeek *src)
 {
     struct ts_zeek_more_s *own = dst->more;
@@ -257,10 +373,23 @@ void ts_zeek_copy(ts_zeek *dst, const ts_zeek *src)
     dst->more = own;
     if (own)
         memset(own, 0, sizeof *own);
-    if (src->more && more_of(dst))
+    if (!src->more)
+        return;
+    if (more_of(dst)) {
         *dst->more = *src->more;
-    else if (src->more && dst->hist_len > TS_ZEEK_HISTORY_INLINE)
-        dst->hist_len = TS_ZEEK_HISTORY_INLINE; /* no memory: the inline start stays valid */
+        return;
+    }
+    /* no memory: what fits inline stays valid */
+    if (dst->hist_len > TS_ZEEK_HISTORY_INLINE)
+        dst->hist_len = TS_ZEEK_HISTORY_INLINE;
+    if (src->flags & ZF_WIDE_TIMES) {
+        dst->flags &= (uint8_t)~ZF_WIDE_TIMES;
+        for (unsigned k = 0; k < TS_ZT_COUNT; k++)
+            dst->t_us[k] = nearest_offset(src->start_ns, ts_zeek_time_at(src, k));
+    }
+    for (unsigned i = 0; i < 2; i++)
+        if (src->more->ip_bytes_hi[i])
+            dst->ep[i].ip_bytes_lo = UINT32_MAX;
 }
 
 /* Zeek's EndpointState, same order. */
@@ -274,16 +403,23 @@ enum {
     ZEP_RESET
 };
 
-/* "Recorded once" kinds; the responder's bits are these shifted by 16.
+/* "Recorded once" kinds; the responder's bits are these shifted by 8.
  * HK_LIMIT is the connection's own 'X' (Session::CheckHistory with
  * HIST_ANALYZER_LIMIT_REACHED, never shifted). */
 enum {
     HK_SYN = 0x01, HK_FIN = 0x02, HK_RST = 0x04, HK_FIN_RST = 0x08,
-    HK_DATA = 0x10, HK_ACK = 0x20, HK_MULTI = 0x40, HK_LIMIT = 0x8000
+    HK_DATA = 0x10, HK_ACK = 0x20, HK_MULTI = 0x40, HK_LIMIT = 0x80
 };
+#define HK_RESP_SHIFT 8
 
-/* ts_zeek.timers: the analyzer timers pending (rule G) */
-enum { ZT_ATTEMPT = 0x01, ZT_DELETE = 0x02, ZT_EXPIRE0 = 0x04, ZT_EXPIRE1 = 0x08 };
+/* ts_zeek.timers: the analyzer timers pending (rule G); their base times
+ * are TS_ZT_ATTEMPT, _DELETE, _EXPIRE0, _EXPIRE1.  ZT_EXPIRE0_SYN: the
+ * first expire timer still has its first delay, tcp_SYN_timeout (any
+ * re-armed or added expire timer has tcp_session_timer). */
+enum {
+    ZT_ATTEMPT = 0x01, ZT_DELETE = 0x02, ZT_EXPIRE0 = 0x04, ZT_EXPIRE1 = 0x08,
+    ZT_EXPIRE0_SYN = 0x10
+};
 /* ts_zeek.inactivity: which inactivity timeout runs (its value is the
  * configuration's, which holds for the whole capture). */
 enum { ZI_NONE, ZI_HANDSHAKE, ZI_ESTABLISHED };
@@ -293,10 +429,17 @@ enum {
     TS_ZF_PARTIAL   = 0x01, /* Zeek's is_partial */
     TS_ZF_SEEN_ORIG = 0x02, /* first_packet_seen, originator */
     TS_ZF_SEEN_RESP = 0x04  /* first_packet_seen, responder */
-    /* 0x08 = TS_ZEEK_LATE_FLIP (header) */
+    /* 0x08 = TS_ZEEK_LATE_FLIP (header), 0x10 = ZF_WIDE_TIMES */
 };
 
 #define ZK_BIG_JUMP 1048576 /* 1 MiB: Zeek's limit for believable jumps */
+
+/* The bit-fields of ts_zeek hold their values (compile-time checks). */
+typedef char zk_hist_len_fits[TS_ZEEK_HISTORY_MAX < 64 ? 1 : -1];       /* hist_len : 6 */
+typedef char zk_split_fits[TS_ZSPLIT_COUNT <= 8 ? 1 : -1];             /* split_reason : 3 */
+typedef char zk_flags_fit[(TS_ZF_SEEN_RESP | TS_ZEEK_LATE_FLIP | ZF_WIDE_TIMES) < 32 ? 1 : -1];
+typedef char zk_timers_fit[(ZT_ATTEMPT | ZT_DELETE | ZT_EXPIRE0 | ZT_EXPIRE1 | ZT_EXPIRE0_SYN) < 32 ? 1 : -1];
+typedef char zk_inactivity_fits[ZI_ESTABLISHED < 4 ? 1 : -1];          /* inactivity : 2 */
 
 static const char *const zk_names[] = {
 #define TS_X_NAME(id, name, desc) name,
@@ -461,7 +604,7 @@ static void flip_roles(ts_zeek *z)
 
 /* Records code once per direction; returns 1 when it had been recorded
  * before (and adds nothing), 0 when it was added now.  Applies rule A2. */
-static int check_history(ts_zeek *z, unsigned i, uint32_t kind, char code)
+static int check_history(ts_zeek *z, unsigned i, uint16_t kind, char code)
 {
     if ((code == 'A' || code == 'D') && z->hist_len == 1 && z->history[0] == 'H') {
         flip_roles(z);
@@ -472,7 +615,7 @@ static int check_history(ts_zeek *z, unsigned i, uint32_t kind, char code)
         z->flags |= TS_ZEEK_LATE_FLIP | TS_ZF_SEEN_ORIG;
     }
     if (!ep_is_orig(z, i))
-        kind <<= 16;
+        kind = (uint16_t)(kind << HK_RESP_SHIFT);
     if (z->hist_seen & kind)
         return 1;
     z->hist_seen |= kind;
@@ -641,7 +784,7 @@ static int64_t t_sub(int64_t a, int64_t b)
 static void arm_attempt_timer(ts_zeek *z)
 {
     if (zk_cfg.attempt_delay > 0) {
-        z->attempt_at = t_add(z->last_ns, zk_cfg.attempt_delay);
+        set_time(z, TS_ZT_ATTEMPT, last_time(z));
         z->timers |= ZT_ATTEMPT;
     }
 }
@@ -663,7 +806,7 @@ static int64_t later(int64_t a, int64_t b)
 static int expire_removes(const ts_zeek *z, int64_t t)
 {
     const ts_zeek_endpoint *a = &z->ep[0], *b = &z->ep[1];
-    if (!(t_add(z->last_ns, zk_cfg.linger) < t))
+    if (!(t_add(last_time(z), zk_cfg.linger) < t))
         return 0;
     if ((a->did_close || b->did_close) &&
         ((a->did_close && b->did_close) || a->state == ZEP_RESET || b->state == ZEP_RESET ||
@@ -681,47 +824,73 @@ static int expire_removes(const ts_zeek *z, int64_t t)
  * so an ExpireTimer decides with t = now, not its due time, and re-arms at
  * now + tcp_session_timer (TCPSessionAdapter::ExpireTimer).  The other
  * timers' verdicts do not depend on t. */
+/* When the timers pending now are due: base time + the configured delay
+ * (t_add saturates, as the times may be anything a capture says). */
+static int64_t attempt_due(const ts_zeek *z)
+{
+    return t_add(ts_zeek_time_at(z, TS_ZT_ATTEMPT), zk_cfg.attempt_delay);
+}
+
+static int64_t delete_due(const ts_zeek *z)
+{
+    return t_add(ts_zeek_time_at(z, TS_ZT_DELETE), zk_cfg.close_delay > 0 ? zk_cfg.close_delay : 0);
+}
+
+static int64_t expire_due(const ts_zeek *z, unsigned k)
+{
+    int64_t delay = (k == 0 && (z->timers & ZT_EXPIRE0_SYN)) ? zk_cfg.syn_timeout
+                                                              : zk_cfg.session_timer;
+    return t_add(ts_zeek_time_at(z, TS_ZT_EXPIRE0 + k), delay);
+}
+
+static void arm_expire_timer(ts_zeek *z, unsigned k, int64_t base)
+{
+    set_time(z, TS_ZT_EXPIRE0 + k, base);
+    z->timers |= k ? ZT_EXPIRE1 : ZT_EXPIRE0;
+    if (k == 0)
+        z->timers &= (uint8_t)~ZT_EXPIRE0_SYN;  /* base + tcp_session_timer */
+}
+
 static int64_t removal_time(ts_zeek *z, int64_t now, unsigned *why)
 {
     int64_t best = INT64_MAX;
     const ts_zeek_endpoint *o = &z->ep[orig_index(z)], *r = &z->ep[orig_index(z) ^ 1u];
 
-    if ((z->timers & ZT_DELETE) && z->delete_at <= now) {
-        best = z->delete_at;           /* ConnDeleteTimer / DeleteTimer */
+    if ((z->timers & ZT_DELETE) && delete_due(z) <= now) {
+        best = delete_due(z);          /* ConnDeleteTimer / DeleteTimer */
         *why = TS_ZSPLIT_CLOSE;
     }
-    if ((z->timers & ZT_ATTEMPT) && z->attempt_at <= now) {
+    if ((z->timers & ZT_ATTEMPT) && attempt_due(z) <= now) {
         z->timers &= (uint8_t)~ZT_ATTEMPT;  /* AttemptTimer fires once */
         if ((o->state == ZEP_SYN_SENT || o->state == ZEP_SYN_ACK_SENT) &&
-            r->state == ZEP_INACTIVE && z->attempt_at < best) {
-            best = z->attempt_at;
+            r->state == ZEP_INACTIVE && attempt_due(z) < best) {
+            best = attempt_due(z);
             *why = TS_ZSPLIT_ATTEMPT;
         }
     }
-    if (inactivity_of(z) > 0 && t_add(z->last_ns, inactivity_of(z)) <= now &&
-        t_add(z->last_ns, inactivity_of(z)) < best) {
-        best = t_add(z->last_ns, inactivity_of(z));  /* Session::InactivityTimer */
+    if (inactivity_of(z) > 0 && t_add(last_time(z), inactivity_of(z)) <= now &&
+        t_add(last_time(z), inactivity_of(z)) < best) {
+        best = t_add(last_time(z), inactivity_of(z));  /* Session::InactivityTimer */
         *why = TS_ZSPLIT_INACTIVITY;
     }
     for (unsigned k = 0; k < 2; k++) {
         uint8_t bit = k ? ZT_EXPIRE1 : ZT_EXPIRE0;
-        int64_t due = z->expire_at[k];
+        int64_t due = expire_due(z, k);
         if (!(z->timers & bit) || due > now)
             continue;
         if (expire_removes(z, now) && due < best) {
             best = due;
             *why = TS_ZSPLIT_EXPIRE;
         }
-        z->expire_at[k] = t_add(now, zk_cfg.session_timer); /* re-armed */
+        arm_expire_timer(z, k, now);   /* re-armed: now + tcp_session_timer */
     }
     return best;
 }
 
-static void add_expire_timer(ts_zeek *z, int64_t at)
+/* Another expire timer, due at base + tcp_session_timer. */
+static void add_expire_timer(ts_zeek *z, int64_t base)
 {
-    unsigned k = (z->timers & ZT_EXPIRE0) ? 1u : 0u;
-    z->expire_at[k] = at;
-    z->timers |= k ? ZT_EXPIRE1 : ZT_EXPIRE0;
+    arm_expire_timer(z, (z->timers & ZT_EXPIRE0) ? 1u : 0u, base);
 }
 
 /* TCPSessionAdapter::ConnectionClosed for endpoint i (DataPending taken
@@ -738,10 +907,14 @@ static void connection_closed(ts_zeek *z, unsigned i)
         return;
     e->did_close = 1;
     if (e->state == ZEP_RESET || p->did_close || p->state == ZEP_INACTIVE) {
+        /* The expire timers are cancelled, and none is added again: the
+         * peer's own close later takes this branch too (this side has
+         * closed).  So the delete timer's base can take the first expire
+         * timer's place (TS_ZT_DELETE == TS_ZT_EXPIRE0). */
         z->timers = ZT_DELETE;
-        z->delete_at = t_add(z->last_ns, zk_cfg.close_delay > 0 ? zk_cfg.close_delay : 0);
+        set_time(z, TS_ZT_DELETE, last_time(z)); /* due + tcp_close_delay */
     } else if (e->prev_state != ZEP_INACTIVE) {
-        add_expire_timer(z, t_add(z->last_ns, zk_cfg.session_timer));
+        add_expire_timer(z, last_time(z));
     }
 }
 
@@ -1000,34 +1173,49 @@ void ts_zeek_init(ts_zeek *z)
 
 void ts_zeek_set_alloc(ts_zeek *z, ts_zeek_alloc_fn alloc, void *ctx)
 {
-    z->alloc = alloc;
-    z->alloc_ctx = ctx;
+    if (!alloc) {
+        z->alloc_gen = 0;
+        return;
+    }
+    if (alloc != zk_alloc_fn || ctx != zk_alloc_ctx || !zk_alloc_gen) {
+        zk_alloc_fn = alloc;         /* a new pair: records of the old one stop allocating */
+        zk_alloc_ctx = ctx;
+        if (++zk_alloc_gen == 0)
+            zk_alloc_gen = 1;
+    }
+    z->alloc_gen = zk_alloc_gen;
+}
+
+const ts_zeek *ts_zeek_prev(const ts_zeek *z)
+{
+    return z->more ? z->more->prev : NULL;
 }
 
 const ts_zeek *ts_zeek_at_frame(const ts_zeek *z, uint32_t frame)
 {
-    while (z->prev && frame < z->first_frame)
-        z = z->prev;
+    const ts_zeek *p;
+    while ((p = ts_zeek_prev(z)) != NULL && frame < z->first_frame)
+        z = p;
     return z;
 }
 
 /* Zeek removed the connection (timer) or replaced it (reuse): what was
- * seen so far is one Zeek connection, kept as z->prev; z starts afresh. */
+ * seen so far is one Zeek connection, kept as the extras' prev (read by
+ * ts_zeek_prev); z starts afresh. */
 static void split(ts_zeek *z, unsigned why)
 {
-    ts_zeek *old = NULL;
-    ts_zeek_alloc_fn alloc = z->alloc;
-    void *ctx = z->alloc_ctx;
+    ts_zeek *old = (ts_zeek *)zk_alloc(z, sizeof *old);
+    uint16_t gen = z->alloc_gen;
     uint32_t index = z->index + 1u;
 
-    if (alloc && (old = (ts_zeek *)alloc(ctx, sizeof *old)) != NULL)
-        *old = *z;
+    if (old)
+        *old = *z;                 /* with its extras, which it owns from now on */
     ts_zeek_init(z);
-    z->alloc = alloc;
-    z->alloc_ctx = ctx;
+    z->alloc_gen = gen;
     z->index = index;
-    z->prev = old;
     z->split_reason = (uint8_t)why;
+    if (old && more_of(z))
+        z->more->prev = old;
 }
 
 /* NewConn and the TCP session adapter's constructor: the first packet
@@ -1037,12 +1225,13 @@ static void split(ts_zeek *z, unsigned why)
 static void start_clocks(ts_zeek *z, const ts_segment *seg, int64_t net_ns)
 {
     z->first_frame = seg->frame;
-    z->start_ns = z->last_ns = seg->ts_ns;
-    z->net_ns = net_ns;            /* network time never goes back */
+    z->start_ns = seg->ts_ns;      /* first: the other times are kept after it */
+    set_time(z, TS_ZT_LAST, seg->ts_ns);
+    set_time(z, TS_ZT_NET, net_ns); /* network time never goes back */
     z->inactivity = ZI_HANDSHAKE;
     /* TCPSessionAdapter's constructor: run_state::network_time + tcp_SYN_timeout */
-    z->expire_at[0] = t_add(net_ns, zk_cfg.syn_timeout);
-    z->timers = ZT_EXPIRE0;
+    set_time(z, TS_ZT_EXPIRE0, net_ns);
+    z->timers = ZT_EXPIRE0 | ZT_EXPIRE0_SYN;
     z->encap = seg->encap;
 }
 
@@ -1052,14 +1241,14 @@ static void start_clocks(ts_zeek *z, const ts_segment *seg, int64_t net_ns)
 static int64_t session_lookup(ts_zeek *z, const ts_segment *seg)
 {
     unsigned why = TS_ZSPLIT_NONE;
-    int64_t now = later(z->net_ns, seg->ts_ns);
+    int64_t now = later(ts_zeek_time_at(z, TS_ZT_NET), seg->ts_ns);
 
     if (removal_time(z, now, &why) == INT64_MAX && is_reuse(z, seg))
         why = TS_ZSPLIT_REUSE;
     if (why != TS_ZSPLIT_NONE)
         split(z, why);
     else {
-        z->net_ns = now;
+        set_time(z, TS_ZT_NET, now);
         check_encapsulation(z, seg->encap);
     }
     return now;
@@ -1117,7 +1306,7 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *pkt)
 
     /* ConnSize counts what TCPSessionAdapter::Process analysed */
     e->pkts++;
-    e->ip_bytes += seg->ip_len;
+    count_ip_bytes(z, i, seg->ip_len);
     a_before = z->ep[0].state;
     b_before = z->ep[1].state;
 
@@ -1145,7 +1334,7 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *pkt)
     flag_letters(z, i, flags, rel, len);
 
     if (!z->ep[0].did_close || !z->ep[1].did_close)
-        z->last_ns = seg->ts_ns;   /* Conn()->SetLastTime */
+        set_time(z, TS_ZT_LAST, seg->ts_ns); /* Conn()->SetLastTime */
 
     if (seg->win == 0 && !rst && p->state != ZEP_CLOSED && e->state != ZEP_RESET) {
         zk_holes *h = holes_for_write(z, i);
@@ -1265,14 +1454,14 @@ void ts_zeek_log_of(const ts_zeek *z, ts_zeek_log *out)
 
     memset(out, 0, sizeof *out);
     out->ts_ns = z->start_ns;
-    out->duration_ns = t_sub(z->last_ns, z->start_ns);
+    out->duration_ns = t_sub(last_time(z), z->start_ns);
     out->orig_is_a = z->orig_is_a;
     out->orig_bytes = ep_size(o, r);
     out->resp_bytes = ep_size(r, o);
     out->missed_bytes = holes_of(z, orig_index(z))->missed + holes_of(z, orig_index(z) ^ 1u)->missed;
     out->orig_pkts = o->pkts;
     out->resp_pkts = r->pkts;
-    out->orig_ip_bytes = o->ip_bytes;
-    out->resp_ip_bytes = r->ip_bytes;
+    out->orig_ip_bytes = ip_bytes_of(z, orig_index(z));
+    out->resp_ip_bytes = ip_bytes_of(z, orig_index(z) ^ 1u);
     out->conn_state = (uint8_t)ts_zeek_conn_state(z);
 }

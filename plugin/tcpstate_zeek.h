@@ -61,11 +61,12 @@ typedef struct {
     uint32_t n_rxmit;              /* counter for T (C, W, G: ts_zeek.more) */
     uint32_t reassem;              /* relative seq: data delivered (or given up) below;
                                     * data above holes and gaps: ts_zeek.more */
+    uint32_t pkts;                 /* packets Zeek's ConnSize counted from it */
+    uint32_t ip_bytes_lo;          /* their IP total lengths, low 32 bits (the high
+                                    * ones, past 4 GiB: ts_zeek.more) */
     uint8_t  state, prev_state;    /* TS_ZEP_* (Zeek's EndpointState) */
     uint8_t  fin_seen;
     uint8_t  did_close;            /* Zeek's did_close: ConnectionClosed ran for it */
-    uint32_t pkts;                 /* packets Zeek's ConnSize counted from it */
-    uint64_t ip_bytes;             /* their IP total lengths */
 } ts_zeek_endpoint;
 
 /* What most connections never need, allocated on first need (content
@@ -121,38 +122,76 @@ const ts_zeek_config *ts_zeek_get_config(void);
 typedef ts_alloc_fn ts_zeek_alloc_fn;
 
 /* Per-connection Zeek bookkeeping.  Internals are private to tcpstate_zeek.c;
- * the core reads only hist_len and history. */
+ * the core reads only hist_len and history, the glue start_ns, index,
+ * first_frame, split_reason and started.
+ *
+ * Field order: widest first, so that the record has no padding.  What it
+ * does not hold, and why (issue 11 "Memory", issue 14):
+ *  - the allocator: process-wide (ts_zeek_set_alloc), alloc_gen says
+ *    whether this record may use it;
+ *  - the previous Zeek connection of a split, data above holes, the rare
+ *    letters' counters, a history past TS_ZEEK_HISTORY_INLINE letters, the
+ *    high halves of byte counts past 4 GiB, and times that are not a whole
+ *    number of microseconds within 71 minutes after start_ns: in the block
+ *    `more`, allocated on first need;
+ *  - absolute times other than start_ns: offsets from it in microseconds
+ *    (ts_zeek_time_at reads them back), the timers as their base time (the
+ *    delay is the configuration's, a constant, see ts_zeek_config). */
+enum {
+    TS_ZT_LAST,      /* last_time: Zeek's Conn()->LastTime */
+    TS_ZT_NET,       /* network time: the latest packet time seen */
+    TS_ZT_ATTEMPT,   /* base of the attempt timer (due + tcp_attempt_delay) */
+    TS_ZT_EXPIRE0,   /* bases of the two expire timers (due + tcp_SYN_timeout */
+    TS_ZT_EXPIRE1,   /*   for the first one, else + tcp_session_timer) */
+    TS_ZT_COUNT,
+    /* base of the delete timer (due + tcp_close_delay): the first expire
+     * timer's place, as arming it cancels the expire timers and none is
+     * armed again while it is pending (see connection_closed) */
+    TS_ZT_DELETE = TS_ZT_EXPIRE0
+};
+
 typedef struct ts_zeek_s {
     ts_zeek_endpoint ep[2];   /* [0] = endpoint A (first seen), [1] = B */
-    uint32_t hist_seen;       /* Zeek's once-per-direction letter mask */
-    uint8_t  orig_is_a;       /* endpoint A is Zeek's originator (now) */
-    uint8_t  started;
-    uint8_t  hist_len;
-    uint8_t  flags;           /* TS_ZF_* in tcpstate_zeek.c, and TS_ZEEK_LATE_FLIP */
-    char     history[TS_ZEEK_HISTORY_INLINE + 1]; /* while hist_len fits; then more */
+    int64_t  start_ns;        /* start_time (the first packet's, to the microsecond) */
+    struct ts_zeek_more_s *more; /* NULL until needed; owned by this ts_zeek */
+    uint32_t t_us[TS_ZT_COUNT]; /* times after start_ns, us (see TS_ZT_*); in
+                               * more instead when flags has TS_ZF_WIDE_TIMES */
     /* Zeek's connection boundaries within one tcpstate connection. */
     uint32_t index;           /* tcpstate.zeek.conn: 0, +1 at each split */
     uint32_t first_frame;     /* the frame that began this Zeek connection */
-    uint8_t  split_reason;    /* ts_zeek_split: why it began (NONE for index 0) */
-    uint8_t  timers;          /* ZT_* in tcpstate_zeek.c: which timers are pending */
-    uint8_t  encap_changes;   /* tunnel_changes */
-    uint8_t  inactivity;      /* ZI_* in tcpstate_zeek.c: which inactivity timeout runs */
     uint32_t encap;           /* the encapsulation of its packets (seg->encap) */
-    int64_t  start_ns, last_ns, net_ns; /* start_time, last_time, network time */
-    int64_t  attempt_at, delete_at, expire_at[2];
-    /* The previous Zeek connection of the same tcpstate connection, kept
-     * whole (final values) when alloc is set; NULL for index 0. */
-    const struct ts_zeek_s *prev;
-    ts_zeek_alloc_fn alloc;   /* zeroed memory that lives as long as the conn */
-    void    *alloc_ctx;
-    struct ts_zeek_more_s *more; /* NULL until needed; owned by this ts_zeek */
+    uint16_t hist_seen;       /* Zeek's once-per-direction letter mask */
+    uint16_t alloc_gen;       /* the process-wide allocator it may use, or 0 */
+    uint8_t  encap_changes;   /* tunnel_changes */
+    /* small fields, as bits: 23 of them fill the rest of this word */
+    unsigned orig_is_a : 1;   /* endpoint A is Zeek's originator (now) */
+    unsigned started : 1;
+    unsigned hist_len : 6;    /* <= TS_ZEEK_HISTORY_MAX (63) */
+    unsigned flags : 5;       /* TS_ZF_* in tcpstate_zeek.c, and TS_ZEEK_LATE_FLIP */
+    unsigned split_reason : 3;/* ts_zeek_split: why it began (NONE for index 0) */
+    unsigned timers : 5;      /* ZT_* in tcpstate_zeek.c: which timers are pending */
+    unsigned inactivity : 2;  /* ZI_* in tcpstate_zeek.c: which inactivity timeout runs */
+    char     history[TS_ZEEK_HISTORY_INLINE + 1]; /* while hist_len fits; then more */
 } ts_zeek;
 
 void ts_zeek_init(ts_zeek *z);
-/* Lets a split keep the previous Zeek connection (ts_zeek.prev), and the
+/* Lets a split keep the previous Zeek connection (ts_zeek_prev), and the
  * rarely needed extras (ts_zeek.more) be allocated; without it a history
- * stops at TS_ZEEK_HISTORY_INLINE letters and no data above a hole is kept. */
+ * stops at TS_ZEEK_HISTORY_INLINE letters, no data above a hole is kept,
+ * byte counts stop at 4 GiB - 1 and times at 71 minutes after the start.
+ *
+ * The allocator is process-wide, not kept in every record (16 bytes per
+ * connection): the latest (alloc, ctx) pair set serves every ts_zeek set
+ * with that same pair.  A ts_zeek set with an earlier, different pair gets
+ * nothing more from any allocator (as if it had none), never memory of
+ * another owner.  One pair at a time is what the glue (one per process)
+ * and the tests (one per stream, streams one after another) use. */
 void ts_zeek_set_alloc(ts_zeek *z, ts_zeek_alloc_fn alloc, void *ctx);
+/* The previous Zeek connection of the same tcpstate connection, kept whole
+ * (final values) when an allocator was set; NULL for index 0. */
+const ts_zeek *ts_zeek_prev(const ts_zeek *z);
+/* One of the times TS_ZT_* (absolute, ns). */
+int64_t ts_zeek_time_at(const ts_zeek *z, unsigned which);
 /* dst = src, the extras copied into dst's own (a ts_zeek owns its extras,
  * so a plain struct copy that both go on feeding would share them). */
 void ts_zeek_copy(ts_zeek *dst, const ts_zeek *src);

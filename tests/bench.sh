@@ -123,8 +123,8 @@ for cfg in plug none noop; do
 done
 cp "$plugin" "$homes/plug/.local/lib/wireshark/plugins/$wsver/epan/tcpstate.so"
 
-# The do-nothing postdissector: same wanted fields as packet-tcpstate.c.
-wanted=$(sed -n '/wanted_names\[W_COUNT\] = {/,/};/p' "$top/plugin/packet-tcpstate.c" |
+# The do-nothing postdissector: same wanted fields as the glue (tcpstate_glue_register.c).
+wanted=$(sed -n '/wanted_names\[W_COUNT\] = {/,/};/p' "$top/plugin/tcpstate_glue_register.c" |
          grep -o '"[a-z0-9_.]*"' | paste -sd, -)
 have_noop=0
 if [ -n "$wanted" ] && command -v pkg-config >/dev/null && pkg-config --exists wireshark; then

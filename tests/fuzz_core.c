@@ -391,9 +391,9 @@ static void after_segment(run *r, unsigned i, ts_stream *s)
          * the one that ended is kept whole with the history seen so far */
         CHECK(c->zeek.index == cs->zeek_index + 1, i);
         CHECK(c->zeek.first_frame == r->seg[i].frame, i);
-        CHECK(!c->zeek.prev || (c->zeek.prev->index == cs->zeek_index &&
-                                c->zeek.prev->hist_len == cs->len &&
-                                memcmp(ts_zeek_history(c->zeek.prev), cs->history, cs->len) == 0), i);
+        CHECK(!ts_zeek_prev(&c->zeek) || (ts_zeek_prev(&c->zeek)->index == cs->zeek_index &&
+                                ts_zeek_prev(&c->zeek)->hist_len == cs->len &&
+                                memcmp(ts_zeek_history(ts_zeek_prev(&c->zeek)), cs->history, cs->len) == 0), i);
         cs->zeek_index = c->zeek.index;
         cs->len = 0;
     }

@@ -32,16 +32,20 @@ static uint16_t port_a, port_b;
 static uint32_t frame;
 static uint32_t encap_now;   /* seg.encap of the next segments */
 
-/* Zeroed memory for the Zeek connections a split keeps (ts_zeek.prev) and
- * the extras (ts_zeek.more, smaller): a fixed pool, reused from the start
- * by each scenario. */
-static ts_zeek kept[16];
+/* Zeroed memory for the Zeek connections a split keeps (ts_zeek_prev) and
+ * the extras (ts_zeek.more): a fixed pool of blocks big enough for either,
+ * reused from the start by each scenario. */
+typedef union {
+    ts_zeek z;
+    char    bytes[512];
+} kept_block;
+static kept_block kept[16];
 static unsigned n_kept;
 
 static void *kept_alloc(void *ctx, size_t size)
 {
     (void)ctx;
-    if (size > sizeof(ts_zeek) || n_kept == sizeof kept / sizeof kept[0])
+    if (size > sizeof(kept_block) || n_kept == sizeof kept / sizeof kept[0])
         return NULL;
     memset(&kept[n_kept], 0, sizeof kept[0]);
     return &kept[n_kept++];
@@ -185,8 +189,8 @@ static void test_rej(void)
      * connection: index 1, history "S", S0; the first one is kept whole. */
     EXPECT("S", TS_ZK_S0);
     EXPECT_TRUE(Z.index == 1 && Z.split_reason == TS_ZSPLIT_REUSE);
-    EXPECT_TRUE(Z.prev && strcmp(ts_zeek_history(Z.prev), "Sr") == 0 &&
-                ts_zeek_conn_state(Z.prev) == TS_ZK_REJ);
+    EXPECT_TRUE(ts_zeek_prev(&Z) && strcmp(ts_zeek_history(ts_zeek_prev(&Z)), "Sr") == 0 &&
+                ts_zeek_conn_state(ts_zeek_prev(&Z)) == TS_ZK_REJ);
 
     begin("REJ: both reset, no bytes either way", 40000, 12345);
     A(SYN, 1000, 0, 0);
@@ -744,7 +748,7 @@ static void test_boundaries(void)
     send_at(1, SYN, 1000, 0, 0, 5 * SEC);      /* timer at 5 s <= 5 s fires first (DoAdvance) */
     EXPECT_PART(1, TS_ZSPLIT_ATTEMPT);
     EXPECT("S", TS_ZK_S0);
-    EXPECT_TRUE(Z.prev && Z.prev->ep[0].pkts == 2 && Z.first_frame == 3);
+    EXPECT_TRUE(ts_zeek_prev(&Z) && ts_zeek_prev(&Z)->ep[0].pkts == 2 && Z.first_frame == 3);
 
     begin("attempt timer: an answered SYN stays", 40000, 12345);
     send_at(1, SYN, 1000, 0, 0, 0);
@@ -845,7 +849,7 @@ static void test_expire_at_packet_time(void)
      * reset -> removed; the packet starts the next connection */
     EXPECT_PART(1, TS_ZSPLIT_EXPIRE);
     EXPECT("D", TS_ZK_OTH);
-    ts_zeek_log_of(Z.prev, &lg);
+    ts_zeek_log_of(ts_zeek_prev(&Z), &lg);
     EXPECT_TRUE(lg.duration_ns == 19 * MS && lg.conn_state == TS_ZK_RSTO); /* 1 ms .. 20 ms */
 
     begin("expire: fired, not idle long enough, re-armed at the packet + 6 s", 40000, 12345);
@@ -917,6 +921,226 @@ static void test_several_holes(void)
     EXPECT_TRUE(lg.missed_bytes == 100 + 50 + 50 + 340 && ts_zeek_gap_count(&Z, 1) == 4);
 }
 
+/* ---- the compact record (issue 11 "Memory") ---------------------------------
+ * ts_zeek keeps times other than start_ns as 32-bit microsecond offsets
+ * from it, timers as their base time, IP byte counts' low 32 bits, and
+ * moves what does not fit (exactly) to the extras ts_zeek.more.  Each
+ * boundary is tested on both sides, and the values Zeek would log must be
+ * exact on both: these are the same expectations the plain int64/uint64
+ * record met, reasoned from Zeek's conn.log fields (duration = last_time -
+ * start_time; orig_ip_bytes/resp_ip_bytes = sums of IP total lengths). */
+
+#define US INT64_C(1000)
+#define T0 (INT64_C(1700000000) * SEC + 123456 * US) /* a realistic epoch time */
+#define LIMIT_US INT64_C(4294967296)                /* 2^32 us = 71 min 34.967296 s */
+
+static void send_ip(int from_a, unsigned flags, uint32_t seq, uint32_t ack, uint32_t len,
+                    int64_t ts, uint32_t ip_len, int bad)
+{
+    ts_segment s;
+    memset(&s, 0, sizeof s);
+    s.frame = ++frame;
+    s.ts_ns = ts;
+    s.from_a = (uint8_t)from_a;
+    s.flags = (uint8_t)flags;
+    s.seq = seq;
+    s.ack = ack;
+    s.len = len;
+    s.win = 1000;
+    s.ip_len = ip_len;
+    s.bad_checksum = (uint8_t)bad;
+    s.sport = from_a ? port_a : port_b;
+    s.dport = from_a ? port_b : port_a;
+    ts_zeek_segment(&Z, &s);
+}
+
+/* Handshake at t0, then A's keep-alive ACKs every 4 minutes (under Zeek's
+ * 5-minute tcp_inactivity_timeout, so Zeek keeps the connection) up to
+ * before `until`. */
+static void long_connection(int64_t t0, int64_t until)
+{
+    int64_t t;
+    send_at(1, SYN, 1000, 0, 0, t0);
+    send_at(0, SYN | ACK, 5000, 1001, 0, t0 + 1 * MS);
+    send_at(1, ACK, 1001, 5001, 0, t0 + 2 * MS);
+    for (t = t0 + 240 * SEC; t < until; t += 240 * SEC)
+        send_at(1, ACK, 1001, 5001, 0, t);
+}
+
+static int64_t duration_now(void)
+{
+    ts_zeek_log lg;
+    ts_zeek_log_of(&Z, &lg);
+    return lg.duration_ns;
+}
+
+static void test_compact_times(void)
+{
+    ts_zeek_log lg;
+
+    begin("times: 2^32 - 1 us after the start inline, 2^32 us in the extras, both exact", 40000, 12345);
+    long_connection(T0, T0 + (LIMIT_US - 1) * US);
+    send_at(1, ACK, 1001, 5001, 0, T0 + (LIMIT_US - 1) * US); /* 214.967295 s after the last */
+    EXPECT_TRUE(Z.more == NULL);
+    EXPECT_TRUE(duration_now() == (LIMIT_US - 1) * US);
+    send_at(1, ACK, 1001, 5001, 0, T0 + LIMIT_US * US);
+    EXPECT_TRUE(Z.more != NULL);
+    EXPECT_TRUE(duration_now() == LIMIT_US * US);
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    EXPECT("ShA", TS_ZK_S1);
+
+    begin("times: 25 days (past 2^31 ms) of keep-alives, to the microsecond", 40000, 12345);
+    /* the first packet's 999 ns below the microsecond are dropped (zeek_clock) */
+    long_connection(T0 + 999, T0 + 25 * 86400 * SEC);
+    send_at(1, ACK, 1001, 5001, 0, T0 + 25 * 86400 * SEC + 1 * US + 999);
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    ts_zeek_log_of(&Z, &lg);
+    EXPECT_TRUE(lg.ts_ns == T0 && lg.duration_ns == 25 * 86400 * SEC + 1 * US);
+    EXPECT_TRUE(Z.ep[0].pkts == 2 + 25 * 360);  /* SYN, ACK, 8999 keep-alives, the last */
+
+    begin("times: the delete timer of a long connection, at its deadline minus 1 us", 40000, 12345);
+    long_connection(T0, T0 + LIMIT_US * US + 60 * SEC);
+    EXPECT_TRUE(Z.more != NULL);                /* the times are in the extras */
+    send_at(1, FIN | ACK, 1001, 5001, 0, T0 + LIMIT_US * US + 100 * SEC);
+    send_at(0, FIN | ACK, 5001, 1002, 0, T0 + LIMIT_US * US + 101 * SEC);
+    send_at(1, ACK, 1002, 5002, 0, T0 + LIMIT_US * US + 102 * SEC);
+    /* both closed at 101 s: ConnDeleteTimer at last_time (101 s) + 5 s;
+     * last_time stays once both have closed (Zeek's SetLastTime is skipped) */
+    send_at(1, ACK, 1002, 5002, 0, T0 + LIMIT_US * US + 106 * SEC - 1 * US);
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    EXPECT("ShAFf", TS_ZK_SF);
+    begin("times: the delete timer of a long connection, at its deadline", 40000, 12345);
+    long_connection(T0, T0 + LIMIT_US * US + 60 * SEC);
+    send_at(1, FIN | ACK, 1001, 5001, 0, T0 + LIMIT_US * US + 100 * SEC);
+    send_at(0, FIN | ACK, 5001, 1002, 0, T0 + LIMIT_US * US + 101 * SEC);
+    send_at(1, ACK, 1002, 5002, 0, T0 + LIMIT_US * US + 102 * SEC);
+    send_at(1, ACK, 1002, 5002, 0, T0 + LIMIT_US * US + 106 * SEC); /* due <= now: fires first */
+    EXPECT_PART(1, TS_ZSPLIT_CLOSE);
+    ts_zeek_log_of(ts_zeek_prev(&Z), &lg);
+    EXPECT_TRUE(lg.conn_state == TS_ZK_SF && lg.duration_ns == LIMIT_US * US + 101 * SEC);
+
+    /* An attempt timer moved to the extras: A's SYN at T0 arms AttemptTimer
+     * (due T0 + 5 s); its retransmission carries an earlier time (T0 - 1 us,
+     * the same seq: not a reuse), which the inline offsets cannot hold, so
+     * every time, the timer's base included, moves to the extras.  A SYN
+     * 1 us before the deadline stays; one at it is a new Zeek connection
+     * (rule G: due timers fire first). */
+    begin("times: an attempt timer kept in the extras, 1 us before its deadline", 40000, 12345);
+    send_at(1, SYN, 1000, 0, 0, T0);
+    send_at(1, SYN, 1000, 0, 0, T0 - 1 * US);
+    EXPECT_TRUE(Z.more != NULL);
+    send_at(1, SYN, 1000, 0, 0, T0 + 5 * SEC - 1 * US);
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    EXPECT("S", TS_ZK_S0);
+    begin("times: an attempt timer kept in the extras, at its deadline", 40000, 12345);
+    send_at(1, SYN, 1000, 0, 0, T0);
+    send_at(1, SYN, 1000, 0, 0, T0 - 1 * US);
+    send_at(1, SYN, 1000, 0, 0, T0 + 5 * SEC);
+    EXPECT_PART(1, TS_ZSPLIT_ATTEMPT);
+    EXPECT("S", TS_ZK_S0);
+
+    /* The first expire timer's delay is tcp_SYN_timeout (5 s, the adapter's
+     * constructor); once re-armed it is tcp_session_timer (6 s).  Only
+     * skipped packets (ACKs with bad checksums; a SYN would be a reuse for
+     * a connection whose originator has no start): nobody is ever active, last_time
+     * stays at the start (0), so a due ExpireTimer removes the connection
+     * as soon as 0 + tcp_connection_linger (5 s) < t. */
+    begin("expire: re-armed first timer 6 s after its base, 1 s before", 40000, 12345);
+    send_ip(1, ACK, 1001, 5001, 0, 0, 60, 1);
+    send_ip(1, ACK, 1001, 5001, 0, 5 * SEC, 60, 1);     /* due 5 s: fires, 0 + 5 < 5 false; re-armed, due 11 s */
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    send_ip(1, ACK, 1001, 5001, 0, 10500 * MS, 60, 1);  /* nothing due (5 s + 5 s would be) */
+    EXPECT_PART(0, TS_ZSPLIT_NONE);
+    send_ip(1, ACK, 1001, 5001, 0, 11 * SEC, 60, 1);    /* due 11 s: fires, 0 + 5 < 11: removed */
+    EXPECT_PART(1, TS_ZSPLIT_EXPIRE);
+
+    begin("times: a clock going back before the start, exact in the extras", 40000, 12345);
+    send_at(1, SYN, 1000, 0, 0, T0);
+    EXPECT_TRUE(Z.more == NULL);
+    send_at(0, SYN | ACK, 5000, 1001, 0, T0 - 1 * US);
+    EXPECT_TRUE(Z.more != NULL && duration_now() == -1 * US);
+    EXPECT("Sh", TS_ZK_S1);
+
+    begin("times: without an allocator, a time past 2^32 us is held at the last one", 40000, 12345);
+    ts_zeek_set_alloc(&Z, NULL, NULL);
+    long_connection(T0, T0 + LIMIT_US * US);
+    send_at(1, ACK, 1001, 5001, 0, T0 + (LIMIT_US - 1) * US);
+    EXPECT_TRUE(duration_now() == (LIMIT_US - 1) * US);       /* still exact */
+    send_at(1, ACK, 1001, 5001, 0, T0 + LIMIT_US * US + 7 * US);
+    EXPECT_TRUE(Z.more == NULL && duration_now() == (LIMIT_US - 1) * US); /* held */
+}
+
+/* IP byte counts past 4 GiB: the low 32 bits inline, the carries in the
+ * extras.  65537 full-size IPv4 packets (total length 65535) from A are
+ * exactly 2^32 - 1 bytes ((2^16 - 1)(2^16 + 1)); one more 40-byte ACK
+ * crosses 2^32.  Zeek's orig_ip_bytes is the plain sum (ConnSize). */
+static void test_ip_bytes_past_4gib(void)
+{
+    ts_zeek_log lg;
+    ts_zeek copy;
+    uint32_t k, seq = 1001;
+
+    begin("ip bytes: 2^32 - 1 inline, 2^32 + 39 with the carry in the extras", 40000, 12345);
+    handshake();                                 /* ip_len 0: only the bulk counts */
+    for (k = 0; k < 65537u; k++, seq += 65495u)
+        send_ip(1, ACK, seq, 5001, 65495, 10 * SEC + (int64_t)k * 100 * US, 65535, 0);
+    ts_zeek_log_of(&Z, &lg);
+    EXPECT_TRUE(lg.orig_ip_bytes == UINT64_C(4294967295) && lg.resp_ip_bytes == 0);
+    EXPECT_TRUE(Z.more == NULL && lg.orig_pkts == 65539u);
+    send_ip(0, ACK, 5001, seq, 0, 20 * SEC, 40, 0);   /* B's ACK: the responder's count */
+    send_ip(1, ACK, seq, 5001, 0, 20 * SEC, 40, 0);   /* A's ACK crosses 2^32 */
+    ts_zeek_log_of(&Z, &lg);
+    EXPECT_TRUE(lg.orig_ip_bytes == UINT64_C(4294967335) && lg.resp_ip_bytes == 40);
+    EXPECT_TRUE(Z.more != NULL);
+
+    /* a copy (the core's one-sided shadow) has the same counts, with its
+     * own extras; without memory for them it holds 2^32 - 1 */
+    ts_zeek_init(&copy);
+    ts_zeek_copy(&copy, &Z);
+    ts_zeek_log_of(&copy, &lg);
+    EXPECT_TRUE(lg.orig_ip_bytes == UINT64_C(4294967335) && copy.more && copy.more != Z.more);
+    ts_zeek_init(&copy);
+    n_kept = sizeof kept / sizeof kept[0];       /* the pool is exhausted */
+    ts_zeek_copy(&copy, &Z);
+    ts_zeek_log_of(&copy, &lg);
+    EXPECT_TRUE(lg.orig_ip_bytes == UINT64_C(4294967295) && copy.more == NULL);
+}
+
+/* The allocator is process-wide: a record set with an older, different
+ * pair stops allocating (as without an allocator) and never gets memory
+ * of the newer owner; setting the same pair again keeps its generation. */
+static unsigned other_calls;
+static void *other_alloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    other_calls++;
+    return kept_alloc(NULL, size);
+}
+
+static void test_allocator_generations(void)
+{
+    static ts_zeek y;
+    static int other_ctx;
+    unsigned k;
+
+    begin("allocator: a record of an older pair stops allocating", 40000, 12345);
+    handshake();
+    ts_zeek_init(&y);
+    ts_zeek_set_alloc(&y, other_alloc, &other_ctx);   /* a new pair */
+    other_calls = 0;
+    for (k = 0; k < 20; ++k)
+        A(RST, 2000u + k, 0, 0);                     /* 'R' each: past 15 letters */
+    EXPECT_TRUE(Z.hist_len == TS_ZEEK_HISTORY_INLINE && Z.more == NULL && other_calls == 0);
+
+    begin("allocator: the same pair set again keeps allocating for both", 40000, 12345);
+    ts_zeek_init(&y);
+    ts_zeek_set_alloc(&y, kept_alloc, NULL);         /* the pair begin() set */
+    handshake();
+    for (k = 0; k < 20; ++k)
+        A(RST, 2000u + k, 0, 0);
+    EXPECT_TRUE(Z.hist_len == 3 + 20 && Z.more != NULL);
+}
+
 int main(void)
 {
     test_s0();
@@ -950,6 +1174,9 @@ int main(void)
     test_expire_at_packet_time();
     test_microsecond_clock();
     test_several_holes();
+    test_compact_times();
+    test_ip_bytes_past_4gib();
+    test_allocator_generations();
 
     printf("test_zeek: %d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;

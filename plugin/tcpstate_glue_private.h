@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tcpstate glue, private: what the files of the Wireshark glue share among
+ * themselves and nobody else includes (the taps see tcpstate_glue.h only).
+ *
+ *   packet-tcpstate.c          the postdissector: the first pass feeds every
+ *                              TCP layer to the core, every pass renders
+ *                              and taps the frame's stored records
+ *   tcpstate_glue_frames.c     per-frame storage: slots in frame order, the
+ *                              tcp.stream and four-tuple maps, file reset
+ *   tcpstate_glue_fields.c     one TCP layer's facts from the frame's tree
+ *                              (wanted fields, IP and TCP header bytes,
+ *                              tunnel identity); the byte parsing itself is
+ *                              tcpstate_wire.c, Wireshark-independent
+ *   tcpstate_glue_render.c     the TCPState subtree, the Info column, the
+ *                              expert infos, the draw-time filter of taps
+ *   tcpstate_glue_register.c   fields, experts, preferences, the tap, the
+ *                              wanted fields; plugin-wide accessors
+ */
+#ifndef TCPSTATE_GLUE_PRIVATE_H
+#define TCPSTATE_GLUE_PRIVATE_H
+
+#include <stdint.h>
+
+#include <epan/packet.h>
+#include <epan/expert.h>
+#include <epan/address.h>
+
+#include "tcpstate_core.h"
+#include "tcpstate_glue.h"
+
+/* ---- Wireshark API differences (TS_WS_AT_LEAST: tcpstate_glue.h) ------ */
+
+/* field_info.value became a pointer in 4.2. */
+#if TS_WS_AT_LEAST(4, 2)
+#define TS_FI_FVALUE(fi) ((fi)->value)
+#else
+#define TS_FI_FVALUE(fi) (&(fi)->value)
+#endif
+
+/* Boolean preferences take bool * from 4.4 on. */
+#if TS_WS_AT_LEAST(4, 4)
+typedef bool ts_pref_bool;
+#else
+typedef gboolean ts_pref_bool;
+#endif
+
+/* ---- Registration handles (tcpstate_glue_register.c) -------------------- */
+
+extern int proto_tcpstate;
+extern int tcpstate_tap;
+extern dissector_handle_t tcpstate_handle;
+
+extern int hf_stage, hf_stage_local, hf_phase, hf_step;
+extern int hf_client_before, hf_client_after, hf_server_before, hf_server_after;
+extern int hf_sender, hf_closer, hf_teardown_role, hf_retransmission, hf_inferred;
+extern int hf_explanation, hf_related_frame, hf_conn;
+extern int hf_time_syn_to_synack, hf_time_synack_to_ack, hf_time_teardown;
+extern int hf_zeek_conn_state, hf_zeek_history, hf_zeek_conn, hf_zeek_split;
+extern int hf_anomaly;
+extern int hf_conn_outcome, hf_conn_client_final, hf_conn_server_final;
+extern int hf_conn_zeek_state, hf_conn_anomaly;
+
+extern int ett_tcpstate, ett_tcpstate_states, ett_tcpstate_zeek;
+extern int ett_tcpstate_explanation, ett_tcpstate_conn;
+
+extern expert_field ei_anomaly[TS_ANOMALY_COUNT];
+/* The expert fields' registration records; their names follow the
+ * language preference (tcpstate_glue_render.c: name_experts). */
+extern ei_register_info ei[TS_ANOMALY_COUNT];
+
+/* Other protocols' fields, looked up by name in the handoff. */
+enum {
+    W_TCP_SRCPORT, W_TCP_LEN, W_TCP_STREAM,
+    W_IP, W_IPV6, W_UDP,
+    W_COUNT,
+    W_TCP_CKSUM_STATUS = W_COUNT,   /* wanted only while checksums are verified */
+    W_ALL
+};
+extern int wanted_hf[W_ALL];
+extern gboolean want_checksum;
+/* Protocols whose layer number is looked up in pinfo->layers. */
+extern int proto_icmp, proto_icmpv6, proto_udp, proto_vxlan, proto_gre;
+
+/* ---- Preferences (tcpstate_glue_register.c) ----------------------------- */
+
+extern ts_pref_bool pref_info_column;
+extern ts_pref_bool pref_info_first;
+extern ts_pref_bool pref_info_data;
+extern gint         pref_language;
+
+/* ---- The postdissector (packet-tcpstate.c) ------------------------------ */
+
+int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
+
+/* ---- Per-frame storage (tcpstate_glue_frames.c) ------------------------- */
+
+/* tcp.stream -> tcpstate_stream, wmem_file_scope() data, reset per file. */
+extern wmem_map_t *streams;
+/* Four-tuple (tuple_key) -> latest tcpstate_stream using it. */
+extern wmem_map_t *tuples;
+/* Latest frame timestamp of the first pass. */
+extern int64_t capture_end_ns;
+extern gboolean capture_end_set;
+
+typedef struct {
+    ts_stream core;
+    address   a_addr, b_addr; /* endpoint A: source of the first segment seen */
+    uint16_t  a_port, b_port;
+} tcpstate_stream;
+
+/* What is kept per TCP layer of a frame: the core's record plus the three
+ * numbers the explanation and the taps need.  48 bytes on LP64; the rest of
+ * a ts_segment is rebuilt from the record (flags, direction), the frame
+ * (number, time) and the connection's four-tuple (ports). */
+typedef struct {
+    ts_record rec;
+    uint32_t  frame;
+    uint32_t  seq, ack, len;
+} tcpstate_slot;
+
+/* Slots in first-pass order, i.e. sorted by frame number (then by layer),
+ * in chunks that never move: no reallocation copies, at most one partly
+ * used chunk.  File scope: rebuilt from nothing for every file. */
+#define TS_SLOTS_PER_CHUNK 4096u
+typedef struct {
+    tcpstate_slot slot[TS_SLOTS_PER_CHUNK];
+} tcpstate_chunk;
+
+extern tcpstate_chunk **chunks;
+extern uint32_t slot_count;
+extern uint32_t slot_cursor;    /* where the next frame's slots probably are */
+
+/* Inline: every pass calls it for every slot of every frame. */
+static inline tcpstate_slot *
+slot_at(uint32_t i)
+{
+    return &chunks[i / TS_SLOTS_PER_CHUNK]->slot[i % TS_SLOTS_PER_CHUNK];
+}
+tcpstate_slot *slot_append(void);
+uint32_t slot_find(uint32_t frame);
+void forget_file(void);
+
+/* A four-tuple as a map key, in a canonical order (lower port first; for
+ * equal ports, the lower address), so both directions find the same entry. */
+typedef struct {
+    uint8_t  type, alen;            /* address type and length (bytes kept: <= 16) */
+    uint16_t port[2];
+    uint8_t  addr[2][16];
+} tuple_key;
+
+void make_tuple_key(tuple_key *k, const address *src, uint16_t sport,
+                    const address *dst, uint16_t dport);
+guint tuple_hash(gconstpointer p);
+gboolean tuple_equal(gconstpointer a, gconstpointer b);
+tcpstate_stream *stream_for_tuple(const address *src, uint16_t sport,
+                                  const address *dst, uint16_t dport);
+
+/* ---- One TCP layer's facts (tcpstate_glue_fields.c) --------------------- */
+
+/* The wanted fields of the frame being fed (first pass): arrays fetched
+ * from its tree; the IP items only when asked for (a new stream, an ICMP
+ * quote), since most packets need no address. */
+typedef struct {
+    proto_tree *tree;
+    GPtrArray  *arr[W_ALL];
+    gboolean    have_ip;
+} frame_fields;
+
+field_info *finfo_in_layer(GPtrArray *arr, int layer_num);
+guint32 finfo_uint(field_info *fi);
+GPtrArray *wanted_items(proto_tree *tree, unsigned w);
+gboolean ip_header_addresses(packet_info *pinfo, const field_info *fi, address *src, address *dst);
+gboolean read_tcp_header(const field_info *srcport, ts_segment *seg);
+uint8_t tcp_header_cut(const field_info *srcport);
+uint32_t ip_total_length(const field_info *ip);
+field_info *ip_below(frame_fields *ff, int layer_num);
+uint32_t encapsulation_of(packet_info *pinfo, frame_fields *ff, int layer_num);
+void layer_addresses(packet_info *pinfo, frame_fields *ff, int layer_num,
+                     address *src, address *dst);
+
+/* ---- Rendering (tcpstate_glue_render.c) --------------------------------- */
+
+/* rec: the record to show (the stored one, or its hindsight view). */
+void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+            const ts_segment *seg, const ts_record *rec, ts_anomaly_set anomalies);
+void name_experts(ts_lang lang);
+/* Labels made once at registration (issue 14). */
+void make_endpoint_labels(void);
+void make_info_labels(void);
+
+#endif /* TCPSTATE_GLUE_PRIVATE_H */
