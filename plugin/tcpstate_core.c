@@ -154,7 +154,7 @@ const ts_cell *tsi_receive(step_ctx *x, ts_event ev)
 
 /* The sender's move (TS_SEND_RULE_LIST): by sending a SYN, SYN-ACK or FIN
  * (its RST: handle_rst); ACKs and data never move their sender. */
-static uint8_t sender_next(const step_ctx *x)
+uint8_t tsi_sender_next(const step_ctx *x)
 {
     uint8_t f = x->seg->flags, st = x->me_before;
     if ((f & (TS_SYN | TS_ACK)) == TS_SYN) {
@@ -199,8 +199,12 @@ static void set_time(step_ctx *x, int64_t from_ns, uint32_t related)
     }
 }
 
-/* A segment that shows its sender had not yet received what we assumed:
- * crossing SYNs (simultaneous open) or crossing FINs (simultaneous close). */
+/* In flight: a segment that shows its sender had not yet received what we
+ * assumed: crossing SYNs (simultaneous open) or crossing FINs (simultaneous
+ * close).  A SYN without ACK is sent only from CLOSED (an active OPEN): its
+ * sender never listened and had not received the peer's SYN; a FIN whose ACK
+ * does not cover the peer's FIN was sent before that FIN arrived (every
+ * segment of a synchronized state carries ACK = RCV.NXT, 3.10.7.4). */
 static void correct_crossing(step_ctx *x, ts_event cls)
 {
     ts_conn *c = x->c;
@@ -209,8 +213,7 @@ static void correct_crossing(step_ctx *x, ts_event cls)
         x->me_before = TS_CLOSED;                /* it never listened: it was opening too */
         x->me->passive = 0;
         c->simultaneous_open = 1;
-        c->crossed_frame = x->peer->syn_frame;
-        c->crossed_state = TS_CLOSED;
+        tsi_flight_add(x, TS_FLIGHT_CROSSED, x->peer->syn_frame, x->snd, TS_CLOSED);
     }
     if (cls == TS_EV_SYNACK && c->simultaneous_open && x->me_before == TS_ESTABLISHED &&
         !x->me->synack_sent)
@@ -219,8 +222,7 @@ static void correct_crossing(step_ctx *x, ts_event cls)
         !x->me->fin_seen) {
         x->me_before = TS_ESTABLISHED;           /* its FIN left before ours arrived */
         c->simultaneous_close = 1;
-        c->crossed_frame = x->peer->fin_frame;
-        c->crossed_state = TS_ESTABLISHED;
+        tsi_flight_add(x, TS_FLIGHT_CROSSED, x->peer->fin_frame, x->snd, TS_ESTABLISHED);
     }
 }
 
@@ -403,16 +405,15 @@ static int is_retransmission(step_ctx *x)
  * nothing else from its sender in between.  A SYN-ACK is retransmitted only
  * in SYN-RECEIVED, a FIN only until it is acknowledged (RFC 9293 3.8.1;
  * a CLOSED endpoint has no TCB and sends nothing): the sender is still in
- * the state before that ACK.  Which slot: 0 the third ACK, 1 the final ACK. */
-static void mark_undelivered(step_ctx *x, int slot, uint32_t ack_frame, uint8_t state)
+ * the state before that ACK: SYN-RECEIVED (third ACK) or LAST-ACK (final). */
+static void mark_undelivered(step_ctx *x, uint32_t ack_frame, uint8_t state)
 {
-    ts_conn *c = x->c;
+    ts_flight *f = tsi_flight_find(x->c, TS_FLIGHT_ACK_LOST, x->snd);
     /* the earlier proof was this sender's previous segment: one lost stretch */
-    if (!(c->undelivered[slot].from && c->undelivered[slot].to == x->me->last_frame))
-        c->undelivered[slot].from = ack_frame;
-    c->undelivered[slot].to = x->seg->frame;
-    c->undelivered[slot].role = (uint8_t)x->snd;
-    c->undelivered[slot].state = state;
+    if (f && f->state == state && f->to == x->me->last_frame)
+        f->to = x->seg->frame;
+    else
+        tsi_flight_add(x, TS_FLIGHT_ACK_LOST, ack_frame, x->snd, state);
     x->me_before = state;
     set_state(x->me, state);
 }
@@ -440,12 +441,12 @@ static void retransmission_proves_ack_lost(step_ctx *x)
     if (has(s, TS_SYN | TS_ACK) && me->state == TS_ESTABLISHED && !c->simultaneous_open &&
         x->snd == TS_SERVER && c->hs_ack_frame && me->last_frame < c->hs_ack_frame &&
         synack_answers_no_syn(x))
-        mark_undelivered(x, 0, c->hs_ack_frame, TS_SYN_RECEIVED);
+        mark_undelivered(x, c->hs_ack_frame, TS_SYN_RECEIVED);
     if ((s->flags & TS_FIN) && !(s->flags & TS_SYN) && me->state == TS_CLOSED && me->fin_acked &&
         c->reset_by == NONE && !c->simultaneous_close && c->final_ack_frame &&
         me->last_frame < c->final_ack_frame) {
         me->fin_acked = me->fin_rexmit = 0;      /* the FIN is outstanding again */
-        mark_undelivered(x, 1, c->final_ack_frame, TS_LAST_ACK);
+        mark_undelivered(x, c->final_ack_frame, TS_LAST_ACK);
     }
 }
 
@@ -508,7 +509,7 @@ static void note_window(step_ctx *x)
 }
 
 /* Bookkeeping of what each side sent, after the transition. */
-static void remember(step_ctx *x, ts_event cls)
+void tsi_remember(step_ctx *x, ts_event cls)
 {
     const ts_segment *s = x->seg;
     ts_conn *c = x->c;
@@ -594,7 +595,7 @@ static void remember(step_ctx *x, ts_event cls)
 /* Both moves for an acceptable segment; returns the receiver's cell. */
 static const ts_cell *transition(step_ctx *x, ts_event cls)
 {
-    uint8_t me_new = sender_next(x);
+    uint8_t me_new = tsi_sender_next(x);
     const ts_cell *cell = tsi_receive(x, cls);
     /* In-flight corrections (not in the table): a later segment proved that
      * the sender had not yet received what the capture order suggests.
@@ -720,14 +721,14 @@ static void analyse(step_ctx *x)
         (cell->next == TS_NEXT_REOPEN && x->peer->state == x->peer_before))
         tsi_owe_challenge(x, 1);                     /* RFC 5961 4.2 */
     link_related(x, cls);
-    remember(x, cls);
+    tsi_remember(x, cls);
     note_teardown_time(x);
 }
 
 /* Steps 2-5 for one connection.  extra: anomalies the stream already found
  * (port reuse). */
-void tsi_conn_step(ts_conn *c, const ts_segment *seg, ts_record *out, int first,
-                      ts_anomaly_set extra)
+void tsi_conn_step(const ts_stream *s, ts_conn *c, const ts_segment *seg, ts_record *out,
+                   int first, ts_anomaly_set extra)
 {
     step_ctx x;
     memset(out, 0, sizeof *out);
@@ -743,7 +744,9 @@ void tsi_conn_step(ts_conn *c, const ts_segment *seg, ts_record *out, int first,
     x.rcv = !x.snd;
     x.me = &c->ep[x.snd];
     x.peer = &c->ep[x.rcv];
-    tsi_revive_after_icmp(c, seg, x.snd);
+    x.alloc = s->alloc;
+    x.alloc_ctx = s->alloc_ctx;
+    tsi_revive_after_icmp(&x);
     x.me_before = x.me->state;
     x.peer_before = x.peer->state;
     if (first && c->roles_inferred && !(seg->flags & TS_SYN && !(seg->flags & TS_ACK)))
@@ -797,8 +800,8 @@ void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out)
     if (tsi_proves_unseen_synack(c, seg))
         tsi_open_shadow(s, c);
     tsi_time_wait_answers(s, c, seg);
-    tsi_conn_step(c, seg, out, first, extra);
+    tsi_conn_step(s, c, seg, out, first, extra);
     tsi_end_inherited_time_wait(s, c);
     if (c->shadow && !c->ep[TS_SERVER].seen)
-        tsi_step_shadow(c, seg, out);
+        tsi_step_shadow(s, c, seg, out);
 }

@@ -63,6 +63,44 @@ typedef struct {
     unsigned synack_sent : 1; /* has sent a SYN-ACK */
 } ts_endpoint;
 
+/* ---- In flight -------------------------------------------------------------
+ * A captured segment has been sent; it is taken as delivered -- its
+ * receiver moves -- until the peer's own behaviour proves otherwise (or the
+ * capture ends).  A later segment of the supposed receiver can prove that it
+ * had not received the segment yet (its ACK does not cover a SYN or FIN that
+ * crossed its own), or never did (it resends what an ACK it never got would
+ * have covered; a RST below a FIN shows its RCV.NXT short of it; it goes on
+ * sending from a TCB a RST or an ICMP error would have deleted), and a later
+ * segment of the supposed sender that it never sent one (a RST: it goes on
+ * from the TCB an ABORT deletes).  Each proof is one record: endpoint `role`
+ * kept `state` from frame `from` until the proving frame `to`.  One pass
+ * corrects the state from `to` on (what is known so far); ts_hindsight
+ * reads the same records for the frames in between (the corrected view). */
+typedef enum {
+    TS_FLIGHT_NONE,
+    TS_FLIGHT_CROSSED,     /* `from`, a SYN or FIN, crossed role's own SYN or FIN `to` */
+    TS_FLIGHT_ACK_LOST,    /* `from`, a third or final ACK, lost: `to` resends what it covers */
+    TS_FLIGHT_FIN_LOST,    /* `from`, a FIN, lost: the RST `to` role accepts lies below it */
+    TS_FLIGHT_RST_LOST,    /* `from`, an accepted RST, never taken by role: it sends `to` from its TCB */
+    TS_FLIGHT_RST_FORGED,  /* role never sent the RST `from`: it sends `to` from its TCB */
+    TS_FLIGHT_ICMP_SOFT,   /* the ICMP error `from` aborted nothing: role resends its SYN at `to` */
+    TS_FLIGHT_NO_TCB,      /* `from`, the data a half-open RST answers, met no TCB at role */
+    TS_FLIGHT_DELIVERED,   /* a later proof took back an ACK_LOST: role was already `state` */
+} ts_flight_kind;
+
+typedef struct {
+    uint32_t from, to;       /* frames: role kept state on [from, to) */
+    uint8_t  role, state;
+    uint8_t  kind;           /* ts_flight_kind */
+    uint8_t  below_window;   /* RST_LOST: role's own ACK at `to` lies past the RST's seq */
+} ts_flight;
+
+#define TS_FLIGHT_MAX 8      /* more proofs on one connection are not recorded */
+typedef struct ts_flight_log {
+    ts_flight rec[TS_FLIGHT_MAX];
+    uint8_t   n;
+} ts_flight_log;
+
 typedef struct ts_conn {
     ts_endpoint ep[2];       /* indexed by TS_CLIENT / TS_SERVER */
     ts_zeek  zeek;           /* Zeek's view of the same packets */
@@ -75,39 +113,29 @@ typedef struct ts_conn {
     void    *user;           /* the glue's own: never read by the core */
     int64_t  first_ns, last_ns, synack_ns, hs_ack_ns, final_ack_ns;
     uint32_t challenge_cause;/* frame of the SYN/RST that owes the challenge */
-    uint32_t crossed_frame;  /* first SYN/FIN that crossed the peer's, or 0 */
-    uint32_t no_tcb_frame;   /* the segment a half-open RST proves met no TCB, or 0 */
     uint32_t index;          /* connection number within its stream (port reuse) */
     uint32_t first_frame, last_frame, packets;
     uint32_t synack_frame, hs_ack_frame, final_ack_frame;
     ts_anomaly_set anomalies;/* every anomaly raised on the fly */
     /* ICMP destination unreachable about this connection (ts_stream_icmp) */
     uint32_t icmp_frame;             /* last accepted one, or 0 */
-    uint32_t icmp_revived_frame;     /* last segment that showed an ICMP abort had not happened */
     uint32_t user_tag;       /* the glue's own: never read by the core */
+    uint32_t rst_frame_seen; /* reset_by's accepted RST, or 0 */
+    /* what is known so far to have been in flight (ts_flight), or NULL:
+     * allocated on first need through the stream's alloc function */
+    struct ts_flight_log *flight;
     uint8_t  closer;         /* role that sent the first FIN, or 0xff */
     uint8_t  reset_by;       /* role that sent the accepted RST, or 0xff */
     uint8_t  challenge_due;  /* role owing a challenge ACK, or 0xff */
     uint8_t  last_sender;    /* role of the previous segment's sender */
     uint8_t  last_stage;     /* stage of the previous segment */
-    uint8_t  crossed_state;  /* crossed_frame's receiver's real state while it was in flight */
     uint8_t  icmp_by;        /* role whose segment the ICMP error quoted, or 0xff */
     uint8_t  icmp_prev_state;/* icmp_by's state before that abort */
-    /* In flight (issue 11 defects 11, 3): the handshake's third ACK [0] or
-     * the final ACK [1] the capture shows, which a later retransmission of
-     * the SYN-ACK or FIN it covers proved was lost after the capture point,
-     * or a FIN [2] that a RST accepted below it proved never arrived: from
-     * frame `from` until the proving segment `to`, endpoint `role` stayed in
-     * `state` (read by ts_hindsight; on `to` itself, a RST received by
-     * `role`, its state before). */
-    struct { uint32_t from, to; uint8_t role, state; } undelivered[3];
-    /* A RST its supposed sender did not send (defect 8: a middlebox forged
-     * it): that sender went on sending from its live TCB afterwards.  The
-     * RST's frame and the sender's state before it, or 0 (ts_hindsight). */
-    uint32_t forged_rst_frame;
-    uint32_t rst_frame_seen;         /* reset_by's accepted RST */
-    uint8_t  forged_rst_state;
-    uint8_t  rst_by_state;           /* reset_by's state before that RST */
+    /* the states before rst_frame_seen of its sender (high nibble) and its
+     * receiver (low), in case their own later segments prove that RST was
+     * never sent or never received (ts_flight) */
+    uint8_t  rst_states;
+    uint8_t  rst_by;         /* the role that sent rst_frame_seen */
     /* 1 + role, in the previous connection, of the TIME-WAIT endpoint this
      * connection's server is (defect 10: a SYN from the reverse direction
      * met it), or 0 */
@@ -256,13 +284,9 @@ unsigned ts_final_stage(const ts_record *r);
  * frame: the record's own frame number. */
 ts_record ts_hindsight(const ts_record *r, uint32_t frame);
 
-/* A segment the capture shows but its receiver never got: frame lies
- * between the third ACK (or final ACK) and the SYN-ACK (or FIN) that
- * receiver retransmitted next, proving it still waited for that ACK
- * (ts_conn.undelivered), or a FIN a later RST showed never arrived.
- * Returns 0, or 1 + the slot (3: the lost FIN).  *kept: the receiver's
- * state all along. */
-int ts_conn_undelivered(const ts_conn *c, uint32_t frame, int receiver, unsigned *kept);
+/* The in-flight record (TS_FLIGHT_*) that says role kept a state on frame
+ * (see ts_flight), or TS_FLIGHT_NONE; *kept: that state. */
+int ts_conn_in_flight(const ts_conn *c, uint32_t frame, int role, unsigned *kept);
 
 /* The client's SYN was never answered (no SYN-ACK, RST, ICMP or any server
  * segment, no one-sided proof): nothing in the capture shows it reached the

@@ -3,7 +3,7 @@
  * tcpstate core, private: what the core's files share (sequence
  * arithmetic, the per-segment context, the functions one file calls in
  * another).  Only plugin/tcpstate_{core,names,accept,reset,shadow,icmp,
- * verdicts,time_wait}.c include it; the glue, the taps and the tests use
+ * verdicts,time_wait,flight}.c include it; the glue, the taps and the tests use
  * tcpstate_core.h.
  */
 #ifndef TCPSTATE_CORE_INT_H
@@ -62,6 +62,8 @@ typedef struct {
     ts_endpoint *me, *peer;
     uint8_t me_before, peer_before;
     uint8_t bad_synack;           /* a SYN-ACK the client cannot accept */
+    ts_alloc_fn alloc;            /* the stream's, for the in-flight log */
+    void *alloc_ctx;
 } step_ctx;
 
 static inline void raise(step_ctx *x, ts_anomaly an)
@@ -92,10 +94,12 @@ verdict tsi_acceptability(const step_ctx *x);
 
 const ts_cell *tsi_receive(step_ctx *x, ts_event ev);
 void tsi_owe_challenge(step_ctx *x, int syn);
+uint8_t tsi_sender_next(const step_ctx *x);
+void tsi_remember(step_ctx *x, ts_event cls);
 void tsi_fill_states(ts_record *r, const ts_conn *c, int snd, uint8_t me_before,
                      uint8_t peer_before);
-void tsi_conn_step(ts_conn *c, const ts_segment *seg, ts_record *out, int first,
-                   ts_anomaly_set extra);
+void tsi_conn_step(const ts_stream *s, ts_conn *c, const ts_segment *seg, ts_record *out,
+                   int first, ts_anomaly_set extra);
 
 /* ---- RSTs and segments after the end (tcpstate_reset.c) ------------------ */
 
@@ -106,7 +110,7 @@ int tsi_handle_after_end(step_ctx *x);
 
 int tsi_proves_unseen_synack(const ts_conn *c, const ts_segment *seg);
 void tsi_open_shadow(ts_stream *s, ts_conn *c);
-void tsi_step_shadow(ts_conn *c, const ts_segment *seg, ts_record *out);
+void tsi_step_shadow(const ts_stream *s, ts_conn *c, const ts_segment *seg, ts_record *out);
 
 /* ---- A SYN from the reverse direction meets TIME-WAIT (tcpstate_time_wait.c) */
 
@@ -118,6 +122,13 @@ void tsi_time_wait_view(ts_record *v, const ts_record *r, uint32_t frame);
 
 /* ---- ICMP errors (tcpstate_icmp.c) --------------------------------------- */
 
-void tsi_revive_after_icmp(ts_conn *c, const ts_segment *seg, int snd);
+void tsi_revive_after_icmp(step_ctx *x);
+
+/* ---- In flight (tcpstate_flight.c) ---------------------------------------- */
+
+ts_flight *tsi_flight_add(step_ctx *x, unsigned kind, uint32_t from, int role, unsigned state);
+ts_flight *tsi_flight_find(const ts_conn *c, unsigned kind, int role);
+int tsi_flight_missed_rst(const ts_conn *c, uint32_t rst, int role);
+void tsi_flight_view(ts_record *v, const ts_conn *c, uint32_t frame);
 
 #endif

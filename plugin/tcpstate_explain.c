@@ -527,13 +527,26 @@ static int data_reset(const ex *x)
            (!r->ack_sent || (int32_t)(r->max_ack - next_seq(x)) < 0);
 }
 
+/* Known once the connection is over: the receiver's RCV.NXT is what its own
+ * ACKs say (RFC 9293 3.3.1), and none of them covers these bytes (lost
+ * after the capture point, or the receiver gone: spec_48). */
+static int data_never_acked(const ex *x)
+{
+    const ts_endpoint *r = receiver(x);
+    return ts_conn_finished(x->c) && !x->c->refused &&
+           (!r->ack_sent || (int32_t)(r->max_ack - next_seq(x)) < 0);
+}
+
 static void b_data(ex *x)
 {
     if (!x->seg->len) {
         say(x, TX_EX_PURE_ACK);
         return;
     }
-    say(x, data_reset(x) ? TX_EX_DATA_RESET : TX_EX_DATA);
+    if (data_reset(x))
+        say(x, TX_EX_DATA_RESET);
+    else
+        say(x, data_never_acked(x) ? TX_EX_DATA_UNACKED : TX_EX_DATA);
     if (x->seg->flags & TS_ACK)
         say(x, TX_EX_DATA_ACK);
 }
@@ -560,14 +573,15 @@ static void b_fin2(ex *x)
 
 static void b_abort(ex *x)
 {
+    unsigned kept;
     say(x, TX_EX_ABORT);
     if (before_of(x, x->rcv) == TS_TIME_WAIT && after_of(x, x->rcv) == TS_CLOSED)
         say(x, TX_EX_RST_TIME_WAIT);             /* the RFC's rule, and where Linux differs */
     if (x->r->anomalies & TS_BIT(TS_AN_HALF_OPEN))
         say(x, TX_EX_ABORT_HALF_OPEN);
     /* where the states shown are the corrected ones (two passes) */
-    if (x->c->forged_rst_frame == x->seg->frame && x->c->forged_rst_frame &&
-        before_of(x, x->snd) == x->c->forged_rst_state && after_of(x, x->snd) == x->c->forged_rst_state)
+    if (ts_conn_in_flight(x->c, x->seg->frame, x->snd, &kept) == TS_FLIGHT_RST_FORGED &&
+        before_of(x, x->snd) == kept && after_of(x, x->snd) == kept)
         say(x, TX_EX_RST_FORGED);
 }
 
@@ -719,15 +733,17 @@ static void transitions(ex *x, ts_text_id until)
 
 /* Said only where the states shown are the corrected ones (two passes):
  * the receiver kept the state the later segment proved.  Returns the
- * ts_conn_undelivered slot (3: a lost FIN), or 0. */
+ * ts_flight kind, or TS_FLIGHT_NONE. */
 static int undelivered_shown(const ex *x)
 {
     unsigned kept;
-    int slot;
+    int kind;
     if (x->r->rflags & TS_REC_ICMP)
-        return 0;
-    slot = ts_conn_undelivered(x->c, x->seg->frame, x->rcv, &kept);
-    return (slot && before_of(x, x->rcv) == kept && after_of(x, x->rcv) == kept) ? slot : 0;
+        return TS_FLIGHT_NONE;
+    kind = ts_conn_in_flight(x->c, x->seg->frame, x->rcv, &kept);
+    if (kind == TS_FLIGHT_NONE)
+        return kind;
+    return (before_of(x, x->rcv) == kept && after_of(x, x->rcv) == kept) ? kind : TS_FLIGHT_NONE;
 }
 
 static void explain(ex *x, int analogy)
@@ -747,9 +763,9 @@ static void explain(ex *x, int analogy)
     if (x->r->rflags & TS_REC_SYN_UNHEARD)
         say(x, TX_EX_SYN_UNHEARD);
     switch (undelivered_shown(x)) {
-    case 0: break;
-    case 3: say(x, TX_EX_FIN_UNDELIVERED); break;
-    default: say(x, TX_EX_UNDELIVERED); break;
+    case TS_FLIGHT_FIN_LOST: say(x, TX_EX_FIN_UNDELIVERED); break;
+    case TS_FLIGHT_ACK_LOST: say(x, TX_EX_UNDELIVERED); break;
+    default: break;
     }
     if (x->r->rflags & TS_REC_ONE_SIDED)
         say(x, TX_EX_ONE_SIDED);

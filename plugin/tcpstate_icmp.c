@@ -70,17 +70,20 @@ int ts_stream_icmp(ts_stream *s, const ts_icmp *icmp, ts_record *out)
     return 1;
 }
 
-/* A retransmission of the SYN (or SYN-ACK) an ICMP error was taken to have
- * aborted: its sender still held the connection, the error was only a soft
- * one (Linux keeps an ICMP that arrives while connect() holds the socket). */
-void tsi_revive_after_icmp(ts_conn *c, const ts_segment *seg, int snd)
+/* In flight: a retransmission of the SYN (or SYN-ACK) an ICMP error was
+ * taken to have aborted: its sender still held the connection, the error was
+ * only a soft one (Linux keeps an ICMP that arrives while connect() holds the
+ * socket).  From the ICMP error on, it kept its state (ts_flight). */
+void tsi_revive_after_icmp(step_ctx *x)
 {
-    ts_endpoint *me = &c->ep[snd];
-    if (!c->icmp_aborted || c->icmp_by != snd || !(seg->flags & TS_SYN) ||
+    ts_conn *c = x->c;
+    const ts_segment *seg = x->seg;
+    ts_endpoint *me = x->me;
+    if (!c->icmp_aborted || c->icmp_by != x->snd || !(seg->flags & TS_SYN) ||
         (seg->flags & TS_RST) || !me->syn_seen || seg->seq != me->isn)
         return;
     me->state = c->icmp_prev_state;
     c->icmp_aborted = 0;
     c->refused = 0;
-    c->icmp_revived_frame = seg->frame;
+    tsi_flight_add(x, TS_FLIGHT_ICMP_SOFT, c->icmp_frame, x->snd, c->icmp_prev_state);
 }

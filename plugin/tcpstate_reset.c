@@ -30,14 +30,10 @@ static void rst_proves_fin_lost(step_ctx *x)
 {
     const ts_segment *s = x->seg;
     ts_endpoint *me = x->me, *peer = x->peer;
-    ts_conn *c = x->c;
     if (!me->fin_seen || me->fin_acked || x->peer_before != TS_CLOSE_WAIT || !peer->ack_sent ||
         s->seq != peer->max_ack || !seq_lt(s->seq, me->fin_seq + 1) || s->seq == me->snd_nxt)
         return;
-    c->undelivered[2].from = me->fin_frame;
-    c->undelivered[2].to = s->frame;
-    c->undelivered[2].role = (uint8_t)x->rcv;
-    c->undelivered[2].state = TS_ESTABLISHED;
+    tsi_flight_add(x, TS_FLIGHT_FIN_LOST, me->fin_frame, x->rcv, TS_ESTABLISHED);
     x->peer_before = TS_ESTABLISHED;
     set_state(peer, TS_ESTABLISHED);
 }
@@ -102,6 +98,38 @@ static void rst_not_accepted(step_ctx *x, verdict v)
         tsi_owe_challenge(x, 0);
 }
 
+/* The states before an accepted RST of its sender and its receiver, in
+ * case their own later segments prove that it was never sent or never
+ * received (rst_missed). */
+static void remember_rst(step_ctx *x)
+{
+    ts_conn *c = x->c;
+    c->rst_frame_seen = x->seg->frame;
+    c->rst_by = (uint8_t)x->snd;
+    c->rst_states = (uint8_t)((x->me->state << 4) | (x->peer_before & 0x0f));
+}
+
+/* In flight, taken back: a resent FIN was taken as proof that the final ACK
+ * before it was lost (ACK_LOST), and the sender went back to LAST-ACK.  A
+ * RST without ACK at exactly the peer's last ACK, from that sender, is the
+ * answer of an endpoint with no TCB (3.10.7.1: <SEQ=SEG.ACK><CTL=RST>; a
+ * LAST-ACK endpoint takes an ACK of its FIN silently, 3.10.7.4): it was
+ * CLOSED before that ACK came, so the first final ACK had arrived after
+ * all, after the FIN was resent (they crossed).  From the resent FIN on,
+ * the sender was CLOSED. */
+static void rst_proves_ack_delivered(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    ts_flight *f = tsi_flight_find(x->c, TS_FLIGHT_ACK_LOST, x->snd);
+    if (!f || f->state != TS_LAST_ACK || has(s, TS_ACK) || x->me_before != TS_CLOSED ||
+        x->c->last_sender != x->rcv || s->seq != x->peer->last_ack)
+        return;
+    f->kind = TS_FLIGHT_DELIVERED;
+    f->from = f->to;
+    f->to = s->frame;
+    f->state = TS_CLOSED;
+}
+
 void tsi_handle_rst(step_ctx *x)
 {
     ts_conn *c = x->c;
@@ -113,8 +141,8 @@ void tsi_handle_rst(step_ctx *x)
         return;
     }
     rst_proves_fin_lost(x);
-    c->rst_by_state = x->me->state;   /* in case its own later segments prove it was not its RST */
-    c->rst_frame_seen = x->seg->frame;
+    rst_proves_ack_delivered(x);
+    remember_rst(x);
     if (x->peer_before == TS_SYN_SENT && !x->me->syn_seen) {
         x->rec->stage = TS_STAGE_RST_REFUSED;    /* SYN answered by RST: no listener */
         c->refused = 1;
@@ -128,13 +156,16 @@ void tsi_handle_rst(step_ctx *x)
         x->rec->related_frame = 0;
         /* A RST without ACK right after the peer's data is a stack with no
          * connection answering it (RFC 9293 3.10.7.1): half-open. */
+        /* (Said once: not again when the receiver's own segment already
+         * proved it had missed this sender's earlier RST.) */
         if (!has(x->seg, TS_ACK) && c->established && !ts_conn_finished(c) &&
-            c->last_sender == x->rcv && c->last_payload && !closing_known(x)) {
+            c->last_sender == x->rcv && c->last_payload && !closing_known(x) &&
+            !tsi_flight_find(c, TS_FLIGHT_RST_LOST, x->rcv)) {
             raise(x, TS_AN_HALF_OPEN);
             /* the RST's form (3.10.7.1) is a stack with no TCB answering:
              * its sender was already CLOSED, when the data came too */
             x->me_before = TS_CLOSED;
-            c->no_tcb_frame = c->last_frame;
+            tsi_flight_add(x, TS_FLIGHT_NO_TCB, c->last_frame, x->snd, TS_CLOSED);
         }
         /* The SYN's sender answers the challenge with RST: it really had
          * lost the connection its peer still held (RFC 5961 4.2). */
@@ -156,38 +187,65 @@ int tsi_handle_after_end(step_ctx *x)
     ts_event ev = (x->seg->flags & TS_RST) ? TS_EV_RST_DROPPED : tsi_classify(x);
     if (!after_end(x))
         return 0;
-    /* A CLOSED receiver has no TCB: its cell (3.10.7.1) moves nobody. */
-    if (x->peer_before == TS_CLOSED) {
+    /* An endpoint that missed the RST (ts_flight) still has its TCB: it
+     * moves by sending, as any sender (3.10.4), and goes on in its own
+     * sequence space. */
+    if (x->me->state != TS_CLOSED && !(x->seg->flags & (TS_RST | TS_SYN)) &&
+        tsi_flight_missed_rst(x->c, x->c->rst_frame_seen, x->snd)) {
+        set_state(x->me, tsi_sender_next(x));
+        tsi_remember(x, ev);
+    } else if (x->peer_before == TS_CLOSED) {
         ts_model_rule_use(TS_SR_OTHER);
-        tsi_receive(x, ev);
     }
+    /* A CLOSED receiver has no TCB: its cell (3.10.7.1) moves nobody. */
+    if (x->peer_before == TS_CLOSED)
+        tsi_receive(x, ev);
     return 1;
 }
 
-/* In flight, the other way round: the endpoint a RST came from goes on
+/* In flight, after a RST: an endpoint the accepted RST left CLOSED goes on
  * sending from the same TCB (its sequence space, its acknowledgment), which
- * a TCP that sent a RST no longer has (3.10.4 ABORT deletes the TCB; a RST
- * answering a segment comes from no TCB at all, 3.10.7.1).  So it did not
- * send that RST: a middlebox forged it in its name (e.g. a firewall's
- * "reject with tcp reset").  Its state is restored; its peer, which
- * accepted the RST, is CLOSED while it still sends: half-open (3.5.2). */
-static int proves_rst_forged(step_ctx *x)
+ * no TCP has after sending a RST (3.10.4 ABORT deletes the TCB; a RST
+ * answering a segment comes from no TCB at all, 3.10.7.1) or after taking
+ * one (3.10.7.4: enter CLOSED, delete the TCB).  So the RST did not happen
+ * to it: its receiver never got it (lost after the capture point) or did
+ * not accept it; its sender never sent it (a middlebox forged it in its
+ * name, e.g. a firewall's "reject with tcp reset").  Its state is restored
+ * (ts_flight).  Returns 1 while its peer is still taken to be reset: the
+ * connection is half-open (3.5.2); 2 when the peer too has shown it missed
+ * the RST: it reset nobody, and the segment is an ordinary one. */
+static int rst_missed(step_ctx *x)
 {
     const ts_segment *s = x->seg;
     ts_conn *c = x->c;
     ts_endpoint *me = x->me;
-    if (c->reset_by != x->snd || c->refused || c->forged_rst_frame || !c->rst_frame_seen ||
-        me->state != TS_CLOSED || (s->flags & (TS_RST | TS_SYN)) || !has(s, TS_ACK) ||
+    int sent_it = c->rst_by == x->snd;
+    unsigned before = sent_it ? (unsigned)(c->rst_states >> 4) : (unsigned)(c->rst_states & 0x0f);
+    ts_flight *f;
+    if (c->reset_by == NONE || c->refused || !c->rst_frame_seen || me->state != TS_CLOSED ||
+        (s->flags & (TS_RST | TS_SYN)) || !has(s, TS_ACK) ||
         !me->ack_sent || !seq_gt(s->seq, me->isn) || seq_gt(s->seq, me->snd_nxt) ||
         seq_lt(s->ack, me->max_ack) || seq_gt(s->ack, x->peer->snd_nxt) ||
-        c->rst_by_state < TS_ESTABLISHED)
+        before < TS_ESTABLISHED || tsi_flight_missed_rst(c, c->rst_frame_seen, x->snd))
         return 0;
-    c->forged_rst_frame = c->rst_frame_seen;
-    c->forged_rst_state = c->rst_by_state;
-    c->no_tcb_frame = 0;                         /* its data had met a live TCB after all */
-    x->me_before = c->rst_by_state;
-    set_state(me, c->rst_by_state);
-    c->reset_by = (uint8_t)x->rcv;               /* only its peer was reset */
+    f = tsi_flight_add(x, sent_it ? TS_FLIGHT_RST_FORGED : TS_FLIGHT_RST_LOST, c->rst_frame_seen,
+                       x->snd, before);
+    if (f && !sent_it)
+        f->below_window = (uint8_t)seq_gt(s->ack, me->max_ack);  /* its RCV.NXT was past the RST */
+    if (sent_it) {
+        /* the data its RST seemed to answer had met a live TCB after all */
+        ts_flight *no_tcb = tsi_flight_find(c, TS_FLIGHT_NO_TCB, x->snd);
+        if (no_tcb)
+            no_tcb->kind = TS_FLIGHT_NONE;
+    }
+    x->me_before = (uint8_t)before;
+    set_state(me, (uint8_t)before);
+    if (tsi_flight_missed_rst(c, c->rst_frame_seen, x->rcv)) {
+        c->reset_by = NONE;                      /* neither end was reset */
+        return 2;
+    }
+    if (sent_it)
+        c->reset_by = (uint8_t)x->rcv;           /* only its peer was reset */
     raise(x, TS_AN_HALF_OPEN);
     return 1;
 }
@@ -196,9 +254,13 @@ static int after_end(step_ctx *x)
 {
     ts_conn *c = x->c;
     int reset = c->reset_by != NONE && !c->refused;
-    /* the peer of an endpoint that survived a forged RST: reset, with no TCB */
-    if (proves_rst_forged(x) ||
-        (c->forged_rst_frame && x->peer->state == TS_CLOSED && !has(x->seg, TS_RST))) {
+    int missed = rst_missed(x);
+    if (missed == 2)
+        return 0;
+    /* the peer of an endpoint that missed the RST: reset, with no TCB */
+    if (missed ||
+        (tsi_flight_missed_rst(c, c->rst_frame_seen, -1) && x->peer->state == TS_CLOSED &&
+         !has(x->seg, TS_RST))) {
         x->rec->stage = TS_STAGE_AFTER_RESET;
         raise(x, TS_AN_PACKETS_AFTER_RESET);
         return 1;

@@ -16,7 +16,17 @@
  * server segments that each client acknowledgment proves, put in just
  * before it (the latest moment they can have been sent).  Once the capture
  * has been read, the shadow is the right account if no server segment ever
- * appeared (ts_conn_view); ts_hindsight then shows its stages and states. */
+ * appeared (ts_conn_view); ts_hindsight then shows its stages and states.
+ *
+ * Why this is not one more in-flight record (ts_flight): a record says "this
+ * endpoint kept this state over these frames", a correction of one endpoint
+ * between two known frames.  Here the uncertainty is about the whole
+ * capture (is a direction missing, or did the client send too early?) and
+ * the account that answers it differs in everything from the proof to the
+ * end: the server's states, every stage, the sequence numbers the checks
+ * use, the deferred verdicts.  Only a second run of the pipeline on the
+ * inferred segments gives that; until the pipeline can replay a connection
+ * from its records, the shadow is that second run. */
 
 int tsi_proves_unseen_synack(const ts_conn *c, const ts_segment *seg)
 {
@@ -34,6 +44,12 @@ void tsi_open_shadow(ts_stream *s, ts_conn *c)
     ts_zeek_copy(&sh->zeek, &c->zeek);
     sh->next = NULL;
     sh->shadow = NULL;
+    sh->flight = NULL;                           /* in-flight records: its own copy */
+    if (c->flight) {
+        sh->flight = s->alloc(s->alloc_ctx, sizeof *sh->flight);
+        if (sh->flight)
+            *sh->flight = *c->flight;
+    }
     c->shadow = sh;
 }
 
@@ -80,14 +96,14 @@ static int unseen_server_segment(const ts_conn *sh, const ts_segment *seg, ts_se
 }
 
 /* Feeds the shadow and keeps its account of the segment in out->alt_*. */
-void tsi_step_shadow(ts_conn *c, const ts_segment *seg, ts_record *out)
+void tsi_step_shadow(const ts_stream *s, ts_conn *c, const ts_segment *seg, ts_record *out)
 {
     ts_conn *sh = c->shadow;
     ts_segment u;
     ts_record alt;
     for (int i = 0; i < 3 && unseen_server_segment(sh, seg, &u); i++)
-        tsi_conn_step(sh, &u, &alt, 0, 0);           /* each one moves a state or the server's seq */
-    tsi_conn_step(sh, seg, &alt, 0, 0);
+        tsi_conn_step(s, sh, &u, &alt, 0, 0);           /* each one moves a state or the server's seq */
+    tsi_conn_step(s, sh, seg, &alt, 0, 0);
     out->alt_stage = alt.stage;
     out->alt_states = alt.states;
     out->alt_server_states = alt.server_states;

@@ -51,7 +51,8 @@ static int record_question(const ts_record *r, pending *p)
     case TS_STAGE_FIN2:
     case TS_STAGE_FINACK_COMBINED:
         /* a reset answers a FIN, unless it showed the FIN never arrived */
-        if (me->fin_acked || ((c->reset_by != NONE || aborted_after_fin(me)) && !c->undelivered[2].from))
+        if (me->fin_acked || ((c->reset_by != NONE || aborted_after_fin(me)) &&
+                              !tsi_flight_find(c, TS_FLIGHT_FIN_LOST, -1)))
             return 0;
         p->an = (r->stage == TS_STAGE_FIN2 || r->stage == TS_STAGE_FINACK_COMBINED)
                     ? TS_AN_MISSING_FINAL_ACK : TS_AN_FIN_UNACKED;
@@ -241,27 +242,6 @@ static void unheard_syn_view(ts_record *v, const ts_record *r)
     v->rflags |= TS_REC_SYN_UNHEARD;
 }
 
-int ts_conn_undelivered(const ts_conn *c, uint32_t frame, int receiver, unsigned *kept)
-{
-    for (int i = 0; i < 3; i++)
-        if (c->undelivered[i].from && frame >= c->undelivered[i].from &&
-            frame < c->undelivered[i].to && receiver == c->undelivered[i].role) {
-            if (kept)
-                *kept = c->undelivered[i].state;
-            return i + 1;
-        }
-    return 0;
-}
-
-/* The proving RST of a lost FIN: its receiver's state before it. */
-static void lost_fin_rst_view(ts_record *v, const ts_conn *c, uint32_t frame, int receiver)
-{
-    if (c->undelivered[2].from && frame == c->undelivered[2].to && receiver == c->undelivered[2].role) {
-        unsigned after = receiver == TS_CLIENT ? ts_rec_client_after(v) : ts_rec_server_after(v);
-        set_receiver_states(v, receiver, c->undelivered[2].state, (uint8_t)after);
-    }
-}
-
 ts_record ts_hindsight(const ts_record *r, uint32_t frame)
 {
     ts_record v = *r;
@@ -270,30 +250,12 @@ ts_record ts_hindsight(const ts_record *r, uint32_t frame)
     if (!c)
         return v;
     v.stage = (uint8_t)ts_final_stage(r);
-    if (c->crossed_frame && frame == c->crossed_frame)
-        set_receiver_states(&v, receiver, c->crossed_state, c->crossed_state);
-    for (int role = 0; role < 2; role++) {       /* whichever way the segment went */
-        unsigned kept;
-        if (ts_conn_undelivered(c, frame, role, &kept))
-            set_receiver_states(&v, role, (uint8_t)kept, (uint8_t)kept);
-    }
-    lost_fin_rst_view(&v, c, frame, receiver);
+    tsi_flight_view(&v, c, frame);               /* what was in flight, proved later */
     tsi_time_wait_view(&v, r, frame);
-    if (c->forged_rst_frame && frame == c->forged_rst_frame) {
-        int sender = !receiver;                  /* it did not send this RST */
-        set_receiver_states(&v, sender, c->forged_rst_state, c->forged_rst_state);
-        v.anomalies &= ~TS_BIT(TS_AN_HALF_OPEN);
-    }
-    if (c->no_tcb_frame && frame == c->no_tcb_frame)
-        set_receiver_states(&v, receiver, TS_CLOSED, TS_CLOSED);  /* half-open: no TCB */
     if (c->refused && receiver == TS_SERVER && v.stage == TS_STAGE_SYN &&
         ts_rec_server_before(r) != TS_TIME_WAIT &&   /* that SYN met a TIME-WAIT TCB */
         (frame < c->ep[TS_SERVER].rst_frame || frame < c->icmp_frame))
         set_receiver_states(&v, receiver, TS_CLOSED, TS_CLOSED);
-    if ((r->rflags & TS_REC_ICMP) && c->icmp_revived_frame > frame) {
-        unsigned st = receiver == TS_CLIENT ? ts_rec_client_before(r) : ts_rec_server_before(r);
-        set_receiver_states(&v, receiver, (uint8_t)st, (uint8_t)st);   /* only a soft error */
-    }
     if (ts_conn_view(c) != c)
         one_sided_view(&v, r);
     else if (ts_conn_syn_unheard(c))

@@ -588,9 +588,14 @@ static void test_packets_after_reset(void)
     static const step steps[] = {
         HANDSHAKE,
         { 'S', "RA", 5001, 1001, 0, "Reset: abort", NULL, "CLOSED", NULL, "CLOSED", 0, 0 },
-        /* the client never got the RST: it keeps sending */
-        { 'C', "PA", 1001, 5001, 10, "After reset", "CLOSED", "CLOSED", "CLOSED", "CLOSED", B(PACKETS_AFTER_RESET) | B(HALF_OPEN), 0 },
-        { 'S', "R", 5001, 0, 0, "After reset", NULL, NULL, NULL, NULL, B(HALF_OPEN), 0 },
+        /* the client never got the RST: it keeps sending from its TCB, which
+         * proves it (a CLOSED endpoint sends only RSTs, 3.10.7.1): it is
+         * ESTABLISHED from the proof on (RST_LOST) */
+        { 'C', "PA", 1001, 5001, 10, "After reset", "ESTABLISHED", "ESTABLISHED", "CLOSED", "CLOSED",
+          B(PACKETS_AFTER_RESET) | B(HALF_OPEN), 0 },
+        /* the server's no-TCB answer <SEQ=SEG.ACK><CTL=RST> at the client's
+         * RCV.NXT: accepted, the client's abort; half-open was said on the proof */
+        { 'S', "R", 5001, 0, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "CLOSED", "CLOSED", 0, 0 },
     };
     run_init(&r);
     RUN(&r, "packets_after_reset", steps);
@@ -1678,7 +1683,9 @@ static void test_cells_listener_again(void)
 }
 
 /* After a reset the client, CLOSED, still has its FIN unacknowledged: the
- * server's late ACK and FIN of it meet no TCB (3.10.7.1): no move. */
+ * server's late ACK and FIN of it meet no TCB (3.10.7.1): no move.  The
+ * server sends them from its TCB, so it never took the client's RST
+ * (RST_LOST): it is CLOSE-WAIT again, and moves by its FIN (3.10.4). */
 static void test_cells_closed_with_fin_outstanding(void)
 {
     run r;
@@ -1690,11 +1697,19 @@ static void test_cells_closed_with_fin_outstanding(void)
          * went on sending after it would prove it never sent it, see middlebox_rst.) */
         { 'C', "R", 1002, 0, 0, "Reset: abort", "FIN-WAIT-1", "CLOSED", "CLOSE-WAIT", "CLOSED", ANY, 0 },
         /* [ACK acknowledging our FIN][CLOSED], [FIN acknowledging our FIN][CLOSED] */
-        { 'S', "A", 5001, 1002, 0, "After reset", "CLOSED", "CLOSED", "CLOSED", "CLOSED", ANY, 0 },
-        { 'S', "FA", 5001, 1002, 0, "After reset", "CLOSED", "CLOSED", "CLOSED", "CLOSED", ANY, 0 },
+        { 'S', "A", 5001, 1002, 0, "After reset", "CLOSED", "CLOSED", "CLOSE-WAIT", "CLOSE-WAIT", ANY, 0 },
+    };
+    static const step fin[] = {
+        HANDSHAKE,
+        LEAD('C', "FA", 1001, 5001),
+        { 'C', "R", 1002, 0, 0, "Reset: abort", "FIN-WAIT-1", "CLOSED", "CLOSE-WAIT", "CLOSED", ANY, 0 },
+        /* its first acknowledgment of the client's FIN comes with its own FIN */
+        { 'S', "FA", 5001, 1002, 0, "After reset", "CLOSED", "CLOSED", "CLOSE-WAIT", "LAST-ACK", ANY, 0 },
     };
     run_init(&r);
     RUN(&r, "cells_closed_fin_outstanding", steps);
+    run_init(&r);
+    RUN(&r, "cells_closed_fin_outstanding_fin", fin);
 }
 
 /* RFC 6191 / RFC 1122 4.2.2.13: a SYN whose sequence number is above what
@@ -1776,12 +1791,15 @@ static void test_forged_rst(void)
         { 'S', "PA", 5001, 1001, 300, "After reset", "CLOSED", "CLOSED", "ESTABLISHED", "ESTABLISHED",
           B(PACKETS_AFTER_RESET), 200 },
     };
-    /* must not: the client, which accepted a real RST, sends again: its peer
-     * never left CLOSED, the RST stands (crafted_packets_after_reset) */
+    /* must not: the client, which the capture shows taking a real RST, sends
+     * again from its TCB: that proves the client never took it (the mirror,
+     * RST_LOST: client ESTABLISHED again), not that the server never sent
+     * it -- the server stays CLOSED, the RST stands (crafted_packets_after_reset) */
     static const step real_rst[] = {
         HANDSHAKE,
         { 'S', "R", 5001, 0, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "ESTABLISHED", "CLOSED", 0, 0 },
-        { 'C', "PA", 1001, 5001, 10, "After reset", "CLOSED", "CLOSED", "CLOSED", "CLOSED", ANY, 0 },
+        { 'C', "PA", 1001, 5001, 10, "After reset", "ESTABLISHED", "ESTABLISHED", "CLOSED", "CLOSED",
+          B(PACKETS_AFTER_RESET) | B(HALF_OPEN), 0 },
     };
     ts_record v;
     run_init(&r);
@@ -1793,7 +1811,8 @@ static void test_forged_rst(void)
     expect(ts_rec_server_after(&v) == TS_ESTABLISHED, "forged_rst", "hindsight: the data met a live server");
     run_init(&r);
     RUN(&r, "forged_rst_not_real", real_rst);
-    expect(!r.rec[0].conn->forged_rst_frame, "forged_rst_not_real", "a real RST stands");
+    expect(ts_conn_in_flight(r.rec[0].conn, 4, TS_SERVER, NULL) != TS_FLIGHT_RST_FORGED,
+           "forged_rst_not_real", "a real RST stands");
 }
 
 /* Defect 3, lost FIN: the server's data after the client's FIN still
@@ -1828,7 +1847,155 @@ static void test_rst_proves_fin_lost(void)
            "rst_proves_fin_lost", "the FIN is unacknowledged");
     run_init(&r);
     RUN(&r, "rst_after_fin_arrived", fin_arrived);
-    expect(!r.rec[0].conn->undelivered[2].from, "rst_after_fin_arrived", "the FIN arrived");
+    expect(ts_conn_in_flight(r.rec[0].conn, 4, TS_SERVER, NULL) != TS_FLIGHT_FIN_LOST,
+           "rst_after_fin_arrived", "the FIN arrived");
+}
+
+/* In flight, the mirror of defect 8 (spec_49 rst_lost_downstream): the
+ * server's RST-ACK at the client's RCV.NXT is accepted as far as one pass
+ * knows; then the client sends data from its TCB (its seq, its ack), which
+ * no endpoint has after taking a RST (3.10.7.4: CLOSED, TCB deleted): the
+ * RST never reached it.  Client ESTABLISHED again (one pass from the proof,
+ * two passes from the RST); the server, which did send it, stays CLOSED:
+ * half-open, said once, on the proof (3.5.2).  The server's no-TCB reply
+ * (3.10.7.1, <SEQ=SEG.ACK><CTL=RST>) at the client's RCV.NXT then really
+ * resets the client: "Reset: abort", no anomaly again. */
+static void test_rst_lost(void)
+{
+    run r;
+    ts_record v;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'C', "PA", 1001, 5001, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "PA", 5001, 1101, 200, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "A", 1101, 5201, 0, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "RA", 5201, 1101, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "ESTABLISHED", "CLOSED", 0, 0 },
+        { 'C', "PA", 1101, 5201, 100, "After reset", "ESTABLISHED", "ESTABLISHED", "CLOSED", "CLOSED",
+          B(PACKETS_AFTER_RESET) | B(HALF_OPEN), 380 },
+        { 'S', "R", 5201, 0, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "CLOSED", "CLOSED", 0, 0 },
+    };
+    /* must not: the RST's receiver answers nothing but a RST of its own (no
+     * live TCB shown): the RST stands for both (spec_48's shape) */
+    static const step stands[] = {
+        HANDSHAKE,
+        { 'S', "RA", 5001, 1001, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "ESTABLISHED", "CLOSED", 0, 0 },
+        { 'C', "R", 1001, 0, 0, NULL, NULL, "CLOSED", NULL, "CLOSED", ANY, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "rst_lost", steps);
+    v = ts_hindsight(&r.rec[6], 7);
+    expect(ts_rec_client_before(&v) == TS_ESTABLISHED && ts_rec_client_after(&v) == TS_ESTABLISHED &&
+           ts_rec_server_after(&v) == TS_CLOSED && v.stage == TS_STAGE_RST_ABORT,
+           "rst_lost", "hindsight: the RST never reached the client; the server did abort");
+    expect(ts_conn_in_flight(r.rec[0].conn, 7, TS_CLIENT, NULL) == TS_FLIGHT_RST_LOST, "rst_lost",
+           "the record says so");
+    v = ts_hindsight(&r.rec[7], 8);
+    expect(v.stage == TS_STAGE_AFTER_RESET && (v.anomalies & B(HALF_OPEN)), "rst_lost",
+           "hindsight: the data still met a server without TCB");
+    run_init(&r);
+    RUN(&r, "rst_lost_not", stands);
+    expect(ts_conn_in_flight(r.rec[0].conn, 4, TS_CLIENT, NULL) == TS_FLIGHT_NONE &&
+           ts_conn_in_flight(r.rec[0].conn, 4, TS_SERVER, NULL) == TS_FLIGHT_NONE,
+           "rst_lost_not", "no segment from a live TCB: nothing in flight");
+}
+
+/* Review F3 (spec_10_rst_old_ack): a RST in the server's name at the
+ * client's last ACK (101) while the server's next 100 bytes have already
+ * reached the client (its RCV.NXT is 201).  One pass accepts it (the rule
+ * spec_48 needs: RCV.NXT is what the receiver's ACKs say).  Then the client
+ * acknowledges 201 from its TCB (it missed the RST: RST_LOST, its ack past
+ * the RST's seq: below its window) and the server answers the client's
+ * next data from its own TCB (it never sent the RST: RST_FORGED).  Both
+ * ends went on: the RST reset nobody.  One pass: the proofs' corrections
+ * from the second proof on, "Data transfer" and a normal close; two passes:
+ * the RST "Reset: not accepted" with rst_out_of_window (3.10.7.4 first
+ * check, RFC 5961 3.2), everybody ESTABLISHED, the segments between plain
+ * data again. */
+static void test_rst_old_ack(void)
+{
+    run r;
+    ts_record v;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'C', "PA", 1001, 5001, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "PA", 5001, 1101, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "A", 1101, 5101, 0, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "PA", 5101, 1101, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "R", 5101, 0, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "ESTABLISHED", "CLOSED", 0, 0 },
+        { 'C', "A", 1101, 5201, 0, "After reset", "ESTABLISHED", "ESTABLISHED", "CLOSED", "CLOSED",
+          B(PACKETS_AFTER_RESET) | B(HALF_OPEN), 0 },
+        { 'C', "PA", 1101, 5201, 100, "After reset", "ESTABLISHED", "ESTABLISHED", "CLOSED", "CLOSED",
+          B(PACKETS_AFTER_RESET), 0 },
+        { 'S', "A", 5201, 1201, 0, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        { 'C', "FA", 1201, 5201, 0, "Teardown 1/4: FIN", "ESTABLISHED", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+        { 'S', "A", 5201, 1202, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+        { 'S', "FA", 5201, 1202, 0, "Teardown 3/4: FIN", "FIN-WAIT-2", "TIME-WAIT", "CLOSE-WAIT", "LAST-ACK", 0, 0 },
+        { 'C', "A", 1202, 5202, 0, "Teardown 4/4: final ACK", "TIME-WAIT", "TIME-WAIT", "LAST-ACK", "CLOSED", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "rst_old_ack", steps);
+    v = ts_hindsight(&r.rec[7], 8);
+    expect(v.stage == TS_STAGE_RST_IGNORED && v.anomalies == B(RST_OUT_OF_WINDOW) &&
+           v.states == ((TS_ESTABLISHED << 4) | TS_ESTABLISHED) &&
+           v.server_states == ((TS_ESTABLISHED << 4) | TS_ESTABLISHED),
+           "rst_old_ack", "hindsight: the RST reset nobody, below the client's window");
+    for (int i = 8; i <= 9; i++) {
+        v = ts_hindsight(&r.rec[i], (uint32_t)i + 1);
+        expect(v.stage == TS_STAGE_DATA && v.anomalies == 0 &&
+               v.server_states == ((TS_ESTABLISHED << 4) | TS_ESTABLISHED),
+               "rst_old_ack", "hindsight: ordinary data between the RST and the proofs");
+    }
+    expect(ts_conn_outcome(r.rec[0].conn) == TS_OUT_FOUR_WAY, "rst_old_ack", "a normal close");
+}
+
+/* Review F2 (spec_11_fin_ack_crossed): the server resends its FIN after the
+ * captured final ACK (one pass: the final ACK lost, server back in
+ * LAST-ACK), the client acknowledges it again from TIME-WAIT (3.10.7.4),
+ * and the server answers that ACK with a RST without ACK at its ack: the
+ * form of an endpoint without TCB (3.10.7.1), which a LAST-ACK endpoint is
+ * not (an ACK of its FIN closes it silently).  So the first final ACK did
+ * arrive, after the resent FIN left: two passes show the server CLOSED from
+ * that ACK on.  Must not: without the RST, the resent FIN still proves the
+ * final ACK lost (spec_11_final_ack_lost). */
+static void test_fin_ack_crossed(void)
+{
+    run r;
+    ts_record v;
+    static const step steps[] = {
+        HANDSHAKE,
+        LEAD('C', "FA", 1001, 5001),
+        LEAD('S', "A", 5001, 1002),
+        LEAD('S', "FA", 5001, 1002),
+        { 'C', "A", 1002, 5002, 0, "Teardown 4/4: final ACK", "TIME-WAIT", "TIME-WAIT", "LAST-ACK", "CLOSED", 0, 0 },
+        { 'S', "FA", 5001, 1002, 0, "Teardown 3/4: FIN", NULL, "TIME-WAIT", "LAST-ACK", "LAST-ACK", 0, 200 },
+        { 'C', "A", 1002, 5002, 0, "Teardown 4/4: final ACK", NULL, "TIME-WAIT", "LAST-ACK", "CLOSED", 0, 0 },
+        { 'S', "R", 5002, 0, 0, "Reset: abort", "TIME-WAIT", "CLOSED", "CLOSED", "CLOSED", 0, 0 },
+    };
+    static const step lost[] = {
+        HANDSHAKE,
+        LEAD('C', "FA", 1001, 5001),
+        LEAD('S', "A", 5001, 1002),
+        LEAD('S', "FA", 5001, 1002),
+        LEAD('C', "A", 1002, 5002),
+        { 'S', "FA", 5001, 1002, 0, "Teardown 3/4: FIN", NULL, NULL, "LAST-ACK", "LAST-ACK", 0, 200 },
+        { 'C', "A", 1002, 5002, 0, "Teardown 4/4: final ACK", NULL, NULL, "LAST-ACK", "CLOSED", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "fin_ack_crossed", steps);
+    v = ts_hindsight(&r.rec[6], 7);
+    expect(ts_rec_server_before(&v) == TS_LAST_ACK && ts_rec_server_after(&v) == TS_CLOSED,
+           "fin_ack_crossed", "hindsight: the first final ACK closed the server");
+    for (int i = 7; i <= 8; i++) {
+        v = ts_hindsight(&r.rec[i], (uint32_t)i + 1);
+        expect(v.server_states == ((TS_CLOSED << 4) | TS_CLOSED), "fin_ack_crossed",
+               "hindsight: the resent FIN and its ACK: server CLOSED");
+    }
+    expect(ts_conn_in_flight(r.rec[0].conn, 7, TS_SERVER, NULL) == TS_FLIGHT_NONE, "fin_ack_crossed",
+           "the final ACK is no longer taken as lost");
+    run_init(&r);
+    RUN(&r, "fin_ack_lost", lost);
+    expect(ts_conn_in_flight(r.rec[0].conn, 7, TS_SERVER, NULL) == TS_FLIGHT_ACK_LOST, "fin_ack_lost",
+           "without the RST the resent FIN proves the final ACK lost");
 }
 
 static void test_syn_to_time_wait_reverse(void)
@@ -2132,6 +2299,9 @@ int main(void)
     test_syn_to_time_wait_reverse();
     test_forged_rst();
     test_rst_proves_fin_lost();
+    test_rst_lost();
+    test_rst_old_ack();
+    test_fin_ack_crossed();
     test_rst_out_of_window_syn_received();
     test_synack_repeat_after_data();
     test_rst_windows();

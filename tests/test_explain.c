@@ -706,7 +706,7 @@ static void test_data_answered_by_rst(void)
     pkt(&s, A, TS_ACK | TS_PSH, 1001, 3001, 100);
     pkt(&s, B, TS_RST | TS_ACK, 3001, 1101, 0);
     dump(&s, "data answered by RST");
-    has(&s, 3, TS_LANG_EN, "never acknowledges them: it answers with a RST");
+    has(&s, 3, TS_LANG_EN, "answers with a RST, not with an acknowledgment");
     hasnt(&s, 3, TS_LANG_EN, "acknowledges them with ack");
     has(&s, 3, TS_LANG_ZH, "RST");
     finish(&s);
@@ -718,6 +718,32 @@ static void test_data_answered_by_rst(void)
     pkt(&s, B, TS_ACK, 3001, 1101, 0);
     pkt(&s, B, TS_RST | TS_ACK, 3001, 1101, 0);
     has(&s, 3, TS_LANG_EN, "acknowledges them with ack");
+    finish(&s);
+}
+
+/* spec_48 (user timeout): a receiver's RCV.NXT is what its own ACKs say
+ * (RFC 9293 3.3.1).  Data that no ACK of the server ever covers, in a
+ * connection that is over (the client's no-TCB RST ended it), must not be
+ * explained as "the server acknowledges them with ack N"; data the server
+ * did acknowledge keeps those words (must not). */
+static void test_data_never_acked(void)
+{
+    scenario s;
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, A, TS_ACK | TS_PSH, 1001, 3001, 100);     /* 4: acknowledged by 5 */
+    pkt(&s, B, TS_ACK, 3001, 1101, 0);
+    pkt(&s, A, TS_ACK | TS_PSH, 1101, 3001, 100);     /* 6: lost after the capture point */
+    pkt(&s, A, TS_ACK | TS_PSH, 1101, 3001, 100);     /* 7: its retransmission */
+    pkt(&s, B, TS_ACK | TS_PSH, 3001, 1101, 50);      /* 8: still acks 1101 */
+    pkt(&s, A, TS_RST, 1101, 0, 0);                   /* 9: the client's no-TCB answer at RCV.NXT */
+    dump(&s, "data never acknowledged");
+    has(&s, 3, TS_LANG_EN, "acknowledges them with ack");
+    hasnt(&s, 5, TS_LANG_EN, "acknowledges them");
+    has(&s, 5, TS_LANG_EN, "no segment of the server in the capture acknowledges these bytes");
+    hasnt(&s, 6, TS_LANG_EN, "acknowledges them");
     finish(&s);
 }
 
@@ -736,6 +762,7 @@ int main(int argc, char **argv)
     test_out_of_window();
     test_fast_open_arithmetic();
     test_undelivered_ack();
+    test_data_never_acked();
     test_forged_rst_text();
     test_rst_at_fin_seq();
     test_syn_data_either_ack();

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tcpstate core: in flight (ts_flight, tcpstate_core.h).  The records of
+ * what later segments proved about earlier ones -- not yet delivered, never
+ * delivered, never sent -- written by the per-segment pipeline when the
+ * proof arrives, and read the same way by one pass (what is known so far:
+ * the pipeline has already corrected the states from the proof on) and by
+ * two passes (ts_hindsight: the frames in between too).
+ */
+#include "tcpstate_core_int.h"
+
+/* The connection's log, allocated on first need: most connections never
+ * prove anything was in flight, and pay only the pointer. */
+static ts_flight_log *flight_log(step_ctx *x)
+{
+    ts_conn *c = x->c;
+    if (!c->flight && x->alloc)
+        c->flight = x->alloc(x->alloc_ctx, sizeof *c->flight);
+    return c->flight;
+}
+
+ts_flight *tsi_flight_add(step_ctx *x, unsigned kind, uint32_t from, int role, unsigned state)
+{
+    ts_flight_log *log = flight_log(x);
+    ts_flight *f;
+    if (!log || log->n == TS_FLIGHT_MAX)
+        return NULL;                             /* the one-pass correction still holds */
+    f = &log->rec[log->n++];
+    f->from = from;
+    f->to = x->seg->frame;
+    f->role = (uint8_t)role;
+    f->state = (uint8_t)state;
+    f->kind = (uint8_t)kind;
+    f->below_window = 0;
+    return f;
+}
+
+/* The latest record of kind about role (any role: -1), or NULL. */
+ts_flight *tsi_flight_find(const ts_conn *c, unsigned kind, int role)
+{
+    if (!c->flight)
+        return NULL;
+    for (int i = c->flight->n; i-- > 0;) {
+        ts_flight *f = &c->flight->rec[i];
+        if (f->kind == kind && (role < 0 || f->role == role))
+            return f;
+    }
+    return NULL;
+}
+
+/* role has already been shown to have missed the RST of frame rst (lost,
+ * ignored, or never sent by it). */
+int tsi_flight_missed_rst(const ts_conn *c, uint32_t rst, int role)
+{
+    if (!c->flight || !rst)
+        return 0;
+    for (int i = 0; i < c->flight->n; i++) {
+        const ts_flight *f = &c->flight->rec[i];
+        if ((f->kind == TS_FLIGHT_RST_LOST || f->kind == TS_FLIGHT_RST_FORGED) && f->from == rst &&
+            (role < 0 || f->role == role))
+            return 1;
+    }
+    return 0;
+}
+
+int ts_conn_in_flight(const ts_conn *c, uint32_t frame, int role, unsigned *kept)
+{
+    if (!c || !c->flight)
+        return TS_FLIGHT_NONE;
+    for (int i = c->flight->n; i-- > 0;) {
+        const ts_flight *f = &c->flight->rec[i];
+        if (f->kind != TS_FLIGHT_NONE && f->role == role && frame >= f->from && frame < f->to) {
+            if (kept)
+                *kept = f->state;
+            return f->kind;
+        }
+    }
+    return TS_FLIGHT_NONE;
+}
+
+static void set_role_states(ts_record *v, int role, unsigned before, unsigned after)
+{
+    uint8_t packed = (uint8_t)((before << 4) | after);
+    if (role == TS_CLIENT)
+        v->states = packed;
+    else
+        v->server_states = packed;
+}
+
+static unsigned role_after(const ts_record *v, int role)
+{
+    return role == TS_CLIENT ? ts_rec_client_after(v) : ts_rec_server_after(v);
+}
+
+/* Both ends of a RST went on from their TCBs: it reset nobody.  The RST
+ * itself was not accepted (below the window when its receiver's own ACK
+ * shows RCV.NXT past it: RFC 9293 3.10.7.4 first check); the segments in
+ * between, shown "After reset" as far as one pass knew, were ordinary. */
+static void reset_undone_view(ts_record *v, const ts_flight *lost, const ts_flight *forged,
+                              uint32_t frame)
+{
+    uint32_t until = lost->to > forged->to ? lost->to : forged->to;
+    if (frame == lost->from) {
+        v->stage = TS_STAGE_RST_IGNORED;
+        v->anomalies &= ~TS_BIT(TS_AN_HALF_OPEN);
+        if (lost->below_window)
+            v->anomalies |= TS_BIT(TS_AN_RST_OUT_OF_WINDOW);
+    } else if (frame > lost->from && frame < until && v->stage == TS_STAGE_AFTER_RESET &&
+               !(v->seg_flags & (TS_SYN | TS_FIN | TS_RST))) {
+        v->stage = TS_STAGE_DATA;
+        v->anomalies &= ~(TS_BIT(TS_AN_HALF_OPEN) | TS_BIT(TS_AN_PACKETS_AFTER_RESET));
+    }
+}
+
+void tsi_flight_view(ts_record *v, const ts_conn *c, uint32_t frame)
+{
+    const ts_flight *lost = NULL, *forged = NULL;
+    if (!c->flight)
+        return;
+    for (int i = 0; i < c->flight->n; i++) {
+        const ts_flight *f = &c->flight->rec[i];
+        if (f->kind == TS_FLIGHT_NONE)
+            continue;
+        if (frame >= f->from && frame < f->to)
+            set_role_states(v, f->role, f->state, f->state);
+        /* the proving RST of a lost FIN: its receiver's state before it */
+        if (f->kind == TS_FLIGHT_FIN_LOST && frame == f->to)
+            set_role_states(v, f->role, f->state, role_after(v, f->role));
+        /* a RST its supposed sender never sent answered nothing: not half-open */
+        if (f->kind == TS_FLIGHT_RST_FORGED && frame == f->from)
+            v->anomalies &= ~TS_BIT(TS_AN_HALF_OPEN);
+        if (f->kind == TS_FLIGHT_RST_LOST)
+            lost = f;
+        if (f->kind == TS_FLIGHT_RST_FORGED)
+            forged = f;
+    }
+    if (lost && forged && lost->from == forged->from)
+        reset_undone_view(v, lost, forged, frame);
+}
