@@ -6,11 +6,12 @@
  * outcomes, the segment a glue hands in, TCP flags, ICMP error facts and
  * sequence-number arithmetic -- so that the core (tcpstate_core.h) and the
  * Zeek view (tcpstate_zeek.h) share them without including each other.
- * The name/label functions declared here are defined in tcpstate_core.c.
+ * The name/label functions declared here are defined in tcpstate_names.c.
  *
  * Include order of the layers (no header includes one above it):
  *   tcpstate_types.h <- tcpstate_zeek.h <- tcpstate_model.h, tcpstate_core.h
- *   <- tcpstate_explain.h <- glue (tcpstate_glue.h, packet-tcpstate.c) <- taps
+ *   <- tcpstate_explain.h <- glue (tcpstate_glue.h, tcpstate_glue_*.c,
+ *   packet-tcpstate.c) <- taps
  */
 #ifndef TCPSTATE_TYPES_H
 #define TCPSTATE_TYPES_H
