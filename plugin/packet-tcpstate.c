@@ -65,7 +65,6 @@ process_layer(packet_info *pinfo, frame_fields *ff, field_info *srcport, int64_t
     seg.bad_checksum = (fcksum && finfo_uint(fcksum) == PROTO_CHECKSUM_E_BAD) ? 1 : 0;
     seg.len = finfo_uint(flen);
     seg.payload_truncated = seg.len && pinfo->fd->cap_len < pinfo->fd->pkt_len;
-    seg.hdr_cut = tcp_header_cut(srcport);
     seg.ip_len = ip_total_length(ip_below(ff, layer_num));
     seg.encap = encapsulation_of(pinfo, ff, layer_num);
 
@@ -154,30 +153,6 @@ first_icmp_layer(packet_info *pinfo, gboolean *v6)
     return G_MAXINT;
 }
 
-/* How a destination unreachable sorts for the core (ts_icmp_kind), or -1
- * for any other ICMP message, and for "fragmentation needed" / "packet too
- * big", which are path MTU discovery, not a verdict on the connection. */
-static int
-icmp_kind(gboolean v6, uint8_t type, uint8_t code)
-{
-    if (!v6) {
-        if (type != 3 || code == 4)
-            return -1;
-        if (code == 2 || code == 3)
-            return TS_ICMP_PORT;
-        if (code == 9 || code == 10 || code == 13)
-            return TS_ICMP_PROHIBITED;
-        return TS_ICMP_NO_ROUTE;
-    }
-    if (type != 1)
-        return -1;
-    if (code == 4)
-        return TS_ICMP_PORT;
-    if (code == 1 || code == 5 || code == 6)
-        return TS_ICMP_PROHIBITED;
-    return TS_ICMP_NO_ROUTE;
-}
-
 /* TCP quoted in an ICMP error: if it is a destination unreachable about a
  * segment of a connection we follow, the core decides what it means and
  * the frame gets a slot of its own.  The quote's IP header is the nearest
@@ -202,7 +177,7 @@ process_icmp_quote(packet_info *pinfo, frame_fields *ff, const field_info *srcpo
         !srcport->ds_tvb || !tvb_bytes_exist(srcport->ds_tvb, srcport->start, 8))
         return;                     /* RFC 792 quotes at least 8 TCP bytes */
     tvb_memcpy(ip->ds_tvb, icmp, ip->start - 8, 2);
-    kind = icmp_kind(v6, icmp[0], icmp[1]);
+    kind = ts_wire_icmp_kind(v6, icmp[0], icmp[1]);
     if (kind < 0 || !ip_header_addresses(pinfo, ip, &src, &dst))
         return;
     tvb_memcpy(srcport->ds_tvb, h, srcport->start, 8);

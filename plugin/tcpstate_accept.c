@@ -62,6 +62,16 @@ static int is_synchronized_or_syn_received(unsigned st)
     return st != TS_CLOSED && st != TS_LISTEN && st != TS_SYN_SENT;
 }
 
+/* The receiver's last ACK went out with its FIN, which crossed the
+ * sender's FIN (simultaneous close): it took that FIN afterwards (it is
+ * CLOSING), so its RCV.NXT is past the FIN, above that ACK.  (The
+ * sender's RST at that ACK is then below the window: spec_47.) */
+static int ack_before_crossing_fin(const step_ctx *x)
+{
+    return x->c->simultaneous_close && x->peer_before == TS_CLOSING && x->me->fin_seen &&
+           seq_lt(x->peer->max_ack, x->me->fin_seq + 1);
+}
+
 static verdict check_rst(const step_ctx *x)
 {
     const ts_segment *s = x->seg;
@@ -89,7 +99,7 @@ static verdict check_rst(const step_ctx *x)
     /* RCV.NXT is also what the receiver's own ACKs say (3.3.1): bytes sent
      * after it may still be in flight, or lost, when the RST arrives; and a
      * TIME-WAIT carried into a new connection knows only its old RCV.NXT */
-    if (peer->ack_sent && s->seq == peer->max_ack &&
+    if (peer->ack_sent && s->seq == peer->max_ack && !ack_before_crossing_fin(x) &&
         (x->c->tw_inherited || !seq_gt(peer->max_ack, me->snd_nxt)))   /* never beyond what was sent */
         return V_RST_ACCEPT;
     if (seq_geq(s->seq, rcv_nxt) && seq_lt(s->seq, rcv_nxt + wnd))
@@ -98,13 +108,24 @@ static verdict check_rst(const step_ctx *x)
 }
 
 /* The sequence check of 3.10.7.4 for segments without RST or SYN.  The
- * receiver's window is what it advertised (its largest right edge, so a
- * window update lost from the capture does not condemn a segment); a
- * segment starting beyond it, or ending more than a whole window below
- * what the receiver has acknowledged, is not acceptable.  Segments just
- * below RCV.NXT are the ordinary retransmissions of data whose ACK was
- * lost: the RFC drops them too, they change no state, and they are not
- * flagged (netfilter's tolerance).  A zero-window probe sits at the edge. */
+ * RFC's four cases: SEG.LEN = 0 is acceptable at RCV.NXT =< SEG.SEQ <
+ * RCV.NXT + RCV.WND, or with RCV.WND = 0 only at SEG.SEQ = RCV.NXT; with
+ * data, RCV.WND = 0 accepts nothing, otherwise the first or the last byte
+ * must lie in the window.  Even an unacceptable segment has its ACK, URG
+ * and RST processed when RCV.WND = 0 (zero-window probes, 3.8.6.1), and
+ * the receiver answers it with an ACK: it changes no state either way.
+ * What this check flags ("out of window", defect 1) is a segment from
+ * elsewhere in sequence space, not those the RFC drops by design:
+ *  - beyond the window: starting past the right edge the receiver
+ *    advertised, RCV.NXT + RCV.WND from its ACKs (the largest seen, so a
+ *    window update lost from the capture does not condemn a segment; a
+ *    repeated ACK that only opens the window counts, handle_duplicate);
+ *    a zero-window probe with one new byte starts at that edge, not past;
+ *  - below it: ending more than a whole window below what the receiver has
+ *    acknowledged.  Segments just below RCV.NXT are retransmissions whose
+ *    ACK was lost, keepalives and zero-window probes at RCV.NXT - 1: the
+ *    RFC drops them with an ACK, and they are not flagged (netfilter's
+ *    tolerance). */
 static int seq_in_window(const step_ctx *x)
 {
     const ts_segment *s = x->seg;
@@ -118,11 +139,23 @@ static int seq_in_window(const step_ctx *x)
     return !seq_lt(end, peer->max_ack - back);
 }
 
+/* RFC 9293 3.10.7.4 has TIME-WAIT accept a RST at RCV.NXT and go CLOSED;
+ * RFC 1337 (fix F1) has it ignore RSTs, as Linux does with
+ * net.ipv4.tcp_rfc1337=1.  The model follows the RFC until the capture
+ * shows this endpoint ignored one (tcpstate_time_wait.c): from then on its
+ * RSTs at RCV.NXT are not accepted either. */
+static verdict time_wait_policy(const step_ctx *x, verdict v)
+{
+    if (v == V_RST_ACCEPT && x->peer_before == TS_TIME_WAIT && x->c->tw_ignores_rst)
+        return V_RST_RFC1337;
+    return v;
+}
+
 verdict tsi_acceptability(const step_ctx *x)
 {
     const ts_segment *s = x->seg;
     if (s->flags & TS_RST)
-        return check_rst(x);
+        return time_wait_policy(x, check_rst(x));
     if (s->flags & TS_SYN)
         return V_OK;                             /* SYNs: RFC 5961 4.2 whatever their seq */
     if (is_synchronized_or_syn_received(x->peer_before) && !seq_in_window(x))

@@ -454,12 +454,19 @@ static void retransmission_proves_ack_lost(step_ctx *x)
 static int handle_retransmission(step_ctx *x)
 {
     ts_event ev = tsi_classify(x);
+    const ts_cell *cell;
     if (!is_retransmission(x))
         return 0;
     retransmission_proves_ack_lost(x);
     count_syn(x);
     ts_model_rule_use(TS_SR_OTHER);
-    tsi_receive(x, ev);
+    cell = tsi_receive(x, ev);
+    /* the SYN sent again to the old connection's TIME-WAIT, which keeps it:
+     * the port is reused again and the challenge ACK owed again (RFC 5961 4.2) */
+    if (cell->next == TS_NEXT_REOPEN && x->peer->state == x->peer_before && x->c->tw_inherited) {
+        raise(x, TS_AN_PORT_REUSE_TIME_WAIT);
+        tsi_owe_challenge(x, 1);
+    }
     return 1;
 }
 
@@ -477,6 +484,27 @@ static uint32_t window_bytes(const ts_conn *c, const ts_endpoint *me, const ts_s
     if (cl->wscale >= 0 && sv->wscale >= 0)
         return s->win << (me->wscale > 14 ? 14 : me->wscale);
     return s->win;
+}
+
+/* The window the sender advertises, and the right edge of its receive
+ * window, RCV.NXT + RCV.WND as its ACK says (the largest seen: a receiver
+ * should not shrink its window, 3.8.6.2.2).  Every ACK-bearing segment
+ * advertises one, a repeated ACK too: a window update is the previous ACK
+ * again with a larger window (3.8.6.2.2; 3.10.7.4 fifth check, "the send
+ * window should be updated"). */
+static void note_window(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    ts_endpoint *me = x->me;
+    me->win = window_bytes(x->c, me, s);
+    if (me->win > me->max_win)
+        me->max_win = me->win;
+    if (s->flags & TS_ACK) {
+        uint32_t edge = s->ack + me->win;
+        if (!me->ack_sent || seq_gt(edge, me->wnd_edge))
+            me->wnd_edge = edge;
+        me->ack_sent = 1;
+    }
 }
 
 /* Bookkeeping of what each side sent, after the transition. */
@@ -500,6 +528,8 @@ static void remember(step_ctx *x, ts_event cls)
         } else if (s->len && s->tfo && x->snd == TS_CLIENT) {
             c->tfo = 1;
         }
+        if (!(s->flags & TS_ACK) && x->snd == TS_CLIENT)
+            c->syn_data = s->len > 0xffff ? 0xffff : s->len;
     }
     if (has(s, TS_SYN | TS_ACK) && !me->synack_sent) {
         me->synack_sent = 1;
@@ -557,15 +587,7 @@ static void remember(step_ctx *x, ts_event cls)
             peer->snd_nxt = s->ack;
         }
     }
-    me->win = window_bytes(c, me, s);
-    if (me->win > me->max_win)
-        me->max_win = me->win;
-    if (s->flags & TS_ACK) {
-        uint32_t edge = s->ack + me->win;
-        if (!me->ack_sent || seq_gt(edge, me->wnd_edge))
-            me->wnd_edge = edge;
-        me->ack_sent = 1;
-    }
+    note_window(x);
     me->seen = 1;
 }
 
@@ -598,6 +620,16 @@ void tsi_fill_states(ts_record *r, const ts_conn *c, int snd, uint8_t me_before,
     r->server_states = (uint8_t)((sb << 4) | c->ep[TS_SERVER].state);
 }
 
+/* The stages of segments that taught nothing (not acceptable, or after
+ * the end): a copy of one teaches nothing either. */
+static int taught_nothing(uint8_t stage)
+{
+    return stage == TS_STAGE_OUT_OF_WINDOW || stage == TS_STAGE_INVALID ||
+           stage == TS_STAGE_AFTER_RESET || stage == TS_STAGE_AFTER_CLOSE ||
+           stage == TS_STAGE_RST_IGNORED || stage == TS_STAGE_RST_ABORT ||
+           stage == TS_STAGE_RST_REFUSED;
+}
+
 /* An exact copy of the sender's previous segment (captured twice, or
  * repeated at once): the same stage, no new step, nothing changes. */
 static int handle_duplicate(step_ctx *x)
@@ -615,6 +647,8 @@ static int handle_duplicate(step_ctx *x)
     x->rec->related_frame = me->last_frame;
     if (me->last_stage != TS_STAGE_DATA && me->last_stage != TS_STAGE_HALF_CLOSE)
         x->rec->rflags |= TS_REC_RETRANS;        /* duplicate ACKs of data are just that */
+    if (!taught_nothing(me->last_stage))
+        note_window(x);                          /* a window update repeats the last ACK */
     return 1;
 }
 
@@ -745,53 +779,6 @@ void tsi_conn_step(ts_conn *c, const ts_segment *seg, ts_record *out, int first,
     out->zeek_hist_len = c->zeek.hist_len;
 }
 
-/* A SYN whose receiver is still in TIME-WAIT on this four-tuple meets that
- * TCB (RFC 9293 3.10.7.4), not a listener, when the receiver had opened the
- * old connection actively: nothing listens on its port to take the SYN.
- * RFC 1122 4.2.2.13 and RFC 6191 let a TCP reopen from TIME-WAIT; a stack
- * reopens into a listener (Linux does so only when a socket listens on that
- * port), otherwise RFC 9293 3.10.7.4 with RFC 5961 4.2 applies: a challenge
- * ACK of the old connection.  The new
- * connection's server is that TCB: its TIME-WAIT and sequence numbers
- * carry over (it has sent nothing in the new connection yet). */
-static void inherit_time_wait(ts_conn *c, const ts_conn *prev, const ts_segment *seg)
-{
-    const ts_endpoint *tw;
-    ts_endpoint *sv = &c->ep[TS_SERVER];
-    int tw_role;
-    if (!prev || (seg->flags & (TS_SYN | TS_ACK | TS_RST | TS_FIN)) != TS_SYN)
-        return;
-    tw_role = !role_of(prev, seg);
-    tw = &prev->ep[tw_role];
-    if (tw->state != TS_TIME_WAIT || tw->passive)
-        return;
-    sv->state = TS_TIME_WAIT;
-    sv->isn = tw->isn;
-    sv->isn_known = tw->isn_known;
-    sv->snd_nxt = tw->snd_nxt;
-    sv->max_ack = tw->max_ack;
-    sv->ack_sent = tw->ack_sent;
-    sv->win = tw->win;
-    sv->max_win = tw->max_win;
-    sv->wnd_edge = tw->wnd_edge;
-    sv->wscale = tw->wscale;
-    c->tw_inherited = (uint8_t)(1 + tw_role);
-}
-
-/* The inherited TIME-WAIT left TIME-WAIT (a RST deleted it): the old
- * connection's endpoint is that same TCB, so it ends there too. */
-static void end_inherited_time_wait(ts_stream *s, ts_conn *c)
-{
-    ts_conn *prev;
-    if (!c->tw_inherited || c->ep[TS_SERVER].state == TS_TIME_WAIT)
-        return;
-    for (prev = s->first; prev && prev->next != c; prev = prev->next)
-        ;
-    if (prev && prev->ep[c->tw_inherited - 1].state == TS_TIME_WAIT)
-        prev->ep[c->tw_inherited - 1].state = TS_CLOSED;
-    c->tw_inherited = 0;
-}
-
 void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out)
 {
     ts_conn *c = s->current;
@@ -804,13 +791,14 @@ void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out)
             extra = TS_BIT(TS_AN_PORT_REUSE_TIME_WAIT);
         c = open_conn(s, seg, c);
         if (tw)
-            inherit_time_wait(c, prev, seg);
+            tsi_inherit_time_wait(c, prev, seg);
         first = 1;
     }
     if (tsi_proves_unseen_synack(c, seg))
         tsi_open_shadow(s, c);
+    tsi_time_wait_answers(s, c, seg);
     tsi_conn_step(c, seg, out, first, extra);
-    end_inherited_time_wait(s, c);
+    tsi_end_inherited_time_wait(s, c);
     if (c->shadow && !c->ep[TS_SERVER].seen)
         tsi_step_shadow(c, seg, out);
 }

@@ -122,6 +122,15 @@ typedef struct ts_conn {
     unsigned challenge_syn : 1;  /* the challenge answers a SYN (not a RST) */
     unsigned last_payload : 1;   /* previous segment carried data or FIN */
     unsigned icmp_aborted : 1;   /* the last ICMP error ended the connection */
+    /* The inherited TIME-WAIT (tw_inherited) later: it was seen to ignore
+     * a RST at its RCV.NXT (RFC 1337), or it reopened on the SYN (a
+     * listener took it, RFC 6191).  Read by ts_hindsight. */
+    unsigned tw_ignores_rst : 1, tw_reopened : 1;
+    /* bytes of data the client's SYN carried (at most 65535): what a
+     * SYN-ACK may leave unacknowledged (RFC 9293 3.10.7.2, RFC 7413) */
+    unsigned syn_data : 16;
+    /* the RST that took the inherited TIME-WAIT to CLOSED, or 0 */
+    uint32_t tw_reset_frame;
 } ts_conn;
 
 /* ---- Output: the compact per-frame record ------------------------------- */

@@ -3,7 +3,7 @@
  * tcpstate core, private: what the core's files share (sequence
  * arithmetic, the per-segment context, the functions one file calls in
  * another).  Only plugin/tcpstate_{core,names,accept,reset,shadow,icmp,
- * verdicts}.c include it; the glue, the taps and the tests use
+ * verdicts,time_wait}.c include it; the glue, the taps and the tests use
  * tcpstate_core.h.
  */
 #ifndef TCPSTATE_CORE_INT_H
@@ -79,6 +79,7 @@ typedef enum {
     V_RST_OUT_OF_WINDOW,/* RST outside the window: dropped silently (3.10.7.4) */
     V_RST_NO_TCB,       /* RST to LISTEN or CLOSED: dropped (3.10.7.1, 3.10.7.2) */
     V_RST_BAD_ACK,      /* SYN-SENT: RST whose ACK does not cover our SYN (3.10.7.3) */
+    V_RST_RFC1337,      /* TIME-WAIT seen to ignore RSTs (RFC 1337 fix F1): dropped */
 } verdict;
 
 int tsi_flags_invalid(const ts_segment *s);
@@ -106,6 +107,14 @@ int tsi_handle_after_end(step_ctx *x);
 int tsi_proves_unseen_synack(const ts_conn *c, const ts_segment *seg);
 void tsi_open_shadow(ts_stream *s, ts_conn *c);
 void tsi_step_shadow(ts_conn *c, const ts_segment *seg, ts_record *out);
+
+/* ---- A SYN from the reverse direction meets TIME-WAIT (tcpstate_time_wait.c) */
+
+void tsi_inherit_time_wait(ts_conn *c, const ts_conn *prev, const ts_segment *seg);
+void tsi_end_inherited_time_wait(ts_stream *s, ts_conn *c);
+void tsi_time_wait_answers(ts_stream *s, ts_conn *c, const ts_segment *seg);
+int tsi_syn_met_time_wait(const ts_conn *c);
+void tsi_time_wait_view(ts_record *v, const ts_record *r, uint32_t frame);
 
 /* ---- ICMP errors (tcpstate_icmp.c) --------------------------------------- */
 

@@ -184,6 +184,7 @@ static void f_seq(ex *x)   { put_num(x, x->seg->seq, sender(x)); }
 static void f_ack(ex *x)   { put_num(x, x->seg->ack, receiver(x)); }
 static void f_qseq(ex *x)  { put_num(x, x->seg->seq, receiver(x)); }  /* quoted by an ICMP */
 static void f_nxt(ex *x)   { put_num(x, next_seq(x), sender(x)); }
+static void f_seq1(ex *x)  { put_num(x, x->seg->seq + 1, sender(x)); }
 static void f_fin(ex *x)   { put_num(x, payload_end(x), sender(x)); }
 static void f_fin1(ex *x)  { put_num(x, payload_end(x) + 1, sender(x)); }
 static void f_risn(ex *x)  { sb_num(&x->out, receiver(x)->isn); }
@@ -206,6 +207,12 @@ static void f_pfin(ex *x)  /* the FIN this segment acknowledges */
     const ts_endpoint *p = receiver(x);
     uint32_t fin = p->fin_seen ? p->fin_seq : x->seg->ack - 1;
     sb_num(&x->out, fin);
+}
+
+static void f_synbytes(ex *x)   /* the data of the client's SYN */
+{
+    sb_num(&x->out, x->c->syn_data);
+    sb_str(&x->out, word(x, x->c->syn_data == 1 ? TX_EX_BYTE : TX_EX_BYTES));
 }
 
 static void f_bytes(ex *x)
@@ -267,9 +274,9 @@ typedef struct {
 static const field fields[] = {
     FIELD("s", f_s), FIELD("r", f_r), FIELD("c", f_c), FIELD("p", f_p), FIELD("rb", f_rb),
     FIELD("AS", f_as), FIELD("AR", f_ar), FIELD("SEQ", f_seq), FIELD("ACK", f_ack),
-    FIELD("QSEQ", f_qseq), FIELD("NXT", f_nxt), FIELD("FIN", f_fin), FIELD("FIN1", f_fin1),
+    FIELD("QSEQ", f_qseq), FIELD("NXT", f_nxt), FIELD("SEQ1", f_seq1), FIELD("FIN", f_fin), FIELD("FIN1", f_fin1),
     FIELD("pfin", f_pfin), FIELD("risn", f_risn), FIELD("risn1", f_risn1), FIELD("ackdata", f_ackdata),
-    FIELD("BYTES", f_bytes), FIELD("RANGE", f_range), FIELD("port", f_port),
+    FIELD("BYTES", f_bytes), FIELD("synbytes", f_synbytes), FIELD("RANGE", f_range), FIELD("port", f_port),
     FIELD("flags", f_flags), FIELD("label", f_label), FIELD("rstate", f_rstate),
     FIELD("x", f_x), FIELD("from", f_from), FIELD("to", f_to), FIELD("until", f_until),
 };
@@ -295,24 +302,98 @@ static const char *skip_space(const ex *x, const char *t)
     return t;
 }
 
-/* The field named by the n bytes at name: compared by length and first
- * letter before the whole name (this runs for every placeholder of every
- * explanation; a full compare with every name was most of its cost). */
-static void put_field(ex *x, const char *name, size_t n)
+/* The index in fields[] of the field named by the n bytes at name, or -1
+ * (an unknown name writes nothing). */
+static int field_index(const char *name, size_t n)
 {
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        const char *f = fields[i].name;
-        if (fields[i].len == n && f[0] == name[0] && !memcmp(name, f, n)) {
-            fields[i].put(x);
-            return;
-        }
-    }
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (fields[i].len == n && !memcmp(name, fields[i].name, n))
+            return (int)i;
+    return -1;
 }
 
-static void expand(ex *x, const char *t)
+/* ---- Templates parsed once -------------------------------------------------
+ * A template is parsed the first time it is said, into pieces: literal text
+ * (a slice of the catalog's own string) followed by a field.  Saying it
+ * again copies the slices and calls the fields, with no scanning for braces
+ * and no lookup of names (issue 14: the parsing was most of the engine's
+ * cost per packet).  The pieces live in one static pool; a template that
+ * would not fit (never with the catalog's ~430 fields) is parsed every time
+ * as before. */
+
+typedef struct {
+    uint16_t off, len;   /* the literal: len bytes at the template + off */
+    int8_t   field;      /* then this field (-1: none) */
+} piece;
+
+#define POOL_PIECES 2048
+#define NOT_PARSED  0xffffu
+#define TOO_BIG     0xfffeu
+
+static piece    pool[POOL_PIECES];
+static unsigned pool_used;
+static uint16_t first_piece[TX_COUNT][TS_LANG_COUNT];
+static uint16_t piece_count[TX_COUNT][TS_LANG_COUNT];
+static int      parsed_init;
+
+/* Pieces of template t, as the interpreter below reads it: a literal up to
+ * '{', the field up to '}'; a '{' without '}' ends the template there. */
+static unsigned parse_pieces(const char *t, piece *out, unsigned max)
+{
+    const char *p = t;
+    unsigned n = 0;
+    while (*p) {
+        const char *open = strchr(p, '{'), *close;
+        if (n == max)
+            return max + 1;
+        out[n].off = (uint16_t)(p - t);
+        if (!open) {
+            out[n].len = (uint16_t)strlen(p);
+            out[n++].field = -1;
+            break;
+        }
+        out[n].len = (uint16_t)(open - p);
+        close = strchr(open, '}');
+        if (!close) {
+            out[n++].field = -1;
+            break;
+        }
+        out[n++].field = (int8_t)field_index(open + 1, (size_t)(close - open - 1));
+        p = close + 1;
+    }
+    return n;
+}
+
+/* The parsed pieces of catalog text id in lang (NULL: parse it each time). */
+static const piece *pieces_of(ts_text_id id, int lang, unsigned *count)
+{
+    if (!parsed_init) {
+        memset(first_piece, 0xff, sizeof first_piece);
+        parsed_init = 1;
+    }
+    if (first_piece[id][lang] == NOT_PARSED) {
+        const char *t = ts_text(id, (ts_lang)lang);
+        unsigned n = parse_pieces(t, pool + pool_used, POOL_PIECES - pool_used);
+        if (n > POOL_PIECES - pool_used || strlen(t) > 0xffff) {
+            first_piece[id][lang] = TOO_BIG;
+        } else {
+            first_piece[id][lang] = (uint16_t)pool_used;
+            piece_count[id][lang] = (uint16_t)n;
+            pool_used += n;
+        }
+    }
+    if (first_piece[id][lang] == TOO_BIG)
+        return NULL;
+    *count = piece_count[id][lang];
+    return pool + first_piece[id][lang];
+}
+
+/* The same output from the template's text, parsed as it goes. */
+static void expand_text(ex *x, const char *t)
 {
     while (*t) {
         const char *open, *close;
+        int f;
         t = skip_space(x, t);
         open = strchr(t, '{');
         if (!open) {
@@ -323,8 +404,34 @@ static void expand(ex *x, const char *t)
         close = strchr(open, '}');
         if (!close)
             return;
-        put_field(x, open + 1, (size_t)(close - open - 1));
+        f = field_index(open + 1, (size_t)(close - open - 1));
+        if (f >= 0)
+            fields[f].put(x);
         t = close + 1;
+    }
+}
+
+/* Says catalog template id in the context's language. */
+static void expand(ex *x, ts_text_id id)
+{
+    const char *t = ts_text(id, (ts_lang)x->lang);
+    unsigned n, i;
+    const piece *p = (unsigned)id < TX_COUNT ? pieces_of(id, x->lang, &n) : NULL;
+
+    if (!p) {
+        expand_text(x, t);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        const char *lit = t + p[i].off;
+        size_t len = p[i].len;
+        if (len && skip_space(x, lit) != lit) {
+            lit++;
+            len--;
+        }
+        sb_put(&x->out, lit, len);
+        if (p[i].field >= 0)
+            fields[p[i].field].put(x);
     }
 }
 
@@ -342,7 +449,7 @@ static void say(ex *x, ts_text_id t)
     if (x->out.len)
         sb_str(&x->out, x->w->sentence_sep);
     at = x->out.len;
-    expand(x, ts_text(t, (ts_lang)x->lang));
+    expand(x, t);
     capitalise(x, at);
 }
 
@@ -353,9 +460,11 @@ static void say(ex *x, ts_text_id t)
 
 /* ---- Stage builders: what the segment does ---------------------------------- */
 
+/* A SYN with data may be answered either way (3.10.7.2: the data may wait
+ * until the connection is established), so the text gives both acks. */
 static void b_syn(ex *x)
 {
-    say(x, TX_EX_SYN);
+    say(x, x->seg->len ? TX_EX_SYN_CARRYING : TX_EX_SYN);
     if (x->seg->len && x->seg->tfo)
         say(x, TX_EX_SYN_TFO);
     else if (x->seg->len)
@@ -375,7 +484,21 @@ static uint32_t synack_data(const ex *x)
     return n;
 }
 
-static void b_synack(ex *x)        { say(x, synack_data(x) ? TX_EX_SYNACK_DATA : TX_EX_SYNACK); }
+/* The client's SYN carried data this SYN-ACK does not acknowledge (it
+ * acks ISN + 1 only): the server left it for the client to resend. */
+static int synack_leaves_data(const ex *x)
+{
+    const ts_endpoint *r = receiver(x);
+    return x->rcv == TS_CLIENT && x->c->syn_data && r->syn_seen && (x->seg->flags & TS_ACK) &&
+           x->seg->ack == r->isn + 1;
+}
+
+static void b_synack(ex *x)
+{
+    say(x, synack_data(x) ? TX_EX_SYNACK_DATA : TX_EX_SYNACK);
+    if (synack_leaves_data(x))
+        say(x, TX_EX_SYNACK_DATA_LEFT);
+}
 static void b_simopen_syn(ex *x)   { say(x, TX_EX_SIMOPEN_SYN); }
 static void b_simopen_synack(ex *x){ say(x, TX_EX_SIMOPEN_SYNACK); }
 static void b_challenge(ex *x)     { say(x, TX_EX_CHALLENGE); }
@@ -438,6 +561,8 @@ static void b_fin2(ex *x)
 static void b_abort(ex *x)
 {
     say(x, TX_EX_ABORT);
+    if (before_of(x, x->rcv) == TS_TIME_WAIT && after_of(x, x->rcv) == TS_CLOSED)
+        say(x, TX_EX_RST_TIME_WAIT);             /* the RFC's rule, and where Linux differs */
     if (x->r->anomalies & TS_BIT(TS_AN_HALF_OPEN))
         say(x, TX_EX_ABORT_HALF_OPEN);
     /* where the states shown are the corrected ones (two passes) */
@@ -466,6 +591,8 @@ static void b_rst_ignored(ex *x)
         say(x, TX_EX_RST_NO_CONN);
     else if (rs == TS_SYN_SENT)
         say(x, TX_EX_RST_SYN_SENT);
+    else if (rs == TS_TIME_WAIT && x->c->tw_ignores_rst && x->seg->seq == receiver(x)->max_ack)
+        say(x, TX_EX_RST_TIME_WAIT_KEPT);
     else
         say(x, TX_EX_RST_CHALLENGE);
 }
@@ -563,7 +690,7 @@ static void clause(ex *x, int role, const char *until, int first)
     x->until = until;
     if (!first)
         sb_str(&x->out, x->w->clause_sep);
-    expand(x, ts_text(x->from == x->to ? TX_EX_STAY : TX_EX_MOVE, (ts_lang)x->lang));
+    expand(x, x->from == x->to ? TX_EX_STAY : TX_EX_MOVE);
 }
 
 /* "Client SYN-SENT -> ESTABLISHED; server stays SYN-RECEIVED until ...". */
@@ -633,7 +760,7 @@ static void explain(ex *x, int analogy)
         if (x->out.len)
             sb_str(&x->out, x->w->sentence_sep);
         sb_str(&x->out, word(x, TX_EX_ANALOGY));
-        expand(x, ts_text(a, (ts_lang)x->lang));
+        expand(x, a);
     }
 }
 

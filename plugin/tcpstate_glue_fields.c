@@ -84,8 +84,13 @@ ip_header_addresses(packet_info *pinfo, const field_info *fi, address *src, addr
 }
 
 /* Ports, numbers, flags, window and options of the TCP header that starts
- * where its tcp.srcport item does.  FALSE when the fixed header is not
- * all there; options are read as far as they were captured. */
+ * where its tcp.srcport item does, through the wire parser (which also
+ * sets hdr_cut: Zeek's TCPAnalyzer::ExtractTCP_Header drops a segment
+ * whose header, data offset * 4, runs past the captured bytes).  FALSE
+ * when the fixed header is not all there or its data offset is below 5;
+ * options are read as far as they were captured.  A malformed option is
+ * left to the TCP dissector's own expert info ("The length ... is
+ * invalid"): tcpstate has no anomaly of its own for it. */
 gboolean
 read_tcp_header(const field_info *srcport, ts_segment *seg)
 {
@@ -103,21 +108,7 @@ read_tcp_header(const field_info *srcport, ts_segment *seg)
         have = hlen < 20 ? 20 : hlen;
     if (have > 20)
         tvb_memcpy(tvb, h + 20, off + 20, (size_t)(have - 20));
-    return ts_wire_tcp_header(h, have, seg) ? TRUE : FALSE;
-}
-
-/* Zeek's TCPAnalyzer::ExtractTCP_Header drops a segment whose header
- * (data offset * 4) runs past the captured bytes. */
-uint8_t
-tcp_header_cut(const field_info *srcport)
-{
-    tvbuff_t *tvb = srcport->ds_tvb;
-    uint8_t off;
-
-    if (!tvb || !tvb_bytes_exist(tvb, srcport->start + 12, 1))
-        return 1;
-    tvb_memcpy(tvb, &off, srcport->start + 12, 1);
-    return (unsigned)tvb_captured_length_remaining(tvb, srcport->start) < (off >> 4) * 4u;
+    return (ts_wire_tcp_header(h, have, seg, NULL) & TS_WIRE_UNUSABLE) ? FALSE : TRUE;
 }
 
 /* IP total length as Zeek's IP_Hdr::TotalLen reads it (IPv6: payload

@@ -172,7 +172,6 @@ guint32 finfo_uint(field_info *fi);
 GPtrArray *wanted_items(proto_tree *tree, unsigned w);
 gboolean ip_header_addresses(packet_info *pinfo, const field_info *fi, address *src, address *dst);
 gboolean read_tcp_header(const field_info *srcport, ts_segment *seg);
-uint8_t tcp_header_cut(const field_info *srcport);
 uint32_t ip_total_length(const field_info *ip);
 field_info *ip_below(frame_fields *ff, int layer_num);
 uint32_t encapsulation_of(packet_info *pinfo, frame_fields *ff, int layer_num);
@@ -185,8 +184,5 @@ void layer_addresses(packet_info *pinfo, frame_fields *ff, int layer_num,
 void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
             const ts_segment *seg, const ts_record *rec, ts_anomaly_set anomalies);
 void name_experts(ts_lang lang);
-/* Labels made once at registration (issue 14). */
-void make_endpoint_labels(void);
-void make_info_labels(void);
 
 #endif /* TCPSTATE_GLUE_PRIVATE_H */

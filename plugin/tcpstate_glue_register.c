@@ -19,6 +19,7 @@
 
 #include "tcpstate_core.h"
 #include "tcpstate_glue_private.h"
+#include "tcpstate_labels.h"
 
 /* ---- Registration handles ------------------------------------------------ */
 
@@ -458,8 +459,7 @@ proto_register_tcpstate(void)
     tuples = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), tuple_hash, tuple_equal);
     register_init_routine(tcpstate_init);
     register_cleanup_routine(tcpstate_cleanup);
-    make_endpoint_labels();
-    make_info_labels();
+    ts_labels_init();           /* the tree's labels, made once (issue 14) */
 
     tcpstate_handle = create_dissector_handle(dissect_tcpstate, proto_tcpstate);
     tcpstate_tap = register_tap(TCPSTATE_TAP_NAME);

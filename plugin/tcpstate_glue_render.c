@@ -18,6 +18,7 @@
 
 #include "tcpstate_core.h"
 #include "tcpstate_explain.h"
+#include "tcpstate_labels.h"
 #include "tcpstate_glue_private.h"
 
 #define TS_EXPLAIN_MAX 2048
@@ -155,6 +156,35 @@ add_gen(proto_item *pi)
     return pi;
 }
 
+/* ---- Labels made once ---------------------------------------------------------
+ * A label formatted with several conversions costs Wireshark a vsnprintf
+ * with a parse of its format on every packet.  The header, the
+ * "Client: A -> B" items, the Zeek line and the whole-connection line are
+ * copied together from pieces made once at registration from the catalog's
+ * formats (tcpstate_labels.c), like the explanation's first line; each is
+ * handed to Wireshark as one "%s" (issue 14).
+ * Wireshark cuts a label at ITEM_LABEL_LENGTH and marks it "[truncated]"
+ * when it is set whole, but cuts silently when it is appended to: so a
+ * label is taken this way only when it is shorter than that limit (all of
+ * them are, by far), and otherwise by the old path, which cuts it as it
+ * always did. */
+
+typedef struct {
+    char   s[ITEM_LABEL_LENGTH];
+    size_t n;
+    gboolean ok;            /* everything fitted below ITEM_LABEL_LENGTH */
+} label_buf;
+
+/* A label from one of tcpstate_labels.c's functions: n its length, or
+ * (size_t)-1 when it did not fit or a value was out of range. */
+static gboolean
+lb_took(label_buf *b, size_t n)
+{
+    b->n = n;
+    b->ok = n != (size_t)-1;
+    return b->ok;
+}
+
 /* The expert fields' summaries in lang.  Wireshark registers each expert
  * field as a field whose name is the summary (our ei[] memory), and the
  * Expert Information dialog titles its groups with that name: the
@@ -272,10 +302,15 @@ add_explanation(proto_tree *tree, tvbuff_t *tvb, char *text, size_t len)
     /* "Explanation: " or "解释：": the label and its colon take two columns
      * more than the label (": ", or a wide "：") */
     size_t n = wrap_len(text, len, TS_WRAP_COLUMNS - (display_cols(label) + 2));
+    label_buf b;
 
-    add_gen(proto_tree_add_string_format(tree, hf_explanation, tvb, 0, 0, text,
-                                         tx(TX_LABEL_TEXT_FMT), label,
-                                         (int)shown_len(text, n), text));
+    if (lb_took(&b, ts_label_explanation(b.s, sizeof b.s, tcpstate_language(), text,
+                                         shown_len(text, n))))
+        add_gen(proto_tree_add_string_format(tree, hf_explanation, tvb, 0, 0, text, "%s", b.s));
+    else
+        add_gen(proto_tree_add_string_format(tree, hf_explanation, tvb, 0, 0, text,
+                                             tx(TX_LABEL_TEXT_FMT), label,
+                                             (int)shown_len(text, n), text));
     /* The value above holds its own copy: the other lines are cut from the
      * one buffer in place, each ended by a NUL for as long as it is added
      * (no %.*s formatting). */
@@ -297,38 +332,17 @@ add_explanation(proto_tree *tree, tvbuff_t *tvb, char *text, size_t len)
     }
 }
 
-/* "Client: SYN-SENT -> ESTABLISHED" for every language, role and pair of
- * states: a small finite set (2 x 2 x 11 x 11), made once at registration
- * from the catalog's texts instead of formatted for every packet (issue 14). */
-static const char *endpoint_labels[2][2][TS_STATE_COUNT][TS_STATE_COUNT];
-
-void
-make_endpoint_labels(void)
-{
-    static const ts_lang langs[2] = { TS_LANG_EN, TS_LANG_ZH };
-
-    for (unsigned l = 0; l < 2; l++)
-        for (unsigned role = 0; role < 2; role++)
-            for (unsigned before = 0; before < TS_STATE_COUNT; before++)
-                for (unsigned after = 0; after < TS_STATE_COUNT; after++)
-                    endpoint_labels[l][role][before][after] =
-                        wmem_strdup_printf(wmem_epan_scope(), ts_text(TX_STATES_FMT, langs[l]),
-                                           ts_text(role == TS_CLIENT ? TX_CLIENT_TITLE
-                                                                     : TX_SERVER_TITLE, langs[l]),
-                                           ts_state_name(before), ts_state_name(after));
-}
-
 /* "Client: A -> B" with the after state as value and the before state below. */
 static void
 add_endpoint_states(proto_tree *st, tvbuff_t *tvb, unsigned role, int hf_after,
                     int hf_before, unsigned before, unsigned after)
 {
     proto_item *pi;
+    const char *label = ts_label_endpoint(tcpstate_language(), role, before, after);
 
-    if (before < TS_STATE_COUNT && after < TS_STATE_COUNT) {
+    if (label) {
         pi = add_gen(proto_tree_add_string_format(st, hf_after, tvb, 0, 0, ts_state_name(after), "%s",
-                     endpoint_labels[tcpstate_language() == TS_LANG_ZH ? 1 : 0]
-                                    [role == TS_CLIENT ? 0 : 1][before][after]));
+                                                  label));
     } else {
         const char *who = tx(role == TS_CLIENT ? TX_CLIENT_TITLE : TX_SERVER_TITLE);
         pi = add_gen(proto_tree_add_string_format(st, hf_after, tvb, 0, 0,
@@ -389,16 +403,32 @@ add_conn_fields(proto_tree *tree, tvbuff_t *tvb, const conn_facts *f)
             add_text(tree, tvb, hf_conn_anomaly, ts_anomaly_name(an), TX_LBL_CONN_ANOMALY, NULL);
 }
 
+/* The whole-connection line copied together (see label_buf); FALSE when
+ * it would not fit. */
+static gboolean
+conn_label(const conn_facts *f, label_buf *b)
+{
+    return lb_took(b, ts_label_conn(b->s, sizeof b->s, tcpstate_language(), f->final, f->outcome,
+                                    f->client, f->server, f->zeek, f->anomalies));
+}
+
 /* "Connection (whole capture): four-way close, ..." with the fields below. */
 static void
 add_conn_subtree(proto_tree *st, tvbuff_t *tvb, const ts_conn *conn, gboolean final)
 {
     conn_facts f;
+    label_buf b;
     proto_item *pi;
     proto_tree *sub;
     unsigned an, n = 0;
 
     conn_facts_of(conn, final, &f);
+    if (conn_label(&f, &b)) {
+        pi = proto_tree_add_subtree_format(st, tvb, 0, 0, ett_tcpstate_conn, &sub, "%s", b.s);
+        add_gen(pi);
+        add_conn_fields(sub, tvb, &f);
+        return;
+    }
     pi = proto_tree_add_subtree_format(st, tvb, 0, 0, ett_tcpstate_conn, &sub,
              tx(final ? TX_CONN_FINAL_FMT : TX_CONN_SO_FAR_FMT),
              ts_outcome_label(f.outcome, tcpstate_language()), ts_state_name(f.client),
@@ -412,21 +442,6 @@ add_conn_subtree(proto_tree *st, tvbuff_t *tvb, const ts_conn *conn, gboolean fi
     add_conn_fields(sub, tvb, &f);
 }
 
-/* "[Handshake 1/3]" for every stage in both languages, made once at
- * registration (issue 14). */
-static const char *info_labels[2][TS_STAGE_COUNT];
-
-void
-make_info_labels(void)
-{
-    for (unsigned stage = 0; stage < TS_STAGE_COUNT; stage++) {
-        info_labels[0][stage] = wmem_strdup_printf(wmem_epan_scope(), "[%s]",
-                                                   ts_stage_label_in(stage, TS_LANG_EN));
-        info_labels[1][stage] = wmem_strdup_printf(wmem_epan_scope(), "[%s]",
-                                                   ts_stage_label_in(stage, TS_LANG_ZH));
-    }
-}
-
 /* The Info column: " [stage] [anomaly, ...]".  At the end, except where
  * TCP's own text is longest -- segments with SYN, whose option list (MSS,
  * SACK_PERM, TSval, TSecr, WS) pushes an appended label out of sight even at
@@ -437,6 +452,7 @@ static void
 info_column(packet_info *pinfo, const ts_record *rec, ts_anomaly_set anomalies)
 {
     char buf[512];
+    const char *label;
     unsigned an;
     int first = 1;
 
@@ -444,8 +460,8 @@ info_column(packet_info *pinfo, const ts_record *rec, ts_anomaly_set anomalies)
         !pref_info_data)
         return;
     /* (no format string: this runs for most packets) */
-    if (rec->stage < TS_STAGE_COUNT) {
-        const char *label = info_labels[tcpstate_language() == TS_LANG_ZH ? 1 : 0][rec->stage];
+    label = ts_label_info(tcpstate_language(), rec->stage, NULL);
+    if (label) {
         if (!anomalies) {           /* the common case: the label alone */
             if (pref_info_first || (rec->seg_flags & TS_SYN))
                 col_prepend_fstr(pinfo->cinfo, COL_INFO, "%s ", label);
@@ -475,6 +491,38 @@ info_column(packet_info *pinfo, const ts_record *rec, ts_anomaly_set anomalies)
         col_append_lstr(pinfo->cinfo, COL_INFO, " ", buf, COL_ADD_LSTR_TERMINATOR);
 }
 
+/* "TCP Connection State Machine: Handshake 1/3: SYN (client CLOSED ->
+ * SYN-SENT, server LISTEN -> LISTEN)" copied together (see label_buf): the
+ * title, then the catalog's header format.  FALSE when it would not fit. */
+static gboolean
+header_label(const ts_record *rec, label_buf *b)
+{
+    return lb_took(b, ts_label_header(b->s, sizeof b->s, tcpstate_language(), rec->stage,
+                                      ts_rec_client_before(rec), ts_rec_client_after(rec),
+                                      ts_rec_server_before(rec), ts_rec_server_after(rec)));
+}
+
+/* The header's label: made whole when it fits, else formatted as always. */
+static void
+set_header(proto_item *ti, const ts_record *rec)
+{
+    label_buf lb;
+
+    if (header_label(rec, &lb)) {
+        proto_item_set_text(ti, "%s", lb.s);
+        return;
+    }
+    if (in_chinese())
+        proto_item_set_text(ti, "%s", tx(TX_TREE_TITLE));
+    proto_item_append_text(ti, tx(TX_TREE_HEADER_FMT),
+                           stage_label(rec->stage), role_shown(TS_CLIENT),
+                           ts_state_name(ts_rec_client_before(rec)),
+                           ts_state_name(ts_rec_client_after(rec)),
+                           role_shown(TS_SERVER),
+                           ts_state_name(ts_rec_server_before(rec)),
+                           ts_state_name(ts_rec_server_after(rec)));
+}
+
 /* rec: the record to show (the stored one, or its hindsight view). */
 void
 render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
@@ -488,6 +536,7 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     char *expl;
     unsigned an;
     int closer;
+    label_buf lb;
 
     if (pref_info_column)
         info_column(pinfo, rec, anomalies);
@@ -502,15 +551,7 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     }
 
     ti = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
-    if (in_chinese())
-        proto_item_set_text(ti, "%s", tx(TX_TREE_TITLE));
-    proto_item_append_text(ti, tx(TX_TREE_HEADER_FMT),
-                           stage_label(stage), role_shown(TS_CLIENT),
-                           ts_state_name(ts_rec_client_before(rec)),
-                           ts_state_name(ts_rec_client_after(rec)),
-                           role_shown(TS_SERVER),
-                           ts_state_name(ts_rec_server_before(rec)),
-                           ts_state_name(ts_rec_server_after(rec)));
+    set_header(ti, rec);
     add_gen(ti);
     st = proto_item_add_subtree(ti, ett_tcpstate);
 
@@ -576,7 +617,12 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
             n = TS_ZEEK_HISTORY_MAX;
         memcpy(hist, ts_zeek_history(zk), n);
         hist[n] = '\0';
-        pi = add_gen(proto_tree_add_string_format(st, hf_zeek_conn_state, tvb, 0, 0,
+        if (lb_took(&lb, ts_label_zeek(lb.s, sizeof lb.s, tcpstate_language(), rec->zeek_state,
+                                       hist, n)))
+            pi = add_gen(proto_tree_add_string_format(st, hf_zeek_conn_state, tvb, 0, 0,
+                         ts_zeek_state_name(rec->zeek_state), "%s", lb.s));
+        else
+            pi = add_gen(proto_tree_add_string_format(st, hf_zeek_conn_state, tvb, 0, 0,
                      ts_zeek_state_name(rec->zeek_state),
                      tx(TX_ZEEK_LINE_FMT), ts_zeek_state_name(rec->zeek_state),
                      ts_zeek_state_desc_in(rec->zeek_state, tcpstate_language()),
@@ -585,11 +631,11 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         sub = proto_item_add_subtree(pi, ett_tcpstate_zeek);
         proto_item_set_hidden(add_text(sub, tvb, hf_zeek_history, hist, TX_LBL_ZEEK_HISTORY, NULL));
         {
-            proto_item *zi = add_number(sub, tvb, hf_zeek_conn, zk->index, TX_LBL_ZEEK_CONN);
-            if (!zk->index)   /* the first Zeek connection: says nothing, stays filterable */
+            proto_item *zi = add_number(sub, tvb, hf_zeek_conn, ts_zeek_index(zk), TX_LBL_ZEEK_CONN);
+            if (!ts_zeek_index(zk))   /* the first Zeek connection: says nothing, stays filterable */
                 proto_item_set_hidden(zi);
         }
-        if (zk->index && zk->first_frame == seg->frame && !(rec->rflags & TS_REC_ICMP))
+        if (ts_zeek_index(zk) && ts_zeek_first_frame(zk) == seg->frame && !(rec->rflags & TS_REC_ICMP))
             add_gen(proto_tree_add_string_format(sub, hf_zeek_split, tvb, 0, 0,
                     ts_zeek_split_name(zk->split_reason),
                     tx(TX_ZEEK_SPLIT_FMT),

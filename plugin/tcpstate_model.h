@@ -114,8 +114,9 @@ void ts_model_write_hits(FILE *f, const char *tag);
       "RFC 9293 3.10.7.2, 3.10.7.3 (its SYN's arrival not captured)")                               \
     X(TS_SR_FIN,      "sends a FIN from SYN-RECEIVED or ESTABLISHED: FIN-WAIT-1; from CLOSE-WAIT: LAST-ACK", \
       "RFC 9293 3.10.4 (CLOSE)")                                                                     \
-    X(TS_SR_RST,      "sends a RST: CLOSED (ABORT), except SYN-SENT answering an unacceptable SYN-ACK or ACK", \
-      "RFC 9293 3.10.5 (ABORT), 3.10.7.3")                                                           \
+    X(TS_SR_RST,      "sends a RST of its own (in its sequence space), accepted or not: CLOSED (ABORT, or no TCB); " \
+                      "LISTEN stays; SYN-SENT or SYN-RECEIVED answering an unacceptable ACK keeps its TCB", \
+      "RFC 9293 3.10.5 (ABORT), 3.10.7.1, 3.10.7.2, 3.10.7.3, 3.10.7.4 fifth check; RFC 1122 4.2.2.13") \
     X(TS_SR_OTHER,    "anything else (ACKs, data, retransmissions): no move",                       \
       "RFC 9293 3.3.2: an endpoint moves when it receives what it acknowledges")
 

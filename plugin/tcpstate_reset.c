@@ -42,25 +42,76 @@ static void rst_proves_fin_lost(step_ctx *x)
     set_state(peer, TS_ESTABLISHED);
 }
 
+/* ---- The RST's sender: its own move -------------------------------------- */
+
+/* SYN-SENT or SYN-RECEIVED answering the peer's unacceptable ACK (a
+ * SYN-ACK, or an old connection's ACK, in SYN-SENT: 3.10.7.3; a third ACK
+ * that does not cover our SYN: 3.10.7.4 fifth check) with
+ * <SEQ=SEG.ACK><CTL=RST>: it keeps its TCB and waits on. */
+static int rejects_unacceptable_ack(const step_ctx *x)
+{
+    const ts_conn *c = x->c;
+    if (c->last_sender != x->rcv)
+        return 0;
+    if (x->me_before == TS_SYN_SENT)
+        return c->last_stage == TS_STAGE_SYNACK || c->last_stage == TS_STAGE_CHALLENGE_ACK;
+    return x->me_before == TS_SYN_RECEIVED && c->last_stage == TS_STAGE_HS_ACK;
+}
+
+/* The sender's move by sending a RST (TS_SR_RST), whatever its receiver
+ * makes of it: a TCP sends one when it aborts (3.10.5 ABORT deletes the
+ * TCB; RFC 1122 4.2.2.13, data after CLOSE) or from no TCB at all
+ * (3.10.7.1), so it is CLOSED after it.  A listener answering an ACK
+ * stays LISTEN (3.10.7.2), and the rejection of an unacceptable ACK keeps
+ * its TCB. */
+static uint8_t rst_sender_next(const step_ctx *x)
+{
+    ts_model_rule_use(TS_SR_RST);
+    if (x->me_before == TS_LISTEN || rejects_unacceptable_ack(x))
+        return x->me_before;
+    return TS_CLOSED;
+}
+
+/* Is a RST that its receiver does not accept its supposed sender's own?
+ * A TCP puts its SND.NXT in a RST it sends to abort (3.10.5), or the
+ * SEG.ACK of the segment it answers (3.10.7.1, RFC 1122 4.2.2.13): a
+ * sequence number it has used, ISS .. SND.NXT.  A RST elsewhere in
+ * sequence space (a blind injection, RFC 5961 3; an old duplicate) was not
+ * sent from that TCB, which lives on. */
+static int rst_in_senders_space(const step_ctx *x)
+{
+    const ts_endpoint *me = x->me;
+    if (!me->isn_known)
+        return 1;
+    return !seq_lt(x->seg->seq, me->isn) && !seq_gt(x->seg->seq, me->snd_nxt);
+}
+
+/* A RST its receiver does not accept: the receiver's cell (dropped, or a
+ * challenge ACK owed), and the sender's own move all the same. */
+static void rst_not_accepted(step_ctx *x, verdict v)
+{
+    /* a TIME-WAIT TCB judges the RST itself (3.10.7.4): not "after close" */
+    int over = ts_conn_finished(x->c) && x->peer_before != TS_TIME_WAIT;
+    const ts_cell *cell = tsi_receive(x, rst_event(v));
+    if (rst_in_senders_space(x))
+        set_state(x->me, rst_sender_next(x));
+    x->rec->stage = over ? TS_STAGE_AFTER_CLOSE : TS_STAGE_RST_IGNORED;
+    if (v == V_RST_OUT_OF_WINDOW)
+        raise(x, TS_AN_RST_OUT_OF_WINDOW);
+    if (cell->action == TS_ACT_CHALLENGE)
+        tsi_owe_challenge(x, 0);
+}
+
 void tsi_handle_rst(step_ctx *x)
 {
     ts_conn *c = x->c;
     verdict v = tsi_acceptability(x);
-    const ts_cell *cell;
     if (!x->me->rst_frame)
         x->me->rst_frame = x->seg->frame;
     if (v != V_RST_ACCEPT) {
-        cell = tsi_receive(x, rst_event(v));
-        x->rec->stage = TS_STAGE_RST_IGNORED;
-        if (v == V_RST_OUT_OF_WINDOW)
-            raise(x, TS_AN_RST_OUT_OF_WINDOW);
-        if (cell->action == TS_ACT_CHALLENGE)
-            tsi_owe_challenge(x, 0);
-        if (ts_conn_finished(c))
-            x->rec->stage = TS_STAGE_AFTER_CLOSE;
+        rst_not_accepted(x, v);
         return;
     }
-    ts_model_rule_use(TS_SR_RST);
     rst_proves_fin_lost(x);
     c->rst_by_state = x->me->state;   /* in case its own later segments prove it was not its RST */
     c->rst_frame_seen = x->seg->frame;
@@ -91,12 +142,7 @@ void tsi_handle_rst(step_ctx *x)
         if (c->last_stage == TS_STAGE_CHALLENGE_ACK && c->challenge_syn && c->last_sender == x->rcv &&
             x->peer_before != TS_TIME_WAIT)
             raise(x, TS_AN_HALF_OPEN);
-        /* RFC 9293 3.10.7.3: SYN-SENT answers an unacceptable ACK (a
-         * SYN-ACK, or a TIME-WAIT's ACK of an old connection) with RST and
-         * keeps its TCB; a RST of its own is an abort. */
-        if (!(x->me_before == TS_SYN_SENT && c->last_sender == x->rcv &&
-              (c->last_stage == TS_STAGE_SYNACK || c->last_stage == TS_STAGE_CHALLENGE_ACK)))
-            x->me->state = TS_CLOSED;
+        set_state(x->me, rst_sender_next(x));
     }
     c->reset_by = (uint8_t)x->snd;
     tsi_receive(x, TS_EV_RST_ACCEPTED);

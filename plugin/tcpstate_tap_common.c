@@ -5,6 +5,7 @@
  */
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -450,4 +451,57 @@ conn_picker_stop(conn_picker *p)
     p->df = NULL;
     g_free(p->filter);
     p->filter = NULL;
+}
+
+/* ---- What the -z statistics do alike at start and end -------------------- */
+
+void
+tap_cli_error(ts_text_id fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "tshark: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, TAP_TX(fmt), ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+gboolean
+conn_tap_start(void *t, conn_set *conns, conn_picker *pick, const char *filter,
+               const char *cli, tap_reset_cb reset, tap_packet_cb packet,
+               tap_draw_cb draw, tap_finish_cb finish)
+{
+    /* The picker's filtered listener is registered after the statistic's
+     * own: listeners are finished newest first at exit, so the picker is
+     * gone (on == FALSE) before finish would remove it. */
+    GString *err = register_tap_listener(TCPSTATE_TAP_NAME, t, NULL, TL_REQUIRES_NOTHING,
+                                         reset, packet, draw, finish);
+    if (err) {
+        finish(t);                  /* nothing to stop yet: frees t */
+    } else {
+        err = conn_picker_start(pick, conns, filter);
+        if (err)
+            remove_tap_listener(t); /* calls finish: frees t */
+    }
+    if (!err)
+        return TRUE;
+    tap_cli_error(TX_ERR_TAP_REGISTER, cli, err->str);
+    g_string_free(err, TRUE);
+    return FALSE;
+}
+
+void
+conn_tap_reset(conn_set *conns, conn_picker *pick)
+{
+    conn_set_clear(conns);
+    pick->first_pass_seen = FALSE;
+}
+
+void
+conn_tap_free(conn_set *conns, conn_picker *pick, char *filter)
+{
+    conn_picker_stop(pick);
+    conn_set_free(conns);
+    g_free(filter);
 }

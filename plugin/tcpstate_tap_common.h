@@ -146,6 +146,25 @@ void conn_picker_note(conn_picker *p, conn_info *ci, const tcpstate_tap_info *ti
 void conn_picker_settle(conn_picker *p);
 void conn_picker_stop(conn_picker *p);
 
+/* ---- What the -z statistics do alike at start and end -------------------- */
+
+/* A -z mistake on tshark's command line: "tshark: ", the catalog's message
+ * fmt in the language in use with the arguments, a newline, on stderr. */
+void tap_cli_error(ts_text_id fmt, ...);
+
+/* A statistic over connections (conns, ladder): its unfiltered listener t,
+ * whose callbacks are given, then the picker of filter (NULL: none) over
+ * conns.  On failure the error is said for cli (-z name) and t is freed
+ * through finish.  Returns whether the statistic runs. */
+gboolean conn_tap_start(void *t, conn_set *conns, conn_picker *pick, const char *filter,
+                        const char *cli, tap_reset_cb reset, tap_packet_cb packet,
+                        tap_draw_cb draw, tap_finish_cb finish);
+/* Between passes: forget what was collected. */
+void conn_tap_reset(conn_set *conns, conn_picker *pick);
+/* At the end (its finish callback): stops the picker, frees the set and
+ * the filter text (the caller frees its own struct). */
+void conn_tap_free(conn_set *conns, conn_picker *pick, char *filter);
+
 /* Registration of each statistic (called by tcpstate_register_taps). */
 void tcpstate_register_tap_conns(void);
 void tcpstate_register_tap_ladder(void);

@@ -25,17 +25,7 @@
 
 #include "tcpstate_community_id.h"
 #include "tcpstate_glue.h"
-
-#define TS_CL_AT_LEAST(maj, min) \
-    (WIRESHARK_VERSION_MAJOR > (maj) || \
-     (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
-#if TS_CL_AT_LEAST(4, 6)
-#define CL_INIT_RET bool
-#define CL_INIT_RETURN(ok) return (ok)
-#else
-#define CL_INIT_RET void
-#define CL_INIT_RETURN(ok) do { if (!(ok)) exit(1); return; } while (0)
-#endif
+#include "tcpstate_tap_common.h"   /* TS_STAT_INIT_RET, tap_cli_error */
 
 typedef struct {
     const ts_conn *conn;
@@ -120,7 +110,7 @@ cl_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_,
     }
     if (cc->zsel) {
         const ts_zeek *z = ts_zeek_at_frame(ts_conn_zeek(ti->conn), pinfo->num);
-        g_hash_table_add(cc->zsel, GUINT_TO_POINTER(z->index + 1u));
+        g_hash_table_add(cc->zsel, GUINT_TO_POINTER(ts_zeek_index(z) + 1u));
     }
     return TAP_PACKET_DONT_REDRAW;
 }
@@ -316,7 +306,7 @@ row_cmp(gconstpointer a, gconstpointer b)
         return x->cc->stream < y->cc->stream ? -1 : 1;
     if (ts_conn_index(x->cc->conn) != ts_conn_index(y->cc->conn))
         return ts_conn_index(x->cc->conn) < ts_conn_index(y->cc->conn) ? -1 : 1;
-    return x->z->index < y->z->index ? -1 : x->z->index > y->z->index;
+    return ts_zeek_index(x->z) < ts_zeek_index(y->z) ? -1 : ts_zeek_index(x->z) > ts_zeek_index(y->z);
 }
 
 /* Every Zeek connection of every listed connection, in time order. */
@@ -329,7 +319,7 @@ collect_rows(cl_tap *t)
         for (const ts_zeek *z = ts_conn_zeek(cc->conn); z; z = ts_zeek_prev(z)) {
             cl_row r = { cc, z };
             if (z->started &&
-                (!cc->zsel || g_hash_table_contains(cc->zsel, GUINT_TO_POINTER(z->index + 1u))))
+                (!cc->zsel || g_hash_table_contains(cc->zsel, GUINT_TO_POINTER(ts_zeek_index(z) + 1u))))
                 g_array_append_val(rows, r);
         }
     }
@@ -436,7 +426,7 @@ cl_finish(void *tapdata)
     g_free(t);
 }
 
-static CL_INIT_RET
+static TS_STAT_INIT_RET
 cl_init(const char *opt_arg, void *userdata _U_)
 {
     static const char name[] = "tcpstate,connlog";
@@ -452,11 +442,9 @@ cl_init(const char *opt_arg, void *userdata _U_)
     }
     if (*rest && *rest != ',') {
         /* "-z tcpstate,connlogx": a typo, not a filter */
-        fprintf(stderr, "tshark: ");
-        fprintf(stderr, ts_text(TX_ERR_CONNLOG_USAGE, tcpstate_language()), opt_arg);
-        fputc('\n', stderr);
+        tap_cli_error(TX_ERR_CONNLOG_USAGE, opt_arg);
         g_free(t);
-        CL_INIT_RETURN(FALSE);
+        TS_STAT_INIT_RETURN(FALSE);
     }
     if (*rest == ',' && rest[1])
         t->filter = g_strdup(rest + 1);
@@ -465,14 +453,12 @@ cl_init(const char *opt_arg, void *userdata _U_)
     err = register_tap_listener(TCPSTATE_TAP_NAME, t, t->filter, TL_REQUIRES_NOTHING,
                                 cl_reset, cl_packet, cl_draw, cl_finish);
     if (err) {
-        fprintf(stderr, "tshark: ");
-        fprintf(stderr, ts_text(TX_ERR_TAP_REGISTER, tcpstate_language()), "tcpstate,connlog", err->str);
-        fputc('\n', stderr);
+        tap_cli_error(TX_ERR_TAP_REGISTER, "tcpstate,connlog", err->str);
         g_string_free(err, TRUE);
         cl_finish(t);
-        CL_INIT_RETURN(FALSE);
+        TS_STAT_INIT_RETURN(FALSE);
     }
-    CL_INIT_RETURN(TRUE);
+    TS_STAT_INIT_RETURN(TRUE);
 }
 
 static stat_tap_ui connlog_ui = {

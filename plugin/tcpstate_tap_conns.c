@@ -28,8 +28,7 @@ static void
 conns_reset(void *tapdata)
 {
     conns_tap *t = (conns_tap *)tapdata;
-    conn_set_clear(&t->conns);
-    t->pick.first_pass_seen = FALSE;
+    conn_tap_reset(&t->conns, &t->pick);
 }
 
 /* Unfiltered: sees every connection; the picker decides which are shown. */
@@ -117,9 +116,7 @@ static void
 conns_finish(void *tapdata)
 {
     conns_tap *t = (conns_tap *)tapdata;
-    conn_picker_stop(&t->pick);
-    conn_set_free(&t->conns);
-    g_free(t->filter);
+    conn_tap_free(&t->conns, &t->pick, t->filter);
     g_free(t);
 }
 
@@ -128,30 +125,11 @@ conns_init(const char *opt_arg, void *userdata _U_)
 {
     conns_tap *t = g_new0(conns_tap, 1);
     const char *filter = filter_of(opt_arg, "tcpstate,conns");
-    GString *err;
 
     t->filter = g_strdup(filter);
     conn_set_init(&t->conns);
-    /* The picker's filtered listener is registered after the table's own:
-     * listeners are finished newest first at exit, so the picker is gone
-     * (on == FALSE) before conns_finish would remove it. */
-    err = register_tap_listener(TCPSTATE_TAP_NAME, t, NULL, TL_REQUIRES_NOTHING,
-                                conns_reset, conns_packet, conns_draw, conns_finish);
-    if (err) {
-        conn_set_free(&t->conns);
-        g_free(t->filter);
-        g_free(t);
-    } else {
-        err = conn_picker_start(&t->pick, &t->conns, filter);
-        if (err)
-            remove_tap_listener(t);     /* conns_finish frees t */
-    }
-    if (err) {
-        fprintf(stderr, "tshark: "); fprintf(stderr, TAP_TX(TX_ERR_TAP_REGISTER), "tcpstate,conns", err->str); fputc('\n', stderr);
-        g_string_free(err, TRUE);
-        TS_STAT_INIT_RETURN(FALSE);
-    }
-    TS_STAT_INIT_RETURN(TRUE);
+    TS_STAT_INIT_RETURN(conn_tap_start(t, &t->conns, &t->pick, filter, "tcpstate,conns",
+                                       conns_reset, conns_packet, conns_draw, conns_finish));
 }
 
 static stat_tap_ui conns_ui = {

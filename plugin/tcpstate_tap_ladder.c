@@ -124,8 +124,7 @@ static void
 ladder_reset(void *tapdata)
 {
     ladder_tap *t = (ladder_tap *)tapdata;
-    conn_set_clear(&t->conns);
-    t->pick.first_pass_seen = FALSE;
+    conn_tap_reset(&t->conns, &t->pick);
 }
 
 /* Unfiltered: records every segment. */
@@ -434,9 +433,7 @@ static void
 ladder_finish(void *tapdata)
 {
     ladder_tap *t = (ladder_tap *)tapdata;
-    conn_picker_stop(&t->pick);
-    conn_set_free(&t->conns);
-    g_free(t->filter);
+    conn_tap_free(&t->conns, &t->pick, t->filter);
     g_free(t);
 }
 
@@ -445,7 +442,6 @@ ladder_init(const char *opt_arg, void *userdata _U_)
 {
     ladder_tap *t = g_new0(ladder_tap, 1);
     const char *filter = filter_of(opt_arg, "tcpstate,ladder");
-    GString *err;
 
     /* -z tcpstate,ladder[,max=N][,FILTER] */
     t->max = LADDER_DEFAULT_MAX;
@@ -454,10 +450,8 @@ ladder_init(const char *opt_arg, void *userdata _U_)
         char *endp = NULL;
         unsigned long v = strtoul(num, &endp, 10);
         if (endp == num || (*endp && *endp != ',') || *num == '-' || v > G_MAXUINT) {
-            fprintf(stderr, "tshark: ");
-            fprintf(stderr, TAP_TX(TX_ERR_LADDER_MAX),
-                    (int)(comma ? (size_t)(comma - num) : strlen(num)), num);
-            fputc('\n', stderr);
+            tap_cli_error(TX_ERR_LADDER_MAX,
+                          (int)(comma ? (size_t)(comma - num) : strlen(num)), num);
             g_free(t);
             TS_STAT_INIT_RETURN(FALSE);
         }
@@ -466,24 +460,8 @@ ladder_init(const char *opt_arg, void *userdata _U_)
     }
     t->filter = g_strdup(filter);
     conn_set_init(&t->conns);
-    /* the picker's listener after the ladder's own: see conns_init */
-    err = register_tap_listener(TCPSTATE_TAP_NAME, t, NULL, TL_REQUIRES_NOTHING,
-                                ladder_reset, ladder_packet, ladder_draw, ladder_finish);
-    if (!err) {
-        err = conn_picker_start(&t->pick, &t->conns, t->filter);
-        if (err)
-            remove_tap_listener(t);     /* frees t */
-    } else {
-        conn_set_free(&t->conns);
-        g_free(t->filter);
-        g_free(t);
-    }
-    if (err) {
-        fprintf(stderr, "tshark: "); fprintf(stderr, TAP_TX(TX_ERR_TAP_REGISTER), "tcpstate,ladder", err->str); fputc('\n', stderr);
-        g_string_free(err, TRUE);
-        TS_STAT_INIT_RETURN(FALSE);
-    }
-    TS_STAT_INIT_RETURN(TRUE);
+    TS_STAT_INIT_RETURN(conn_tap_start(t, &t->conns, &t->pick, t->filter, "tcpstate,ladder",
+                                       ladder_reset, ladder_packet, ladder_draw, ladder_finish));
 }
 
 

@@ -359,7 +359,7 @@ cli_tree_init(const char *opt_arg, void *userdata _U_)
     err = register_tap_listener(cfg->tapname, st, st->filter, cfg->flags, stats_tree_reset,
                                 stats_tree_packet, cli_tree_draw, cli_tree_free);
     if (err) {
-        fprintf(stderr, "tshark: "); fprintf(stderr, TAP_TX(TX_ERR_TAP_REGISTER), "tcpstate,tree", err->str); fputc('\n', stderr);
+        tap_cli_error(TX_ERR_TAP_REGISTER, "tcpstate,tree", err->str);
         g_string_free(err, TRUE);
         exit(1);
     }

@@ -15,6 +15,14 @@ typedef struct {
     int64_t asked_ns;   /* when the question was asked */
 } pending;
 
+/* The FIN's sender sent a RST of its own afterwards (ABORT, or data after
+ * CLOSE, RFC 1122 4.2.2.13) and is CLOSED: it waits for no ACK any more,
+ * whether or not its peer accepted that RST. */
+static int aborted_after_fin(const ts_endpoint *me)
+{
+    return me->fin_seen && me->rst_frame > me->fin_frame && me->state == TS_CLOSED;
+}
+
 /* The open question a record asks, if it is still unanswered. */
 static int record_question(const ts_record *r, pending *p)
 {
@@ -26,7 +34,8 @@ static int record_question(const ts_record *r, pending *p)
         return 0;
     switch (r->stage) {
     case TS_STAGE_SYN:
-        if (c->synack_frame || c->refused || c->reset_by != NONE || c->established)
+        if (c->synack_frame || c->refused || c->reset_by != NONE || c->established ||
+            tsi_syn_met_time_wait(c))
             return 0;
         p->an = TS_AN_SYN_UNANSWERED;
         p->asked_ns = cl->syn_ns;
@@ -42,7 +51,7 @@ static int record_question(const ts_record *r, pending *p)
     case TS_STAGE_FIN2:
     case TS_STAGE_FINACK_COMBINED:
         /* a reset answers a FIN, unless it showed the FIN never arrived */
-        if (me->fin_acked || (c->reset_by != NONE && !c->undelivered[2].from))
+        if (me->fin_acked || ((c->reset_by != NONE || aborted_after_fin(me)) && !c->undelivered[2].from))
             return 0;
         p->an = (r->stage == TS_STAGE_FIN2 || r->stage == TS_STAGE_FINACK_COMBINED)
                     ? TS_AN_MISSING_FINAL_ACK : TS_AN_FIN_UNACKED;
@@ -90,7 +99,8 @@ ts_anomaly_set ts_deferred_anomalies(const ts_record *r, int64_t capture_end_ns,
     v = final_account(r);
     if (record_question(&v, &p))
         set |= pending_verdict(&p, capture_end_ns, grace_ns);
-    if (is_last && !ts_conn_finished(v.conn) && !conn_has_question(v.conn))
+    if (is_last && !ts_conn_finished(v.conn) && !conn_has_question(v.conn) &&
+        !tsi_syn_met_time_wait(v.conn))
         set |= TS_BIT(TS_AN_OPEN_AT_CAPTURE_END);
     return set;
 }
@@ -141,7 +151,7 @@ ts_anomaly_set ts_conn_final_anomalies(const ts_conn *conn, int64_t capture_end_
     int n = conn_questions(c, qs);
     for (int i = 0; i < n; i++)
         set |= pending_verdict(&qs[i], capture_end_ns, grace_ns);
-    if (!ts_conn_finished(c) && n == 0)
+    if (!ts_conn_finished(c) && n == 0 && !tsi_syn_met_time_wait(c))
         set |= TS_BIT(TS_AN_OPEN_AT_CAPTURE_END);
     return set;
 }
@@ -268,6 +278,7 @@ ts_record ts_hindsight(const ts_record *r, uint32_t frame)
             set_receiver_states(&v, role, (uint8_t)kept, (uint8_t)kept);
     }
     lost_fin_rst_view(&v, c, frame, receiver);
+    tsi_time_wait_view(&v, r, frame);
     if (c->forged_rst_frame && frame == c->forged_rst_frame) {
         int sender = !receiver;                  /* it did not send this RST */
         set_receiver_states(&v, sender, c->forged_rst_state, c->forged_rst_state);

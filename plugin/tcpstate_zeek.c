@@ -202,6 +202,7 @@ typedef struct {
 
 struct ts_zeek_more_s {
     const ts_zeek *prev;           /* the Zeek connection before a split (ts_zeek_prev) */
+    uint32_t index, first_frame;   /* ts_zeek_index, ts_zeek_first_frame: 0 before a split */
     int64_t  t_ns[TS_ZT_COUNT];    /* the times, absolute, once TS_ZF_WIDE_TIMES is set */
     uint32_t ip_bytes_hi[2];       /* as ts_zeek.ep: ip_bytes past 4 GiB */
     zk_holes ep[2];                /* as ts_zeek.ep */
@@ -1191,10 +1192,20 @@ const ts_zeek *ts_zeek_prev(const ts_zeek *z)
     return z->more ? z->more->prev : NULL;
 }
 
+uint32_t ts_zeek_index(const ts_zeek *z)
+{
+    return z->more ? z->more->index : 0u;
+}
+
+uint32_t ts_zeek_first_frame(const ts_zeek *z)
+{
+    return z->more ? z->more->first_frame : 0u;
+}
+
 const ts_zeek *ts_zeek_at_frame(const ts_zeek *z, uint32_t frame)
 {
     const ts_zeek *p;
-    while ((p = ts_zeek_prev(z)) != NULL && frame < z->first_frame)
+    while ((p = ts_zeek_prev(z)) != NULL && frame < z->more->first_frame)
         z = p;
     return z;
 }
@@ -1206,16 +1217,17 @@ static void split(ts_zeek *z, unsigned why)
 {
     ts_zeek *old = (ts_zeek *)zk_alloc(z, sizeof *old);
     uint16_t gen = z->alloc_gen;
-    uint32_t index = z->index + 1u;
+    uint32_t index = ts_zeek_index(z) + 1u;
 
     if (old)
         *old = *z;                 /* with its extras, which it owns from now on */
     ts_zeek_init(z);
     z->alloc_gen = gen;
-    z->index = index;
     z->split_reason = (uint8_t)why;
-    if (old && more_of(z))
+    if (more_of(z)) {              /* the number, first frame and prev: extras */
+        z->more->index = index;
         z->more->prev = old;
+    }
 }
 
 /* NewConn and the TCP session adapter's constructor: the first packet
@@ -1224,7 +1236,8 @@ static void split(ts_zeek *z, unsigned why)
  * and sets the encapsulation (Connection's constructor). */
 static void start_clocks(ts_zeek *z, const ts_segment *seg, int64_t net_ns)
 {
-    z->first_frame = seg->frame;
+    if (z->more)                   /* a split's: see ts_zeek_first_frame */
+        z->more->first_frame = seg->frame;
     z->start_ns = seg->ts_ns;      /* first: the other times are kept after it */
     set_time(z, TS_ZT_LAST, seg->ts_ns);
     set_time(z, TS_ZT_NET, net_ns); /* network time never goes back */

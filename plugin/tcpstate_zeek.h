@@ -122,14 +122,15 @@ const ts_zeek_config *ts_zeek_get_config(void);
 typedef ts_alloc_fn ts_zeek_alloc_fn;
 
 /* Per-connection Zeek bookkeeping.  Internals are private to tcpstate_zeek.c;
- * the core reads only hist_len and history, the glue start_ns, index,
- * first_frame, split_reason and started.
+ * the core reads only hist_len and history, the glue start_ns,
+ * split_reason and started (and the functions below).
  *
  * Field order: widest first, so that the record has no padding.  What it
  * does not hold, and why (issue 11 "Memory", issue 14):
  *  - the allocator: process-wide (ts_zeek_set_alloc), alloc_gen says
  *    whether this record may use it;
- *  - the previous Zeek connection of a split, data above holes, the rare
+ *  - the previous Zeek connection of a split, its number and first frame
+ *    (ts_zeek_index, ts_zeek_first_frame), data above holes, the rare
  *    letters' counters, a history past TS_ZEEK_HISTORY_INLINE letters, the
  *    high halves of byte counts past 4 GiB, and times that are not a whole
  *    number of microseconds within 71 minutes after start_ns: in the block
@@ -156,9 +157,6 @@ typedef struct ts_zeek_s {
     struct ts_zeek_more_s *more; /* NULL until needed; owned by this ts_zeek */
     uint32_t t_us[TS_ZT_COUNT]; /* times after start_ns, us (see TS_ZT_*); in
                                * more instead when flags has TS_ZF_WIDE_TIMES */
-    /* Zeek's connection boundaries within one tcpstate connection. */
-    uint32_t index;           /* tcpstate.zeek.conn: 0, +1 at each split */
-    uint32_t first_frame;     /* the frame that began this Zeek connection */
     uint32_t encap;           /* the encapsulation of its packets (seg->encap) */
     uint16_t hist_seen;       /* Zeek's once-per-direction letter mask */
     uint16_t alloc_gen;       /* the process-wide allocator it may use, or 0 */
@@ -190,6 +188,13 @@ void ts_zeek_set_alloc(ts_zeek *z, ts_zeek_alloc_fn alloc, void *ctx);
 /* The previous Zeek connection of the same tcpstate connection, kept whole
  * (final values) when an allocator was set; NULL for index 0. */
 const ts_zeek *ts_zeek_prev(const ts_zeek *z);
+/* Zeek's connection boundaries within one tcpstate connection: this Zeek
+ * connection's number (tcpstate.zeek.conn: 0, +1 at each split) and the
+ * frame that began it (0 for number 0: the tcpstate connection's first).
+ * Kept with the extras, which a split allocates (without memory the
+ * number stays 0). */
+uint32_t ts_zeek_index(const ts_zeek *z);
+uint32_t ts_zeek_first_frame(const ts_zeek *z);
 /* One of the times TS_ZT_* (absolute, ns). */
 int64_t ts_zeek_time_at(const ts_zeek *z, unsigned which);
 /* dst = src, the extras copied into dst's own (a ts_zeek owns its extras,

@@ -69,6 +69,14 @@
 #   TSB_SKIP            space-separated sections to skip: wall big growth
 #                       icount massif
 #   TSB_QUICK=1         10k/20k captures instead of 1M/5M (smoke test)
+#   TSB_ICOUNT_CACHE    folder of remembered instruction counts of the
+#                       configurations that do not change between runs
+#                       (none, noop): default TSB_WORK/icount-cache; "off"
+#                       measures everything.  The key is the tshark binary,
+#                       its libwireshark, valgrind, the capture, the mode and
+#                       the no-op plugin's bytes, so a cached count is the
+#                       count the run would make; only the plugin's runs are
+#                       made again (a quick run: 8 valgrind runs instead of 24).
 #   TSHARK              tshark binary (default: tshark from PATH)
 set -euo pipefail
 
@@ -123,8 +131,9 @@ for cfg in plug none noop; do
 done
 cp "$plugin" "$homes/plug/.local/lib/wireshark/plugins/$wsver/epan/tcpstate.so"
 
-# The do-nothing postdissector: same wanted fields as the glue (tcpstate_glue_register.c).
-wanted=$(sed -n '/wanted_names\[W_COUNT\] = {/,/};/p' "$top/plugin/tcpstate_glue_register.c" |
+# The do-nothing postdissector: same wanted fields as the glue
+# (tcpstate_glue_register.c; read from whichever plugin file holds the table).
+wanted=$(cat "$top"/plugin/*.c | sed -n '/wanted_names\[W_COUNT\] = {/,/};/p' |
          grep -o '"[a-z0-9_.]*"' | paste -sd, -)
 have_noop=0
 if [ -n "$wanted" ] && command -v pkg-config >/dev/null && pkg-config --exists wireshark; then
@@ -358,9 +367,20 @@ icount_tool=callgrind
 if perf stat -x, -e instructions:u true 2>&1 | grep -q '^[0-9]'; then icount_tool=perf; fi
 
 icount_one() { # icount_one CAP MODE CFG
-    local cap=$1 mode=$2 cfg=$3 out n
+    local cap=$1 mode=$2 cfg=$3 out n key=
     out=$RES/cg.$cfg.$mode.${cap%.pcap}
     mode_args "$mode" "$cap"
+    if [ -n "$ICACHE" ] && [ "$cfg" != plug ]; then
+        key=$( { echo "$ICACHE_BASE $icount_tool $mode $cfg"
+                 sha256sum <"$WORK/$cap"
+                 [ "$cfg" = noop ] && sha256sum <"$NOOP_SO"; } | sha256sum | cut -c1-24)
+        if [ -s "$ICACHE/$key" ]; then
+            n=$(cat "$ICACHE/$key")
+            printf '%s\t%s\t%s\t%s\t%s\n' "$cap" "$mode" "$cfg" "$n" "${NPKT[$cap]}" >>"$ICOUNT"
+            note "icount $cap $mode $cfg: $n instructions (cached)"
+            return 0
+        fi
+    fi
     if [ "$icount_tool" = perf ]; then
         as_cfg "$cfg" perf stat -x, -e instructions:u -o "$out.perf" "$TSHARK" "${ARGS[@]}" >/dev/null 2>&1
         n=$(awk -F, '/instructions/ {print $1}' "$out.perf")
@@ -372,7 +392,23 @@ icount_one() { # icount_one CAP MODE CFG
     fi
     printf '%s\t%s\t%s\t%s\t%s\n' "$cap" "$mode" "$cfg" "$n" "${NPKT[$cap]}" >>"$ICOUNT"
     note "icount $cap $mode $cfg: $n instructions"
+    if [ -n "$key" ] && [[ "$n" =~ ^[0-9]+$ ]]; then
+        echo "$n" >"$ICACHE/$key.tmp.$$" && mv "$ICACHE/$key.tmp.$$" "$ICACHE/$key"
+    fi
 }
+
+# The cache of counts that do not depend on the plugin (see TSB_ICOUNT_CACHE).
+ICACHE=${TSB_ICOUNT_CACHE:-$WORK/icount-cache}
+[ "$ICACHE" = off ] && ICACHE=
+ICACHE_BASE=
+NOOP_SO=$homes/noop/.local/lib/wireshark/plugins/$wsver/epan/tsbnoop.so
+if [ -n "$ICACHE" ]; then
+    mkdir -p "$ICACHE"
+    libws=$(ldd "$TSHARK" | awk '/libwireshark\.so/ {print $3; exit}')
+    ICACHE_BASE=$( { sha256sum <"$TSHARK"; [ -n "$libws" ] && sha256sum <"$libws"
+                     valgrind --version 2>/dev/null; "$TSHARK" --version 2>/dev/null | head -1; } |
+                   sha256sum | cut -c1-24)
+fi
 
 massif_pid=
 if ! skipped massif; then
@@ -388,7 +424,7 @@ if ! skipped icount; then
     command -v valgrind >/dev/null || [ "$icount_tool" = perf ] || die "valgrind missing"
     note "instruction counts with $icount_tool on one.pcap and $ICAP, $JOBS at a time"
     export -f icount_one mode_args as_cfg note die
-    export RES ICOUNT TSHARK WORK homes group RUN_AS icount_tool
+    export RES ICOUNT TSHARK WORK homes group RUN_AS icount_tool ICACHE ICACHE_BASE NOOP_SO
     # The issue-14 table: (a) on the mix and on short connections, (b) and
     # (c) on the mix, (a) on the SYN flood; one.pcap gives the start-up.
     # The longest runs first, so that the parallel slots end together.

@@ -53,11 +53,11 @@ mkdir -p "$bdir" "$bdir/corpus" "$findings"
 
 # ---- build ----------------------------------------------------------------
 # every core source, chosen as CMakeLists.txt chooses them: plugin/tcpstate_*.c
-# except the taps (which use Wireshark); the explanation writer among them
+# except the taps and the glue (which use Wireshark); the explanation writer among them
 # (the harness has a weak reference to ts_explain and skips those checks without it)
 srcs=()
 for src in "$top"/plugin/tcpstate_*.c; do
-    [[ $(basename "$src") =~ ^tcpstate_taps?(_[a-z0-9_]+)?\.c$ ]] || srcs+=("$src")
+    [[ $(basename "$src") =~ ^tcpstate_(taps?|glue)(_[a-z0-9_]+)?\.c$ ]] || srcs+=("$src")
 done
 
 echo "fuzz-core: building $bdir/fuzz_core (${#srcs[@]} core sources)"

@@ -386,15 +386,15 @@ static void after_segment(run *r, unsigned i, ts_stream *s)
     CHECK(rec->zeek_hist_len == c->zeek.hist_len, i);
     CHECK(rec->zeek_state == (uint8_t)ts_zeek_conn_state(&c->zeek), i);
     cs = slot_for(r, c);
-    if (c->zeek.index != cs->zeek_index) {
+    if (ts_zeek_index(&c->zeek) != cs->zeek_index) {
         /* Zeek ended a connection (tcpstate_zeek.c rule G): one more, and
          * the one that ended is kept whole with the history seen so far */
-        CHECK(c->zeek.index == cs->zeek_index + 1, i);
-        CHECK(c->zeek.first_frame == r->seg[i].frame, i);
-        CHECK(!ts_zeek_prev(&c->zeek) || (ts_zeek_prev(&c->zeek)->index == cs->zeek_index &&
+        CHECK(ts_zeek_index(&c->zeek) == cs->zeek_index + 1, i);
+        CHECK(ts_zeek_first_frame(&c->zeek) == r->seg[i].frame, i);
+        CHECK(!ts_zeek_prev(&c->zeek) || (ts_zeek_index(ts_zeek_prev(&c->zeek)) == cs->zeek_index &&
                                 ts_zeek_prev(&c->zeek)->hist_len == cs->len &&
                                 memcmp(ts_zeek_history(ts_zeek_prev(&c->zeek)), cs->history, cs->len) == 0), i);
-        cs->zeek_index = c->zeek.index;
+        cs->zeek_index = ts_zeek_index(&c->zeek);
         cs->len = 0;
     }
     CHECK(c->zeek.hist_len >= cs->len, i);

@@ -16,10 +16,10 @@ build=${1:-$top/build}
 cc=${CC:-cc}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# every core source, chosen as CMakeLists.txt chooses them (not the taps)
+# every core source, chosen as CMakeLists.txt chooses them (not the taps, not the glue)
 src=()
 for f in "$top"/plugin/tcpstate_*.c; do
-    [[ $(basename "$f") =~ ^tcpstate_taps?(_[a-z0-9_]+)?\.c$ ]] || src+=("$f")
+    [[ $(basename "$f") =~ ^tcpstate_(taps?|glue)(_[a-z0-9_]+)?\.c$ ]] || src+=("$f")
 done
 n=$("$build/model_check" --mutants) || { echo "model_check missing: build first"; exit 2; }
 echo "$n state-changing cells"

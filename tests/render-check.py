@@ -17,7 +17,14 @@ packet's tcpstate subtree asserts, from the field values alone:
   give back the whole value, no word lost, none added; no line is wider
   than 90 columns (a CJK character takes two);
 - the whole-connection line names the final states and Zeek state of the
-  fields below it (and in English the outcome, which Chinese translates).
+  fields below it (and in English the outcome, which Chinese translates),
+  and ends with exactly the list of its tcpstate.conn.anomaly fields, in
+  their order, or "none";
+- the Zeek line starts with its conn_state value and ends with the hidden
+  history field below it (or "(empty)").
+The header, the Zeek line, the whole-connection line and the explanation's
+first line are filled from the catalog's formats without printf
+(ts_text_fill); this is what says they still agree with the fields.
 
 Usage: tests/render-check.py [capture]   (TCPSTATE_PLUGIN, TSHARK as for
 tests/run-tshark.sh).  Exit 0 when every packet agrees, 1 otherwise.
@@ -33,10 +40,13 @@ WIDTH = 90
 LANGS = {
     "en": {"expl": "Explanation: ", "header": "TCP Connection State Machine: ",
            "open": " (", "sep": ", ", "close": ")", "who": ("Client", "Server"),
-           "side": ("client", "server"), "colon": ": "},
+           "side": ("client", "server"), "colon": ": ", "zeek": "Zeek: conn_state ",
+           "history": ", history ", "empty": "(empty)", "anomalies": ", anomalies: ",
+           "list": ", ", "none": "none"},
     "zh": {"expl": "解释：", "header": "TCP 连接状态机：", "open": "（", "sep": "，",
            "close": "）", "who": ("客户端", "服务端"), "side": ("客户端", "服务端"),
-           "colon": "："},
+           "colon": "：", "zeek": "Zeek：conn_state ", "history": "，history ", "empty": "（空）",
+           "anomalies": "，异常：", "list": "、", "none": "无"},
 }
 CJK_CUTS = ("，", "。", "；")
 
@@ -126,6 +136,19 @@ def check_packet(num, proto, w, errors):
         for name in names:
             if val.get(name) and val[name] not in show:
                 bad("connection line %r does not name %s %r" % (show, name, val[name]))
+        listed = [f.get("show") for f in conn.iter("field") if f.get("name") == "tcpstate.conn.anomaly"]
+        want = w["anomalies"] + (w["list"].join(listed) if listed else w["none"])
+        if not show.endswith(want):
+            bad("connection line %r does not end with %r" % (show, want))
+
+    zeek = field(proto, "tcpstate.zeek.conn_state")
+    if zeek is not None:
+        hist = field(zeek, "tcpstate.zeek.history")
+        shown = zeek.get("showname")
+        want_end = w["history"] + ((hist.get("show") or w["empty"]) if hist is not None else "")
+        if not shown.startswith(w["zeek"] + zeek.get("show") + w["open"]) or \
+                not shown.endswith(want_end):
+            bad("Zeek line %r: conn_state %r, history ending %r" % (shown, zeek.get("show"), want_end))
 
 
 def main():

@@ -1311,10 +1311,11 @@ static void test_rst_at_fin_seq(void)
         HANDSHAKE,
         { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", "ESTABLISHED", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
         { 'S', "A", 5001, 1002, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
-        /* seq 1001 = the FIN's; the server's RCV.NXT is 1002: outside, dropped */
-        { 'C', "R", 1001, 0, 0, "Reset: not accepted", "FIN-WAIT-2", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", B(RST_OUT_OF_WINDOW), 0 },
-        /* seq 1002 = RCV.NXT: accepted, both CLOSED */
-        { 'C', "R", 1002, 0, 0, "Reset: abort", "FIN-WAIT-2", "CLOSED", "CLOSE-WAIT", "CLOSED", 0, 0 },
+        /* seq 1001 = the FIN's; the server's RCV.NXT is 1002: outside, dropped.  Its
+         * sender aborted all the same: FIN-WAIT-2 -> CLOSED (3.10.5) */
+        { 'C', "R", 1001, 0, 0, "Reset: not accepted", "FIN-WAIT-2", "CLOSED", "CLOSE-WAIT", "CLOSE-WAIT", B(RST_OUT_OF_WINDOW), 0 },
+        /* seq 1002 = RCV.NXT: accepted, the server CLOSED too */
+        { 'C', "R", 1002, 0, 0, "Reset: abort", "CLOSED", "CLOSED", "CLOSE-WAIT", "CLOSED", 0, 0 },
     };
     static const step fin_not_yet_seen[] = {
         HANDSHAKE,
@@ -1889,6 +1890,229 @@ static void test_keepalive_race_not_half_open(void)
     RUN(&r, "keepalive_race", steps);
 }
 
+/* ---- Issue 11 session 5: the RST's sender, the window, TIME-WAIT -------- */
+
+#define GRACE_NS 2000000000LL
+
+/* The sender of a RST is CLOSED by its own move whether or not its
+ * receiver accepts the RST: a TCP sends a RST when it aborts (3.10.5 ABORT
+ * deletes the TCB; RFC 1122 4.2.2.13, data after CLOSE) or from no TCB
+ * (3.10.7.1).  fin_data_cross_close.pcap (spec_47): FIN+data from both
+ * sides cross; each side answers the other's data-after-close with a bare
+ * RST at SEG.ACK (1001 / 5001), which is below the peer's RCV.NXT once the
+ * peer has the FIN: not acceptable there (3.10.7.4 first check, RFC 5961
+ * 3.2), yet its sender is gone. */
+static void test_rst_sender_closes(void)
+{
+    run r;
+    static const step cross[] = {
+        HANDSHAKE,
+        { 'C', "FA", 1001, 5001, 100, "Teardown 1/4: FIN", "ESTABLISHED", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+        /* ack 1001 does not cover the client's FIN: it crossed it (simultaneous close) */
+        { 'S', "FA", 5001, 1001, 100, "Simultaneous close: FIN", "FIN-WAIT-1", "CLOSING", "ESTABLISHED", "CLOSING", 0, 0 },
+        /* the server took the client's FIN after sending its own: RCV.NXT 1102, so seq 1001
+         * (its own last ack, sent before the FIN arrived) is below the window: dropped.
+         * The client aborted: CLOSING -> CLOSED */
+        { 'C', "R", 1001, 0, 0, "Reset: not accepted", "CLOSING", "CLOSED", "CLOSING", "CLOSING", B(RST_OUT_OF_WINDOW), 0 },
+        /* the server aborts too; the client has no TCB left (3.10.7.1: discarded), so no
+         * window to be outside of: no anomaly */
+        { 'S', "R", 5001, 0, 0, "Reset: not accepted", "CLOSED", "CLOSED", "CLOSING", "CLOSED", 0, 0 },
+    };
+    /* must not: SYN-SENT rejecting an unacceptable SYN-ACK with <SEQ=SEG.ACK><CTL=RST>
+     * keeps its TCB (3.10.7.3) whatever the server makes of that RST */
+    static const step reject_synack[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", NULL, NULL, NULL, NULL, 0, 0 },
+        /* ack 1000 = ISS: not above it, unacceptable */
+        { 'S', "SA", 5000, 1000, 0, NULL, "SYN-SENT", "SYN-SENT", NULL, NULL, ANY, 0 },
+        { 'C', "R", 1000, 0, 0, "Reset: not accepted", "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "SYN-RECEIVED", ANY, 0 },
+    };
+    /* must not: a blind RST, nowhere in its supposed sender's sequence space
+     * (ISS .. SND.NXT), was not sent from that TCB: the sender stays */
+    static const step blind[] = {
+        HANDSHAKE,
+        { 'C', "R", 1001 + 5000000, 0, 0, "Reset: not accepted", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", B(RST_OUT_OF_WINDOW), 0 },
+        { 'C', "PA", 1001, 5001, 10, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "rst_sender_closes", cross);
+    expect(ts_conn_finished(r.rec[0].conn), "rst_sender_closes", "both ends CLOSED: finished");
+    for (int i = 3; i <= 4; i++)
+        expect(ts_deferred_anomalies(&r.rec[i], r.now_ns + 10 * GRACE_NS, GRACE_NS, 0) == 0,
+               "rst_sender_closes", "each FIN's sender aborted: no fin_unacked");
+    expect(ts_deferred_anomalies(&r.rec[6], r.now_ns, GRACE_NS, 1) == 0, "rst_sender_closes",
+           "nothing open at the end");
+    run_init(&r);
+    RUN(&r, "rst_reject_synack", reject_synack);
+    run_init(&r);
+    RUN(&r, "rst_blind_sender_stays", blind);
+}
+
+/* One segment with an explicit window (no scaling: both SYNs carry shift 0). */
+static const ts_record *feed_win(run *r, int client, uint8_t flags, uint32_t seq, uint32_t ack,
+                                 uint32_t len, uint32_t win)
+{
+    ts_segment *s = &r->seg[r->n];
+    ts_record *rec = &r->rec[r->n];
+    memset(s, 0, sizeof *s);
+    r->now_ns += 1000000LL;
+    s->frame = (uint32_t)r->n + 1;
+    s->ts_ns = r->now_ns;
+    s->from_a = (uint8_t)client;
+    s->flags = flags;
+    s->seq = seq;
+    s->ack = ack;
+    s->len = len;
+    s->win = win;
+    s->sport = client ? 40000 : 80;
+    s->dport = client ? 80 : 40000;
+    ts_stream_process(&r->stream, s, rec);
+    r->n++;
+    return rec;
+}
+
+static void expect_data(const ts_record *rec, const char *name, const char *what)
+{
+    expect(rec->stage == TS_STAGE_DATA && rec->anomalies == 0 &&
+           ts_rec_client_after(rec) == TS_ESTABLISHED && ts_rec_server_after(rec) == TS_ESTABLISHED,
+           name, what);
+}
+
+/* RFC 9293 3.10.7.4 acceptability, by SEG.LEN and RCV.WND: a zero-length
+ * segment is acceptable at RCV.NXT =< SEG.SEQ < RCV.NXT + RCV.WND, or, with
+ * RCV.WND = 0, only at SEG.SEQ = RCV.NXT; a segment with data needs a
+ * window and its first or last byte inside it.  With RCV.WND = 0 nothing
+ * with data is acceptable, but the ACK, URG and RST of a probe are still
+ * processed (3.8.6.1 requires the sender to probe).  zero_window.pcap
+ * (spec_43): the receiver advertises window 0, the sender probes at
+ * RCV.NXT - 1 (Linux) or with one new byte at RCV.NXT (3.8.6.1), the
+ * receiver repeats its ACK and then updates the window with the same ACK;
+ * the data that follows lies in the updated window. */
+static void test_zero_window(void)
+{
+    const char *name = "zero_window";
+    run r;
+    const ts_record *rec;
+    run_init(&r);
+    feed_win(&r, 1, TS_SYN, 1000, 0, 0, 65535);
+    feed_win(&r, 0, TS_SYN | TS_ACK, 5000, 1001, 0, 2000);   /* right edge 1001 + 2000 */
+    feed_win(&r, 1, TS_ACK, 1001, 5001, 0, 65535);
+    expect_data(feed_win(&r, 1, TS_ACK | TS_PSH, 1001, 5001, 1000, 65535), name, "data 1001-2000");
+    expect_data(feed_win(&r, 1, TS_ACK | TS_PSH, 2001, 5001, 1000, 65535), name, "data up to the edge");
+    expect_data(feed_win(&r, 0, TS_ACK, 5001, 3001, 0, 0), name, "window 0 (3.8.6.1)");
+    /* probes: RCV.NXT - 1 (not acceptable by design, answered by an ACK) and one new
+     * byte at RCV.NXT: required by 3.8.6.1, not out_of_window */
+    expect_data(feed_win(&r, 1, TS_ACK, 3000, 5001, 0, 65535), name, "probe at RCV.NXT - 1");
+    expect_data(feed_win(&r, 0, TS_ACK, 5001, 3001, 0, 0), name, "the ACK answering the probe");
+    expect_data(feed_win(&r, 1, TS_ACK, 3001, 5001, 1, 65535), name, "probe with one new byte");
+    expect_data(feed_win(&r, 0, TS_ACK, 5001, 3001, 0, 0), name, "the byte not taken");
+    /* the window update: the same ACK again, window 2000: right edge 5001 */
+    expect_data(feed_win(&r, 0, TS_ACK, 5001, 3001, 0, 2000), name, "window update");
+    expect_data(feed_win(&r, 1, TS_ACK | TS_PSH, 3001, 5001, 1000, 65535), name, "data at RCV.NXT");
+    expect_data(feed_win(&r, 1, TS_ACK | TS_PSH, 4001, 5001, 1000, 65535), name,
+                "data in the updated window (spec_43 frame 21)");
+    /* must not: beyond the updated edge, 5001 + 2000 away: out of window */
+    rec = feed_win(&r, 1, TS_ACK | TS_PSH, 9001, 5001, 1000, 65535);
+    expect(rec->stage == TS_STAGE_OUT_OF_WINDOW && rec->anomalies == B(OUT_OF_WINDOW), name,
+           "beyond the advertised window: out_of_window");
+    /* must not: a copy of that unacceptable segment teaches no window either */
+    rec = feed_win(&r, 1, TS_ACK | TS_PSH, 9001, 5001, 1000, 65535);
+    rec = feed_win(&r, 1, TS_ACK | TS_PSH, 12001, 5001, 1000, 65535);
+    expect(rec->stage == TS_STAGE_OUT_OF_WINDOW, name, "still out of window after a repeated one");
+}
+
+/* The old connection: client-first close, the client (port 40000) ends in
+ * TIME-WAIT with RCV.NXT 5002, SND.NXT 1002.  Then the former server
+ * connects back from port 80 to the TIME-WAIT endpoint (issue 11 defect 10):
+ * connection 1's client is 'S', its server 'C'. */
+#define OLD_CONN_CLIENT_IN_TIME_WAIT                                                                  \
+    HANDSHAKE,                                                                                        \
+    LEAD('C', "FA", 1001, 5001),                                                                      \
+    LEAD('S', "A", 5001, 1002),                                                                       \
+    LEAD('S', "FA", 5001, 1002),                                                                      \
+    { 'C', "A", 1002, 5002, 0, "Teardown 4/4: final ACK", NULL, "TIME-WAIT", "LAST-ACK", "CLOSED", 0, 0 }, \
+    { 'S', "S", 90000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "TIME-WAIT", "TIME-WAIT", B(PORT_REUSE_TIME_WAIT), 1000 }
+
+/* rfc1337_time_wait.pcap (spec_40): the TIME-WAIT endpoint answers the SYN
+ * with an ACK of the old connection (challenge ACK, RFC 5961 4.2); the
+ * SYN-SENT side answers RST <SEQ=SEG.ACK> (3.10.7.3), exactly RCV.NXT.
+ * RFC 9293 3.10.7.4 has TIME-WAIT accept it and go CLOSED, and one pass
+ * shows that; a stack following RFC 1337 (fix F1; Linux tcp_rfc1337=1)
+ * ignores it.  The capture decides: the SYN sent again is answered by the
+ * same ACK of the old connection, which only the TIME-WAIT TCB can send
+ * (a CLOSED endpoint answers a SYN with RST-ACK, 3.10.7.1).  From then on
+ * that endpoint is known to ignore RSTs in TIME-WAIT; with hindsight the
+ * first RST was not accepted either, and the SYN in between met TIME-WAIT. */
+static void test_time_wait_ignores_rst(void)
+{
+    const char *name = "time_wait_ignores_rst";
+    run r;
+    ts_record v;
+    static const step steps[] = {
+        OLD_CONN_CLIENT_IN_TIME_WAIT,
+        { 'C', "A", 1002, 5002, 0, "Challenge ACK", "SYN-SENT", "SYN-SENT", "TIME-WAIT", "TIME-WAIT", B(CHALLENGE_ACK), 0 },
+        { 'S', "R", 5002, 0, 0, "Reset: abort", "SYN-SENT", "SYN-SENT", "TIME-WAIT", "CLOSED", 0, 0 },
+        { 'S', "S", 90000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "CLOSED", "CLOSED", 0, 1000 },
+        /* the proof: the old connection's ACK again, seq 1002 ack 5002 */
+        { 'C', "A", 1002, 5002, 0, "Challenge ACK", "SYN-SENT", "SYN-SENT", "TIME-WAIT", "TIME-WAIT", B(CHALLENGE_ACK), 0 },
+        /* the same RST: this endpoint ignores RSTs in TIME-WAIT (RFC 1337) */
+        { 'S', "R", 5002, 0, 0, "Reset: not accepted", "SYN-SENT", "SYN-SENT", "TIME-WAIT", "TIME-WAIT", 0, 0 },
+        { 'S', "S", 90000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "TIME-WAIT", "TIME-WAIT", B(PORT_REUSE_TIME_WAIT), 2000 },
+        { 'C', "A", 1002, 5002, 0, "Challenge ACK", "SYN-SENT", "SYN-SENT", "TIME-WAIT", "TIME-WAIT", B(CHALLENGE_ACK), 0 },
+        { 'S', "R", 5002, 0, 0, "Reset: not accepted", "SYN-SENT", "SYN-SENT", "TIME-WAIT", "TIME-WAIT", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, name, steps);
+    v = ts_hindsight(&r.rec[9], 10);
+    expect(v.stage == TS_STAGE_RST_IGNORED && ts_rec_server_before(&v) == TS_TIME_WAIT &&
+           ts_rec_server_after(&v) == TS_TIME_WAIT && v.anomalies == 0, name,
+           "hindsight: the first RST was not accepted either");
+    v = ts_hindsight(&r.rec[10], 11);
+    expect(ts_rec_server_before(&v) == TS_TIME_WAIT && ts_rec_server_after(&v) == TS_TIME_WAIT &&
+           (v.anomalies & B(PORT_REUSE_TIME_WAIT)), name, "hindsight: the SYN sent again met TIME-WAIT");
+    v = ts_hindsight(&r.rec[11], 12);
+    expect(ts_rec_server_before(&v) == TS_TIME_WAIT, name, "the proof itself is unchanged");
+    /* every SYN drew an answer (the challenge ACK), and nothing is open: the
+     * new connection cannot open while the TIME-WAIT lasts */
+    expect(ts_deferred_anomalies(&r.rec[7], r.now_ns + 10 * GRACE_NS, GRACE_NS, 0) == 0, name,
+           "a SYN answered by a challenge ACK is not syn_unanswered");
+    expect(ts_deferred_anomalies(&r.rec[r.n - 1], r.now_ns + 10 * GRACE_NS, GRACE_NS, 1) == 0, name,
+           "no open_at_capture_end");
+    expect(ts_conn_final_state(r.rec[0].conn, TS_CLIENT) == TS_TIME_WAIT, name,
+           "the old connection's client is still in TIME-WAIT");
+}
+
+/* Review F4: the TIME-WAIT endpoint has a listener on its port and reopens
+ * (RFC 9293 3.10.7.4 allows a SYN to reopen a connection in TIME-WAIT,
+ * RFC 6191; Linux does when a socket listens there): its answer is a
+ * SYN-ACK acknowledging the new SYN, not an ACK of the old connection.
+ * The answer decides: it took the SYN (TIME-WAIT -> SYN-RECEIVED, shown on
+ * the SYN with hindsight, and on the SYN-ACK as the state it was sent
+ * from), and the third ACK completes a new handshake.  The old
+ * connection's TIME-WAIT is over: its TCB became the new one. */
+static void test_time_wait_reopens(void)
+{
+    const char *name = "time_wait_reopens";
+    run r;
+    ts_record v;
+    static const step steps[] = {
+        OLD_CONN_CLIENT_IN_TIME_WAIT,
+        { 'C', "SA", 70000, 90001, 0, "Handshake 2/3: SYN-ACK", "SYN-SENT", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        { 'S', "A", 90001, 70001, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+        { 'S', "PA", 90001, 70001, 10, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        { 'C', "A", 70001, 90011, 0, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, name, steps);
+    v = ts_hindsight(&r.rec[7], 8);
+    expect(ts_rec_server_before(&v) == TS_TIME_WAIT && ts_rec_server_after(&v) == TS_SYN_RECEIVED, name,
+           "hindsight: the SYN reopened the TIME-WAIT endpoint");
+    expect(ts_deferred_anomalies(&r.rec[7], r.now_ns + 10 * GRACE_NS, GRACE_NS, 0) == 0, name,
+           "the SYN was answered");
+    expect(ts_conn_final_state(r.rec[0].conn, TS_CLIENT) == TS_CLOSED, name,
+           "the old connection's TIME-WAIT ended with the reopen");
+    expect(r.rec[8].conn->established, name, "the new connection is established");
+}
+
 int main(void)
 {
     test_tables();
@@ -1948,6 +2172,10 @@ int main(void)
     test_cells_closed_with_fin_outstanding();
     test_cells_syn_to_time_wait();
     test_keepalive_race_not_half_open();
+    test_rst_sender_closes();
+    test_zero_window();
+    test_time_wait_ignores_rst();
+    test_time_wait_reopens();
     write_cell_hits();
     if (failures) {
         printf("%d failure(s)\n", failures);

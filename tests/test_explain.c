@@ -582,6 +582,107 @@ static void test_rst_at_fin_seq(void)
     finish(&s);
 }
 
+/* Review F6: data in a SYN may wait until the connection is established
+ * (RFC 9293 3.10.7.2), so an ack of ISN + 1 is a legitimate answer: the
+ * SYN's text gives both acks and demands neither.  Must not: a SYN without
+ * data keeps its one answer, ISN + 1. */
+static void test_syn_data_either_ack(void)
+{
+    scenario s;
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 100);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);      /* the data is not taken */
+    dump(&s, "SYN with data");
+    has(&s, 0, TS_LANG_EN, "answers with ack 1001 (relative 1) = ISN + 1, or with ack 1101 (relative 101) "
+                           "if it also takes the data");
+    has(&s, 0, TS_LANG_EN, "3.10.7.2");
+    hasnt(&s, 0, TS_LANG_EN, "must answer");
+    has(&s, 0, TS_LANG_ZH, "以确认号 1001（相对 1）= ISN + 1 回应");
+    has(&s, 0, TS_LANG_ZH, "1101");
+    check(valid_utf8(text(&s, 0, TS_LANG_ZH, 0)), "zh SYN with data is valid UTF-8", text(&s, 0, TS_LANG_ZH, 0));
+    finish(&s);
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    has(&s, 0, TS_LANG_EN, "must answer with ack 1001");
+    hasnt(&s, 0, TS_LANG_EN, "takes the data");
+    finish(&s);
+}
+
+/* Review F6, the SYN-ACK (tfo_server_off.pcap): it acknowledges the SYN
+ * only, so the text names the 100 bytes it leaves for the client to send
+ * again.  Must not: a SYN-ACK that does acknowledge them (Fast Open)
+ * counts them instead, and a SYN without data has nothing left out. */
+static void test_synack_leaves_syn_data(void)
+{
+    scenario s;
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 100);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    has(&s, 1, TS_LANG_EN, "The 100 bytes of data the SYN carried are not acknowledged");
+    has(&s, 1, TS_LANG_EN, "sends them again");
+    has(&s, 1, TS_LANG_ZH, "100 字节数据没有被确认");
+    finish(&s);
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 100);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1101, 0);
+    hasnt(&s, 1, TS_LANG_EN, "not acknowledged");
+    finish(&s);
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    hasnt(&s, 1, TS_LANG_EN, "not acknowledged");
+    finish(&s);
+}
+
+/* A RST at exactly RCV.NXT in TIME-WAIT (rfc1337_time_wait.pcap, spec_40):
+ * RFC 9293 3.10.7.4 accepts it (one pass: "Reset: abort"), and the text
+ * says a stack following RFC 1337 (Linux tcp_rfc1337=1) would not; once the
+ * capture shows the TIME-WAIT kept (the old connection's ACK again), that
+ * RST and the next are explained as ignored under RFC 1337.  Must not: an
+ * abort outside TIME-WAIT says nothing of RFC 1337. */
+static void test_time_wait_rst_texts(void)
+{
+    scenario s;
+    ts_record v;
+    char buf[2048];
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, A, TS_FIN | TS_ACK, 1001, 3001, 0);
+    pkt(&s, B, TS_ACK, 3001, 1002, 0);
+    pkt(&s, B, TS_FIN | TS_ACK, 3001, 1002, 0);
+    pkt(&s, A, TS_ACK, 1002, 3002, 0);           /* A in TIME-WAIT */
+    pkt(&s, B, TS_SYN, 90000, 0, 0);             /* reverse SYN: connection 1 */
+    pkt(&s, A, TS_ACK, 1002, 3002, 0);           /* challenge ACK of the old connection */
+    pkt(&s, B, TS_RST, 3002, 0, 0);              /* at RCV.NXT: the RFC accepts it */
+    pkt(&s, B, TS_SYN, 90000, 0, 0);
+    pkt(&s, A, TS_ACK, 1002, 3002, 0);           /* the TIME-WAIT is still there */
+    pkt(&s, B, TS_RST, 3002, 0, 0);
+    dump(&s, "RST in TIME-WAIT");
+    stage_is(&s, 9, TS_STAGE_RST_ABORT);
+    has(&s, 9, TS_LANG_EN, "In TIME-WAIT RFC 9293 (section 3.10.7.4) accepts a RST at RCV.NXT");
+    has(&s, 9, TS_LANG_EN, "net.ipv4.tcp_rfc1337=1");
+    has(&s, 9, TS_LANG_ZH, "tcp_rfc1337=1");
+    stage_is(&s, 12, TS_STAGE_RST_IGNORED);
+    has(&s, 12, TS_LANG_EN, "ignores RSTs in TIME-WAIT as RFC 1337 recommends");
+    hasnt(&s, 12, TS_LANG_EN, "challenge ACK");
+    v = ts_hindsight(&s.rec[9], 10);
+    ts_explain(&v, &s.seg[9], TS_LANG_EN, 0, buf, sizeof buf);
+    check(strstr(buf, "ignores RSTs in TIME-WAIT") != NULL, "hindsight: the first RST was ignored", buf);
+    ts_explain(&v, &s.seg[9], TS_LANG_ZH, 0, buf, sizeof buf);
+    check(strstr(buf, "RFC 1337") != NULL && valid_utf8(buf), "hindsight zh: RFC 1337", buf);
+    finish(&s);
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, A, TS_RST, 1001, 0, 0);
+    stage_is(&s, 3, TS_STAGE_RST_ABORT);
+    hasnt(&s, 3, TS_LANG_EN, "RFC 1337");
+    finish(&s);
+}
+
 /* Cell coverage (tests/cell-coverage.sh): which model cells these tests use. */
 static void write_cell_hits(void)
 {
@@ -637,6 +738,9 @@ int main(int argc, char **argv)
     test_undelivered_ack();
     test_forged_rst_text();
     test_rst_at_fin_seq();
+    test_syn_data_either_ack();
+    test_synack_leaves_syn_data();
+    test_time_wait_rst_texts();
     test_data_answered_by_rst();
     write_cell_hits();
     printf("%d checks, %d failed\n", checks, failures);

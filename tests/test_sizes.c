@@ -156,8 +156,9 @@ int main(void)
      * us offsets from start_ns and timers their base time, the delete
      * timer's in the first expire timer's place (-36), the IP byte counts'
      * high halves live in the extras (-8 in the endpoints), the small
-     * fields are bit-fields (-4); no padding is left. */
-    expect_size("ts_zeek", sizeof(ts_zeek), 168);
+     * fields are bit-fields (-4), a split's number and first frame live in
+     * the extras with its prev (-8); no padding is left. */
+    expect_size("ts_zeek", sizeof(ts_zeek), 160);
     expect_size("ts_zeek_endpoint", sizeof(ts_zeek_endpoint), 48);
     expect_size("ts_record", sizeof(ts_record), 32);   /* kept once per packet */
 

@@ -188,7 +188,7 @@ static void test_rej(void)
     /* G3 IsReuse: B's RST closed B (did_close), so any SYN starts a new Zeek
      * connection: index 1, history "S", S0; the first one is kept whole. */
     EXPECT("S", TS_ZK_S0);
-    EXPECT_TRUE(Z.index == 1 && Z.split_reason == TS_ZSPLIT_REUSE);
+    EXPECT_TRUE(ts_zeek_index(&Z) == 1 && Z.split_reason == TS_ZSPLIT_REUSE);
     EXPECT_TRUE(ts_zeek_prev(&Z) && strcmp(ts_zeek_history(ts_zeek_prev(&Z)), "Sr") == 0 &&
                 ts_zeek_conn_state(ts_zeek_prev(&Z)) == TS_ZK_REJ);
 
@@ -728,10 +728,10 @@ static void send_at(int from_a, unsigned flags, uint32_t seq, uint32_t ack, uint
 static void expect_part_at(int line, uint32_t index, unsigned why)
 {
     ++checks;
-    if (Z.index != index || Z.split_reason != why) {
+    if (ts_zeek_index(&Z) != index || Z.split_reason != why) {
         ++failures;
         fprintf(stderr, "FAIL line %d [%s]: zeek conn %u (%s), expected %u (%s)\n", line,
-                scenario, (unsigned)Z.index, ts_zeek_split_name(Z.split_reason),
+                scenario, (unsigned)ts_zeek_index(&Z), ts_zeek_split_name(Z.split_reason),
                 (unsigned)index, ts_zeek_split_name(why));
     }
 }
@@ -745,10 +745,12 @@ static void test_boundaries(void)
     send_at(1, SYN, 1000, 0, 0, 0);
     send_at(1, SYN, 1000, 0, 0, 5 * SEC - 1);  /* before the timer: same connection */
     EXPECT_PART(0, TS_ZSPLIT_NONE);
+    /* no split yet: number 0, first frame 0 (the connection's), no extras */
+    EXPECT_TRUE(ts_zeek_first_frame(&Z) == 0 && Z.more == NULL && !ts_zeek_prev(&Z));
     send_at(1, SYN, 1000, 0, 0, 5 * SEC);      /* timer at 5 s <= 5 s fires first (DoAdvance) */
     EXPECT_PART(1, TS_ZSPLIT_ATTEMPT);
     EXPECT("S", TS_ZK_S0);
-    EXPECT_TRUE(ts_zeek_prev(&Z) && ts_zeek_prev(&Z)->ep[0].pkts == 2 && Z.first_frame == 3);
+    EXPECT_TRUE(ts_zeek_prev(&Z) && ts_zeek_prev(&Z)->ep[0].pkts == 2 && ts_zeek_first_frame(&Z) == 3);
 
     begin("attempt timer: an answered SYN stays", 40000, 12345);
     send_at(1, SYN, 1000, 0, 0, 0);

@@ -28,6 +28,7 @@
 
 #include "tcpstate_core.h"
 #include "tcpstate_model.h"
+#include "tcpstate_wire.h"
 
 /* ---- Fields ---------------------------------------------------------------- */
 
@@ -130,35 +131,8 @@ static int find_stream(int v6, const uint8_t *src, const uint8_t *dst, uint16_t 
 
 /* ---- Parsing --------------------------------------------------------------- */
 
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void tcp_options(const uint8_t *o, unsigned n, ts_segment *seg)
-{
-    unsigned i = 0;
-    while (i < n) {
-        unsigned kind = o[i], len;
-        if (kind == 0)
-            break;
-        if (kind == 1) {
-            i++;
-            continue;
-        }
-        if (i + 1 >= n)
-            break;
-        len = o[i + 1];
-        if (len < 2 || i + len > n)
-            break;
-        if (kind == 3 && len == 3)
-            seg->wscale = (int8_t)o[i + 2];
-        else if (kind == 34 || (kind == 254 && len >= 4 && o[i + 2] == 0xF9 && o[i + 3] == 0x89))
-            seg->tfo = 1;
-        i += len;
-    }
-}
+/* The TCP header and the ICMP type are read by the plugin's own parser
+ * (plugin/tcpstate_wire.c), so that the replay reads them as the glue does. */
 
 typedef struct {
     int v6;
@@ -178,9 +152,9 @@ static int parse_ip(const uint8_t *p, size_t cap, ip_view *ip)
         size_t ihl = (size_t)(p[0] & 0x0f) * 4, total;
         if (cap < 20 || ihl < 20 || cap < ihl)
             return 0;
-        if (be16(p + 6) & 0x1fff)
+        if (ts_wire_be16(p + 6) & 0x1fff)
             return 0;                            /* a later fragment */
-        total = be16(p + 2);
+        total = ts_wire_be16(p + 2);
         ip->v6 = 0;
         ip->src = p + 12;
         ip->dst = p + 16;
@@ -201,7 +175,7 @@ static int parse_ip(const uint8_t *p, size_t cap, ip_view *ip)
         ip->proto = p[6];
         ip->l4 = p + 40;
         ip->l4_cap = cap - 40;
-        ip->l4_len = be16(p + 4);
+        ip->l4_len = ts_wire_be16(p + 4);
         if (ip->l4_cap > ip->l4_len)
             ip->l4_cap = ip->l4_len;
         return 1;
@@ -228,25 +202,15 @@ static void feed_tcp(const ip_view *ip, int64_t ts_ns, uint32_t frame, frame_out
     ts_segment seg;
     unsigned off;
     int from_a, si;
-    if (ip->l4_cap < 20)
+    memset(&seg, 0, sizeof seg);
+    /* a header cut by the capture is dropped here (l4_cap <= l4_len) */
+    if (ts_wire_tcp_header(t, ip->l4_cap, &seg, NULL) & (TS_WIRE_UNUSABLE | TS_WIRE_HEADER_CUT))
         return;
     off = (unsigned)(t[12] >> 4) * 4;
-    if (off < 20 || off > ip->l4_cap || off > ip->l4_len)
-        return;
-    memset(&seg, 0, sizeof seg);
     seg.frame = frame;
     seg.ts_ns = ts_ns;
-    seg.sport = be16(t);
-    seg.dport = be16(t + 2);
-    seg.seq = be32(t + 4);
-    seg.ack = be32(t + 8);
-    seg.flags = t[13];
-    seg.win = be16(t + 14);
-    seg.wscale = -1;
     seg.len = (uint32_t)(ip->l4_len - off);
     seg.payload_truncated = seg.len && ip->l4_cap < ip->l4_len;
-    if (seg.flags & TS_SYN)
-        tcp_options(t + 20, off - 20, &seg);
     si = find_stream(ip->v6, ip->src, ip->dst, seg.sport, seg.dport, 1, &from_a);
     seg.from_a = (uint8_t)from_a;
     out->tcp_flags = (uint16_t)(((t[12] & 0x0f) << 8) | t[13]);
@@ -268,22 +232,12 @@ static void feed_icmp(const ip_view *ip, int64_t ts_ns, uint32_t frame, frame_ou
     ip_view q;
     ts_icmp e;
     int from_a, si, kind;
-    unsigned code;
-    if (ip->l4_cap < 8 || m[0] != (ip->v6 ? 1 : 3))
-        return;
-    code = m[1];
-    if (ip->v6)
-        kind = code == 4 ? TS_ICMP_PORT : (code == 1 || code == 5 || code == 6) ? TS_ICMP_PROHIBITED
-                                                                                 : TS_ICMP_NO_ROUTE;
-    else if (code == 4)
-        return;                                  /* fragmentation needed: PMTUD */
-    else
-        kind = (code == 2 || code == 3) ? TS_ICMP_PORT
-             : (code == 9 || code == 10 || code == 13) ? TS_ICMP_PROHIBITED : TS_ICMP_NO_ROUTE;
+    if (ip->l4_cap < 8 || (kind = ts_wire_icmp_kind(ip->v6, m[0], m[1])) < 0)
+        return;                                  /* not a destination unreachable */
     if (!parse_ip(m + 8, ip->l4_cap - 8, &q) || q.proto != 6 || q.l4_cap < 8)
         return;
     /* the quoted segment went from q.src to q.dst; the quoted header may be cut at 8 bytes */
-    si = find_stream(q.v6, q.src, q.dst, be16(q.l4), be16(q.l4 + 2), 0, &from_a);
+    si = find_stream(q.v6, q.src, q.dst, ts_wire_be16(q.l4), ts_wire_be16(q.l4 + 2), 0, &from_a);
     if (si < 0)
         return;
     if (q.l4_cap >= 14)
@@ -293,7 +247,7 @@ static void feed_icmp(const ip_view *ip, int64_t ts_ns, uint32_t frame, frame_ou
     e.ts_ns = ts_ns;
     e.from_a = (uint8_t)from_a;
     e.kind = (uint8_t)kind;
-    e.seq = be32(q.l4 + 4);
+    e.seq = ts_wire_be32(q.l4 + 4);
     out->stream = streams[si].number;
     out->has_rec = ts_stream_icmp(&streams[si].core, &e, &out->rec);
 }
@@ -316,23 +270,23 @@ static void analyse_frame(const uint8_t *p, size_t cap, int link, int64_t ts_ns,
     case 1:                                      /* Ethernet */
         if (cap < 14)
             return;
-        type = be16(p + 12);
+        type = ts_wire_be16(p + 12);
         off = 14;
         while ((type == 0x8100 || type == 0x88a8) && cap >= off + 4) {
-            type = be16(p + off + 2);
+            type = ts_wire_be16(p + off + 2);
             off += 4;
         }
         break;
     case 113:                                    /* Linux cooked (SLL) */
         if (cap < 16)
             return;
-        type = be16(p + 14);
+        type = ts_wire_be16(p + 14);
         off = 16;
         break;
     case 276:                                    /* SLL2 */
         if (cap < 20)
             return;
-        type = be16(p);
+        type = ts_wire_be16(p);
         off = 20;
         break;
     case 0:                                      /* BSD loopback: family in host order */

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tcpstate core: a SYN from the reverse direction meets the old
+ * connection's TIME-WAIT (issue 11 defect 10, review F4, rfc1337 capture).
+ *
+ * The former server connects back to the former client's port while that
+ * client is in TIME-WAIT.  The new connection's server is then the old
+ * TIME-WAIT TCB (tsi_inherit_time_wait), and only its answers tell what it
+ * did with the SYN:
+ *  - an ACK of the old connection: it kept TIME-WAIT (challenge ACK,
+ *    RFC 5961 4.2 with RFC 9293 3.10.7.4);
+ *  - a SYN-ACK acknowledging the SYN: a listener took it and reopened
+ *    (RFC 9293 3.10.7.4 allows a SYN to reopen TIME-WAIT, RFC 6191; Linux
+ *    does when a socket listens on that port);
+ *  - after the SYN-SENT side answered the challenge with a RST at exactly
+ *    RCV.NXT, RFC 9293 3.10.7.4 has TIME-WAIT go CLOSED (and the model
+ *    shows that); the same ACK of the old connection sent again proves the
+ *    TCB ignored that RST (RFC 1337 fix F1; Linux net.ipv4.tcp_rfc1337=1).
+ */
+#include "tcpstate_core_int.h"
+
+static ts_conn *previous_conn(ts_stream *s, const ts_conn *c)
+{
+    ts_conn *prev;
+    for (prev = s->first; prev && prev->next != c; prev = prev->next)
+        ;
+    return prev;
+}
+
+/* The role, in the previous connection, of this connection's server (the
+ * endpoints A and B are the stream's, the same in both). */
+static int server_role_in(const ts_conn *prev, const ts_conn *c)
+{
+    int server_is_a = !c->client_is_a;
+    return server_is_a == (int)prev->client_is_a ? TS_CLIENT : TS_SERVER;
+}
+
+/* A SYN whose receiver is still in TIME-WAIT on this four-tuple meets that
+ * TCB (RFC 9293 3.10.7.4), not a listener, when the receiver had opened the
+ * old connection actively: nothing listens on its port to take the SYN, as
+ * far as the capture shows yet (a SYN-ACK would show otherwise:
+ * reopen_from_time_wait).  The new connection's server is that TCB: its
+ * TIME-WAIT and sequence numbers carry over (it has sent nothing in the new
+ * connection yet). */
+void tsi_inherit_time_wait(ts_conn *c, const ts_conn *prev, const ts_segment *seg)
+{
+    const ts_endpoint *tw;
+    ts_endpoint *sv = &c->ep[TS_SERVER];
+    int tw_role;
+    if (!prev || (seg->flags & (TS_SYN | TS_ACK | TS_RST | TS_FIN)) != TS_SYN)
+        return;
+    tw_role = !role_of(prev, seg);
+    tw = &prev->ep[tw_role];
+    if (tw->state != TS_TIME_WAIT || tw->passive)
+        return;
+    sv->state = TS_TIME_WAIT;
+    sv->isn = tw->isn;
+    sv->isn_known = tw->isn_known;
+    sv->snd_nxt = tw->snd_nxt;
+    sv->max_ack = tw->max_ack;
+    sv->ack_sent = tw->ack_sent;
+    sv->win = tw->win;
+    sv->max_win = tw->max_win;
+    sv->wnd_edge = tw->wnd_edge;
+    sv->wscale = tw->wscale;
+    c->tw_inherited = (uint8_t)(1 + tw_role);
+}
+
+/* The inherited TIME-WAIT left TIME-WAIT (a RST deleted it, or it
+ * reopened): the old connection's endpoint is that same TCB, so it ends
+ * there too.  A RST that took it to CLOSED is remembered: a later answer
+ * of that TCB may prove it ignored. */
+void tsi_end_inherited_time_wait(ts_stream *s, ts_conn *c)
+{
+    ts_conn *prev;
+    if (!c->tw_inherited || c->ep[TS_SERVER].state == TS_TIME_WAIT)
+        return;
+    prev = previous_conn(s, c);
+    if (prev && prev->ep[c->tw_inherited - 1].state == TS_TIME_WAIT)
+        prev->ep[c->tw_inherited - 1].state = TS_CLOSED;
+    if (c->ep[TS_SERVER].state == TS_CLOSED && c->reset_by == TS_CLIENT)
+        c->tw_reset_frame = c->rst_frame_seen;
+    c->tw_inherited = 0;
+}
+
+/* The TIME-WAIT endpoint answers with a SYN-ACK acknowledging the new SYN:
+ * it reopened (a listener took the SYN, RFC 6191): it was SYN-RECEIVED
+ * when it sent this, and its new connection starts new sequence numbers. */
+static void reopen_from_time_wait(ts_conn *c, const ts_segment *seg)
+{
+    ts_endpoint *sv = &c->ep[TS_SERVER];
+    const ts_endpoint *cl = &c->ep[TS_CLIENT];
+    if (!c->tw_inherited || sv->state != TS_TIME_WAIT || role_of(c, seg) != TS_SERVER ||
+        (seg->flags & (TS_SYN | TS_ACK | TS_RST | TS_FIN)) != (TS_SYN | TS_ACK) || !cl->syn_seen ||
+        !tsi_acks_our_syn(cl, seg->ack))
+        return;
+    sv->isn = sv->snd_nxt = sv->max_ack = sv->win = sv->max_win = sv->wnd_edge = 0;
+    sv->isn_known = sv->ack_sent = 0;
+    sv->wscale = -1;
+    sv->state = TS_SYN_RECEIVED;
+    sv->passive = 1;                             /* a listener took the SYN */
+    c->tw_reopened = 1;
+    if (c->challenge_due == TS_SERVER)
+        c->challenge_due = NONE;                 /* it answered the SYN, not a challenge */
+}
+
+/* After the RST at its RCV.NXT took the inherited TIME-WAIT to CLOSED
+ * (RFC 9293 3.10.7.4), the endpoint's first segment is the old
+ * connection's ACK again (its SND.NXT and RCV.NXT, no data): only that
+ * TIME-WAIT TCB sends it (a CLOSED endpoint answers a SYN with RST-ACK,
+ * 3.10.7.1).  It ignored the RST (RFC 1337 fix F1), and it answers the
+ * SYN sent since with the challenge ACK it owes (RFC 5961 4.2). */
+static int proves_time_wait_kept(const ts_conn *c, const ts_segment *seg)
+{
+    const ts_endpoint *sv = &c->ep[TS_SERVER];
+    return c->tw_reset_frame && !c->tw_ignores_rst && sv->state == TS_CLOSED &&
+           role_of(c, seg) == TS_SERVER && !seg->len && sv->last_frame < c->tw_reset_frame &&
+           (seg->flags & (TS_SYN | TS_ACK | TS_RST | TS_FIN)) == TS_ACK &&
+           seg->seq == sv->snd_nxt && seg->ack == sv->max_ack;
+}
+
+static void time_wait_kept(ts_stream *s, ts_conn *c, const ts_segment *seg)
+{
+    ts_conn *prev;
+    if (!proves_time_wait_kept(c, seg))
+        return;
+    prev = previous_conn(s, c);
+    c->ep[TS_SERVER].state = TS_TIME_WAIT;
+    c->reset_by = NONE;                          /* that RST reset nothing */
+    c->tw_ignores_rst = 1;
+    if (prev) {
+        int role = server_role_in(prev, c);
+        c->tw_inherited = (uint8_t)(1 + role);
+        if (prev->ep[role].state == TS_CLOSED)
+            prev->ep[role].state = TS_TIME_WAIT;
+    }
+    c->challenge_due = TS_SERVER;
+    c->challenge_cause = c->ep[TS_CLIENT].syn_last_frame;
+    c->challenge_syn = 1;
+}
+
+/* The TIME-WAIT endpoint's answer decides what it did with the SYN (and
+ * with the RST that followed): called before each segment is analysed. */
+void tsi_time_wait_answers(ts_stream *s, ts_conn *c, const ts_segment *seg)
+{
+    reopen_from_time_wait(c, seg);
+    time_wait_kept(s, c, seg);
+}
+
+/* The new connection's SYNs met the old connection's TIME-WAIT, which
+ * answered them with challenge ACKs: the SYN was answered, and nothing is
+ * open (the connection cannot open while that TIME-WAIT lasts). */
+int tsi_syn_met_time_wait(const ts_conn *c)
+{
+    return c->tw_inherited && c->ep[TS_SERVER].state == TS_TIME_WAIT && !c->established &&
+           c->challenge_syn && (c->anomalies & TS_BIT(TS_AN_CHALLENGE_ACK));
+}
+
+static void server_states(ts_record *v, uint8_t before, uint8_t after)
+{
+    v->server_states = (uint8_t)((before << 4) | after);
+}
+
+/* Hindsight (ts_hindsight).  A TIME-WAIT seen to ignore a RST: that RST
+ * was not accepted, and the TIME-WAIT lasted through the segments shown
+ * with the endpoint CLOSED after it; the SYNs among them met TIME-WAIT.  A
+ * TIME-WAIT that reopened: the SYN its SYN-ACK answers took it to
+ * SYN-RECEIVED. */
+void tsi_time_wait_view(ts_record *v, const ts_record *r, uint32_t frame)
+{
+    const ts_conn *c = r->conn;
+    int from_client = (r->rflags & TS_REC_SENDER_CLIENT) != 0;
+    if (c->tw_reopened && from_client && v->stage == TS_STAGE_SYN &&
+        frame == c->ep[TS_CLIENT].syn_last_frame && ts_rec_server_before(r) == TS_TIME_WAIT)
+        server_states(v, TS_TIME_WAIT, TS_SYN_RECEIVED);
+    if (!c->tw_ignores_rst || !c->tw_reset_frame || frame < c->tw_reset_frame ||
+        (c->synack_frame && frame > c->synack_frame))
+        return;
+    if (frame == c->tw_reset_frame) {
+        v->stage = TS_STAGE_RST_IGNORED;
+        server_states(v, TS_TIME_WAIT, TS_TIME_WAIT);
+        return;
+    }
+    if (ts_rec_server_before(r) != TS_CLOSED || ts_rec_server_after(r) != TS_CLOSED)
+        return;
+    server_states(v, TS_TIME_WAIT, TS_TIME_WAIT);
+    if (from_client && v->stage == TS_STAGE_SYN)
+        v->anomalies |= TS_BIT(TS_AN_PORT_REUSE_TIME_WAIT);
+}
