@@ -2236,6 +2236,26 @@ sc_unread_close_wait() {
 	check unread_close_wait "$HS >PA100 <A <PA200 >A <FA >A >RA"
 }
 
+###########################################################################
+# 82 syncookie_ack_lost (server side captures; net.ipv4.tcp_syncookies=2:
+#   every SYN gets a cookie, the server keeps no state for it)
+#   The client's third ACK is dropped at the server's input (seen here,
+#   "quota until 60 bytes").  A cookie server holds no request, so it never
+#   resends its SYN-ACK; the client's data 1.5 s later carries the same ack
+#   (the cookie) and creates the connection.  Answer, four-way close.
+sc_syncookie_ack_lost() {
+	setup
+	sysctl_ns $NSS net.ipv4.tcp_syncookies=2
+	nft_rule $NSS input 'tcp dport 5082 tcp flags == ack quota until 60 bytes counter drop'
+	cap_start server syncookie_ack_lost
+	srv 5082 recv:100 send:200 eof sleep:0.3 close
+	cli --port 5082 --bind-port 40082 sleep:1.5 send:100 recv:200 close
+	wait_bg
+	cap_stop
+	S nstat -az TcpExtSyncookiesSent TcpExtSyncookiesRecv >&2
+	check syncookie_ack_lost "$HS $XCH >FA <A <FA >A"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2255,7 +2275,7 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	syn_to_server_time_wait user_timeout_server synack_crossed_real
 	fin_lost_server fin_data_lost rfc1337_server_time_wait router_rst
 	simultaneous_open_server simultaneous_close_server tfo_synack_lost
-	reboot_challenge unread_close_wait)
+	reboot_challenge unread_close_wait syncookie_ack_lost)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
