@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * libFuzzer harness for the Wireshark-independent core (tcpstate_core.c,
- * tcpstate_zeek.c and, when linked in, tcpstate_explain.c).
+ * libFuzzer harness for the Wireshark-independent core (tcpstate_stream.c and
+ * the rest of the core, tcpstate_zeek.c and, when linked in, tcpstate_explain.c).
  *
  * The input bytes are decoded into a sequence of TCP segments on one
  * four-tuple (one ts_stream, several connections through new SYNs), with
@@ -573,9 +573,9 @@ static void after_capture(run *r)
         shown = ts_zeek_history_len_at(zk, rec->zeek_hist_len);
         CHECK(shown <= zk->hist_len, i);
         /* records of one Zeek connection show growing prefixes */
-        if (zk->index != cs->shown_index) {
-            CHECK(zk->index > cs->shown_index, i);
-            cs->shown_index = zk->index;
+        if (ts_zeek_index(zk) != cs->shown_index) {
+            CHECK(ts_zeek_index(zk) > cs->shown_index, i);
+            cs->shown_index = ts_zeek_index(zk);
             cs->last_shown = 0;
         }
         CHECK(shown >= cs->last_shown, i);
