@@ -2,9 +2,10 @@
 /*
  * tcpstate core, private: what the core's files share (sequence
  * arithmetic, the per-segment context, the functions one file calls in
- * another).  Only plugin/tcpstate_{core,names,accept,reset,shadow,icmp,
- * verdicts,time_wait,flight}.c include it; the glue, the taps and the tests use
- * tcpstate_core.h.
+ * another).  Only plugin/tcpstate_{stream,pipeline,step,names,accept,
+ * reset,shadow,icmp,verdicts,time_wait,flight}.c include it; the glue, the
+ * taps and the tests use tcpstate_core.h.  The layers (each file calls only
+ * the ones below it) are listed at the top of tcpstate_stream.c.
  */
 #ifndef TCPSTATE_CORE_INT_H
 #define TCPSTATE_CORE_INT_H
@@ -47,7 +48,7 @@ static inline int role_of(const ts_conn *c, const ts_segment *seg)
 
 static inline int has(const ts_segment *s, uint8_t f) { return (s->flags & f) == f; }
 
-static inline void set_state(ts_endpoint *e, uint8_t st)
+static inline void set_ep_state(ts_endpoint *e, uint8_t st)
 {
     e->state = st;
 }
@@ -90,14 +91,19 @@ ts_event tsi_classify(const step_ctx *x);
 int tsi_acks_our_syn(const ts_endpoint *syn_sender, uint32_t ack);
 verdict tsi_acceptability(const step_ctx *x);
 
-/* ---- The moves and the pipeline (tcpstate_core.c) ------------------------ */
+/* ---- The moves and per-segment bookkeeping (tcpstate_step.c) ------------ */
 
 const ts_cell *tsi_receive(step_ctx *x, ts_event ev);
 void tsi_owe_challenge(step_ctx *x, int syn);
 uint8_t tsi_sender_next(const step_ctx *x);
+void tsi_count_syn(step_ctx *x);
+void tsi_note_window(step_ctx *x);
 void tsi_remember(step_ctx *x, ts_event cls);
 void tsi_fill_states(ts_record *r, const ts_conn *c, int snd, uint8_t me_before,
                      uint8_t peer_before);
+
+/* ---- The pipeline, steps 2-5 (tcpstate_pipeline.c) ----------------------- */
+
 void tsi_conn_step(const ts_stream *s, ts_conn *c, const ts_segment *seg, ts_record *out,
                    int first, ts_anomaly_set extra);
 

@@ -66,7 +66,7 @@ extern int ett_tcpstate_explanation, ett_tcpstate_conn;
 
 extern expert_field ei_anomaly[TS_ANOMALY_COUNT];
 /* The expert fields' registration records; their names follow the
- * language preference (tcpstate_glue_render.c: name_experts). */
+ * language preference (tcpstate_glue_register.c: name_experts). */
 extern ei_register_info ei[TS_ANOMALY_COUNT];
 
 /* Other protocols' fields, looked up by name in the handoff. */
@@ -183,6 +183,5 @@ void layer_addresses(packet_info *pinfo, frame_fields *ff, int layer_num,
 /* rec: the record to show (the stored one, or its hindsight view). */
 void render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
             const ts_segment *seg, const ts_record *rec, ts_anomaly_set anomalies);
-void name_experts(ts_lang lang);
 
 #endif /* TCPSTATE_GLUE_PRIVATE_H */

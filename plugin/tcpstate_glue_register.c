@@ -165,6 +165,22 @@ parse_grace(const char *text, guint *ms)
     return TRUE;
 }
 
+/* The expert fields' summaries in lang.  Wireshark registers each expert
+ * field as a field whose name is the summary (our ei[] memory), and the
+ * Expert Information dialog titles its groups with that name: the
+ * preference can only be known after registration, so the names follow it
+ * here, when preferences are applied. */
+static void
+name_experts(ts_lang lang)
+{
+    for (unsigned an = 0; an < TS_ANOMALY_COUNT; an++) {
+        const char *text = ts_anomaly_summary_in(an, lang);
+        ei[an].eiinfo.summary = text;
+        ei[an].eiinfo.hf_info.hfinfo.name = text;
+        ei[an].eiinfo.hf_info.hfinfo.blurb = text;
+    }
+}
+
 /* A bad value on tshark's command line (or in its preferences file) is a
  * command-line mistake: a message and exit status 1, as Wireshark's own
  * "Invalid -o flag".  The GUI shows the message and keeps the old value. */

@@ -185,22 +185,6 @@ lb_took(label_buf *b, size_t n)
     return b->ok;
 }
 
-/* The expert fields' summaries in lang.  Wireshark registers each expert
- * field as a field whose name is the summary (our ei[] memory), and the
- * Expert Information dialog titles its groups with that name: the
- * preference can only be known after registration, so the names follow it
- * here, when preferences are applied. */
-void
-name_experts(ts_lang lang)
-{
-    for (unsigned an = 0; an < TS_ANOMALY_COUNT; an++) {
-        const char *text = ts_anomaly_summary_in(an, lang);
-        ei[an].eiinfo.summary = text;
-        ei[an].eiinfo.hf_info.hfinfo.name = text;
-        ei[an].eiinfo.hf_info.hfinfo.blurb = text;
-    }
-}
-
 /* The anomaly's expert info, its text in the language in use: the Expert
  * Information dialog and _ws.expert.message show that text (the summary
  * registered with the field is the English one). */

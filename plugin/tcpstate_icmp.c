@@ -47,7 +47,7 @@ int ts_stream_icmp(ts_stream *s, const ts_icmp *icmp, ts_record *out)
     c->icmp_aborted = next != me_before;
     if (c->icmp_aborted) {
         c->icmp_prev_state = me_before;
-        set_state(me, next);
+        set_ep_state(me, next);
         if (!peer->seen)                         /* the segment never reached its TCP */
             peer_before = peer->state = TS_CLOSED;
         if (by == TS_CLIENT && me_before == TS_SYN_SENT)

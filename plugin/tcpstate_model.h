@@ -9,7 +9,7 @@
  * reach carries the reason instead of being silently untested.  The
  * sender's own moves are a handful of rules (ts_model_sender_next).
  *
- * The table is read by the core (tcpstate_core.c), by the program that
+ * The table is read by the core (tcpstate_step.c and tcpstate_pipeline.c), by the program that
  * writes plugin/TRANSITIONS.md, and by the cell-coverage test, which reads
  * the per-cell use counters kept here.
  */

@@ -35,7 +35,7 @@ static void rst_proves_fin_lost(step_ctx *x)
         return;
     tsi_flight_add(x, TS_FLIGHT_FIN_LOST, me->fin_frame, x->rcv, TS_ESTABLISHED);
     x->peer_before = TS_ESTABLISHED;
-    set_state(peer, TS_ESTABLISHED);
+    set_ep_state(peer, TS_ESTABLISHED);
 }
 
 /* ---- The RST's sender: its own move -------------------------------------- */
@@ -90,7 +90,7 @@ static void rst_not_accepted(step_ctx *x, verdict v)
     int over = ts_conn_finished(x->c) && x->peer_before != TS_TIME_WAIT;
     const ts_cell *cell = tsi_receive(x, rst_event(v));
     if (rst_in_senders_space(x))
-        set_state(x->me, rst_sender_next(x));
+        set_ep_state(x->me, rst_sender_next(x));
     x->rec->stage = over ? TS_STAGE_AFTER_CLOSE : TS_STAGE_RST_IGNORED;
     if (v == V_RST_OUT_OF_WINDOW)
         raise(x, TS_AN_RST_OUT_OF_WINDOW);
@@ -173,7 +173,7 @@ void tsi_handle_rst(step_ctx *x)
         if (c->last_stage == TS_STAGE_CHALLENGE_ACK && c->challenge_syn && c->last_sender == x->rcv &&
             x->peer_before != TS_TIME_WAIT)
             raise(x, TS_AN_HALF_OPEN);
-        set_state(x->me, rst_sender_next(x));
+        set_ep_state(x->me, rst_sender_next(x));
     }
     c->reset_by = (uint8_t)x->snd;
     tsi_receive(x, TS_EV_RST_ACCEPTED);
@@ -192,7 +192,7 @@ int tsi_handle_after_end(step_ctx *x)
      * sequence space. */
     if (x->me->state != TS_CLOSED && !(x->seg->flags & (TS_RST | TS_SYN)) &&
         tsi_flight_missed_rst(x->c, x->c->rst_frame_seen, x->snd)) {
-        set_state(x->me, tsi_sender_next(x));
+        set_ep_state(x->me, tsi_sender_next(x));
         tsi_remember(x, ev);
     } else if (x->peer_before == TS_CLOSED) {
         ts_model_rule_use(TS_SR_OTHER);
@@ -239,7 +239,7 @@ static int rst_missed(step_ctx *x)
             no_tcb->kind = TS_FLIGHT_NONE;
     }
     x->me_before = (uint8_t)before;
-    set_state(me, (uint8_t)before);
+    set_ep_state(me, (uint8_t)before);
     if (tsi_flight_missed_rst(c, c->rst_frame_seen, x->rcv)) {
         c->reset_by = NONE;                      /* neither end was reset */
         return 2;

@@ -156,7 +156,7 @@ int tsi_syn_met_time_wait(const ts_conn *c)
            c->challenge_syn && (c->anomalies & TS_BIT(TS_AN_CHALLENGE_ACK));
 }
 
-static void server_states(ts_record *v, uint8_t before, uint8_t after)
+static void pack_server_states(ts_record *v, uint8_t before, uint8_t after)
 {
     v->server_states = (uint8_t)((before << 4) | after);
 }
@@ -172,18 +172,18 @@ void tsi_time_wait_view(ts_record *v, const ts_record *r, uint32_t frame)
     int from_client = (r->rflags & TS_REC_SENDER_CLIENT) != 0;
     if (c->tw_reopened && from_client && v->stage == TS_STAGE_SYN &&
         frame == c->ep[TS_CLIENT].syn_last_frame && ts_rec_server_before(r) == TS_TIME_WAIT)
-        server_states(v, TS_TIME_WAIT, TS_SYN_RECEIVED);
+        pack_server_states(v, TS_TIME_WAIT, TS_SYN_RECEIVED);
     if (!c->tw_ignores_rst || !c->tw_reset_frame || frame < c->tw_reset_frame ||
         (c->synack_frame && frame > c->synack_frame))
         return;
     if (frame == c->tw_reset_frame) {
         v->stage = TS_STAGE_RST_IGNORED;
-        server_states(v, TS_TIME_WAIT, TS_TIME_WAIT);
+        pack_server_states(v, TS_TIME_WAIT, TS_TIME_WAIT);
         return;
     }
     if (ts_rec_server_before(r) != TS_CLOSED || ts_rec_server_after(r) != TS_CLOSED)
         return;
-    server_states(v, TS_TIME_WAIT, TS_TIME_WAIT);
+    pack_server_states(v, TS_TIME_WAIT, TS_TIME_WAIT);
     if (from_client && v->stage == TS_STAGE_SYN)
         v->anomalies |= TS_BIT(TS_AN_PORT_REUSE_TIME_WAIT);
 }

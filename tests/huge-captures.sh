@@ -33,7 +33,7 @@
 # packets (tests/README.md, Performance), so only a gross regression (per-packet
 # state several times what it is) trips it.
 #
-# Expected answers, from the rules of plugin/tcpstate_core.c:
+# Expected answers, from the rules of the core (plugin/tcpstate_step.c, tcpstate_pipeline.c):
 # (a) 1,000,000 connections (one per four-tuple, stream numbers 0..999999),
 #   each with 1 packet: client SYN-SENT (it sent a SYN), server LISTEN at
 #   the end (issue 11 defect 4: nothing in the capture shows the SYN reached

@@ -6,7 +6,7 @@
  *
  * Build (from the repository root):
  *   cc -std=c99 -Wall -Wextra -Iplugin -o test_explain tests/test_explain.c \
- *      plugin/tcpstate_core.c plugin/tcpstate_zeek.c plugin/tcpstate_explain.c
+ *      $(ls plugin/tcpstate_*.c | grep -Ev '/tcpstate_(taps?|glue)(_[a-z0-9_]+)?\.c$')
  * Run: ./test_explain [-v]   (-v prints every explanation of the scenarios)
  * Exit status 0 when every check passes.
  */

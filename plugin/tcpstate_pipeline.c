@@ -1,186 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * tcpstate core: RFC 9293 endpoint states for each captured TCP segment.
- *
- * Reading guide.  ts_stream_process() takes one segment through five steps:
- *   1. find its connection (a new one on port reuse),
- *   2. classify it (SYN, SYN-ACK, FIN, ACK, ...; "ctl" = its ACK covers the
- *      receiver's outstanding SYN or FIN for the first time),
- *   3. apply the sender table and the receiver table below (RFC 9293
- *      section 3.3.2 figure 5 and the event processing of section 3.10.7),
- *   4. name its stage from the class and the states before,
- *   5. raise the anomalies that are certain now (the ones that need the
- *      future are evaluated later by ts_deferred_anomalies()).
+ * tcpstate core: the per-segment pipeline, steps 2-5 of the reading guide
+ * in tcpstate_stream.c (classify, apply the tables, name the stage, raise
+ * the anomalies that are certain now).  Above the handlers it calls
+ * (tcpstate_reset.c, tcpstate_icmp.c, tcpstate_flight.c) and the moves
+ * (tcpstate_step.c); below tcpstate_shadow.c and tcpstate_stream.c.
  * Acceptability is a separate check returning a verdict (tcpstate_accept.c).
- *
- * Where the rest is: tcpstate_names.c (names and labels),
- * tcpstate_accept.c (event class and acceptability verdict), tcpstate_reset.c
- * (RSTs, and segments after the end), tcpstate_shadow.c (one-sided captures),
- * tcpstate_icmp.c (ICMP errors), tcpstate_verdicts.c (end-of-capture
- * verdicts and hindsight); tcpstate_core_int.h holds what they share.
  */
 #include "tcpstate_core_int.h"
 
 #include <string.h>
-
-/* ---- Events ----------------------------------------------------------------
- * A segment that passes the acceptability check (below) is one of the
- * first six events of the model (tcpstate_model.h): SYN, SYN-ACK, FIN, FIN
- * acknowledging the receiver's SYN or FIN ("ctl"), ACK doing so, plain ACK
- * or data.  The receiver's move is the table's cell; the sender's is one of
- * the sender rules (sender_next).  Nothing else changes an endpoint's state
- * except the in-flight corrections listed in README's model section. */
-
-/* ---- Allocation and connection set-up ------------------------------------ */
-
-void ts_stream_init(ts_stream *s, ts_alloc_fn alloc, void *alloc_ctx)
-{
-    memset(s, 0, sizeof *s);
-    s->alloc = alloc;
-    s->alloc_ctx = alloc_ctx;
-}
-
-int ts_conn_finished(const ts_conn *c)
-{
-    /* nothing was ever opened (only invalid probes): nothing is open */
-    if (!c->ep[0].syn_seen && !c->ep[1].syn_seen && !c->established &&
-        is_closed_state(c->ep[0].state) && is_closed_state(c->ep[1].state))
-        return 1;
-    if (c->refused || c->reset_by != NONE)
-        return is_closed_state(c->ep[0].state) && is_closed_state(c->ep[1].state);
-    return (c->ep[0].fin_seen || c->ep[1].fin_seen) &&
-           is_closed_state(c->ep[0].state) && is_closed_state(c->ep[1].state);
-}
-
-static int in_time_wait(const ts_conn *c, int64_t now_ns)
-{
-    if (!c || ns_between(c->last_ns, now_ns) >= 2 * MSL_NS)
-        return 0;
-    return c->ep[0].state == TS_TIME_WAIT || c->ep[1].state == TS_TIME_WAIT;
-}
-
-/* Roles: the sender of a SYN is the client; the receiver of a SYN-ACK is;
- * otherwise guess the endpoint with the higher (ephemeral) port. */
-static void assign_roles(ts_conn *c, const ts_segment *seg)
-{
-    int sender_is_client;
-    if ((seg->flags & (TS_SYN | TS_ACK)) == TS_SYN || tsi_flags_invalid(seg)) {
-        sender_is_client = 1;
-    } else if ((seg->flags & (TS_SYN | TS_ACK)) == (TS_SYN | TS_ACK)) {
-        sender_is_client = 0;
-        c->roles_inferred = 1;
-    } else {
-        sender_is_client = seg->sport > seg->dport || seg->sport == seg->dport;
-        c->roles_inferred = 1;
-    }
-    c->client_is_a = sender_is_client ? seg->from_a : !seg->from_a;
-}
-
-/* States before the first segment: what must have been true for it to be sent. */
-static void assign_initial_states(ts_conn *c, const ts_segment *seg)
-{
-    ts_endpoint *cl = &c->ep[TS_CLIENT], *sv = &c->ep[TS_SERVER];
-    uint8_t syn_ack = seg->flags & (TS_SYN | TS_ACK);
-    if (syn_ack == TS_SYN || tsi_flags_invalid(seg)) {   /* an opening, or a probe */
-        cl->state = TS_CLOSED;
-        sv->state = TS_LISTEN;
-    } else if (syn_ack == (TS_SYN | TS_ACK)) {
-        cl->state = TS_SYN_SENT;        /* its SYN was not captured */
-        sv->state = TS_SYN_RECEIVED;
-        sv->passive = 1;
-        cl->isn = seg->ack - 1;
-        cl->isn_known = cl->syn_seen = 1;
-        cl->snd_nxt = seg->ack;
-    } else {
-        int snd = role_of(c, seg);
-        cl->state = sv->state = TS_ESTABLISHED;
-        c->established = 1;
-        c->ep[snd].isn = seg->seq - 1; /* relative numbers start at 1 */
-        c->ep[snd].isn_known = 1;
-        c->ep[snd].snd_nxt = seg->seq;
-        if (seg->flags & TS_ACK) {
-            c->ep[!snd].isn = seg->ack - 1;
-            c->ep[!snd].isn_known = 1;
-            c->ep[!snd].snd_nxt = seg->ack;
-        }
-    }
-}
-
-static ts_conn *open_conn(ts_stream *s, const ts_segment *seg, const ts_conn *prev)
-{
-    ts_conn *c = s->alloc(s->alloc_ctx, sizeof *c);
-    c->closer = c->reset_by = c->challenge_due = c->last_sender = c->icmp_by = NONE;
-    c->index = prev ? prev->index + 1 : 0;
-    c->first_frame = seg->frame;
-    c->first_ns = seg->ts_ns;
-    assign_roles(c, seg);
-    assign_initial_states(c, seg);
-    ts_zeek_init(&c->zeek);
-    ts_zeek_set_alloc(&c->zeek, s->alloc, s->alloc_ctx); /* keeps Zeek's earlier connections */
-    if (!s->first)
-        s->first = c;
-    else
-        s->current->next = c;
-    s->current = c;
-    return c;
-}
-
-/* A SYN that cannot belong to the current connection starts the next one. */
-static int starts_new_connection(const ts_conn *c, const ts_segment *seg)
-{
-    const ts_endpoint *snd;
-    if ((seg->flags & (TS_SYN | TS_ACK | TS_RST | TS_FIN)) != TS_SYN)
-        return 0;
-    snd = &c->ep[role_of(c, seg)];
-    if (snd->syn_seen && seg->seq == snd->isn)
-        return 0; /* a retransmission of this connection's SYN */
-    if (ts_conn_finished(c))
-        return 1;
-    /* a client retrying with a new ISN before anything was established */
-    return !c->established && role_of(c, seg) == TS_CLIENT && !c->ep[TS_SERVER].seen;
-}
-/* ---- The moves: the model's cell for the receiver, a rule for the sender -- */
-
-/* The receiver's move: the model's cell for the event in its state. */
-const ts_cell *tsi_receive(step_ctx *x, ts_event ev)
-{
-    const ts_cell *cell = ts_model_use(ev, x->peer_before);
-    uint8_t next = ts_model_next(cell, x->peer_before, x->peer->passive);
-    if (next == TS_SYN_RECEIVED && x->peer_before == TS_LISTEN)
-        x->peer->passive = 1;
-    set_state(x->peer, next);
-    return cell;
-}
-
-/* The sender's move (TS_SEND_RULE_LIST): by sending a SYN, SYN-ACK or FIN
- * (its RST: handle_rst); ACKs and data never move their sender. */
-uint8_t tsi_sender_next(const step_ctx *x)
-{
-    uint8_t f = x->seg->flags, st = x->me_before;
-    if ((f & (TS_SYN | TS_ACK)) == TS_SYN) {
-        ts_model_rule_use(TS_SR_SYN);
-        return (st == TS_CLOSED || st == TS_LISTEN || st == TS_TIME_WAIT) ? TS_SYN_SENT : st;
-    }
-    if (f & TS_SYN) {
-        ts_model_rule_use(TS_SR_SYNACK);
-        return (st == TS_CLOSED || st == TS_LISTEN || st == TS_SYN_SENT) ? TS_SYN_RECEIVED : st;
-    }
-    if (f & TS_FIN) {
-        ts_model_rule_use(TS_SR_FIN);
-        if (st == TS_SYN_RECEIVED || st == TS_ESTABLISHED)
-            return TS_FIN_WAIT_1;
-        return st == TS_CLOSE_WAIT ? TS_LAST_ACK : st;
-    }
-    ts_model_rule_use(TS_SR_OTHER);
-    return st;
-}
-
-void tsi_owe_challenge(step_ctx *x, int syn)
-{
-    x->c->challenge_due = (uint8_t)x->rcv;
-    x->c->challenge_cause = x->seg->frame;
-    x->c->challenge_syn = (uint8_t)syn;
-}
 
 static uint32_t us_between(int64_t from_ns, int64_t to_ns)
 {
@@ -415,7 +244,7 @@ static void mark_undelivered(step_ctx *x, uint32_t ack_frame, uint8_t state)
     else
         tsi_flight_add(x, TS_FLIGHT_ACK_LOST, ack_frame, x->snd, state);
     x->me_before = state;
-    set_state(x->me, state);
+    set_ep_state(x->me, state);
 }
 
 /* A SYN-ACK answers every SYN that reaches SYN-RECEIVED (RFC 9293 3.10.7.4
@@ -425,12 +254,6 @@ static void mark_undelivered(step_ctx *x, uint32_t ack_frame, uint8_t state)
 static int synack_answers_no_syn(const step_ctx *x)
 {
     return x->peer->syns_sent <= x->me->syns_sent;
-}
-
-static void count_syn(step_ctx *x)
-{
-    if ((x->seg->flags & TS_SYN) && !(x->seg->flags & TS_RST) && x->me->syns_sent < 255)
-        x->me->syns_sent++;
 }
 
 static void retransmission_proves_ack_lost(step_ctx *x)
@@ -459,7 +282,7 @@ static int handle_retransmission(step_ctx *x)
     if (!is_retransmission(x))
         return 0;
     retransmission_proves_ack_lost(x);
-    count_syn(x);
+    tsi_count_syn(x);
     ts_model_rule_use(TS_SR_OTHER);
     cell = tsi_receive(x, ev);
     /* the SYN sent again to the old connection's TIME-WAIT, which keeps it:
@@ -469,127 +292,6 @@ static int handle_retransmission(step_ctx *x)
         tsi_owe_challenge(x, 1);
     }
     return 1;
-}
-
-/* The window in bytes (RFC 7323 section 2): never scaled on a SYN, scaled
- * by the sender's shift when both SYNs offered the option; when the SYNs
- * were not seen the shift is unknown, so take the largest (14) rather than
- * call a RST out of window that may be in it. */
-static uint32_t window_bytes(const ts_conn *c, const ts_endpoint *me, const ts_segment *s)
-{
-    const ts_endpoint *cl = &c->ep[TS_CLIENT], *sv = &c->ep[TS_SERVER];
-    if (s->flags & TS_SYN)
-        return s->win;
-    if (!cl->syn_seen || !sv->syn_seen || c->roles_inferred)
-        return s->win << 14;
-    if (cl->wscale >= 0 && sv->wscale >= 0)
-        return s->win << (me->wscale > 14 ? 14 : me->wscale);
-    return s->win;
-}
-
-/* The window the sender advertises, and the right edge of its receive
- * window, RCV.NXT + RCV.WND as its ACK says (the largest seen: a receiver
- * should not shrink its window, 3.8.6.2.2).  Every ACK-bearing segment
- * advertises one, a repeated ACK too: a window update is the previous ACK
- * again with a larger window (3.8.6.2.2; 3.10.7.4 fifth check, "the send
- * window should be updated"). */
-static void note_window(step_ctx *x)
-{
-    const ts_segment *s = x->seg;
-    ts_endpoint *me = x->me;
-    me->win = window_bytes(x->c, me, s);
-    if (me->win > me->max_win)
-        me->max_win = me->win;
-    if (s->flags & TS_ACK) {
-        uint32_t edge = s->ack + me->win;
-        if (!me->ack_sent || seq_gt(edge, me->wnd_edge))
-            me->wnd_edge = edge;
-        me->ack_sent = 1;
-    }
-}
-
-/* Bookkeeping of what each side sent, after the transition. */
-void tsi_remember(step_ctx *x, ts_event cls)
-{
-    const ts_segment *s = x->seg;
-    ts_conn *c = x->c;
-    ts_endpoint *me = x->me, *peer = x->peer;
-    uint32_t end = s->seq + s->len + ((s->flags & TS_SYN) ? 1 : 0) + ((s->flags & TS_FIN) ? 1 : 0);
-    count_syn(x);
-    if ((s->flags & TS_SYN) && !(s->flags & TS_RST) && !me->syn_seen) {
-        me->syn_seen = me->isn_known = 1;
-        me->wscale = s->wscale;
-        me->isn = s->seq;
-        me->snd_nxt = end;
-        me->syn_frame = me->syn_last_frame = s->frame;
-        me->syn_ns = me->syn_last_ns = s->ts_ns;
-        if (s->flags & TS_ACK) {
-            c->synack_frame = s->frame;
-            c->synack_ns = s->ts_ns;
-        } else if (s->len && s->tfo && x->snd == TS_CLIENT) {
-            c->tfo = 1;
-        }
-        if (!(s->flags & TS_ACK) && x->snd == TS_CLIENT)
-            c->syn_data = s->len > 0xffff ? 0xffff : s->len;
-    }
-    if (has(s, TS_SYN | TS_ACK) && !me->synack_sent) {
-        me->synack_sent = 1;
-        if (!c->synack_frame) {
-            c->synack_frame = s->frame;
-            c->synack_ns = s->ts_ns;
-        }
-    }
-    if (!me->isn_known && !(s->flags & TS_RST)) {
-        me->isn = s->seq - 1;
-        me->isn_known = 1;
-        me->snd_nxt = s->seq;
-    }
-    /* a SYN with a new ISN on a synchronized connection (a rebooted host, or
-     * an injected SYN) opens another sequence space: the old one stays */
-    if (!(s->flags & TS_RST) && seq_gt(end, me->snd_nxt) &&
-        !((s->flags & TS_SYN) && s->seq != me->isn))
-        me->snd_nxt = end;
-    if ((s->flags & TS_FIN) && !(s->flags & (TS_SYN | TS_RST)) && !me->fin_seen &&
-        !(x->rec->anomalies & TS_BIT(TS_AN_INVALID_FLAGS))) {
-        me->fin_seen = 1;
-        me->fin_seq = s->seq + s->len;
-        me->fin_frame = s->frame;
-        me->fin_ns = s->ts_ns;
-        me->fin_stage = x->rec->stage;
-        if (c->closer == NONE)
-            c->closer = (uint8_t)x->snd;
-    }
-    if ((cls == TS_EV_ACKS || cls == TS_EV_FIN_ACKS) && peer->fin_seen && !peer->fin_acked) {
-        peer->fin_acked = 1;
-        peer->fin_ack_stage = x->rec->stage;
-        if (x->rec->stage == TS_STAGE_FINACK_COMBINED)
-            c->combined_finack = 1;
-    }
-    if ((cls == TS_EV_ACKS || cls == TS_EV_FIN_ACKS) && x->peer_before == TS_SYN_RECEIVED) {
-        c->established = 1;
-        c->hs_ack_frame = s->frame;
-        c->hs_ack_ns = s->ts_ns;
-    }
-    if (cls == TS_EV_SYNACK && x->peer->state == TS_ESTABLISHED)
-        c->established = 1;
-    /* Fast Open without a cookie (RFC 7413; taking data without a valid
-     * cookie is a server option, Linux tcp_fastopen 0x200):
-     * no option on the SYN, but the SYN-ACK acknowledges its data too, so
-     * the server took the data and may answer before the third ACK */
-    if (cls == TS_EV_SYNACK && x->rcv == TS_CLIENT && peer->syn_seen &&
-        seq_gt(s->ack, peer->isn + 1) && tsi_acks_our_syn(peer, s->ack))
-        c->tfo = 1;
-    if (s->flags & TS_ACK) {
-        if (!me->ack_sent || seq_gt(s->ack, me->max_ack))
-            me->max_ack = s->ack;            /* ack_sent itself is set below */
-        if (!peer->isn_known) {
-            peer->isn = s->ack - 1;
-            peer->isn_known = 1;
-            peer->snd_nxt = s->ack;
-        }
-    }
-    note_window(x);
-    me->seen = 1;
 }
 
 /* Both moves for an acceptable segment; returns the receiver's cell. */
@@ -608,17 +310,8 @@ static const ts_cell *transition(step_ctx *x, ts_event cls)
     /* Crossing SYN-ACK: the sender already holds the peer's SYN-ACK. */
     if (cls == TS_EV_SYNACK && x->c->simultaneous_open && x->me->state == TS_ESTABLISHED)
         me_new = TS_ESTABLISHED;
-    set_state(x->me, me_new);
+    set_ep_state(x->me, me_new);
     return cell;
-}
-
-void tsi_fill_states(ts_record *r, const ts_conn *c, int snd, uint8_t me_before,
-                        uint8_t peer_before)
-{
-    uint8_t cb = snd == TS_CLIENT ? me_before : peer_before;
-    uint8_t sb = snd == TS_CLIENT ? peer_before : me_before;
-    r->states = (uint8_t)((cb << 4) | c->ep[TS_CLIENT].state);
-    r->server_states = (uint8_t)((sb << 4) | c->ep[TS_SERVER].state);
 }
 
 /* The stages of segments that taught nothing (not acceptable, or after
@@ -649,7 +342,7 @@ static int handle_duplicate(step_ctx *x)
     if (me->last_stage != TS_STAGE_DATA && me->last_stage != TS_STAGE_HALF_CLOSE)
         x->rec->rflags |= TS_REC_RETRANS;        /* duplicate ACKs of data are just that */
     if (!taught_nothing(me->last_stage))
-        note_window(x);                          /* a window update repeats the last ACK */
+        tsi_note_window(x);                          /* a window update repeats the last ACK */
     return 1;
 }
 
@@ -780,28 +473,4 @@ void tsi_conn_step(const ts_stream *s, ts_conn *c, const ts_segment *seg, ts_rec
     ts_zeek_segment(&c->zeek, seg);
     out->zeek_state = (uint8_t)ts_zeek_conn_state(&c->zeek);
     out->zeek_hist_len = c->zeek.hist_len;
-}
-
-void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out)
-{
-    ts_conn *c = s->current;
-    int first = 0;
-    ts_anomaly_set extra = 0;
-    if (!c || starts_new_connection(c, seg)) {
-        ts_conn *prev = c;
-        int tw = in_time_wait(c, seg->ts_ns);
-        if (tw)
-            extra = TS_BIT(TS_AN_PORT_REUSE_TIME_WAIT);
-        c = open_conn(s, seg, c);
-        if (tw)
-            tsi_inherit_time_wait(c, prev, seg);
-        first = 1;
-    }
-    if (tsi_proves_unseen_synack(c, seg))
-        tsi_open_shadow(s, c);
-    tsi_time_wait_answers(s, c, seg);
-    tsi_conn_step(s, c, seg, out, first, extra);
-    tsi_end_inherited_time_wait(s, c);
-    if (c->shadow && !c->ep[TS_SERVER].seen)
-        tsi_step_shadow(s, c, seg, out);
 }
