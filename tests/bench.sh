@@ -122,7 +122,10 @@ echo "bench: results in $RES" >&2
 
 homes=$(mktemp -d "${TMPDIR:-/tmp}/tsb-homes.XXXXXX")
 chmod 755 "$homes"
-cleanup() { rm -rf -- "$homes"; }
+# an installed copy would be in the "without the plugin" baseline too
+. "$(dirname "${BASH_SOURCE[0]}")/installed-plugin.sh"
+move_installed_plugin_aside
+cleanup() { rm -rf -- "$homes"; put_installed_plugin_back; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 

@@ -49,6 +49,10 @@ esac
 runtime=$(readlink -f "$runtime" 2>/dev/null || echo "$runtime")
 [ -f "$runtime" ] || { echo "sanitize: cannot find the ASan runtime of $CC ($runtime)" >&2; exit 2; }
 
+# an installed copy would be loaded instead of the sanitizer build
+. "$here/installed-plugin.sh"
+move_installed_plugin_aside
+
 mkdir -p "$bdir"
 echo "sanitize: $ccver; runtime $runtime; build in $bdir"
 cmake -S "$top" -B "$bdir" -DCMAKE_BUILD_TYPE=Debug \

@@ -105,16 +105,8 @@ build
 case "$mode" in
 demo) demo ;;
 test)
-    # An installed copy (from `demo` as root) in Wireshark's global plugin
-    # folder would be loaded instead of the build under test, and would spoil
-    # the no-plugin baselines: it is moved aside while the tests run.
-    global=$(tshark -G folders 2>/dev/null | sed -n 's/^Global Plugins:[[:space:]]*//p')
-    aside=
-    if [ -n "$global" ] && [ -f "$global/epan/tcpstate.so" ]; then
-        aside=$(mktemp -d)
-        echo "Moving the installed $global/epan/tcpstate.so aside while testing"
-        $sudo mv "$global/epan/tcpstate.so" "$aside/"
-        trap '$sudo mv "$aside/tcpstate.so" "$global/epan/" && rmdir "$aside"' EXIT
-    fi
+    # an installed copy would be loaded instead of the build under test
+    . "$top/tests/installed-plugin.sh"
+    move_installed_plugin_aside "$sudo"
     ctest --test-dir "$top/build" --output-on-failure -j"$(nproc)" ;;
 esac
