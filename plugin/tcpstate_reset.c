@@ -157,10 +157,13 @@ void tsi_handle_rst(step_ctx *x)
         /* A RST without ACK right after the peer's data is a stack with no
          * connection answering it (RFC 9293 3.10.7.1): half-open. */
         /* (Said once: not again when the receiver's own segment already
-         * proved it had missed this sender's earlier RST.) */
+         * proved the earlier RST passed it by -- it missed this sender's
+         * RST, or never sent the one forged in its name -- and was flagged
+         * half-open then: this RST is the recovery 3.5.2 describes.) */
         if (!has(x->seg, TS_ACK) && c->established && !ts_conn_finished(c) &&
             c->last_sender == x->rcv && c->last_payload && !closing_known(x) &&
-            !tsi_flight_find(c, TS_FLIGHT_RST_LOST, x->rcv)) {
+            !tsi_flight_find(c, TS_FLIGHT_RST_LOST, x->rcv) &&
+            !tsi_flight_find(c, TS_FLIGHT_RST_FORGED, x->rcv)) {
             raise(x, TS_AN_HALF_OPEN);
             /* the RST's form (3.10.7.1) is a stack with no TCB answering:
              * its sender was already CLOSED, when the data came too */
@@ -282,7 +285,7 @@ static int after_end(step_ctx *x)
         return 1;
     }
     /* Retransmitted FIN and its re-ACK are part of the teardown, not strays. */
-    if ((x->seg->flags & TS_FIN) && x->me->fin_seen && x->seg->seq == x->me->fin_seq)
+    if (repeats_fin(x->me, x->seg))
         return 0;
     if (x->peer->fin_rexmit && !(x->seg->flags & (TS_FIN | TS_SYN)) && x->seg->len == 0)
         return 0;

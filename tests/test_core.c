@@ -368,6 +368,62 @@ static void test_fin_with_data(void)
     RUN(&r, "fin_with_data", steps);
 }
 
+/* spec_74 (fin_data_lost): a FIN that carries data and is sent again.  The
+ * FIN occupies the sequence number after the data (RFC 9293 3.4), so the
+ * FIN is the same one when seq + len is: the server's FIN with 200 bytes
+ * (seq 5001, FIN at 5201) resent whole after the RTO is a retransmission
+ * (3.8.1), "Teardown 1/4: FIN" again with the flag (the README's rule for a
+ * retransmitted FIN, with or without data), and so is the FIN resent alone
+ * at 5201.  The receiver, CLOSE-WAIT after the first copy, answers it and
+ * stays (3.10.7.4 eighth check: CLOSE-WAIT remains).  In LAST-ACK, the
+ * passive closer's FIN with data resent after the captured final ACK
+ * proves that ACK lost (only LAST-ACK resends it, 3.8.1): server LAST-ACK
+ * again, as spec_11_final_ack_lost without data -- not a packet after
+ * close.  Must not: the first FIN, whose data repeat the seq and length of
+ * the data segment before it, is new (3.10.4 CLOSE), no retransmission. */
+static void test_fin_data_retransmission(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'C', "PA", 1001, 5001, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "A", 5001, 1101, 0, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "FA", 5001, 1101, 200, "Teardown 1/4: FIN", "ESTABLISHED", "CLOSE-WAIT", "ESTABLISHED", "FIN-WAIT-1", 0, 0 },
+        { 'S', "FA", 5001, 1101, 200, "Teardown 1/4: FIN", "CLOSE-WAIT", "CLOSE-WAIT", "FIN-WAIT-1", "FIN-WAIT-1", 0, 210 },
+        { 'S', "FA", 5201, 1101, 0, "Teardown 1/4: FIN", "CLOSE-WAIT", "CLOSE-WAIT", "FIN-WAIT-1", "FIN-WAIT-1", 0, 400 },
+        { 'C', "A", 1101, 5202, 0, "Teardown 2/4: ACK of FIN", NULL, "CLOSE-WAIT", "FIN-WAIT-1", "FIN-WAIT-2", 0, 0 },
+    };
+    static const step last_ack[] = {
+        HANDSHAKE,
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "A", 5001, 1002, 0, "Teardown 2/4: ACK of FIN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "FA", 5001, 1002, 200, "Teardown 3/4: FIN", NULL, "TIME-WAIT", "CLOSE-WAIT", "LAST-ACK", 0, 0 },
+        { 'C', "A", 1002, 5202, 0, "Teardown 4/4: final ACK", "TIME-WAIT", "TIME-WAIT", "LAST-ACK", "CLOSED", 0, 0 },
+        { 'S', "FA", 5001, 1002, 200, "Teardown 3/4: FIN", "TIME-WAIT", "TIME-WAIT", "LAST-ACK", "LAST-ACK", 0, 200 },
+        { 'C', "A", 1002, 5202, 0, "Teardown 4/4: final ACK", NULL, "TIME-WAIT", "LAST-ACK", "CLOSED", 0, 0 },
+    };
+    static const step first_fin[] = {
+        HANDSHAKE,
+        { 'S', "PA", 5001, 1001, 200, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "FA", 5001, 1001, 200, "Teardown 1/4: FIN", "ESTABLISHED", "CLOSE-WAIT", "ESTABLISHED", "FIN-WAIT-1", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "fin_data_retransmission", steps);
+    expect(!(r.rec[5].rflags & TS_REC_RETRANS), "fin_data_retransmission", "the first FIN is new");
+    expect((r.rec[6].rflags & TS_REC_RETRANS) && r.rec[6].related_frame == 6, "fin_data_retransmission",
+           "the FIN resent with its data is a retransmission of frame 6");
+    expect(r.rec[7].rflags & TS_REC_RETRANS, "fin_data_retransmission", "the FIN resent alone too");
+    run_init(&r);
+    RUN(&r, "fin_data_retransmission_last_ack", last_ack);
+    expect((r.rec[7].rflags & TS_REC_RETRANS) &&
+           ts_conn_in_flight(r.rec[0].conn, 7, TS_SERVER, NULL) == TS_FLIGHT_ACK_LOST,
+           "fin_data_retransmission_last_ack", "the resent FIN with data proves the final ACK lost");
+    run_init(&r);
+    RUN(&r, "fin_data_first_fin", first_fin);
+    expect(!(r.rec[4].rflags & TS_REC_RETRANS), "fin_data_first_fin",
+           "a first FIN repeating the data's seq and length is new");
+}
+
 /* Issue 11 defect 11: a SYN-ACK sent again after the captured third ACK
  * proves that ACK never reached the server (only SYN-RECEIVED retransmits
  * a SYN-ACK, RFC 9293 3.8.1); the client's answer to it is the ACK that
@@ -1815,6 +1871,42 @@ static void test_forged_rst(void)
            "forged_rst_not_real", "a real RST stands");
 }
 
+/* spec_76 (router_rst): after the forged RST of test_forged_rst, the
+ * client's stack, which has no TCB, answers the server's data with
+ * <SEQ=SEG.ACK><CTL=RST> (RFC 9293 3.10.7.1), seq 1001 = the server's
+ * RCV.NXT: accepted, server ESTABLISHED -> CLOSED (3.10.7.4 second check),
+ * "Reset: abort".  The half-open condition (3.5.2) was reported on the
+ * server's data, which proved it never sent the RST; this RST is the
+ * recovery 3.5.2 describes, and raises nothing again (as spec_49's, where
+ * the receiver missed a real RST).  Must not: the same data and RST
+ * without any earlier RST -- the data is the first sign that the client
+ * lost the connection, and the RST's form says so: half_open there. */
+static void test_forged_rst_recovery(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'C', "PA", 1001, 5001, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "R", 5001, 0, 0, "Reset: abort", "ESTABLISHED", "CLOSED", NULL, NULL, ANY, 0 },
+        { 'S', "PA", 5001, 1001, 300, "After reset", "CLOSED", "CLOSED", "ESTABLISHED", "ESTABLISHED",
+          B(PACKETS_AFTER_RESET) | B(HALF_OPEN), 350 },
+        { 'C', "R", 1001, 0, 0, "Reset: abort", "CLOSED", "CLOSED", "ESTABLISHED", "CLOSED", 0, 0 },
+    };
+    static const step first_sign[] = {
+        HANDSHAKE,
+        { 'S', "PA", 5001, 1001, 300, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "R", 1001, 0, 0, "Reset: abort", "CLOSED", "CLOSED", "ESTABLISHED", "CLOSED", B(HALF_OPEN), 0 },
+    };
+    ts_record v;
+    run_init(&r);
+    RUN(&r, "forged_rst_recovery", steps);
+    v = ts_hindsight(&r.rec[6], 7);
+    expect(!(v.anomalies & B(HALF_OPEN)) && ts_rec_server_after(&v) == TS_CLOSED, "forged_rst_recovery",
+           "hindsight: the recovery RST, no second half_open");
+    run_init(&r);
+    RUN(&r, "forged_rst_recovery_not", first_sign);
+}
+
 /* Defect 3, lost FIN: the server's data after the client's FIN still
  * acknowledges below it, and the client's RST at exactly that ack (the
  * server's RCV.NXT, 3.10.7.4) is accepted: the FIN never arrived.  The
@@ -2293,11 +2385,13 @@ int main(void)
     test_simultaneous_close();
     test_half_close();
     test_fin_with_data();
+    test_fin_data_retransmission();
     test_retransmissions();
     test_lost_third_ack();
     test_fast_open_without_cookie();
     test_syn_to_time_wait_reverse();
     test_forged_rst();
+    test_forged_rst_recovery();
     test_rst_proves_fin_lost();
     test_rst_lost();
     test_rst_old_ack();
