@@ -38,6 +38,32 @@ static void rst_proves_fin_lost(step_ctx *x)
     set_ep_state(peer, TS_ESTABLISHED);
 }
 
+/* In flight, the other way: a RST without ACK at exactly the SEG.ACK of the
+ * peer's FIN just before it, from an endpoint the model moved FIN-WAIT-2 ->
+ * TIME-WAIT on that FIN.  That is the reply of an endpoint with no TCB
+ * (3.10.7.1: "If the ACK bit is on, <SEQ=SEG.ACK><CTL=RST>"); a FIN-WAIT-2
+ * TCB acknowledges the FIN and enters TIME-WAIT (3.10.7.4 eighth check),
+ * and a TIME-WAIT one acknowledges what it receives.  So its TCB was gone
+ * before the FIN arrived: deleted silently in FIN-WAIT-2, where RFC 9293
+ * has no timer but Linux drops an orphaned socket after tcp_fin_timeout
+ * (spec_54; the client of spec_48, which dies silently, is the same
+ * proof on data).  Its FIN had been acknowledged: both ends knew the
+ * connection was closing, so not half-open (3.5.2; see closing_known).
+ * Same record (NO_TCB) as the half-open RST's: one pass shows the sender
+ * CLOSED from this RST on, two passes from the FIN. */
+static void rst_proves_tcb_expired(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    const ts_conn *c = x->c;
+    const ts_endpoint *me = x->me, *peer = x->peer;
+    if (has(s, TS_ACK) || x->me_before != TS_TIME_WAIT || !me->fin_acked || c->last_sender != x->rcv ||
+        c->last_stage != TS_STAGE_FIN2 || !peer->fin_seen || peer->fin_frame != c->last_frame ||
+        s->seq != peer->last_ack)
+        return;
+    tsi_flight_add(x, TS_FLIGHT_NO_TCB, c->last_frame, x->snd, TS_CLOSED);
+    x->me_before = TS_CLOSED;
+}
+
 /* ---- The RST's sender: its own move -------------------------------------- */
 
 /* SYN-SENT or SYN-RECEIVED answering the peer's unacceptable ACK (a
@@ -142,6 +168,7 @@ void tsi_handle_rst(step_ctx *x)
     }
     rst_proves_fin_lost(x);
     rst_proves_ack_delivered(x);
+    rst_proves_tcb_expired(x);
     remember_rst(x);
     if (x->peer_before == TS_SYN_SENT && !x->me->syn_seen) {
         x->rec->stage = TS_STAGE_RST_REFUSED;    /* SYN answered by RST: no listener */

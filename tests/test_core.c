@@ -1907,6 +1907,68 @@ static void test_forged_rst_recovery(void)
     RUN(&r, "forged_rst_recovery_not", first_sign);
 }
 
+/* spec_54 (fin_timeout): the server closes first, the client acknowledges
+ * its FIN (server FIN-WAIT-2), and much later the client's FIN draws a RST
+ * without ACK at exactly that FIN's ack.  Only an endpoint without a TCB
+ * answers so (RFC 9293 3.10.7.1, <SEQ=SEG.ACK><CTL=RST>); a FIN-WAIT-2 TCB
+ * acknowledges the FIN and enters TIME-WAIT (3.10.7.4 eighth check).  So
+ * the server's TCB was gone before the FIN (Linux's tcp_fin_timeout drops
+ * an orphaned FIN-WAIT-2 socket; RFC 9293 has no such timer): the NO_TCB
+ * record, as for spec_48's silent client.  One pass: the FIN is taken as
+ * the RFC says (FIN-WAIT-2 -> TIME-WAIT: nothing shows otherwise yet), the
+ * RST proves the server CLOSED before it; two passes: CLOSED on the FIN
+ * too.  The RST is acceptable to the LAST-ACK client (seq = its RCV.NXT):
+ * CLOSED (3.10.7.4 second check).  Not half-open: the server's FIN was
+ * acknowledged, both ends knew the connection was closing (3.5.2).
+ * Must not: the same FIN answered by a RST-ACK (not the no-TCB form for a
+ * segment with ACK), or by a bare RST at another seq (not SEG.ACK): no
+ * record, the FIN took the server to TIME-WAIT as the RFC says. */
+static void test_fin_wait_2_expired(void)
+{
+    run r;
+    ts_record v;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'S', "FA", 5001, 1001, 0, "Teardown 1/4: FIN", "ESTABLISHED", "CLOSE-WAIT", "ESTABLISHED", "FIN-WAIT-1", 0, 0 },
+        { 'C', "A", 1001, 5002, 0, "Teardown 2/4: ACK of FIN", "CLOSE-WAIT", "CLOSE-WAIT", "FIN-WAIT-1", "FIN-WAIT-2", 0, 0 },
+        { 'C', "FA", 1001, 5002, 0, "Teardown 3/4: FIN", "CLOSE-WAIT", "LAST-ACK", "FIN-WAIT-2", "TIME-WAIT", 0, 2500 },
+        { 'S', "R", 5002, 0, 0, "Reset: abort", "LAST-ACK", "CLOSED", "CLOSED", "CLOSED", 0, 0 },
+    };
+    static const step rst_ack[] = {
+        HANDSHAKE,
+        LEAD('S', "FA", 5001, 1001),
+        LEAD('C', "A", 1001, 5002),
+        { 'C', "FA", 1001, 5002, 0, "Teardown 3/4: FIN", NULL, NULL, "FIN-WAIT-2", "TIME-WAIT", 0, 2500 },
+        { 'S', "RA", 5002, 1002, 0, NULL, NULL, NULL, "TIME-WAIT", NULL, ANY, 0 },
+    };
+    static const step other_seq[] = {
+        HANDSHAKE,
+        LEAD('S', "FA", 5001, 1001),
+        LEAD('C', "A", 1001, 5002),
+        { 'C', "FA", 1001, 5002, 0, "Teardown 3/4: FIN", NULL, NULL, "FIN-WAIT-2", "TIME-WAIT", 0, 2500 },
+        { 'S', "R", 5001, 0, 0, NULL, NULL, NULL, "TIME-WAIT", NULL, ANY, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "fin_wait_2_expired", steps);
+    v = ts_hindsight(&r.rec[5], 6);
+    expect(ts_rec_server_before(&v) == TS_CLOSED && ts_rec_server_after(&v) == TS_CLOSED &&
+           ts_rec_client_after(&v) == TS_LAST_ACK, "fin_wait_2_expired",
+           "hindsight: the FIN met no TCB at the server");
+    v = ts_hindsight(&r.rec[4], 5);
+    expect(ts_rec_server_after(&v) == TS_FIN_WAIT_2, "fin_wait_2_expired",
+           "hindsight: the ACK of the server's FIN did arrive (FIN-WAIT-2)");
+    expect(ts_conn_in_flight(r.rec[0].conn, 6, TS_SERVER, NULL) == TS_FLIGHT_NO_TCB, "fin_wait_2_expired",
+           "the record says so");
+    run_init(&r);
+    RUN(&r, "fin_wait_2_expired_not_rst_ack", rst_ack);
+    expect(ts_conn_in_flight(r.rec[0].conn, 6, TS_SERVER, NULL) == TS_FLIGHT_NONE,
+           "fin_wait_2_expired_not_rst_ack", "a RST-ACK is not the no-TCB reply to a FIN");
+    run_init(&r);
+    RUN(&r, "fin_wait_2_expired_not_other_seq", other_seq);
+    expect(ts_conn_in_flight(r.rec[0].conn, 6, TS_SERVER, NULL) == TS_FLIGHT_NONE,
+           "fin_wait_2_expired_not_other_seq", "a RST not at SEG.ACK is not the no-TCB reply");
+}
+
 /* Defect 3, lost FIN: the server's data after the client's FIN still
  * acknowledges below it, and the client's RST at exactly that ack (the
  * server's RCV.NXT, 3.10.7.4) is accepted: the FIN never arrived.  The
@@ -2392,6 +2454,7 @@ int main(void)
     test_syn_to_time_wait_reverse();
     test_forged_rst();
     test_forged_rst_recovery();
+    test_fin_wait_2_expired();
     test_rst_proves_fin_lost();
     test_rst_lost();
     test_rst_old_ack();
