@@ -1871,6 +1871,29 @@ static void test_forged_rst(void)
            "forged_rst_not_real", "a real RST stands");
 }
 
+/* The cells [ACK acknowledging our SYN or FIN][SYN-SENT] are marked
+ * unreachable: a SYN-SENT endpoint has no FIN (CLOSE in SYN-SENT deletes
+ * the TCB, RFC 9293 3.10.4), and its SYN is acknowledged by a SYN-ACK.  On
+ * the wire an ACK without SYN can carry ack = ISN + 1 all the same (a
+ * SYN-RECEIVED peer answering an unacceptable segment, 3.10.7.4 first
+ * check); 3.10.7.3 drops it (acceptable ACK, neither SYN nor RST: fifth
+ * check), which is the plain-ACK row's SYN-SENT cell: the client stays
+ * SYN-SENT, and the SYN-ACK that follows still opens it.  (cell coverage
+ * checks the row: the marked cells stay unreached.)  Must not: that ACK
+ * completes nothing -- the server's third-ACK wait is untouched. */
+static void test_bare_ack_of_syn_to_syn_sent(void)
+{
+    run r;
+    static const step steps[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 },
+        { 'S', "A", 5001, 1001, 0, NULL, "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "SYN-RECEIVED", ANY, 0 },
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", "SYN-SENT", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", ANY, 0 },
+        { 'C', "A", 1001, 5001, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", ANY, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "bare_ack_of_syn_to_syn_sent", steps);
+}
+
 /* spec_76 (router_rst): after the forged RST of test_forged_rst, the
  * client's stack, which has no TCB, answers the server's data with
  * <SEQ=SEG.ACK><CTL=RST> (RFC 9293 3.10.7.1), seq 1001 = the server's
@@ -2454,6 +2477,7 @@ int main(void)
     test_syn_to_time_wait_reverse();
     test_forged_rst();
     test_forged_rst_recovery();
+    test_bare_ack_of_syn_to_syn_sent();
     test_fin_wait_2_expired();
     test_rst_proves_fin_lost();
     test_rst_lost();
