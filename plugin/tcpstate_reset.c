@@ -156,16 +156,30 @@ static void rst_proves_ack_delivered(step_ctx *x)
     f->state = TS_CLOSED;
 }
 
+/* The receiver's own segment already proved that the accepted RST still in
+ * force passed it by -- it missed that RST (lost), or never sent the one
+ * forged in its name -- and was flagged half-open there (rst_missed): a
+ * RST now is the recovery 3.5.2 describes, not a second half-open
+ * connection (spec_49, spec_76).  Once both ends went on (the RST reset
+ * nobody, reset_by cleared), a later no-TCB RST is news again. */
+static int half_open_said(const step_ctx *x)
+{
+    const ts_conn *c = x->c;
+    return c->reset_by != NONE && tsi_flight_missed_rst(c, c->rst_frame_seen, x->rcv);
+}
+
 void tsi_handle_rst(step_ctx *x)
 {
     ts_conn *c = x->c;
     verdict v = tsi_acceptability(x);
+    int said;
     if (!x->me->rst_frame)
         x->me->rst_frame = x->seg->frame;
     if (v != V_RST_ACCEPT) {
         rst_not_accepted(x, v);
         return;
     }
+    said = half_open_said(x);
     rst_proves_fin_lost(x);
     rst_proves_ack_delivered(x);
     rst_proves_tcb_expired(x);
@@ -183,14 +197,10 @@ void tsi_handle_rst(step_ctx *x)
         x->rec->related_frame = 0;
         /* A RST without ACK right after the peer's data is a stack with no
          * connection answering it (RFC 9293 3.10.7.1): half-open. */
-        /* (Said once: not again when the receiver's own segment already
-         * proved the earlier RST passed it by -- it missed this sender's
-         * RST, or never sent the one forged in its name -- and was flagged
-         * half-open then: this RST is the recovery 3.5.2 describes.) */
+        /* (Said once: not again when the receiver was already flagged for
+         * the reset still in force; see half_open_said.) */
         if (!has(x->seg, TS_ACK) && c->established && !ts_conn_finished(c) &&
-            c->last_sender == x->rcv && c->last_payload && !closing_known(x) &&
-            !tsi_flight_find(c, TS_FLIGHT_RST_LOST, x->rcv) &&
-            !tsi_flight_find(c, TS_FLIGHT_RST_FORGED, x->rcv)) {
+            c->last_sender == x->rcv && c->last_payload && !closing_known(x) && !said) {
             raise(x, TS_AN_HALF_OPEN);
             /* the RST's form (3.10.7.1) is a stack with no TCB answering:
              * its sender was already CLOSED, when the data came too */

@@ -1920,6 +1920,24 @@ static void test_forged_rst_recovery(void)
         { 'S', "PA", 5001, 1001, 300, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
         { 'C', "R", 1001, 0, 0, "Reset: abort", "CLOSED", "CLOSED", "ESTABLISHED", "CLOSED", B(HALF_OPEN), 0 },
     };
+    /* must not either: a RST that reset nobody (test_rst_old_ack: both ends
+     * went on from their TCBs) ends that episode; the client's later bare
+     * RST at the server's data is a new half-open connection (its client
+     * lost the connection, 3.5.2): half_open, and the client was CLOSED
+     * when the data came (3.10.7.1's form) */
+    static const step later[] = {
+        HANDSHAKE,
+        { 'C', "PA", 1001, 5001, 100, NULL, NULL, NULL, NULL, NULL, ANY, 0 },
+        { 'S', "PA", 5001, 1101, 100, NULL, NULL, NULL, NULL, NULL, ANY, 0 },
+        LEAD('C', "A", 1101, 5101),
+        { 'S', "PA", 5101, 1101, 100, NULL, NULL, NULL, NULL, NULL, ANY, 0 },
+        LEAD('S', "R", 5101, 0),
+        LEAD('C', "A", 1101, 5201),
+        { 'C', "PA", 1101, 5201, 100, NULL, NULL, NULL, NULL, NULL, ANY, 0 },
+        { 'S', "A", 5201, 1201, 0, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        { 'S', "PA", 5201, 1201, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "R", 1201, 0, 0, "Reset: abort", "CLOSED", "CLOSED", "ESTABLISHED", "CLOSED", B(HALF_OPEN), 0 },
+    };
     ts_record v;
     run_init(&r);
     RUN(&r, "forged_rst_recovery", steps);
@@ -1928,6 +1946,8 @@ static void test_forged_rst_recovery(void)
            "hindsight: the recovery RST, no second half_open");
     run_init(&r);
     RUN(&r, "forged_rst_recovery_not", first_sign);
+    run_init(&r);
+    RUN(&r, "forged_rst_recovery_not_after_nobody", later);
 }
 
 /* spec_54 (fin_timeout): the server closes first, the client acknowledges
