@@ -288,6 +288,10 @@ ts_record ts_hindsight(const ts_record *r, uint32_t frame);
  * (see ts_flight), or TS_FLIGHT_NONE; *kept: that state. */
 int ts_conn_in_flight(const ts_conn *c, uint32_t frame, int role, unsigned *kept);
 
+/* An in-flight record of this kind for role, from frame from up to the
+ * proving frame to, exists: 1, else 0. */
+int ts_conn_flight_proves(const ts_conn *c, int kind, int role, uint32_t from, uint32_t to);
+
 /* The client's SYN was never answered (no SYN-ACK, RST, ICMP or any server
  * segment, no one-sided proof): nothing in the capture shows it reached the
  * server's TCP (RFC 9293 3.10.7.2: a LISTEN endpoint answers a SYN), so

@@ -576,16 +576,8 @@ static void b_fin2(ex *x)
  * FIN-WAIT-2 (tcpstate_reset.c, rst_proves_tcb_expired). */
 static int rst_answers_fin_without_tcb(const ex *x)
 {
-    const ts_flight_log *log = x->c->flight;
-    if (!log)
-        return 0;
-    for (int i = 0; i < log->n; i++) {
-        const ts_flight *f = &log->rec[i];
-        if (f->kind == TS_FLIGHT_NO_TCB && f->role == x->snd && f->to == x->seg->frame &&
-            receiver(x)->fin_seen && f->from == receiver(x)->fin_frame)
-            return 1;
-    }
-    return 0;
+    return receiver(x)->fin_seen &&
+           ts_conn_flight_proves(x->c, TS_FLIGHT_NO_TCB, x->snd, receiver(x)->fin_frame, x->seg->frame);
 }
 
 static void b_abort(ex *x)

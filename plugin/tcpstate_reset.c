@@ -50,7 +50,10 @@ static void rst_proves_fin_lost(step_ctx *x)
  * proof on data).  Its FIN had been acknowledged: both ends knew the
  * connection was closing, so not half-open (3.5.2; see closing_known).
  * Same record (NO_TCB) as the half-open RST's: one pass shows the sender
- * CLOSED from this RST on, two passes from the FIN. */
+ * CLOSED from this RST on, two passes from the FIN.  Not when the FIN
+ * carried data: a live FIN-WAIT-2 TCB whose user has closed answers new
+ * data with a RST (3.6.1, from RFC 1122 4.2.2.13; Linux sends it at
+ * SEG.ACK too), so that RST proves no missing TCB. */
 static void rst_proves_tcb_expired(step_ctx *x)
 {
     const ts_segment *s = x->seg;
@@ -58,7 +61,7 @@ static void rst_proves_tcb_expired(step_ctx *x)
     const ts_endpoint *me = x->me, *peer = x->peer;
     if (has(s, TS_ACK) || x->me_before != TS_TIME_WAIT || !me->fin_acked || c->last_sender != x->rcv ||
         c->last_stage != TS_STAGE_FIN2 || !peer->fin_seen || peer->fin_frame != c->last_frame ||
-        s->seq != peer->last_ack)
+        peer->last_len != 0 || s->seq != peer->last_ack)
         return;
     tsi_flight_add(x, TS_FLIGHT_NO_TCB, c->last_frame, x->snd, TS_CLOSED);
     x->me_before = TS_CLOSED;

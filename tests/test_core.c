@@ -1965,7 +1965,9 @@ static void test_forged_rst_recovery(void)
  * acknowledged, both ends knew the connection was closing (3.5.2).
  * Must not: the same FIN answered by a RST-ACK (not the no-TCB form for a
  * segment with ACK), or by a bare RST at another seq (not SEG.ACK): no
- * record, the FIN took the server to TIME-WAIT as the RFC says. */
+ * record, the FIN took the server to TIME-WAIT as the RFC says.  Nor when
+ * the FIN carries data: a live FIN-WAIT-2 TCB whose user has closed answers
+ * new data with a RST (3.6.1, RFC 1122 4.2.2.13), at the same seq. */
 static void test_fin_wait_2_expired(void)
 {
     run r;
@@ -1991,6 +1993,13 @@ static void test_fin_wait_2_expired(void)
         { 'C', "FA", 1001, 5002, 0, "Teardown 3/4: FIN", NULL, NULL, "FIN-WAIT-2", "TIME-WAIT", 0, 2500 },
         { 'S', "R", 5001, 0, 0, NULL, NULL, NULL, "TIME-WAIT", NULL, ANY, 0 },
     };
+    static const step fin_with_data[] = {
+        HANDSHAKE,
+        LEAD('S', "FA", 5001, 1001),
+        LEAD('C', "A", 1001, 5002),
+        { 'C', "FPA", 1001, 5002, 100, NULL, NULL, NULL, "FIN-WAIT-2", NULL, ANY, 0 },
+        { 'S', "R", 5002, 0, 0, NULL, NULL, NULL, NULL, "CLOSED", ANY, 0 },
+    };
     run_init(&r);
     RUN(&r, "fin_wait_2_expired", steps);
     v = ts_hindsight(&r.rec[5], 6);
@@ -2010,6 +2019,13 @@ static void test_fin_wait_2_expired(void)
     RUN(&r, "fin_wait_2_expired_not_other_seq", other_seq);
     expect(ts_conn_in_flight(r.rec[0].conn, 6, TS_SERVER, NULL) == TS_FLIGHT_NONE,
            "fin_wait_2_expired_not_other_seq", "a RST not at SEG.ACK is not the no-TCB reply");
+    run_init(&r);
+    RUN(&r, "fin_wait_2_expired_not_fin_with_data", fin_with_data);
+    expect(ts_conn_in_flight(r.rec[0].conn, 6, TS_SERVER, NULL) == TS_FLIGHT_NONE,
+           "fin_wait_2_expired_not_fin_with_data", "a RST to a FIN with data may come from a live TCB (3.6.1)");
+    v = ts_hindsight(&r.rec[5], 6);
+    expect(ts_rec_server_before(&v) == TS_FIN_WAIT_2, "fin_wait_2_expired_not_fin_with_data",
+           "hindsight: the FIN with data reached a live FIN-WAIT-2 TCB");
 }
 
 /* Defect 3, lost FIN: the server's data after the client's FIN still
