@@ -86,6 +86,8 @@ typedef enum {
     TS_FLIGHT_ICMP_SOFT,   /* the ICMP error `from` aborted nothing: role resends its SYN at `to` */
     TS_FLIGHT_NO_TCB,      /* `from`, the data a half-open RST answers, met no TCB at role */
     TS_FLIGHT_DELIVERED,   /* a later proof took back an ACK_LOST: role was already `state` */
+    TS_FLIGHT_NEW_TCB,     /* `from`, a bare SYN on a synchronized connection, came from a new
+                            * SYN-SENT TCB of role: its RST `to` answers the challenge ACK */
 } ts_flight_kind;
 
 typedef struct {
@@ -137,7 +139,7 @@ typedef struct ts_conn {
     uint8_t  rst_states;
     uint8_t  rst_by;         /* the role that sent rst_frame_seen */
     /* 1 + role, in the previous connection, of the TIME-WAIT endpoint this
-     * connection's server is (defect 10: a SYN from the reverse direction
+     * connection's server is (defect 10: a SYN, from either direction,
      * met it), or 0 */
     uint8_t  tw_inherited;
     unsigned client_is_a : 1;    /* endpoint A (first seen) is the client */

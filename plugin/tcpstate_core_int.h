@@ -118,7 +118,7 @@ int tsi_proves_unseen_synack(const ts_conn *c, const ts_segment *seg);
 void tsi_open_shadow(ts_stream *s, ts_conn *c);
 void tsi_step_shadow(const ts_stream *s, ts_conn *c, const ts_segment *seg, ts_record *out);
 
-/* ---- A SYN from the reverse direction meets TIME-WAIT (tcpstate_time_wait.c) */
+/* ---- A SYN meets TIME-WAIT (tcpstate_time_wait.c) ------------------------ */
 
 void tsi_inherit_time_wait(ts_conn *c, const ts_conn *prev, const ts_segment *seg);
 void tsi_end_inherited_time_wait(ts_stream *s, ts_conn *c);

@@ -87,6 +87,11 @@ static void set_role_states(ts_record *v, int role, unsigned before, unsigned af
         v->server_states = packed;
 }
 
+static unsigned role_before(const ts_record *v, int role)
+{
+    return role == TS_CLIENT ? ts_rec_client_before(v) : ts_rec_server_before(v);
+}
+
 static unsigned role_after(const ts_record *v, int role)
 {
     return role == TS_CLIENT ? ts_rec_client_after(v) : ts_rec_server_after(v);
@@ -121,7 +126,10 @@ void tsi_flight_view(ts_record *v, const ts_conn *c, uint32_t frame)
         const ts_flight *f = &c->flight->rec[i];
         if (f->kind == TS_FLIGHT_NONE)
             continue;
-        if (frame >= f->from && frame < f->to)
+        /* the SYN of a new TCB: its sender moved by sending it (3.10.1 OPEN) */
+        if (f->kind == TS_FLIGHT_NEW_TCB && frame == f->from)
+            set_role_states(v, f->role, role_before(v, f->role), f->state);
+        else if (frame >= f->from && frame < f->to)
             set_role_states(v, f->role, f->state, f->state);
         /* the proving RST of a lost FIN: its receiver's state before it */
         if (f->kind == TS_FLIGHT_FIN_LOST && frame == f->to)

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * tcpstate core: a SYN from the reverse direction meets the old
- * connection's TIME-WAIT (issue 11 defect 10, review F4, rfc1337 capture).
+ * tcpstate core: a SYN meets the old connection's TIME-WAIT (issue 11
+ * defect 10, review F4, rfc1337 captures; scenarios 70 and 75 forward).
  *
  * The former server connects back to the former client's port while that
- * client is in TIME-WAIT.  The new connection's server is then the old
+ * client is in TIME-WAIT (reverse), or the client connects again while the
+ * server is (forward).  The new connection's server is then the old
  * TIME-WAIT TCB (tsi_inherit_time_wait), and only its answers tell what it
  * did with the SYN:
  *  - an ACK of the old connection: it kept TIME-WAIT (challenge ACK,
@@ -36,12 +37,12 @@ static int server_role_in(const ts_conn *prev, const ts_conn *c)
 }
 
 /* A SYN whose receiver is still in TIME-WAIT on this four-tuple meets that
- * TCB (RFC 9293 3.10.7.4), not a listener, when the receiver had opened the
- * old connection actively: nothing listens on its port to take the SYN, as
- * far as the capture shows yet (a SYN-ACK would show otherwise:
- * reopen_from_time_wait).  The new connection's server is that TCB: its
- * TIME-WAIT and sequence numbers carry over (it has sent nothing in the new
- * connection yet). */
+ * TCB (RFC 9293 3.10.7.4), whichever end opened the old connection: a
+ * listener takes the SYN only if the TIME-WAIT reopens into it, which its
+ * answer shows (a SYN-ACK: reopen_from_time_wait; an ACK of the old
+ * connection: it kept TIME-WAIT, Linux with no listener on the port).
+ * The new connection's server is that TCB: its TIME-WAIT and sequence
+ * numbers carry over (it has sent nothing in the new connection yet). */
 void tsi_inherit_time_wait(ts_conn *c, const ts_conn *prev, const ts_segment *seg)
 {
     const ts_endpoint *tw;
@@ -51,7 +52,7 @@ void tsi_inherit_time_wait(ts_conn *c, const ts_conn *prev, const ts_segment *se
         return;
     tw_role = !role_of(prev, seg);
     tw = &prev->ep[tw_role];
-    if (tw->state != TS_TIME_WAIT || tw->passive)
+    if (tw->state != TS_TIME_WAIT)
         return;
     sv->state = TS_TIME_WAIT;
     sv->isn = tw->isn;
