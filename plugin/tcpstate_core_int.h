@@ -122,9 +122,8 @@ void tsi_step_shadow(const ts_stream *s, ts_conn *c, const ts_segment *seg, ts_r
 
 void tsi_inherit_time_wait(ts_conn *c, const ts_conn *prev, const ts_segment *seg);
 void tsi_end_inherited_time_wait(ts_stream *s, ts_conn *c);
-void tsi_time_wait_answers(ts_stream *s, ts_conn *c, const ts_segment *seg);
+void tsi_time_wait_answers(const ts_stream *s, step_ctx *x);
 int tsi_syn_met_time_wait(const ts_conn *c);
-void tsi_time_wait_view(ts_record *v, const ts_record *r, uint32_t frame);
 
 /* ---- ICMP errors (tcpstate_icmp.c) --------------------------------------- */
 

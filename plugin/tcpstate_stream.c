@@ -19,8 +19,8 @@
  * tcpstate_shadow.c (one-sided captures) > tcpstate_pipeline.c (steps 2-5) >
  * tcpstate_reset.c (RSTs, and segments after the end), tcpstate_icmp.c
  * (ICMP errors) > tcpstate_step.c (the moves and per-segment bookkeeping
- * every handler uses) > tcpstate_flight.c (in flight), tcpstate_time_wait.c
- * (a SYN meeting TIME-WAIT), tcpstate_accept.c (event class and
+ * every handler uses) > tcpstate_time_wait.c (a SYN meeting TIME-WAIT) >
+ * tcpstate_flight.c (in flight), tcpstate_accept.c (event class and
  * acceptability verdict), tcpstate_names.c (names and labels);
  * tcpstate_verdicts.c (end-of-capture verdicts and hindsight) beside them.
  * tcpstate_core_int.h holds what they share; tcpstate_core.h is the public
@@ -167,7 +167,6 @@ void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out)
     }
     if (tsi_proves_unseen_synack(c, seg))
         tsi_open_shadow(s, c);
-    tsi_time_wait_answers(s, c, seg);
     tsi_conn_step(s, c, seg, out, first, extra);
     tsi_end_inherited_time_wait(s, c);
     if (c->shadow && !c->ep[TS_SERVER].seen)

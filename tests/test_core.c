@@ -2331,6 +2331,10 @@ static void test_syn_to_server_time_wait(void)
            "the RST deleted the old connection's TIME-WAIT too");
     expect(r.rec[10].conn == r.rec[7].conn && r.rec[10].conn->refused, name,
            "the SYN sent again belongs to the same, refused, connection");
+    /* must not: nothing shows that TIME-WAIT ignored the RST */
+    expect(!ts_conn_time_wait_ignores_rst(r.rec[7].conn) &&
+           ts_conn_in_flight(r.rec[7].conn, 10, TS_SERVER, NULL) == TS_FLIGHT_NONE, name,
+           "the RST was accepted: no RST_IGNORED record");
 }
 
 /* spec_75: as above with a server following RFC 1337 (fix F1; Linux
@@ -2361,6 +2365,15 @@ static void test_server_time_wait_ignores_rst(void)
            "hindsight: the SYN sent again met TIME-WAIT");
     expect(ts_conn_final_state(r.rec[0].conn, TS_SERVER) == TS_TIME_WAIT, name,
            "the old connection's server is still in TIME-WAIT");
+    /* one in-flight record: the server kept TIME-WAIT from the RST (frame
+     * 10) to the proving ACK (frame 12) */
+    for (uint32_t fr = 10; fr <= 12; fr++) {
+        unsigned kept = 0;
+        int kind = ts_conn_in_flight(r.rec[7].conn, fr, TS_SERVER, &kept);
+        expect(fr < 12 ? kind == TS_FLIGHT_RST_IGNORED && kept == TS_TIME_WAIT : kind == TS_FLIGHT_NONE,
+               name, "RST_IGNORED covers the RST up to the proof");
+    }
+    expect(ts_conn_time_wait_ignores_rst(r.rec[7].conn), name, "the server ignores RSTs in TIME-WAIT");
 }
 
 /* Review F4: the TIME-WAIT endpoint has a listener on its port and reopens
@@ -2393,6 +2406,9 @@ static void test_time_wait_reopens(void)
     expect(ts_conn_final_state(r.rec[0].conn, TS_CLIENT) == TS_CLOSED, name,
            "the old connection's TIME-WAIT ended with the reopen");
     expect(r.rec[8].conn->established, name, "the new connection is established");
+    expect(ts_conn_in_flight(r.rec[7].conn, 8, TS_SERVER, NULL) == TS_FLIGHT_REOPENED, name,
+           "the SYN's reopening is an in-flight record");
+    expect(!ts_conn_time_wait_ignores_rst(r.rec[7].conn), name, "no RST was ignored");
 }
 
 int main(void)
