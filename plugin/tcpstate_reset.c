@@ -142,7 +142,8 @@ static void rst_proves_new_tcb(step_ctx *x)
 {
     const ts_segment *s = x->seg;
     if (has(s, TS_ACK) || s->seq != x->peer->last_ack || x->me_before < TS_ESTABLISHED ||
-        x->me->last_flags != TS_SYN || x->me->last_frame != x->c->challenge_cause)
+        (x->me->last_flags & (TS_SYN | TS_ACK | TS_RST | TS_FIN)) != TS_SYN ||
+        x->me->last_frame != x->c->challenge_cause)
         return;
     tsi_flight_add(x, TS_FLIGHT_NEW_TCB, x->c->challenge_cause, x->snd, TS_SYN_SENT);
     x->me_before = TS_SYN_SENT;
