@@ -20,7 +20,7 @@
  */
 #include "tcpstate_core_int.h"
 
-static ts_conn *previous_conn(ts_stream *s, const ts_conn *c)
+static ts_conn *previous_conn(const ts_stream *s, const ts_conn *c)
 {
     ts_conn *prev;
     for (prev = s->first; prev && prev->next != c; prev = prev->next)
@@ -150,7 +150,7 @@ static void time_wait_kept(const ts_stream *s, step_ctx *x)
     if (!rst)
         return;
     tsi_flight_add(x, TS_FLIGHT_RST_IGNORED, rst, TS_SERVER, TS_TIME_WAIT);
-    prev = previous_conn((ts_stream *)s, c);
+    prev = previous_conn(s, c);
     c->ep[TS_SERVER].state = TS_TIME_WAIT;
     c->reset_by = NONE;                          /* that RST reset nothing */
     if (prev) {
