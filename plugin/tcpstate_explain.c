@@ -614,7 +614,7 @@ static void b_rst_ignored(ex *x)
         say(x, TX_EX_RST_NO_CONN);
     else if (rs == TS_SYN_SENT)
         say(x, TX_EX_RST_SYN_SENT);
-    else if (rs == TS_TIME_WAIT && x->c->tw_ignores_rst && x->seg->seq == receiver(x)->max_ack)
+    else if (rs == TS_TIME_WAIT && ts_conn_time_wait_ignores_rst(x->c) && x->seg->seq == receiver(x)->max_ack)
         say(x, TX_EX_RST_TIME_WAIT_KEPT);
     else
         say(x, TX_EX_RST_CHALLENGE);

@@ -159,6 +159,26 @@ static void rst_proves_ack_delivered(step_ctx *x)
     f->state = TS_CLOSED;
 }
 
+/* In flight, the other way round: the SYN was its sender's own.  A bare
+ * SYN on a synchronized connection may be injected (RFC 5961 4), so the
+ * sender is left in its state until it answers the challenge ACK with
+ * <SEQ=SEG.ACK><CTL=RST>: the reply of SYN-SENT to an unacceptable ACK
+ * (3.10.7.3), which keeps its TCB; an endpoint that still held the old
+ * connection would take that ACK as a duplicate.  Its old TCB was gone
+ * (a reboot, 3.5.2 figure 11) and the SYN came from a new one, SYN-SENT
+ * since the SYN (3.10.1 OPEN). */
+static void rst_proves_new_tcb(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    if (has(s, TS_ACK) || s->seq != x->peer->last_ack || x->me_before < TS_ESTABLISHED ||
+        (x->me->last_flags & (TS_SYN | TS_ACK | TS_RST | TS_FIN)) != TS_SYN ||
+        x->me->last_frame != x->c->challenge_cause)
+        return;
+    tsi_flight_add(x, TS_FLIGHT_NEW_TCB, x->c->challenge_cause, x->snd, TS_SYN_SENT);
+    x->me_before = TS_SYN_SENT;
+    set_ep_state(x->me, TS_SYN_SENT);
+}
+
 /* The receiver's own segment already proved that the accepted RST still in
  * force passed it by -- it missed that RST (lost), or never sent the one
  * forged in its name -- and was flagged half-open there (rst_missed): a
@@ -214,8 +234,10 @@ void tsi_handle_rst(step_ctx *x)
          * lost the connection its peer still held (RFC 5961 4.2). */
         /* (Not a TIME-WAIT's challenge: both ends had closed that connection.) */
         if (c->last_stage == TS_STAGE_CHALLENGE_ACK && c->challenge_syn && c->last_sender == x->rcv &&
-            x->peer_before != TS_TIME_WAIT)
+            x->peer_before != TS_TIME_WAIT) {
             raise(x, TS_AN_HALF_OPEN);
+            rst_proves_new_tcb(x);
+        }
         set_ep_state(x->me, rst_sender_next(x));
     }
     c->reset_by = (uint8_t)x->snd;
