@@ -134,22 +134,29 @@ capture_ns(const nstime_t *t)
 }
 
 /* Number of the frame's first ICMP or ICMPv6 layer (its position in
- * pinfo->layers, as total_layer_num counts), or G_MAXINT; *v6 says which. */
+ * pinfo->layers, as total_layer_num counts), or G_MAXINT; *v6 says which.
+ * The same walk notes which IP versions the frame holds (ff->ip_layers). */
 static int
-first_icmp_layer(packet_info *pinfo, gboolean *v6)
+first_icmp_layer(packet_info *pinfo, frame_fields *ff, gboolean *v6)
 {
     wmem_list_frame_t *f;
-    int n = 0;
+    int n = 0, icmp = G_MAXINT;
+    unsigned ip = FF_LAYERS_KNOWN;
 
     for (f = wmem_list_head(pinfo->layers); f; f = wmem_list_frame_next(f)) {
         int id = GPOINTER_TO_INT(wmem_list_frame_data(f));
         n++;
-        if (id == proto_icmp || id == proto_icmpv6) {
+        if (id == wanted_hf[W_IP])
+            ip |= FF_HAS_IP;
+        else if (id == wanted_hf[W_IPV6])
+            ip |= FF_HAS_IPV6;
+        else if ((id == proto_icmp || id == proto_icmpv6) && icmp == G_MAXINT) {
             *v6 = id == proto_icmpv6;
-            return n;
+            icmp = n;
         }
     }
-    return G_MAXINT;
+    ff->ip_layers = ip;
+    return icmp;
 }
 
 /* TCP quoted in an ICMP error: if it is a destination unreachable about a
@@ -234,7 +241,7 @@ first_pass(packet_info *pinfo, proto_tree *tree, int64_t now_ns)
     if (want_checksum)
         ff.arr[W_TCP_CKSUM_STATUS] = wanted_items(tree, W_TCP_CKSUM_STATUS);
 
-    icmp_layer = first_icmp_layer(pinfo, &icmp_v6);
+    icmp_layer = first_icmp_layer(pinfo, &ff, &icmp_v6);
 
     for (i = 0; i < anchors->len; i++) {
         field_info *srcport = (field_info *)g_ptr_array_index(anchors, i);

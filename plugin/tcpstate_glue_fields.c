@@ -118,11 +118,12 @@ read_tcp_header(const field_info *srcport, ts_segment *seg)
 uint32_t
 ip_total_length(const field_info *ip)
 {
-    uint8_t h[6];
+    const uint8_t *h;
 
-    if (!ip || !ip->ds_tvb || !tvb_bytes_exist(ip->ds_tvb, ip->start, 6))
+    if (!ip || !ip->ds_tvb || ip->start < 0 ||
+        tvb_captured_length_remaining(ip->ds_tvb, ip->start) < 6)
         return 0;
-    tvb_memcpy(ip->ds_tvb, h, ip->start, 6);
+    h = tvb_get_ptr(ip->ds_tvb, ip->start, 6);  /* (no copy) */
     if ((h[0] >> 4) == 4)
         return ts_wire_be16(h + 2);
     if ((h[0] >> 4) == 6)
@@ -152,8 +153,12 @@ ip_below(frame_fields *ff, int layer_num)
     field_info *ip = NULL;
 
     if (!ff->have_ip) {
-        ff->arr[W_IP] = wanted_items(ff->tree, W_IP);
-        ff->arr[W_IPV6] = wanted_items(ff->tree, W_IPV6);
+        /* (a frame of one IP version: the other's array is not looked up) */
+        gboolean known = (ff->ip_layers & FF_LAYERS_KNOWN) != 0;
+        if (!known || (ff->ip_layers & FF_HAS_IP))
+            ff->arr[W_IP] = wanted_items(ff->tree, W_IP);
+        if (!known || (ff->ip_layers & FF_HAS_IPV6))
+            ff->arr[W_IPV6] = wanted_items(ff->tree, W_IPV6);
         ff->have_ip = TRUE;
     }
     nearest_below(ff->arr[W_IP], layer_num, &ip);

@@ -157,13 +157,18 @@ gboolean stream_from_a(const tcpstate_stream *ts, const address *src,
 /* ---- One TCP layer's facts (tcpstate_glue_fields.c) --------------------- */
 
 /* The wanted fields of the frame being fed (first pass): arrays fetched
- * from its tree; the IP items only when asked for (a new stream, an ICMP
- * quote), since most packets need no address. */
+ * from its tree; the IP items when first asked for, and only those of the
+ * IP versions the frame's layers hold. */
 typedef struct {
     proto_tree *tree;
     GPtrArray  *arr[W_ALL];
     gboolean    have_ip;
+    /* which of ip and ipv6 the frame's layers hold, when known
+     * (FF_LAYERS_KNOWN): the other's items are not looked for */
+    unsigned    ip_layers;
 } frame_fields;
+
+enum { FF_HAS_IP = 1u << 0, FF_HAS_IPV6 = 1u << 1, FF_LAYERS_KNOWN = 1u << 2 };
 
 field_info *finfo_in_layer(GPtrArray *arr, int layer_num);
 guint32 finfo_uint(field_info *fi);

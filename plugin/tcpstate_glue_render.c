@@ -185,6 +185,46 @@ lb_took(label_buf *b, size_t n)
     return b->ok;
 }
 
+/* Sets the label of pi, just added under parent, to the n bytes at s, as
+ * proto_item_set_text(pi, "%s", s) or an _format variant with "%s" would,
+ * without their vsnprintf (issue 14: about 700 instructions a label, and
+ * a packet's tree has about nine).  Wireshark's own rules: no label for an
+ * item it did not build (it returns the parent then) or a hidden one; the
+ * label is the packet's memory, like Wireshark's.  A label that would
+ * reach ITEM_LABEL_LENGTH takes the formatted path, which marks it
+ * truncated.  Newer versions' item_label_t has more after the text (where
+ * the value sits in it): zero there says "not known", as when Wireshark
+ * makes a label it does not locate the value in. */
+static void
+set_label(proto_item *pi, proto_tree *parent, const char *s, size_t n)
+{
+    field_info *fi;
+    item_label_t *rep;
+
+    if (!pi || pi == parent || !(fi = PITEM_FINFO(pi)) || proto_item_is_hidden(pi))
+        return;
+    if (n >= ITEM_LABEL_LENGTH) {
+        proto_item_set_text(pi, "%.*s", (int)n, s);
+        return;
+    }
+    rep = wmem_new(PNODE_POOL(pi), item_label_t);
+    if (sizeof *rep > ITEM_LABEL_LENGTH)
+        memset((char *)rep + ITEM_LABEL_LENGTH, 0, sizeof *rep - ITEM_LABEL_LENGTH);
+    memcpy(rep->representation, s, n);
+    rep->representation[n] = '\0';
+    fi->rep = rep;
+}
+
+/* A string item whose label is the n bytes at label (see set_label). */
+static proto_item *
+add_string_labelled(proto_tree *t, tvbuff_t *tvb, int hf, const char *value,
+                    const char *label, size_t n)
+{
+    proto_item *pi = proto_tree_add_string(t, hf, tvb, 0, 0, value);
+    set_label(pi, t, label, n);
+    return pi;
+}
+
 /* The anomaly's expert info, its text in the language in use: the Expert
  * Information dialog and _ws.expert.message show that text (the summary
  * registered with the field is the English one). */
@@ -275,6 +315,17 @@ shown_len(const char *line, size_t n)
     return n;
 }
 
+/* A text-only line (no field) saying the n bytes at text; its label is
+ * put in by set_label after an empty format. */
+static void
+add_text_line(proto_tree *tree, tvbuff_t *tvb, const char *text, size_t n)
+{
+    proto_item *pi;
+
+    proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_tcpstate_explanation, &pi, "%s", "");
+    set_label(pi, tree, text, n);
+}
+
 /* The explanation once: the field's item carries the whole text as its
  * value (filters, -e) and the first line as its label; the other lines
  * follow as plain text items.  (A tree label holds at most 240 bytes, so
@@ -290,27 +341,20 @@ add_explanation(proto_tree *tree, tvbuff_t *tvb, char *text, size_t len)
 
     if (lb_took(&b, ts_label_explanation(b.s, sizeof b.s, tcpstate_language(), text,
                                          shown_len(text, n))))
-        add_gen(proto_tree_add_string_format(tree, hf_explanation, tvb, 0, 0, text, "%s", b.s));
+        add_gen(add_string_labelled(tree, tvb, hf_explanation, text, b.s, b.n));
     else
         add_gen(proto_tree_add_string_format(tree, hf_explanation, tvb, 0, 0, text,
                                              tx(TX_LABEL_TEXT_FMT), label,
                                              (int)shown_len(text, n), text));
-    /* The value above holds its own copy: the other lines are cut from the
-     * one buffer in place, each ended by a NUL for as long as it is added
-     * (no %.*s formatting). */
+    /* The other lines are cut from the one buffer and copied into their
+     * labels whole (set_label: no %s formatting of each). */
     text += n;
     len -= n;
     while (len) {
-        size_t shown;
-        char kept;
         n = wrap_len(text, len, TS_WRAP_COLUMNS);
         if (n == 0)
             break;
-        shown = shown_len(text, n);
-        kept = text[shown];
-        text[shown] = '\0';
-        proto_tree_add_subtree(tree, tvb, 0, 0, ett_tcpstate_explanation, NULL, text);
-        text[shown] = kept;
+        add_text_line(tree, tvb, text, shown_len(text, n));
         text += n;
         len -= n;
     }
@@ -325,8 +369,8 @@ add_endpoint_states(proto_tree *st, tvbuff_t *tvb, unsigned role, int hf_after,
     const char *label = ts_label_endpoint(tcpstate_language(), role, before, after);
 
     if (label) {
-        pi = add_gen(proto_tree_add_string_format(st, hf_after, tvb, 0, 0, ts_state_name(after), "%s",
-                                                  label));
+        pi = add_gen(add_string_labelled(st, tvb, hf_after, ts_state_name(after), label,
+                                         strlen(label)));
     } else {
         const char *who = tx(role == TS_CLIENT ? TX_CLIENT_TITLE : TX_SERVER_TITLE);
         pi = add_gen(proto_tree_add_string_format(st, hf_after, tvb, 0, 0,
@@ -408,7 +452,8 @@ add_conn_subtree(proto_tree *st, tvbuff_t *tvb, const ts_conn *conn, gboolean fi
 
     conn_facts_of(conn, final, &f);
     if (conn_label(&f, &b)) {
-        pi = proto_tree_add_subtree_format(st, tvb, 0, 0, ett_tcpstate_conn, &sub, "%s", b.s);
+        sub = proto_tree_add_subtree_format(st, tvb, 0, 0, ett_tcpstate_conn, &pi, "%s", "");
+        set_label(pi, st, b.s, b.n);
         add_gen(pi);
         add_conn_fields(sub, tvb, &f);
         return;
@@ -525,12 +570,12 @@ header_label(const ts_record *rec, label_buf *b)
 
 /* The header's label: made whole when it fits, else formatted as always. */
 static void
-set_header(proto_item *ti, const ts_record *rec)
+set_header(proto_tree *tree, proto_item *ti, const ts_record *rec)
 {
     label_buf lb;
 
     if (header_label(rec, &lb)) {
-        proto_item_set_text(ti, "%s", lb.s);
+        set_label(ti, tree, lb.s, lb.n);
         return;
     }
     if (in_chinese())
@@ -573,7 +618,7 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     }
 
     ti = proto_tree_add_item(tree, proto_tcpstate, tvb, 0, 0, ENC_NA);
-    set_header(ti, rec);
+    set_header(tree, ti, rec);
     add_gen(ti);
     st = proto_item_add_subtree(ti, ett_tcpstate);
 
@@ -641,8 +686,8 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         hist[n] = '\0';
         if (lb_took(&lb, ts_label_zeek(lb.s, sizeof lb.s, tcpstate_language(), rec->zeek_state,
                                        hist, n)))
-            pi = add_gen(proto_tree_add_string_format(st, hf_zeek_conn_state, tvb, 0, 0,
-                         ts_zeek_state_name(rec->zeek_state), "%s", lb.s));
+            pi = add_gen(add_string_labelled(st, tvb, hf_zeek_conn_state,
+                                             ts_zeek_state_name(rec->zeek_state), lb.s, lb.n));
         else
             pi = add_gen(proto_tree_add_string_format(st, hf_zeek_conn_state, tvb, 0, 0,
                      ts_zeek_state_name(rec->zeek_state),

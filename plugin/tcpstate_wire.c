@@ -114,6 +114,7 @@ ts_wire_tcp_header(const uint8_t *h, size_t cap, ts_segment *seg, ts_wire_option
     ts_wire_options local;
     unsigned problems = 0;
     size_t hlen;
+    int wanted = opt != NULL;
 
     if (!opt)
         opt = &local;
@@ -131,6 +132,13 @@ ts_wire_tcp_header(const uint8_t *h, size_t cap, ts_segment *seg, ts_wire_option
     seg->flags = h[13];
     seg->win = ts_wire_be16(h + 14);
     seg->hdr_cut = (problems & TS_WIRE_HEADER_CUT) ? 1 : 0;
+    if (!wanted && !(seg->flags & TS_SYN)) {
+        /* nobody wants the options and they set nothing here (issue 14:
+         * most segments carry timestamps, walked for nothing) */
+        seg->wscale = -1;
+        seg->tfo = 0;
+        return problems;
+    }
     problems |= ts_wire_tcp_options(h + 20, cap - 20, hlen - 20, opt);
     /* window scale and Fast Open mean something on a SYN only */
     seg->wscale = (seg->flags & TS_SYN) ? opt->wscale : -1;

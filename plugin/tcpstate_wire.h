@@ -66,7 +66,9 @@ unsigned ts_wire_tcp_options(const uint8_t *o, size_t cap, size_t declared, ts_w
  * are set (the rest of seg is left alone); options are read as far as they
  * were captured, and window scale and Fast Open count only on a SYN
  * (RFC 7323 2.2, RFC 7413 4.1.1).  opt, if not NULL, receives every option
- * found.  Returns the problems (TS_WIRE_*). */
+ * found; when it is NULL, the options of a segment without SYN are not
+ * read (they would set nothing) and their TS_WIRE_OPT_* problems are not
+ * reported.  Returns the problems (TS_WIRE_*). */
 unsigned ts_wire_tcp_header(const uint8_t *h, size_t cap, ts_segment *seg, ts_wire_options *opt);
 
 /* How an ICMP message sorts for the core (ts_icmp_kind): a destination

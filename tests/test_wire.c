@@ -392,6 +392,31 @@ static void test_icmp_kind(void)
     CHECK(ts_wire_icmp_kind(1, 2, 0), -1);                  /* packet too big */
 }
 
+/* Without opt, a segment without SYN has its options left unread: they
+ * could set nothing (window scale and Fast Open count only on a SYN,
+ * RFC 7323 2.2, RFC 7413 4.1.1), so a bad one is not reported either; with
+ * opt, or on a SYN, the same bytes are read and reported. */
+static void test_options_skipped_without_syn(void)
+{
+    /* WS 7, then a length byte of 1 (below 2: RFC 9293 3.1 option format) */
+    static const uint8_t bad[8] = { 3, 3, 7, 8, 1, 0, 0, 0 };
+    uint8_t h[60];
+    ts_segment seg;
+    ts_wire_options opt;
+    size_t n = make_header(h, TS_ACK, 7, bad, sizeof bad);
+
+    CHECK(parse(h, n, &seg, NULL), 0);
+    CHECK(seg.wscale, -1);
+    CHECK(seg.tfo, 0);
+    CHECK(seg.seq, 0x01020304u);
+    CHECK(parse(h, n, &seg, &opt), TS_WIRE_OPT_BAD_LEN);
+    CHECK(opt.wscale, 7);
+    CHECK(seg.wscale, -1);          /* not a SYN */
+    make_header(h, TS_SYN, 7, bad, sizeof bad);
+    CHECK(parse(h, n, &seg, NULL), TS_WIRE_OPT_BAD_LEN);
+    CHECK(seg.wscale, 7);
+}
+
 int main(void)
 {
     test_fixed_header();
@@ -403,6 +428,7 @@ int main(void)
     test_unusable();
     test_never_out_of_bounds();
     test_icmp_kind();
+    test_options_skipped_without_syn();
     printf("%d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
 }
