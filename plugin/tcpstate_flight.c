@@ -98,6 +98,18 @@ int ts_conn_flight_proves(const ts_conn *c, int kind, int role, uint32_t from, u
     return 0;
 }
 
+int ts_conn_flight_proved_at(const ts_conn *c, int kind, int role, uint32_t to)
+{
+    if (!c || !c->flight)
+        return 0;
+    for (int i = 0; i < c->flight->n; i++) {
+        const ts_flight *f = &c->flight->rec[i];
+        if (f->kind == kind && f->role == role && f->to == to)
+            return 1;
+    }
+    return 0;
+}
+
 static void set_role_states(ts_record *v, int role, unsigned before, unsigned after)
 {
     uint8_t packed = (uint8_t)((before << 4) | after);
