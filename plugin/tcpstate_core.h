@@ -291,6 +291,10 @@ int ts_conn_in_flight(const ts_conn *c, uint32_t frame, int role, unsigned *kept
  * proving frame to, exists: 1, else 0. */
 int ts_conn_flight_proves(const ts_conn *c, int kind, int role, uint32_t from, uint32_t to);
 
+/* An in-flight record of this kind for role, whatever its start, proved
+ * at frame to: 1, else 0. */
+int ts_conn_flight_proved_at(const ts_conn *c, int kind, int role, uint32_t to);
+
 /* The connection's server, an old connection's TIME-WAIT a SYN met, was
  * seen to ignore a RST at its RCV.NXT (RFC 1337 fix F1; in flight:
  * TS_FLIGHT_RST_IGNORED): so far, or with the whole capture read. */

@@ -162,11 +162,15 @@ static uint32_t next_seq(const ex *x)     /* what the receiver will ack */
 
 /* ---- Field writers -------------------------------------------------------- */
 
-/* "1006 (relative 6)", or the raw number alone when no ISN is known. */
+/* "1006 (relative 6)", or the raw number alone when no ISN is known or
+ * the number precedes the owner's ISN: then it is no byte of this
+ * connection but the old one's on the same ports (a TIME-WAIT's challenge
+ * ACK to a new SYN, the RST answering it), and a "relative" figure would
+ * be a wrapped-around negative. */
 static void put_num(ex *x, uint32_t raw, const ts_endpoint *owner)
 {
     sb_num(&x->out, raw);
-    if (!owner->isn_known)
+    if (!owner->isn_known || (int32_t)(raw - owner->isn) < 0)
         return;
     sb_str(&x->out, word(x, TX_EX_REL_OPEN));
     sb_num(&x->out, raw - owner->isn);
@@ -580,9 +584,22 @@ static int rst_answers_fin_without_tcb(const ex *x)
            ts_conn_flight_proves(x->c, TS_FLIGHT_NO_TCB, x->snd, receiver(x)->fin_frame, x->seg->frame);
 }
 
+/* The RST is the new SYN-SENT TCB's answer to a challenge ACK of the old
+ * connection (RFC 9293 3.10.7.3; 3.5.2 figure 11): the NEW_TCB record it
+ * proved (tcpstate_reset.c, rst_proves_new_tcb).  Its sender does not know
+ * the connection it resets, so it does not "abort" it. */
+static int rst_from_new_tcb(const ex *x)
+{
+    return ts_conn_flight_proved_at(x->c, TS_FLIGHT_NEW_TCB, x->snd, x->seg->frame);
+}
+
 static void b_abort(ex *x)
 {
     unsigned kept;
+    if (rst_from_new_tcb(x)) {
+        say(x, TX_EX_RST_NEW_TCB);
+        return;
+    }
     say(x, rst_answers_fin_without_tcb(x) ? TX_EX_RST_FIN_TIMEOUT : TX_EX_ABORT);
     if (before_of(x, x->rcv) == TS_TIME_WAIT && after_of(x, x->rcv) == TS_CLOSED)
         say(x, TX_EX_RST_TIME_WAIT);             /* the RFC's rule, and where Linux differs */

@@ -98,6 +98,18 @@ int ts_conn_flight_proves(const ts_conn *c, int kind, int role, uint32_t from, u
     return 0;
 }
 
+int ts_conn_flight_proved_at(const ts_conn *c, int kind, int role, uint32_t to)
+{
+    if (!c || !c->flight)
+        return 0;
+    for (int i = 0; i < c->flight->n; i++) {
+        const ts_flight *f = &c->flight->rec[i];
+        if (f->kind == kind && f->role == role && f->to == to)
+            return 1;
+    }
+    return 0;
+}
+
 static void set_role_states(ts_record *v, int role, unsigned before, unsigned after)
 {
     uint8_t packed = (uint8_t)((before << 4) | after);
@@ -142,6 +154,16 @@ static int moved_at_from(const ts_flight *f)
     return f->kind == TS_FLIGHT_NEW_TCB || f->kind == TS_FLIGHT_REOPENED;
 }
 
+/* The state the SYN `from` moved its sender's role out of.  A new TCB
+ * was made by OPEN from CLOSED (RFC 9293 3.10.1): the old one was gone
+ * (an abort whose RST was lost, a reboot), so the one-pass "before"
+ * (the old connection's state) is no edge of figure 5.  A reopened
+ * TIME-WAIT really moved TIME-WAIT -> SYN-RECEIVED (RFC 6191). */
+static unsigned moved_from_state(const ts_record *v, const ts_flight *f)
+{
+    return f->kind == TS_FLIGHT_NEW_TCB ? TS_CLOSED : role_before(v, f->role);
+}
+
 /* A TIME-WAIT that ignored the RST `from` (RFC 1337): that RST was not
  * accepted, and the client's SYNs until the proof met TIME-WAIT. */
 static void time_wait_kept_view(ts_record *v, const ts_flight *f, uint32_t frame)
@@ -164,7 +186,7 @@ void tsi_flight_view(ts_record *v, const ts_conn *c, uint32_t frame)
         /* the segment that moved role into state: the SYN of a new TCB
          * (its sender, 3.10.1 OPEN), the SYN that reopened a TIME-WAIT */
         if (moved_at_from(f) && frame == f->from)
-            set_role_states(v, f->role, role_before(v, f->role), f->state);
+            set_role_states(v, f->role, moved_from_state(v, f), f->state);
         else if (frame >= f->from && frame < f->to)
             set_role_states(v, f->role, f->state, f->state);
         if (f->kind == TS_FLIGHT_RST_IGNORED && frame >= f->from && frame < f->to)

@@ -191,6 +191,20 @@ static int half_open_said(const step_ctx *x)
     return c->reset_by != NONE && tsi_flight_missed_rst(c, c->rst_frame_seen, x->rcv);
 }
 
+/* The server this connection inherited in TIME-WAIT refuses the SYN with
+ * RST,ACK.  A TIME-WAIT TCB never does that: it answers a SYN with a
+ * challenge ACK (3.10.7.4 fourth check, RFC 5961 4.2) or reopens (RFC
+ * 6191).  So the SYN met no TCB, the TIME-WAIT was already gone (expired:
+ * Linux keeps it 60 s, 2 MSL may be more): a NO_TCB record has hindsight
+ * show the server CLOSED from that SYN on, and the old connection's
+ * TIME-WAIT ends as CLOSED (tsi_end_inherited_time_wait). */
+static void refused_time_wait_was_gone(step_ctx *x)
+{
+    if (!x->c->tw_inherited || x->snd != TS_SERVER || x->me->state != TS_TIME_WAIT)
+        return;
+    tsi_flight_add(x, TS_FLIGHT_NO_TCB, x->peer->syn_last_frame, TS_SERVER, TS_CLOSED);
+}
+
 void tsi_handle_rst(step_ctx *x)
 {
     ts_conn *c = x->c;
@@ -209,6 +223,7 @@ void tsi_handle_rst(step_ctx *x)
     remember_rst(x);
     if (x->peer_before == TS_SYN_SENT && !x->me->syn_seen) {
         x->rec->stage = TS_STAGE_RST_REFUSED;    /* SYN answered by RST: no listener */
+        refused_time_wait_was_gone(x);
         c->refused = 1;
         x->me_before = TS_CLOSED;                /* no TCB: nothing was listening */
         raise(x, TS_AN_CONNECTION_REFUSED);

@@ -622,7 +622,12 @@ static void test_syn_on_established_and_half_open(void)
     RUN(&r, "syn_on_established", steps);
     expect(ts_conn_in_flight(r.rec[0].conn, 4, TS_CLIENT, NULL) == TS_FLIGHT_NEW_TCB, "syn_on_established",
            "the RST proves the SYN came from a new SYN-SENT TCB");
-    view_is(&r, "syn_on_established", 3, "Handshake 1/3: SYN", "ESTABLISHED", "SYN-SENT", "ESTABLISHED",
+    /* review 6 finding 3: figure 5 has no ESTABLISHED -> SYN-SENT edge.  The
+     * SYN came from a new TCB made by OPEN from CLOSED (3.10.1): hindsight
+     * shows CLOSED -> SYN-SENT.  (Must not: a reopened TIME-WAIT keeps its
+     * real TIME-WAIT -> SYN-RECEIVED edge, syn_to_time_wait_server_side; an
+     * injected SYN shows no new TCB at all, injected_syn.) */
+    view_is(&r, "syn_on_established", 3, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "ESTABLISHED",
             "ESTABLISHED");
     view_is(&r, "syn_on_established", 4, "Challenge ACK", "SYN-SENT", "SYN-SENT", "ESTABLISHED", "ESTABLISHED");
     expect(r.rec[6].conn != r.rec[0].conn, "syn_on_established", "the SYN sent again opens the next connection");
@@ -2531,6 +2536,7 @@ static void test_syn_to_server_time_wait(void)
 {
     const char *name = "syn_to_server_time_wait";
     run r;
+    ts_record v;
     static const step steps[] = {
         OLD_CONN_SERVER_IN_TIME_WAIT,
         { 'S', "A", 5002, 1002, 0, "Challenge ACK", "SYN-SENT", "SYN-SENT", "TIME-WAIT", "TIME-WAIT", B(CHALLENGE_ACK), 0 },
@@ -2544,10 +2550,48 @@ static void test_syn_to_server_time_wait(void)
            "the RST deleted the old connection's TIME-WAIT too");
     expect(r.rec[10].conn == r.rec[7].conn && r.rec[10].conn->refused, name,
            "the SYN sent again belongs to the same, refused, connection");
+    /* must not (review 6 finding 4): the challenge ACK shows the first SYN
+     * met the TIME-WAIT TCB; no NO_TCB record, hindsight keeps TIME-WAIT */
+    v = ts_hindsight(&r.rec[7], 8);
+    expect(ts_rec_server_before(&v) == TS_TIME_WAIT && ts_rec_server_after(&v) == TS_TIME_WAIT &&
+           ts_conn_in_flight(r.rec[7].conn, 8, TS_SERVER, NULL) == TS_FLIGHT_NONE, name,
+           "hindsight: the first SYN met TIME-WAIT");
     /* must not: nothing shows that TIME-WAIT ignored the RST */
     expect(!ts_conn_time_wait_ignores_rst(r.rec[7].conn) &&
            ts_conn_in_flight(r.rec[7].conn, 10, TS_SERVER, NULL) == TS_FLIGHT_NONE, name,
            "the RST was accepted: no RST_IGNORED record");
+}
+
+/* Review 6 finding 4: the server's TIME-WAIT had already expired (Linux
+ * keeps it 60 s, the model 2 MSL) and no listener is on the port: the
+ * host answers the SYN with RST,ACK <SEQ=0><ACK=SEG.SEQ+1> (3.10.7.1).  A
+ * TIME-WAIT TCB never answers a SYN with RST (it sends a challenge ACK,
+ * 3.10.7.4 fourth check, RFC 5961 4.2, or reopens, RFC 6191), so that RST
+ * proves the SYN met no TCB: hindsight shows the server CLOSED -> CLOSED at
+ * the SYN, and CLOSED before the RST, consistent frame to frame.  (Must
+ * not: in syn_to_server_time_wait the TIME-WAIT answers the first SYN with
+ * a challenge ACK, so that SYN met TIME-WAIT and keeps it in hindsight.) */
+static void test_syn_to_server_time_wait_refused(void)
+{
+    const char *name = "syn_to_server_time_wait_refused";
+    run r;
+    ts_record v;
+    static const step steps[] = {
+        OLD_CONN_SERVER_IN_TIME_WAIT,
+        { 'S', "RA", 0, 90001, 0, "Reset: connection refused", "SYN-SENT", "CLOSED", "CLOSED", "CLOSED", B(CONNECTION_REFUSED), 0 },
+    };
+    run_init(&r);
+    RUN(&r, name, steps);
+    v = ts_hindsight(&r.rec[7], 8);
+    expect(ts_rec_server_before(&v) == TS_CLOSED && ts_rec_server_after(&v) == TS_CLOSED, name,
+           "hindsight: the SYN met no TCB");
+    expect(ts_conn_in_flight(r.rec[7].conn, 8, TS_SERVER, NULL) == TS_FLIGHT_NO_TCB, name,
+           "a NO_TCB record covers the SYN");
+    v = ts_hindsight(&r.rec[8], 9);
+    expect(ts_rec_server_before(&v) == TS_CLOSED, name, "hindsight: CLOSED before the RST too");
+    expect(ts_rec_server_before(&r.rec[8]) == TS_CLOSED, name, "one pass: CLOSED before the RST");
+    expect(ts_conn_final_state(r.rec[0].conn, TS_SERVER) == TS_CLOSED, name,
+           "the old connection's TIME-WAIT was gone");
 }
 
 /* spec_75: as above with a server following RFC 1337 (fix F1; Linux
@@ -2643,6 +2687,7 @@ int main(void)
     test_fast_open_without_cookie();
     test_syn_to_time_wait_reverse();
     test_syn_to_server_time_wait();
+    test_syn_to_server_time_wait_refused();
     test_server_time_wait_ignores_rst();
     test_forged_rst();
     test_forged_rst_recovery();

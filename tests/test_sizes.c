@@ -643,7 +643,7 @@ int main(void)
      * records, allocated on first need (test_in_flight_allocates_log),
      * leaves a pointer and the states before the last RST: 568; with
      * ts_zeek at 168 bytes, 496. */
-    expect_size("ts_conn", sizeof(ts_conn), 496);
+    expect_size("ts_conn", sizeof(ts_conn), 488);
     expect_size("ts_endpoint", sizeof(ts_endpoint), 96);
     /* ts_zeek was 240: the allocator is process-wide (-16), the previous
      * Zeek connection of a split lives in the extras (-8), times are 32-bit
