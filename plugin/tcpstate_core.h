@@ -61,6 +61,11 @@ typedef struct {
     unsigned fin_rexmit : 1;  /* FIN retransmitted after it was acknowledged */
     unsigned passive : 1;     /* entered SYN-RECEIVED from LISTEN */
     unsigned synack_sent : 1; /* has sent a SYN-ACK */
+    /* The client's SYN resent after SYN-ACKs it never got (TS_FLIGHT_SYNACK_LOST),
+     * the last of them possibly crossing it: its ACKs since are counted against the
+     * SYN-ACKs captured since (tcpstate_synack.c) until one answers none of those. */
+    unsigned synack_watch : 1;
+    unsigned synacks_owed : 2;  /* SYN-ACKs captured since the resent SYN, not yet answered */
 } ts_endpoint;
 
 /* ---- In flight -------------------------------------------------------------
@@ -85,7 +90,10 @@ typedef enum {
     TS_FLIGHT_RST_FORGED,  /* role never sent the RST `from`: it sends `to` from its TCB */
     TS_FLIGHT_ICMP_SOFT,   /* the ICMP error `from` aborted nothing: role resends its SYN at `to` */
     TS_FLIGHT_NO_TCB,      /* `from`, the data a half-open RST answers, met no TCB at role */
-    TS_FLIGHT_DELIVERED,   /* a later proof took back an ACK_LOST: role was already `state` */
+    TS_FLIGHT_DELIVERED,   /* a later proof took back an ACK_LOST or a SYNACK_LOST: role was
+                            * already `state` */
+    TS_FLIGHT_SYNACK_LOST, /* `from`, a SYN-ACK, never reached role (SYN-SENT): it resends its
+                            * SYN at `to`, or later answers a SYN-ACK from no TCB */
 } ts_flight_kind;
 
 typedef struct {

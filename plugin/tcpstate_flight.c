@@ -126,6 +126,9 @@ void tsi_flight_view(ts_record *v, const ts_conn *c, uint32_t frame)
         /* the proving RST of a lost FIN: its receiver's state before it */
         if (f->kind == TS_FLIGHT_FIN_LOST && frame == f->to)
             set_role_states(v, f->role, f->state, role_after(v, f->role));
+        /* the SYN-ACK after the lost ones (or the resent SYN): its receiver's state before it */
+        if (f->kind == TS_FLIGHT_SYNACK_LOST && frame == f->to)
+            set_role_states(v, f->role, f->state, role_after(v, f->role));
         /* a RST its supposed sender never sent answered nothing: not half-open */
         if (f->kind == TS_FLIGHT_RST_FORGED && frame == f->from)
             v->anomalies &= ~TS_BIT(TS_AN_HALF_OPEN);
