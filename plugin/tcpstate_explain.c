@@ -765,6 +765,11 @@ static void explain(ex *x, int analogy)
     switch (undelivered_shown(x)) {
     case TS_FLIGHT_FIN_LOST: say(x, TX_EX_FIN_UNDELIVERED); break;
     case TS_FLIGHT_ACK_LOST: say(x, TX_EX_UNDELIVERED); break;
+    case TS_FLIGHT_SYNACK_LOST: say(x, TX_EX_SYNACK_UNDELIVERED); break;
+    case TS_FLIGHT_NO_TCB:
+        if ((x->seg->flags & (TS_SYN | TS_ACK)) == (TS_SYN | TS_ACK))
+            say(x, TX_EX_SYNACK_NO_TCB);         /* a half-open RST's data says so elsewhere */
+        break;
     default: break;
     }
     if (x->r->rflags & TS_REC_ONE_SIDED)
