@@ -74,7 +74,9 @@ typedef struct {
  * capture ends).  A later segment of the supposed receiver can prove that it
  * had not received the segment yet (its ACK does not cover a SYN or FIN that
  * crossed its own), or never did (it resends what an ACK it never got would
- * have covered; a RST below a FIN shows its RCV.NXT short of it; it goes on
+ * have covered; it resends its SYN, or answers a SYN-ACK from no TCB, where
+ * a SYN-ACK it got would have drawn an ACK; a RST below a FIN shows its
+ * RCV.NXT short of it; it goes on
  * sending from a TCB a RST or an ICMP error would have deleted), and a later
  * segment of the supposed sender that it never sent one (a RST: it goes on
  * from the TCB an ABORT deletes).  Each proof is one record: endpoint `role`
