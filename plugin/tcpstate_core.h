@@ -91,7 +91,8 @@ typedef enum {
     TS_FLIGHT_RST_LOST,    /* `from`, an accepted RST, never taken by role: it sends `to` from its TCB */
     TS_FLIGHT_RST_FORGED,  /* role never sent the RST `from`: it sends `to` from its TCB */
     TS_FLIGHT_ICMP_SOFT,   /* the ICMP error `from` aborted nothing: role resends its SYN at `to` */
-    TS_FLIGHT_NO_TCB,      /* `from`, the data a half-open RST answers, met no TCB at role */
+    TS_FLIGHT_NO_TCB,      /* `from`, the data, FIN or SYN-ACK a no-TCB RST answers, met no TCB
+                            * at role */
     TS_FLIGHT_DELIVERED,   /* a later proof took back an ACK_LOST or a SYNACK_LOST: role was
                             * already `state` */
     TS_FLIGHT_SYNACK_LOST, /* `from`, a SYN-ACK, never reached role (SYN-SENT): it resends its

@@ -48,6 +48,15 @@ static inline int role_of(const ts_conn *c, const ts_segment *seg)
 
 static inline int has(const ts_segment *s, uint8_t f) { return (s->flags & f) == f; }
 
+/* s carries again the FIN e has already sent: a FIN occupies the sequence
+ * number after the segment's data (RFC 9293 3.4), so the FIN is the same
+ * when seq + len is, whether it is resent alone, with all the data it
+ * carried first, or with only its unacknowledged tail (3.8.1). */
+static inline int repeats_fin(const ts_endpoint *e, const ts_segment *s)
+{
+    return (s->flags & TS_FIN) && e->fin_seen && s->seq + s->len == e->fin_seq;
+}
+
 static inline void set_ep_state(ts_endpoint *e, uint8_t st)
 {
     e->state = st;

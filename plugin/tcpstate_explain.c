@@ -571,10 +571,27 @@ static void b_fin2(ex *x)
         say(x, TX_EX_FIN_DATA);
 }
 
+/* The RST is the no-TCB reply to the receiver's FIN (the NO_TCB record it
+ * closed starts at that FIN): the sender's connection had expired in
+ * FIN-WAIT-2 (tcpstate_reset.c, rst_proves_tcb_expired). */
+static int rst_answers_fin_without_tcb(const ex *x)
+{
+    const ts_flight_log *log = x->c->flight;
+    if (!log)
+        return 0;
+    for (int i = 0; i < log->n; i++) {
+        const ts_flight *f = &log->rec[i];
+        if (f->kind == TS_FLIGHT_NO_TCB && f->role == x->snd && f->to == x->seg->frame &&
+            receiver(x)->fin_seen && f->from == receiver(x)->fin_frame)
+            return 1;
+    }
+    return 0;
+}
+
 static void b_abort(ex *x)
 {
     unsigned kept;
-    say(x, TX_EX_ABORT);
+    say(x, rst_answers_fin_without_tcb(x) ? TX_EX_RST_FIN_TIMEOUT : TX_EX_ABORT);
     if (before_of(x, x->rcv) == TS_TIME_WAIT && after_of(x, x->rcv) == TS_CLOSED)
         say(x, TX_EX_RST_TIME_WAIT);             /* the RFC's rule, and where Linux differs */
     if (x->r->anomalies & TS_BIT(TS_AN_HALF_OPEN))
@@ -766,10 +783,7 @@ static void explain(ex *x, int analogy)
     case TS_FLIGHT_FIN_LOST: say(x, TX_EX_FIN_UNDELIVERED); break;
     case TS_FLIGHT_ACK_LOST: say(x, TX_EX_UNDELIVERED); break;
     case TS_FLIGHT_SYNACK_LOST: say(x, TX_EX_SYNACK_UNDELIVERED); break;
-    case TS_FLIGHT_NO_TCB:
-        if ((x->seg->flags & (TS_SYN | TS_ACK)) == (TS_SYN | TS_ACK))
-            say(x, TX_EX_SYNACK_NO_TCB);         /* a half-open RST's data says so elsewhere */
-        break;
+    case TS_FLIGHT_NO_TCB: say(x, TX_EX_NO_TCB_SHOWN); break;
     default: break;
     }
     if (x->r->rflags & TS_REC_ONE_SIDED)

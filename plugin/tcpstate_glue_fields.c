@@ -94,21 +94,23 @@ ip_header_addresses(packet_info *pinfo, const field_info *fi, address *src, addr
 gboolean
 read_tcp_header(const field_info *srcport, ts_segment *seg)
 {
-    uint8_t h[60];
     tvbuff_t *tvb = srcport->ds_tvb;
-    int off = srcport->start;
-    unsigned hlen, have;
+    const uint8_t *h;
+    int have;
+    unsigned hlen;
 
-    if (!tvb || !tvb_bytes_exist(tvb, off, 20))
+    /* One pointer into the captured bytes (no copy): the fixed header and
+     * as many option bytes as were captured, at most 60 in all. */
+    have = tvb ? tvb_captured_length_remaining(tvb, srcport->start) : -1;
+    if (have < 20)
         return FALSE;
-    have = (unsigned)tvb_captured_length_remaining(tvb, off);
-    tvb_memcpy(tvb, h, off, 20);
+    if (have > 60)
+        have = 60;
+    h = tvb_get_ptr(tvb, srcport->start, have);
     hlen = (h[12] >> 4) * 4u;       /* below 20: the parser refuses it */
-    if (have > hlen)
-        have = hlen < 20 ? 20 : hlen;
-    if (have > 20)
-        tvb_memcpy(tvb, h + 20, off + 20, (size_t)(have - 20));
-    return (ts_wire_tcp_header(h, have, seg, NULL) & TS_WIRE_UNUSABLE) ? FALSE : TRUE;
+    if ((unsigned)have > hlen)
+        have = hlen < 20 ? 20 : (int)hlen;
+    return (ts_wire_tcp_header(h, (unsigned)have, seg, NULL) & TS_WIRE_UNUSABLE) ? FALSE : TRUE;
 }
 
 /* IP total length as Zeek's IP_Hdr::TotalLen reads it (IPv6: payload
@@ -256,6 +258,8 @@ encapsulation_of(packet_info *pinfo, frame_fields *ff, int layer_num)
 
     if (!inner)
         return 0;
+    if ((arrs[0] ? arrs[0]->len : 0) + (arrs[1] ? arrs[1]->len : 0) == 1)
+        return 0;                   /* one IP header in the frame: no tunnel */
     for (unsigned k = 0; k < 2; k++) {
         for (guint i = 0; arrs[k] && i < arrs[k]->len; i++) {
             field_info *fi = (field_info *)g_ptr_array_index(arrs[k], i);

@@ -20,7 +20,11 @@
 #define NO_TCB_FIRST "a segment to a CLOSED or LISTEN endpoint of a connection that ended is " \
                      "labelled After reset/After close before the table"
 #define NO_ICMP_CLOSED "ts_stream_icmp takes an ICMP error only about a segment in flight " \
-                       "(RFC 5927 4.1); a CLOSED, LISTEN or TIME-WAIT endpoint has none"
+                       "(RFC 5927 4.1: SND.UNA =< SEG.SEQ < SND.NXT); a CLOSED or LISTEN endpoint " \
+                       "has no TCB, a TIME-WAIT one has everything acknowledged (SND.UNA = SND.NXT)"
+#define SYN_SENT_ACKED "SYN-SENT has no FIN (CLOSE there deletes the TCB, 3.10.4); an ACK of its SYN " \
+                       "comes in a SYN-ACK (that row), and one without SYN is the plain-ACK row's " \
+                       "cell, dropped the same way"
 #define RST_NO_TCB "a RST to CLOSED or LISTEN is never accepted (3.10.7.1, 3.10.7.2)"
 #define NO_FIN_BAD_ACK "in a synchronized state the core calls an ACK unacceptable only beyond a FIN " \
                        "it saw (fin_wrong_ack): elsewhere an ACK above SND.NXT is likelier bytes the " \
@@ -76,7 +80,7 @@ static const ts_cell table[TS_EV_COUNT][TS_STATE_COUNT] = {
         [TS_CLOSED]       = C(KEEP, RST,  "3.10.7.1: no TCB (a reset endpoint's FIN acknowledged late)"),
         [TS_LISTEN]       = U(KEEP, RST,  "3.10.7.2 second check", "a listener has no FIN outstanding, and its SYN is "
                               "acknowledged only while it is SYN-RECEIVED"),
-        [TS_SYN_SENT]     = U(KEEP, DROP, "3.10.7.3 fifth check", "SYN-SENT has sent only a SYN, which only a SYN-ACK acknowledges"),
+        [TS_SYN_SENT]     = U(KEEP, DROP, "3.10.7.3 fifth check", SYN_SENT_ACKED),
         [TS_SYN_RECEIVED] = C(TS_CLOSE_WAIT, ACK, "3.10.7.4 fifth check (ESTABLISHED), then eighth (CLOSE-WAIT)"),
         [TS_ESTABLISHED]  = U(TS_CLOSE_WAIT, ACK, "3.10.7.4 eighth check", "an ESTABLISHED endpoint has no SYN or FIN outstanding to be acknowledged"),
         [TS_FIN_WAIT_1]   = C(TS_TIME_WAIT, ACK, "3.10.7.4 fifth check (FIN-WAIT-2), then eighth (TIME-WAIT)"),
@@ -89,7 +93,7 @@ static const ts_cell table[TS_EV_COUNT][TS_STATE_COUNT] = {
     [TS_EV_ACKS] = {
         [TS_CLOSED]       = C(KEEP, RST,  "3.10.7.1: no TCB (a reset endpoint's FIN acknowledged late)"),
         [TS_LISTEN]       = U(KEEP, RST,  "3.10.7.2 second check", "a listener has nothing outstanding"),
-        [TS_SYN_SENT]     = U(KEEP, DROP, "3.10.7.3 fifth check", "SYN-SENT has sent only a SYN, which only a SYN-ACK acknowledges"),
+        [TS_SYN_SENT]     = U(KEEP, DROP, "3.10.7.3 fifth check", SYN_SENT_ACKED),
         [TS_SYN_RECEIVED] = C(TS_ESTABLISHED, NONE, "3.10.7.4 fifth check (SYN-RECEIVED)"),
         [TS_ESTABLISHED]  = U(KEEP, NONE, "3.10.7.4 fifth check", "an ESTABLISHED endpoint has no SYN or FIN outstanding"),
         [TS_FIN_WAIT_1]   = C(TS_FIN_WAIT_2, NONE, "3.10.7.4 fifth check (FIN-WAIT-1)"),

@@ -207,7 +207,7 @@ static int is_retransmission(step_ctx *x)
         x->rec->rflags |= TS_REC_RETRANS;
         return 1;
     }
-    if ((s->flags & TS_FIN) && me->fin_seen && s->seq == me->fin_seq && !tsi_acks_ctl(x)) {
+    if (repeats_fin(me, s) && !tsi_acks_ctl(x)) {
         x->rec->stage = me->fin_stage;
         x->rec->related_frame = me->fin_frame;
         x->rec->rflags |= TS_REC_RETRANS;

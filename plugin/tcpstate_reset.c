@@ -38,6 +38,32 @@ static void rst_proves_fin_lost(step_ctx *x)
     set_ep_state(peer, TS_ESTABLISHED);
 }
 
+/* In flight, the other way: a RST without ACK at exactly the SEG.ACK of the
+ * peer's FIN just before it, from an endpoint the model moved FIN-WAIT-2 ->
+ * TIME-WAIT on that FIN.  That is the reply of an endpoint with no TCB
+ * (3.10.7.1: "If the ACK bit is on, <SEQ=SEG.ACK><CTL=RST>"); a FIN-WAIT-2
+ * TCB acknowledges the FIN and enters TIME-WAIT (3.10.7.4 eighth check),
+ * and a TIME-WAIT one acknowledges what it receives.  So its TCB was gone
+ * before the FIN arrived: deleted silently in FIN-WAIT-2, where RFC 9293
+ * has no timer but Linux drops an orphaned socket after tcp_fin_timeout
+ * (spec_54; the client of spec_48, which dies silently, is the same
+ * proof on data).  Its FIN had been acknowledged: both ends knew the
+ * connection was closing, so not half-open (3.5.2; see closing_known).
+ * Same record (NO_TCB) as the half-open RST's: one pass shows the sender
+ * CLOSED from this RST on, two passes from the FIN. */
+static void rst_proves_tcb_expired(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    const ts_conn *c = x->c;
+    const ts_endpoint *me = x->me, *peer = x->peer;
+    if (has(s, TS_ACK) || x->me_before != TS_TIME_WAIT || !me->fin_acked || c->last_sender != x->rcv ||
+        c->last_stage != TS_STAGE_FIN2 || !peer->fin_seen || peer->fin_frame != c->last_frame ||
+        s->seq != peer->last_ack)
+        return;
+    tsi_flight_add(x, TS_FLIGHT_NO_TCB, c->last_frame, x->snd, TS_CLOSED);
+    x->me_before = TS_CLOSED;
+}
+
 /* ---- The RST's sender: its own move -------------------------------------- */
 
 /* SYN-SENT or SYN-RECEIVED answering the peer's unacceptable ACK (a
@@ -130,18 +156,33 @@ static void rst_proves_ack_delivered(step_ctx *x)
     f->state = TS_CLOSED;
 }
 
+/* The receiver's own segment already proved that the accepted RST still in
+ * force passed it by -- it missed that RST (lost), or never sent the one
+ * forged in its name -- and was flagged half-open there (rst_missed): a
+ * RST now is the recovery 3.5.2 describes, not a second half-open
+ * connection (spec_49, spec_76).  Once both ends went on (the RST reset
+ * nobody, reset_by cleared), a later no-TCB RST is news again. */
+static int half_open_said(const step_ctx *x)
+{
+    const ts_conn *c = x->c;
+    return c->reset_by != NONE && tsi_flight_missed_rst(c, c->rst_frame_seen, x->rcv);
+}
+
 void tsi_handle_rst(step_ctx *x)
 {
     ts_conn *c = x->c;
     verdict v = tsi_acceptability(x);
+    int said;
     if (!x->me->rst_frame)
         x->me->rst_frame = x->seg->frame;
     if (v != V_RST_ACCEPT) {
         rst_not_accepted(x, v);
         return;
     }
+    said = half_open_said(x);
     rst_proves_fin_lost(x);
     rst_proves_ack_delivered(x);
+    rst_proves_tcb_expired(x);
     tsi_rst_proves_synack_unheard(x);
     remember_rst(x);
     if (x->peer_before == TS_SYN_SENT && !x->me->syn_seen) {
@@ -157,11 +198,10 @@ void tsi_handle_rst(step_ctx *x)
         x->rec->related_frame = 0;
         /* A RST without ACK right after the peer's data is a stack with no
          * connection answering it (RFC 9293 3.10.7.1): half-open. */
-        /* (Said once: not again when the receiver's own segment already
-         * proved it had missed this sender's earlier RST.) */
+        /* (Said once: not again when the receiver was already flagged for
+         * the reset still in force; see half_open_said.) */
         if (!has(x->seg, TS_ACK) && c->established && !ts_conn_finished(c) &&
-            c->last_sender == x->rcv && c->last_payload && !closing_known(x) &&
-            !tsi_flight_find(c, TS_FLIGHT_RST_LOST, x->rcv)) {
+            c->last_sender == x->rcv && c->last_payload && !closing_known(x) && !said) {
             raise(x, TS_AN_HALF_OPEN);
             /* the RST's form (3.10.7.1) is a stack with no TCB answering:
              * its sender was already CLOSED, when the data came too */
@@ -283,7 +323,7 @@ static int after_end(step_ctx *x)
         return 1;
     }
     /* Retransmitted FIN and its re-ACK are part of the teardown, not strays. */
-    if ((x->seg->flags & TS_FIN) && x->me->fin_seen && x->seg->seq == x->me->fin_seq)
+    if (repeats_fin(x->me, x->seg))
         return 0;
     if (x->peer->fin_rexmit && !(x->seg->flags & (TS_FIN | TS_SYN)) && x->seg->len == 0)
         return 0;

@@ -41,24 +41,6 @@ static inline const char *ts_text(ts_text_id id, ts_lang lang)
     return ts_texts[id][lang];
 }
 
-/* A piece of text for ts_text_fill: len bytes at s (len (size_t)-1: up to
- * the NUL). */
-typedef struct {
-    const char *s;
-    size_t      len;
-} ts_arg;
-
-#define TS_ARG(str) ((ts_arg){ (str), (size_t)-1 })
-
-/* Fills a catalog format's "%s" and "%.*s" conversions with args, in order,
- * into buf (cap bytes, NUL-terminated): the text snprintf would make (for
- * "%.*s" the arg's len is the precision), without printf's parsing -- the
- * glue makes tree labels with it on every packet (issue 14).  "%%" is a
- * '%'.  Returns the length written; (size_t)-1 when the format holds any
- * other conversion, has fewer args than conversions, or the text does not
- * fit (the caller then takes the printf path, which says the same). */
-size_t ts_text_fill(char *buf, size_t cap, const char *fmt, const ts_arg *args, unsigned nargs);
-
 /* The catalog's id names ("TX_STAGE_SYN"), for tests and diagnostics. */
 const char *ts_text_id_name(ts_text_id id);
 

@@ -23,8 +23,8 @@ packet's tcpstate subtree asserts, from the field values alone:
 - the Zeek line starts with its conn_state value and ends with the hidden
   history field below it (or "(empty)").
 The header, the Zeek line, the whole-connection line and the explanation's
-first line are filled from the catalog's formats without printf
-(ts_text_fill); this is what says they still agree with the fields.
+first line are joined from the catalog's formats without printf
+(tcpstate_labels.c); this is what says they still agree with the fields.
 
 Usage: tests/render-check.py [capture]   (TCPSTATE_PLUGIN, TSHARK as for
 tests/run-tshark.sh).  Exit 0 when every packet agrees, 1 otherwise.

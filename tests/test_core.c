@@ -370,6 +370,62 @@ static void test_fin_with_data(void)
     RUN(&r, "fin_with_data", steps);
 }
 
+/* spec_74 (fin_data_lost): a FIN that carries data and is sent again.  The
+ * FIN occupies the sequence number after the data (RFC 9293 3.4), so the
+ * FIN is the same one when seq + len is: the server's FIN with 200 bytes
+ * (seq 5001, FIN at 5201) resent whole after the RTO is a retransmission
+ * (3.8.1), "Teardown 1/4: FIN" again with the flag (the README's rule for a
+ * retransmitted FIN, with or without data), and so is the FIN resent alone
+ * at 5201.  The receiver, CLOSE-WAIT after the first copy, answers it and
+ * stays (3.10.7.4 eighth check: CLOSE-WAIT remains).  In LAST-ACK, the
+ * passive closer's FIN with data resent after the captured final ACK
+ * proves that ACK lost (only LAST-ACK resends it, 3.8.1): server LAST-ACK
+ * again, as spec_11_final_ack_lost without data -- not a packet after
+ * close.  Must not: the first FIN, whose data repeat the seq and length of
+ * the data segment before it, is new (3.10.4 CLOSE), no retransmission. */
+static void test_fin_data_retransmission(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'C', "PA", 1001, 5001, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "A", 5001, 1101, 0, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "FA", 5001, 1101, 200, "Teardown 1/4: FIN", "ESTABLISHED", "CLOSE-WAIT", "ESTABLISHED", "FIN-WAIT-1", 0, 0 },
+        { 'S', "FA", 5001, 1101, 200, "Teardown 1/4: FIN", "CLOSE-WAIT", "CLOSE-WAIT", "FIN-WAIT-1", "FIN-WAIT-1", 0, 210 },
+        { 'S', "FA", 5201, 1101, 0, "Teardown 1/4: FIN", "CLOSE-WAIT", "CLOSE-WAIT", "FIN-WAIT-1", "FIN-WAIT-1", 0, 400 },
+        { 'C', "A", 1101, 5202, 0, "Teardown 2/4: ACK of FIN", NULL, "CLOSE-WAIT", "FIN-WAIT-1", "FIN-WAIT-2", 0, 0 },
+    };
+    static const step last_ack[] = {
+        HANDSHAKE,
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "A", 5001, 1002, 0, "Teardown 2/4: ACK of FIN", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "FA", 5001, 1002, 200, "Teardown 3/4: FIN", NULL, "TIME-WAIT", "CLOSE-WAIT", "LAST-ACK", 0, 0 },
+        { 'C', "A", 1002, 5202, 0, "Teardown 4/4: final ACK", "TIME-WAIT", "TIME-WAIT", "LAST-ACK", "CLOSED", 0, 0 },
+        { 'S', "FA", 5001, 1002, 200, "Teardown 3/4: FIN", "TIME-WAIT", "TIME-WAIT", "LAST-ACK", "LAST-ACK", 0, 200 },
+        { 'C', "A", 1002, 5202, 0, "Teardown 4/4: final ACK", NULL, "TIME-WAIT", "LAST-ACK", "CLOSED", 0, 0 },
+    };
+    static const step first_fin[] = {
+        HANDSHAKE,
+        { 'S', "PA", 5001, 1001, 200, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "FA", 5001, 1001, 200, "Teardown 1/4: FIN", "ESTABLISHED", "CLOSE-WAIT", "ESTABLISHED", "FIN-WAIT-1", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "fin_data_retransmission", steps);
+    expect(!(r.rec[5].rflags & TS_REC_RETRANS), "fin_data_retransmission", "the first FIN is new");
+    expect((r.rec[6].rflags & TS_REC_RETRANS) && r.rec[6].related_frame == 6, "fin_data_retransmission",
+           "the FIN resent with its data is a retransmission of frame 6");
+    expect(r.rec[7].rflags & TS_REC_RETRANS, "fin_data_retransmission", "the FIN resent alone too");
+    run_init(&r);
+    RUN(&r, "fin_data_retransmission_last_ack", last_ack);
+    expect((r.rec[7].rflags & TS_REC_RETRANS) &&
+           ts_conn_in_flight(r.rec[0].conn, 7, TS_SERVER, NULL) == TS_FLIGHT_ACK_LOST,
+           "fin_data_retransmission_last_ack", "the resent FIN with data proves the final ACK lost");
+    run_init(&r);
+    RUN(&r, "fin_data_first_fin", first_fin);
+    expect(!(r.rec[4].rflags & TS_REC_RETRANS), "fin_data_first_fin",
+           "a first FIN repeating the data's seq and length is new");
+}
+
 /* Issue 11 defect 11: a SYN-ACK sent again after the captured third ACK
  * proves that ACK never reached the server (only SYN-RECEIVED retransmits
  * a SYN-ACK, RFC 9293 3.8.1); the client's answer to it is the ACK that
@@ -1817,6 +1873,147 @@ static void test_forged_rst(void)
            "forged_rst_not_real", "a real RST stands");
 }
 
+/* The cells [ACK acknowledging our SYN or FIN][SYN-SENT] are marked
+ * unreachable: a SYN-SENT endpoint has no FIN (CLOSE in SYN-SENT deletes
+ * the TCB, RFC 9293 3.10.4), and its SYN is acknowledged by a SYN-ACK.  On
+ * the wire an ACK without SYN can carry ack = ISN + 1 all the same (a
+ * SYN-RECEIVED peer answering an unacceptable segment, 3.10.7.4 first
+ * check); 3.10.7.3 drops it (acceptable ACK, neither SYN nor RST: fifth
+ * check), which is the plain-ACK row's SYN-SENT cell: the client stays
+ * SYN-SENT, and the SYN-ACK that follows still opens it.  (cell coverage
+ * checks the row: the marked cells stay unreached.)  Must not: that ACK
+ * completes nothing -- the server's third-ACK wait is untouched. */
+static void test_bare_ack_of_syn_to_syn_sent(void)
+{
+    run r;
+    static const step steps[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 },
+        { 'S', "A", 5001, 1001, 0, NULL, "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "SYN-RECEIVED", ANY, 0 },
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", "SYN-SENT", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", ANY, 0 },
+        { 'C', "A", 1001, 5001, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", ANY, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "bare_ack_of_syn_to_syn_sent", steps);
+}
+
+/* spec_76 (router_rst): after the forged RST of test_forged_rst, the
+ * client's stack, which has no TCB, answers the server's data with
+ * <SEQ=SEG.ACK><CTL=RST> (RFC 9293 3.10.7.1), seq 1001 = the server's
+ * RCV.NXT: accepted, server ESTABLISHED -> CLOSED (3.10.7.4 second check),
+ * "Reset: abort".  The half-open condition (3.5.2) was reported on the
+ * server's data, which proved it never sent the RST; this RST is the
+ * recovery 3.5.2 describes, and raises nothing again (as spec_49's, where
+ * the receiver missed a real RST).  Must not: the same data and RST
+ * without any earlier RST -- the data is the first sign that the client
+ * lost the connection, and the RST's form says so: half_open there. */
+static void test_forged_rst_recovery(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'C', "PA", 1001, 5001, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'S', "R", 5001, 0, 0, "Reset: abort", "ESTABLISHED", "CLOSED", NULL, NULL, ANY, 0 },
+        { 'S', "PA", 5001, 1001, 300, "After reset", "CLOSED", "CLOSED", "ESTABLISHED", "ESTABLISHED",
+          B(PACKETS_AFTER_RESET) | B(HALF_OPEN), 350 },
+        { 'C', "R", 1001, 0, 0, "Reset: abort", "CLOSED", "CLOSED", "ESTABLISHED", "CLOSED", 0, 0 },
+    };
+    static const step first_sign[] = {
+        HANDSHAKE,
+        { 'S', "PA", 5001, 1001, 300, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "R", 1001, 0, 0, "Reset: abort", "CLOSED", "CLOSED", "ESTABLISHED", "CLOSED", B(HALF_OPEN), 0 },
+    };
+    /* must not either: a RST that reset nobody (test_rst_old_ack: both ends
+     * went on from their TCBs) ends that episode; the client's later bare
+     * RST at the server's data is a new half-open connection (its client
+     * lost the connection, 3.5.2): half_open, and the client was CLOSED
+     * when the data came (3.10.7.1's form) */
+    static const step later[] = {
+        HANDSHAKE,
+        { 'C', "PA", 1001, 5001, 100, NULL, NULL, NULL, NULL, NULL, ANY, 0 },
+        { 'S', "PA", 5001, 1101, 100, NULL, NULL, NULL, NULL, NULL, ANY, 0 },
+        LEAD('C', "A", 1101, 5101),
+        { 'S', "PA", 5101, 1101, 100, NULL, NULL, NULL, NULL, NULL, ANY, 0 },
+        LEAD('S', "R", 5101, 0),
+        LEAD('C', "A", 1101, 5201),
+        { 'C', "PA", 1101, 5201, 100, NULL, NULL, NULL, NULL, NULL, ANY, 0 },
+        { 'S', "A", 5201, 1201, 0, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        { 'S', "PA", 5201, 1201, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },
+        { 'C', "R", 1201, 0, 0, "Reset: abort", "CLOSED", "CLOSED", "ESTABLISHED", "CLOSED", B(HALF_OPEN), 0 },
+    };
+    ts_record v;
+    run_init(&r);
+    RUN(&r, "forged_rst_recovery", steps);
+    v = ts_hindsight(&r.rec[6], 7);
+    expect(!(v.anomalies & B(HALF_OPEN)) && ts_rec_server_after(&v) == TS_CLOSED, "forged_rst_recovery",
+           "hindsight: the recovery RST, no second half_open");
+    run_init(&r);
+    RUN(&r, "forged_rst_recovery_not", first_sign);
+    run_init(&r);
+    RUN(&r, "forged_rst_recovery_not_after_nobody", later);
+}
+
+/* spec_54 (fin_timeout): the server closes first, the client acknowledges
+ * its FIN (server FIN-WAIT-2), and much later the client's FIN draws a RST
+ * without ACK at exactly that FIN's ack.  Only an endpoint without a TCB
+ * answers so (RFC 9293 3.10.7.1, <SEQ=SEG.ACK><CTL=RST>); a FIN-WAIT-2 TCB
+ * acknowledges the FIN and enters TIME-WAIT (3.10.7.4 eighth check).  So
+ * the server's TCB was gone before the FIN (Linux's tcp_fin_timeout drops
+ * an orphaned FIN-WAIT-2 socket; RFC 9293 has no such timer): the NO_TCB
+ * record, as for spec_48's silent client.  One pass: the FIN is taken as
+ * the RFC says (FIN-WAIT-2 -> TIME-WAIT: nothing shows otherwise yet), the
+ * RST proves the server CLOSED before it; two passes: CLOSED on the FIN
+ * too.  The RST is acceptable to the LAST-ACK client (seq = its RCV.NXT):
+ * CLOSED (3.10.7.4 second check).  Not half-open: the server's FIN was
+ * acknowledged, both ends knew the connection was closing (3.5.2).
+ * Must not: the same FIN answered by a RST-ACK (not the no-TCB form for a
+ * segment with ACK), or by a bare RST at another seq (not SEG.ACK): no
+ * record, the FIN took the server to TIME-WAIT as the RFC says. */
+static void test_fin_wait_2_expired(void)
+{
+    run r;
+    ts_record v;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'S', "FA", 5001, 1001, 0, "Teardown 1/4: FIN", "ESTABLISHED", "CLOSE-WAIT", "ESTABLISHED", "FIN-WAIT-1", 0, 0 },
+        { 'C', "A", 1001, 5002, 0, "Teardown 2/4: ACK of FIN", "CLOSE-WAIT", "CLOSE-WAIT", "FIN-WAIT-1", "FIN-WAIT-2", 0, 0 },
+        { 'C', "FA", 1001, 5002, 0, "Teardown 3/4: FIN", "CLOSE-WAIT", "LAST-ACK", "FIN-WAIT-2", "TIME-WAIT", 0, 2500 },
+        { 'S', "R", 5002, 0, 0, "Reset: abort", "LAST-ACK", "CLOSED", "CLOSED", "CLOSED", 0, 0 },
+    };
+    static const step rst_ack[] = {
+        HANDSHAKE,
+        LEAD('S', "FA", 5001, 1001),
+        LEAD('C', "A", 1001, 5002),
+        { 'C', "FA", 1001, 5002, 0, "Teardown 3/4: FIN", NULL, NULL, "FIN-WAIT-2", "TIME-WAIT", 0, 2500 },
+        { 'S', "RA", 5002, 1002, 0, NULL, NULL, NULL, "TIME-WAIT", NULL, ANY, 0 },
+    };
+    static const step other_seq[] = {
+        HANDSHAKE,
+        LEAD('S', "FA", 5001, 1001),
+        LEAD('C', "A", 1001, 5002),
+        { 'C', "FA", 1001, 5002, 0, "Teardown 3/4: FIN", NULL, NULL, "FIN-WAIT-2", "TIME-WAIT", 0, 2500 },
+        { 'S', "R", 5001, 0, 0, NULL, NULL, NULL, "TIME-WAIT", NULL, ANY, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "fin_wait_2_expired", steps);
+    v = ts_hindsight(&r.rec[5], 6);
+    expect(ts_rec_server_before(&v) == TS_CLOSED && ts_rec_server_after(&v) == TS_CLOSED &&
+           ts_rec_client_after(&v) == TS_LAST_ACK, "fin_wait_2_expired",
+           "hindsight: the FIN met no TCB at the server");
+    v = ts_hindsight(&r.rec[4], 5);
+    expect(ts_rec_server_after(&v) == TS_FIN_WAIT_2, "fin_wait_2_expired",
+           "hindsight: the ACK of the server's FIN did arrive (FIN-WAIT-2)");
+    expect(ts_conn_in_flight(r.rec[0].conn, 6, TS_SERVER, NULL) == TS_FLIGHT_NO_TCB, "fin_wait_2_expired",
+           "the record says so");
+    run_init(&r);
+    RUN(&r, "fin_wait_2_expired_not_rst_ack", rst_ack);
+    expect(ts_conn_in_flight(r.rec[0].conn, 6, TS_SERVER, NULL) == TS_FLIGHT_NONE,
+           "fin_wait_2_expired_not_rst_ack", "a RST-ACK is not the no-TCB reply to a FIN");
+    run_init(&r);
+    RUN(&r, "fin_wait_2_expired_not_other_seq", other_seq);
+    expect(ts_conn_in_flight(r.rec[0].conn, 6, TS_SERVER, NULL) == TS_FLIGHT_NONE,
+           "fin_wait_2_expired_not_other_seq", "a RST not at SEG.ACK is not the no-TCB reply");
+}
+
 /* Defect 3, lost FIN: the server's data after the client's FIN still
  * acknowledges below it, and the client's RST at exactly that ack (the
  * server's RCV.NXT, 3.10.7.4) is accepted: the FIN never arrived.  The
@@ -2446,11 +2643,15 @@ int main(void)
     test_synack_unheard_rst();
     test_half_close();
     test_fin_with_data();
+    test_fin_data_retransmission();
     test_retransmissions();
     test_lost_third_ack();
     test_fast_open_without_cookie();
     test_syn_to_time_wait_reverse();
     test_forged_rst();
+    test_forged_rst_recovery();
+    test_bare_ack_of_syn_to_syn_sent();
+    test_fin_wait_2_expired();
     test_rst_proves_fin_lost();
     test_rst_lost();
     test_rst_old_ack();

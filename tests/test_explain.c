@@ -534,6 +534,52 @@ static void test_forged_rst_text(void)
     finish(&s);
 }
 
+/* spec_54: the RST without ACK at exactly the ack of the client's FIN,
+ * from a server the model had in FIN-WAIT-2, is the reply of an endpoint
+ * with no TCB (RFC 9293 3.10.7.1), not an abort: the text says so, in both
+ * passes (the RST itself is the proof), and with hindsight the FIN says the
+ * server no longer had the connection.  Must not: a RST-ACK there (the
+ * TCB's own abort form on Linux) is still explained as an abort. */
+static void test_fin_wait_2_expired_text(void)
+{
+    scenario s;
+    ts_record v;
+    char buf[2048];
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, B, TS_FIN | TS_ACK, 3001, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3002, 0);
+    pkt(&s, A, TS_FIN | TS_ACK, 1001, 3002, 0);
+    pkt(&s, B, TS_RST, 3002, 0, 0);
+    has(&s, 6, TS_LANG_EN, "reply of an endpoint with no connection");
+    has(&s, 6, TS_LANG_EN, "tcp_fin_timeout");
+    hasnt(&s, 6, TS_LANG_EN, "aborts the connection");
+    hasnt(&s, 6, TS_LANG_EN, "half-open connection)");
+    has(&s, 6, TS_LANG_ZH, "tcp_fin_timeout");
+    hasnt(&s, 5, TS_LANG_EN, "no longer had this connection");
+    v = ts_hindsight(&s.rec[5], 6);
+    ts_explain(&v, &s.seg[5], TS_LANG_EN, 0, buf, sizeof buf);
+    check(strstr(buf, "no longer had this connection") != NULL, "hindsight: the FIN met no TCB", buf);
+    ts_explain(&v, &s.seg[5], TS_LANG_ZH, 0, buf, sizeof buf);
+    check(strstr(buf, "3.10.7.1") != NULL && valid_utf8(buf), "hindsight zh: the FIN met no TCB", buf);
+    finish(&s);
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, B, TS_FIN | TS_ACK, 3001, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3002, 0);
+    pkt(&s, A, TS_FIN | TS_ACK, 1001, 3002, 0);
+    pkt(&s, B, TS_RST | TS_ACK, 3002, 1002, 0);
+    hasnt(&s, 6, TS_LANG_EN, "tcp_fin_timeout");
+    v = ts_hindsight(&s.rec[5], 6);
+    ts_explain(&v, &s.seg[5], TS_LANG_EN, 0, buf, sizeof buf);
+    check(strstr(buf, "no longer had this connection") == NULL, "RST-ACK: the FIN met a TCB", buf);
+    finish(&s);
+}
+
 /* Defect 11: the third ACK a SYN-ACK retransmission proves lost says so
  * where the corrected states are shown (hindsight), not in the first pass. */
 static void test_undelivered_ack(void)
@@ -594,10 +640,10 @@ static void test_undelivered_synack(void)
     pkt(&s, A, TS_RST, 1001, 0, 0);
     v = ts_hindsight(&s.rec[2], 3);
     ts_explain(&v, &s.seg[2], TS_LANG_EN, 0, buf, sizeof buf);
-    check(strstr(buf, "endpoint without connection") != NULL && strstr(buf, "never got") == NULL,
+    check(strstr(buf, "no longer had this connection") != NULL && strstr(buf, "never got") == NULL,
           "hindsight: SYN-ACK met no connection", buf);
     ts_explain(&v, &s.seg[2], TS_LANG_ZH, 0, buf, sizeof buf);
-    check(strstr(buf, "没有连接") != NULL && valid_utf8(buf), "hindsight zh: SYN-ACK met no connection", buf);
+    check(strstr(buf, "没有这个连接") != NULL && valid_utf8(buf), "hindsight zh: SYN-ACK met no connection", buf);
     finish(&s);
 }
 
@@ -807,6 +853,7 @@ int main(int argc, char **argv)
     test_undelivered_synack();
     test_data_never_acked();
     test_forged_rst_text();
+    test_fin_wait_2_expired_text();
     test_rst_at_fin_seq();
     test_syn_data_either_ack();
     test_synack_leaves_syn_data();

@@ -11,10 +11,6 @@
  *    anomaly summary, outcome and Zeek description has a text in each
  *    language, and the English stage labels, phase names and outcomes (the
  *    filter values) are the ones the README and the filters use;
- *  - ts_text_fill (the glue's labels without printf) writes what snprintf
- *    writes for every message whose conversions are all "%s", in both
- *    languages, and for "%.*s"; it refuses other conversions, missing
- *    arguments and texts that do not fit;
  *  - the Chinese texts keep to the terms chosen for the whole plugin: RST
  *    is 复位 (never 重置 or 重设), handshake/teardown are 三次握手/四次挥手, and a
  *    label's colon is the full-width one.
@@ -212,69 +208,8 @@ static void test_chinese_terms(void)
 }
 
 /* Every conversion of s is "%s" (and there are at most 8). */
-static int only_plain_strings(const char *s, unsigned *count)
-{
-    char conv[256];
-    const char *p;
-    unsigned n = 0;
-    conversions(s, conv, sizeof conv);
-    for (p = conv; *p; p += 3) {
-        if (strncmp(p, "%s|", 3))
-            return 0;
-        n++;
-    }
-    *count = n;
-    return n <= 8;
-}
-
-static void test_fill(void)
-{
-    static const char *const words[8] = {
-        "SYN-SENT", "客户端", "", "a%sb", "ESTABLISHED", "（空）", "x", "Handshake 1/3: SYN",
-    };
-    ts_arg args[8];
-    char want[600], got[600];
-    unsigned n, tried = 0;
-    size_t len;
-
-    for (unsigned i = 0; i < 8; i++)
-        args[i] = TS_ARG(words[i]);
-    for (int id = 1; id < TX_COUNT; id++)
-        for (int lang = 0; lang < TS_LANG_COUNT; lang++) {
-            const char *fmt = ts_text((ts_text_id)id, (ts_lang)lang);
-            const char *name = ts_text_id_name((ts_text_id)id);
-            if (!only_plain_strings(fmt, &n))
-                continue;
-            tried++;
-            snprintf(want, sizeof want, fmt, words[0], words[1], words[2], words[3], words[4],
-                     words[5], words[6], words[7]);
-            len = ts_text_fill(got, sizeof got, fmt, args, n);
-            check(len == strlen(want) && !strcmp(got, want), "ts_text_fill = snprintf", name);
-            if (n)
-                check(ts_text_fill(got, sizeof got, fmt, args, n - 1) == (size_t)-1,
-                      "ts_text_fill refuses a missing argument", name);
-            check(ts_text_fill(got, strlen(want), fmt, args, n) == (size_t)-1,
-                  "ts_text_fill refuses a text that does not fit", name);
-            check(ts_text_fill(got, strlen(want) + 1, fmt, args, n) == strlen(want),
-                  "ts_text_fill takes a text that just fits", name);
-        }
-    check(tried > 20, "messages filled", "ts_text_fill");
-    for (int lang = 0; lang < TS_LANG_COUNT; lang++) {
-        const char *fmt = ts_text(TX_LABEL_TEXT_FMT, (ts_lang)lang);
-        ts_arg two[2] = { TS_ARG("Explanation"), { "Client sends SYN", 6 } };
-        snprintf(want, sizeof want, fmt, "Explanation", 6, "Client sends SYN");
-        len = ts_text_fill(got, sizeof got, fmt, two, 2);
-        check(len == strlen(want) && !strcmp(got, want), "%.*s", "TX_LABEL_TEXT_FMT");
-        check(ts_text_fill(got, sizeof got, ts_text(TX_LABEL_NUMBER_FMT, (ts_lang)lang), two, 2) ==
-              (size_t)-1, "ts_text_fill refuses %u", "TX_LABEL_NUMBER_FMT");
-    }
-    len = ts_text_fill(got, sizeof got, "100%% %s", args, 1);
-    check(len == 13 && !strcmp(got, "100% SYN-SENT"), "%%", "ts_text_fill");
-}
-
 int main(void)
 {
-    test_fill();
     test_every_entry();
     test_core_lookups();
     test_chinese_terms();
