@@ -23,7 +23,10 @@
  * such (process_icmp_quote).
  *
  * Storage.  The first pass keeps one slot per TCP layer in frame order
- * (tcpstate_glue_frames.c); later passes render from the slots alone.
+ * (tcpstate_glue_frames.c); later passes render from the slots alone.  The
+ * connections live in the file's store (tcpstate_store.c); a connection
+ * that is one SYN is kept as that segment there, so a slot's record is
+ * read through resolved_record, never straight from the slot.
  */
 
 #include <inttypes.h>
@@ -71,54 +74,50 @@ process_layer(packet_info *pinfo, frame_fields *ff, field_info *srcport, int64_t
     /* Addresses are looked up only when needed: for a stream not seen yet,
      * and to tell the sides apart when both use the same port. */
     stream = finfo_uint(fstream);
-    ts = (tcpstate_stream *)wmem_map_lookup(streams, GUINT_TO_POINTER(stream));
+    ts = stream_numbered(stream);
     if (!ts) {
         layer_addresses(pinfo, ff, layer_num, &src, &dst);
         have_addresses = TRUE;
         ts = stream_for_tuple(&src, seg.sport, &dst, seg.dport);
-        wmem_map_insert(streams, GUINT_TO_POINTER(stream), ts);
+        if (!ts)
+            return FALSE;
+        stream_number(stream, ts);
     }
-    if (seg.sport != seg.dport) {
-        seg.from_a = seg.sport == ts->a_port;
-    } else {
-        if (!have_addresses)
-            layer_addresses(pinfo, ff, layer_num, &src, &dst);
-        seg.from_a = addresses_equal(&src, &ts->a_addr) ? 1 : 0;
-    }
+    if (seg.sport == seg.dport && !have_addresses)
+        layer_addresses(pinfo, ff, layer_num, &src, &dst);
+    seg.from_a = stream_from_a(ts, &src, seg.sport, seg.dport) ? 1 : 0;
 
     slot = slot_append();
     slot->frame = seg.frame;
     slot->seq = seg.seq;
     slot->ack = seg.ack;
     slot->len = seg.len;
-    ts_stream_process(&ts->core, &seg, &slot->rec);
-    if (!slot->rec.conn->user) {
-        /* The connection's four-tuple and the tcp.stream it began in. */
-        slot->rec.conn->user = ts;
-        slot->rec.conn->user_tag = stream;
-    }
+    /* The connection's user: its four-tuple, and the tcp.stream it began
+     * in.  A connection of one SYN stays small unless a tap is listening
+     * (taps keep the record and read its connection later). */
+    ts_store_process(&file_store, ts, &seg, stream, !have_tap_listener(tcpstate_tap), &slot->rec);
     return TRUE;
 }
 
 /* The segment as fed to the core, rebuilt from its slot (what ts_explain
  * and the taps read; window and checksum facts are not kept). */
 static void
-slot_segment(const tcpstate_slot *slot, int64_t now_ns, ts_segment *seg)
+slot_segment(const tcpstate_slot *slot, const ts_record *rec, int64_t now_ns, ts_segment *seg)
 {
-    const tcpstate_stream *ts = (const tcpstate_stream *)slot->rec.conn->user;
+    const tcpstate_stream *ts = (const tcpstate_stream *)rec->conn->user;
 
     memset(seg, 0, sizeof *seg);
     seg->frame = slot->frame;
     seg->ts_ns = now_ns;
-    seg->from_a = (slot->rec.seg_bits & TS_SEGBIT_FROM_A) ? 1 : 0;
-    seg->tfo = (slot->rec.seg_bits & TS_SEGBIT_TFO) ? 1 : 0;
-    seg->flags = slot->rec.seg_flags;
+    seg->from_a = (rec->seg_bits & TS_SEGBIT_FROM_A) ? 1 : 0;
+    seg->tfo = (rec->seg_bits & TS_SEGBIT_TFO) ? 1 : 0;
+    seg->flags = rec->seg_flags;
     seg->seq = slot->seq;
     seg->ack = slot->ack;
     seg->len = slot->len;
     seg->wscale = -1;
-    seg->sport = seg->from_a ? ts->a_port : ts->b_port;
-    seg->dport = seg->from_a ? ts->b_port : ts->a_port;
+    seg->sport = ts_store_port(ts, seg->from_a);
+    seg->dport = ts_store_port(ts, !seg->from_a);
 }
 
 /* Capture time in ns, saturated: a file's clock may say anything (pcapng
@@ -165,7 +164,6 @@ process_icmp_quote(packet_info *pinfo, frame_fields *ff, const field_info *srcpo
     field_info *ip = ip_below(ff, srcport->total_layer_num);
     address src, dst;
     uint8_t h[8], icmp[2];
-    tuple_key key;
     tcpstate_stream *ts;
     ts_icmp q;
     ts_record rec;
@@ -183,18 +181,17 @@ process_icmp_quote(packet_info *pinfo, frame_fields *ff, const field_info *srcpo
     tvb_memcpy(srcport->ds_tvb, h, srcport->start, 8);
     sport = ts_wire_be16(h);
     dport = ts_wire_be16(h + 2);
-    make_tuple_key(&key, &src, sport, &dst, dport);
-    ts = (tcpstate_stream *)wmem_map_lookup(tuples, &key);
+    ts = stream_of_tuple(&src, sport, &dst, dport);
     if (!ts)
         return;                     /* about no connection we have seen */
 
     memset(&q, 0, sizeof q);
     q.frame = pinfo->num;
     q.ts_ns = now_ns;
-    q.from_a = sport != dport ? sport == ts->a_port : addresses_equal(&src, &ts->a_addr);
+    q.from_a = stream_from_a(ts, &src, sport, dport) ? 1 : 0;
     q.kind = (uint8_t)kind;
     q.seq = ts_wire_be32(h + 4);
-    if (!ts_stream_icmp(&ts->core, &q, &rec))
+    if (!ts_store_icmp(&file_store, ts, &q, &rec))
         return;                     /* stale or forged quote */
     slot = slot_append();
     slot->rec = rec;
@@ -250,6 +247,19 @@ first_pass(packet_info *pinfo, proto_tree *tree, int64_t now_ns)
     }
 }
 
+/* The slot's record with its real connection: a connection still one SYN
+ * is made again from it (keep: for good, as taps keep the record). */
+static void
+resolved_record(tcpstate_slot *slot, gboolean keep, ts_record *rec)
+{
+    *rec = slot->rec;
+    if (ts_store_is_small(rec->conn)) {
+        rec->conn = (ts_conn *)ts_store_conn(&file_store, rec->conn, keep);
+        if (rec->conn != file_store.scratch_conn)
+            slot->rec.conn = rec->conn;     /* promoted for good */
+    }
+}
+
 static void
 queue_tap(packet_info *pinfo, const tcpstate_slot *slot, const ts_segment *seg,
           const ts_record *view, unsigned layer, ts_anomaly_set anomalies,
@@ -266,8 +276,8 @@ queue_tap(packet_info *pinfo, const tcpstate_slot *slot, const ts_segment *seg,
     tap->stream = conn->user_tag;
     tap->frame = pinfo->num;
     tap->layer = layer;
-    copy_address_shallow(&tap->src, seg->from_a ? &ts->a_addr : &ts->b_addr);
-    copy_address_shallow(&tap->dst, seg->from_a ? &ts->b_addr : &ts->a_addr);
+    stream_address(ts, seg->from_a, &tap->src);
+    stream_address(ts, !seg->from_a, &tap->dst);
     tap->src_str = address_to_str(pinfo->pool, &tap->src);
     tap->dst_str = address_to_str(pinfo->pool, &tap->dst);
     tap->srcport = seg->sport;
@@ -316,24 +326,28 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
 
     first = slot_find(pinfo->num);
     for (i = first; i < slot_count && slot_at(i)->frame == pinfo->num; i++) {
-        const tcpstate_slot *slot = slot_at(i);
-        ts_anomaly_set anomalies = slot->rec.anomalies;
-        ts_record view = slot->rec;
+        tcpstate_slot *slot = slot_at(i);
+        ts_anomaly_set anomalies;
+        ts_record rec, view;
         ts_segment seg;
         int deferred_valid = 0;
+
+        resolved_record(slot, tapping, &rec);
+        anomalies = rec.anomalies;
+        view = rec;
 
         /* Later passes know the future: deferred anomalies, and the
          * hindsight view (final stage, and the states of a segment that a
          * later one proved had crossed its peer's or met no listener). */
         if (visited) {
-            view = ts_hindsight(&slot->rec, pinfo->num);
+            view = ts_hindsight(&rec, pinfo->num);
             anomalies = view.anomalies |
-                        ts_deferred_anomalies(&slot->rec, capture_end_ns, tcpstate_grace_ns(),
-                                              pinfo->num == ts_conn_last_frame(slot->rec.conn));
+                        ts_deferred_anomalies(&rec, capture_end_ns, tcpstate_grace_ns(),
+                                              pinfo->num == ts_conn_last_frame(rec.conn));
             deferred_valid = 1;
         }
         if (shown || tapping)
-            slot_segment(slot, now_ns, &seg);
+            slot_segment(slot, &rec, now_ns, &seg);
         render(tvb, pinfo, shown, &seg, &view, anomalies);
         if (tapping)
             queue_tap(pinfo, slot, &seg, &view, i - first, anomalies, deferred_valid, visited);

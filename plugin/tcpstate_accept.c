@@ -146,7 +146,7 @@ static int seq_in_window(const step_ctx *x)
  * RSTs at RCV.NXT are not accepted either. */
 static verdict time_wait_policy(const step_ctx *x, verdict v)
 {
-    if (v == V_RST_ACCEPT && x->peer_before == TS_TIME_WAIT && x->c->tw_ignores_rst)
+    if (v == V_RST_ACCEPT && x->peer_before == TS_TIME_WAIT && ts_conn_time_wait_ignores_rst(x->c))
         return V_RST_RFC1337;
     return v;
 }

@@ -95,6 +95,11 @@ typedef enum {
                             * at role */
     TS_FLIGHT_DELIVERED,   /* a later proof took back an ACK_LOST or a SYNACK_LOST: role was
                             * already `state` */
+    TS_FLIGHT_NEW_TCB,     /* `from`, a bare SYN on a synchronized connection, came from a new
+                            * SYN-SENT TCB of role: its RST `to` answers the challenge ACK */
+    TS_FLIGHT_RST_IGNORED, /* `from`, a RST at role's RCV.NXT in TIME-WAIT, ignored (RFC 1337):
+                            * role answers `to` from that TIME-WAIT */
+    TS_FLIGHT_REOPENED,    /* `from`, a SYN, reopened role's TIME-WAIT: its SYN-ACK `to` answers it */
     TS_FLIGHT_SYNACK_LOST, /* `from`, a SYN-ACK, never reached role (SYN-SENT): it resends its
                             * SYN at `to`, or later answers a SYN-ACK from no TCB */
 } ts_flight_kind;
@@ -148,7 +153,7 @@ typedef struct ts_conn {
     uint8_t  rst_states;
     uint8_t  rst_by;         /* the role that sent rst_frame_seen */
     /* 1 + role, in the previous connection, of the TIME-WAIT endpoint this
-     * connection's server is (defect 10: a SYN from the reverse direction
+     * connection's server is (defect 10: a SYN, from either direction,
      * met it), or 0 */
     uint8_t  tw_inherited;
     unsigned client_is_a : 1;    /* endpoint A (first seen) is the client */
@@ -161,15 +166,9 @@ typedef struct ts_conn {
     unsigned challenge_syn : 1;  /* the challenge answers a SYN (not a RST) */
     unsigned last_payload : 1;   /* previous segment carried data or FIN */
     unsigned icmp_aborted : 1;   /* the last ICMP error ended the connection */
-    /* The inherited TIME-WAIT (tw_inherited) later: it was seen to ignore
-     * a RST at its RCV.NXT (RFC 1337), or it reopened on the SYN (a
-     * listener took it, RFC 6191).  Read by ts_hindsight. */
-    unsigned tw_ignores_rst : 1, tw_reopened : 1;
     /* bytes of data the client's SYN carried (at most 65535): what a
      * SYN-ACK may leave unacknowledged (RFC 9293 3.10.7.2, RFC 7413) */
     unsigned syn_data : 16;
-    /* the RST that took the inherited TIME-WAIT to CLOSED, or 0 */
-    uint32_t tw_reset_frame;
 } ts_conn;
 
 /* ---- Output: the compact per-frame record ------------------------------- */
@@ -298,6 +297,15 @@ ts_record ts_hindsight(const ts_record *r, uint32_t frame);
 /* The in-flight record (TS_FLIGHT_*) that says role kept a state on frame
  * (see ts_flight), or TS_FLIGHT_NONE; *kept: that state. */
 int ts_conn_in_flight(const ts_conn *c, uint32_t frame, int role, unsigned *kept);
+
+/* An in-flight record of this kind for role, from frame from up to the
+ * proving frame to, exists: 1, else 0. */
+int ts_conn_flight_proves(const ts_conn *c, int kind, int role, uint32_t from, uint32_t to);
+
+/* The connection's server, an old connection's TIME-WAIT a SYN met, was
+ * seen to ignore a RST at its RCV.NXT (RFC 1337 fix F1; in flight:
+ * TS_FLIGHT_RST_IGNORED): so far, or with the whole capture read. */
+int ts_conn_time_wait_ignores_rst(const ts_conn *c);
 
 /* The client's SYN was never answered (no SYN-ACK, RST, ICMP or any server
  * segment, no one-sided proof): nothing in the capture shows it reached the

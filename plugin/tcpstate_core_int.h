@@ -127,13 +127,12 @@ int tsi_proves_unseen_synack(const ts_conn *c, const ts_segment *seg);
 void tsi_open_shadow(ts_stream *s, ts_conn *c);
 void tsi_step_shadow(const ts_stream *s, ts_conn *c, const ts_segment *seg, ts_record *out);
 
-/* ---- A SYN from the reverse direction meets TIME-WAIT (tcpstate_time_wait.c) */
+/* ---- A SYN meets TIME-WAIT (tcpstate_time_wait.c) ------------------------ */
 
 void tsi_inherit_time_wait(ts_conn *c, const ts_conn *prev, const ts_segment *seg);
 void tsi_end_inherited_time_wait(ts_stream *s, ts_conn *c);
-void tsi_time_wait_answers(ts_stream *s, ts_conn *c, const ts_segment *seg);
+void tsi_time_wait_answers(const ts_stream *s, step_ctx *x);
 int tsi_syn_met_time_wait(const ts_conn *c);
-void tsi_time_wait_view(ts_record *v, const ts_record *r, uint32_t frame);
 
 /* ---- ICMP errors (tcpstate_icmp.c) --------------------------------------- */
 

@@ -576,16 +576,8 @@ static void b_fin2(ex *x)
  * FIN-WAIT-2 (tcpstate_reset.c, rst_proves_tcb_expired). */
 static int rst_answers_fin_without_tcb(const ex *x)
 {
-    const ts_flight_log *log = x->c->flight;
-    if (!log)
-        return 0;
-    for (int i = 0; i < log->n; i++) {
-        const ts_flight *f = &log->rec[i];
-        if (f->kind == TS_FLIGHT_NO_TCB && f->role == x->snd && f->to == x->seg->frame &&
-            receiver(x)->fin_seen && f->from == receiver(x)->fin_frame)
-            return 1;
-    }
-    return 0;
+    return receiver(x)->fin_seen &&
+           ts_conn_flight_proves(x->c, TS_FLIGHT_NO_TCB, x->snd, receiver(x)->fin_frame, x->seg->frame);
 }
 
 static void b_abort(ex *x)
@@ -622,7 +614,7 @@ static void b_rst_ignored(ex *x)
         say(x, TX_EX_RST_NO_CONN);
     else if (rs == TS_SYN_SENT)
         say(x, TX_EX_RST_SYN_SENT);
-    else if (rs == TS_TIME_WAIT && x->c->tw_ignores_rst && x->seg->seq == receiver(x)->max_ack)
+    else if (rs == TS_TIME_WAIT && ts_conn_time_wait_ignores_rst(x->c) && x->seg->seq == receiver(x)->max_ack)
         say(x, TX_EX_RST_TIME_WAIT_KEPT);
     else
         say(x, TX_EX_RST_CHALLENGE);

@@ -63,6 +63,14 @@ int tsi_flight_missed_rst(const ts_conn *c, uint32_t rst, int role)
     return 0;
 }
 
+/* The inherited TIME-WAIT was seen to ignore a RST at its RCV.NXT (RFC
+ * 1337; the record of tcpstate_time_wait.c): its later RSTs at RCV.NXT
+ * are not accepted either. */
+int ts_conn_time_wait_ignores_rst(const ts_conn *c)
+{
+    return tsi_flight_find(c, TS_FLIGHT_RST_IGNORED, TS_SERVER) != NULL;
+}
+
 int ts_conn_in_flight(const ts_conn *c, uint32_t frame, int role, unsigned *kept)
 {
     if (!c || !c->flight)
@@ -78,6 +86,18 @@ int ts_conn_in_flight(const ts_conn *c, uint32_t frame, int role, unsigned *kept
     return TS_FLIGHT_NONE;
 }
 
+int ts_conn_flight_proves(const ts_conn *c, int kind, int role, uint32_t from, uint32_t to)
+{
+    if (!c || !c->flight)
+        return 0;
+    for (int i = 0; i < c->flight->n; i++) {
+        const ts_flight *f = &c->flight->rec[i];
+        if (f->kind == kind && f->role == role && f->from == from && f->to == to)
+            return 1;
+    }
+    return 0;
+}
+
 static void set_role_states(ts_record *v, int role, unsigned before, unsigned after)
 {
     uint8_t packed = (uint8_t)((before << 4) | after);
@@ -85,6 +105,11 @@ static void set_role_states(ts_record *v, int role, unsigned before, unsigned af
         v->states = packed;
     else
         v->server_states = packed;
+}
+
+static unsigned role_before(const ts_record *v, int role)
+{
+    return role == TS_CLIENT ? ts_rec_client_before(v) : ts_rec_server_before(v);
 }
 
 static unsigned role_after(const ts_record *v, int role)
@@ -112,6 +137,21 @@ static void reset_undone_view(ts_record *v, const ts_flight *lost, const ts_flig
     }
 }
 
+static int moved_at_from(const ts_flight *f)
+{
+    return f->kind == TS_FLIGHT_NEW_TCB || f->kind == TS_FLIGHT_REOPENED;
+}
+
+/* A TIME-WAIT that ignored the RST `from` (RFC 1337): that RST was not
+ * accepted, and the client's SYNs until the proof met TIME-WAIT. */
+static void time_wait_kept_view(ts_record *v, const ts_flight *f, uint32_t frame)
+{
+    if (frame == f->from)
+        v->stage = TS_STAGE_RST_IGNORED;
+    else if (v->stage == TS_STAGE_SYN && (v->rflags & TS_REC_SENDER_CLIENT))
+        v->anomalies |= TS_BIT(TS_AN_PORT_REUSE_TIME_WAIT);
+}
+
 void tsi_flight_view(ts_record *v, const ts_conn *c, uint32_t frame)
 {
     const ts_flight *lost = NULL, *forged = NULL;
@@ -121,8 +161,14 @@ void tsi_flight_view(ts_record *v, const ts_conn *c, uint32_t frame)
         const ts_flight *f = &c->flight->rec[i];
         if (f->kind == TS_FLIGHT_NONE)
             continue;
-        if (frame >= f->from && frame < f->to)
+        /* the segment that moved role into state: the SYN of a new TCB
+         * (its sender, 3.10.1 OPEN), the SYN that reopened a TIME-WAIT */
+        if (moved_at_from(f) && frame == f->from)
+            set_role_states(v, f->role, role_before(v, f->role), f->state);
+        else if (frame >= f->from && frame < f->to)
             set_role_states(v, f->role, f->state, f->state);
+        if (f->kind == TS_FLIGHT_RST_IGNORED && frame >= f->from && frame < f->to)
+            time_wait_kept_view(v, f, frame);
         /* the proving RST of a lost FIN: its receiver's state before it */
         if (f->kind == TS_FLIGHT_FIN_LOST && frame == f->to)
             set_role_states(v, f->role, f->state, role_after(v, f->role));

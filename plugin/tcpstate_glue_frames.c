@@ -4,9 +4,10 @@
  * per TCP layer (the core's record and seq/ack/len) in frame order; later
  * passes find a frame's slots by binary search and render from them alone,
  * since tshark's second pass does not hand postdissectors their wanted
- * fields again.  Beside them, the maps from tcp.stream and from the
- * four-tuple to the core's stream, and the capture's latest time.  All of
- * it is file scope: forget_file() drops it between files.
+ * fields again.  Beside them, the file's store (tcpstate_store.c: the
+ * four-tuples' records, found by tcp.stream number or by four-tuple, and
+ * the core's connections) and the capture's latest time.  All of it is
+ * file scope: forget_file() drops it between files.
  */
 
 #include <string.h>
@@ -18,12 +19,11 @@
 
 /* ---- File-scoped state ----------------------------------------------------- */
 
-/* tcp.stream -> tcpstate_stream, wmem_file_scope() data, reset per file. */
-wmem_map_t *streams;
-/* Four-tuple (tuple_key) -> latest tcpstate_stream using it: when
- * Wireshark opens a new tcp.stream for a reused port, the core learns about
- * the connection that used the four-tuple before (TIME-WAIT reuse). */
-wmem_map_t *tuples;
+/* The file's stream records, tcp.stream index and four-tuple table.  When
+ * Wireshark opens a new tcp.stream for a reused four-tuple, the core learns
+ * about the connection that used it before (TIME-WAIT reuse) because both
+ * tcp.streams share the four-tuple's record. */
+ts_store file_store;
 /* Latest frame timestamp of the first pass. */
 int64_t capture_end_ns;
 gboolean capture_end_set;
@@ -36,17 +36,25 @@ uint32_t slot_cursor;    /* where the next frame's slots probably are */
 int64_t tcpstate_capture_end_ns(void) { return capture_end_set ? capture_end_ns : 0; }
 
 static void *
-ts_file_alloc(void *ctx, size_t size)
+file_alloc(void *ctx, size_t size)
 {
     (void)ctx;
     return wmem_alloc0(wmem_file_scope(), size);
 }
 
+static void
+file_release(void *ctx, void *p)
+{
+    (void)ctx;
+    wmem_free(wmem_file_scope(), p);
+}
+
 void
 forget_file(void)
 {
-    /* The maps are autoreset and the chunks file-scoped: their contents go
-     * with the file scope; only the static handles must be dropped. */
+    /* The store's memory and the chunks are file-scoped: they go with the
+     * file scope; only the static handles must be dropped. */
+    ts_store_init(&file_store, file_alloc, file_release, NULL);
     capture_end_ns = 0;
     capture_end_set = FALSE;
     chunks = NULL;
@@ -93,67 +101,67 @@ slot_find(uint32_t frame)
     return lo < slot_count && slot_at(lo)->frame == frame ? lo : slot_count;
 }
 
-/* ---- The four-tuple map ---------------------------------------------------- */
+/* ---- Four-tuples -------------------------------------------------------------- */
 
 static void
-key_side(tuple_key *k, unsigned i, const address *a, uint16_t port)
+tuple_of(ts_tuple *k, const address *src, uint16_t sport, const address *dst,
+         uint16_t dport, unsigned *src_side)
 {
-    size_t n = a->len > 16 ? 16 : (size_t)a->len;
-    k->port[i] = port;
-    if (n)
-        memcpy(k->addr[i], a->data, n);
-}
-
-void
-make_tuple_key(tuple_key *k, const address *src, uint16_t sport,
-               const address *dst, uint16_t dport)
-{
-    int src_first = sport != dport ? sport < dport : cmp_address(src, dst) <= 0;
-    memset(k, 0, sizeof *k);
-    k->type = (uint8_t)src->type;
-    k->alen = (uint8_t)(src->len > 16 ? 16 : src->len);
-    key_side(k, src_first ? 0 : 1, src, sport);
-    key_side(k, src_first ? 1 : 0, dst, dport);
-}
-
-guint
-tuple_hash(gconstpointer p)
-{
-    const uint8_t *b = (const uint8_t *)p;
-    guint h = 2166136261u;          /* FNV-1a */
-    size_t i;
-    for (i = 0; i < sizeof(tuple_key); i++)
-        h = (h ^ b[i]) * 16777619u;
-    return h;
-}
-
-gboolean
-tuple_equal(gconstpointer a, gconstpointer b)
-{
-    return memcmp(a, b, sizeof(tuple_key)) == 0;
+    ts_tuple_make(k, (uint8_t)src->type, (const uint8_t *)src->data, (unsigned)src->len, sport,
+                  (const uint8_t *)dst->data, (unsigned)dst->len, dport, src_side);
 }
 
 /* The state kept for a four-tuple.  Wireshark may start a new tcp.stream
  * on the same four-tuple (a SYN after FIN or RST, and in 4.0 even a SYN on
  * a live connection, as in an RFC 5961 challenge); the core decides where
  * one connection ends and the next begins, so every tcp.stream of a
- * four-tuple shares one tcpstate_stream. */
+ * four-tuple shares one record.  Addresses of more than 16 bytes (no IP
+ * address is) keep their first 16. */
 tcpstate_stream *
 stream_for_tuple(const address *src, uint16_t sport, const address *dst, uint16_t dport)
 {
-    tuple_key key;
-    tcpstate_stream *ts;
+    ts_tuple key;
+    unsigned src_side;
 
-    make_tuple_key(&key, src, sport, dst, dport);
-    ts = (tcpstate_stream *)wmem_map_lookup(tuples, &key);
-    if (ts)
-        return ts;
-    ts = wmem_new0(wmem_file_scope(), tcpstate_stream);
-    ts_stream_init(&ts->core, ts_file_alloc, NULL);
-    ts->a_port = sport;
-    ts->b_port = dport;
-    copy_address_wmem(wmem_file_scope(), &ts->a_addr, src);
-    copy_address_wmem(wmem_file_scope(), &ts->b_addr, dst);
-    wmem_map_insert(tuples, wmem_memdup(wmem_file_scope(), &key, sizeof key), ts);
-    return ts;
+    tuple_of(&key, src, sport, dst, dport, &src_side);
+    return ts_store_add(&file_store, &key, src_side);
+}
+
+tcpstate_stream *
+stream_of_tuple(const address *src, uint16_t sport, const address *dst, uint16_t dport)
+{
+    ts_tuple key;
+
+    tuple_of(&key, src, sport, dst, dport, NULL);
+    return ts_store_find(&file_store, &key);
+}
+
+tcpstate_stream *
+stream_numbered(uint32_t number)
+{
+    return ts_store_numbered(&file_store, number);
+}
+
+void
+stream_number(uint32_t number, tcpstate_stream *ts)
+{
+    ts_store_number(&file_store, number, ts);   /* wmem aborts rather than fail */
+}
+
+void
+stream_address(const tcpstate_stream *ts, gboolean a, address *out)
+{
+    set_address(out, ts->type, ts->alen, ts_store_addr(ts, a ? 1 : 0));
+}
+
+gboolean
+stream_from_a(const tcpstate_stream *ts, const address *src, uint16_t sport, uint16_t dport)
+{
+    address a;
+
+    if (sport != dport)
+        return sport == ts_store_port(ts, 1);
+    stream_address(ts, TRUE, &a);
+    return src->type == a.type && (src->len > 16 ? 16 : src->len) == a.len &&
+           (a.len == 0 || memcmp(src->data, a.data, (size_t)a.len) == 0);
 }

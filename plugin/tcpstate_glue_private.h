@@ -7,7 +7,8 @@
  *                              TCP layer to the core, every pass renders
  *                              and taps the frame's stored records
  *   tcpstate_glue_frames.c     per-frame storage: slots in frame order, the
- *                              tcp.stream and four-tuple maps, file reset
+ *                              file's store of streams (tcpstate_store.c,
+ *                              plain C) by tcp.stream and four-tuple, file reset
  *   tcpstate_glue_fields.c     one TCP layer's facts from the frame's tree
  *                              (wanted fields, IP and TCP header bytes,
  *                              tunnel identity); the byte parsing itself is
@@ -28,6 +29,7 @@
 
 #include "tcpstate_core.h"
 #include "tcpstate_glue.h"
+#include "tcpstate_store.h"
 
 /* ---- Wireshark API differences (TS_WS_AT_LEAST: tcpstate_glue.h) ------ */
 
@@ -95,19 +97,15 @@ int dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *
 
 /* ---- Per-frame storage (tcpstate_glue_frames.c) ------------------------- */
 
-/* tcp.stream -> tcpstate_stream, wmem_file_scope() data, reset per file. */
-extern wmem_map_t *streams;
-/* Four-tuple (tuple_key) -> latest tcpstate_stream using it. */
-extern wmem_map_t *tuples;
+/* The file's streams: records, tcp.stream index, four-tuple table
+ * (tcpstate_store.c, plain C); file scope, reset per file. */
+extern ts_store file_store;
 /* Latest frame timestamp of the first pass. */
 extern int64_t capture_end_ns;
 extern gboolean capture_end_set;
 
-typedef struct {
-    ts_stream core;
-    address   a_addr, b_addr; /* endpoint A: source of the first segment seen */
-    uint16_t  a_port, b_port;
-} tcpstate_stream;
+/* A four-tuple's record (endpoint A: source of the first segment seen). */
+typedef ts_store_stream tcpstate_stream;
 
 /* What is kept per TCP layer of a frame: the core's record plus the three
  * numbers the explanation and the taps need.  48 bytes on LP64; the rest of
@@ -141,20 +139,20 @@ tcpstate_slot *slot_append(void);
 uint32_t slot_find(uint32_t frame);
 void forget_file(void);
 
-/* A four-tuple as a map key, in a canonical order (lower port first; for
- * equal ports, the lower address), so both directions find the same entry. */
-typedef struct {
-    uint8_t  type, alen;            /* address type and length (bytes kept: <= 16) */
-    uint16_t port[2];
-    uint8_t  addr[2][16];
-} tuple_key;
-
-void make_tuple_key(tuple_key *k, const address *src, uint16_t sport,
-                    const address *dst, uint16_t dport);
-guint tuple_hash(gconstpointer p);
-gboolean tuple_equal(gconstpointer a, gconstpointer b);
+/* The record of the four-tuple (src, sport) -> (dst, dport), made when
+ * there is none (first pass); stream_of_tuple only looks. */
 tcpstate_stream *stream_for_tuple(const address *src, uint16_t sport,
                                   const address *dst, uint16_t dport);
+tcpstate_stream *stream_of_tuple(const address *src, uint16_t sport,
+                                 const address *dst, uint16_t dport);
+/* tcp.stream number -> record, and setting it. */
+tcpstate_stream *stream_numbered(uint32_t number);
+void stream_number(uint32_t number, tcpstate_stream *ts);
+/* Endpoint A's (a = TRUE) or B's address, pointing into the record. */
+void stream_address(const tcpstate_stream *ts, gboolean a, address *out);
+/* The segment from src (port sport, to dport) was sent by endpoint A. */
+gboolean stream_from_a(const tcpstate_stream *ts, const address *src,
+                       uint16_t sport, uint16_t dport);
 
 /* ---- One TCP layer's facts (tcpstate_glue_fields.c) --------------------- */
 

@@ -471,8 +471,6 @@ proto_register_tcpstate(void)
         10, &pref_zeek_hs_inactivity_s);
 #undef PREF_TX
 
-    streams = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
-    tuples = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), tuple_hash, tuple_equal);
     register_init_routine(tcpstate_init);
     register_cleanup_routine(tcpstate_cleanup);
     ts_labels_init();           /* the tree's labels, made once (issue 14) */

@@ -43,10 +43,11 @@ static const ts_cell table[TS_EV_COUNT][TS_STATE_COUNT] = {
         [TS_CLOSE_WAIT]   = C(KEEP, CHALLENGE, "RFC 5961 4.2 (3.10.7.4 fourth check)"),
         [TS_CLOSING]      = C(KEEP, CHALLENGE, "RFC 5961 4.2 (3.10.7.4 fourth check)"),
         [TS_LAST_ACK]     = C(KEEP, CHALLENGE, "RFC 5961 4.2 (3.10.7.4 fourth check)"),
-        [TS_TIME_WAIT]    = C(REOPEN, SYNACK, "RFC 1122 4.2.2.13, RFC 6191: a TCP may reopen from TIME-WAIT; "
-                              "stacks reopen into a listener (Linux: only if one listens on the port), so an "
-                              "endpoint that opened passively takes the SYN; one that opened actively has none: "
-                              "RFC 5961 4.2 (3.10.7.4 fourth check), a challenge ACK of the old connection"),
+        [TS_TIME_WAIT]    = C(REOPEN, SYNACK, "RFC 1122 4.2.2.13, RFC 6191: a TCP may reopen from TIME-WAIT "
+                              "(Linux: only if a listener takes the SYN); until its answer shows that (a SYN-ACK "
+                              "of the new SYN, tcpstate_time_wait.c) the TIME-WAIT TCB that received the SYN, "
+                              "in either direction, keeps it: RFC 5961 4.2 (3.10.7.4 fourth check), a challenge "
+                              "ACK of the old connection"),
     },
     [TS_EV_SYNACK] = {
         [TS_CLOSED]       = C(KEEP, RST,  "3.10.7.1: no TCB, <SEQ=SEG.ACK><CTL=RST>"),

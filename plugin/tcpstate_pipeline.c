@@ -442,6 +442,9 @@ void tsi_conn_step(const ts_stream *s, ts_conn *c, const ts_segment *seg, ts_rec
     x.peer = &c->ep[x.rcv];
     x.alloc = s->alloc;
     x.alloc_ctx = s->alloc_ctx;
+    /* only while the server is (or was until a client's RST) an old TIME-WAIT */
+    if (c->tw_inherited || c->reset_by == TS_CLIENT)
+        tsi_time_wait_answers(s, &x);
     tsi_revive_after_icmp(&x);
     x.me_before = x.me->state;
     x.peer_before = x.peer->state;

@@ -50,7 +50,10 @@ static void rst_proves_fin_lost(step_ctx *x)
  * proof on data).  Its FIN had been acknowledged: both ends knew the
  * connection was closing, so not half-open (3.5.2; see closing_known).
  * Same record (NO_TCB) as the half-open RST's: one pass shows the sender
- * CLOSED from this RST on, two passes from the FIN. */
+ * CLOSED from this RST on, two passes from the FIN.  Not when the FIN
+ * carried data: a live FIN-WAIT-2 TCB whose user has closed answers new
+ * data with a RST (3.6.1, from RFC 1122 4.2.2.13; Linux sends it at
+ * SEG.ACK too), so that RST proves no missing TCB. */
 static void rst_proves_tcb_expired(step_ctx *x)
 {
     const ts_segment *s = x->seg;
@@ -58,7 +61,7 @@ static void rst_proves_tcb_expired(step_ctx *x)
     const ts_endpoint *me = x->me, *peer = x->peer;
     if (has(s, TS_ACK) || x->me_before != TS_TIME_WAIT || !me->fin_acked || c->last_sender != x->rcv ||
         c->last_stage != TS_STAGE_FIN2 || !peer->fin_seen || peer->fin_frame != c->last_frame ||
-        s->seq != peer->last_ack)
+        peer->last_len != 0 || s->seq != peer->last_ack)
         return;
     tsi_flight_add(x, TS_FLIGHT_NO_TCB, c->last_frame, x->snd, TS_CLOSED);
     x->me_before = TS_CLOSED;
@@ -156,6 +159,26 @@ static void rst_proves_ack_delivered(step_ctx *x)
     f->state = TS_CLOSED;
 }
 
+/* In flight, the other way round: the SYN was its sender's own.  A bare
+ * SYN on a synchronized connection may be injected (RFC 5961 4), so the
+ * sender is left in its state until it answers the challenge ACK with
+ * <SEQ=SEG.ACK><CTL=RST>: the reply of SYN-SENT to an unacceptable ACK
+ * (3.10.7.3), which keeps its TCB; an endpoint that still held the old
+ * connection would take that ACK as a duplicate.  Its old TCB was gone
+ * (a reboot, 3.5.2 figure 11) and the SYN came from a new one, SYN-SENT
+ * since the SYN (3.10.1 OPEN). */
+static void rst_proves_new_tcb(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    if (has(s, TS_ACK) || s->seq != x->peer->last_ack || x->me_before < TS_ESTABLISHED ||
+        (x->me->last_flags & (TS_SYN | TS_ACK | TS_RST | TS_FIN)) != TS_SYN ||
+        x->me->last_frame != x->c->challenge_cause)
+        return;
+    tsi_flight_add(x, TS_FLIGHT_NEW_TCB, x->c->challenge_cause, x->snd, TS_SYN_SENT);
+    x->me_before = TS_SYN_SENT;
+    set_ep_state(x->me, TS_SYN_SENT);
+}
+
 /* The receiver's own segment already proved that the accepted RST still in
  * force passed it by -- it missed that RST (lost), or never sent the one
  * forged in its name -- and was flagged half-open there (rst_missed): a
@@ -212,8 +235,10 @@ void tsi_handle_rst(step_ctx *x)
          * lost the connection its peer still held (RFC 5961 4.2). */
         /* (Not a TIME-WAIT's challenge: both ends had closed that connection.) */
         if (c->last_stage == TS_STAGE_CHALLENGE_ACK && c->challenge_syn && c->last_sender == x->rcv &&
-            x->peer_before != TS_TIME_WAIT)
+            x->peer_before != TS_TIME_WAIT) {
             raise(x, TS_AN_HALF_OPEN);
+            rst_proves_new_tcb(x);
+        }
         set_ep_state(x->me, rst_sender_next(x));
     }
     c->reset_by = (uint8_t)x->snd;

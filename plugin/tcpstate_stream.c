@@ -20,8 +20,8 @@
  * tcpstate_reset.c (RSTs, and segments after the end), tcpstate_icmp.c
  * (ICMP errors) > tcpstate_step.c (the moves and per-segment bookkeeping
  * every handler uses), tcpstate_synack.c (SYN-ACKs that never reached the
- * client) > tcpstate_flight.c (in flight), tcpstate_time_wait.c
- * (a SYN meeting TIME-WAIT), tcpstate_accept.c (event class and
+ * client) > tcpstate_time_wait.c (a SYN meeting TIME-WAIT) >
+ * tcpstate_flight.c (in flight), tcpstate_accept.c (event class and
  * acceptability verdict), tcpstate_names.c (names and labels);
  * tcpstate_verdicts.c (end-of-capture verdicts and hindsight) beside them.
  * tcpstate_core_int.h holds what they share; tcpstate_core.h is the public
@@ -124,8 +124,28 @@ static int starts_new_connection(const ts_conn *c, const ts_segment *seg)
         return 0; /* a retransmission of this connection's SYN */
     if (ts_conn_finished(c))
         return 1;
+    /* the SYN of a new TCB that reset its peer's old connection (3.5.2
+     * figure 11; ts_flight NEW_TCB), sent again: the next connection */
+    if (c->reset_by == role_of(c, seg) && tsi_flight_find(c, TS_FLIGHT_NEW_TCB, role_of(c, seg)))
+        return 1;
     /* a client retrying with a new ISN before anything was established */
     return !c->established && role_of(c, seg) == TS_CLIENT && !c->ep[TS_SERVER].seen;
+}
+
+/* The new connection's client is the SYN-SENT TCB that reset the old
+ * connection (ts_flight NEW_TCB): it leaves the old connection, and its SYN
+ * sent again moves nothing. */
+static void carry_new_tcb(ts_conn *c, ts_conn *prev, const ts_segment *seg)
+{
+    int role;
+    if (!prev || !prev->flight)
+        return;
+    role = role_of(prev, seg);
+    if (prev->ep[role].state != TS_SYN_SENT || !tsi_flight_find(prev, TS_FLIGHT_NEW_TCB, role) ||
+        role_of(c, seg) != TS_CLIENT)
+        return;
+    prev->ep[role].state = TS_CLOSED;
+    c->ep[TS_CLIENT].state = TS_SYN_SENT;
 }
 
 /* ---- The entry: one segment of the stream -------------------------------- */
@@ -143,11 +163,11 @@ void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out)
         c = open_conn(s, seg, c);
         if (tw)
             tsi_inherit_time_wait(c, prev, seg);
+        carry_new_tcb(c, prev, seg);
         first = 1;
     }
     if (tsi_proves_unseen_synack(c, seg))
         tsi_open_shadow(s, c);
-    tsi_time_wait_answers(s, c, seg);
     tsi_conn_step(s, c, seg, out, first, extra);
     tsi_end_inherited_time_wait(s, c);
     if (c->shadow && !c->ep[TS_SERVER].seen)

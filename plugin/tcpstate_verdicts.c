@@ -251,7 +251,6 @@ ts_record ts_hindsight(const ts_record *r, uint32_t frame)
         return v;
     v.stage = (uint8_t)ts_final_stage(r);
     tsi_flight_view(&v, c, frame);               /* what was in flight, proved later */
-    tsi_time_wait_view(&v, r, frame);
     if (c->refused && receiver == TS_SERVER && v.stage == TS_STAGE_SYN &&
         ts_rec_server_before(r) != TS_TIME_WAIT &&   /* that SYN met a TIME-WAIT TCB */
         (frame < c->ep[TS_SERVER].rst_frame || frame < c->icmp_frame))

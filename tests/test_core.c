@@ -597,6 +597,9 @@ static void test_window_scale(void)
     expect(rec.conn->challenge_due == TS_SERVER, "window_scale", "the server owes a challenge ACK");
 }
 
+static void view_is(const run *r, const char *name, int i, const char *stage,
+                    const char *cb, const char *ca, const char *sb, const char *sa);
+
 static void test_syn_on_established_and_half_open(void)
 {
     run r;
@@ -607,14 +610,48 @@ static void test_syn_on_established_and_half_open(void)
         { 'C', "S", 77000, 0, 0, "Handshake 1/3: SYN", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
         /* RFC 5961 4.2: the server answers with an ACK of its current rcv_nxt (1001) */
         { 'S', "A", 5001, 1001, 0, "Challenge ACK", NULL, NULL, "ESTABLISHED", "ESTABLISHED", B(CHALLENGE_ACK), 0 },
-        /* a rebooted client has no TCB: it answers the ACK with <SEQ=SEG.ACK><CTL=RST>
-         * (3.10.7.1), exactly rcv_nxt, so the server resets: the half-open connection is proven */
-        { 'C', "R", 1001, 0, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "ESTABLISHED", "CLOSED", B(HALF_OPEN), 0 },
-        /* its SYN retransmission then opens the new connection */
-        { 'C', "S", 77000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 1000 },
+        /* a rebooted client lost the old TCB; its SYN came from a new one in SYN-SENT
+         * (3.10.1 OPEN), which answers the unacceptable ACK with <SEQ=SEG.ACK><CTL=RST>
+         * and keeps its TCB (3.10.7.3; RFC 9293 3.5.2 figure 11).  That RST is exactly
+         * rcv_nxt, so the server resets: the half-open connection is proven.  (Until
+         * this RST the SYN may have been injected, RFC 5961 4: one pass shows the
+         * client ESTABLISHED on the SYN and the challenge ACK, hindsight SYN-SENT.) */
+        { 'C', "R", 1001, 0, 0, "Reset: abort", "SYN-SENT", "SYN-SENT", "ESTABLISHED", "CLOSED", B(HALF_OPEN), 0 },
+        /* its SYN retransmission then opens the new connection, from that SYN-SENT TCB */
+        { 'C', "S", 77000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 1000 },
     };
     run_init(&r);
     RUN(&r, "syn_on_established", steps);
+    expect(ts_conn_in_flight(r.rec[0].conn, 4, TS_CLIENT, NULL) == TS_FLIGHT_NEW_TCB, "syn_on_established",
+           "the RST proves the SYN came from a new SYN-SENT TCB");
+    view_is(&r, "syn_on_established", 3, "Handshake 1/3: SYN", "ESTABLISHED", "SYN-SENT", "ESTABLISHED",
+            "ESTABLISHED");
+    view_is(&r, "syn_on_established", 4, "Challenge ACK", "SYN-SENT", "SYN-SENT", "ESTABLISHED", "ESTABLISHED");
+    expect(r.rec[6].conn != r.rec[0].conn, "syn_on_established", "the SYN sent again opens the next connection");
+    expect(ts_conn_final_state(r.rec[0].conn, TS_CLIENT) == TS_CLOSED, "syn_on_established",
+           "the new TCB left the old connection with its SYN");
+}
+
+/* Must not: a SYN injected on a live connection (RFC 5961 4) and a RST that
+ * is not at the challenge ACK's ack: the client goes on from its old TCB,
+ * nothing shows a new one, and it is never shown SYN-SENT. */
+static void test_injected_syn_keeps_sender(void)
+{
+    run r;
+    static const step steps[] = {
+        HANDSHAKE,
+        { 'C', "S", 77000, 0, 0, "Handshake 1/3: SYN", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        { 'S', "A", 5001, 1001, 0, "Challenge ACK", NULL, NULL, "ESTABLISHED", "ESTABLISHED", B(CHALLENGE_ACK), 0 },
+        /* in the window, not at RCV.NXT: not accepted (RFC 5961 3.2) */
+        { 'C', "R", 1501, 0, 0, "Reset: not accepted", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", "ESTABLISHED", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "injected_syn", steps);
+    expect(ts_conn_in_flight(r.rec[0].conn, 4, TS_CLIENT, NULL) == TS_FLIGHT_NONE, "injected_syn",
+           "no new TCB");
+    view_is(&r, "injected_syn", 3, "Handshake 1/3: SYN", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED",
+            "ESTABLISHED");
 }
 
 static void test_half_open_rst_reply(void)
@@ -1967,7 +2004,9 @@ static void test_forged_rst_recovery(void)
  * acknowledged, both ends knew the connection was closing (3.5.2).
  * Must not: the same FIN answered by a RST-ACK (not the no-TCB form for a
  * segment with ACK), or by a bare RST at another seq (not SEG.ACK): no
- * record, the FIN took the server to TIME-WAIT as the RFC says. */
+ * record, the FIN took the server to TIME-WAIT as the RFC says.  Nor when
+ * the FIN carries data: a live FIN-WAIT-2 TCB whose user has closed answers
+ * new data with a RST (3.6.1, RFC 1122 4.2.2.13), at the same seq. */
 static void test_fin_wait_2_expired(void)
 {
     run r;
@@ -1993,6 +2032,13 @@ static void test_fin_wait_2_expired(void)
         { 'C', "FA", 1001, 5002, 0, "Teardown 3/4: FIN", NULL, NULL, "FIN-WAIT-2", "TIME-WAIT", 0, 2500 },
         { 'S', "R", 5001, 0, 0, NULL, NULL, NULL, "TIME-WAIT", NULL, ANY, 0 },
     };
+    static const step fin_with_data[] = {
+        HANDSHAKE,
+        LEAD('S', "FA", 5001, 1001),
+        LEAD('C', "A", 1001, 5002),
+        { 'C', "FPA", 1001, 5002, 100, NULL, NULL, NULL, "FIN-WAIT-2", NULL, ANY, 0 },
+        { 'S', "R", 5002, 0, 0, NULL, NULL, NULL, NULL, "CLOSED", ANY, 0 },
+    };
     run_init(&r);
     RUN(&r, "fin_wait_2_expired", steps);
     v = ts_hindsight(&r.rec[5], 6);
@@ -2012,6 +2058,13 @@ static void test_fin_wait_2_expired(void)
     RUN(&r, "fin_wait_2_expired_not_other_seq", other_seq);
     expect(ts_conn_in_flight(r.rec[0].conn, 6, TS_SERVER, NULL) == TS_FLIGHT_NONE,
            "fin_wait_2_expired_not_other_seq", "a RST not at SEG.ACK is not the no-TCB reply");
+    run_init(&r);
+    RUN(&r, "fin_wait_2_expired_not_fin_with_data", fin_with_data);
+    expect(ts_conn_in_flight(r.rec[0].conn, 6, TS_SERVER, NULL) == TS_FLIGHT_NONE,
+           "fin_wait_2_expired_not_fin_with_data", "a RST to a FIN with data may come from a live TCB (3.6.1)");
+    v = ts_hindsight(&r.rec[5], 6);
+    expect(ts_rec_server_before(&v) == TS_FIN_WAIT_2, "fin_wait_2_expired_not_fin_with_data",
+           "hindsight: the FIN with data reached a live FIN-WAIT-2 TCB");
 }
 
 /* Defect 3, lost FIN: the server's data after the client's FIN still
@@ -2361,16 +2414,22 @@ static void test_syn_to_time_wait_reverse(void)
         { 'S', "S", 90000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "CLOSED", "CLOSED", 0, 1000 },
         { 'C', "RA", 0, 90001, 0, "Reset: connection refused", "SYN-SENT", "CLOSED", "CLOSED", "CLOSED", B(CONNECTION_REFUSED), 0 },
     };
-    /* must not: a SYN to a TIME-WAIT endpoint that had opened passively (the
-     * server closed first) reopens (RFC 1122 4.2.2.13): a new handshake */
+    /* must not: the SYN meets the server's TIME-WAIT (the server closed
+     * first) in the forward direction, and a listener takes it: the SYN-ACK
+     * acknowledging the new SYN shows the TIME-WAIT reopened (RFC 1122
+     * 4.2.2.13, RFC 9293 3.10.7.4 fourth check with RFC 6191): a new
+     * handshake, no challenge.  At the SYN one pass cannot know yet
+     * (TIME-WAIT stays); from the SYN-ACK on it can, and hindsight shows the
+     * SYN taking TIME-WAIT to SYN-RECEIVED. */
     static const step server_tw[] = {
         HANDSHAKE,
         LEAD('S', "FA", 5001, 1001),
         LEAD('C', "A", 1001, 5002),
         LEAD('C', "FA", 1001, 5002),
         { 'S', "A", 5002, 1002, 0, "Teardown 4/4: final ACK", NULL, "CLOSED", NULL, "TIME-WAIT", 0, 0 },
-        { 'C', "S", 90000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", B(PORT_REUSE_TIME_WAIT), 1000 },
+        { 'C', "S", 90000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "TIME-WAIT", "TIME-WAIT", B(PORT_REUSE_TIME_WAIT), 1000 },
         { 'S', "SA", 70000, 90001, 0, "Handshake 2/3: SYN-ACK", "SYN-SENT", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        { 'C', "A", 90001, 70001, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
     };
     run_init(&r);
     RUN(&r, "syn_to_time_wait_reverse", steps);
@@ -2380,8 +2439,12 @@ static void test_syn_to_time_wait_reverse(void)
            "the new connection is refused");
     run_init(&r);
     RUN(&r, "syn_to_time_wait_server_side", server_tw);
-    expect(ts_conn_final_state(r.rec[0].conn, TS_SERVER) == TS_TIME_WAIT, "syn_to_time_wait_server_side",
-           "the old connection keeps its TIME-WAIT");
+    view_is(&r, "syn_to_time_wait_server_side", 7, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "TIME-WAIT",
+            "SYN-RECEIVED");
+    expect(ts_conn_final_state(r.rec[0].conn, TS_SERVER) == TS_CLOSED, "syn_to_time_wait_server_side",
+           "the old connection's TIME-WAIT TCB went on into the new connection");
+    expect(!(r.rec[0].conn->next->anomalies & B(CHALLENGE_ACK)), "syn_to_time_wait_server_side",
+           "no challenge ACK");
 }
 
 /* Defect 12: data after the client acknowledged the server's FIN (HTTP
@@ -2595,6 +2658,87 @@ static void test_time_wait_ignores_rst(void)
            "the old connection's client is still in TIME-WAIT");
 }
 
+/* The old connection closed server first: the server holds the
+ * four-tuple in TIME-WAIT, and the client's new SYN arrives in the
+ * forward direction (spec_70, spec_75). */
+#define OLD_CONN_SERVER_IN_TIME_WAIT                                                                  \
+    HANDSHAKE,                                                                                        \
+    LEAD('S', "FA", 5001, 1001),                                                                      \
+    LEAD('C', "A", 1001, 5002),                                                                       \
+    LEAD('C', "FA", 1001, 5002),                                                                      \
+    { 'S', "A", 5002, 1002, 0, "Teardown 4/4: final ACK", NULL, "CLOSED", NULL, "TIME-WAIT", 0, 0 }, \
+    /* the SYN meets the server's TIME-WAIT TCB (3.10.7.4): it stays until its answer tells */       \
+    { 'C', "S", 90000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "TIME-WAIT", "TIME-WAIT", B(PORT_REUSE_TIME_WAIT), 1000 }
+
+/* spec_70: no listener takes the SYN, so the TIME-WAIT TCB answers it
+ * with an ACK of the old connection (RFC 9293 3.10.7.4 fourth check, RFC
+ * 5961 4.2: challenge ACK).  The SYN-SENT client finds that ACK
+ * unacceptable and answers <SEQ=SEG.ACK><CTL=RST>, keeping its TCB
+ * (3.10.7.3); the RST is exactly the server's RCV.NXT, which TIME-WAIT
+ * accepts: CLOSED (3.10.7.4 second check).  The SYN again finds no TCB and
+ * no listener: RST-ACK, refused (3.10.7.1). */
+static void test_syn_to_server_time_wait(void)
+{
+    const char *name = "syn_to_server_time_wait";
+    run r;
+    static const step steps[] = {
+        OLD_CONN_SERVER_IN_TIME_WAIT,
+        { 'S', "A", 5002, 1002, 0, "Challenge ACK", "SYN-SENT", "SYN-SENT", "TIME-WAIT", "TIME-WAIT", B(CHALLENGE_ACK), 0 },
+        { 'C', "R", 1002, 0, 0, "Reset: abort", "SYN-SENT", "SYN-SENT", "TIME-WAIT", "CLOSED", 0, 0 },
+        { 'C', "S", 90000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "CLOSED", "CLOSED", 0, 10 },
+        { 'S', "RA", 0, 90001, 0, "Reset: connection refused", "SYN-SENT", "CLOSED", "CLOSED", "CLOSED", B(CONNECTION_REFUSED), 0 },
+    };
+    run_init(&r);
+    RUN(&r, name, steps);
+    expect(ts_conn_final_state(r.rec[0].conn, TS_SERVER) == TS_CLOSED, name,
+           "the RST deleted the old connection's TIME-WAIT too");
+    expect(r.rec[10].conn == r.rec[7].conn && r.rec[10].conn->refused, name,
+           "the SYN sent again belongs to the same, refused, connection");
+    /* must not: nothing shows that TIME-WAIT ignored the RST */
+    expect(!ts_conn_time_wait_ignores_rst(r.rec[7].conn) &&
+           ts_conn_in_flight(r.rec[7].conn, 10, TS_SERVER, NULL) == TS_FLIGHT_NONE, name,
+           "the RST was accepted: no RST_IGNORED record");
+}
+
+/* spec_75: as above with a server following RFC 1337 (fix F1; Linux
+ * tcp_rfc1337=1): the SYN sent again draws the same ACK of the old
+ * connection, which only the TIME-WAIT TCB sends (a CLOSED endpoint
+ * answers a SYN with RST-ACK, 3.10.7.1): the first RST was ignored. */
+static void test_server_time_wait_ignores_rst(void)
+{
+    const char *name = "server_time_wait_ignores_rst";
+    run r;
+    ts_record v;
+    static const step steps[] = {
+        OLD_CONN_SERVER_IN_TIME_WAIT,
+        { 'S', "A", 5002, 1002, 0, "Challenge ACK", "SYN-SENT", "SYN-SENT", "TIME-WAIT", "TIME-WAIT", B(CHALLENGE_ACK), 0 },
+        { 'C', "R", 1002, 0, 0, "Reset: abort", "SYN-SENT", "SYN-SENT", "TIME-WAIT", "CLOSED", 0, 0 },
+        { 'C', "S", 90000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "CLOSED", "CLOSED", 0, 1000 },
+        /* the proof */
+        { 'S', "A", 5002, 1002, 0, "Challenge ACK", "SYN-SENT", "SYN-SENT", "TIME-WAIT", "TIME-WAIT", B(CHALLENGE_ACK), 0 },
+        { 'C', "R", 1002, 0, 0, "Reset: not accepted", "SYN-SENT", "SYN-SENT", "TIME-WAIT", "TIME-WAIT", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, name, steps);
+    v = ts_hindsight(&r.rec[9], 10);
+    expect(v.stage == TS_STAGE_RST_IGNORED && ts_rec_server_before(&v) == TS_TIME_WAIT &&
+           ts_rec_server_after(&v) == TS_TIME_WAIT, name, "hindsight: the first RST was not accepted either");
+    v = ts_hindsight(&r.rec[10], 11);
+    expect(ts_rec_server_before(&v) == TS_TIME_WAIT && (v.anomalies & B(PORT_REUSE_TIME_WAIT)), name,
+           "hindsight: the SYN sent again met TIME-WAIT");
+    expect(ts_conn_final_state(r.rec[0].conn, TS_SERVER) == TS_TIME_WAIT, name,
+           "the old connection's server is still in TIME-WAIT");
+    /* one in-flight record: the server kept TIME-WAIT from the RST (frame
+     * 10) to the proving ACK (frame 12) */
+    for (uint32_t fr = 10; fr <= 12; fr++) {
+        unsigned kept = 0;
+        int kind = ts_conn_in_flight(r.rec[7].conn, fr, TS_SERVER, &kept);
+        expect(fr < 12 ? kind == TS_FLIGHT_RST_IGNORED && kept == TS_TIME_WAIT : kind == TS_FLIGHT_NONE,
+               name, "RST_IGNORED covers the RST up to the proof");
+    }
+    expect(ts_conn_time_wait_ignores_rst(r.rec[7].conn), name, "the server ignores RSTs in TIME-WAIT");
+}
+
 /* Review F4: the TIME-WAIT endpoint has a listener on its port and reopens
  * (RFC 9293 3.10.7.4 allows a SYN to reopen a connection in TIME-WAIT,
  * RFC 6191; Linux does when a socket listens there): its answer is a
@@ -2625,6 +2769,9 @@ static void test_time_wait_reopens(void)
     expect(ts_conn_final_state(r.rec[0].conn, TS_CLIENT) == TS_CLOSED, name,
            "the old connection's TIME-WAIT ended with the reopen");
     expect(r.rec[8].conn->established, name, "the new connection is established");
+    expect(ts_conn_in_flight(r.rec[7].conn, 8, TS_SERVER, NULL) == TS_FLIGHT_REOPENED, name,
+           "the SYN's reopening is an in-flight record");
+    expect(!ts_conn_time_wait_ignores_rst(r.rec[7].conn), name, "no RST was ignored");
 }
 
 int main(void)
@@ -2648,6 +2795,8 @@ int main(void)
     test_lost_third_ack();
     test_fast_open_without_cookie();
     test_syn_to_time_wait_reverse();
+    test_syn_to_server_time_wait();
+    test_server_time_wait_ignores_rst();
     test_forged_rst();
     test_forged_rst_recovery();
     test_bare_ack_of_syn_to_syn_sent();
@@ -2660,6 +2809,7 @@ int main(void)
     test_synack_repeat_after_data();
     test_rst_windows();
     test_syn_on_established_and_half_open();
+    test_injected_syn_keeps_sender();
     test_window_scale();
     test_half_open_rst_reply();
     test_packets_after_reset();
