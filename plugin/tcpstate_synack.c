@@ -95,33 +95,65 @@ static void crossing_delivered(step_ctx *x)
     set_ep_state(x->me, TS_ESTABLISHED);
 }
 
+/* A client segment whose ACK covers the server's SYN comes from a
+ * synchronized TCB: SYN-SENT sends an ACK only on an acceptable SYN-ACK
+ * (RFC 9293 3.10.7.3) and queues data sent before (3.10.4).  So whatever it
+ * carries (pure ACK, data, FIN, keepalive) some SYN-ACK reached the client. */
+static int acks_server_syn(const ts_segment *s, const ts_endpoint *sv)
+{
+    return has(s, TS_ACK) && sv->isn_known && seq_geq(s->ack, sv->isn + 1);
+}
+
+/* The ACK a SYN-ACK draws: pure, at the client's SND.NXT (ISN+1, or past
+ * its Fast Open data), acknowledging exactly the server's SYN.  A keepalive
+ * (SND.NXT-1) or data is no such answer. */
+static int answers_one_synack(const ts_segment *s, const ts_endpoint *cl, const ts_endpoint *sv)
+{
+    return !(s->flags & (TS_FIN | TS_RST)) && !s->len && s->seq == cl->snd_nxt && s->ack == sv->isn + 1;
+}
+
 /* While the client is watched: count the server's SYN-ACKs and the
- * client's pure ACKs of the server's SYN.  Returns 1 when this segment is
- * the ACK that proves the crossing SYN-ACK delivered. */
+ * client's answers to them.  Returns 1 when this segment is the ACK that
+ * proves the crossing SYN-ACK delivered.  "One ACK per SYN-ACK" is a
+ * heuristic, not a proof: Linux rate-limits the ACKs of duplicate SYN-ACKs
+ * (tcp_invalid_ratelimit, 500 ms); so the watch ends, proving nothing more,
+ * once the count saturates. */
 int tsi_watch_synack_answers(step_ctx *x)
 {
     const ts_segment *s = x->seg;
     ts_endpoint *cl = &x->c->ep[TS_CLIENT];
     const ts_endpoint *sv = &x->c->ep[TS_SERVER];
     if (x->snd == TS_SERVER) {
-        if (has(s, TS_SYN | TS_ACK) && cl->synacks_owed < 3)
-            cl->synacks_owed++;
+        if (has(s, TS_SYN | TS_ACK)) {
+            if (cl->synacks_owed == 3)
+                cl->synack_watch = 0;            /* too many to count: give up the proof */
+            else
+                cl->synacks_owed++;
+        }
         return 0;
     }
     if (s->flags & TS_SYN)
         return 0;                                /* a resend again: tsi_resent_syn_... */
-    if ((s->flags & (TS_FIN | TS_RST)) || !has(s, TS_ACK) || s->len || !sv->isn_known ||
-        s->ack != sv->isn + 1) {
-        cl->synack_watch = 0;                    /* past the handshake: nothing more to count */
+    if (!acks_server_syn(s, sv)) {
+        cl->synack_watch = 0;                    /* proves nothing about the SYN-ACKs */
         return 0;
     }
-    if (cl->synacks_owed) {
+    if (cl->synacks_owed && answers_one_synack(s, cl, sv)) {
         cl->synacks_owed--;
         return 0;
     }
     cl->synack_watch = 0;
-    crossing_delivered(x);
-    return 1;
+    /* an extra answer, or a synchronized client still SYN-SENT here (no
+     * SYN-ACK since the resend moved it): the crossing SYN-ACK arrived */
+    if (!cl->synacks_owed && (answers_one_synack(s, cl, sv) || cl->state == TS_SYN_SENT)) {
+        crossing_delivered(x);
+        return answers_one_synack(s, cl, sv);
+    }
+    if (cl->state == TS_SYN_SENT) {              /* some later SYN-ACK arrived, whichever */
+        x->me_before = TS_ESTABLISHED;
+        set_ep_state(cl, TS_ESTABLISHED);
+    }
+    return 0;
 }
 
 /* An accepted bare RST from the client at the SEG.ACK of the SYN-ACK just

@@ -2363,6 +2363,81 @@ static void test_synack_lost_crossing_resends(void)
            "synack_lost_one_ack", "hindsight: one ACK for one SYN-ACK: 3 was lost too");
 }
 
+/* Review 6 finding 1 (/tmp/rev6/s1_crossing_data.pcap): the SYN-ACK (2)
+ * crosses the resent SYN (3) and the client's first segment after it is its
+ * request (4), carrying the ACK (the pure ACK delayed behind the pending
+ * write, or lost before the capture point).  A segment whose ACK covers the
+ * server's SYN comes only from a synchronized TCB: SYN-SENT sends an ACK only
+ * on an acceptable SYN-ACK (RFC 9293 3.10.7.3) and queues data sent before
+ * (3.10.4).  No SYN-ACK was captured after the resend, so 2 is the one that
+ * arrived: the client is ESTABLISHED at 4, no data_before_handshake, and two
+ * passes record nothing lost.  Must not: with a SYN-ACK captured after the
+ * resend (4), the request answers that one; 2 stays lost in hindsight. */
+static void test_synack_crossed_answered_by_data(void)
+{
+    run r;
+    static const step crossed[] = {
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        LEAD('C', "S", 1000, 0),
+        { 'C', "PA", 1001, 5001, 18, NULL, NULL, "ESTABLISHED", NULL, "ESTABLISHED", 0, 0 },
+        { 'S', "A", 5001, 1019, 0, NULL, "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+    };
+    static const step later[] = {
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        { 'C', "PA", 1001, 5001, 18, NULL, "ESTABLISHED", "ESTABLISHED", NULL, "ESTABLISHED", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "synack_crossed_answered_by_data", crossed);
+    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_NONE &&
+           client_view(&r, 1) == CS(SYN_SENT, ESTABLISHED) && client_view(&r, 3) == CS(ESTABLISHED, ESTABLISHED),
+           "synack_crossed_answered_by_data", "hindsight: the crossing SYN-ACK arrived");
+    run_init(&r);
+    RUN(&r, "synack_later_answered_by_data", later);
+    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_SYNACK_LOST &&
+           client_view(&r, 1) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 3) == CS(SYN_SENT, ESTABLISHED),
+           "synack_later_answered_by_data", "hindsight: 2 lost, the later SYN-ACK answered");
+}
+
+/* Review 6 finding 8 (/tmp/rev6/f8_saturate.pcap): S, SA (lost), S, then
+ * four SYN-ACKs (Linux tcp_synack_retries resends up to 5) and four ACKs,
+ * one per later SYN-ACK.  The count of SYN-ACKs owed an answer is two bits:
+ * on a fourth, the watch gives up rather than let the fourth ACK "prove"
+ * the SYN-ACK before the resend delivered.  Must produce: no DELIVERED,
+ * the resent SYN (3) SYN-SENT in hindsight (only SYN-SENT resends a SYN,
+ * RFC 9293 3.8.1).  Must not count: a keepalive (seq = SND.NXT-1, RFC 1122
+ * 4.2.3.6) is no answer to a SYN-ACK, whose ACK carries seq = SND.NXT
+ * (3.10.7.3): S, SA, S, SA, keepalive, A: the A answers the later SYN-ACK,
+ * the keepalive ends the count, so 2 stays lost. */
+static void test_synack_watch_limits(void)
+{
+    run r;
+    static const step saturate[] = {
+        LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001), LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001), LEAD('S', "SA", 5000, 1001), LEAD('S', "SA", 5000, 1001),
+        LEAD('S', "SA", 5000, 1001),
+        LEAD('C', "A", 1001, 5001), LEAD('C', "A", 1001, 5001), LEAD('C', "A", 1001, 5001),
+        LEAD('C', "A", 1001, 5001),
+    };
+    static const step keepalive[] = {
+        LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001), LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001), LEAD('C', "A", 1000, 5001), LEAD('C', "A", 1001, 5001),
+    };
+    run_init(&r);
+    RUN(&r, "synack_watch_saturates", saturate);
+    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_SYNACK_LOST &&
+           client_view(&r, 2) == CS(SYN_SENT, SYN_SENT), "synack_watch_saturates",
+           "hindsight: no DELIVERED proof, the resent SYN from SYN-SENT");
+    run_init(&r);
+    RUN(&r, "synack_watch_keepalive", keepalive);
+    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_SYNACK_LOST &&
+           client_view(&r, 2) == CS(SYN_SENT, SYN_SENT), "synack_watch_keepalive",
+           "a keepalive answers no SYN-ACK: 2 stays lost");
+}
+
 /* spec_66: the first SYN-ACK dropped at the client, whose application closes
  * in SYN-SENT (RFC 9293 3.10.4: the TCB is deleted, nothing is sent); the
  * resent SYN-ACK meets no TCB and draws <SEQ=SEG.ACK><CTL=RST> (3.10.7.1).
@@ -2788,6 +2863,8 @@ int main(void)
     test_synack_lost_resent_syn();
     test_synack_lost_crossing_resends();
     test_synack_unheard_rst();
+    test_synack_crossed_answered_by_data();
+    test_synack_watch_limits();
     test_half_close();
     test_fin_with_data();
     test_fin_data_retransmission();
