@@ -14,13 +14,16 @@
  *   TCB went with no segment (3.10.4: CLOSE in SYN-SENT deletes the TCB).
  *
  * The last SYN-ACK captured before a resent SYN may have crossed it and
- * arrived after all.  Each SYN-ACK that arrives draws exactly one ACK
- * (3.10.7.3 in SYN-SENT; 3.10.7.4 first check once ESTABLISHED), so a
- * client ACK that answers none of the SYN-ACKs captured after the resent
- * SYN answers that crossing one: it was delivered, and the resent SYN's
- * sender is shown in its capture-order state (ESTABLISHED), as any
- * crossing retransmission is.  That ACK is then an answer, not a copy of
- * the previous one.
+ * arrived after all.  Each SYN-ACK that arrives draws an ACK (3.10.7.3 in
+ * SYN-SENT; 3.10.7.4 first check once ESTABLISHED), so a client ACK that
+ * answers none of the SYN-ACKs captured after the resent SYN answers that
+ * crossing one: it was delivered.  "One ACK per SYN-ACK" is a heuristic,
+ * not a proof: Linux rate-limits the ACKs of out-of-window segments
+ * (tcp_invalid_ratelimit, 500 ms), and with an RTT above the SYN timer
+ * several SYN-ACKs may be in flight at once; so the explanation says what
+ * the capture shows, and the view never shows the client ESTABLISHED at a
+ * SYN it resends (only SYN-SENT resends a SYN, 3.8.1).  That ACK is then
+ * an answer, not a copy of the previous one.
  *
  * Called only for SYNs, RSTs, and while a client is watched (one bit):
  * nothing here runs on an ordinary segment.  Below tcpstate_pipeline.c and

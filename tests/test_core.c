@@ -2268,8 +2268,8 @@ static unsigned client_view(const run *r, int i)
  * the same resent SYN followed at once by the client's ACK, with no SYN-ACK
  * captured after it: that ACK answers the SYN-ACK before the resent SYN,
  * which crossed it and arrived (each SYN-ACK that arrives draws one ACK,
- * 3.10.7.3 / 3.10.7.4 first check); the resent SYN's sender is shown in its
- * capture-order state, ESTABLISHED (spec_11_synack_crossed_ack frame 6). */
+ * 3.10.7.3 / 3.10.7.4 first check); the resent SYN's sender is still shown
+ * SYN-SENT there, as only SYN-SENT resends a SYN (3.8.1). */
 static void test_synack_lost_resent_syn(void)
 {
     run r;
@@ -2304,7 +2304,7 @@ static void test_synack_lost_resent_syn(void)
     expect(r.rec[0].conn->established, "synack_lost", "established by the third ACK");
     run_init(&r);
     RUN(&r, "synack_crossed_resent_syn", crossed);
-    expect(client_view(&r, 1) == CS(SYN_SENT, ESTABLISHED) && client_view(&r, 2) == CS(ESTABLISHED, ESTABLISHED),
+    expect(client_view(&r, 1) == CS(SYN_SENT, ESTABLISHED) && client_view(&r, 2) == CS(SYN_SENT, SYN_SENT),
            "synack_crossed_resent_syn", "hindsight: the SYN-ACK arrived, the resent SYN crossed it");
     expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_NONE,
            "synack_crossed_resent_syn", "the SYN-ACK is not recorded lost");
@@ -2346,14 +2346,14 @@ static void test_synack_lost_crossing_resends(void)
     run_init(&r);
     RUN(&r, "synack_lost_router", router);
     expect(client_view(&r, 1) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 2) == CS(SYN_SENT, ESTABLISHED) &&
-           client_view(&r, 3) == CS(ESTABLISHED, ESTABLISHED), "synack_lost_router",
+           client_view(&r, 3) == CS(SYN_SENT, SYN_SENT), "synack_lost_router",
            "hindsight: 2 lost, 3 arrived, 4 crossed it");
     expect(ts_conn_in_flight(r.rec[0].conn, 5, TS_SERVER, NULL) == TS_FLIGHT_NONE, "synack_lost_router",
            "the SYN-ACK answering the duplicate SYN proves no third ACK lost");
     run_init(&r);
     RUN(&r, "synack_lost_answered_first", answered_first);
     expect(client_view(&r, 1) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 2) == CS(SYN_SENT, ESTABLISHED) &&
-           client_view(&r, 3) == CS(ESTABLISHED, ESTABLISHED) && client_view(&r, 4) == CS(ESTABLISHED, ESTABLISHED),
+           client_view(&r, 3) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 4) == CS(ESTABLISHED, ESTABLISHED),
            "synack_lost_answered_first", "hindsight: the second ACK proves 3 arrived");
     /* the same without the last ACK */
     run_init(&r);
@@ -2436,6 +2436,29 @@ static void test_synack_watch_limits(void)
     expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_SYNACK_LOST &&
            client_view(&r, 2) == CS(SYN_SENT, SYN_SENT), "synack_watch_keepalive",
            "a keepalive answers no SYN-ACK: 2 stays lost");
+}
+
+/* Review 6 finding 5 (/tmp/rev6/s2_two_in_flight.pcap): with an RTT above
+ * the SYN timer, three SYN-ACKs are in flight and three ACKs answer them
+ * (S SA S SA S SA A A A).  Whatever the records say about which SYN-ACK
+ * arrived when, only SYN-SENT resends a SYN (RFC 9293 3.8.1): in hindsight
+ * the client is SYN-SENT -> SYN-SENT at both resent SYNs (3 and 5), never
+ * ESTABLISHED.  Must not: its ACKs (7), sent from ESTABLISHED (3.10.7.3),
+ * keep the client ESTABLISHED. */
+static void test_synack_resent_syn_view(void)
+{
+    run r;
+    static const step steps[] = {
+        LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001), LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001), LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001),
+        LEAD('C', "A", 1001, 5001), LEAD('C', "A", 1001, 5001), LEAD('C', "A", 1001, 5001),
+    };
+    run_init(&r);
+    RUN(&r, "synack_resent_syn_view", steps);
+    expect(client_view(&r, 2) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 4) == CS(SYN_SENT, SYN_SENT),
+           "synack_resent_syn_view", "hindsight: every resent SYN from SYN-SENT");
+    expect(client_view(&r, 6) == CS(ESTABLISHED, ESTABLISHED), "synack_resent_syn_view",
+           "hindsight: the client's ACK from ESTABLISHED");
 }
 
 /* spec_66: the first SYN-ACK dropped at the client, whose application closes
@@ -2865,6 +2888,7 @@ int main(void)
     test_synack_unheard_rst();
     test_synack_crossed_answered_by_data();
     test_synack_watch_limits();
+    test_synack_resent_syn_view();
     test_half_close();
     test_fin_with_data();
     test_fin_data_retransmission();
