@@ -55,6 +55,33 @@ static void record_lost(step_ctx *x, uint32_t first, uint32_t upto)
         f->to = upto;
 }
 
+/* Another resend while a crossing SYN-ACK is watched: that one was lost
+ * too.  Extend the lost record just before it instead of adding one per
+ * resend (a lossy handshake must not fill the 8-record log, which one pass
+ * reads), and reuse the open record for the new crossing candidate. */
+static int merge_lost(step_ctx *x, uint32_t crossing)
+{
+    ts_conn *c = x->c;
+    ts_endpoint *cl = x->me;
+    ts_flight *open = cl->synack_watch ? tsi_flight_find(c, TS_FLIGHT_SYNACK_LOST, TS_CLIENT) : NULL;
+    ts_flight *prev = open && open > c->flight->rec ? open - 1 : NULL;
+    if (!prev || prev->kind != TS_FLIGHT_SYNACK_LOST || prev->role != TS_CLIENT || prev->to != open->from)
+        return 0;
+    prev->to = crossing;
+    if (crossing == x->seg->frame) {
+        open->kind = TS_FLIGHT_NONE;             /* no candidate left */
+        cl->synack_watch = 0;
+    } else {
+        open->from = crossing;
+        open->to = x->seg->frame;
+        cl->synacks_owed = 0;
+    }
+    x->me_before = TS_SYN_SENT;
+    set_ep_state(cl, TS_SYN_SENT);
+    c->established = 0;
+    return 1;
+}
+
 /* The client resends its SYN (a retransmission, same ISN) after a SYN-ACK
  * the model took as delivered and with no ACK of its own since: every
  * SYN-ACK before it was lost, except perhaps the server's segment just
@@ -70,6 +97,8 @@ void tsi_resent_syn_proves_synack_lost(step_ctx *x)
         !c->synack_frame)
         return;
     crossing = last_was_synack(sv) ? sv->last_frame : x->seg->frame;
+    if (merge_lost(x, crossing))
+        return;
     record_lost(x, c->synack_frame, crossing);
     cl->synack_watch = 0;
     if (crossing != x->seg->frame) {

@@ -2461,6 +2461,40 @@ static void test_synack_resent_syn_view(void)
            "hindsight: the client's ACK from ESTABLISHED");
 }
 
+/* Review 6 finding 7 (/tmp/rev6/f7_full_log.pcap): eight SYN-ACKs each
+ * followed by a resent SYN with no ACK (Linux tcp_syn_retries allows six
+ * resends; the count here only has to pass the log's 8 records).  Every
+ * SYN-ACK before a resend was lost (3.10.7.3: one that arrived is ACKed;
+ * 3.8.1: only SYN-SENT resends): one lost range, extended at each resend,
+ * plus the open crossing candidate -- not one record per resend, which
+ * would fill the log that one pass reads (RST episodes).  Must still hold:
+ * every SYN-ACK before the last resend is shown lost, and the handshake
+ * completes from the SYN-ACK after it. */
+static void test_synack_lost_merged(void)
+{
+    run r;
+    step steps[20];
+    int n = 0;
+    steps[n++] = (step)LEAD('C', "S", 1000, 0);
+    for (int i = 0; i < 8; i++) {
+        steps[n++] = (step)LEAD('S', "SA", 5000, 1001);
+        steps[n++] = (step)LEAD('C', "S", 1000, 0);
+    }
+    steps[n++] = (step)LEAD('S', "SA", 5000, 1001);
+    steps[n++] = (step){ 'C', "A", 1001, 5001, 0, NULL, "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 };
+    run_init(&r);
+    for (int i = 0; i < n; i++)
+        feed(&r, "synack_lost_merged", &steps[i]);
+    expect(r.rec[0].conn->flight && r.rec[0].conn->flight->n <= 2, "synack_lost_merged",
+           "one lost range and one candidate, not one record per resend");
+    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_SYNACK_LOST &&
+           ts_conn_in_flight(r.rec[0].conn, 14, TS_CLIENT, NULL) == TS_FLIGHT_SYNACK_LOST &&
+           client_view(&r, 15) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 16) == CS(SYN_SENT, SYN_SENT) &&
+           client_view(&r, 17) == CS(SYN_SENT, ESTABLISHED),
+           "synack_lost_merged", "hindsight: every SYN-ACK before the last resend lost");
+    expect(r.rec[0].conn->established, "synack_lost_merged", "established by the ACK");
+}
+
 /* spec_66: the first SYN-ACK dropped at the client, whose application closes
  * in SYN-SENT (RFC 9293 3.10.4: the TCB is deleted, nothing is sent); the
  * resent SYN-ACK meets no TCB and draws <SEQ=SEG.ACK><CTL=RST> (3.10.7.1).
@@ -2889,6 +2923,7 @@ int main(void)
     test_synack_crossed_answered_by_data();
     test_synack_watch_limits();
     test_synack_resent_syn_view();
+    test_synack_lost_merged();
     test_half_close();
     test_fin_with_data();
     test_fin_data_retransmission();
