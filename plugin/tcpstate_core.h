@@ -61,6 +61,11 @@ typedef struct {
     unsigned fin_rexmit : 1;  /* FIN retransmitted after it was acknowledged */
     unsigned passive : 1;     /* entered SYN-RECEIVED from LISTEN */
     unsigned synack_sent : 1; /* has sent a SYN-ACK */
+    /* The client's SYN resent after SYN-ACKs it never got (TS_FLIGHT_SYNACK_LOST),
+     * the last of them possibly crossing it: its ACKs since are counted against the
+     * SYN-ACKs captured since (tcpstate_synack.c) until one answers none of those. */
+    unsigned synack_watch : 1;
+    unsigned synacks_owed : 2;  /* SYN-ACKs captured since the resent SYN, not yet answered */
 } ts_endpoint;
 
 /* ---- In flight -------------------------------------------------------------
@@ -69,7 +74,9 @@ typedef struct {
  * capture ends).  A later segment of the supposed receiver can prove that it
  * had not received the segment yet (its ACK does not cover a SYN or FIN that
  * crossed its own), or never did (it resends what an ACK it never got would
- * have covered; a RST below a FIN shows its RCV.NXT short of it; it goes on
+ * have covered; it resends its SYN, or answers a SYN-ACK from no TCB, where
+ * a SYN-ACK it got would have drawn an ACK; a RST below a FIN shows its
+ * RCV.NXT short of it; it goes on
  * sending from a TCB a RST or an ICMP error would have deleted), and a later
  * segment of the supposed sender that it never sent one (a RST: it goes on
  * from the TCB an ABORT deletes).  Each proof is one record: endpoint `role`
@@ -84,13 +91,17 @@ typedef enum {
     TS_FLIGHT_RST_LOST,    /* `from`, an accepted RST, never taken by role: it sends `to` from its TCB */
     TS_FLIGHT_RST_FORGED,  /* role never sent the RST `from`: it sends `to` from its TCB */
     TS_FLIGHT_ICMP_SOFT,   /* the ICMP error `from` aborted nothing: role resends its SYN at `to` */
-    TS_FLIGHT_NO_TCB,      /* `from`, the data or FIN a no-TCB RST answers, met no TCB at role */
-    TS_FLIGHT_DELIVERED,   /* a later proof took back an ACK_LOST: role was already `state` */
+    TS_FLIGHT_NO_TCB,      /* `from`, the data, FIN or SYN-ACK a no-TCB RST answers, met no TCB
+                            * at role */
+    TS_FLIGHT_DELIVERED,   /* a later proof took back an ACK_LOST or a SYNACK_LOST: role was
+                            * already `state` */
     TS_FLIGHT_NEW_TCB,     /* `from`, a bare SYN on a synchronized connection, came from a new
                             * SYN-SENT TCB of role: its RST `to` answers the challenge ACK */
     TS_FLIGHT_RST_IGNORED, /* `from`, a RST at role's RCV.NXT in TIME-WAIT, ignored (RFC 1337):
                             * role answers `to` from that TIME-WAIT */
     TS_FLIGHT_REOPENED,    /* `from`, a SYN, reopened role's TIME-WAIT: its SYN-ACK `to` answers it */
+    TS_FLIGHT_SYNACK_LOST, /* `from`, a SYN-ACK, never reached role (SYN-SENT): it resends its
+                            * SYN at `to`, or later answers a SYN-ACK from no TCB */
 } ts_flight_kind;
 
 typedef struct {

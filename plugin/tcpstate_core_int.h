@@ -3,7 +3,7 @@
  * tcpstate core, private: what the core's files share (sequence
  * arithmetic, the per-segment context, the functions one file calls in
  * another).  Only plugin/tcpstate_{stream,pipeline,step,names,accept,
- * reset,shadow,icmp,verdicts,time_wait,flight}.c include it; the glue, the
+ * reset,shadow,icmp,verdicts,time_wait,flight,synack}.c include it; the glue, the
  * taps and the tests use tcpstate_core.h.  The layers (each file calls only
  * the ones below it) are listed at the top of tcpstate_stream.c.
  */
@@ -144,5 +144,11 @@ ts_flight *tsi_flight_add(step_ctx *x, unsigned kind, uint32_t from, int role, u
 ts_flight *tsi_flight_find(const ts_conn *c, unsigned kind, int role);
 int tsi_flight_missed_rst(const ts_conn *c, uint32_t rst, int role);
 void tsi_flight_view(ts_record *v, const ts_conn *c, uint32_t frame);
+
+/* ---- In flight: SYN-ACKs that never reached the client (tcpstate_synack.c) */
+
+void tsi_resent_syn_proves_synack_lost(step_ctx *x);
+int tsi_watch_synack_answers(step_ctx *x);
+void tsi_rst_proves_synack_unheard(step_ctx *x);
 
 #endif

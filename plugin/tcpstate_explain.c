@@ -791,6 +791,7 @@ static void explain(ex *x, int analogy)
     switch (undelivered_shown(x)) {
     case TS_FLIGHT_FIN_LOST: say(x, TX_EX_FIN_UNDELIVERED); break;
     case TS_FLIGHT_ACK_LOST: say(x, TX_EX_UNDELIVERED); break;
+    case TS_FLIGHT_SYNACK_LOST: say(x, TX_EX_SYNACK_UNDELIVERED); break;
     case TS_FLIGHT_NO_TCB: say(x, TX_EX_NO_TCB_SHOWN); break;
     default: break;
     }

@@ -174,6 +174,17 @@ static void time_wait_kept_view(ts_record *v, const ts_flight *f, uint32_t frame
         v->anomalies |= TS_BIT(TS_AN_PORT_REUSE_TIME_WAIT);
 }
 
+/* Only SYN-SENT resends a SYN (RFC 9293 3.8.1): whatever record of a
+ * resent-SYN handshake covers it (a crossing SYN-ACK proved delivered
+ * arrived after it was sent), the client's bare SYN leaves it SYN-SENT. */
+static void resent_syn_view(ts_record *v, const ts_flight *f)
+{
+    if (f->role == TS_CLIENT && (f->kind == TS_FLIGHT_SYNACK_LOST || f->kind == TS_FLIGHT_DELIVERED) &&
+        (v->rflags & TS_REC_SENDER_CLIENT) && (v->seg_flags & (TS_SYN | TS_ACK | TS_RST)) == TS_SYN &&
+        role_after(v, TS_CLIENT) == TS_ESTABLISHED)
+        set_role_states(v, TS_CLIENT, TS_SYN_SENT, TS_SYN_SENT);
+}
+
 void tsi_flight_view(ts_record *v, const ts_conn *c, uint32_t frame)
 {
     const ts_flight *lost = NULL, *forged = NULL;
@@ -194,9 +205,13 @@ void tsi_flight_view(ts_record *v, const ts_conn *c, uint32_t frame)
         /* the proving RST of a lost FIN: its receiver's state before it */
         if (f->kind == TS_FLIGHT_FIN_LOST && frame == f->to)
             set_role_states(v, f->role, f->state, role_after(v, f->role));
+        /* the SYN-ACK after the lost ones (or the resent SYN): its receiver's state before it */
+        if (f->kind == TS_FLIGHT_SYNACK_LOST && frame == f->to)
+            set_role_states(v, f->role, f->state, role_after(v, f->role));
         /* a RST its supposed sender never sent answered nothing: not half-open */
         if (f->kind == TS_FLIGHT_RST_FORGED && frame == f->from)
             v->anomalies &= ~TS_BIT(TS_AN_HALF_OPEN);
+        resent_syn_view(v, f);
         if (f->kind == TS_FLIGHT_RST_LOST)
             lost = f;
         if (f->kind == TS_FLIGHT_RST_FORGED)

@@ -44,9 +44,6 @@ static void correct_crossing(step_ctx *x, ts_event cls)
         c->simultaneous_open = 1;
         tsi_flight_add(x, TS_FLIGHT_CROSSED, x->peer->syn_frame, x->snd, TS_CLOSED);
     }
-    if (cls == TS_EV_SYNACK && c->simultaneous_open && x->me_before == TS_ESTABLISHED &&
-        !x->me->synack_sent)
-        x->me_before = TS_SYN_RECEIVED;          /* its SYN-ACK crossed the peer's */
     if (cls == TS_EV_FIN && x->me_before == TS_CLOSE_WAIT && x->peer_before == TS_FIN_WAIT_1 &&
         !x->me->fin_seen) {
         x->me_before = TS_ESTABLISHED;           /* its FIN left before ours arrived */
@@ -249,11 +246,13 @@ static void mark_undelivered(step_ctx *x, uint32_t ack_frame, uint8_t state)
 
 /* A SYN-ACK answers every SYN that reaches SYN-RECEIVED (RFC 9293 3.10.7.4
  * fourth check; Linux resends it for a duplicate SYN): while the client has
- * sent more SYNs than the server SYN-ACKs before this one, this one may
- * answer a SYN, sent before the third ACK arrived, and proves nothing. */
+ * sent more SYNs than the server SYN-ACKs before this one, or has sent a SYN
+ * since the server's previous segment (the server's own timer may have
+ * resent a SYN-ACK too, so counts alone do not tell), this one may answer a
+ * SYN, sent before the third ACK arrived, and proves nothing. */
 static int synack_answers_no_syn(const step_ctx *x)
 {
-    return x->peer->syns_sent <= x->me->syns_sent;
+    return x->peer->syns_sent <= x->me->syns_sent && x->peer->syn_last_frame < x->me->last_frame;
 }
 
 static void retransmission_proves_ack_lost(step_ctx *x)
@@ -282,6 +281,8 @@ static int handle_retransmission(step_ctx *x)
     if (!is_retransmission(x))
         return 0;
     retransmission_proves_ack_lost(x);
+    if ((x->seg->flags & (TS_SYN | TS_ACK)) == TS_SYN)
+        tsi_resent_syn_proves_synack_lost(x);
     tsi_count_syn(x);
     ts_model_rule_use(TS_SR_OTHER);
     cell = tsi_receive(x, ev);
@@ -352,7 +353,9 @@ static void analyse(step_ctx *x)
     ts_conn *c = x->c;
     const ts_cell *cell;
     ts_event cls;
-    if (handle_duplicate(x))
+    /* an ACK proving a crossing SYN-ACK delivered answers it: not a copy */
+    int answers = c->ep[TS_CLIENT].synack_watch && tsi_watch_synack_answers(x);
+    if (!answers && handle_duplicate(x))
         return;
     if (tsi_flags_invalid(s)) {
         raise(x, TS_AN_INVALID_FLAGS);

@@ -220,6 +220,7 @@ void tsi_handle_rst(step_ctx *x)
     rst_proves_fin_lost(x);
     rst_proves_ack_delivered(x);
     rst_proves_tcb_expired(x);
+    tsi_rst_proves_synack_unheard(x);
     remember_rst(x);
     if (x->peer_before == TS_SYN_SENT && !x->me->syn_seen) {
         x->rec->stage = TS_STAGE_RST_REFUSED;    /* SYN answered by RST: no listener */

@@ -19,7 +19,8 @@
  * tcpstate_shadow.c (one-sided captures) > tcpstate_pipeline.c (steps 2-5) >
  * tcpstate_reset.c (RSTs, and segments after the end), tcpstate_icmp.c
  * (ICMP errors) > tcpstate_step.c (the moves and per-segment bookkeeping
- * every handler uses) > tcpstate_time_wait.c (a SYN meeting TIME-WAIT) >
+ * every handler uses), tcpstate_synack.c (SYN-ACKs that never reached the
+ * client) > tcpstate_time_wait.c (a SYN meeting TIME-WAIT) >
  * tcpstate_flight.c (in flight), tcpstate_accept.c (event class and
  * acceptability verdict), tcpstate_names.c (names and labels);
  * tcpstate_verdicts.c (end-of-capture verdicts and hindsight) beside them.

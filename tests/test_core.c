@@ -284,8 +284,10 @@ static void test_simultaneous_open(void)
         { 'S', "S", 5000, 0, 0, "Simultaneous open: SYN", "SYN-SENT", "SYN-RECEIVED", "CLOSED", "SYN-RECEIVED", 0, 0 },
         /* SYN-ACK acking 5001: the server's SYN is acknowledged: SYN-RECEIVED -> ESTABLISHED */
         { 'C', "SA", 1000, 5001, 0, "Simultaneous open: SYN-ACK", "SYN-RECEIVED", "SYN-RECEIVED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
-        /* the server's SYN-ACK crossed the client's: it was sent from SYN-RECEIVED */
-        { 'S', "SA", 5000, 1001, 0, "Simultaneous open: SYN-ACK", "SYN-RECEIVED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+        /* the server's SYN-ACK crossed the client's: it was sent from SYN-RECEIVED, but
+         * its sender is shown in its capture-order state (step 3 made it ESTABLISHED, and
+         * no state goes back to SYN-RECEIVED): a crossing segment moves nobody who sent it */
+        { 'S', "SA", 5000, 1001, 0, "Simultaneous open: SYN-ACK", "SYN-RECEIVED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
         /* Linux acknowledges the crossing SYN-ACK once more: still part of the opening */
         { 'C', "A", 1001, 5001, 0, "Simultaneous open: ACK", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
         { 'C', "PA", 1001, 5001, 10, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
@@ -2253,6 +2255,286 @@ static void test_fin_ack_crossed(void)
            "without the RST the resent FIN proves the final ACK lost");
 }
 
+/* Both passes' client states of record i (frame i + 1), packed as before << 4 | after. */
+static unsigned client_view(const run *r, int i)
+{
+    ts_record v = ts_hindsight(&r->rec[i], (uint32_t)i + 1);
+    return v.states;
+}
+
+#define CS(b, a) ((TS_##b << 4) | TS_##a)
+
+/* A SYN-ACK lost before the client (spec_60, spec_79): a SYN-SENT endpoint
+ * that receives an acceptable SYN-ACK enters ESTABLISHED and answers with an
+ * ACK (RFC 9293 3.10.7.3); only SYN-SENT resends its SYN (3.8.1).  The client
+ * resending its SYN a second after the captured SYN-ACK, with no ACK of its
+ * own, never got it: one pass corrects from the resent SYN on (SYN-SENT),
+ * two passes show the SYN-ACK's frame SYN-SENT -> SYN-SENT too.  Must not:
+ * the same resent SYN followed at once by the client's ACK, with no SYN-ACK
+ * captured after it: that ACK answers the SYN-ACK before the resent SYN,
+ * which crossed it and arrived (each SYN-ACK that arrives draws one ACK,
+ * 3.10.7.3 / 3.10.7.4 first check); the resent SYN's sender is still shown
+ * SYN-SENT there, as only SYN-SENT resends a SYN (3.8.1). */
+static void test_synack_lost_resent_syn(void)
+{
+    run r;
+    static const step lost[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 },
+        /* one pass: taken as delivered until something proves otherwise */
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", "SYN-SENT", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        /* the proof: the client is SYN-SENT from here on; the server, SYN-RECEIVED, answers it */
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "SYN-RECEIVED", 0, 1000 },
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", "SYN-SENT", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        { 'C', "A", 1001, 5001, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+        { 'C', "PA", 1001, 5001, 10, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+    };
+    static const step crossed[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 },
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", "SYN-SENT", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        /* one pass knows only that the client had no SYN-ACK when it sent this */
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        /* no SYN-ACK since the resent SYN: this ACK answers frame 2, which arrived */
+        { 'C', "A", 1001, 5001, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+        { 'C', "PA", 1001, 5001, 10, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "synack_lost", lost);
+    expect(client_view(&r, 1) == CS(SYN_SENT, SYN_SENT), "synack_lost",
+           "hindsight: the lost SYN-ACK left the client SYN-SENT");
+    expect(client_view(&r, 2) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 3) == CS(SYN_SENT, ESTABLISHED),
+           "synack_lost", "hindsight: the resent SYN from SYN-SENT, the next SYN-ACK arrives");
+    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_SYNACK_LOST &&
+           ts_conn_in_flight(r.rec[0].conn, 4, TS_CLIENT, NULL) == TS_FLIGHT_NONE,
+           "synack_lost", "the first SYN-ACK is recorded lost, the second not");
+    expect(r.rec[0].conn->established, "synack_lost", "established by the third ACK");
+    run_init(&r);
+    RUN(&r, "synack_crossed_resent_syn", crossed);
+    expect(client_view(&r, 1) == CS(SYN_SENT, ESTABLISHED) && client_view(&r, 2) == CS(SYN_SENT, SYN_SENT),
+           "synack_crossed_resent_syn", "hindsight: the SYN-ACK arrived, the resent SYN crossed it");
+    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_NONE,
+           "synack_crossed_resent_syn", "the SYN-ACK is not recorded lost");
+}
+
+/* spec_60's order: SYN-ACK lost, the server's timer resends it (3) as the
+ * client resends its SYN (4), crossing; the client ACKs 3 (5); the server,
+ * still SYN-RECEIVED when 4 reached it, answers 4 with a SYN-ACK (6, RFC 9293
+ * 3.10.7.4 first check; Linux resends the SYN-ACK), which the ESTABLISHED
+ * client ACKs again (7).  6 answers a SYN captured after the server's
+ * previous segment: it proves nothing about 5 (review F1), although the
+ * server has sent as many SYN-ACKs as the client SYNs.  7 is no handshake
+ * step: "Data transfer".  Must not (spec_79's order): with the duplicate
+ * SYN answered before the client's ACK (S SA SA S SA A A), two ACKs answer
+ * two SYN-ACKs after the first was lost: the second ACK, an exact copy of
+ * the first, proves the SYN-ACK before the resent SYN arrived (not a copy:
+ * "Data transfer"); with only one ACK, that SYN-ACK was lost too. */
+static void test_synack_lost_crossing_resends(void)
+{
+    run r;
+    static const step router[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 },
+        LEAD('S', "SA", 5000, 1001),
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", NULL, "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 1000 },
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        { 'C', "A", 1001, 5001, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        { 'C', "A", 1001, 5001, 0, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+    };
+    static const step answered_first[] = {
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", NULL, "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 1000 },
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", "SYN-SENT", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        { 'C', "A", 1001, 5001, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+        { 'C', "A", 1001, 5001, 0, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "synack_lost_router", router);
+    expect(client_view(&r, 1) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 2) == CS(SYN_SENT, ESTABLISHED) &&
+           client_view(&r, 3) == CS(SYN_SENT, SYN_SENT), "synack_lost_router",
+           "hindsight: 2 lost, 3 arrived, 4 crossed it");
+    expect(ts_conn_in_flight(r.rec[0].conn, 5, TS_SERVER, NULL) == TS_FLIGHT_NONE, "synack_lost_router",
+           "the SYN-ACK answering the duplicate SYN proves no third ACK lost");
+    run_init(&r);
+    RUN(&r, "synack_lost_answered_first", answered_first);
+    expect(client_view(&r, 1) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 2) == CS(SYN_SENT, ESTABLISHED) &&
+           client_view(&r, 3) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 4) == CS(ESTABLISHED, ESTABLISHED),
+           "synack_lost_answered_first", "hindsight: the second ACK proves 3 arrived");
+    /* the same without the last ACK */
+    run_init(&r);
+    for (size_t i = 0; i + 1 < sizeof answered_first / sizeof answered_first[0]; i++)
+        feed(&r, "synack_lost_one_ack", &answered_first[i]);
+    expect(client_view(&r, 2) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 3) == CS(SYN_SENT, SYN_SENT),
+           "synack_lost_one_ack", "hindsight: one ACK for one SYN-ACK: 3 was lost too");
+}
+
+/* Review 6 finding 1 (/tmp/rev6/s1_crossing_data.pcap): the SYN-ACK (2)
+ * crosses the resent SYN (3) and the client's first segment after it is its
+ * request (4), carrying the ACK (the pure ACK delayed behind the pending
+ * write, or lost before the capture point).  A segment whose ACK covers the
+ * server's SYN comes only from a synchronized TCB: SYN-SENT sends an ACK only
+ * on an acceptable SYN-ACK (RFC 9293 3.10.7.3) and queues data sent before
+ * (3.10.4).  No SYN-ACK was captured after the resend, so 2 is the one that
+ * arrived: the client is ESTABLISHED at 4, no data_before_handshake, and two
+ * passes record nothing lost.  Must not: with a SYN-ACK captured after the
+ * resend (4), the request answers that one; 2 stays lost in hindsight. */
+static void test_synack_crossed_answered_by_data(void)
+{
+    run r;
+    static const step crossed[] = {
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        LEAD('C', "S", 1000, 0),
+        { 'C', "PA", 1001, 5001, 18, NULL, NULL, "ESTABLISHED", NULL, "ESTABLISHED", 0, 0 },
+        { 'S', "A", 5001, 1019, 0, NULL, "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+    };
+    static const step later[] = {
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        { 'C', "PA", 1001, 5001, 18, NULL, "ESTABLISHED", "ESTABLISHED", NULL, "ESTABLISHED", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "synack_crossed_answered_by_data", crossed);
+    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_NONE &&
+           client_view(&r, 1) == CS(SYN_SENT, ESTABLISHED) && client_view(&r, 3) == CS(ESTABLISHED, ESTABLISHED),
+           "synack_crossed_answered_by_data", "hindsight: the crossing SYN-ACK arrived");
+    run_init(&r);
+    RUN(&r, "synack_later_answered_by_data", later);
+    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_SYNACK_LOST &&
+           client_view(&r, 1) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 3) == CS(SYN_SENT, ESTABLISHED),
+           "synack_later_answered_by_data", "hindsight: 2 lost, the later SYN-ACK answered");
+}
+
+/* Review 6 finding 8 (/tmp/rev6/f8_saturate.pcap): S, SA (lost), S, then
+ * four SYN-ACKs (Linux tcp_synack_retries resends up to 5) and four ACKs,
+ * one per later SYN-ACK.  The count of SYN-ACKs owed an answer is two bits:
+ * on a fourth, the watch gives up rather than let the fourth ACK "prove"
+ * the SYN-ACK before the resend delivered.  Must produce: no DELIVERED,
+ * the resent SYN (3) SYN-SENT in hindsight (only SYN-SENT resends a SYN,
+ * RFC 9293 3.8.1).  Must not count: a keepalive (seq = SND.NXT-1, RFC 1122
+ * 4.2.3.6) is no answer to a SYN-ACK, whose ACK carries seq = SND.NXT
+ * (3.10.7.3): S, SA, S, SA, keepalive, A: the A answers the later SYN-ACK,
+ * the keepalive ends the count, so 2 stays lost. */
+static void test_synack_watch_limits(void)
+{
+    run r;
+    static const step saturate[] = {
+        LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001), LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001), LEAD('S', "SA", 5000, 1001), LEAD('S', "SA", 5000, 1001),
+        LEAD('S', "SA", 5000, 1001),
+        LEAD('C', "A", 1001, 5001), LEAD('C', "A", 1001, 5001), LEAD('C', "A", 1001, 5001),
+        LEAD('C', "A", 1001, 5001),
+    };
+    static const step keepalive[] = {
+        LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001), LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001), LEAD('C', "A", 1000, 5001), LEAD('C', "A", 1001, 5001),
+    };
+    run_init(&r);
+    RUN(&r, "synack_watch_saturates", saturate);
+    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_SYNACK_LOST &&
+           client_view(&r, 2) == CS(SYN_SENT, SYN_SENT), "synack_watch_saturates",
+           "hindsight: no DELIVERED proof, the resent SYN from SYN-SENT");
+    run_init(&r);
+    RUN(&r, "synack_watch_keepalive", keepalive);
+    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_SYNACK_LOST &&
+           client_view(&r, 2) == CS(SYN_SENT, SYN_SENT), "synack_watch_keepalive",
+           "a keepalive answers no SYN-ACK: 2 stays lost");
+}
+
+/* Review 6 finding 5 (/tmp/rev6/s2_two_in_flight.pcap): with an RTT above
+ * the SYN timer, three SYN-ACKs are in flight and three ACKs answer them
+ * (S SA S SA S SA A A A).  Whatever the records say about which SYN-ACK
+ * arrived when, only SYN-SENT resends a SYN (RFC 9293 3.8.1): in hindsight
+ * the client is SYN-SENT -> SYN-SENT at both resent SYNs (3 and 5), never
+ * ESTABLISHED.  Must not: its ACKs (7), sent from ESTABLISHED (3.10.7.3),
+ * keep the client ESTABLISHED. */
+static void test_synack_resent_syn_view(void)
+{
+    run r;
+    static const step steps[] = {
+        LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001), LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001), LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001),
+        LEAD('C', "A", 1001, 5001), LEAD('C', "A", 1001, 5001), LEAD('C', "A", 1001, 5001),
+    };
+    run_init(&r);
+    RUN(&r, "synack_resent_syn_view", steps);
+    expect(client_view(&r, 2) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 4) == CS(SYN_SENT, SYN_SENT),
+           "synack_resent_syn_view", "hindsight: every resent SYN from SYN-SENT");
+    expect(client_view(&r, 6) == CS(ESTABLISHED, ESTABLISHED), "synack_resent_syn_view",
+           "hindsight: the client's ACK from ESTABLISHED");
+}
+
+/* Review 6 finding 7 (/tmp/rev6/f7_full_log.pcap): eight SYN-ACKs each
+ * followed by a resent SYN with no ACK (Linux tcp_syn_retries allows six
+ * resends; the count here only has to pass the log's 8 records).  Every
+ * SYN-ACK before a resend was lost (3.10.7.3: one that arrived is ACKed;
+ * 3.8.1: only SYN-SENT resends): one lost range, extended at each resend,
+ * plus the open crossing candidate -- not one record per resend, which
+ * would fill the log that one pass reads (RST episodes).  Must still hold:
+ * every SYN-ACK before the last resend is shown lost, and the handshake
+ * completes from the SYN-ACK after it. */
+static void test_synack_lost_merged(void)
+{
+    run r;
+    step steps[20];
+    int n = 0;
+    steps[n++] = (step)LEAD('C', "S", 1000, 0);
+    for (int i = 0; i < 8; i++) {
+        steps[n++] = (step)LEAD('S', "SA", 5000, 1001);
+        steps[n++] = (step)LEAD('C', "S", 1000, 0);
+    }
+    steps[n++] = (step)LEAD('S', "SA", 5000, 1001);
+    steps[n++] = (step){ 'C', "A", 1001, 5001, 0, NULL, "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 };
+    run_init(&r);
+    for (int i = 0; i < n; i++)
+        feed(&r, "synack_lost_merged", &steps[i]);
+    expect(r.rec[0].conn->flight && r.rec[0].conn->flight->n <= 2, "synack_lost_merged",
+           "one lost range and one candidate, not one record per resend");
+    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_SYNACK_LOST &&
+           ts_conn_in_flight(r.rec[0].conn, 14, TS_CLIENT, NULL) == TS_FLIGHT_SYNACK_LOST &&
+           client_view(&r, 15) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 16) == CS(SYN_SENT, SYN_SENT) &&
+           client_view(&r, 17) == CS(SYN_SENT, ESTABLISHED),
+           "synack_lost_merged", "hindsight: every SYN-ACK before the last resend lost");
+    expect(r.rec[0].conn->established, "synack_lost_merged", "established by the ACK");
+}
+
+/* spec_66: the first SYN-ACK dropped at the client, whose application closes
+ * in SYN-SENT (RFC 9293 3.10.4: the TCB is deleted, nothing is sent); the
+ * resent SYN-ACK meets no TCB and draws <SEQ=SEG.ACK><CTL=RST> (3.10.7.1).
+ * An ESTABLISHED or SYN-SENT client would have answered an acceptable
+ * SYN-ACK with an ACK (3.10.7.4 first check, 3.10.7.3).  The RST takes the
+ * passive server back to LISTEN (3.10.7.4 second check); no anomaly.  Two
+ * passes: 2 SYN-SENT -> SYN-SENT, 3 CLOSED -> CLOSED.  Must not: a RST with
+ * ACK at SND.NXT is an ABORT from a TCB (3.10.5), not a no-TCB reply: the
+ * SYN-ACK stays delivered. */
+static void test_synack_unheard_rst(void)
+{
+    run r;
+    static const step steps[] = {
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 1000 },
+        { 'C', "R", 1001, 0, 0, "Reset: abort", "CLOSED", "CLOSED", "SYN-RECEIVED", "LISTEN", 0, 0 },
+    };
+    static const step abort_from_tcb[] = {
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        { 'C', "RA", 1001, 5001, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "SYN-RECEIVED", "LISTEN", 0, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "synack_unheard_rst", steps);
+    expect(client_view(&r, 1) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 2) == CS(CLOSED, CLOSED) &&
+           client_view(&r, 3) == CS(CLOSED, CLOSED), "synack_unheard_rst",
+           "hindsight: 2 lost, 3 met no TCB");
+    expect(!r.rec[0].conn->established, "synack_unheard_rst", "the handshake never completed");
+    run_init(&r);
+    RUN(&r, "synack_abort_rst", abort_from_tcb);
+    expect(client_view(&r, 1) == CS(SYN_SENT, ESTABLISHED), "synack_abort_rst",
+           "hindsight: the SYN-ACK arrived");
+}
+
 static void test_syn_to_time_wait_reverse(void)
 {
     run r;
@@ -2679,6 +2961,13 @@ int main(void)
     test_abort();
     test_simultaneous_open();
     test_simultaneous_close();
+    test_synack_lost_resent_syn();
+    test_synack_lost_crossing_resends();
+    test_synack_unheard_rst();
+    test_synack_crossed_answered_by_data();
+    test_synack_watch_limits();
+    test_synack_resent_syn_view();
+    test_synack_lost_merged();
     test_half_close();
     test_fin_with_data();
     test_fin_data_retransmission();

@@ -605,6 +605,48 @@ static void test_undelivered_ack(void)
     finish(&s);
 }
 
+/* A SYN-ACK the client's resent SYN proves lost (RFC 9293 3.10.7.3: a
+ * SYN-SENT endpoint that gets an acceptable SYN-ACK ACKs it and resends no
+ * SYN) says so where the corrected states are shown; the SYN-ACK that does
+ * arrive does not.  A SYN-ACK answered by a bare RST at its ack met no
+ * connection (3.10.7.1), and the text says that instead. */
+static void test_undelivered_synack(void)
+{
+    scenario s;
+    ts_record v;
+    char buf[2048];
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    hasnt(&s, 1, TS_LANG_EN, "never got this segment");
+    v = ts_hindsight(&s.rec[1], 2);
+    ts_explain(&v, &s.seg[1], TS_LANG_EN, 0, buf, sizeof buf);
+    check(strstr(buf, "never got this segment") != NULL && strstr(buf, "-> ESTABLISHED") == NULL,
+          "hindsight: SYN-ACK lost", buf);
+    ts_explain(&v, &s.seg[1], TS_LANG_ZH, 0, buf, sizeof buf);
+    check(strstr(buf, "捕获点之后丢失") != NULL && valid_utf8(buf), "hindsight zh: SYN-ACK lost", buf);
+    v = ts_hindsight(&s.rec[3], 4);
+    ts_explain(&v, &s.seg[3], TS_LANG_EN, 0, buf, sizeof buf);
+    check(strstr(buf, "never got this segment") == NULL, "the SYN-ACK that arrived is not lost", buf);
+    finish(&s);
+
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_RST, 1001, 0, 0);
+    v = ts_hindsight(&s.rec[2], 3);
+    ts_explain(&v, &s.seg[2], TS_LANG_EN, 0, buf, sizeof buf);
+    check(strstr(buf, "no longer had this connection") != NULL && strstr(buf, "never got") == NULL,
+          "hindsight: SYN-ACK met no connection", buf);
+    ts_explain(&v, &s.seg[2], TS_LANG_ZH, 0, buf, sizeof buf);
+    check(strstr(buf, "没有这个连接") != NULL && valid_utf8(buf), "hindsight zh: SYN-ACK met no connection", buf);
+    finish(&s);
+}
+
 /* Defect 3: a RST at the sender's own FIN sequence number is one below
  * RCV.NXT: dropped by the RFC, and the text says a Linux peer would not. */
 static void test_rst_at_fin_seq(void)
@@ -808,6 +850,7 @@ int main(int argc, char **argv)
     test_out_of_window();
     test_fast_open_arithmetic();
     test_undelivered_ack();
+    test_undelivered_synack();
     test_data_never_acked();
     test_forged_rst_text();
     test_fin_wait_2_expired_text();

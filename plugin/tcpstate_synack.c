@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tcpstate core: in flight, SYN-ACKs that never reached the client
+ * (TS_FLIGHT_SYNACK_LOST in ts_flight).  A captured SYN-ACK is taken as
+ * delivered -- the client SYN-SENT -> ESTABLISHED -- until the client's own
+ * segments prove it was not:
+ *
+ * - it sends its SYN again: a SYN-SENT endpoint that receives an acceptable
+ *   SYN-ACK enters ESTABLISHED and answers with an ACK (RFC 9293 3.10.7.3),
+ *   and only SYN-SENT resends a SYN (3.8.1);
+ * - it answers a SYN-ACK with a bare RST at SEG.ACK: the reply of an
+ *   endpoint with no TCB (3.10.7.1); a SYN-SENT one would ACK an acceptable
+ *   SYN-ACK, an ESTABLISHED one would ACK it too (3.10.7.4 first check).  Its
+ *   TCB went with no segment (3.10.4: CLOSE in SYN-SENT deletes the TCB).
+ *
+ * The last SYN-ACK captured before a resent SYN may have crossed it and
+ * arrived after all.  Each SYN-ACK that arrives draws an ACK (3.10.7.3 in
+ * SYN-SENT; 3.10.7.4 first check once ESTABLISHED), so a client ACK that
+ * answers none of the SYN-ACKs captured after the resent SYN answers that
+ * crossing one: it was delivered.  "One ACK per SYN-ACK" is a heuristic,
+ * not a proof: Linux rate-limits the ACKs of out-of-window segments
+ * (tcp_invalid_ratelimit, 500 ms), and with an RTT above the SYN timer
+ * several SYN-ACKs may be in flight at once; so the explanation says what
+ * the capture shows, and the view never shows the client ESTABLISHED at a
+ * SYN it resends (only SYN-SENT resends a SYN, 3.8.1).  That ACK is then
+ * an answer, not a copy of the previous one.
+ *
+ * Called only for SYNs, RSTs, and while a client is watched (one bit):
+ * nothing here runs on an ordinary segment.  Below tcpstate_pipeline.c and
+ * tcpstate_reset.c, beside tcpstate_flight.c.
+ */
+#include "tcpstate_core_int.h"
+
+static int last_was_synack(const ts_endpoint *e)
+{
+    return (e->last_flags & (TS_SYN | TS_ACK)) == (TS_SYN | TS_ACK);
+}
+
+/* The SYN-ACKs from `first` up to `upto` never reached the client: one
+ * record, or the open one of an earlier resend extended (its crossing
+ * candidate was not delivered either). */
+static void record_lost(step_ctx *x, uint32_t first, uint32_t upto)
+{
+    ts_flight *open = x->c->ep[TS_CLIENT].synack_watch
+        ? tsi_flight_find(x->c, TS_FLIGHT_SYNACK_LOST, TS_CLIENT) : NULL;
+    ts_flight *f;
+    if (open) {
+        open->to = upto;
+        return;
+    }
+    if (first >= upto)
+        return;
+    f = tsi_flight_add(x, TS_FLIGHT_SYNACK_LOST, first, TS_CLIENT, TS_SYN_SENT);
+    if (f)
+        f->to = upto;
+}
+
+/* Another resend while a crossing SYN-ACK is watched: that one was lost
+ * too.  Extend the lost record just before it instead of adding one per
+ * resend (a lossy handshake must not fill the 8-record log, which one pass
+ * reads), and reuse the open record for the new crossing candidate. */
+static int merge_lost(step_ctx *x, uint32_t crossing)
+{
+    ts_conn *c = x->c;
+    ts_endpoint *cl = x->me;
+    ts_flight *open = cl->synack_watch ? tsi_flight_find(c, TS_FLIGHT_SYNACK_LOST, TS_CLIENT) : NULL;
+    ts_flight *prev = open && open > c->flight->rec ? open - 1 : NULL;
+    if (!prev || prev->kind != TS_FLIGHT_SYNACK_LOST || prev->role != TS_CLIENT || prev->to != open->from)
+        return 0;
+    prev->to = crossing;
+    if (crossing == x->seg->frame) {
+        open->kind = TS_FLIGHT_NONE;             /* no candidate left */
+        cl->synack_watch = 0;
+    } else {
+        open->from = crossing;
+        open->to = x->seg->frame;
+        cl->synacks_owed = 0;
+    }
+    x->me_before = TS_SYN_SENT;
+    set_ep_state(cl, TS_SYN_SENT);
+    c->established = 0;
+    return 1;
+}
+
+/* The client resends its SYN (a retransmission, same ISN) after a SYN-ACK
+ * the model took as delivered and with no ACK of its own since: every
+ * SYN-ACK before it was lost, except perhaps the server's segment just
+ * before it, a SYN-ACK that may be crossing it (kept open, watched). */
+void tsi_resent_syn_proves_synack_lost(step_ctx *x)
+{
+    ts_conn *c = x->c;
+    ts_endpoint *cl = x->me, *sv = x->peer;
+    uint32_t crossing;
+    ts_flight *f;
+    if (x->snd != TS_CLIENT || (x->seg->flags & TS_ACK) || c->simultaneous_open || cl->ack_sent ||
+        !sv->synack_sent || cl->state != TS_ESTABLISHED || sv->state != TS_SYN_RECEIVED ||
+        !c->synack_frame)
+        return;
+    crossing = last_was_synack(sv) ? sv->last_frame : x->seg->frame;
+    if (merge_lost(x, crossing))
+        return;
+    record_lost(x, c->synack_frame, crossing);
+    cl->synack_watch = 0;
+    if (crossing != x->seg->frame) {
+        f = tsi_flight_add(x, TS_FLIGHT_SYNACK_LOST, crossing, TS_CLIENT, TS_SYN_SENT);
+        cl->synack_watch = f != NULL;
+        cl->synacks_owed = 0;
+    }
+    x->me_before = TS_SYN_SENT;
+    set_ep_state(cl, TS_SYN_SENT);
+    c->established = 0;                          /* nothing completed the handshake yet */
+}
+
+/* A client ACK answering none of the SYN-ACKs captured since its resent
+ * SYN answers the one that crossed it: the open record becomes "delivered"
+ * (the client ESTABLISHED from the resent SYN to this ACK). */
+static void crossing_delivered(step_ctx *x)
+{
+    ts_flight *f = tsi_flight_find(x->c, TS_FLIGHT_SYNACK_LOST, TS_CLIENT);
+    if (f) {
+        f->kind = TS_FLIGHT_DELIVERED;
+        f->from = f->to;
+        f->to = x->seg->frame;
+        f->state = TS_ESTABLISHED;
+    }
+    x->me_before = TS_ESTABLISHED;
+    set_ep_state(x->me, TS_ESTABLISHED);
+}
+
+/* A client segment whose ACK covers the server's SYN comes from a
+ * synchronized TCB: SYN-SENT sends an ACK only on an acceptable SYN-ACK
+ * (RFC 9293 3.10.7.3) and queues data sent before (3.10.4).  So whatever it
+ * carries (pure ACK, data, FIN, keepalive) some SYN-ACK reached the client. */
+static int acks_server_syn(const ts_segment *s, const ts_endpoint *sv)
+{
+    return has(s, TS_ACK) && sv->isn_known && seq_geq(s->ack, sv->isn + 1);
+}
+
+/* The ACK a SYN-ACK draws: pure, at the client's SND.NXT (ISN+1, or past
+ * its Fast Open data), acknowledging exactly the server's SYN.  A keepalive
+ * (SND.NXT-1) or data is no such answer. */
+static int answers_one_synack(const ts_segment *s, const ts_endpoint *cl, const ts_endpoint *sv)
+{
+    return !(s->flags & (TS_FIN | TS_RST)) && !s->len && s->seq == cl->snd_nxt && s->ack == sv->isn + 1;
+}
+
+/* While the client is watched: count the server's SYN-ACKs and the
+ * client's answers to them.  Returns 1 when this segment is the ACK that
+ * proves the crossing SYN-ACK delivered.  "One ACK per SYN-ACK" is a
+ * heuristic, not a proof: Linux rate-limits the ACKs of duplicate SYN-ACKs
+ * (tcp_invalid_ratelimit, 500 ms); so the watch ends, proving nothing more,
+ * once the count saturates. */
+int tsi_watch_synack_answers(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    ts_endpoint *cl = &x->c->ep[TS_CLIENT];
+    const ts_endpoint *sv = &x->c->ep[TS_SERVER];
+    if (x->snd == TS_SERVER) {
+        if (has(s, TS_SYN | TS_ACK)) {
+            if (cl->synacks_owed == 3)
+                cl->synack_watch = 0;            /* too many to count: give up the proof */
+            else
+                cl->synacks_owed++;
+        }
+        return 0;
+    }
+    if (s->flags & TS_SYN)
+        return 0;                                /* a resend again: tsi_resent_syn_... */
+    if (!acks_server_syn(s, sv)) {
+        cl->synack_watch = 0;                    /* proves nothing about the SYN-ACKs */
+        return 0;
+    }
+    if (cl->synacks_owed && answers_one_synack(s, cl, sv)) {
+        cl->synacks_owed--;
+        return 0;
+    }
+    cl->synack_watch = 0;
+    /* an extra answer, or a synchronized client still SYN-SENT here (no
+     * SYN-ACK since the resend moved it): the crossing SYN-ACK arrived */
+    if (!cl->synacks_owed && (answers_one_synack(s, cl, sv) || cl->state == TS_SYN_SENT)) {
+        crossing_delivered(x);
+        return answers_one_synack(s, cl, sv);
+    }
+    if (cl->state == TS_SYN_SENT) {              /* some later SYN-ACK arrived, whichever */
+        x->me_before = TS_ESTABLISHED;
+        set_ep_state(cl, TS_ESTABLISHED);
+    }
+    return 0;
+}
+
+/* An accepted bare RST from the client at the SEG.ACK of the SYN-ACK just
+ * captured, from a client that never sent an ACK: it had no TCB when that
+ * SYN-ACK came (3.10.7.1), and was SYN-SENT, never reached, before. */
+void tsi_rst_proves_synack_unheard(step_ctx *x)
+{
+    ts_conn *c = x->c;
+    ts_endpoint *cl = x->me, *sv = x->peer;
+    if (x->snd != TS_CLIENT || has(x->seg, TS_ACK) || c->simultaneous_open || cl->ack_sent ||
+        c->last_sender != TS_SERVER || !last_was_synack(sv) || x->seg->seq != sv->last_ack ||
+        !tsi_acks_our_syn(cl, sv->last_ack) || !c->synack_frame)
+        return;
+    record_lost(x, c->synack_frame, sv->last_frame);
+    tsi_flight_add(x, TS_FLIGHT_NO_TCB, sv->last_frame, TS_CLIENT, TS_CLOSED);
+    cl->synack_watch = 0;
+    x->me_before = TS_CLOSED;
+    set_ep_state(cl, TS_CLOSED);
+    c->established = 0;
+}
