@@ -93,8 +93,10 @@ typedef enum {
     TS_FLIGHT_ICMP_SOFT,   /* the ICMP error `from` aborted nothing: role resends its SYN at `to` */
     TS_FLIGHT_NO_TCB,      /* `from`, the data, FIN or SYN-ACK a no-TCB RST answers, met no TCB
                             * at role */
-    TS_FLIGHT_DELIVERED,   /* a later proof took back an ACK_LOST or a SYNACK_LOST: role was
-                            * already `state` */
+    TS_FLIGHT_DELIVERED,   /* a later proof took back an ACK_LOST (role was already `state`)
+                            * or a crossing SYNACK_LOST (`from` reached role, still `state`
+                            * SYN-SENT, only after its resent SYN; `to` is where it shows
+                            * role ESTABLISHED) */
     TS_FLIGHT_NEW_TCB,     /* `from`, a bare SYN on a synchronized connection, came from a new
                             * SYN-SENT TCB of role: its RST `to` answers the challenge ACK */
     TS_FLIGHT_RST_IGNORED, /* `from`, a RST at role's RCV.NXT in TIME-WAIT, ignored (RFC 1337):
@@ -108,7 +110,12 @@ typedef struct {
     uint32_t from, to;       /* frames: role kept state on [from, to) */
     uint8_t  role, state;
     uint8_t  kind;           /* ts_flight_kind */
-    uint8_t  below_window;   /* RST_LOST: role's own ACK at `to` lies past the RST's seq */
+    union {
+        uint8_t below_window; /* RST_LOST: role's own ACK at `to` lies past the RST's seq */
+        uint8_t answer_gap;   /* SYNACK_LOST crossing candidate: frames from the resent SYN
+                               * `to` to the client's first ACK since (0: none yet, or
+                               * too far to hold) */
+    };
 } ts_flight;
 
 #define TS_FLIGHT_MAX 8      /* more proofs on one connection are not recorded */

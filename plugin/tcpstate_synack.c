@@ -68,6 +68,7 @@ static int merge_lost(step_ctx *x, uint32_t crossing)
     if (!prev || prev->kind != TS_FLIGHT_SYNACK_LOST || prev->role != TS_CLIENT || prev->to != open->from)
         return 0;
     prev->to = crossing;
+    open->answer_gap = 0;                        /* counted from this resend on */
     if (crossing == x->seg->frame) {
         open->kind = TS_FLIGHT_NONE;             /* no candidate left */
         cl->synack_watch = 0;
@@ -112,16 +113,24 @@ void tsi_resent_syn_proves_synack_lost(step_ctx *x)
 }
 
 /* A client ACK answering none of the SYN-ACKs captured since its resent
- * SYN answers the one that crossed it: the open record becomes "delivered"
- * (the client ESTABLISHED from the resent SYN to this ACK). */
-static void crossing_delivered(step_ctx *x)
+ * SYN answers the one that crossed it: the open record becomes "delivered",
+ * but only after the resent SYN left (only SYN-SENT resends a SYN, 3.8.1).
+ * So the crossing SYN-ACK was in flight from its own frame: the client
+ * stays SYN-SENT there and at the resent SYN, and moves SYN-SENT ->
+ * ESTABLISHED (3.10.7.3 fourth check) at its answer: this ACK when no
+ * SYN-ACK was captured since the resend; else the client's first ACK since
+ * the resend (the crossing SYN-ACK left the server before the later ones,
+ * so on one path it arrived first and drew the first ACK; answer_gap holds
+ * that frame, or, too far to hold, the record ends just after the resent
+ * SYN, as one pass showed).  The fold of crossing FINs, applied to the
+ * handshake: no frame shows ESTABLISHED -> SYN-SENT. */
+static void crossing_delivered(step_ctx *x, int still_syn_sent)
 {
     ts_flight *f = tsi_flight_find(x->c, TS_FLIGHT_SYNACK_LOST, TS_CLIENT);
     if (f) {
         f->kind = TS_FLIGHT_DELIVERED;
-        f->from = f->to;
-        f->to = x->seg->frame;
-        f->state = TS_ESTABLISHED;
+        f->to = still_syn_sent ? x->seg->frame : f->answer_gap ? f->to + f->answer_gap : f->to + 1;
+        f->state = TS_SYN_SENT;
     }
     x->me_before = TS_ESTABLISHED;
     set_ep_state(x->me, TS_ESTABLISHED);
@@ -142,6 +151,16 @@ static int acks_server_syn(const ts_segment *s, const ts_endpoint *sv)
 static int answers_one_synack(const ts_segment *s, const ts_endpoint *cl, const ts_endpoint *sv)
 {
     return !(s->flags & (TS_FIN | TS_RST)) && !s->len && s->seq == cl->snd_nxt && s->ack == sv->isn + 1;
+}
+
+/* The client's first ACK since its resent SYN: if the crossing SYN-ACK is
+ * proved delivered later, this is its answer (crossing_delivered). */
+static void note_first_answer(step_ctx *x)
+{
+    ts_flight *f = tsi_flight_find(x->c, TS_FLIGHT_SYNACK_LOST, TS_CLIENT);
+    uint32_t gap = f ? x->seg->frame - f->to : 0;
+    if (f && !f->answer_gap && gap > 0 && gap <= UINT8_MAX)
+        f->answer_gap = (uint8_t)gap;
 }
 
 /* While the client is watched: count the server's SYN-ACKs and the
@@ -171,6 +190,7 @@ int tsi_watch_synack_answers(step_ctx *x)
         return 0;
     }
     if (cl->synacks_owed && answers_one_synack(s, cl, sv)) {
+        note_first_answer(x);
         cl->synacks_owed--;
         return 0;
     }
@@ -178,7 +198,7 @@ int tsi_watch_synack_answers(step_ctx *x)
     /* an extra answer, or a synchronized client still SYN-SENT here (no
      * SYN-ACK since the resend moved it): the crossing SYN-ACK arrived */
     if (!cl->synacks_owed && (answers_one_synack(s, cl, sv) || cl->state == TS_SYN_SENT)) {
-        crossing_delivered(x);
+        crossing_delivered(x, cl->state == TS_SYN_SENT);
         return answers_one_synack(s, cl, sv);
     }
     if (cl->state == TS_SYN_SENT) {              /* some later SYN-ACK arrived, whichever */

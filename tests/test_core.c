@@ -2309,10 +2309,11 @@ static void test_synack_lost_resent_syn(void)
     expect(r.rec[0].conn->established, "synack_lost", "established by the third ACK");
     run_init(&r);
     RUN(&r, "synack_crossed_resent_syn", crossed);
-    expect(client_view(&r, 1) == CS(SYN_SENT, ESTABLISHED) && client_view(&r, 2) == CS(SYN_SENT, SYN_SENT),
-           "synack_crossed_resent_syn", "hindsight: the SYN-ACK arrived, the resent SYN crossed it");
-    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_NONE,
-           "synack_crossed_resent_syn", "the SYN-ACK is not recorded lost");
+    expect(client_view(&r, 1) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 2) == CS(SYN_SENT, SYN_SENT) &&
+           client_view(&r, 3) == CS(SYN_SENT, ESTABLISHED),
+           "synack_crossed_resent_syn", "hindsight: the SYN-ACK arrived after the resent SYN left");
+    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_DELIVERED,
+           "synack_crossed_resent_syn", "the SYN-ACK is not recorded lost: delivered, late");
 }
 
 /* spec_60's order: SYN-ACK lost, the server's timer resends it (3) as the
@@ -2350,16 +2351,17 @@ static void test_synack_lost_crossing_resends(void)
     };
     run_init(&r);
     RUN(&r, "synack_lost_router", router);
-    expect(client_view(&r, 1) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 2) == CS(SYN_SENT, ESTABLISHED) &&
-           client_view(&r, 3) == CS(SYN_SENT, SYN_SENT), "synack_lost_router",
-           "hindsight: 2 lost, 3 arrived, 4 crossed it");
+    expect(client_view(&r, 1) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 2) == CS(SYN_SENT, SYN_SENT) &&
+           client_view(&r, 3) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 4) == CS(SYN_SENT, ESTABLISHED),
+           "synack_lost_router", "hindsight: 2 lost, 3 crossed 4 and arrived, 5 answers it");
     expect(ts_conn_in_flight(r.rec[0].conn, 5, TS_SERVER, NULL) == TS_FLIGHT_NONE, "synack_lost_router",
            "the SYN-ACK answering the duplicate SYN proves no third ACK lost");
     run_init(&r);
     RUN(&r, "synack_lost_answered_first", answered_first);
-    expect(client_view(&r, 1) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 2) == CS(SYN_SENT, ESTABLISHED) &&
-           client_view(&r, 3) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 4) == CS(ESTABLISHED, ESTABLISHED),
-           "synack_lost_answered_first", "hindsight: the second ACK proves 3 arrived");
+    expect(client_view(&r, 1) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 2) == CS(SYN_SENT, SYN_SENT) &&
+           client_view(&r, 3) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 4) == CS(SYN_SENT, SYN_SENT) &&
+           client_view(&r, 5) == CS(SYN_SENT, ESTABLISHED) && client_view(&r, 6) == CS(ESTABLISHED, ESTABLISHED),
+           "synack_lost_answered_first", "hindsight: the second ACK proves 3 arrived, answered by 6");
     /* the same without the last ACK */
     run_init(&r);
     for (size_t i = 0; i + 1 < sizeof answered_first / sizeof answered_first[0]; i++)
@@ -2397,9 +2399,10 @@ static void test_synack_crossed_answered_by_data(void)
     };
     run_init(&r);
     RUN(&r, "synack_crossed_answered_by_data", crossed);
-    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_NONE &&
-           client_view(&r, 1) == CS(SYN_SENT, ESTABLISHED) && client_view(&r, 3) == CS(ESTABLISHED, ESTABLISHED),
-           "synack_crossed_answered_by_data", "hindsight: the crossing SYN-ACK arrived");
+    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) != TS_FLIGHT_SYNACK_LOST &&
+           client_view(&r, 1) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 2) == CS(SYN_SENT, SYN_SENT) &&
+           client_view(&r, 3) == CS(SYN_SENT, ESTABLISHED),
+           "synack_crossed_answered_by_data", "hindsight: the crossing SYN-ACK arrived, after the resend");
     run_init(&r);
     RUN(&r, "synack_later_answered_by_data", later);
     expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_SYNACK_LOST &&
@@ -2448,8 +2451,10 @@ static void test_synack_watch_limits(void)
  * (S SA S SA S SA A A A).  Whatever the records say about which SYN-ACK
  * arrived when, only SYN-SENT resends a SYN (RFC 9293 3.8.1): in hindsight
  * the client is SYN-SENT -> SYN-SENT at both resent SYNs (3 and 5), never
- * ESTABLISHED.  Must not: its ACKs (7), sent from ESTABLISHED (3.10.7.3),
- * keep the client ESTABLISHED. */
+ * ESTABLISHED.  Must not: its ACKs keep the client ESTABLISHED: the first
+ * (7) is the "snd ACK" of figure 5's SYN-SENT -> ESTABLISHED edge (the
+ * crossing SYN-ACK 4, proved delivered, is held in flight until its
+ * answer), the next (8) is sent from ESTABLISHED (3.10.7.4 first check). */
 static void test_synack_resent_syn_view(void)
 {
     run r;
@@ -2462,8 +2467,110 @@ static void test_synack_resent_syn_view(void)
     RUN(&r, "synack_resent_syn_view", steps);
     expect(client_view(&r, 2) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 4) == CS(SYN_SENT, SYN_SENT),
            "synack_resent_syn_view", "hindsight: every resent SYN from SYN-SENT");
-    expect(client_view(&r, 6) == CS(ESTABLISHED, ESTABLISHED), "synack_resent_syn_view",
-           "hindsight: the client's ACK from ESTABLISHED");
+    expect(client_view(&r, 6) == CS(SYN_SENT, ESTABLISHED) && client_view(&r, 7) == CS(ESTABLISHED, ESTABLISHED),
+           "synack_resent_syn_view", "hindsight: the first ACK answers the first SYN-ACK to arrive");
+}
+
+/* Hindsight continuity of the client: what frame i leaves it in is what
+ * frame i+1 starts from (no captured segment of the client's own comes in
+ * between; a SYN-ACK's arrival is folded into a frame, never shown between
+ * two).  Returns the first frame (1-based) that breaks it, 0 if none. */
+static int client_gap(const run *r)
+{
+    for (int i = 0; i + 1 < r->n; i++)
+        if ((client_view(r, i) & 0xf) != client_view(r, i + 1) >> 4)
+            return i + 1;
+    return 0;
+}
+
+/* consistency6 kind A: a SYN-ACK that crosses the client's resent SYN.
+ * Only SYN-SENT resends a SYN (RFC 9293 3.8.1, 3.10.7.3), so the resent
+ * SYN, captured after the SYN-ACK, proves it had not reached the client
+ * yet; the client's later ACK that answers no SYN-ACK captured since the
+ * resend shows it arrived after all.  Hindsight holds it in flight, as
+ * crossing FINs are: client SYN-SENT -> SYN-SENT at the SYN-ACK and at the
+ * resent SYN, SYN-SENT -> ESTABLISHED at the ACK that answers it (figure
+ * 5: rcv SYN,ACK / snd ACK).  Never ESTABLISHED -> SYN-SENT between two
+ * frames, which figure 5 has no edge for.  The three orders of the
+ * captures: synack_lost_router (S SA SA S A SA A: 2 lost, 3 crosses 4),
+ * tfo_synack_lost (Fast Open SYN with data, SYN-ACK lost, the server's
+ * data from SYN-RECEIVED, SA crossing S, SA, A, A: the first ACK answers
+ * the crossing SYN-ACK, which left the server before the later one), and
+ * crafted_zeek_synack_before_syn (the crossing SYN-ACK stamped before any
+ * SYN: SA S A).  One pass keeps what it showed (the SYN-ACK taken as
+ * delivered until the resent SYN proves otherwise).  Must not: a SYN-ACK
+ * captured after the resent SYN (S SA S SA A) is the one that arrives, at
+ * its own frame; a SYN-ACK answered before any resend (S SA A) moves the
+ * client at its own frame; no record in either. */
+static void test_synack_crossing_continuity(void)
+{
+    run r;
+    static const step router[] = {
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        { 'S', "SA", 5000, 1001, 0, "Handshake 2/3: SYN-ACK", "ESTABLISHED", "ESTABLISHED", NULL, NULL, ANY, 1000 },
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", NULL, NULL, ANY, 0 },
+        { 'C', "A", 1001, 5001, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", NULL, "ESTABLISHED", ANY, 0 },
+        LEAD('S', "SA", 5000, 1001),
+        LEAD('C', "A", 1001, 5001),
+        LEAD('C', "PA", 1001, 5001),
+    };
+    static const step tfo[] = {
+        { 'C', "ST", 1000, 0, 100, NULL, "CLOSED", "SYN-SENT", NULL, "SYN-RECEIVED", ANY, 0 },
+        LEAD('S', "SA", 5000, 1101),
+        { 'S', "PA", 5001, 1101, 200, NULL, NULL, NULL, NULL, NULL, ANY, 0 },
+        { 'S', "SA", 5000, 1101, 0, NULL, NULL, NULL, NULL, NULL, ANY, 1000 },
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", NULL, NULL, ANY, 0 },
+        LEAD('S', "SA", 5000, 1101),
+        { 'C', "A", 1101, 5001, 0, NULL, NULL, "ESTABLISHED", NULL, "ESTABLISHED", ANY, 0 },
+        LEAD('C', "A", 1101, 5001),
+    };
+    static const step before_syn[] = {
+        LEAD('S', "SA", 5000, 1001),
+        LEAD('C', "S", 1000, 0),
+        { 'C', "A", 1001, 5001, 0, NULL, NULL, "ESTABLISHED", NULL, "ESTABLISHED", ANY, 0 },
+        LEAD('C', "PA", 1001, 5001),
+    };
+    static const step after_resend[] = {
+        LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001),
+        { 'C', "S", 1000, 0, 0, NULL, NULL, NULL, NULL, NULL, ANY, 1000 },
+        LEAD('S', "SA", 5000, 1001), LEAD('C', "A", 1001, 5001),
+    };
+    static const step answered[] = {
+        LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001), LEAD('C', "A", 1001, 5001),
+    };
+    const char *n = "synack_crossing_router";
+    run_init(&r);
+    RUN(&r, n, router);
+    expect(client_view(&r, 2) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 3) == CS(SYN_SENT, SYN_SENT) &&
+           client_view(&r, 4) == CS(SYN_SENT, ESTABLISHED), n, "hindsight: 3 in flight past 4, answered by 5");
+    expect(!client_gap(&r), n, "hindsight: client continuous");
+    n = "synack_crossing_tfo";
+    run_init(&r);
+    RUN(&r, n, tfo);
+    expect(client_view(&r, 3) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 4) == CS(SYN_SENT, SYN_SENT) &&
+           client_view(&r, 5) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 6) == CS(SYN_SENT, ESTABLISHED) &&
+           client_view(&r, 7) == CS(ESTABLISHED, ESTABLISHED),
+           n, "hindsight: 4 in flight past 5 and 6, answered by 7");
+    expect(!client_gap(&r), n, "hindsight: client continuous");
+    n = "synack_crossing_before_syn";
+    run_init(&r);
+    RUN(&r, n, before_syn);
+    expect(client_view(&r, 0) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 1) == CS(SYN_SENT, SYN_SENT) &&
+           client_view(&r, 2) == CS(SYN_SENT, ESTABLISHED), n, "hindsight: 1 in flight past 2, answered by 3");
+    expect(!client_gap(&r), n, "hindsight: client continuous");
+    n = "synack_crossing_after_resend";
+    run_init(&r);
+    RUN(&r, n, after_resend);
+    expect(client_view(&r, 3) == CS(SYN_SENT, ESTABLISHED) && client_view(&r, 4) == CS(ESTABLISHED, ESTABLISHED) &&
+           ts_conn_in_flight(r.rec[0].conn, 4, TS_CLIENT, NULL) == TS_FLIGHT_NONE,
+           n, "hindsight: the SYN-ACK after the resend arrives at its own frame");
+    expect(!client_gap(&r), n, "hindsight: client continuous");
+    n = "synack_crossing_answered";
+    run_init(&r);
+    RUN(&r, n, answered);
+    expect(client_view(&r, 1) == CS(SYN_SENT, ESTABLISHED) && client_view(&r, 2) == CS(ESTABLISHED, ESTABLISHED) &&
+           !r.rec[0].conn->flight, n, "hindsight: answered before any resend: delivered at its frame, no record");
 }
 
 /* Review 6 finding 7 (/tmp/rev6/f7_full_log.pcap): eight SYN-ACKs each
@@ -2967,6 +3074,7 @@ int main(void)
     test_synack_crossed_answered_by_data();
     test_synack_watch_limits();
     test_synack_resent_syn_view();
+    test_synack_crossing_continuity();
     test_synack_lost_merged();
     test_half_close();
     test_fin_with_data();
