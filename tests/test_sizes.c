@@ -282,7 +282,7 @@ static void test_tuple_both_directions(void)
 {
     ts_store st;
     ts_tuple k, back, same_port_ab, same_port_ba, v6;
-    uint8_t a[4], b[4], a6[16] = {0};
+    uint8_t a[4], b[4], a6[16] = {0}, b6[16] = {0};
     unsigned side, side_back, side_ab, side_ba;
     ts_store_stream *s;
 
@@ -304,7 +304,8 @@ static void test_tuple_both_directions(void)
     expect(memcmp(&same_port_ab, &same_port_ba, sizeof k) == 0 && side_ab == 0 && side_ba == 1,
            "equal ports: the lower address first, both directions one key");
     memcpy(a6, a, 4);
-    ts_tuple_make(&v6, 3, a6, 16, 80, b, 16, 40000, NULL);
+    memcpy(b6, b, 4);
+    ts_tuple_make(&v6, 3, a6, 16, 80, b6, 16, 40000, NULL);
     expect(ts_store_find(&st, &v6) == NULL, "another address type or length is another tuple");
     v6 = k;
     v6.type = 3;
