@@ -2256,6 +2256,101 @@ sc_syncookie_ack_lost() {
 	check syncookie_ack_lost "$HS $XCH >FA <A <FA >A"
 }
 
+###########################################################################
+# Scenarios 83-85: behaviour the model was not designed from (session 7):
+# segments larger than the MSS, a server that gives up silently, ...
+
+###########################################################################
+# 83 gso_half_close (server side captures; offloads switched ON again on
+#   both veth ends, snaplen 128)
+#   The client sends 100 bytes and shutdown(SHUT_WR)s (FIN); the server
+#   reads EOF and then streams 1,000,000 bytes to the half-closed client
+#   and closes.  With TSO/GSO on, the packet socket on the sending veth
+#   sees the stack's super-segments before any segmentation: data segments
+#   of up to ~64 KB, far above the 1448-byte MSS, each covering many MSS
+#   worth of sequence space; the TCP checksums are left to the (virtual)
+#   NIC and are not filled in.  A capture on a host with TSO or GRO looks
+#   like this.
+sc_gso_half_close() {
+	setup
+	C $APP nooffload vc --on
+	S $APP nooffload vs --on
+	cap_start server gso_half_close 128
+	srv 5083 recv:100 eof send:1000000 close
+	cli --port 5083 --bind-port 40083 send:100 shut_wr eof close
+	wait_bg
+	cap_stop
+	check gso_half_close "$HS >P?A100( <A)? >FA( <P?A[0-9]+| >A)* <FP?A[0-9]*( <P?A[0-9]+| >A)* >A"
+	local big
+	big=$(tshark -r "$OUT/gso_half_close.pcap" -Y "tcp.len > 1448" 2>/dev/null | wc -l)
+	log "gso_half_close: $big segments larger than the MSS"
+	[ "$big" -gt 0 ] || FAILED+=(gso_half_close)
+}
+
+###########################################################################
+# 84 retries2_server (server side captures; net.ipv4.tcp_retries2=3 in the
+#   server namespace)
+#   Handshake, 100 bytes up, 200 down.  Then the client's input drops
+#   everything from the server (unseen by the client, seen here): the
+#   server's next 100 bytes are retransmitted with backoff until Linux's
+#   R2 budget for tcp_retries2=3 runs out (it is checked when the RTO timer
+#   fires: the 6th transmission ~3.3 s after the first still goes, the
+#   timer ~3.3 s later ends it), and the server gives up silently: no RST
+#   (RFC 1122 4.2.3.5 "close the connection").  The rule is removed and
+#   8 s after the server's send the client, which never saw those bytes and
+#   still believes the connection open, sends 100 bytes; the server's stack
+#   has no socket and answers with a bare RST (seq = the data's ack).
+#   user_timeout (48) is the same death on the client's side; here the
+#   dying endpoint is the server and its own capture shows it.
+sc_retries2_server() {
+	setup
+	sysctl_ns $NSS net.ipv4.tcp_retries2=3
+	cap_start server retries2_server
+	srv 5084 --ignore-errors recv:100 send:200 wait:go send:100 wait:go2 recv:1 close
+	spawn cli --ignore-errors --port 5084 --bind-port 40084 send:100 recv:200 signal:c1 \
+		wait:go2 send:100 sleep:0.3 recv:1 close
+	waitsig c1
+	nft_rule $NSC input 'tcp sport 5084 counter drop'
+	sig go
+	sleep 8
+	C nft delete table inet t
+	sig go2
+	wait_bg
+	cap_stop
+	check retries2_server "$HS $XCH <PA100( <PA100){2,7} >PA100 <R"
+}
+
+###########################################################################
+# 85 abort_beyond_rcv_nxt (server side captures)
+#   As 84 with the default tcp_retries2, so the server is still
+#   ESTABLISHED and retransmitting its 100 bytes (all dropped at the
+#   client's input, unseen by the client) when, 4.5 s after its send, the
+#   rule is removed and the client sends 100 bytes.  The server's program
+#   reads 1 byte of them and closes with 99 unread: RST-ACK at its
+#   SND.NXT (RFC 1122 4.2.2.13), 100 bytes past the client's RCV.NXT,
+#   since the client never got the data.  That RST lies inside the
+#   client's window but not at RCV.NXT: the client answers with a
+#   challenge ACK (RFC 5961 3.2, RFC 9293 3.10.7.4 first check) and the
+#   server's stack, with no socket left, answers that ACK with a bare RST
+#   at its ack, exactly the client's RCV.NXT, which resets the client.
+#   A challenge ACK on real stacks, provoked by nothing but lost data.
+sc_abort_beyond_rcv_nxt() {
+	setup
+	cap_start server abort_beyond_rcv_nxt
+	srv 5085 --ignore-errors recv:100 send:200 wait:go send:100 wait:go2 delack recv:1 close
+	spawn cli --ignore-errors --port 5085 --bind-port 40085 send:100 recv:200 signal:c1 \
+		wait:go2 send:100 sleep:0.3 recv:1 close
+	waitsig c1
+	nft_rule $NSC input 'tcp sport 5085 counter drop'
+	sig go
+	sleep 4.5
+	C nft delete table inet t
+	sig go2
+	wait_bg
+	cap_stop
+	check abort_beyond_rcv_nxt "$HS $XCH <PA100( <PA100){4,5} >PA100( <A)? <RA >A <R"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2275,7 +2370,8 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	syn_to_server_time_wait user_timeout_server synack_crossed_real
 	fin_lost_server fin_data_lost rfc1337_server_time_wait router_rst
 	simultaneous_open_server simultaneous_close_server tfo_synack_lost
-	reboot_challenge unread_close_wait syncookie_ack_lost)
+	reboot_challenge unread_close_wait syncookie_ack_lost
+	gso_half_close retries2_server abort_beyond_rcv_nxt)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
