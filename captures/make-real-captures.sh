@@ -1111,6 +1111,7 @@ sc_keepalive_race() {
 #                                 after S seconds (its queue is reset)
 #   server option --defer-accept S TCP_DEFER_ACCEPT on the listener
 #   sendoob:N                 send N bytes with MSG_OOB (urgent data)
+#   sendbulk:N                send N bytes 1 MB at a time (N may be GBs)
 
 xsock_write() {
 	cat >"$WORK/xsock.py" <<EOF
@@ -1133,6 +1134,13 @@ def extra(sock, act):
         return True
     if name == "usertimeout":
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, int(arg))
+        return True
+    if name == "sendbulk":
+        left, chunk = int(arg), b"B" * (1 << 20)
+        while left:
+            n = min(left, len(chunk))
+            sock.sendall(chunk[:n])
+            left -= n
         return True
     return False
 
@@ -2351,6 +2359,65 @@ sc_abort_beyond_rcv_nxt() {
 	check abort_beyond_rcv_nxt "$HS $XCH <PA100( <PA100){4,5} >PA100( <A)? <RA >A <R"
 }
 
+###########################################################################
+# 86 seq_wrap_relative (server side captures, offloads ON as in 83, cut)
+#   The client connects and sends nothing; the server sends exactly 2^32
+#   bytes (4,294,967,296), waits 0.5 s, sends 100 bytes and closes; the
+#   client closes at EOF.  After 2^32 bytes the server's sequence numbers
+#   are back where they started: the client's ACK of everything is
+#   seq = client ISN + 1, ack = server ISN + 1, the same numbers as its
+#   third handshake ACK, and the server's 100 bytes start at ISN + 1 like
+#   its first data segment.  Only the 2^32 bytes between tell them apart
+#   (RFC 9293 3.4: sequence numbers are modulo 2^32; RFC 7323 5 PAWS and
+#   the timestamps would tell old duplicates).  The full capture (~100k
+#   TSO super-segments and ACKs) stays in $WORK; the committed file keeps
+#   the handshake and the first 6 frames of data, then from every ~1 GB of
+#   the server's sequence space (gaps below 2^31, so that modulo
+#   arithmetic still orders them) 4 frames starting at a client ACK, and
+#   the frames from the last client ACK before the last 12 frames to the
+#   end (the ACK of 2^32 bytes, the 100 bytes, the close).  Every kept
+#   server segment lies inside the last window the client advertised in
+#   a kept frame.
+sc_seq_wrap_relative() {
+	setup
+	xsock_write
+	C $APP nooffload vc --on
+	S $APP nooffload vs --on
+	cap_start server tmp_seq_wrap_relative 96
+	spawn S $PY "$WORK/xsock.py" server --addr $S4 --port 5086 --sync-dir "$WORK" \
+		--ready "$WORK/ready.5086" sendbulk:4294967296 sleep:0.5 send:100 close
+	wait_file "$WORK/ready.5086"
+	cli --port 5086 --bind-port 40086 eof close
+	wait_bg
+	cap_stop
+	local keep
+	keep=$(tshark -r "$WORK/tmp_seq_wrap_relative.pcap" -T fields -e frame.number \
+		-e tcp.srcport -e tcp.seq_raw -e tcp.ack_raw -e tcp.flags.syn 2>/dev/null | $PY -c '
+import sys
+rows = [l.split("\t") for l in sys.stdin.read().split("\n") if l]
+n = len(rows)
+isn = next(int(r[2]) for r in rows if r[1] == "5086" and r[4] == "1")
+# the tail starts at the last client ACK before the last 12 frames, so
+# that no server segment is kept beyond the last window the client showed
+acks = [int(r[0]) for r in rows if r[1] != "5086" and r[3]]
+tail = max(f for f in acks if f <= n - 11)
+keep = set(range(1, 10)) | set(range(tail, n + 1))
+mark = 1
+for r in rows:
+    f = int(r[0])
+    if r[1] == "5086" or not r[3]:
+        continue
+    done = (int(r[3]) - isn - 1) % (1 << 32)   # bytes the client acknowledged
+    if f > 9 and done >= mark << 30 and mark <= 3:
+        keep |= set(range(f, f + 4))
+        mark += 1
+ranges = sorted(k for k in keep if 1 <= k <= n)
+print(" ".join(str(k) for k in ranges))
+')
+	editcap -F pcap -r "$WORK/tmp_seq_wrap_relative.pcap" "$OUT/seq_wrap_relative.pcap" $keep
+	check seq_wrap_relative "$HS( <P?A[0-9]+| >A)+ <PA100 >A <FA >FA <A"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2371,7 +2438,7 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	fin_lost_server fin_data_lost rfc1337_server_time_wait router_rst
 	simultaneous_open_server simultaneous_close_server tfo_synack_lost
 	reboot_challenge unread_close_wait syncookie_ack_lost
-	gso_half_close retries2_server abort_beyond_rcv_nxt)
+	gso_half_close retries2_server abort_beyond_rcv_nxt seq_wrap_relative)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
