@@ -2418,6 +2418,29 @@ print(" ".join(str(k) for k in ranges))
 	check seq_wrap_relative "$HS( <P?A[0-9]+| >A)+ <PA100 >A <FA >FA <A"
 }
 
+###########################################################################
+# 87 ecn_ce (server side captures; tcp_ecn=1 in both namespaces)
+#   ECN negotiated as in ecn_syn (23).  The server answers the request with
+#   three 200-byte writes 100 ms apart; nftables in the server's output
+#   hook sets the IP ECN field of its first ECT(0) data packet to CE
+#   ("congestion experienced", as a router under load would; seen here,
+#   since the capture taps after the output hook).  The client's stack
+#   then sets ECE on its ACKs until the server's next data segment carries
+#   CWR (RFC 3168 6.1): the ECN flags on ordinary ACKs and data, after the
+#   handshake.  Client-first four-way close.
+sc_ecn_ce() {
+	setup
+	sysctl_ns $NSC net.ipv4.tcp_ecn=1
+	sysctl_ns $NSS net.ipv4.tcp_ecn=1
+	nft_rule $NSS output 'tcp sport 5087 ip ecn ect0 quota until 300 bytes ip ecn set ce counter'
+	cap_start server ecn_ce
+	srv 5087 recv:100 send:200 sleep:0.1 send:200 sleep:0.1 send:200 eof sleep:0.3 close
+	cli --port 5087 --bind-port 40087 send:100 recv:600 close
+	wait_bg
+	cap_stop
+	check ecn_ce ">SEC <SAE >A >PA100 <A <PA200 >AE <PAC200 >A <PA200 >A >FA <A <FA >A"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2438,7 +2461,7 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	fin_lost_server fin_data_lost rfc1337_server_time_wait router_rst
 	simultaneous_open_server simultaneous_close_server tfo_synack_lost
 	reboot_challenge unread_close_wait syncookie_ack_lost
-	gso_half_close retries2_server abort_beyond_rcv_nxt seq_wrap_relative)
+	gso_half_close retries2_server abort_beyond_rcv_nxt seq_wrap_relative ecn_ce)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
