@@ -2441,6 +2441,72 @@ sc_ecn_ce() {
 	check ecn_ce ">SEC <SAE >A >PA100 <A <PA200 >AE <PAC200 >A <PA200 >A >FA <A <FA >A"
 }
 
+###########################################################################
+# 88 pmtu_router6 (captured in the MIDDLE of an IPv6 path: the router
+#   namespace's client-facing interface)
+#   setup_router6: client fd77:1::1/64 -- router fd77:1::fe / fd77:2::fe --
+#   server fd77:2::1/64, static neighbours, no DAD; the router's
+#   server-facing link has MTU 1280 (the IPv6 minimum).  The client sends
+#   3000 bytes in segments sized for its 1500-byte link; IPv6 routers do
+#   not fragment: the router answers each too-big packet with ICMPv6
+#   Packet Too Big (type 2, MTU 1280; RFC 8201 / RFC 4443 3.2) and the
+#   client resends in smaller segments.  The server answers 200 bytes;
+#   client-first four-way close.  The IPv6 counterpart of pmtu_router
+#   (63), whose errors are ICMPv4 type 3 code 4, seen from the router.
+setup_router6() {
+	teardown
+	rm -f "$WORK"/sync.*
+	RELAY=0
+	local ns
+	for ns in $NSC $NSS $NSM; do
+		ip netns add $ns
+		ip netns exec $ns ip link set lo up
+	done
+	ip link add name vc netns $NSC type veth peer name rc netns $NSM
+	ip link add name vs netns $NSS type veth peer name rs netns $NSM
+	C $APP nooffload vc
+	S $APP nooffload vs
+	ip netns exec $NSM $APP nooffload rc
+	ip netns exec $NSM $APP nooffload rs
+	C ip addr add fd77:1::1/64 dev vc nodad
+	S ip addr add fd77:2::1/64 dev vs nodad
+	ip netns exec $NSM ip addr add fd77:1::fe/64 dev rc nodad
+	ip netns exec $NSM ip addr add fd77:2::fe/64 dev rs nodad
+	C ip link set vc up
+	S ip link set vs up
+	ip netns exec $NSM ip link set rc up
+	ip netns exec $NSM ip link set rs up
+	C ip -6 route add default via fd77:1::fe
+	S ip -6 route add default via fd77:2::fe
+	ip netns exec $NSM sysctl -qw net.ipv6.conf.all.forwarding=1
+	C ip -6 neigh replace fd77:1::fe lladdr "$(mac_of $NSM rc)" dev vc nud permanent
+	S ip -6 neigh replace fd77:2::fe lladdr "$(mac_of $NSM rs)" dev vs nud permanent
+	ip netns exec $NSM ip -6 neigh replace fd77:1::1 lladdr "$(mac_of $NSC vc)" dev rc nud permanent
+	ip netns exec $NSM ip -6 neigh replace fd77:2::1 lladdr "$(mac_of $NSS vs)" dev rs nud permanent
+	sleep 0.3
+}
+sc_pmtu_router6() {
+	local C6=fd77:1::1 S6=fd77:2::1
+	setup_router6
+	ip netns exec $NSM ip link set rs mtu 1280
+	CAPNAME=pmtu_router6
+	rm -f "$WORK/$CAPNAME.pcap" "$WORK/$CAPNAME.err"
+	ip netns exec $NSM dumpcap -q -P -i rc -s 2048 -f "tcp or (icmp6 and ip6[40] < 128)" \
+		-w "$WORK/$CAPNAME.pcap" 2>"$WORK/$CAPNAME.err" &
+	CAPPID=$!
+	local i
+	for i in $(seq 1 500); do
+		grep -q "Capturing on" "$WORK/$CAPNAME.err" 2>/dev/null && break
+		sleep 0.01
+	done
+	sleep 0.2
+	srv6 5088 recv:3000 send:200 eof sleep:0.3 close
+	cli6 --port 5088 --bind-port 40088 send:3000 recv:200 close
+	wait_bg
+	cap_stop
+	check pmtu_router6 "$HS( >P?A[0-9]+| <ICMP6_2| <A)+ <PA200 >A >FA <A <FA >A"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2461,7 +2527,8 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	fin_lost_server fin_data_lost rfc1337_server_time_wait router_rst
 	simultaneous_open_server simultaneous_close_server tfo_synack_lost
 	reboot_challenge unread_close_wait syncookie_ack_lost
-	gso_half_close retries2_server abort_beyond_rcv_nxt seq_wrap_relative ecn_ce)
+	gso_half_close retries2_server abort_beyond_rcv_nxt seq_wrap_relative ecn_ce
+	pmtu_router6)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
