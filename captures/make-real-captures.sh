@@ -2507,6 +2507,18 @@ sc_pmtu_router6() {
 	check pmtu_router6 "$HS( >P?A[0-9]+| <ICMP6_2| <A)+ <PA200 >A >FA <A <FA >A"
 }
 
+###########################################################################
+# 89 synack_not_captured: client_close (1) with its SYN-ACK cut out
+#   (editcap), as when a capture point drops one packet or sees only part
+#   of an asymmetric path: the client's SYN, then its third ACK
+#   (acknowledging the uncaptured SYN-ACK), data both ways, client-first
+#   four-way close.  Only the client's ACK shows the SYN-ACK arrived.
+sc_synack_not_captured() {
+	[ -f "$OUT/client_close.pcap" ] || sc_client_close
+	editcap -F pcap -r "$OUT/client_close.pcap" "$OUT/synack_not_captured.pcap" 1 3-11
+	check synack_not_captured ">S >A $XCH >FA <A <FA >A"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2528,7 +2540,7 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	simultaneous_open_server simultaneous_close_server tfo_synack_lost
 	reboot_challenge unread_close_wait syncookie_ack_lost
 	gso_half_close retries2_server abort_beyond_rcv_nxt seq_wrap_relative ecn_ce
-	pmtu_router6)
+	pmtu_router6 synack_not_captured)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
