@@ -29,11 +29,13 @@ each connection and each role (client, server) it checks:
 Two passes (the default, ts_replay -2) give the corrected view, which must
 be a path through the state diagram.  One pass shows what was known when the
 frame was read and corrects itself later (README "In flight"), so only the
-edge check applies.  Three kinds of departure are real behaviour and are
-allowed, each only under its proof (see ALLOWANCES): a crossing SYN or FIN
-folded into one frame (two edges), a segment missing from the capture
-(continuity gap of one edge, the next frame shows the hole), an event that
-sends nothing (continuity gap to CLOSED, proven by the no-TCB RST).
+edge check applies.  Four kinds of departure are real behaviour and are
+allowed, each only under its proof (see ALLOWANCES): a crossing SYN, FIN,
+SYN-ACK or final ACK folded into one frame (two edges), a segment missing
+from the capture (continuity gap of one edge, the next frame shows the
+hole), an event that sends nothing (continuity gap to CLOSED, proven by the
+no-TCB RST), and a crafted impossible segment the model reports as such.
+Real defects are listed in KNOWN, each with its tests/e2e-spec case.
 Anything else is printed and the exit status is 1.  --self-test feeds
 synthetic frame lists that break each rule and fails unless each is caught.
 """
