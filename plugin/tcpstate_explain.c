@@ -635,6 +635,8 @@ static void b_rst_ignored(ex *x)
         say(x, TX_EX_RST_TIME_WAIT_KEPT);
     else
         say(x, TX_EX_RST_CHALLENGE);
+    if (ts_conn_rst_challenged(x->c, x->rcv, x->seg->frame))
+        say(x, TX_EX_RST_CHALLENGED_LATE);
 }
 
 static void b_out_of_window(ex *x)

@@ -2156,6 +2156,78 @@ static void test_rst_lost(void)
            "rst_lost_not", "no segment from a live TCB: nothing in flight");
 }
 
+/* spec_85 (abort_beyond_rcv_nxt) in short: the server's 100 bytes at 5001
+ * never reach the client (lost after the capture point), whose own data
+ * still acknowledges 5001: its RCV.NXT.  The server then aborts with a
+ * RST-ACK at its SND.NXT 5101 (3.10.5 ABORT, <SEQ=SND.NXT>).  One pass
+ * takes the RST (everything a sender sent is taken as arrived until a
+ * later segment proves otherwise; the capture cannot tell at the RST
+ * whether the data crossed the client's ACK).  The client's next segment,
+ * straight after the RST, is a bare ACK from its TCB at <SEQ=SND.NXT>
+ * <ACK=RCV.NXT> with the same RCV.NXT 5001: the challenge ACK RFC 5961 3.2
+ * (RFC 9293 3.10.7.4 first check) prescribes for a RST inside the window
+ * (5001 < 5101 < 5001 + 65535) but not at RCV.NXT.  So the RST arrived and
+ * was not accepted: "Challenge ACK", challenge_ack, and half-open (the
+ * server did abort, 3.5.2), not "After reset"; two passes show the RST
+ * "Reset: not accepted" with the client ESTABLISHED throughout.  The
+ * server's no-TCB reply at 5001 (3.10.7.1) then resets the client.
+ * Must-nots: the same ACK after a RST at exactly the client's acknowledged
+ * RCV.NXT (it would have been accepted: lost, test_rst_lost's story), and
+ * data instead of a bare ACK after the in-window RST (no challenge ACK:
+ * the RST's fate stays "lost"). */
+static void test_rst_challenged(void)
+{
+    run r;
+    ts_record v;
+#define RST_CHALLENGED_START                                                                           \
+    HANDSHAKE,                                                                                        \
+    { 'C', "PA", 1001, 5001, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },                    \
+    { 'S', "PA", 5001, 1101, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },                    \
+    { 'C', "PA", 1101, 5001, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 }
+    static const step steps[] = {
+        RST_CHALLENGED_START,
+        { 'S', "RA", 5101, 1201, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "ESTABLISHED", "CLOSED", 0, 0 },
+        { 'C', "A", 1201, 5001, 0, "Challenge ACK", "ESTABLISHED", "ESTABLISHED", "CLOSED", "CLOSED",
+          B(CHALLENGE_ACK) | B(HALF_OPEN), 0 },
+        { 'S', "R", 5001, 0, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "CLOSED", "CLOSED", 0, 0 },
+    };
+    static const step exact[] = {
+        RST_CHALLENGED_START,
+        { 'S', "RA", 5001, 1201, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "ESTABLISHED", "CLOSED", 0, 0 },
+        { 'C', "A", 1201, 5001, 0, "After reset", "ESTABLISHED", "ESTABLISHED", "CLOSED", "CLOSED",
+          B(PACKETS_AFTER_RESET) | B(HALF_OPEN), 0 },
+    };
+    static const step data[] = {
+        RST_CHALLENGED_START,
+        { 'S', "RA", 5101, 1201, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "ESTABLISHED", "CLOSED", 0, 0 },
+        { 'C', "PA", 1201, 5001, 100, "After reset", "ESTABLISHED", "ESTABLISHED", "CLOSED", "CLOSED",
+          B(PACKETS_AFTER_RESET) | B(HALF_OPEN), 0 },
+    };
+#undef RST_CHALLENGED_START
+    run_init(&r);
+    RUN(&r, "rst_challenged", steps);
+    v = ts_hindsight(&r.rec[6], 7);
+    expect(v.stage == TS_STAGE_RST_IGNORED && ts_rec_client_before(&v) == TS_ESTABLISHED &&
+           ts_rec_client_after(&v) == TS_ESTABLISHED && ts_rec_server_after(&v) == TS_CLOSED &&
+           !(v.anomalies & (B(HALF_OPEN) | B(RST_OUT_OF_WINDOW))),
+           "rst_challenged", "hindsight: the RST arrived inside the window and was not accepted");
+    v = ts_hindsight(&r.rec[7], 8);
+    expect(v.stage == TS_STAGE_CHALLENGE_ACK && v.anomalies == (B(CHALLENGE_ACK) | B(HALF_OPEN)),
+           "rst_challenged", "hindsight: the challenge ACK, to a server that did abort");
+    expect(ts_conn_in_flight(r.rec[0].conn, 7, TS_CLIENT, NULL) == TS_FLIGHT_RST_LOST,
+           "rst_challenged", "the record says the client missed the RST's effect");
+    run_init(&r);
+    RUN(&r, "rst_challenged_not_exact", exact);
+    v = ts_hindsight(&r.rec[6], 7);
+    expect(v.stage == TS_STAGE_RST_ABORT, "rst_challenged_not_exact",
+           "hindsight: a RST at RCV.NXT would have been taken: lost, still shown as sent");
+    run_init(&r);
+    RUN(&r, "rst_challenged_not_data", data);
+    v = ts_hindsight(&r.rec[6], 7);
+    expect(v.stage == TS_STAGE_RST_ABORT, "rst_challenged_not_data",
+           "hindsight: data proves no challenge ACK");
+}
+
 /* Review F3 (spec_10_rst_old_ack): a RST in the server's name at the
  * client's last ACK (101) while the server's next 100 bytes have already
  * reached the client (its RCV.NXT is 201).  One pass accepts it (the rule
@@ -3092,6 +3164,7 @@ int main(void)
     test_fin_wait_2_expired();
     test_rst_proves_fin_lost();
     test_rst_lost();
+    test_rst_challenged();
     test_rst_old_ack();
     test_fin_ack_crossed();
     test_rst_out_of_window_syn_received();
