@@ -624,6 +624,28 @@ static void test_rst_challenged_text(void)
     finish(&s);
 }
 
+/* spec_89: the third ACK of a handshake whose SYN-ACK the capture lacks
+ * says that the SYN-ACK arrived and why (RFC 9293 3.10.7.3); the third ACK
+ * of a captured handshake must not. */
+static void test_synack_not_captured_text(void)
+{
+    scenario s;
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, B, TS_ACK, 3001, 1001, 0);
+    has(&s, 1, TS_LANG_EN, "SYN-ACK is not in the capture");
+    has(&s, 1, TS_LANG_ZH, "3.10.7.3");
+    finish(&s);
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    has(&s, 2, TS_LANG_EN, "completes the three-way handshake");
+    hasnt(&s, 2, TS_LANG_EN, "not in the capture");
+    finish(&s);
+}
+
 /* Defect 11: the third ACK a SYN-ACK retransmission proves lost says so
  * where the corrected states are shown (hindsight), not in the first pass. */
 static void test_undelivered_ack(void)
@@ -899,6 +921,7 @@ int main(int argc, char **argv)
     test_forged_rst_text();
     test_fin_wait_2_expired_text();
     test_rst_challenged_text();
+    test_synack_not_captured_text();
     test_rst_at_fin_seq();
     test_syn_data_either_ack();
     test_synack_leaves_syn_data();
