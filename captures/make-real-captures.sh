@@ -2513,17 +2513,12 @@ sc_pmtu_router6() {
 #   of an asymmetric path: the client's SYN, then its third ACK
 #   (acknowledging the uncaptured SYN-ACK), data both ways, client-first
 #   four-way close.  Only the client's ACK shows the SYN-ACK arrived.
-#   It is written to tests/e2e-spec/ (SPEC_OUT), beside the cases of the
-#   model defect it shows (spec_89): today it reaches a cell of the
-#   transition table marked unreachable, which fails model.cell_coverage
-#   for every capture in captures/.  It moves to captures/ with its cases
-#   once the model passes them.
-SPEC_OUT=${SPEC_OUT:-$HERE/../tests/e2e-spec}
+#   Until the model passed spec_89 (session 7) it lived in tests/e2e-spec/.
 sc_synack_not_captured() {
 	[ -f "$OUT/client_close.pcap" ] || sc_client_close
-	editcap -F pcap -r "$OUT/client_close.pcap" "$SPEC_OUT/synack_not_captured.pcap" 1 3-11
+	editcap -F pcap -r "$OUT/client_close.pcap" "$OUT/synack_not_captured.pcap" 1 3-11
 	local got
-	got=$(shape "$SPEC_OUT/synack_not_captured.pcap")
+	got=$(shape "$OUT/synack_not_captured.pcap")
 	if [ "$got" = ">S >A $XCH >FA <A <FA >A" ]; then
 		log "synack_not_captured OK: $got"
 	else

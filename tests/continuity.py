@@ -186,15 +186,6 @@ E crafted  a sender in SYN-SENT whose segment the model itself reports as
 # the e2e-spec case that holds the RFC's expectation.  Each is reported as
 # "known" and does not fail the run; remove the entry when the case passes.
 KNOWN = {
-    # The SYN-ACK missing from the capture: the client stays SYN-SENT while it
-    # sends, the server jumps to ESTABLISHED between frames.
-    ("synack_not_captured", 0, 2, "client", "sender"): "tests/e2e-spec/spec_89_synack_not_captured.case",
-    ("synack_not_captured", 0, 3, "client", "sender"): "tests/e2e-spec/spec_89_synack_not_captured.case",
-    ("synack_not_captured", 0, 5, "server", "continuity"):
-        "tests/e2e-spec/spec_89_synack_not_captured.case",
-    ("synack_not_captured", 0, 6, "client", "sender"): "tests/e2e-spec/spec_89_synack_not_captured.case",
-    ("synack_not_captured", 0, 7, "client", "sender"): "tests/e2e-spec/spec_89_synack_not_captured.case",
-    ("synack_not_captured", 0, 10, "client", "sender"): "tests/e2e-spec/spec_89_synack_not_captured.case",
     # A resent FIN shown sent by a CLOSED server (the crossing final ACK taken
     # in capture order).
     ("fin_ack_crossed", 0, 12, "server", "sender"): "tests/e2e-spec/spec_53_fin_ack_crossed_sender.case",
