@@ -528,7 +528,15 @@ static void b_hs_ack(ex *x)
 }
 static void b_simopen_ack(ex *x)   { say(x, TX_EX_SIMOPEN_ACK); carried_data(x); }
 static void b_fin_ack1(ex *x)      { say(x, TX_EX_FIN_ACK1); carried_data(x); }
-static void b_final_ack(ex *x)     { say(x, TX_EX_FINAL_ACK); }
+/* A final ACK that crossed the receiver's resent FIN (tcpstate_reset.c
+ * rst_proves_ack_delivered): in flight until that FIN left. */
+static void b_final_ack(ex *x)
+{
+    unsigned kept = 0;
+    say(x, TX_EX_FINAL_ACK);
+    if (ts_conn_in_flight(x->c, x->seg->frame, x->rcv, &kept) == TS_FLIGHT_DELIVERED && kept == TS_LAST_ACK)
+        say(x, TX_EX_FINAL_ACK_CROSSED);
+}
 
 /* Known after the whole capture (two passes): the receiver reset the
  * connection without ever acknowledging these bytes. */

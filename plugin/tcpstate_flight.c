@@ -231,9 +231,12 @@ void tsi_flight_view(ts_record *v, const ts_conn *c, uint32_t frame)
             set_role_states(v, f->role, f->state, role_after(v, f->role));
         /* the SYN-ACK after the lost ones (or the resent SYN): its receiver's
          * state before it; the answer to a crossing SYN-ACK held in flight
-         * (tcpstate_synack.c crossing_delivered): SYN-SENT before it */
+         * (tcpstate_synack.c crossing_delivered): SYN-SENT before it; the
+         * FIN resent before a crossing final ACK arrived
+         * (rst_proves_ack_delivered): LAST-ACK before it */
         if ((f->kind == TS_FLIGHT_SYNACK_LOST ||
-             (f->kind == TS_FLIGHT_DELIVERED && f->state == TS_SYN_SENT)) && frame == f->to)
+             (f->kind == TS_FLIGHT_DELIVERED && (f->state == TS_SYN_SENT || f->state == TS_LAST_ACK))) &&
+            frame == f->to)
             set_role_states(v, f->role, f->state, role_after(v, f->role));
         /* a RST its supposed sender never sent answered nothing: not half-open */
         if (f->kind == TS_FLIGHT_RST_FORGED && frame == f->from)

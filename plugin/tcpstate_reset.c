@@ -147,19 +147,29 @@ static void remember_rst(step_ctx *x)
  * answer of an endpoint with no TCB (3.10.7.1: <SEQ=SEG.ACK><CTL=RST>; a
  * LAST-ACK endpoint takes an ACK of its FIN silently, 3.10.7.4): it was
  * CLOSED before that ACK came, so the first final ACK had arrived after
- * all, after the FIN was resent (they crossed).  From the resent FIN on,
- * the sender was CLOSED. */
+ * all, after the FIN was resent (they crossed): the sender was LAST-ACK
+ * from that ACK until the resent FIN, which it sent from LAST-ACK before
+ * taking the ACK (LAST-ACK -> CLOSED on that frame, the fold of crossing
+ * segments; a CLOSED TCP sends no FIN, 3.10.7.1), and CLOSED from there
+ * on. */
 static void rst_proves_ack_delivered(step_ctx *x)
 {
     const ts_segment *s = x->seg;
     ts_flight *f = tsi_flight_find(x->c, TS_FLIGHT_ACK_LOST, x->snd);
+    uint32_t ack, resent;
+    ts_flight *until_resent;
     if (!f || f->state != TS_LAST_ACK || has(s, TS_ACK) || x->me_before != TS_CLOSED ||
         x->c->last_sender != x->rcv || s->seq != x->peer->last_ack)
         return;
+    ack = f->from;
+    resent = f->to;
     f->kind = TS_FLIGHT_DELIVERED;
-    f->from = f->to;
+    f->from = resent;
     f->to = s->frame;
     f->state = TS_CLOSED;
+    until_resent = tsi_flight_add(x, TS_FLIGHT_DELIVERED, ack, x->snd, TS_LAST_ACK);
+    if (until_resent)
+        until_resent->to = resent;
 }
 
 /* In flight, the other way round: the SYN was its sender's own.  A bare

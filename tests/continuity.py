@@ -186,9 +186,6 @@ E crafted  a sender in SYN-SENT whose segment the model itself reports as
 # the e2e-spec case that holds the RFC's expectation.  Each is reported as
 # "known" and does not fail the run; remove the entry when the case passes.
 KNOWN = {
-    # A resent FIN shown sent by a CLOSED server (the crossing final ACK taken
-    # in capture order).
-    ("fin_ack_crossed", 0, 12, "server", "sender"): "tests/e2e-spec/spec_53_fin_ack_crossed_sender.case",
 }
 
 HALF = 1 << 31

@@ -646,6 +646,42 @@ static void test_synack_not_captured_text(void)
     finish(&s);
 }
 
+/* spec_11_fin_ack_crossed / spec_53: a final ACK that crossed the server's
+ * resent FIN (the server's no-TCB RST to the second ACK proves the first
+ * arrived) says, with two passes, that it arrived only after the resent
+ * FIN; the final ACK that the resent FIN proves lost (no RST) must not. */
+static void test_final_ack_crossed_text(void)
+{
+    scenario s;
+    ts_record v;
+    char buf[2048];
+    for (int with_rst = 1; with_rst >= 0; with_rst--) {
+        start(&s);
+        pkt(&s, A, TS_SYN, 1000, 0, 0);
+        pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+        pkt(&s, A, TS_ACK, 1001, 3001, 0);
+        pkt(&s, A, TS_FIN | TS_ACK, 1001, 3001, 0);
+        pkt(&s, B, TS_ACK, 3001, 1002, 0);
+        pkt(&s, B, TS_FIN | TS_ACK, 3001, 1002, 0);
+        pkt(&s, A, TS_ACK, 1002, 3002, 0);
+        pkt(&s, B, TS_FIN | TS_ACK, 3001, 1002, 0);
+        pkt(&s, A, TS_ACK, 1002, 3002, 0);
+        if (with_rst)
+            pkt(&s, B, TS_RST, 3002, 0, 0);
+        v = ts_hindsight(&s.rec[6], 7);
+        ts_explain(&v, &s.seg[6], TS_LANG_EN, 0, buf, sizeof buf);
+        if (with_rst)
+            check(strstr(buf, "still on its way when the server resent its FIN") != NULL,
+                  "hindsight: the final ACK crossed the resent FIN", buf);
+        else
+            check(strstr(buf, "still on its way") == NULL, "a final ACK proved lost did not cross", buf);
+        ts_explain(&v, &s.seg[6], TS_LANG_ZH, 0, buf, sizeof buf);
+        check(valid_utf8(buf) && (strstr(buf, "3.10.7.1") != NULL) == with_rst,
+              "hindsight zh: crossed only with the RST's proof", buf);
+        finish(&s);
+    }
+}
+
 /* Defect 11: the third ACK a SYN-ACK retransmission proves lost says so
  * where the corrected states are shown (hindsight), not in the first pass. */
 static void test_undelivered_ack(void)
@@ -922,6 +958,7 @@ int main(int argc, char **argv)
     test_fin_wait_2_expired_text();
     test_rst_challenged_text();
     test_synack_not_captured_text();
+    test_final_ack_crossed_text();
     test_rst_at_fin_seq();
     test_syn_data_either_ack();
     test_synack_leaves_syn_data();
