@@ -35,9 +35,9 @@ extern "C" {
 /* ---- Endpoint and connection -------------------------------------------- */
 
 /* Field order: widest first, so that the record has no padding; the yes/no
- * facts are one bit each (they are only ever set to 0 or 1). */
+ * facts are one bit each (they are only ever set to 0 or 1).  Its times
+ * (SYN, latest SYN, FIN) are the connection's (ts_conn.t_us, TS_CT_*). */
 typedef struct {
-    int64_t  syn_ns, syn_last_ns, fin_ns;
     uint32_t isn;
     uint32_t snd_nxt;     /* highest seq + len (+SYN/FIN) sent so far */
     uint32_t max_ack;     /* highest ack sent */
@@ -119,7 +119,20 @@ typedef struct {
 } ts_flight;
 
 #define TS_FLIGHT_MAX 8      /* more proofs on one connection are not recorded */
+/* A connection's times (tsi_time, tsi_set_time): the latest segment, the
+ * first SYN-ACK, the handshake's ACK, the final ACK, and each role's first
+ * SYN, latest SYN and FIN (TS_CT_SYN + role, ...). */
+enum {
+    TS_CT_LAST, TS_CT_SYNACK, TS_CT_HS_ACK, TS_CT_FINAL_ACK,
+    TS_CT_SYN, TS_CT_SYN_LAST = TS_CT_SYN + 2, TS_CT_FIN = TS_CT_SYN_LAST + 2,
+    TS_CT_COUNT = TS_CT_FIN + 2
+};
+
+/* The connection's rare extras, allocated on first need: the in-flight
+ * proofs, and its times in full when a 32-bit offset cannot hold one
+ * (ts_conn.times_wide).  Both are rare, so they share one block. */
 typedef struct ts_flight_log {
+    int64_t   wide_ns[TS_CT_COUNT]; /* ts_conn.times_wide: the times, absolute ns */
     ts_flight rec[TS_FLIGHT_MAX];
     uint8_t   n;
 } ts_flight_log;
@@ -134,7 +147,12 @@ typedef struct ts_conn {
     struct ts_conn *shadow;
     struct ts_conn *next;    /* a later connection on the same stream */
     void    *user;           /* the glue's own: never read by the core */
-    int64_t  first_ns, last_ns, synack_ns, hs_ack_ns, final_ack_ns;
+    int64_t  first_ns;       /* the first segment's time: the base of t_us */
+    /* The times TS_CT_*, as 1 + microseconds after first_ns (0: never set,
+     * read as time 0 as an unset 64-bit time was); when one is not a whole
+     * number of microseconds after first_ns within 71 minutes, all of them
+     * move to flight->wide_ns (times_wide).  Read through tsi_time. */
+    uint32_t t_us[TS_CT_COUNT];
     uint32_t challenge_cause;/* frame of the SYN/RST that owes the challenge */
     uint32_t index;          /* connection number within its stream (port reuse) */
     uint32_t first_frame, last_frame, packets;
@@ -173,6 +191,7 @@ typedef struct ts_conn {
     unsigned challenge_syn : 1;  /* the challenge answers a SYN (not a RST) */
     unsigned last_payload : 1;   /* previous segment carried data or FIN */
     unsigned icmp_aborted : 1;   /* the last ICMP error ended the connection */
+    unsigned times_wide : 1;     /* the times are in flight->wide_ns, not t_us */
     /* bytes of data the client's SYN carried (at most 65535): what a
      * SYN-ACK may leave unacknowledged (RFC 9293 3.10.7.2, RFC 7413) */
     unsigned syn_data : 16;

@@ -34,6 +34,21 @@ static inline int64_t ns_between(int64_t earlier, int64_t later)
     return later - earlier;
 }
 
+/* ---- A connection's times (TS_CT_*; tcpstate_times.c) -------------------- */
+
+static inline int64_t tsi_time(const ts_conn *c, unsigned which)
+{
+    uint32_t v;
+    if (c->times_wide)
+        return c->flight->wide_ns[which];
+    v = c->t_us[which];
+    return v ? c->first_ns + (int64_t)(v - 1) * 1000 : 0;
+}
+
+/* Sets time which to ns exactly, moving the times to the wide block
+ * (allocated with alloc) when a 32-bit offset cannot hold it. */
+void tsi_set_time(ts_conn *c, ts_alloc_fn alloc, void *alloc_ctx, unsigned which, int64_t ns);
+
 /* ---- Connections and segments -------------------------------------------- */
 
 static inline int is_closed_state(unsigned st)

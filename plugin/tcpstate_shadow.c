@@ -112,7 +112,7 @@ void tsi_step_shadow(const ts_stream *s, ts_conn *c, const ts_segment *seg, ts_r
     sh->first_frame = c->first_frame;
     sh->last_frame = c->last_frame;
     sh->first_ns = c->first_ns;
-    sh->last_ns = c->last_ns;
+    tsi_set_time(sh, s->alloc, s->alloc_ctx, TS_CT_LAST, tsi_time(c, TS_CT_LAST));
     sh->packets = c->packets;
     ts_zeek_copy(&sh->zeek, &c->zeek);
     sh->user = c->user;

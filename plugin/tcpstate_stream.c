@@ -42,7 +42,7 @@ void ts_stream_init(ts_stream *s, ts_alloc_fn alloc, void *alloc_ctx)
 
 static int in_time_wait(const ts_conn *c, int64_t now_ns)
 {
-    if (!c || ns_between(c->last_ns, now_ns) >= 2 * MSL_NS)
+    if (!c || ns_between(tsi_time(c, TS_CT_LAST), now_ns) >= 2 * MSL_NS)
         return 0;
     return c->ep[0].state == TS_TIME_WAIT || c->ep[1].state == TS_TIME_WAIT;
 }

@@ -38,13 +38,13 @@ static int record_question(const ts_record *r, pending *p)
             tsi_syn_met_time_wait(c))
             return 0;
         p->an = TS_AN_SYN_UNANSWERED;
-        p->asked_ns = cl->syn_ns;
+        p->asked_ns = tsi_time(c, TS_CT_SYN + TS_CLIENT);
         return 1;
     case TS_STAGE_SYNACK:
         if (sv->state != TS_SYN_RECEIVED || c->reset_by != NONE)
             return 0;                            /* the server got its ACK (or data) */
         p->an = TS_AN_SYNACK_UNANSWERED;
-        p->asked_ns = c->synack_ns;
+        p->asked_ns = tsi_time(c, TS_CT_SYNACK);
         return 1;
     case TS_STAGE_FIN1:
     case TS_STAGE_SIMCLOSE_FIN:
@@ -56,7 +56,7 @@ static int record_question(const ts_record *r, pending *p)
             return 0;
         p->an = (r->stage == TS_STAGE_FIN2 || r->stage == TS_STAGE_FINACK_COMBINED)
                     ? TS_AN_MISSING_FINAL_ACK : TS_AN_FIN_UNACKED;
-        p->asked_ns = me->fin_ns;
+        p->asked_ns = tsi_time(c, TS_CT_FIN + (is_client ? TS_CLIENT : TS_SERVER));
         return 1;
     default:
         return 0;
