@@ -48,12 +48,14 @@ typedef struct {
     uint32_t syn_frame, syn_last_frame, fin_frame, rst_frame;
     /* its previous segment, to recognise an exact duplicate */
     uint32_t last_seq, last_ack, last_len, last_frame;
-    uint8_t  last_flags, last_stage;
-    uint8_t  state;
-    uint8_t  fin_stage;      /* stage given to its FIN (for retransmissions) */
-    uint8_t  fin_ack_stage;  /* stage given to the ACK of its FIN */
+    uint8_t  last_flags;
     int8_t   wscale;         /* shift it offered in its SYN, or -1 */
     uint8_t  syns_sent;      /* segments with SYN it sent, retransmissions included (saturates) */
+    /* a state (< 16) and stages (< 32) fit in bits beside the yes/no facts */
+    unsigned state : 4;
+    unsigned last_stage : 5;
+    unsigned fin_stage : 5;     /* stage given to its FIN (for retransmissions) */
+    unsigned fin_ack_stage : 5; /* stage given to the ACK of its FIN */
     unsigned seen : 1;        /* has sent any segment */
     unsigned isn_known : 1;   /* ISN seen (its SYN) or inferred */
     unsigned syn_seen : 1, fin_seen : 1, fin_acked : 1;
@@ -129,10 +131,17 @@ enum {
 };
 
 /* The connection's rare extras, allocated on first need: the in-flight
- * proofs, and its times in full when a 32-bit offset cannot hold one
- * (ts_conn.times_wide).  Both are rare, so they share one block. */
+ * proofs, its times in full when a 32-bit offset cannot hold one
+ * (ts_conn.times_wide), and the one-sided account.  All are rare, so they
+ * share one block (issue 11 "Memory": 8 bytes a connection instead of 24). */
 typedef struct ts_flight_log {
     int64_t   wide_ns[TS_CT_COUNT]; /* ts_conn.times_wide: the times, absolute ns */
+    /* One-sided capture: the client answered a SYN-ACK that was not
+     * captured.  shadow runs the same connection with the server segments
+     * the client's acknowledgments prove put back in; it is the right
+     * account only if no server segment is ever captured (ts_conn_view).
+     * Read through ts_conn_shadow. */
+    struct ts_conn *shadow;
     ts_flight rec[TS_FLIGHT_MAX];
     uint8_t   n;
 } ts_flight_log;
@@ -140,11 +149,6 @@ typedef struct ts_flight_log {
 typedef struct ts_conn {
     ts_endpoint ep[2];       /* indexed by TS_CLIENT / TS_SERVER */
     ts_zeek  zeek;           /* Zeek's view of the same packets */
-    /* One-sided capture: the client answered a SYN-ACK that was not
-     * captured.  shadow runs the same connection with the server segments
-     * the client's acknowledgments prove put back in; it is the right
-     * account only if no server segment is ever captured (ts_conn_view). */
-    struct ts_conn *shadow;
     struct ts_conn *next;    /* a later connection on the same stream */
     void    *user;           /* the glue's own: never read by the core */
     int64_t  first_ns;       /* the first segment's time: the base of t_us */
@@ -162,8 +166,9 @@ typedef struct ts_conn {
     uint32_t icmp_frame;             /* last accepted one, or 0 */
     uint32_t user_tag;       /* the glue's own: never read by the core */
     uint32_t rst_frame_seen; /* reset_by's accepted RST, or 0 */
-    /* what is known so far to have been in flight (ts_flight), or NULL:
-     * allocated on first need through the stream's alloc function */
+    /* what is known so far to have been in flight (ts_flight), and the
+     * other rare extras (ts_flight_log), or NULL: allocated on first need
+     * through the stream's alloc function */
     struct ts_flight_log *flight;
     uint8_t  closer;         /* role that sent the first FIN, or 0xff */
     uint8_t  reset_by;       /* role that sent the accepted RST, or 0xff */
@@ -196,6 +201,12 @@ typedef struct ts_conn {
      * SYN-ACK may leave unacknowledged (RFC 9293 3.10.7.2, RFC 7413) */
     unsigned syn_data : 16;
 } ts_conn;
+
+/* The one-sided account (see ts_flight_log.shadow), or NULL. */
+static inline struct ts_conn *ts_conn_shadow(const ts_conn *c)
+{
+    return c->flight ? c->flight->shadow : NULL;
+}
 
 /* ---- Output: the compact per-frame record ------------------------------- */
 

@@ -170,6 +170,6 @@ void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out)
         tsi_open_shadow(s, c);
     tsi_conn_step(s, c, seg, out, first, extra);
     tsi_end_inherited_time_wait(s, c);
-    if (c->shadow && !c->ep[TS_SERVER].seen)
+    if (ts_conn_shadow(c) && !c->ep[TS_SERVER].seen)
         tsi_step_shadow(s, c, seg, out);
 }

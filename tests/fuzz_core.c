@@ -334,9 +334,9 @@ static const ts_conn *check_view(const ts_conn *c, unsigned idx)
     current_check = "connection view";
     CHECK(v != NULL, idx);
     if (v != c) {
-        CHECK(v == c->shadow, idx);
+        CHECK(v == ts_conn_shadow(c), idx);
         CHECK(!c->ep[TS_SERVER].seen, idx);
-        CHECK(v->shadow == NULL && v->next == NULL, idx);
+        CHECK(ts_conn_shadow(v) == NULL && v->next == NULL, idx);
         CHECK(v->packets == c->packets && v->first_frame == c->first_frame &&
               v->last_frame == c->last_frame, idx);
         CHECK(ts_conn_view(v) == v, idx);
