@@ -142,6 +142,11 @@ typedef struct ts_flight_log {
      * account only if no server segment is ever captured (ts_conn_view).
      * Read through ts_conn_shadow. */
     struct ts_conn *shadow;
+    /* ICMP destination unreachable about this connection (ts_stream_icmp):
+     * the last accepted one's frame (0: none), the role whose segment it
+     * quoted, and that role's state before the abort (icmp_aborted) */
+    uint32_t icmp_frame;
+    uint8_t  icmp_by, icmp_prev_state;
     ts_flight rec[TS_FLIGHT_MAX];
     uint8_t   n;
 } ts_flight_log;
@@ -151,6 +156,10 @@ typedef struct ts_conn {
     ts_zeek  zeek;           /* Zeek's view of the same packets */
     struct ts_conn *next;    /* a later connection on the same stream */
     void    *user;           /* the glue's own: never read by the core */
+    /* what is known so far to have been in flight (ts_flight), and the
+     * other rare extras (ts_flight_log), or NULL: allocated on first need
+     * through the stream's alloc function */
+    struct ts_flight_log *flight;
     int64_t  first_ns;       /* the first segment's time: the base of t_us */
     /* The times TS_CT_*, as 1 + microseconds after first_ns (0: never set,
      * read as time 0 as an unset 64-bit time was); when one is not a whole
@@ -162,21 +171,13 @@ typedef struct ts_conn {
     uint32_t first_frame, last_frame, packets;
     uint32_t synack_frame, hs_ack_frame, final_ack_frame;
     ts_anomaly_set anomalies;/* every anomaly raised on the fly */
-    /* ICMP destination unreachable about this connection (ts_stream_icmp) */
-    uint32_t icmp_frame;             /* last accepted one, or 0 */
     uint32_t user_tag;       /* the glue's own: never read by the core */
     uint32_t rst_frame_seen; /* reset_by's accepted RST, or 0 */
-    /* what is known so far to have been in flight (ts_flight), and the
-     * other rare extras (ts_flight_log), or NULL: allocated on first need
-     * through the stream's alloc function */
-    struct ts_flight_log *flight;
     uint8_t  closer;         /* role that sent the first FIN, or 0xff */
     uint8_t  reset_by;       /* role that sent the accepted RST, or 0xff */
     uint8_t  challenge_due;  /* role owing a challenge ACK, or 0xff */
     uint8_t  last_sender;    /* role of the previous segment's sender */
     uint8_t  last_stage;     /* stage of the previous segment */
-    uint8_t  icmp_by;        /* role whose segment the ICMP error quoted, or 0xff */
-    uint8_t  icmp_prev_state;/* icmp_by's state before that abort */
     /* the states before rst_frame_seen of its sender (high nibble) and its
      * receiver (low), in case their own later segments prove that RST was
      * never sent or never received (ts_flight) */
@@ -195,7 +196,7 @@ typedef struct ts_conn {
     unsigned tfo : 1;            /* the client's SYN carried Fast Open data */
     unsigned challenge_syn : 1;  /* the challenge answers a SYN (not a RST) */
     unsigned last_payload : 1;   /* previous segment carried data or FIN */
-    unsigned icmp_aborted : 1;   /* the last ICMP error ended the connection */
+    unsigned icmp_aborted : 1;   /* the last ICMP error (flight->icmp_*) ended the connection */
     unsigned times_wide : 1;     /* the times are in flight->wide_ns, not t_us */
     /* bytes of data the client's SYN carried (at most 65535): what a
      * SYN-ACK may leave unacknowledged (RFC 9293 3.10.7.2, RFC 7413) */

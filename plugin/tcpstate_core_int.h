@@ -34,7 +34,17 @@ static inline int64_t ns_between(int64_t earlier, int64_t later)
     return later - earlier;
 }
 
-/* ---- A connection's times (TS_CT_*; tcpstate_times.c) -------------------- */
+/* ---- A connection's rare extras and times (tcpstate_extras.c) ------------ */
+
+/* The extras' block (ts_flight_log), allocated with alloc on first need;
+ * NULL when there is no memory. */
+ts_flight_log *tsi_extras(ts_conn *c, ts_alloc_fn alloc, void *alloc_ctx);
+
+/* The role whose segment the last accepted ICMP error quoted, or NONE. */
+static inline unsigned tsi_icmp_by(const ts_conn *c)
+{
+    return c->flight && c->flight->icmp_frame ? c->flight->icmp_by : NONE;
+}
 
 static inline int64_t tsi_time(const ts_conn *c, unsigned which)
 {

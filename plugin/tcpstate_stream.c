@@ -97,7 +97,7 @@ static void assign_initial_states(ts_conn *c, const ts_segment *seg)
 static ts_conn *open_conn(ts_stream *s, const ts_segment *seg, const ts_conn *prev)
 {
     ts_conn *c = s->alloc(s->alloc_ctx, sizeof *c);
-    c->closer = c->reset_by = c->challenge_due = c->last_sender = c->icmp_by = NONE;
+    c->closer = c->reset_by = c->challenge_due = c->last_sender = NONE;
     c->index = prev ? prev->index + 1 : 0;
     c->first_frame = seg->frame;
     c->first_ns = seg->ts_ns;

@@ -221,7 +221,7 @@ int ts_conn_syn_unheard(const ts_conn *c)
     const ts_endpoint *cl = &c->ep[TS_CLIENT], *sv = &c->ep[TS_SERVER];
     return cl->syn_seen && !sv->seen && sv->state == TS_SYN_RECEIVED && !c->roles_inferred &&
            !c->synack_frame && !c->refused && c->reset_by == NONE && !c->established &&
-           !c->icmp_frame && !c->simultaneous_open && ts_conn_view(c) == c;
+           tsi_icmp_by(c) == NONE && !c->simultaneous_open && ts_conn_view(c) == c;
 }
 
 unsigned ts_conn_final_state(const ts_conn *c, int role)
@@ -253,7 +253,7 @@ ts_record ts_hindsight(const ts_record *r, uint32_t frame)
     tsi_flight_view(&v, c, frame);               /* what was in flight, proved later */
     if (c->refused && receiver == TS_SERVER && v.stage == TS_STAGE_SYN &&
         ts_rec_server_before(r) != TS_TIME_WAIT &&   /* that SYN met a TIME-WAIT TCB */
-        (frame < c->ep[TS_SERVER].rst_frame || frame < c->icmp_frame))
+        (frame < c->ep[TS_SERVER].rst_frame || (c->flight && frame < c->flight->icmp_frame)))
         set_receiver_states(&v, receiver, TS_CLOSED, TS_CLOSED);
     if (ts_conn_view(c) != c)
         one_sided_view(&v, r);

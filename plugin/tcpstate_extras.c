@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * tcpstate core: a connection's times (TS_CT_*, tcpstate_core.h).  Ten
+ * tcpstate core: a connection's rare extras (ts_flight_log, allocated on
+ * first need) and its times (TS_CT_*, tcpstate_core.h).  Ten
  * 64-bit times per connection were 80 bytes of its record; kept as 32-bit
  * offsets from its first segment they are 40 (issue 11 "Memory").  An
  * offset is in microseconds, which holds any pcap time exactly and every
@@ -11,6 +12,13 @@
  * Bottom layer: no other core file is called.
  */
 #include "tcpstate_core_int.h"
+
+ts_flight_log *tsi_extras(ts_conn *c, ts_alloc_fn alloc, void *alloc_ctx)
+{
+    if (!c->flight && alloc)
+        c->flight = alloc(alloc_ctx, sizeof *c->flight);
+    return c->flight;
+}
 
 /* The offset code of ns (1 + us after first_ns), or 0 when it has none. */
 static uint32_t offset_code(const ts_conn *c, int64_t ns)
@@ -24,10 +32,8 @@ static uint32_t offset_code(const ts_conn *c, int64_t ns)
 static int go_wide(ts_conn *c, ts_alloc_fn alloc, void *alloc_ctx)
 {
     int64_t now[TS_CT_COUNT];
-    if (!c->flight) {
-        if (!alloc || !(c->flight = alloc(alloc_ctx, sizeof *c->flight)))
-            return 0;
-    }
+    if (!tsi_extras(c, alloc, alloc_ctx))
+        return 0;
     for (unsigned i = 0; i < TS_CT_COUNT; i++)
         now[i] = tsi_time(c, i);
     for (unsigned i = 0; i < TS_CT_COUNT; i++)
