@@ -172,6 +172,69 @@ static void test_in_flight_allocates_log(void)
 }
 
 
+/* A connection's times are 32-bit microsecond offsets from its first
+ * segment (tcpstate_extras.c); a time no offset holds exactly (not a whole
+ * number of microseconds after the first segment, 2^32 - 1 us or more
+ * after it, or before it) moves all of them to 64-bit ns in the extras'
+ * block.  Either way the handshake and teardown times read back exactly:
+ * the clean connection of test_clean_connection_no_extras at times t[]. */
+static int times_read_back(const int64_t t[11], int *wide)
+{
+    ts_stream st;
+    ts_record r;
+    int64_t ns;
+    int ok = 1;
+    ts_segment ss[] = {
+        seg(1, 1, TS_SYN, 1000, 0, 0),
+        seg(2, 0, TS_SYN | TS_ACK, 5000, 1001, 0),
+        seg(3, 1, TS_ACK, 1001, 5001, 0),
+        seg(4, 1, TS_ACK | TS_PSH, 1001, 5001, 100),
+        seg(5, 0, TS_ACK, 5001, 1101, 0),
+        seg(6, 0, TS_ACK | TS_PSH, 5001, 1101, 200),
+        seg(7, 1, TS_ACK, 1101, 5201, 0),
+        seg(8, 1, TS_FIN | TS_ACK, 1101, 5201, 0),
+        seg(9, 0, TS_ACK, 5201, 1102, 0),
+        seg(10, 0, TS_FIN | TS_ACK, 5201, 1102, 0),
+        seg(11, 1, TS_ACK, 1102, 5202, 0),
+    };
+    ts_stream_init(&st, count_alloc, NULL);
+    for (size_t i = 0; i < sizeof ss / sizeof ss[0]; i++) {
+        ss[i].ts_ns = t[i];
+        ts_stream_process(&st, &ss[i], &r);
+    }
+    ok &= ts_conn_time_syn_synack(r.conn, &ns) && ns == t[1] - t[0];
+    ok &= ts_conn_time_synack_ack(r.conn, &ns) && ns == t[2] - t[1];
+    ok &= ts_conn_time_handshake(r.conn, &ns) && ns == t[2] - t[0];
+    ok &= ts_conn_time_teardown(r.conn, &ns) && ns == t[10] - t[7];
+    *wide = r.conn->times_wide && r.conn->flight != NULL;
+    free_blocks();
+    return ok;
+}
+
+static void test_times_offsets_exact(void)
+{
+    const int64_t t0 = 1000000000LL, last_us = (int64_t)UINT32_MAX - 1;   /* 2^32 - 2 */
+    int64_t t[11];
+    int wide;
+
+    for (int i = 0; i < 11; i++)
+        t[i] = t0 + (int64_t)i * 1000;
+    expect(times_read_back(t, &wide) && !wide, "microsecond times: offsets, read back exactly");
+
+    t[2] += 7;                                      /* a nanosecond capture */
+    expect(times_read_back(t, &wide) && wide, "a time off the microsecond grid: wide, exact");
+
+    t[2] -= 7;
+    t[10] = t0 + last_us * 1000;                    /* the last offset a code holds */
+    expect(times_read_back(t, &wide) && !wide, "2^32 - 2 us after the first segment: an offset");
+    t[10] += 1000;
+    expect(times_read_back(t, &wide) && wide, "2^32 - 1 us after it: wide, exact");
+
+    t[10] = t0 + 10000;
+    t[7] = t0 - 5000;                               /* the clock went back before the SYN */
+    expect(times_read_back(t, &wide) && wide, "a time before the first segment: wide, exact");
+}
+
 /* ---- the glue's store (tcpstate_store.c): what a connection costs there -- */
 
 /* An allocator that counts live bytes and frees what the store gives back. */
@@ -668,6 +731,7 @@ int main(void)
     test_clean_connection_no_extras();
     test_hole_allocates_extras_once();
     test_in_flight_allocates_log();
+    test_times_offsets_exact();
     test_stream_record_sizes();
     test_arena_boundaries();
     test_tuple_both_directions();
