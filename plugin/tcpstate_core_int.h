@@ -3,8 +3,8 @@
  * tcpstate core, private: what the core's files share (sequence
  * arithmetic, the per-segment context, the functions one file calls in
  * another).  Only plugin/tcpstate_{stream,pipeline,step,names,accept,
- * reset,shadow,icmp,verdicts,time_wait,flight,synack}.c include it; the glue, the
- * taps and the tests use tcpstate_core.h.  The layers (each file calls only
+ * reset,shadow,icmp,verdicts,time_wait,flight,synack,extras,query}.c include
+ * it; the glue, the taps and the tests use tcpstate_core.h.  The layers (each file calls only
  * the ones below it) are listed at the top of tcpstate_stream.c.
  */
 #ifndef TCPSTATE_CORE_INT_H

@@ -22,7 +22,8 @@
  * every handler uses), tcpstate_synack.c (SYN-ACKs that never reached the
  * client) > tcpstate_time_wait.c (a SYN meeting TIME-WAIT) >
  * tcpstate_flight.c (in flight), tcpstate_accept.c (event class and
- * acceptability verdict), tcpstate_names.c (names and labels);
+ * acceptability verdict), tcpstate_names.c (names and labels),
+ * tcpstate_extras.c (a connection's rare extras and its times);
  * tcpstate_verdicts.c (end-of-capture verdicts and hindsight) beside them.
  * tcpstate_core_int.h holds what they share; tcpstate_core.h is the public
  * types and API.
