@@ -36,7 +36,7 @@ extern "C" {
 
 /* Field order: widest first, so that the record has no padding; the yes/no
  * facts are one bit each (they are only ever set to 0 or 1).  Its times
- * (SYN, latest SYN, FIN) are the connection's (ts_conn.t_us, TS_CT_*). */
+ * (SYN, latest SYN, FIN) are the connection's (ts_conn.t, TS_CT_*). */
 typedef struct {
     uint32_t isn;
     uint32_t snd_nxt;     /* highest seq + len (+SYN/FIN) sent so far */
@@ -131,11 +131,9 @@ enum {
 };
 
 /* The connection's rare extras, allocated on first need: the in-flight
- * proofs, its times in full when a 32-bit offset cannot hold one
- * (ts_conn.times_wide), and the one-sided account.  All are rare, so they
- * share one block (issue 11 "Memory": 8 bytes a connection instead of 24). */
+ * proofs, the one-sided account and the last ICMP error.  All are rare, so
+ * they share one block (issue 11 "Memory": one pointer a connection). */
 typedef struct ts_flight_log {
-    int64_t   wide_ns[TS_CT_COUNT]; /* ts_conn.times_wide: the times, absolute ns */
     /* One-sided capture: the client answered a SYN-ACK that was not
      * captured.  shadow runs the same connection with the server segments
      * the client's acknowledgments prove put back in; it is the right
@@ -160,12 +158,16 @@ typedef struct ts_conn {
      * other rare extras (ts_flight_log), or NULL: allocated on first need
      * through the stream's alloc function */
     struct ts_flight_log *flight;
-    int64_t  first_ns;       /* the first segment's time: the base of t_us */
+    int64_t  first_ns;       /* the first segment's time: the base of t */
     /* The times TS_CT_*, as 1 + microseconds after first_ns (0: never set,
      * read as time 0 as an unset 64-bit time was); when one is not a whole
      * number of microseconds after first_ns within 71 minutes, all of them
-     * move to flight->wide_ns (times_wide).  Read through tsi_time. */
-    uint32_t t_us[TS_CT_COUNT];
+     * move to a block of TS_CT_COUNT absolute ns times allocated then, its
+     * pointer in their place (times_wide).  Read through tsi_time. */
+    union {
+        uint32_t t_us[TS_CT_COUNT];
+        int64_t *wide_ns;
+    } t;
     uint32_t challenge_cause;/* frame of the SYN/RST that owes the challenge */
     uint32_t index;          /* connection number within its stream (port reuse) */
     uint32_t first_frame, last_frame, packets;
@@ -197,7 +199,7 @@ typedef struct ts_conn {
     unsigned challenge_syn : 1;  /* the challenge answers a SYN (not a RST) */
     unsigned last_payload : 1;   /* previous segment carried data or FIN */
     unsigned icmp_aborted : 1;   /* the last ICMP error (flight->icmp_*) ended the connection */
-    unsigned times_wide : 1;     /* the times are in flight->wide_ns, not t_us */
+    unsigned times_wide : 1;     /* the times are in t.wide_ns, not t.t_us */
     /* bytes of data the client's SYN carried (at most 65535): what a
      * SYN-ACK may leave unacknowledged (RFC 9293 3.10.7.2, RFC 7413) */
     unsigned syn_data : 16;

@@ -50,8 +50,8 @@ static inline int64_t tsi_time(const ts_conn *c, unsigned which)
 {
     uint32_t v;
     if (c->times_wide)
-        return c->flight->wide_ns[which];
-    v = c->t_us[which];
+        return c->t.wide_ns[which];
+    v = c->t.t_us[which];
     return v ? c->first_ns + (int64_t)(v - 1) * 1000 : 0;
 }
 

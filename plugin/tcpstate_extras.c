@@ -7,8 +7,9 @@
  * offset is in microseconds, which holds any pcap time exactly and every
  * time up to 71 minutes after the first segment; a time it cannot hold
  * exactly (nanosecond captures, longer connections, clocks that jump back)
- * moves all of the connection's times to 64-bit nanoseconds in the rare
- * extras' block, so that what is read back is always what was set.
+ * moves all of the connection's times to a block of 64-bit nanoseconds of
+ * their own (80 bytes, its pointer where the offsets were), so that what is
+ * read back is always what was set.
  * Bottom layer: no other core file is called.
  */
 #include "tcpstate_core_int.h"
@@ -31,13 +32,12 @@ static uint32_t offset_code(const ts_conn *c, int64_t ns)
 
 static int go_wide(ts_conn *c, ts_alloc_fn alloc, void *alloc_ctx)
 {
-    int64_t now[TS_CT_COUNT];
-    if (!tsi_extras(c, alloc, alloc_ctx))
+    int64_t *wide = alloc ? alloc(alloc_ctx, TS_CT_COUNT * sizeof *wide) : NULL;
+    if (!wide)
         return 0;
     for (unsigned i = 0; i < TS_CT_COUNT; i++)
-        now[i] = tsi_time(c, i);
-    for (unsigned i = 0; i < TS_CT_COUNT; i++)
-        c->flight->wide_ns[i] = now[i];
+        wide[i] = tsi_time(c, i);
+    c->t.wide_ns = wide;                         /* in the offsets' place */
     c->times_wide = 1;
     return 1;
 }
@@ -48,16 +48,16 @@ void tsi_set_time(ts_conn *c, ts_alloc_fn alloc, void *alloc_ctx, unsigned which
     if (!c->times_wide) {
         code = ns ? offset_code(c, ns) : 0;      /* time 0 reads as unset, as it always did */
         if (code || !ns) {
-            c->t_us[which] = code;
+            c->t.t_us[which] = code;
             return;
         }
         if (!go_wide(c, alloc, alloc_ctx)) {
             /* no memory: the nearest time an offset holds */
             int64_t d = ns_between(c->first_ns, ns);
             d = d < 0 ? 0 : d / 1000 >= (int64_t)UINT32_MAX - 1 ? (int64_t)UINT32_MAX - 2 : d / 1000;
-            c->t_us[which] = (uint32_t)d + 1;
+            c->t.t_us[which] = (uint32_t)d + 1;
             return;
         }
     }
-    c->flight->wide_ns[which] = ns;
+    c->t.wide_ns[which] = ns;
 }

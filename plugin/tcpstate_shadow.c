@@ -47,6 +47,14 @@ void tsi_open_shadow(ts_stream *s, ts_conn *c)
     sh->zeek.more = NULL;                        /* Zeek's extras: its own copy */
     ts_zeek_copy(&sh->zeek, &c->zeek);
     sh->next = NULL;
+    if (c->times_wide) {                         /* times in a block: its own copy */
+        int64_t *wide = s->alloc(s->alloc_ctx, TS_CT_COUNT * sizeof *wide);
+        if (wide) {
+            for (unsigned i = 0; i < TS_CT_COUNT; i++)
+                wide[i] = c->t.wide_ns[i];
+            sh->t.wide_ns = wide;
+        }
+    }
     sh->flight = s->alloc(s->alloc_ctx, sizeof *sh->flight); /* in-flight records: its own copy */
     if (sh->flight) {
         *sh->flight = *c->flight;

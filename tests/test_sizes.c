@@ -206,9 +206,38 @@ static int times_read_back(const int64_t t[11], int *wide)
     ok &= ts_conn_time_synack_ack(r.conn, &ns) && ns == t[2] - t[1];
     ok &= ts_conn_time_handshake(r.conn, &ns) && ns == t[2] - t[0];
     ok &= ts_conn_time_teardown(r.conn, &ns) && ns == t[10] - t[7];
-    *wide = r.conn->times_wide && r.conn->flight != NULL;
+    *wide = r.conn->times_wide;
+    ok &= r.conn->flight == NULL;                   /* not the extras' block */
+    if (*wide)                                      /* 80 bytes of their own */
+        ok &= nblocks >= 2 && sizes[1] == TS_CT_COUNT * sizeof(int64_t);
     free_blocks();
     return ok;
+}
+
+/* The one-sided account is a copy of its connection: with the times in a
+ * block, the copy gets a block of its own (the two go on apart). */
+static void test_wide_times_shadow_copy(void)
+{
+    ts_stream st;
+    ts_record r;
+    const ts_conn *c, *sh;
+    ts_segment ss[] = {
+        seg(1, 1, TS_SYN, 1000, 0, 0),
+        seg(2, 1, TS_SYN, 1000, 0, 0),              /* resent 7 ns off the grid */
+        seg(3, 1, TS_ACK, 1001, 5001, 0),           /* acks a SYN-ACK not captured */
+        seg(4, 1, TS_ACK | TS_PSH, 1001, 5001, 10),
+    };
+    ss[1].ts_ns += 7;
+    ts_stream_init(&st, count_alloc, NULL);
+    for (size_t i = 0; i < sizeof ss / sizeof ss[0]; i++)
+        ts_stream_process(&st, &ss[i], &r);
+    c = r.conn;
+    sh = ts_conn_shadow(c);
+    expect(c->times_wide && sh && sh->times_wide && sh->t.wide_ns != c->t.wide_ns &&
+           c->t.wide_ns[TS_CT_LAST] == ss[3].ts_ns && sh->t.wide_ns[TS_CT_LAST] == ss[3].ts_ns &&
+           sh->t.wide_ns[TS_CT_SYN_LAST] == ss[1].ts_ns,
+           "a one-sided account copies its connection's wide times into a block of its own");
+    free_blocks();
 }
 
 static void test_times_offsets_exact(void)
@@ -732,6 +761,7 @@ int main(void)
     test_hole_allocates_extras_once();
     test_in_flight_allocates_log();
     test_times_offsets_exact();
+    test_wide_times_shadow_copy();
     test_stream_record_sizes();
     test_arena_boundaries();
     test_tuple_both_directions();
