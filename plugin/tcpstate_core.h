@@ -35,9 +35,9 @@ extern "C" {
 /* ---- Endpoint and connection -------------------------------------------- */
 
 /* Field order: widest first, so that the record has no padding; the yes/no
- * facts are one bit each (they are only ever set to 0 or 1). */
+ * facts are one bit each (they are only ever set to 0 or 1).  Its times
+ * (SYN, latest SYN, FIN) are the connection's (ts_conn.t, TS_CT_*). */
 typedef struct {
-    int64_t  syn_ns, syn_last_ns, fin_ns;
     uint32_t isn;
     uint32_t snd_nxt;     /* highest seq + len (+SYN/FIN) sent so far */
     uint32_t max_ack;     /* highest ack sent */
@@ -48,12 +48,14 @@ typedef struct {
     uint32_t syn_frame, syn_last_frame, fin_frame, rst_frame;
     /* its previous segment, to recognise an exact duplicate */
     uint32_t last_seq, last_ack, last_len, last_frame;
-    uint8_t  last_flags, last_stage;
-    uint8_t  state;
-    uint8_t  fin_stage;      /* stage given to its FIN (for retransmissions) */
-    uint8_t  fin_ack_stage;  /* stage given to the ACK of its FIN */
+    uint8_t  last_flags;
     int8_t   wscale;         /* shift it offered in its SYN, or -1 */
     uint8_t  syns_sent;      /* segments with SYN it sent, retransmissions included (saturates) */
+    /* a state (< 16) and stages (< 32) fit in bits beside the yes/no facts */
+    unsigned state : 4;
+    unsigned last_stage : 5;
+    unsigned fin_stage : 5;     /* stage given to its FIN (for retransmissions) */
+    unsigned fin_ack_stage : 5; /* stage given to the ACK of its FIN */
     unsigned seen : 1;        /* has sent any segment */
     unsigned isn_known : 1;   /* ISN seen (its SYN) or inferred */
     unsigned syn_seen : 1, fin_seen : 1, fin_acked : 1;
@@ -127,7 +129,30 @@ typedef struct {
 } ts_flight;
 
 #define TS_FLIGHT_MAX 8      /* more proofs on one connection are not recorded */
+/* A connection's times (tsi_time, tsi_set_time): the latest segment, the
+ * first SYN-ACK, the handshake's ACK, the final ACK, and each role's first
+ * SYN, latest SYN and FIN (TS_CT_SYN + role, ...). */
+enum {
+    TS_CT_LAST, TS_CT_SYNACK, TS_CT_HS_ACK, TS_CT_FINAL_ACK,
+    TS_CT_SYN, TS_CT_SYN_LAST = TS_CT_SYN + 2, TS_CT_FIN = TS_CT_SYN_LAST + 2,
+    TS_CT_COUNT = TS_CT_FIN + 2
+};
+
+/* The connection's rare extras, allocated on first need: the in-flight
+ * proofs, the one-sided account and the last ICMP error.  All are rare, so
+ * they share one block (issue 11 "Memory": one pointer a connection). */
 typedef struct ts_flight_log {
+    /* One-sided capture: the client answered a SYN-ACK that was not
+     * captured.  shadow runs the same connection with the server segments
+     * the client's acknowledgments prove put back in; it is the right
+     * account only if no server segment is ever captured (ts_conn_view).
+     * Read through ts_conn_shadow. */
+    struct ts_conn *shadow;
+    /* ICMP destination unreachable about this connection (ts_stream_icmp):
+     * the last accepted one's frame (0: none), the role whose segment it
+     * quoted, and that role's state before the abort (icmp_aborted) */
+    uint32_t icmp_frame;
+    uint8_t  icmp_by, icmp_prev_state;
     ts_flight rec[TS_FLIGHT_MAX];
     uint8_t   n;
 } ts_flight_log;
@@ -135,33 +160,34 @@ typedef struct ts_flight_log {
 typedef struct ts_conn {
     ts_endpoint ep[2];       /* indexed by TS_CLIENT / TS_SERVER */
     ts_zeek  zeek;           /* Zeek's view of the same packets */
-    /* One-sided capture: the client answered a SYN-ACK that was not
-     * captured.  shadow runs the same connection with the server segments
-     * the client's acknowledgments prove put back in; it is the right
-     * account only if no server segment is ever captured (ts_conn_view). */
-    struct ts_conn *shadow;
     struct ts_conn *next;    /* a later connection on the same stream */
     void    *user;           /* the glue's own: never read by the core */
-    int64_t  first_ns, last_ns, synack_ns, hs_ack_ns, final_ack_ns;
+    /* what is known so far to have been in flight (ts_flight), and the
+     * other rare extras (ts_flight_log), or NULL: allocated on first need
+     * through the stream's alloc function */
+    struct ts_flight_log *flight;
+    int64_t  first_ns;       /* the first segment's time: the base of t */
+    /* The times TS_CT_*, as 1 + microseconds after first_ns (0: never set,
+     * read as time 0 as an unset 64-bit time was); when one is not a whole
+     * number of microseconds after first_ns within 71 minutes, all of them
+     * move to a block of TS_CT_COUNT absolute ns times allocated then, its
+     * pointer in their place (times_wide).  Read through tsi_time. */
+    union {
+        uint32_t t_us[TS_CT_COUNT];
+        int64_t *wide_ns;
+    } t;
     uint32_t challenge_cause;/* frame of the SYN/RST that owes the challenge */
     uint32_t index;          /* connection number within its stream (port reuse) */
     uint32_t first_frame, last_frame, packets;
     uint32_t synack_frame, hs_ack_frame, final_ack_frame;
     ts_anomaly_set anomalies;/* every anomaly raised on the fly */
-    /* ICMP destination unreachable about this connection (ts_stream_icmp) */
-    uint32_t icmp_frame;             /* last accepted one, or 0 */
     uint32_t user_tag;       /* the glue's own: never read by the core */
     uint32_t rst_frame_seen; /* reset_by's accepted RST, or 0 */
-    /* what is known so far to have been in flight (ts_flight), or NULL:
-     * allocated on first need through the stream's alloc function */
-    struct ts_flight_log *flight;
     uint8_t  closer;         /* role that sent the first FIN, or 0xff */
     uint8_t  reset_by;       /* role that sent the accepted RST, or 0xff */
     uint8_t  challenge_due;  /* role owing a challenge ACK, or 0xff */
     uint8_t  last_sender;    /* role of the previous segment's sender */
     uint8_t  last_stage;     /* stage of the previous segment */
-    uint8_t  icmp_by;        /* role whose segment the ICMP error quoted, or 0xff */
-    uint8_t  icmp_prev_state;/* icmp_by's state before that abort */
     /* the states before rst_frame_seen of its sender (high nibble) and its
      * receiver (low), in case their own later segments prove that RST was
      * never sent or never received (ts_flight) */
@@ -180,7 +206,8 @@ typedef struct ts_conn {
     unsigned tfo : 1;            /* the client's SYN carried Fast Open data */
     unsigned challenge_syn : 1;  /* the challenge answers a SYN (not a RST) */
     unsigned last_payload : 1;   /* previous segment carried data or FIN */
-    unsigned icmp_aborted : 1;   /* the last ICMP error ended the connection */
+    unsigned icmp_aborted : 1;   /* the last ICMP error (flight->icmp_*) ended the connection */
+    unsigned times_wide : 1;     /* the times are in t.wide_ns, not t.t_us */
     /* the accepted RST rst_frame_seen lies in its receiver's window above the
      * RCV.NXT its own ACKs said: taken only because the bytes before it were
      * taken as arrived (tcpstate_reset.c rst_challenged) */
@@ -189,6 +216,12 @@ typedef struct ts_conn {
      * SYN-ACK may leave unacknowledged (RFC 9293 3.10.7.2, RFC 7413) */
     unsigned syn_data : 16;
 } ts_conn;
+
+/* The one-sided account (see ts_flight_log.shadow), or NULL. */
+static inline struct ts_conn *ts_conn_shadow(const ts_conn *c)
+{
+    return c->flight ? c->flight->shadow : NULL;
+}
 
 /* ---- Output: the compact per-frame record ------------------------------- */
 

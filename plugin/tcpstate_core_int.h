@@ -3,8 +3,8 @@
  * tcpstate core, private: what the core's files share (sequence
  * arithmetic, the per-segment context, the functions one file calls in
  * another).  Only plugin/tcpstate_{stream,pipeline,step,names,accept,
- * reset,shadow,icmp,verdicts,time_wait,flight,synack}.c include it; the glue, the
- * taps and the tests use tcpstate_core.h.  The layers (each file calls only
+ * reset,shadow,icmp,verdicts,time_wait,flight,synack,extras,query}.c include
+ * it; the glue, the taps and the tests use tcpstate_core.h.  The layers (each file calls only
  * the ones below it) are listed at the top of tcpstate_stream.c.
  */
 #ifndef TCPSTATE_CORE_INT_H
@@ -33,6 +33,31 @@ static inline int64_t ns_between(int64_t earlier, int64_t later)
         return INT64_MIN;
     return later - earlier;
 }
+
+/* ---- A connection's rare extras and times (tcpstate_extras.c) ------------ */
+
+/* The extras' block (ts_flight_log), allocated with alloc on first need;
+ * NULL when there is no memory. */
+ts_flight_log *tsi_extras(ts_conn *c, ts_alloc_fn alloc, void *alloc_ctx);
+
+/* The role whose segment the last accepted ICMP error quoted, or NONE. */
+static inline unsigned tsi_icmp_by(const ts_conn *c)
+{
+    return c->flight && c->flight->icmp_frame ? c->flight->icmp_by : NONE;
+}
+
+static inline int64_t tsi_time(const ts_conn *c, unsigned which)
+{
+    uint32_t v;
+    if (c->times_wide)
+        return c->t.wide_ns[which];
+    v = c->t.t_us[which];
+    return v ? c->first_ns + (int64_t)(v - 1) * 1000 : 0;
+}
+
+/* Sets time which to ns exactly, moving the times to the wide block
+ * (allocated with alloc) when a 32-bit offset cannot hold it. */
+void tsi_set_time(ts_conn *c, ts_alloc_fn alloc, void *alloc_ctx, unsigned which, int64_t ns);
 
 /* ---- Connections and segments -------------------------------------------- */
 

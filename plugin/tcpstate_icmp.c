@@ -26,6 +26,7 @@ static int icmp_in_flight(const ts_conn *c, int by, uint32_t seq)
 int ts_stream_icmp(ts_stream *s, const ts_icmp *icmp, ts_record *out)
 {
     ts_conn *c = s->current;
+    ts_flight_log *extras;
     ts_endpoint *me, *peer;
     const ts_cell *cell;
     uint8_t me_before, peer_before, next;
@@ -38,15 +39,18 @@ int ts_stream_icmp(ts_stream *s, const ts_icmp *icmp, ts_record *out)
     peer = &c->ep[!by];
     if (!icmp_in_flight(c, by, icmp->seq))
         return 0;
+    extras = tsi_extras(c, s->alloc, s->alloc_ctx);  /* ICMP errors are rare: kept there */
+    if (!extras)
+        return 0;                                /* no memory: as if not about this connection */
     me_before = me->state;
     peer_before = peer->state;
-    c->icmp_frame = icmp->frame;
-    c->icmp_by = (uint8_t)by;
+    extras->icmp_frame = icmp->frame;
+    extras->icmp_by = (uint8_t)by;
     cell = ts_model_use(icmp->kind == TS_ICMP_NO_ROUTE ? TS_EV_ICMP_SOFT : TS_EV_ICMP_HARD, me_before);
     next = ts_model_next(cell, me_before, me->passive);
     c->icmp_aborted = next != me_before;
     if (c->icmp_aborted) {
-        c->icmp_prev_state = me_before;
+        extras->icmp_prev_state = me_before;
         set_ep_state(me, next);
         if (!peer->seen)                         /* the segment never reached its TCP */
             peer_before = peer->state = TS_CLOSED;
@@ -79,11 +83,11 @@ void tsi_revive_after_icmp(step_ctx *x)
     ts_conn *c = x->c;
     const ts_segment *seg = x->seg;
     ts_endpoint *me = x->me;
-    if (!c->icmp_aborted || c->icmp_by != x->snd || !(seg->flags & TS_SYN) ||
+    if (!c->icmp_aborted || tsi_icmp_by(c) != (unsigned)x->snd || !(seg->flags & TS_SYN) ||
         (seg->flags & TS_RST) || !me->syn_seen || seg->seq != me->isn)
         return;
-    me->state = c->icmp_prev_state;
+    me->state = c->flight->icmp_prev_state;
     c->icmp_aborted = 0;
     c->refused = 0;
-    tsi_flight_add(x, TS_FLIGHT_ICMP_SOFT, c->icmp_frame, x->snd, c->icmp_prev_state);
+    tsi_flight_add(x, TS_FLIGHT_ICMP_SOFT, c->flight->icmp_frame, x->snd, c->flight->icmp_prev_state);
 }

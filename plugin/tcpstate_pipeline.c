@@ -145,11 +145,11 @@ static void link_related(step_ctx *x, ts_event cls)
     switch (x->rec->stage) {
     case TS_STAGE_SYNACK:
     case TS_STAGE_SIMOPEN_SYNACK:
-        set_time(x, x->peer->syn_last_ns, x->peer->syn_last_frame);
+        set_time(x, tsi_time(c, TS_CT_SYN_LAST + x->rcv), x->peer->syn_last_frame);
         break;
     case TS_STAGE_HS_ACK:
     case TS_STAGE_SIMOPEN_ACK:
-        set_time(x, c->synack_ns, c->synack_frame);
+        set_time(x, tsi_time(c, TS_CT_SYNACK), c->synack_frame);
         break;
     case TS_STAGE_FIN_ACK1:
     case TS_STAGE_FINACK_COMBINED:
@@ -157,7 +157,7 @@ static void link_related(step_ctx *x, ts_event cls)
         x->rec->related_frame = x->peer->fin_frame;
         break;
     case TS_STAGE_FINAL_ACK:
-        set_time(x, c->ep[c->closer == NONE ? x->snd : c->closer].fin_ns, x->peer->fin_frame);
+        set_time(x, tsi_time(c, TS_CT_FIN + (c->closer == NONE ? x->snd : c->closer)), x->peer->fin_frame);
         break;
     case TS_STAGE_FIN2:
     case TS_STAGE_SIMCLOSE_FIN:
@@ -179,11 +179,11 @@ static void note_teardown_time(step_ctx *x)
     ts_conn *c = x->c;
     if (x->rec->stage == TS_STAGE_SIMCLOSE_ACK && c->closer != NONE &&
         is_closed_state(c->ep[0].state) && is_closed_state(c->ep[1].state))
-        set_time(x, c->ep[c->closer].fin_ns, x->peer->fin_frame);
+        set_time(x, tsi_time(c, TS_CT_FIN + c->closer), x->peer->fin_frame);
     if (x->rec->rflags & TS_REC_TIME_VALID) {
         if (x->rec->stage == TS_STAGE_FINAL_ACK || x->rec->stage == TS_STAGE_SIMCLOSE_ACK) {
             c->final_ack_frame = x->seg->frame;
-            c->final_ack_ns = x->seg->ts_ns;
+            tsi_set_time(c, x->alloc, x->alloc_ctx, TS_CT_FINAL_ACK, x->seg->ts_ns);
         }
     }
 }
@@ -202,7 +202,7 @@ static int is_retransmission(step_ctx *x)
         x->rec->related_frame = (s->flags & TS_ACK) ? x->c->synack_frame : me->syn_frame;
         if (!(s->flags & TS_ACK)) {
             me->syn_last_frame = s->frame;
-            me->syn_last_ns = s->ts_ns;
+            tsi_set_time(x->c, x->alloc, x->alloc_ctx, TS_CT_SYN_LAST + x->snd, s->ts_ns);
         }
         x->rec->rflags |= TS_REC_RETRANS;
         return 1;
@@ -474,8 +474,8 @@ void tsi_conn_step(const ts_stream *s, ts_conn *c, const ts_segment *seg, ts_rec
     c->last_sender = (uint8_t)x.snd;
     c->last_payload = seg->len > 0 || (seg->flags & TS_FIN);
     c->last_frame = seg->frame;
-    if (seg->ts_ns > c->last_ns)
-        c->last_ns = seg->ts_ns;
+    if (seg->ts_ns > tsi_time(c, TS_CT_LAST))
+        tsi_set_time(c, x.alloc, x.alloc_ctx, TS_CT_LAST, seg->ts_ns);
     c->packets++;
     ts_zeek_segment(&c->zeek, seg);
     out->zeek_state = (uint8_t)ts_zeek_conn_state(&c->zeek);

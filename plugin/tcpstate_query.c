@@ -5,7 +5,7 @@
  * the core reads ts_conn / ts_endpoint fields or recomputes times and
  * finality itself.  Plain C99, declared in tcpstate_core.h ("Questions").
  */
-#include "tcpstate_core.h"
+#include "tcpstate_core_int.h"
 
 uint32_t ts_conn_index(const ts_conn *c)        { return c->index; }
 uint32_t ts_conn_packets(const ts_conn *c)      { return c->packets; }
@@ -62,7 +62,8 @@ static int answered_syn_time(const ts_conn *v, int64_t *ns)
     const ts_endpoint *cl = &v->ep[TS_CLIENT];
     if (v->roles_inferred || v->simultaneous_open || !cl->syn_seen || !cl->syn_frame)
         return 0;
-    *ns = (v->synack_frame && cl->syn_last_ns > v->synack_ns) ? cl->syn_ns : cl->syn_last_ns;
+    *ns = (v->synack_frame && tsi_time(v, TS_CT_SYN_LAST + TS_CLIENT) > tsi_time(v, TS_CT_SYNACK))
+              ? tsi_time(v, TS_CT_SYN + TS_CLIENT) : tsi_time(v, TS_CT_SYN_LAST + TS_CLIENT);
     return 1;
 }
 
@@ -70,9 +71,9 @@ int ts_conn_time_syn_synack(const ts_conn *c, int64_t *ns)
 {
     const ts_conn *v = ts_conn_view(c);
     int64_t syn;
-    if (v != c || !v->synack_frame || !answered_syn_time(v, &syn) || v->synack_ns < syn)
+    if (v != c || !v->synack_frame || !answered_syn_time(v, &syn) || tsi_time(v, TS_CT_SYNACK) < syn)
         return 0;
-    *ns = v->synack_ns - syn;
+    *ns = tsi_time(v, TS_CT_SYNACK) - syn;
     return 1;
 }
 
@@ -80,9 +81,9 @@ int ts_conn_time_synack_ack(const ts_conn *c, int64_t *ns)
 {
     const ts_conn *v = ts_conn_view(c);
     if (v != c || v->simultaneous_open || !v->synack_frame || !v->hs_ack_frame ||
-        v->hs_ack_ns < v->synack_ns)
+        tsi_time(v, TS_CT_HS_ACK) < tsi_time(v, TS_CT_SYNACK))
         return 0;
-    *ns = v->hs_ack_ns - v->synack_ns;
+    *ns = tsi_time(v, TS_CT_HS_ACK) - tsi_time(v, TS_CT_SYNACK);
     return 1;
 }
 
@@ -90,9 +91,9 @@ int ts_conn_time_handshake(const ts_conn *c, int64_t *ns)
 {
     const ts_conn *v = ts_conn_view(c);
     int64_t syn;
-    if (!v->established || !v->hs_ack_frame || !answered_syn_time(v, &syn) || v->hs_ack_ns < syn)
+    if (!v->established || !v->hs_ack_frame || !answered_syn_time(v, &syn) || tsi_time(v, TS_CT_HS_ACK) < syn)
         return 0;
-    *ns = v->hs_ack_ns - syn;
+    *ns = tsi_time(v, TS_CT_HS_ACK) - syn;
     return 1;
 }
 
@@ -103,9 +104,9 @@ int ts_conn_time_teardown(const ts_conn *c, int64_t *ns)
     if (!v->final_ack_frame || v->closer > TS_SERVER || (v != c && v->closer != TS_CLIENT))
         return 0;
     closer = &v->ep[v->closer];
-    if (!closer->fin_frame || v->final_ack_ns < closer->fin_ns)
+    if (!closer->fin_frame || tsi_time(v, TS_CT_FINAL_ACK) < tsi_time(v, TS_CT_FIN + v->closer))
         return 0;
-    *ns = v->final_ack_ns - closer->fin_ns;
+    *ns = tsi_time(v, TS_CT_FINAL_ACK) - tsi_time(v, TS_CT_FIN + v->closer);
     return 1;
 }
 

@@ -31,26 +31,36 @@
 int tsi_proves_unseen_synack(const ts_conn *c, const ts_segment *seg)
 {
     const ts_endpoint *cl = &c->ep[TS_CLIENT];
-    return !c->shadow && !c->roles_inferred && !c->ep[TS_SERVER].seen && cl->syn_seen &&
+    return !ts_conn_shadow(c) && !c->roles_inferred && !c->ep[TS_SERVER].seen && cl->syn_seen &&
            cl->state == TS_SYN_SENT && role_of(c, seg) == TS_CLIENT &&
            (seg->flags & (TS_SYN | TS_RST | TS_ACK)) == TS_ACK && !tsi_flags_invalid(seg);
 }
 
 void tsi_open_shadow(ts_stream *s, ts_conn *c)
 {
-    ts_conn *sh = s->alloc(s->alloc_ctx, sizeof *sh);
+    ts_conn *sh;
+    /* the shadow hangs from the rare extras' block (ts_flight_log) */
+    if (!c->flight && !(c->flight = s->alloc(s->alloc_ctx, sizeof *c->flight)))
+        return;                                  /* no memory: no one-sided account */
+    sh = s->alloc(s->alloc_ctx, sizeof *sh);
     *sh = *c;                                    /* the state before the proving segment */
     sh->zeek.more = NULL;                        /* Zeek's extras: its own copy */
     ts_zeek_copy(&sh->zeek, &c->zeek);
     sh->next = NULL;
-    sh->shadow = NULL;
-    sh->flight = NULL;                           /* in-flight records: its own copy */
-    if (c->flight) {
-        sh->flight = s->alloc(s->alloc_ctx, sizeof *sh->flight);
-        if (sh->flight)
-            *sh->flight = *c->flight;
+    if (c->times_wide) {                         /* times in a block: its own copy */
+        int64_t *wide = s->alloc(s->alloc_ctx, TS_CT_COUNT * sizeof *wide);
+        if (wide) {
+            for (unsigned i = 0; i < TS_CT_COUNT; i++)
+                wide[i] = c->t.wide_ns[i];
+            sh->t.wide_ns = wide;
+        }
     }
-    c->shadow = sh;
+    sh->flight = s->alloc(s->alloc_ctx, sizeof *sh->flight); /* in-flight records: its own copy */
+    if (sh->flight) {
+        *sh->flight = *c->flight;
+        sh->flight->shadow = NULL;
+    }
+    c->flight->shadow = sh;
 }
 
 /* The next uncaptured server segment that the client's segment
@@ -98,7 +108,7 @@ static int unseen_server_segment(const ts_conn *sh, const ts_segment *seg, ts_se
 /* Feeds the shadow and keeps its account of the segment in out->alt_*. */
 void tsi_step_shadow(const ts_stream *s, ts_conn *c, const ts_segment *seg, ts_record *out)
 {
-    ts_conn *sh = c->shadow;
+    ts_conn *sh = ts_conn_shadow(c);
     ts_segment u;
     ts_record alt;
     for (int i = 0; i < 3 && unseen_server_segment(sh, seg, &u); i++)
@@ -112,7 +122,7 @@ void tsi_step_shadow(const ts_stream *s, ts_conn *c, const ts_segment *seg, ts_r
     sh->first_frame = c->first_frame;
     sh->last_frame = c->last_frame;
     sh->first_ns = c->first_ns;
-    sh->last_ns = c->last_ns;
+    tsi_set_time(sh, s->alloc, s->alloc_ctx, TS_CT_LAST, tsi_time(c, TS_CT_LAST));
     sh->packets = c->packets;
     ts_zeek_copy(&sh->zeek, &c->zeek);
     sh->user = c->user;
@@ -121,5 +131,5 @@ void tsi_step_shadow(const ts_stream *s, ts_conn *c, const ts_segment *seg, ts_r
 
 const ts_conn *ts_conn_view(const ts_conn *c)
 {
-    return (c && c->shadow && !c->ep[TS_SERVER].seen) ? c->shadow : c;
+    return (c && ts_conn_shadow(c) && !c->ep[TS_SERVER].seen) ? ts_conn_shadow(c) : c;
 }

@@ -128,10 +128,11 @@ void tsi_remember(step_ctx *x, ts_event cls)
         me->isn = s->seq;
         me->snd_nxt = end;
         me->syn_frame = me->syn_last_frame = s->frame;
-        me->syn_ns = me->syn_last_ns = s->ts_ns;
+        tsi_set_time(c, x->alloc, x->alloc_ctx, TS_CT_SYN + x->snd, s->ts_ns);
+        tsi_set_time(c, x->alloc, x->alloc_ctx, TS_CT_SYN_LAST + x->snd, s->ts_ns);
         if (s->flags & TS_ACK) {
             c->synack_frame = s->frame;
-            c->synack_ns = s->ts_ns;
+            tsi_set_time(c, x->alloc, x->alloc_ctx, TS_CT_SYNACK, s->ts_ns);
         } else if (s->len && s->tfo && x->snd == TS_CLIENT) {
             c->tfo = 1;
         }
@@ -142,7 +143,7 @@ void tsi_remember(step_ctx *x, ts_event cls)
         me->synack_sent = 1;
         if (!c->synack_frame) {
             c->synack_frame = s->frame;
-            c->synack_ns = s->ts_ns;
+            tsi_set_time(c, x->alloc, x->alloc_ctx, TS_CT_SYNACK, s->ts_ns);
         }
     }
     if (!me->isn_known && !(s->flags & TS_RST)) {
@@ -160,7 +161,7 @@ void tsi_remember(step_ctx *x, ts_event cls)
         me->fin_seen = 1;
         me->fin_seq = s->seq + s->len;
         me->fin_frame = s->frame;
-        me->fin_ns = s->ts_ns;
+        tsi_set_time(c, x->alloc, x->alloc_ctx, TS_CT_FIN + x->snd, s->ts_ns);
         me->fin_stage = x->rec->stage;
         if (c->closer == NONE)
             c->closer = (uint8_t)x->snd;
@@ -174,7 +175,7 @@ void tsi_remember(step_ctx *x, ts_event cls)
     if ((cls == TS_EV_ACKS || cls == TS_EV_FIN_ACKS) && x->peer_before == TS_SYN_RECEIVED) {
         c->established = 1;
         c->hs_ack_frame = s->frame;
-        c->hs_ack_ns = s->ts_ns;
+        tsi_set_time(c, x->alloc, x->alloc_ctx, TS_CT_HS_ACK, s->ts_ns);
     }
     if (cls == TS_EV_SYNACK && x->peer->state == TS_ESTABLISHED)
         c->established = 1;

@@ -7,7 +7,7 @@
  *  - the arena packs records with no allocator header (wmem's block
  *    allocator adds 8 bytes to each block);
  *  - a stream record holds its four-tuple once, addresses inline: 48 bytes
- *    for IPv4 instead of a 88-byte record, two address copies and a
+ *    for IPv4 (the core's stream, 32, most of it) instead of a 88-byte record, two address copies and a
  *    separate 38-byte key (~170 bytes with headers);
  *  - the tcp.stream index is 8 bytes a stream instead of a map entry and
  *    its bucket (~45 bytes);
@@ -300,9 +300,9 @@ static ts_conn *promote(ts_store_syn *small)
     if (small->promoted)
         return small->link.full;
     s = small->link.stream;
+    s->core.current = NULL;               /* the core's stream is empty again */
     ts_stream_process(&s->core, &small->seg, &ignored);
     own(ignored.conn, s, small->tag);
-    s->pending = NULL;
     small->link.full = ignored.conn;
     small->promoted = 1;
     return ignored.conn;
@@ -316,8 +316,9 @@ static int pure_syn(const ts_segment *seg)
 void ts_store_process(ts_store *st, ts_store_stream *s, const ts_segment *seg, uint32_t tag,
                       int keep_small, ts_record *out)
 {
-    if (s->pending)
-        promote(s->pending);          /* a second segment on the four-tuple */
+    ts_store_syn *pending = ts_store_pending(s);
+    if (pending)
+        promote(pending);             /* a second segment on the four-tuple */
     if (keep_small && !s->core.first && pure_syn(seg)) {
         ts_stream tmp;
         ts_store_syn *small;
@@ -326,10 +327,10 @@ void ts_store_process(ts_store *st, ts_store_stream *s, const ts_segment *seg, u
             small->seg = *seg;
             small->link.stream = s;
             small->tag = tag;
-            s->pending = small;
             own(out->conn, s, tag);       /* the scratch copy serves this packet */
             st->scratch_of = small;
             out->conn = (ts_conn *)((uintptr_t)small | SMALL_TAG);
+            s->core.current = out->conn;  /* ts_store_pending */
             return;
         }
     }
@@ -339,9 +340,10 @@ void ts_store_process(ts_store *st, ts_store_stream *s, const ts_segment *seg, u
 
 int ts_store_icmp(ts_store *st, ts_store_stream *s, const ts_icmp *icmp, ts_record *out)
 {
+    ts_store_syn *pending = ts_store_pending(s);
     (void)st;                             /* the API's symmetry: a store's stream */
-    if (s->pending)
-        promote(s->pending);
+    if (pending)
+        promote(pending);
     return ts_stream_icmp(&s->core, icmp, out);
 }
 

@@ -13,7 +13,9 @@
  *    records, packed one after another in large chunks -- no per-block
  *    header, nothing is freed before the file is;
  *  - stream records: the core's ts_stream and the four-tuple it serves,
- *    the addresses inline (48 bytes for IPv4, 72 for IPv6);
+ *    the addresses inline (48 bytes for IPv4, 72 for IPv6); a first
+ *    connection that is one SYN is held in the ts_stream's empty current
+ *    slot, not in a field of its own (ts_store_pending);
  *  - the tcp.stream index: tcp.stream numbers are dense from 0 in a file,
  *    so an array of pointers in fixed chunks (8 bytes a stream);
  *  - the tuple table: open addressing over the stream records themselves
@@ -45,7 +47,7 @@ typedef struct {
 } ts_tuple;
 
 /* A connection that is so far one SYN (a SYN flood's every connection):
- * the segment itself, 80 bytes instead of a 496-byte ts_conn.  The core's
+ * the segment itself, 80 bytes instead of a 424-byte ts_conn.  The core's
  * processing is a function of the segment alone (the four-tuple had no
  * connection before), so the ts_conn is made again from it whenever it is
  * read (ts_store_conn), and for good (`full`) when a second segment or an
@@ -64,8 +66,11 @@ typedef struct ts_store_syn {
 /* The glue's record of a four-tuple: the core's stream of connections and
  * the four-tuple, addresses inline (2 * alen bytes, side 0 first). */
 typedef struct ts_store_stream_s {
+    /* the core's stream; while its first connection is one SYN, core.first
+     * is NULL and core.current that small connection's tagged pointer
+     * (ts_store_pending): the core reads current only when fed, and the
+     * store promotes the small connection before feeding anything */
     ts_stream core;
-    ts_store_syn *pending;            /* the first connection while it is one SYN */
     uint8_t  type, alen;
     uint16_t port[2];
     uint8_t  a_side;                  /* side of endpoint A, the first segment's source */
@@ -143,6 +148,14 @@ int ts_store_icmp(ts_store *st, ts_store_stream *s, const ts_icmp *icmp, ts_reco
 static inline int ts_store_is_small(const ts_conn *c)
 {
     return ((uintptr_t)c & 1u) != 0;
+}
+
+/* The four-tuple's first connection while it is one SYN, or NULL. */
+static inline ts_store_syn *ts_store_pending(const ts_store_stream *s)
+{
+    if (s->core.first || !ts_store_is_small(s->core.current))
+        return NULL;
+    return (ts_store_syn *)((uintptr_t)s->core.current & ~(uintptr_t)1u);
 }
 
 /* The connection behind a record's conn: itself, the promoted one, or --

@@ -22,7 +22,8 @@
  * every handler uses), tcpstate_synack.c (SYN-ACKs that never reached the
  * client) > tcpstate_time_wait.c (a SYN meeting TIME-WAIT) >
  * tcpstate_flight.c (in flight), tcpstate_accept.c (event class and
- * acceptability verdict), tcpstate_names.c (names and labels);
+ * acceptability verdict), tcpstate_names.c (names and labels),
+ * tcpstate_extras.c (a connection's rare extras and its times);
  * tcpstate_verdicts.c (end-of-capture verdicts and hindsight) beside them.
  * tcpstate_core_int.h holds what they share; tcpstate_core.h is the public
  * types and API.
@@ -42,7 +43,7 @@ void ts_stream_init(ts_stream *s, ts_alloc_fn alloc, void *alloc_ctx)
 
 static int in_time_wait(const ts_conn *c, int64_t now_ns)
 {
-    if (!c || ns_between(c->last_ns, now_ns) >= 2 * MSL_NS)
+    if (!c || ns_between(tsi_time(c, TS_CT_LAST), now_ns) >= 2 * MSL_NS)
         return 0;
     return c->ep[0].state == TS_TIME_WAIT || c->ep[1].state == TS_TIME_WAIT;
 }
@@ -97,7 +98,7 @@ static void assign_initial_states(ts_conn *c, const ts_segment *seg)
 static ts_conn *open_conn(ts_stream *s, const ts_segment *seg, const ts_conn *prev)
 {
     ts_conn *c = s->alloc(s->alloc_ctx, sizeof *c);
-    c->closer = c->reset_by = c->challenge_due = c->last_sender = c->icmp_by = NONE;
+    c->closer = c->reset_by = c->challenge_due = c->last_sender = NONE;
     c->index = prev ? prev->index + 1 : 0;
     c->first_frame = seg->frame;
     c->first_ns = seg->ts_ns;
@@ -170,6 +171,6 @@ void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out)
         tsi_open_shadow(s, c);
     tsi_conn_step(s, c, seg, out, first, extra);
     tsi_end_inherited_time_wait(s, c);
-    if (c->shadow && !c->ep[TS_SERVER].seen)
+    if (ts_conn_shadow(c) && !c->ep[TS_SERVER].seen)
         tsi_step_shadow(s, c, seg, out);
 }

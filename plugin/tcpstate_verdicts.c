@@ -38,13 +38,13 @@ static int record_question(const ts_record *r, pending *p)
             tsi_syn_met_time_wait(c))
             return 0;
         p->an = TS_AN_SYN_UNANSWERED;
-        p->asked_ns = cl->syn_ns;
+        p->asked_ns = tsi_time(c, TS_CT_SYN + TS_CLIENT);
         return 1;
     case TS_STAGE_SYNACK:
         if (sv->state != TS_SYN_RECEIVED || c->reset_by != NONE)
             return 0;                            /* the server got its ACK (or data) */
         p->an = TS_AN_SYNACK_UNANSWERED;
-        p->asked_ns = c->synack_ns;
+        p->asked_ns = tsi_time(c, TS_CT_SYNACK);
         return 1;
     case TS_STAGE_FIN1:
     case TS_STAGE_SIMCLOSE_FIN:
@@ -56,7 +56,7 @@ static int record_question(const ts_record *r, pending *p)
             return 0;
         p->an = (r->stage == TS_STAGE_FIN2 || r->stage == TS_STAGE_FINACK_COMBINED)
                     ? TS_AN_MISSING_FINAL_ACK : TS_AN_FIN_UNACKED;
-        p->asked_ns = me->fin_ns;
+        p->asked_ns = tsi_time(c, TS_CT_FIN + (is_client ? TS_CLIENT : TS_SERVER));
         return 1;
     default:
         return 0;
@@ -221,7 +221,7 @@ int ts_conn_syn_unheard(const ts_conn *c)
     const ts_endpoint *cl = &c->ep[TS_CLIENT], *sv = &c->ep[TS_SERVER];
     return cl->syn_seen && !sv->seen && sv->state == TS_SYN_RECEIVED && !c->roles_inferred &&
            !c->synack_frame && !c->refused && c->reset_by == NONE && !c->established &&
-           !c->icmp_frame && !c->simultaneous_open && ts_conn_view(c) == c;
+           tsi_icmp_by(c) == NONE && !c->simultaneous_open && ts_conn_view(c) == c;
 }
 
 unsigned ts_conn_final_state(const ts_conn *c, int role)
@@ -253,7 +253,7 @@ ts_record ts_hindsight(const ts_record *r, uint32_t frame)
     tsi_flight_view(&v, c, frame);               /* what was in flight, proved later */
     if (c->refused && receiver == TS_SERVER && v.stage == TS_STAGE_SYN &&
         ts_rec_server_before(r) != TS_TIME_WAIT &&   /* that SYN met a TIME-WAIT TCB */
-        (frame < c->ep[TS_SERVER].rst_frame || frame < c->icmp_frame))
+        (frame < c->ep[TS_SERVER].rst_frame || (c->flight && frame < c->flight->icmp_frame)))
         set_receiver_states(&v, receiver, TS_CLOSED, TS_CLOSED);
     if (ts_conn_view(c) != c)
         one_sided_view(&v, r);

@@ -321,7 +321,7 @@ static void check_conn(const ts_conn *c, unsigned idx)
         CHECK(c->ep[e].state < TS_STATE_COUNT, idx);
     }
     CHECK((c->anomalies & ~ALL_ANOMALIES) == 0, idx);
-    CHECK(c->icmp_frame == 0 || c->icmp_by <= TS_SERVER, idx);
+    CHECK(!c->flight || c->flight->icmp_frame == 0 || c->flight->icmp_by <= TS_SERVER, idx);
 
     check_history_string(&c->zeek, idx);
 }
@@ -334,9 +334,9 @@ static const ts_conn *check_view(const ts_conn *c, unsigned idx)
     current_check = "connection view";
     CHECK(v != NULL, idx);
     if (v != c) {
-        CHECK(v == c->shadow, idx);
+        CHECK(v == ts_conn_shadow(c), idx);
         CHECK(!c->ep[TS_SERVER].seen, idx);
-        CHECK(v->shadow == NULL && v->next == NULL, idx);
+        CHECK(ts_conn_shadow(v) == NULL && v->next == NULL, idx);
         CHECK(v->packets == c->packets && v->first_frame == c->first_frame &&
               v->last_frame == c->last_frame, idx);
         CHECK(ts_conn_view(v) == v, idx);
@@ -458,7 +458,7 @@ static void after_icmp(run *r, ts_stream *s, const ts_icmp *q, const ts_conn *be
     /* RFC 5927 4.1: only a seq its sender has sent (ISN..SND.NXT) */
     CHECK(before->ep[by].seen && before->ep[by].isn_known, idx);
     CHECK(q->seq - before->ep[by].isn <= before->ep[by].snd_nxt - before->ep[by].isn, idx);
-    CHECK(c->icmp_frame == q->frame && c->icmp_by == by, idx);
+    CHECK(c->flight && c->flight->icmp_frame == q->frame && c->flight->icmp_by == by, idx);
     CHECK((c->anomalies & TS_BIT(TS_AN_ICMP_UNREACHABLE)) != 0, idx);
     /* the record's states are the connection's */
     sb = by == TS_CLIENT ? ts_rec_client_before(out) : ts_rec_server_before(out);
