@@ -499,11 +499,33 @@ static ts_zeek_config zk_cfg = {
     5 * ZK_SEC, 5 * ZK_SEC, 300 * ZK_SEC, 60 * ZK_SEC, 5 * ZK_SEC, 6 * ZK_SEC, 5 * ZK_SEC, 5
 };
 
+/* The shortest delay any timer of removal_time can have (0: some timer
+ * may be due at once).  Every base time of a record whose times are inline
+ * is at or after its start, so before start + this nothing is due (issue
+ * 14: most packets, and all of a short connection's, skip the timers). */
+static int64_t zk_min_delay = 5 * ZK_SEC;
+
+static int64_t shortest_timer_delay(const ts_zeek_config *c)
+{
+    int64_t d = c->attempt_delay;                 /* attempt: base + delay */
+    d = c->close_delay > 0 && c->close_delay < d ? c->close_delay : d;
+    if (c->close_delay <= 0)
+        d = 0;                                    /* delete: due at its base */
+    d = c->syn_timeout < d ? c->syn_timeout : d;  /* expire timers */
+    d = c->session_timer < d ? c->session_timer : d;
+    if (c->handshake_inactivity > 0 && c->handshake_inactivity < d)
+        d = c->handshake_inactivity;              /* (<= 0: no inactivity timer) */
+    if (c->inactivity > 0 && c->inactivity < d)
+        d = c->inactivity;
+    return d > 0 ? d : 0;
+}
+
 void ts_zeek_configure(const ts_zeek_config *cfg)
 {
     zk_cfg = cfg ? *cfg : zk_defaults;
     if (zk_cfg.session_timer <= 0)
         zk_cfg.session_timer = zk_defaults.session_timer; /* a period of 0 would never end */
+    zk_min_delay = shortest_timer_delay(&zk_cfg);
 }
 
 const ts_zeek_config *ts_zeek_get_config(void)
@@ -869,10 +891,12 @@ static int64_t removal_time(ts_zeek *z, int64_t now, unsigned *why)
             *why = TS_ZSPLIT_ATTEMPT;
         }
     }
-    if (inactivity_of(z) > 0 && t_add(last_time(z), inactivity_of(z)) <= now &&
-        t_add(last_time(z), inactivity_of(z)) < best) {
-        best = t_add(last_time(z), inactivity_of(z));  /* Session::InactivityTimer */
-        *why = TS_ZSPLIT_INACTIVITY;
+    if (inactivity_of(z) > 0) {
+        int64_t idle_due = t_add(last_time(z), inactivity_of(z));
+        if (idle_due <= now && idle_due < best) {
+            best = idle_due;                           /* Session::InactivityTimer */
+            *why = TS_ZSPLIT_INACTIVITY;
+        }
     }
     for (unsigned k = 0; k < 2; k++) {
         uint8_t bit = k ? ZT_EXPIRE1 : ZT_EXPIRE0;
@@ -1248,6 +1272,13 @@ static void start_clocks(ts_zeek *z, const ts_segment *seg, int64_t net_ns)
     z->encap = seg->encap;
 }
 
+/* No timer can be due by now: every base time is inline, so at or after
+ * the start, and now is less than the shortest delay after it. */
+static int nothing_due(const ts_zeek *z, int64_t now)
+{
+    return zk_min_delay > 0 && !(z->flags & ZF_WIDE_TIMES) && now < t_add(z->start_ns, zk_min_delay);
+}
+
 /* Zeek's session lookup for an existing connection (IPBasedAnalyzer::
  * AnalyzePacket): timers due by now first, then IsReuse, then the
  * encapsulation check. */
@@ -1256,7 +1287,7 @@ static int64_t session_lookup(ts_zeek *z, const ts_segment *seg)
     unsigned why = TS_ZSPLIT_NONE;
     int64_t now = later(ts_zeek_time_at(z, TS_ZT_NET), seg->ts_ns);
 
-    if (removal_time(z, now, &why) == INT64_MAX && is_reuse(z, seg))
+    if ((nothing_due(z, now) || removal_time(z, now, &why) == INT64_MAX) && is_reuse(z, seg))
         why = TS_ZSPLIT_REUSE;
     if (why != TS_ZSPLIT_NONE)
         split(z, why);
