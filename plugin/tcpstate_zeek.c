@@ -1258,12 +1258,12 @@ static void split(ts_zeek *z, unsigned why)
  * starts the clocks (first expire timer at tcp_SYN_timeout, inactivity
  * timeout udp_inactivity_timeout as set by TCPAnalyzer::MakeSessionAdapter)
  * and sets the encapsulation (Connection's constructor). */
-static void start_clocks(ts_zeek *z, const ts_segment *seg, int64_t net_ns)
+static void start_clocks(ts_zeek *z, const ts_segment *seg, int64_t t, int64_t net_ns)
 {
     if (z->more)                   /* a split's: see ts_zeek_first_frame */
         z->more->first_frame = seg->frame;
-    z->start_ns = seg->ts_ns;      /* first: the other times are kept after it */
-    set_time(z, TS_ZT_LAST, seg->ts_ns);
+    z->start_ns = t;               /* first: the other times are kept after it */
+    set_time(z, TS_ZT_LAST, t);
     set_time(z, TS_ZT_NET, net_ns); /* network time never goes back */
     z->inactivity = ZI_HANDSHAKE;
     /* TCPSessionAdapter's constructor: run_state::network_time + tcp_SYN_timeout */
@@ -1282,10 +1282,10 @@ static int nothing_due(const ts_zeek *z, int64_t now)
 /* Zeek's session lookup for an existing connection (IPBasedAnalyzer::
  * AnalyzePacket): timers due by now first, then IsReuse, then the
  * encapsulation check. */
-static int64_t session_lookup(ts_zeek *z, const ts_segment *seg)
+static int64_t session_lookup(ts_zeek *z, const ts_segment *seg, int64_t t)
 {
     unsigned why = TS_ZSPLIT_NONE;
-    int64_t now = later(ts_zeek_time_at(z, TS_ZT_NET), seg->ts_ns);
+    int64_t now = later(ts_zeek_time_at(z, TS_ZT_NET), t);
 
     if ((nothing_due(z, now) || removal_time(z, now, &why) == INT64_MAX) && is_reuse(z, seg))
         why = TS_ZSPLIT_REUSE;
@@ -1312,8 +1312,10 @@ static int64_t zeek_clock(int64_t ns)
 
 void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *pkt)
 {
-    ts_segment at_us = *pkt;
-    const ts_segment *seg = &at_us;
+    /* the packet's time as Zeek reads it (not a copy of the segment: this
+     * runs for every packet) */
+    const int64_t t = zeek_clock(pkt->ts_ns);
+    const ts_segment *seg = pkt;
     unsigned i = pkt->from_a ? 0u : 1u;
     ts_zeek_endpoint *e = &z->ep[i], *p = &z->ep[i ^ 1u];
     uint8_t flags = seg->flags;
@@ -1327,13 +1329,12 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *pkt)
     int do_close;
     int64_t net_ns;
 
-    at_us.ts_ns = zeek_clock(pkt->ts_ns);
-    net_ns = seg->ts_ns;
+    net_ns = t;
     if (z->started)
-        net_ns = session_lookup(z, seg);
+        net_ns = session_lookup(z, seg, t);
     if (!z->started) {
         new_connection(z, seg);
-        start_clocks(z, seg, net_ns);
+        start_clocks(z, seg, t, net_ns);
     }
     is_orig = ep_is_orig(z, i);
 
@@ -1378,7 +1379,7 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *pkt)
     flag_letters(z, i, flags, rel, len);
 
     if (!z->ep[0].did_close || !z->ep[1].did_close)
-        set_time(z, TS_ZT_LAST, seg->ts_ns); /* Conn()->SetLastTime */
+        set_time(z, TS_ZT_LAST, t); /* Conn()->SetLastTime */
 
     if (seg->win == 0 && !rst && p->state != ZEP_CLOSED && e->state != ZEP_RESET) {
         zk_holes *h = holes_for_write(z, i);
