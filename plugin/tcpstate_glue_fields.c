@@ -161,8 +161,12 @@ ip_below(frame_fields *ff, int layer_num)
             ff->arr[W_IPV6] = wanted_items(ff->tree, W_IPV6);
         ff->have_ip = TRUE;
     }
+    if (ff->below_layer == layer_num && layer_num > 0)
+        return ff->below;
     nearest_below(ff->arr[W_IP], layer_num, &ip);
     nearest_below(ff->arr[W_IPV6], layer_num, &ip);
+    ff->below_layer = layer_num;
+    ff->below = ip;
     return ip;
 }
 

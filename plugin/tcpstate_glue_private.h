@@ -166,6 +166,10 @@ typedef struct {
     /* which of ip and ipv6 the frame's layers hold, when known
      * (FF_LAYERS_KNOWN): the other's items are not looked for */
     unsigned    ip_layers;
+    /* ip_below's last answer (below_layer 0: none yet): a layer asks for
+     * its IP header three times (length, tunnels, addresses) */
+    int         below_layer;
+    field_info *below;
 } frame_fields;
 
 enum { FF_HAS_IP = 1u << 0, FF_HAS_IPV6 = 1u << 1, FF_LAYERS_KNOWN = 1u << 2 };

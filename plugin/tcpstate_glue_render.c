@@ -207,7 +207,8 @@ set_label(proto_item *pi, proto_tree *parent, const char *s, size_t n)
         proto_item_set_text(pi, "%.*s", (int)n, s);
         return;
     }
-    rep = wmem_new(PNODE_POOL(pi), item_label_t);
+    /* a text item already has one, from its (empty) format: filled again */
+    rep = fi->rep ? fi->rep : wmem_new(PNODE_POOL(pi), item_label_t);
     if (sizeof *rep > ITEM_LABEL_LENGTH)
         memset((char *)rep + ITEM_LABEL_LENGTH, 0, sizeof *rep - ITEM_LABEL_LENGTH);
     memcpy(rep->representation, s, n);

@@ -499,11 +499,33 @@ static ts_zeek_config zk_cfg = {
     5 * ZK_SEC, 5 * ZK_SEC, 300 * ZK_SEC, 60 * ZK_SEC, 5 * ZK_SEC, 6 * ZK_SEC, 5 * ZK_SEC, 5
 };
 
+/* The shortest delay any timer of removal_time can have (0: some timer
+ * may be due at once).  Every base time of a record whose times are inline
+ * is at or after its start, so before start + this nothing is due (issue
+ * 14: most packets, and all of a short connection's, skip the timers). */
+static int64_t zk_min_delay = 5 * ZK_SEC;
+
+static int64_t shortest_timer_delay(const ts_zeek_config *c)
+{
+    int64_t d = c->attempt_delay;                 /* attempt: base + delay */
+    d = c->close_delay > 0 && c->close_delay < d ? c->close_delay : d;
+    if (c->close_delay <= 0)
+        d = 0;                                    /* delete: due at its base */
+    d = c->syn_timeout < d ? c->syn_timeout : d;  /* expire timers */
+    d = c->session_timer < d ? c->session_timer : d;
+    if (c->handshake_inactivity > 0 && c->handshake_inactivity < d)
+        d = c->handshake_inactivity;              /* (<= 0: no inactivity timer) */
+    if (c->inactivity > 0 && c->inactivity < d)
+        d = c->inactivity;
+    return d > 0 ? d : 0;
+}
+
 void ts_zeek_configure(const ts_zeek_config *cfg)
 {
     zk_cfg = cfg ? *cfg : zk_defaults;
     if (zk_cfg.session_timer <= 0)
         zk_cfg.session_timer = zk_defaults.session_timer; /* a period of 0 would never end */
+    zk_min_delay = shortest_timer_delay(&zk_cfg);
 }
 
 const ts_zeek_config *ts_zeek_get_config(void)
@@ -869,10 +891,12 @@ static int64_t removal_time(ts_zeek *z, int64_t now, unsigned *why)
             *why = TS_ZSPLIT_ATTEMPT;
         }
     }
-    if (inactivity_of(z) > 0 && t_add(last_time(z), inactivity_of(z)) <= now &&
-        t_add(last_time(z), inactivity_of(z)) < best) {
-        best = t_add(last_time(z), inactivity_of(z));  /* Session::InactivityTimer */
-        *why = TS_ZSPLIT_INACTIVITY;
+    if (inactivity_of(z) > 0) {
+        int64_t idle_due = t_add(last_time(z), inactivity_of(z));
+        if (idle_due <= now && idle_due < best) {
+            best = idle_due;                           /* Session::InactivityTimer */
+            *why = TS_ZSPLIT_INACTIVITY;
+        }
     }
     for (unsigned k = 0; k < 2; k++) {
         uint8_t bit = k ? ZT_EXPIRE1 : ZT_EXPIRE0;
@@ -1234,12 +1258,12 @@ static void split(ts_zeek *z, unsigned why)
  * starts the clocks (first expire timer at tcp_SYN_timeout, inactivity
  * timeout udp_inactivity_timeout as set by TCPAnalyzer::MakeSessionAdapter)
  * and sets the encapsulation (Connection's constructor). */
-static void start_clocks(ts_zeek *z, const ts_segment *seg, int64_t net_ns)
+static void start_clocks(ts_zeek *z, const ts_segment *seg, int64_t t, int64_t net_ns)
 {
     if (z->more)                   /* a split's: see ts_zeek_first_frame */
         z->more->first_frame = seg->frame;
-    z->start_ns = seg->ts_ns;      /* first: the other times are kept after it */
-    set_time(z, TS_ZT_LAST, seg->ts_ns);
+    z->start_ns = t;               /* first: the other times are kept after it */
+    set_time(z, TS_ZT_LAST, t);
     set_time(z, TS_ZT_NET, net_ns); /* network time never goes back */
     z->inactivity = ZI_HANDSHAKE;
     /* TCPSessionAdapter's constructor: run_state::network_time + tcp_SYN_timeout */
@@ -1248,15 +1272,22 @@ static void start_clocks(ts_zeek *z, const ts_segment *seg, int64_t net_ns)
     z->encap = seg->encap;
 }
 
+/* No timer can be due by now: every base time is inline, so at or after
+ * the start, and now is less than the shortest delay after it. */
+static int nothing_due(const ts_zeek *z, int64_t now)
+{
+    return zk_min_delay > 0 && !(z->flags & ZF_WIDE_TIMES) && now < t_add(z->start_ns, zk_min_delay);
+}
+
 /* Zeek's session lookup for an existing connection (IPBasedAnalyzer::
  * AnalyzePacket): timers due by now first, then IsReuse, then the
  * encapsulation check. */
-static int64_t session_lookup(ts_zeek *z, const ts_segment *seg)
+static int64_t session_lookup(ts_zeek *z, const ts_segment *seg, int64_t t)
 {
     unsigned why = TS_ZSPLIT_NONE;
-    int64_t now = later(ts_zeek_time_at(z, TS_ZT_NET), seg->ts_ns);
+    int64_t now = later(ts_zeek_time_at(z, TS_ZT_NET), t);
 
-    if (removal_time(z, now, &why) == INT64_MAX && is_reuse(z, seg))
+    if ((nothing_due(z, now) || removal_time(z, now, &why) == INT64_MAX) && is_reuse(z, seg))
         why = TS_ZSPLIT_REUSE;
     if (why != TS_ZSPLIT_NONE)
         split(z, why);
@@ -1281,8 +1312,10 @@ static int64_t zeek_clock(int64_t ns)
 
 void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *pkt)
 {
-    ts_segment at_us = *pkt;
-    const ts_segment *seg = &at_us;
+    /* the packet's time as Zeek reads it (not a copy of the segment: this
+     * runs for every packet) */
+    const int64_t t = zeek_clock(pkt->ts_ns);
+    const ts_segment *seg = pkt;
     unsigned i = pkt->from_a ? 0u : 1u;
     ts_zeek_endpoint *e = &z->ep[i], *p = &z->ep[i ^ 1u];
     uint8_t flags = seg->flags;
@@ -1296,13 +1329,12 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *pkt)
     int do_close;
     int64_t net_ns;
 
-    at_us.ts_ns = zeek_clock(pkt->ts_ns);
-    net_ns = seg->ts_ns;
+    net_ns = t;
     if (z->started)
-        net_ns = session_lookup(z, seg);
+        net_ns = session_lookup(z, seg, t);
     if (!z->started) {
         new_connection(z, seg);
-        start_clocks(z, seg, net_ns);
+        start_clocks(z, seg, t, net_ns);
     }
     is_orig = ep_is_orig(z, i);
 
@@ -1347,7 +1379,7 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *pkt)
     flag_letters(z, i, flags, rel, len);
 
     if (!z->ep[0].did_close || !z->ep[1].did_close)
-        set_time(z, TS_ZT_LAST, seg->ts_ns); /* Conn()->SetLastTime */
+        set_time(z, TS_ZT_LAST, t); /* Conn()->SetLastTime */
 
     if (seg->win == 0 && !rst && p->state != ZEP_CLOSED && e->state != ZEP_RESET) {
         zk_holes *h = holes_for_write(z, i);
