@@ -593,11 +593,25 @@ static int rst_from_new_tcb(const ex *x)
     return ts_conn_flight_proved_at(x->c, TS_FLIGHT_NEW_TCB, x->snd, x->seg->frame);
 }
 
+/* Where the states shown are the corrected ones (two passes): the RST
+ * came from a SYN-SENT TCB that rejected the SYN-ACK and resent its SYN
+ * (tcpstate_synack.c, tsi_carry_rejecting_tcb). */
+static int rst_rejects_synack(const ex *x)
+{
+    unsigned kept;
+    return ts_conn_in_flight(x->c, x->seg->frame, x->snd, &kept) == TS_FLIGHT_SYNACK_REJECTED &&
+           before_of(x, x->snd) == kept && after_of(x, x->snd) == kept;
+}
+
 static void b_abort(ex *x)
 {
     unsigned kept;
     if (rst_from_new_tcb(x)) {
         say(x, TX_EX_RST_NEW_TCB);
+        return;
+    }
+    if (rst_rejects_synack(x)) {
+        say(x, TX_EX_RST_REJECTS_SYNACK);
         return;
     }
     say(x, rst_answers_fin_without_tcb(x) ? TX_EX_RST_FIN_TIMEOUT : TX_EX_ABORT);
@@ -793,6 +807,7 @@ static void explain(ex *x, int analogy)
     case TS_FLIGHT_ACK_LOST: say(x, TX_EX_UNDELIVERED); break;
     case TS_FLIGHT_SYNACK_LOST: say(x, TX_EX_SYNACK_UNDELIVERED); break;
     case TS_FLIGHT_NO_TCB: say(x, TX_EX_NO_TCB_SHOWN); break;
+    case TS_FLIGHT_SYNACK_REJECTED: say(x, TX_EX_SYNACK_REJECTED_SHOWN); break;
     default: break;
     }
     if (x->r->rflags & TS_REC_ONE_SIDED)

@@ -2642,6 +2642,63 @@ static void test_synack_unheard_rst(void)
            "hindsight: the SYN-ACK arrived");
 }
 
+/* Review 6 finding 6: a Linux SYN-SENT client rejects a SYN-ACK whose
+ * acknowledgment is acceptable but whose timestamp echo is not (PAWS,
+ * RFC 7323 5.3; RFC 9293 3.10.7.3 does the same for an unacceptable ACK):
+ * it answers <SEQ=SEG.ACK><CTL=RST>, discards the segment, keeps its TCB
+ * and resends its SYN, same ISN, at the next RTO.  At the RST one pass can
+ * only take it for the no-TCB reply (3.10.7.1, same form): client CLOSED,
+ * server back to LISTEN (3.10.7.4 second check).  The resent SYN with the
+ * same ISN proves the SYN-SENT TCB lived (a new TCB picks a new ISN, 3.4.1;
+ * only SYN-SENT resends a SYN, 3.8.1): one pass shows it SYN-SENT ->
+ * SYN-SENT as the first SYN of a new handshake (the server took the RST:
+ * LISTEN -> SYN-RECEIVED), no "After reset", no anomaly; two passes show
+ * the client SYN-SENT on the SYN-ACK and the RST.  Must not: a SYN with a
+ * new ISN is a new TCB (the old one met the SYN-ACK without a TCB): the
+ * NO_TCB record stays, and the new SYN starts from CLOSED. */
+static void test_synack_rejected_rst(void)
+{
+    run r;
+    static const step same_isn[] = {
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        { 'C', "R", 1001, 0, 0, "Reset: abort", "CLOSED", "CLOSED", "SYN-RECEIVED", "LISTEN", 0, 0 },
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 1000 },
+        { 'S', "SA", 7000, 1001, 0, "Handshake 2/3: SYN-ACK", "SYN-SENT", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        { 'C', "A", 1001, 7001, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+        { 'C', "PA", 1001, 7001, 10, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+    };
+    static const step new_isn[] = {
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        LEAD('C', "R", 1001, 0),
+        { 'C', "S", 3000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 1000 },
+    };
+    const char *n = "synack_rejected_rst";
+    char buf[1024];
+    run_init(&r);
+    RUN(&r, n, same_isn);
+    expect(client_view(&r, 1) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 2) == CS(SYN_SENT, SYN_SENT),
+           n, "hindsight: the SYN-SENT TCB rejected the SYN-ACK and sent the RST");
+    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_SYNACK_REJECTED &&
+           ts_conn_in_flight(r.rec[0].conn, 3, TS_CLIENT, NULL) == TS_FLIGHT_SYNACK_REJECTED,
+           n, "the no-TCB record is taken back");
+    expect(r.rec[3].conn != r.rec[0].conn && r.rec[3].conn->established, n,
+           "the resent SYN starts the handshake again, and it completes");
+    {
+        ts_record v = ts_hindsight(&r.rec[2], 3);
+        ts_explain(&v, &r.seg[2], TS_LANG_EN, 0, buf, sizeof buf);
+        expect(strstr(buf, "same initial sequence number") && !strstr(buf, "aborts"), n,
+               "two passes: the RST rejects the SYN-ACK, no abort");
+    }
+    n = "synack_unheard_new_isn";
+    run_init(&r);
+    RUN(&r, n, new_isn);
+    expect(client_view(&r, 1) == CS(CLOSED, CLOSED) && client_view(&r, 2) == CS(CLOSED, CLOSED) &&
+           ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_NO_TCB,
+           n, "a new ISN is a new TCB: the SYN-ACK met none");
+}
+
 static void test_syn_to_time_wait_reverse(void)
 {
     run r;
@@ -3071,6 +3128,7 @@ int main(void)
     test_synack_lost_resent_syn();
     test_synack_lost_crossing_resends();
     test_synack_unheard_rst();
+    test_synack_rejected_rst();
     test_synack_crossed_answered_by_data();
     test_synack_watch_limits();
     test_synack_resent_syn_view();
