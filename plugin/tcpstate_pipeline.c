@@ -50,6 +50,14 @@ static void correct_crossing(step_ctx *x, ts_event cls)
         c->simultaneous_close = 1;
         tsi_flight_add(x, TS_FLIGHT_CROSSED, x->peer->fin_frame, x->snd, TS_ESTABLISHED);
     }
+    /* A first SYN-ACK is formed on entering SYN-RECEIVED (3.10.7.3; figure
+     * 8): one from an endpoint the peer's SYN-ACK took to ESTABLISHED left
+     * before that SYN-ACK arrived, which it takes after sending (transition) */
+    if (cls == TS_EV_SYNACK && c->simultaneous_open && x->me_before == TS_ESTABLISHED &&
+        !x->me->synack_sent && x->peer->synack_sent && c->synack_frame) {
+        x->me_before = TS_SYN_RECEIVED;
+        tsi_flight_add(x, TS_FLIGHT_CROSSED, c->synack_frame, x->snd, TS_SYN_RECEIVED);
+    }
 }
 
 static void check_handshake(step_ctx *x, ts_event *cls)

@@ -284,10 +284,11 @@ static void test_simultaneous_open(void)
         { 'S', "S", 5000, 0, 0, "Simultaneous open: SYN", "SYN-SENT", "SYN-RECEIVED", "CLOSED", "SYN-RECEIVED", 0, 0 },
         /* SYN-ACK acking 5001: the server's SYN is acknowledged: SYN-RECEIVED -> ESTABLISHED */
         { 'C', "SA", 1000, 5001, 0, "Simultaneous open: SYN-ACK", "SYN-RECEIVED", "SYN-RECEIVED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
-        /* the server's SYN-ACK crossed the client's: it was sent from SYN-RECEIVED, but
-         * its sender is shown in its capture-order state (step 3 made it ESTABLISHED, and
-         * no state goes back to SYN-RECEIVED): a crossing segment moves nobody who sent it */
-        { 'S', "SA", 5000, 1001, 0, "Simultaneous open: SYN-ACK", "SYN-RECEIVED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        /* the server's first SYN-ACK: one is formed on entering SYN-RECEIVED (3.10.7.3,
+         * figure 8), so it left before step 3 arrived (crossing): its sender was still
+         * SYN-RECEIVED, and takes step 3 after sending, folded into this frame as a
+         * crossing FIN is: SYN-RECEIVED -> ESTABLISHED */
+        { 'S', "SA", 5000, 1001, 0, "Simultaneous open: SYN-ACK", "SYN-RECEIVED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
         /* Linux acknowledges the crossing SYN-ACK once more: still part of the opening */
         { 'C', "A", 1001, 5001, 0, "Simultaneous open: ACK", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
         { 'C', "PA", 1001, 5001, 10, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
@@ -308,6 +309,13 @@ static void test_simultaneous_open(void)
                "simultaneous_open", "hindsight leaves other records alone");
     }
     expect(r.rec[0].conn->established, "simultaneous_open", "established");
+    {
+        /* with hindsight step 3 was in flight to the server until its own SYN-ACK left */
+        ts_record v = ts_hindsight(&r.rec[2], 3);
+        expect(ts_rec_server_before(&v) == TS_SYN_RECEIVED && ts_rec_server_after(&v) == TS_SYN_RECEIVED &&
+               ts_conn_in_flight(r.rec[0].conn, 3, TS_SERVER, NULL) == TS_FLIGHT_CROSSED,
+               "simultaneous_open", "hindsight: the client's SYN-ACK crossed the server's");
+    }
 }
 
 static void test_simultaneous_close(void)
@@ -2642,6 +2650,34 @@ static void test_synack_unheard_rst(void)
            "hindsight: the SYN-ACK arrived");
 }
 
+/* Review 6 finding 9, the other order and a must-not: the server's SYN-ACK
+ * is captured first (3), so the client's own first SYN-ACK (4), formed on
+ * entering SYN-RECEIVED (3.10.7.3), crossed it: the client SYN-RECEIVED ->
+ * ESTABLISHED there, 3 in flight to it (two passes).  Must not: the
+ * server's SYN-ACK resent a second later (5) by an endpoint already
+ * ESTABLISHED is a retransmission (3.8.1), no crossing: its sender stays
+ * ESTABLISHED and no record covers it. */
+static void test_simultaneous_open_synack_resent(void)
+{
+    run r;
+    static const step steps[] = {
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "S", 5000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        { 'C', "SA", 1000, 5001, 0, "Simultaneous open: SYN-ACK", "SYN-RECEIVED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+        { 'S', "SA", 5000, 1001, 0, "Simultaneous open: SYN-ACK", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 1000 },
+    };
+    const char *n = "simultaneous_open_synack_resent";
+    run_init(&r);
+    RUN(&r, n, steps);
+    expect(ts_conn_in_flight(r.rec[0].conn, 3, TS_CLIENT, NULL) == TS_FLIGHT_CROSSED &&
+           client_view(&r, 2) == CS(SYN_RECEIVED, SYN_RECEIVED), n,
+           "hindsight: the server's SYN-ACK in flight to the client until its own left");
+    expect(ts_conn_in_flight(r.rec[0].conn, 5, TS_SERVER, NULL) == TS_FLIGHT_NONE &&
+           ts_conn_in_flight(r.rec[0].conn, 5, TS_CLIENT, NULL) == TS_FLIGHT_NONE, n,
+           "the resent SYN-ACK is no crossing");
+}
+
 /* Review 6 finding 6: a Linux SYN-SENT client rejects a SYN-ACK whose
  * acknowledgment is acceptable but whose timestamp echo is not (PAWS,
  * RFC 7323 5.3; RFC 9293 3.10.7.3 does the same for an unacceptable ACK):
@@ -3124,6 +3160,7 @@ int main(void)
     test_refused_rst_without_ack_is_ignored();
     test_abort();
     test_simultaneous_open();
+    test_simultaneous_open_synack_resent();
     test_simultaneous_close();
     test_synack_lost_resent_syn();
     test_synack_lost_crossing_resends();
