@@ -786,6 +786,17 @@ static int undelivered_shown(const ex *x)
     return (before_of(x, x->rcv) == kept && after_of(x, x->rcv) == kept) ? kind : TS_FLIGHT_NONE;
 }
 
+/* A FIN resent from FIN-WAIT-2 keeps its sender FIN-WAIT-1 from just after
+ * the FIN (tcpstate_pipeline.c): the peer's segments before the first ACK
+ * of that FIN did not acknowledge it, and may well have arrived. */
+static int acks_what_was_resent(const ex *x)
+{
+    const ts_endpoint *r = receiver(x);
+    if (before_of(x, x->rcv) != TS_FIN_WAIT_1)
+        return 1;
+    return (x->seg->flags & TS_ACK) && r->fin_seen && ts_seq_geq(x->seg->ack, r->fin_seq + 1);
+}
+
 static void explain(ex *x, int analogy)
 {
     static const stage_text unknown = { NULL, TX_NONE, TX_NONE, TX_NONE, TX_NONE };
@@ -804,7 +815,10 @@ static void explain(ex *x, int analogy)
         say(x, TX_EX_SYN_UNHEARD);
     switch (undelivered_shown(x)) {
     case TS_FLIGHT_FIN_LOST: say(x, TX_EX_FIN_UNDELIVERED); break;
-    case TS_FLIGHT_ACK_LOST: say(x, TX_EX_UNDELIVERED); break;
+    case TS_FLIGHT_ACK_LOST:
+        if (acks_what_was_resent(x))
+            say(x, TX_EX_UNDELIVERED);
+        break;
     case TS_FLIGHT_SYNACK_LOST: say(x, TX_EX_SYNACK_UNDELIVERED); break;
     case TS_FLIGHT_NO_TCB: say(x, TX_EX_NO_TCB_SHOWN); break;
     case TS_FLIGHT_SYNACK_REJECTED: say(x, TX_EX_SYNACK_REJECTED_SHOWN); break;

@@ -2678,6 +2678,59 @@ static void test_simultaneous_open_synack_resent(void)
            "the resent SYN-ACK is no crossing");
 }
 
+/* A FIN resent by an endpoint the model has in FIN-WAIT-2 (real capture
+ * spec_83_fin_ack_lost_client): only FIN-WAIT-1, CLOSING and LAST-ACK
+ * resend a FIN, whose ACK has not arrived (RFC 9293 3.8.1), so the ACK
+ * that took it to FIN-WAIT-2 was lost after the capture point: one pass
+ * corrects from the resent FIN (FIN-WAIT-1 -> FIN-WAIT-1), two passes
+ * show the ACK's frame FIN-WAIT-1 -> FIN-WAIT-1 too; the re-ACK then moves
+ * it to FIN-WAIT-2.  The server's data before the ACK (it did not
+ * acknowledge the FIN) is not said to be lost.  Must not: a FIN resent
+ * after the client acknowledged the server's later segment (which also
+ * acknowledged the FIN: it arrived; a spurious retransmission), no record,
+ * the client stays FIN-WAIT-2. */
+static void test_fin_ack_lost_fin_wait_2(void)
+{
+    run r;
+    char buf[1024];
+    static const step lost[] = {
+        HANDSHAKE,
+        LEAD('C', "FA", 1001, 5001),
+        LEAD('S', "PA", 5001, 1001),             /* sent before the FIN arrived: ack 1001 */
+        { 'S', "A", 5011, 1002, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", "FIN-WAIT-1", "FIN-WAIT-1", "CLOSE-WAIT", "CLOSE-WAIT", 0, 300 },
+        { 'S', "A", 5011, 1002, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+    };
+    static const step spurious[] = {
+        HANDSHAKE,
+        LEAD('C', "FA", 1001, 5001),
+        LEAD('S', "A", 5001, 1002),
+        LEAD('S', "PA", 5001, 1002),
+        LEAD('C', "A", 1002, 5011),
+        { 'C', "FA", 1001, 5011, 0, "Teardown 1/4: FIN", "FIN-WAIT-2", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 300 },
+    };
+    const char *n = "fin_ack_lost_fin_wait_2";
+    run_init(&r);
+    RUN(&r, n, lost);
+    expect(client_view(&r, 5) == CS(FIN_WAIT_1, FIN_WAIT_1) && client_view(&r, 4) == CS(FIN_WAIT_1, FIN_WAIT_1) &&
+           ts_conn_in_flight(r.rec[0].conn, 6, TS_CLIENT, NULL) == TS_FLIGHT_ACK_LOST &&
+           client_view(&r, 7) == CS(FIN_WAIT_1, FIN_WAIT_2),
+           n, "hindsight: the ACK of the FIN never arrived");
+    {
+        ts_record v = ts_hindsight(&r.rec[5], 6);
+        ts_explain(&v, &r.seg[5], TS_LANG_EN, 0, buf, sizeof buf);
+        expect(strstr(buf, "lost after the capture point") != NULL, n, "the ACK: said lost");
+        v = ts_hindsight(&r.rec[4], 5);
+        ts_explain(&v, &r.seg[4], TS_LANG_EN, 0, buf, sizeof buf);
+        expect(strstr(buf, "lost after the capture point") == NULL, n,
+               "the data before the ACK acknowledged no FIN: not said lost");
+    }
+    n = "fin_resent_spurious";
+    run_init(&r);
+    RUN(&r, n, spurious);
+    expect(!r.rec[0].conn->flight, n, "no record");
+}
+
 /* Review 6 finding 6: a Linux SYN-SENT client rejects a SYN-ACK whose
  * acknowledgment is acceptable but whose timestamp echo is not (PAWS,
  * RFC 7323 5.3; RFC 9293 3.10.7.3 does the same for an unacceptable ACK):
@@ -3166,6 +3219,7 @@ int main(void)
     test_synack_lost_crossing_resends();
     test_synack_unheard_rst();
     test_synack_rejected_rst();
+    test_fin_ack_lost_fin_wait_2();
     test_synack_crossed_answered_by_data();
     test_synack_watch_limits();
     test_synack_resent_syn_view();
