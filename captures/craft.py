@@ -1571,6 +1571,26 @@ def synack_rejected_rst(cap, p):
     c.close("c")
 
 
+# flight_log_full (review 6 finding 7): more in-flight proofs on one
+# connection than the model keeps (8).  The tap is next to the server; a
+# middlebox between it and the client injects a RST in the server's name
+# at the client's RCV.NXT (no options, window 0) five times, and each is
+# dropped before the client.  1-3 handshake; then five times: s> RST
+# (forged, never delivered); c> 100 bytes (the client still has its TCB:
+# it missed the RST); s> ACK (the server never sent it); then a four-way
+# close, client first.  Each episode proves two things (RST_LOST,
+# RST_FORGED): the fifth episode's are the 9th and 10th.
+@capture("flight_log_full", 41740)
+def flight_log_full(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    for _ in range(5):
+        c.pkt("s", "R", seq=c.nxt("s"), ack=0, nosock=True, deliver=False, dt=100000)
+        c.pkt("c", "PA", 100)
+        c.pkt("s", "A")
+    c.close("c")
+
+
 def main(argv):
     if len(argv) > 1 and argv[1] in ("-h", "--help"):
         print(__doc__)

@@ -2731,6 +2731,59 @@ static void test_fin_ack_lost_fin_wait_2(void)
     expect(!r.rec[0].conn->flight, n, "no record");
 }
 
+/* Review 6 finding 7 (rest): the in-flight log holds 8 records
+ * (TS_FLIGHT_MAX); a proof beyond them was dropped silently, and one pass,
+ * which reads back the proof of the RST still in force, then refused the
+ * client's later segments their TCB (review 6 f7_full_log).  Each episode
+ * here is test_rst_old_ack's: a RST accepted at the client's RCV.NXT
+ * (3.10.7.4), then the client's data from its TCB (it missed the RST:
+ * RST_LOST) and the server's ACK from its own (it never sent it:
+ * RST_FORGED), 2 records.  Four episodes fill the log exactly: no
+ * in_flight_not_recorded anywhere (must-not).  The fifth episode's proofs
+ * push out the oldest records: in_flight_not_recorded on both, and one
+ * pass goes on exactly as in the earlier episodes (the server's ACK is
+ * ordinary data, ESTABLISHED; the client's data is not refused); two
+ * passes undo every episode still kept (RST not accepted), the first one
+ * no longer. */
+static void test_flight_log_full(void)
+{
+    run r;
+    step steps[64];
+    int n = 0, proof[5] = { 0 };
+    uint32_t c = 1001, sv = 5001;
+    steps[n++] = (step)LEAD('C', "S", 1000, 0);
+    steps[n++] = (step)LEAD('S', "SA", 5000, 1001);
+    steps[n++] = (step)LEAD('C', "A", 1001, 5001);
+    for (int e = 0; e < 5; e++) {
+        steps[n++] = (step)LEAD('S', "R", sv, 0);
+        proof[e] = n;                            /* index of the client's data: RST_LOST */
+        steps[n++] = (step)LEAD('C', "PA", c, sv);
+        steps[n - 1].len = 100;
+        c += 100;
+        steps[n++] = (step)LEAD('S', "A", sv, c);
+    }
+    run_init(&r);
+    for (int i = 0; i < n; i++)
+        feed(&r, "flight_log_full", &steps[i]);
+    for (int i = 0; i < proof[4]; i++)
+        expect(!(r.rec[i].anomalies & B(IN_FLIGHT_NOT_RECORDED)), "flight_log_full",
+               "8 records fit: nothing said before the ninth");
+    expect(r.rec[0].conn->flight && r.rec[0].conn->flight->n == TS_FLIGHT_MAX, "flight_log_full",
+           "the log stays at 8 records");
+    expect((r.rec[proof[4]].anomalies & B(IN_FLIGHT_NOT_RECORDED)) &&
+           (r.rec[proof[4] + 1].anomalies & B(IN_FLIGHT_NOT_RECORDED)) &&
+           ts_rec_client_after(&r.rec[proof[4]]) == TS_ESTABLISHED, "flight_log_full",
+           "the ninth and tenth proofs push out the oldest, said on their frames");
+    expect(r.rec[proof[4] + 1].stage == r.rec[proof[3] + 1].stage &&
+           r.rec[proof[4] + 1].server_states == r.rec[proof[3] + 1].server_states &&
+           r.rec[proof[4] + 1].server_states == ((TS_ESTABLISHED << 4) | TS_ESTABLISHED),
+           "flight_log_full", "one pass: the fifth episode ends as the fourth");
+    expect(ts_hindsight(&r.rec[proof[4] - 1], (uint32_t)proof[4]).stage == TS_STAGE_RST_IGNORED &&
+           ts_hindsight(&r.rec[proof[1] - 1], (uint32_t)proof[1]).stage == TS_STAGE_RST_IGNORED &&
+           ts_hindsight(&r.rec[proof[0] - 1], (uint32_t)proof[0]).stage == TS_STAGE_RST_ABORT,
+           "flight_log_full", "two passes: every episode kept is undone, the dropped one is not");
+}
+
 /* Review 6 finding 6: a Linux SYN-SENT client rejects a SYN-ACK whose
  * acknowledgment is acceptable but whose timestamp echo is not (PAWS,
  * RFC 7323 5.3; RFC 9293 3.10.7.3 does the same for an unacceptable ACK):
@@ -3219,6 +3272,7 @@ int main(void)
     test_synack_lost_crossing_resends();
     test_synack_unheard_rst();
     test_synack_rejected_rst();
+    test_flight_log_full();
     test_fin_ack_lost_fin_wait_2();
     test_synack_crossed_answered_by_data();
     test_synack_watch_limits();
