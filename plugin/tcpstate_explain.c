@@ -614,6 +614,15 @@ static void b_abort(ex *x)
         say(x, TX_EX_RST_REJECTS_SYNACK);
         return;
     }
+    /* a SYN-SENT TCB rejecting the old connection's ACK keeps its TCB
+     * (tcpstate_reset.c rejects_unacceptable_ack): no abort */
+    if (before_of(x, x->snd) == TS_SYN_SENT && after_of(x, x->snd) == TS_SYN_SENT &&
+        before_of(x, x->rcv) >= TS_ESTABLISHED) {
+        say(x, TX_EX_RST_OLD_ACK_FROM_SYN_SENT);
+        if (before_of(x, x->rcv) == TS_TIME_WAIT && after_of(x, x->rcv) == TS_CLOSED)
+            say(x, TX_EX_RST_TIME_WAIT);
+        return;
+    }
     say(x, rst_answers_fin_without_tcb(x) ? TX_EX_RST_FIN_TIMEOUT : TX_EX_ABORT);
     if (before_of(x, x->rcv) == TS_TIME_WAIT && after_of(x, x->rcv) == TS_CLOSED)
         say(x, TX_EX_RST_TIME_WAIT);             /* the RFC's rule, and where Linux differs */
@@ -797,6 +806,17 @@ static int acks_what_was_resent(const ex *x)
     return (x->seg->flags & TS_ACK) && r->fin_seen && ts_seq_geq(x->seg->ack, r->fin_seq + 1);
 }
 
+/* A SYN-ACK held in flight to a client still SYN-SENT (the DELIVERED
+ * record of tcpstate_synack.c crossing_delivered) and captured before the
+ * client's resent SYN: the one that crossed it.  (Later SYN-ACKs in the
+ * same record came after the resend.) */
+static int crossed_resent_syn(const ex *x)
+{
+    const ts_endpoint *r = receiver(x);
+    return (x->seg->flags & (TS_SYN | TS_ACK)) == (TS_SYN | TS_ACK) && x->rcv == TS_CLIENT &&
+           before_of(x, x->rcv) == TS_SYN_SENT && r->syn_last_frame > x->seg->frame;
+}
+
 static void explain(ex *x, int analogy)
 {
     static const stage_text unknown = { NULL, TX_NONE, TX_NONE, TX_NONE, TX_NONE };
@@ -822,6 +842,10 @@ static void explain(ex *x, int analogy)
     case TS_FLIGHT_SYNACK_LOST: say(x, TX_EX_SYNACK_UNDELIVERED); break;
     case TS_FLIGHT_NO_TCB: say(x, TX_EX_NO_TCB_SHOWN); break;
     case TS_FLIGHT_SYNACK_REJECTED: say(x, TX_EX_SYNACK_REJECTED_SHOWN); break;
+    case TS_FLIGHT_DELIVERED:
+        if (crossed_resent_syn(x))
+            say(x, TX_EX_SYNACK_CROSSING_SHOWN);
+        break;
     default: break;
     }
     if (x->r->rflags & TS_REC_ONE_SIDED)
