@@ -12,7 +12,8 @@ Python 3 standard library only.  Sub-commands:
           ICMP / ICMPv6 errors (--delay-icmp S), so that they reach the
           client after connect() has gone to sleep
   nooffload  switch off checksum/TSO/GSO/GRO offloads on an interface
-          (legacy ethtool ioctls; no ethtool binary needed)
+          (legacy ethtool ioctls; no ethtool binary needed); --on
+          switches them on again
 
 ACTIONS (run in order on the connected socket):
   send:N       send N bytes (sendall)
@@ -347,9 +348,12 @@ ETHTOOL_SGRO = 0x2C
 
 def cmd_nooffload(args):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    for cmd in (ETHTOOL_STSO, ETHTOOL_SGSO, ETHTOOL_SGRO, ETHTOOL_SSG,
-                ETHTOOL_STXCSUM, ETHTOOL_SRXCSUM):
-        val = ctypes.create_string_buffer(struct.pack("II", cmd, 0))
+    order = (ETHTOOL_STSO, ETHTOOL_SGSO, ETHTOOL_SGRO, ETHTOOL_SSG,
+             ETHTOOL_STXCSUM, ETHTOOL_SRXCSUM)
+    if args.on:
+        order = order[::-1]          # TSO needs scatter-gather and checksumming first
+    for cmd in order:
+        val = ctypes.create_string_buffer(struct.pack("II", cmd, 1 if args.on else 0))
         ifr = struct.pack("16sP", args.ifname.encode(), ctypes.addressof(val))
         try:
             fcntl.ioctl(s, SIOCETHTOOL, ifr)
@@ -407,6 +411,7 @@ def main():
 
     op = sub.add_parser("nooffload")
     op.add_argument("ifname")
+    op.add_argument("--on", action="store_true", help="switch the offloads on instead")
 
     args = p.parse_args()
     {"server": cmd_server, "client": cmd_client, "relay": cmd_relay,

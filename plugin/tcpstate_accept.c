@@ -27,7 +27,8 @@ int tsi_acks_ctl(const step_ctx *x)
         return 0;
     if (p->fin_seen && !p->fin_acked)            /* SEG.ACK > SND.NXT is not acceptable */
         return seq_geq(s->ack, p->fin_seq + 1) && !seq_gt(s->ack, p->snd_nxt);
-    if (x->peer_before == TS_SYN_RECEIVED && p->syn_seen)
+    /* (a SYN-ACK the capture missed counts: tsi_synack_not_captured) */
+    if (x->peer_before == TS_SYN_RECEIVED && (p->syn_seen || p->synack_sent))
         return s->ack == p->isn + 1 || (seq_gt(s->ack, p->isn) && !seq_gt(s->ack, p->snd_nxt));
     return 0;
 }

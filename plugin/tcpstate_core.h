@@ -108,12 +108,20 @@ typedef enum {
                             * it with a RST and kept its TCB: it resends its SYN at `to` */
 } ts_flight_kind;
 
+/* What a RST its receiver went on from its TCB after (TS_FLIGHT_RST_LOST)
+ * had met: the proof `to` tells. */
+typedef enum {
+    TS_RST_LOST,         /* lost on its way: role never saw it */
+    TS_RST_BELOW_WINDOW, /* role's own ACK at `to` lies past the RST's seq: not acceptable */
+    TS_RST_CHALLENGED    /* in role's window above its RCV.NXT: `to` is its challenge ACK */
+} ts_rst_fate;
+
 typedef struct {
     uint32_t from, to;       /* frames: role kept state on [from, to) */
     uint8_t  role, state;
     uint8_t  kind;           /* ts_flight_kind */
     union {
-        uint8_t below_window; /* RST_LOST: role's own ACK at `to` lies past the RST's seq */
+        uint8_t rst_fate;     /* RST_LOST: what became of the RST at role (ts_rst_fate) */
         uint8_t answer_gap;   /* SYNACK_LOST crossing candidate: frames from the resent SYN
                                * `to` to the client's first ACK since (0: none yet, or
                                * too far to hold) */
@@ -175,6 +183,10 @@ typedef struct ts_conn {
     unsigned challenge_syn : 1;  /* the challenge answers a SYN (not a RST) */
     unsigned last_payload : 1;   /* previous segment carried data or FIN */
     unsigned icmp_aborted : 1;   /* the last ICMP error ended the connection */
+    /* the accepted RST rst_frame_seen lies in its receiver's window above the
+     * RCV.NXT its own ACKs said: taken only because the bytes before it were
+     * taken as arrived (tcpstate_reset.c rst_challenged) */
+    unsigned rst_above_acked : 1;
     /* bytes of data the client's SYN carried (at most 65535): what a
      * SYN-ACK may leave unacknowledged (RFC 9293 3.10.7.2, RFC 7413) */
     unsigned syn_data : 16;
@@ -314,6 +326,11 @@ int ts_conn_flight_proves(const ts_conn *c, int kind, int role, uint32_t from, u
 /* An in-flight record of this kind for role, whatever its start, proved
  * at frame to: 1, else 0. */
 int ts_conn_flight_proved_at(const ts_conn *c, int kind, int role, uint32_t to);
+
+/* The RST at frame, accepted as far as one pass knew, was proved by
+ * role's challenge ACK to have arrived inside its window above its RCV.NXT
+ * and not been accepted (TS_FLIGHT_RST_LOST, TS_RST_CHALLENGED): 1, else 0. */
+int ts_conn_rst_challenged(const ts_conn *c, int role, uint32_t frame);
 
 /* The connection's server, an old connection's TIME-WAIT a SYN met, was
  * seen to ignore a RST at its RCV.NXT (RFC 1337 fix F1; in flight:

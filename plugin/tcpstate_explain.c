@@ -517,7 +517,15 @@ static void carried_data(ex *x)
         say(x, TX_EX_CARRIES);
 }
 
-static void b_hs_ack(ex *x)        { say(x, TX_EX_HS_ACK); carried_data(x); }
+/* The SYN-ACK this ACK answers was never captured (tsi_synack_not_captured):
+ * the receiver's ISN comes from this ack. */
+static void b_hs_ack(ex *x)
+{
+    say(x, TX_EX_HS_ACK);
+    if (!receiver(x)->syn_seen && !(x->r->rflags & TS_REC_INFERRED))
+        say(x, TX_EX_SYNACK_NOT_CAPTURED);
+    carried_data(x);
+}
 static void b_simopen_ack(ex *x)   { say(x, TX_EX_SIMOPEN_ACK); carried_data(x); }
 static void b_fin_ack1(ex *x)      { say(x, TX_EX_FIN_ACK1); carried_data(x); }
 static void b_final_ack(ex *x)     { say(x, TX_EX_FINAL_ACK); }
@@ -658,6 +666,8 @@ static void b_rst_ignored(ex *x)
         say(x, TX_EX_RST_TIME_WAIT_KEPT);
     else
         say(x, TX_EX_RST_CHALLENGE);
+    if (ts_conn_rst_challenged(x->c, x->rcv, x->seg->frame))
+        say(x, TX_EX_RST_CHALLENGED_LATE);
 }
 
 static void b_out_of_window(ex *x)

@@ -49,7 +49,7 @@ ts_flight *tsi_flight_add(step_ctx *x, unsigned kind, uint32_t from, int role, u
     f->role = (uint8_t)role;
     f->state = (uint8_t)state;
     f->kind = (uint8_t)kind;
-    f->below_window = 0;
+    f->rst_fate = TS_RST_LOST;
     return f;
 }
 
@@ -116,6 +116,19 @@ int ts_conn_flight_proves(const ts_conn *c, int kind, int role, uint32_t from, u
     return 0;
 }
 
+int ts_conn_rst_challenged(const ts_conn *c, int role, uint32_t frame)
+{
+    if (!c || !c->flight)
+        return 0;
+    for (int i = 0; i < c->flight->n; i++) {
+        const ts_flight *f = &c->flight->rec[i];
+        if (f->kind == TS_FLIGHT_RST_LOST && f->role == role && f->from == frame &&
+            f->rst_fate == TS_RST_CHALLENGED)
+            return 1;
+    }
+    return 0;
+}
+
 int ts_conn_flight_proved_at(const ts_conn *c, int kind, int role, uint32_t to)
 {
     if (!c || !c->flight)
@@ -158,13 +171,24 @@ static void reset_undone_view(ts_record *v, const ts_flight *lost, const ts_flig
     if (frame == lost->from) {
         v->stage = TS_STAGE_RST_IGNORED;
         v->anomalies &= ~TS_BIT(TS_AN_HALF_OPEN);
-        if (lost->below_window)
+        if (lost->rst_fate == TS_RST_BELOW_WINDOW)
             v->anomalies |= TS_BIT(TS_AN_RST_OUT_OF_WINDOW);
     } else if (frame > lost->from && frame < until && v->stage == TS_STAGE_AFTER_RESET &&
                !(v->seg_flags & (TS_SYN | TS_FIN | TS_RST))) {
         v->stage = TS_STAGE_DATA;
         v->anomalies &= ~(TS_BIT(TS_AN_HALF_OPEN) | TS_BIT(TS_AN_PACKETS_AFTER_RESET));
     }
+}
+
+/* A RST its receiver answered with a challenge ACK (tcpstate_reset.c
+ * rst_challenged): it arrived inside the window but not at RCV.NXT, and
+ * was not accepted (RFC 9293 3.10.7.4 first check, RFC 5961 3.2).  Its
+ * sender aborted all the same (3.10.5): the connection is half-open from
+ * the challenge ACK on, where one pass says so. */
+static void rst_challenged_view(ts_record *v)
+{
+    v->stage = TS_STAGE_RST_IGNORED;
+    v->anomalies &= ~TS_BIT(TS_AN_HALF_OPEN);
 }
 
 static int moved_at_from(const ts_flight *f)
@@ -203,12 +227,12 @@ static void resent_syn_view(ts_record *v, const ts_flight *f)
         set_role_states(v, TS_CLIENT, TS_SYN_SENT, TS_SYN_SENT);
 }
 
-/* The RST_LOST record of the same RST as forged, or NULL. */
-static const ts_flight *lost_of(const ts_conn *c, const ts_flight *forged)
+/* The record of kind about the same RST (frame rst), or NULL. */
+static const ts_flight *same_rst(const ts_conn *c, unsigned kind, uint32_t rst)
 {
     for (int i = 0; i < c->flight->n; i++) {
         const ts_flight *f = &c->flight->rec[i];
-        if (f->kind == TS_FLIGHT_RST_LOST && f->from == forged->from)
+        if (f->kind == kind && f->from == rst)
             return f;
     }
     return NULL;
@@ -243,8 +267,12 @@ void tsi_flight_view(ts_record *v, const ts_conn *c, uint32_t frame)
         if (f->kind == TS_FLIGHT_RST_FORGED && frame == f->from)
             v->anomalies &= ~TS_BIT(TS_AN_HALF_OPEN);
         resent_syn_view(v, f);
-        /* each RST that reset nobody (several episodes on one connection) */
-        if (f->kind == TS_FLIGHT_RST_FORGED && lost_of(c, f))
-            reset_undone_view(v, lost_of(c, f), f, frame);
+        /* each RST that reset nobody (several episodes on one connection),
+         * or that its receiver answered with a challenge ACK */
+        if (f->kind == TS_FLIGHT_RST_FORGED && same_rst(c, TS_FLIGHT_RST_LOST, f->from))
+            reset_undone_view(v, same_rst(c, TS_FLIGHT_RST_LOST, f->from), f, frame);
+        else if (f->kind == TS_FLIGHT_RST_LOST && f->rst_fate == TS_RST_CHALLENGED && frame == f->from &&
+                 !same_rst(c, TS_FLIGHT_RST_FORGED, f->from))
+            rst_challenged_view(v);
     }
 }

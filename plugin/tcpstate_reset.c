@@ -133,9 +133,12 @@ static void rst_not_accepted(step_ctx *x, verdict v)
 static void remember_rst(step_ctx *x)
 {
     ts_conn *c = x->c;
+    const ts_endpoint *rcv = x->peer;
     c->rst_frame_seen = x->seg->frame;
     c->rst_by = (uint8_t)x->snd;
     c->rst_states = (uint8_t)((x->me->state << 4) | (x->peer_before & 0x0f));
+    c->rst_above_acked = rcv->ack_sent && seq_gt(x->seg->seq, rcv->max_ack) &&
+                         seq_lt(x->seg->seq, rcv->max_ack + (rcv->win ? rcv->win : 1));
 }
 
 /* In flight, taken back: a resent FIN was taken as proof that the final ACK
@@ -284,6 +287,33 @@ int tsi_handle_after_end(step_ctx *x)
     return 1;
 }
 
+/* The receiver's answer to an accepted RST that lay in its window above
+ * the RCV.NXT its own ACKs said (c->rst_above_acked): the RST was taken
+ * because everything its sender sent was taken as arrived, but some of it
+ * had not.  Its next segment, straight after the RST, a bare ACK from its
+ * TCB at <SEQ=SND.NXT><ACK=RCV.NXT> with that same RCV.NXT, is the
+ * challenge ACK RFC 5961 3.2 (RFC 9293 3.10.7.4 first check) prescribes
+ * for an in-window RST not exactly at RCV.NXT: the RST arrived and was not
+ * accepted (spec_85: data lost after the capture point, then an abort at
+ * the sender's SND.NXT). */
+static int rst_challenged(const step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    const ts_conn *c = x->c;
+    return c->rst_above_acked && c->last_frame == c->rst_frame_seen && !s->len &&
+           (s->flags & (TS_SYN | TS_FIN | TS_RST | TS_ACK)) == TS_ACK &&
+           s->seq == x->me->snd_nxt && s->ack == x->me->max_ack;
+}
+
+/* What the receiver's segment, sent from its TCB after an accepted RST,
+ * proves became of that RST (ts_rst_fate). */
+static uint8_t rst_fate_at_proof(const step_ctx *x)
+{
+    if (seq_gt(x->seg->ack, x->me->max_ack))
+        return TS_RST_BELOW_WINDOW;              /* its RCV.NXT was past the RST */
+    return rst_challenged(x) ? TS_RST_CHALLENGED : TS_RST_LOST;
+}
+
 /* In flight, after a RST: an endpoint the accepted RST left CLOSED goes on
  * sending from the same TCB (its sequence space, its acknowledgment), which
  * no TCP has after sending a RST (3.10.4 ABORT deletes the TCB; a RST
@@ -294,7 +324,9 @@ int tsi_handle_after_end(step_ctx *x)
  * name, e.g. a firewall's "reject with tcp reset").  Its state is restored
  * (ts_flight).  Returns 1 while its peer is still taken to be reset: the
  * connection is half-open (3.5.2); 2 when the peer too has shown it missed
- * the RST: it reset nobody, and the segment is an ordinary one. */
+ * the RST: it reset nobody, and the segment is an ordinary one; 3 when
+ * the segment is the challenge ACK that shows the RST arrived and was not
+ * accepted (rst_challenged), half-open all the same. */
 static int rst_missed(step_ctx *x)
 {
     const ts_segment *s = x->seg;
@@ -312,7 +344,7 @@ static int rst_missed(step_ctx *x)
     f = tsi_flight_add(x, sent_it ? TS_FLIGHT_RST_FORGED : TS_FLIGHT_RST_LOST, c->rst_frame_seen,
                        x->snd, before);
     if (f && !sent_it)
-        f->below_window = (uint8_t)seq_gt(s->ack, me->max_ack);  /* its RCV.NXT was past the RST */
+        f->rst_fate = rst_fate_at_proof(x);
     if (sent_it) {
         /* the data its RST seemed to answer had met a live TCB after all */
         ts_flight *no_tcb = tsi_flight_find(c, TS_FLIGHT_NO_TCB, x->snd);
@@ -328,7 +360,7 @@ static int rst_missed(step_ctx *x)
     if (sent_it)
         c->reset_by = (uint8_t)x->rcv;           /* only its peer was reset */
     raise(x, TS_AN_HALF_OPEN);
-    return 1;
+    return f && f->rst_fate == TS_RST_CHALLENGED ? 3 : 1;
 }
 
 static int after_end(step_ctx *x)
@@ -338,6 +370,13 @@ static int after_end(step_ctx *x)
     int missed = rst_missed(x);
     if (missed == 2)
         return 0;
+    /* its challenge ACK: the protocol's answer to that RST, not a stray */
+    if (missed == 3) {
+        x->rec->stage = TS_STAGE_CHALLENGE_ACK;
+        x->rec->related_frame = c->rst_frame_seen;
+        raise(x, TS_AN_CHALLENGE_ACK);
+        return 1;
+    }
     /* the peer of an endpoint that missed the RST: reset, with no TCB */
     if (missed ||
         (tsi_flight_missed_rst(c, c->rst_frame_seen, -1) && x->peer->state == TS_CLOSED &&

@@ -268,3 +268,34 @@ void tsi_carry_rejecting_tcb(ts_conn *prev, ts_conn *c, const ts_segment *seg, i
     f->to = seg->frame;
     c->ep[TS_CLIENT].state = TS_SYN_SENT;
 }
+
+/* A SYN-ACK the capture missed (a capture point drops packets too): an
+ * endpoint in SYN-SENT sends nothing but SYN or RST (3.10.7.3) -- except,
+ * once an acceptable SYN-ACK arrived, exactly <SEQ=SND.NXT><ACK=RCV.NXT>
+ * <CTL=ACK> and ESTABLISHED (3.10.7.3 fourth check).  So a bare ACK at its
+ * SND.NXT from a SYN-SENT endpoint whose peer sent no SYN the capture saw
+ * proves the peer's SYN-ACK arrived before it: the sender is ESTABLISHED
+ * (the SYN-ACK's edge lies between the frames), and its peer, which took
+ * the SYN (it answered), SYN-RECEIVED with ISN SEG.ACK - 1; this ACK then
+ * acknowledges its SYN (3.10.7.4 fifth check): the third ACK.  Data from
+ * SYN-SENT stays data before the handshake (3.10.2 queues a SEND until
+ * ESTABLISHED: a stack that sends it is broken, and the capture shows
+ * nothing else of an answer). */
+void tsi_synack_not_captured(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    ts_endpoint *me = x->me, *peer = x->peer;
+    if (x->me_before != TS_SYN_SENT || !me->syn_seen || x->c->roles_inferred || peer->syn_seen ||
+        peer->seen || (s->flags & (TS_SYN | TS_RST | TS_FIN | TS_ACK)) != TS_ACK || s->len ||
+        s->seq != me->snd_nxt ||
+        (x->peer_before != TS_SYN_RECEIVED && x->peer_before != TS_LISTEN))
+        return;
+    x->me_before = TS_ESTABLISHED;
+    set_ep_state(me, TS_ESTABLISHED);
+    x->peer_before = TS_SYN_RECEIVED;
+    set_ep_state(peer, TS_SYN_RECEIVED);
+    peer->isn = s->ack - 1;
+    peer->isn_known = 1;
+    peer->snd_nxt = s->ack;
+    peer->synack_sent = 1;
+}

@@ -1070,20 +1070,94 @@ static void test_final_state_unheard_syn(void)
     expect((v.rflags & TS_REC_SYN_UNHEARD) == 0, n, "no unheard mark on an answered SYN");
 }
 
+/* The cell [FIN][SYN-RECEIVED] (RFC 9293 3.10.7.4 fifth check: a
+ * SYN-RECEIVED endpoint acts on a segment only once its ACK covers the SYN
+ * it sent): a broken or crafted client sends data with FIN while still
+ * SYN-SENT (3.10.2 queues a SEND until ESTABLISHED; 3.10.4 CLOSE in
+ * SYN-SENT sends nothing), no server segment captured.  Its ack covers no
+ * SYN the capture showed and, carrying data and FIN, it is no answer to an
+ * uncaptured SYN-ACK (tsi_synack_not_captured wants a bare ACK): nobody
+ * moves, data_before_handshake.  Must-not: the bare ACK at the client's
+ * SND.NXT is such an answer (test_one_sided). */
+static void test_fin_to_syn_received(void);
+
+/* spec_89 (synack_not_captured: client_close with its SYN-ACK cut out, as
+ * a capture point that drops one packet): a SYN-SENT endpoint sends
+ * nothing but SYN or RST, except the bare <SEQ=SND.NXT><ACK=RCV.NXT>
+ * <CTL=ACK> answering an acceptable SYN-ACK as it enters ESTABLISHED (RFC
+ * 9293 3.10.7.3 fourth check).  So the client's bare ACK at ISN + 1, the
+ * server unseen so far, proves the uncaptured SYN-ACK arrived: client
+ * ESTABLISHED before it (the edge lies between the frames), server
+ * SYN-RECEIVED with ISN = ack - 1, and this ACK acknowledges its SYN:
+ * "Handshake 3/3: ACK", server -> ESTABLISHED (3.10.7.4 fifth check).  The
+ * rest is an ordinary connection (one pass and two passes alike).
+ * Must-nots: the same ACK not at the client's SND.NXT (no such answer:
+ * the client is not moved by it), and after a captured server segment (its SYN-ACK would
+ * have been seen: the rule is only for one the capture lacks). */
+static void test_synack_not_captured(void)
+{
+    run r;
+    static const step steps[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 },
+        { 'C', "A", 1001, 5001, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+        { 'C', "PA", 1001, 5001, 100, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        { 'S', "A", 5001, 1101, 0, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        { 'C', "FA", 1101, 5001, 0, "Teardown 1/4: FIN", "ESTABLISHED", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+        { 'S', "A", 5001, 1102, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+        { 'S', "FA", 5001, 1102, 0, "Teardown 3/4: FIN", "FIN-WAIT-2", "TIME-WAIT", "CLOSE-WAIT", "LAST-ACK", 0, 0 },
+        { 'C', "A", 1102, 5002, 0, "Teardown 4/4: final ACK", "TIME-WAIT", "TIME-WAIT", "LAST-ACK", "CLOSED", 0, 0 },
+    };
+    static const step off_seq[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 },
+        { 'C', "A", 1002, 5001, 0, NULL, "SYN-SENT", "SYN-SENT", NULL, NULL, ANY, 0 },
+    };
+    static const step server_seen[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 },
+        { 'S', "RA", 0, 1001, 0, "Reset: connection refused", NULL, "CLOSED", NULL, "CLOSED", ANY, 0 },
+        { 'C', "A", 1001, 5001, 0, NULL, NULL, "CLOSED", NULL, "CLOSED", ANY, 0 },
+    };
+    run_init(&r);
+    RUN(&r, "synack_not_captured", steps);
+    for (int i = 0; i < r.n; i++) {
+        ts_record v = ts_hindsight(&r.rec[i], (uint32_t)i + 1);
+        expect(v.stage == r.rec[i].stage && v.states == r.rec[i].states &&
+               v.server_states == r.rec[i].server_states,
+               "synack_not_captured", "two passes show what one pass did");
+    }
+    run_init(&r);
+    RUN(&r, "synack_not_captured_not_off_seq", off_seq);
+    run_init(&r);
+    RUN(&r, "synack_not_captured_not_server_seen", server_seen);
+}
+
+static void test_fin_to_syn_received(void)
+{
+    run r;
+    static const step steps[] = {
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 },
+        { 'C', "FPA", 1001, 5001, 100, NULL, "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "SYN-RECEIVED",
+          B(DATA_BEFORE_HANDSHAKE), 0 },
+    };
+    run_init(&r);
+    RUN(&r, "fin_to_syn_received", steps);
+}
+
 static void test_one_sided(void)
 {
     run r;
     const int64_t grace = 2000000000LL;
-    /* The first pass cannot know the server's segments are missing: it
-     * keeps the states it has evidence for (captures/one_sided.pcap, one
-     * pass) -- the client never leaves SYN-SENT. */
+    /* The first pass cannot know the server's segments are missing, but
+     * the client's bare ACK at ISN + 1 proves the SYN-ACK arrived (a
+     * SYN-SENT endpoint sends no other ACK, RFC 9293 3.10.7.3): from it on
+     * the states follow the client (captures/one_sided.pcap, one pass);
+     * the server's FIN that frame 6 acknowledges is not known yet. */
     static const step steps[] = {
         { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 0 },
-        { 'C', "A", 1001, 5001, 0, "Data transfer", "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
-        { 'C', "PA", 1001, 5001, 100, "Data transfer", "SYN-SENT", "SYN-SENT", NULL, NULL, B(DATA_BEFORE_HANDSHAKE), 0 },
-        { 'C', "A", 1101, 5201, 0, "Data transfer", "SYN-SENT", "SYN-SENT", NULL, NULL, 0, 0 },
-        { 'C', "FA", 1101, 5201, 0, "Teardown 1/4: FIN", "SYN-SENT", "SYN-SENT", NULL, NULL, 0, 0 },
-        { 'C', "A", 1102, 5202, 0, "Half-close: data transfer", "SYN-SENT", "SYN-SENT", NULL, NULL, 0, 0 },
+        { 'C', "A", 1001, 5001, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+        { 'C', "PA", 1001, 5001, 100, "Data transfer", "ESTABLISHED", "ESTABLISHED", NULL, NULL, 0, 0 },
+        { 'C', "A", 1101, 5201, 0, "Data transfer", "ESTABLISHED", "ESTABLISHED", NULL, NULL, 0, 0 },
+        { 'C', "FA", 1101, 5201, 0, "Teardown 1/4: FIN", "ESTABLISHED", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+        { 'C', "A", 1102, 5202, 0, "Half-close: data transfer", "FIN-WAIT-1", "FIN-WAIT-1", NULL, NULL, 0, 0 },
     };
     const char *n = "one_sided";
     run_init(&r);
@@ -1121,8 +1195,9 @@ static void test_one_sided(void)
            "no anomaly for the connection");
     expect(ts_conn_outcome(r.rec[0].conn) == TS_OUT_FOUR_WAY, n, "outcome four-way close");
     expect(ts_conn_view(r.rec[0].conn)->packets == 6, n, "the account counts captured packets only");
-    /* the one pass stays as it was: the stored records are unchanged */
-    expect(r.rec[2].anomalies == B(DATA_BEFORE_HANDSHAKE), n, "one pass keeps its evidence");
+    /* the one pass stays as it was: the stored records are unchanged (frame
+     * 6 still a half-close there, the final ACK only in the view) */
+    expect(r.rec[5].stage == TS_STAGE_HALF_CLOSE, n, "one pass keeps its evidence");
 }
 
 /* crafted_data_before_handshake: the same start, but the SYN-ACK does come:
@@ -2164,6 +2239,78 @@ static void test_rst_lost(void)
            "rst_lost_not", "no segment from a live TCB: nothing in flight");
 }
 
+/* spec_85 (abort_beyond_rcv_nxt) in short: the server's 100 bytes at 5001
+ * never reach the client (lost after the capture point), whose own data
+ * still acknowledges 5001: its RCV.NXT.  The server then aborts with a
+ * RST-ACK at its SND.NXT 5101 (3.10.5 ABORT, <SEQ=SND.NXT>).  One pass
+ * takes the RST (everything a sender sent is taken as arrived until a
+ * later segment proves otherwise; the capture cannot tell at the RST
+ * whether the data crossed the client's ACK).  The client's next segment,
+ * straight after the RST, is a bare ACK from its TCB at <SEQ=SND.NXT>
+ * <ACK=RCV.NXT> with the same RCV.NXT 5001: the challenge ACK RFC 5961 3.2
+ * (RFC 9293 3.10.7.4 first check) prescribes for a RST inside the window
+ * (5001 < 5101 < 5001 + 65535) but not at RCV.NXT.  So the RST arrived and
+ * was not accepted: "Challenge ACK", challenge_ack, and half-open (the
+ * server did abort, 3.5.2), not "After reset"; two passes show the RST
+ * "Reset: not accepted" with the client ESTABLISHED throughout.  The
+ * server's no-TCB reply at 5001 (3.10.7.1) then resets the client.
+ * Must-nots: the same ACK after a RST at exactly the client's acknowledged
+ * RCV.NXT (it would have been accepted: lost, test_rst_lost's story), and
+ * data instead of a bare ACK after the in-window RST (no challenge ACK:
+ * the RST's fate stays "lost"). */
+static void test_rst_challenged(void)
+{
+    run r;
+    ts_record v;
+#define RST_CHALLENGED_START                                                                           \
+    HANDSHAKE,                                                                                        \
+    { 'C', "PA", 1001, 5001, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },                    \
+    { 'S', "PA", 5001, 1101, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 },                    \
+    { 'C', "PA", 1101, 5001, 100, "Data transfer", NULL, NULL, NULL, NULL, 0, 0 }
+    static const step steps[] = {
+        RST_CHALLENGED_START,
+        { 'S', "RA", 5101, 1201, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "ESTABLISHED", "CLOSED", 0, 0 },
+        { 'C', "A", 1201, 5001, 0, "Challenge ACK", "ESTABLISHED", "ESTABLISHED", "CLOSED", "CLOSED",
+          B(CHALLENGE_ACK) | B(HALF_OPEN), 0 },
+        { 'S', "R", 5001, 0, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "CLOSED", "CLOSED", 0, 0 },
+    };
+    static const step exact[] = {
+        RST_CHALLENGED_START,
+        { 'S', "RA", 5001, 1201, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "ESTABLISHED", "CLOSED", 0, 0 },
+        { 'C', "A", 1201, 5001, 0, "After reset", "ESTABLISHED", "ESTABLISHED", "CLOSED", "CLOSED",
+          B(PACKETS_AFTER_RESET) | B(HALF_OPEN), 0 },
+    };
+    static const step data[] = {
+        RST_CHALLENGED_START,
+        { 'S', "RA", 5101, 1201, 0, "Reset: abort", "ESTABLISHED", "CLOSED", "ESTABLISHED", "CLOSED", 0, 0 },
+        { 'C', "PA", 1201, 5001, 100, "After reset", "ESTABLISHED", "ESTABLISHED", "CLOSED", "CLOSED",
+          B(PACKETS_AFTER_RESET) | B(HALF_OPEN), 0 },
+    };
+#undef RST_CHALLENGED_START
+    run_init(&r);
+    RUN(&r, "rst_challenged", steps);
+    v = ts_hindsight(&r.rec[6], 7);
+    expect(v.stage == TS_STAGE_RST_IGNORED && ts_rec_client_before(&v) == TS_ESTABLISHED &&
+           ts_rec_client_after(&v) == TS_ESTABLISHED && ts_rec_server_after(&v) == TS_CLOSED &&
+           !(v.anomalies & (B(HALF_OPEN) | B(RST_OUT_OF_WINDOW))),
+           "rst_challenged", "hindsight: the RST arrived inside the window and was not accepted");
+    v = ts_hindsight(&r.rec[7], 8);
+    expect(v.stage == TS_STAGE_CHALLENGE_ACK && v.anomalies == (B(CHALLENGE_ACK) | B(HALF_OPEN)),
+           "rst_challenged", "hindsight: the challenge ACK, to a server that did abort");
+    expect(ts_conn_in_flight(r.rec[0].conn, 7, TS_CLIENT, NULL) == TS_FLIGHT_RST_LOST,
+           "rst_challenged", "the record says the client missed the RST's effect");
+    run_init(&r);
+    RUN(&r, "rst_challenged_not_exact", exact);
+    v = ts_hindsight(&r.rec[6], 7);
+    expect(v.stage == TS_STAGE_RST_ABORT, "rst_challenged_not_exact",
+           "hindsight: a RST at RCV.NXT would have been taken: lost, still shown as sent");
+    run_init(&r);
+    RUN(&r, "rst_challenged_not_data", data);
+    v = ts_hindsight(&r.rec[6], 7);
+    expect(v.stage == TS_STAGE_RST_ABORT, "rst_challenged_not_data",
+           "hindsight: data proves no challenge ACK");
+}
+
 /* Review F3 (spec_10_rst_old_ack): a RST in the server's name at the
  * client's last ACK (101) while the server's next 100 bytes have already
  * reached the client (its RCV.NXT is 201).  One pass accepts it (the rule
@@ -2679,7 +2826,7 @@ static void test_simultaneous_open_synack_resent(void)
 }
 
 /* A FIN resent by an endpoint the model has in FIN-WAIT-2 (real capture
- * spec_83_fin_ack_lost_client): only FIN-WAIT-1, CLOSING and LAST-ACK
+ * spec_90_fin_ack_lost_client): only FIN-WAIT-1, CLOSING and LAST-ACK
  * resend a FIN, whose ACK has not arrived (RFC 9293 3.8.1), so the ACK
  * that took it to FIN-WAIT-2 was lost after the capture point: one pass
  * corrects from the resent FIN (FIN-WAIT-1 -> FIN-WAIT-1), two passes
@@ -3295,6 +3442,7 @@ int main(void)
     test_fin_wait_2_expired();
     test_rst_proves_fin_lost();
     test_rst_lost();
+    test_rst_challenged();
     test_rst_old_ack();
     test_fin_ack_crossed();
     test_rst_out_of_window_syn_received();
@@ -3320,6 +3468,8 @@ int main(void)
     test_final_state_unheard_syn();
     test_sequence_wrap();
     test_one_sided();
+    test_fin_to_syn_received();
+    test_synack_not_captured();
     test_data_before_synack_stands();
     test_icmp_refuses_syn();
     test_icmp_soft_then_hard();

@@ -580,6 +580,72 @@ static void test_fin_wait_2_expired_text(void)
     finish(&s);
 }
 
+/* spec_85: a RST at the sender's SND.NXT, above the RCV.NXT the receiver's
+ * own ACKs said (its bytes were lost after the capture point), answered by
+ * the receiver's challenge ACK: with two passes the RST is "not accepted"
+ * and the text says why (the receiver's ACKs, the lost bytes); one pass,
+ * which took the RST, must not say so.  Must-not: a RST at exactly the
+ * acknowledged RCV.NXT, whose receiver then ACKs (lost, not challenged). */
+static void test_rst_challenged_text(void)
+{
+    scenario s;
+    ts_record v;
+    char buf[2048];
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 100);
+    pkt(&s, B, TS_ACK, 3001, 1101, 100);
+    pkt(&s, A, TS_ACK, 1101, 3001, 100);
+    pkt(&s, B, TS_RST | TS_ACK, 3101, 1201, 0);
+    pkt(&s, A, TS_ACK, 1201, 3001, 0);
+    hasnt(&s, 6, TS_LANG_EN, "had not arrived");
+    v = ts_hindsight(&s.rec[6], 7);
+    ts_explain(&v, &s.seg[6], TS_LANG_EN, 0, buf, sizeof buf);
+    check(strstr(buf, "does not accept") != NULL && strstr(buf, "had not arrived") != NULL,
+          "hindsight: the RST was not accepted, and why", buf);
+    ts_explain(&v, &s.seg[6], TS_LANG_ZH, 0, buf, sizeof buf);
+    check(strstr(buf, "RCV.NXT") != NULL && strstr(buf, "挑战确认") != NULL && valid_utf8(buf),
+          "hindsight zh: the RST was not accepted, and why", buf);
+    finish(&s);
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 100);
+    pkt(&s, B, TS_ACK, 3001, 1101, 100);
+    pkt(&s, A, TS_ACK, 1101, 3001, 100);
+    pkt(&s, B, TS_RST | TS_ACK, 3001, 1201, 0);
+    pkt(&s, A, TS_ACK, 1201, 3001, 0);
+    v = ts_hindsight(&s.rec[6], 7);
+    ts_explain(&v, &s.seg[6], TS_LANG_EN, 0, buf, sizeof buf);
+    check(strstr(buf, "had not arrived") == NULL, "a RST at RCV.NXT: lost, not challenged", buf);
+    finish(&s);
+}
+
+/* spec_89: the third ACK of a handshake whose SYN-ACK the capture lacks
+ * says that the SYN-ACK arrived and why (RFC 9293 3.10.7.3); the third ACK
+ * of a captured handshake must not. */
+static void test_synack_not_captured_text(void)
+{
+    scenario s;
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, B, TS_ACK, 3001, 1001, 0);
+    has(&s, 1, TS_LANG_EN, "SYN-ACK is not in the capture");
+    has(&s, 1, TS_LANG_ZH, "3.10.7.3");
+    finish(&s);
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    has(&s, 2, TS_LANG_EN, "completes the three-way handshake");
+    hasnt(&s, 2, TS_LANG_EN, "not in the capture");
+    finish(&s);
+}
+
 /* Defect 11: the third ACK a SYN-ACK retransmission proves lost says so
  * where the corrected states are shown (hindsight), not in the first pass. */
 static void test_undelivered_ack(void)
@@ -854,6 +920,8 @@ int main(int argc, char **argv)
     test_data_never_acked();
     test_forged_rst_text();
     test_fin_wait_2_expired_text();
+    test_rst_challenged_text();
+    test_synack_not_captured_text();
     test_rst_at_fin_seq();
     test_syn_data_either_ack();
     test_synack_leaves_syn_data();

@@ -19,7 +19,10 @@
  * Fields: frame.number tcp.stream tcp.flags.str tcpstate.stage
  * tcpstate.retransmission tcpstate.inferred tcpstate.client.before
  * tcpstate.client.after tcpstate.server.before tcpstate.server.after
- * tcpstate.anomaly.  Exit status 0, 1 unreadable capture, 2 usage.
+ * tcpstate.anomaly tcpstate.sender, and the segment's own tcp.seq_raw
+ * tcp.ack_raw tcp.len (empty on an ICMP error's line; tests/continuity.py
+ * reads them to tell a segment missing from the capture).
+ * Exit status 0, 1 unreadable capture, 2 usage.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -33,13 +36,13 @@
 /* ---- Fields ---------------------------------------------------------------- */
 
 enum { F_FRAME, F_STREAM, F_FLAGS, F_STAGE, F_RETRANS, F_INFERRED, F_CB, F_CA, F_SB, F_SA,
-       F_ANOMALY, F_COUNT };
+       F_ANOMALY, F_SENDER, F_SEQ, F_ACK, F_LEN, F_COUNT };
 
 static const char *const field_names[F_COUNT] = {
     "frame.number", "tcp.stream", "tcp.flags.str", "tcpstate.stage",
     "tcpstate.retransmission", "tcpstate.inferred", "tcpstate.client.before",
     "tcpstate.client.after", "tcpstate.server.before", "tcpstate.server.after",
-    "tcpstate.anomaly",
+    "tcpstate.anomaly", "tcpstate.sender", "tcp.seq_raw", "tcp.ack_raw", "tcp.len",
 };
 
 /* ---- One analysed frame ------------------------------------------------------ */
@@ -49,6 +52,8 @@ typedef struct {
     int      stream;       /* -1: no TCP */
     uint16_t tcp_flags;    /* the TCP header's 12 flag bits (quoted one for ICMP) */
     int      has_rec;
+    int      is_tcp;       /* a segment (not an ICMP error): seq, ack, len below */
+    uint32_t seq, ack, len;
     ts_record rec;
 } frame_out;
 
@@ -214,6 +219,10 @@ static void feed_tcp(const ip_view *ip, int64_t ts_ns, uint32_t frame, frame_out
     si = find_stream(ip->v6, ip->src, ip->dst, seg.sport, seg.dport, 1, &from_a);
     seg.from_a = (uint8_t)from_a;
     out->tcp_flags = (uint16_t)(((t[12] & 0x0f) << 8) | t[13]);
+    out->is_tcp = 1;
+    out->seq = seg.seq;
+    out->ack = seg.ack;
+    out->len = seg.len;
     ts_stream_process(&streams[si].core, &seg, &out->rec);
     out->has_rec = 1;
     /* Wireshark gives a four-tuple reused by a new SYN a new tcp.stream:
@@ -453,6 +462,11 @@ static void put_field(int f, const frame_out *fo, const ts_record *v, ts_anomaly
     case F_CA:       if (has) fputs(ts_state_name(ts_rec_client_after(v)), stdout); break;
     case F_SB:       if (has) fputs(ts_state_name(ts_rec_server_before(v)), stdout); break;
     case F_SA:       if (has) fputs(ts_state_name(ts_rec_server_after(v)), stdout); break;
+    case F_SENDER:   if (has) fputs((v->rflags & TS_REC_SENDER_CLIENT) ? "client" : "server", stdout);
+                     break;
+    case F_SEQ:      if (fo->is_tcp) printf("%u", fo->seq); break;
+    case F_ACK:      if (fo->is_tcp) printf("%u", fo->ack); break;
+    case F_LEN:      if (fo->is_tcp) printf("%u", fo->len); break;
     case F_ANOMALY: {
         int first = 1;
         for (unsigned a = 0; has && a < TS_ANOMALY_COUNT; a++) {
