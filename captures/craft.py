@@ -1544,6 +1544,53 @@ def rst_old_time_wait(cap, p):
     new.close("c")
 
 
+# synack_rejected_rst (review 6 finding 6): a SYN-SENT client rejects a
+# SYN-ACK and keeps its TCB.  Linux does this when the SYN-ACK's timestamp
+# echo does not fall within the times of its SYNs (PAWS, RFC 7323 5.3;
+# tcp_rcv_synsent_state_process "reset_and_undo"), as RFC 9293 3.10.7.3
+# does for an unacceptable ACK: it answers <SEQ=SEG.ACK><CTL=RST> (no
+# options, window 0) and resends its SYN, same ISN, at the next RTO.  The
+# tap is next to the client.  1 c> SYN; 2 s> SYN-ACK echoing TSecr 1 (not
+# a time of the client's); 3 c> RST seq x+1; 4 c> SYN again, same ISN, 1 s
+# later (the server took the RST and dropped its request socket); 5 s>
+# SYN-ACK with a new ISN, a good echo; 6 c> ACK; 7 c> 100 bytes;
+# 8 s> ACK; 9-12 four-way close, client first.
+@capture("synack_rejected_rst", 41730)
+def synack_rejected_rst(cap, p):
+    c = Conn(cap, p)
+    c.pkt("c", "S")
+    c.ep["s"].ts_recent = 1
+    c.pkt("s", "SA")
+    c.pkt("c", "R", seq=c.nxt("c"), ack=0, nosock=True)
+    c.restart("s", (c.nxt("s") + 0x10000000) & M32)
+    c.pkt("c", "S", seq=c.nxt("c") - 1, dt=1000000)
+    c.pkt("s", "SA")
+    c.pkt("c", "A")
+    c.pkt("c", "PA", 100)
+    c.pkt("s", "A")
+    c.close("c")
+
+
+# flight_log_full (review 6 finding 7): more in-flight proofs on one
+# connection than the model keeps (8).  The tap is next to the server; a
+# middlebox between it and the client injects a RST in the server's name
+# at the client's RCV.NXT (no options, window 0) five times, and each is
+# dropped before the client.  1-3 handshake; then five times: s> RST
+# (forged, never delivered); c> 100 bytes (the client still has its TCB:
+# it missed the RST); s> ACK (the server never sent it); then a four-way
+# close, client first.  Each episode proves two things (RST_LOST,
+# RST_FORGED): the fifth episode's are the 9th and 10th.
+@capture("flight_log_full", 41740)
+def flight_log_full(cap, p):
+    c = Conn(cap, p)
+    c.handshake()
+    for _ in range(5):
+        c.pkt("s", "R", seq=c.nxt("s"), ack=0, nosock=True, deliver=False, dt=100000)
+        c.pkt("c", "PA", 100)
+        c.pkt("s", "A")
+    c.close("c")
+
+
 def main(argv):
     if len(argv) > 1 and argv[1] in ("-h", "--help"):
         print(__doc__)

@@ -2527,6 +2527,29 @@ sc_synack_not_captured() {
 	fi
 }
 
+###########################################################################
+# 90 fin_ack_lost_client (server side captures)
+#   Client-first close; the server's pure ACK of the client's FIN is dropped
+#   at the CLIENT's input (installed after the data exchange; "quota until
+#   60 bytes" drops one pure ACK from the server), so this capture sees it
+#   but the client, still FIN-WAIT-1, resends its FIN after its RTO; the
+#   server ACKs it again (that ACK passes: FIN-WAIT-2) and closes 2 s after
+#   reading EOF: ... >FA <A >FA <A <FA >A.
+sc_fin_ack_lost_client() {
+	setup
+	cap_start server fin_ack_lost_client
+	srv 5090 recv:100 send:200 eof sleep:2 close
+	spawn cli --port 5090 --bind-port 40090 send:100 recv:200 signal:c1 wait:go close
+	waitsig c1
+	sleep 0.1
+	nft_rule $NSC input 'tcp sport 5090 tcp flags == ack quota until 60 bytes counter drop'
+	sig go
+	wait_bg
+	sleep 1
+	cap_stop 0
+	check fin_ack_lost_client "$HS $XCH >FA <A >FA <A <FA >A"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2548,7 +2571,7 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	simultaneous_open_server simultaneous_close_server tfo_synack_lost
 	reboot_challenge unread_close_wait syncookie_ack_lost
 	gso_half_close retries2_server abort_beyond_rcv_nxt seq_wrap_relative ecn_ce
-	pmtu_router6 synack_not_captured)
+	pmtu_router6 synack_not_captured fin_ack_lost_client)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")

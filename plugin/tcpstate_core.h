@@ -106,6 +106,8 @@ typedef enum {
     TS_FLIGHT_REOPENED,    /* `from`, a SYN, reopened role's TIME-WAIT: its SYN-ACK `to` answers it */
     TS_FLIGHT_SYNACK_LOST, /* `from`, a SYN-ACK, never reached role (SYN-SENT): it resends its
                             * SYN at `to`, or later answers a SYN-ACK from no TCB */
+    TS_FLIGHT_SYNACK_REJECTED, /* `from`, a SYN-ACK, reached role's SYN-SENT TCB, which answered
+                            * it with a RST and kept its TCB: it resends its SYN at `to` */
 } ts_flight_kind;
 
 /* What a RST its receiver went on from its TCB after (TS_FLIGHT_RST_LOST)

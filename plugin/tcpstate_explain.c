@@ -609,11 +609,34 @@ static int rst_from_new_tcb(const ex *x)
     return ts_conn_flight_proved_at(x->c, TS_FLIGHT_NEW_TCB, x->snd, x->seg->frame);
 }
 
+/* Where the states shown are the corrected ones (two passes): the RST
+ * came from a SYN-SENT TCB that rejected the SYN-ACK and resent its SYN
+ * (tcpstate_synack.c, tsi_carry_rejecting_tcb). */
+static int rst_rejects_synack(const ex *x)
+{
+    unsigned kept;
+    return ts_conn_in_flight(x->c, x->seg->frame, x->snd, &kept) == TS_FLIGHT_SYNACK_REJECTED &&
+           before_of(x, x->snd) == kept && after_of(x, x->snd) == kept;
+}
+
 static void b_abort(ex *x)
 {
     unsigned kept;
     if (rst_from_new_tcb(x)) {
         say(x, TX_EX_RST_NEW_TCB);
+        return;
+    }
+    if (rst_rejects_synack(x)) {
+        say(x, TX_EX_RST_REJECTS_SYNACK);
+        return;
+    }
+    /* a SYN-SENT TCB rejecting the old connection's ACK keeps its TCB
+     * (tcpstate_reset.c rejects_unacceptable_ack): no abort */
+    if (before_of(x, x->snd) == TS_SYN_SENT && after_of(x, x->snd) == TS_SYN_SENT &&
+        before_of(x, x->rcv) >= TS_ESTABLISHED) {
+        say(x, TX_EX_RST_OLD_ACK_FROM_SYN_SENT);
+        if (before_of(x, x->rcv) == TS_TIME_WAIT && after_of(x, x->rcv) == TS_CLOSED)
+            say(x, TX_EX_RST_TIME_WAIT);
         return;
     }
     say(x, rst_answers_fin_without_tcb(x) ? TX_EX_RST_FIN_TIMEOUT : TX_EX_ABORT);
@@ -790,6 +813,28 @@ static int undelivered_shown(const ex *x)
     return (before_of(x, x->rcv) == kept && after_of(x, x->rcv) == kept) ? kind : TS_FLIGHT_NONE;
 }
 
+/* A FIN resent from FIN-WAIT-2 keeps its sender FIN-WAIT-1 from just after
+ * the FIN (tcpstate_pipeline.c): the peer's segments before the first ACK
+ * of that FIN did not acknowledge it, and may well have arrived. */
+static int acks_what_was_resent(const ex *x)
+{
+    const ts_endpoint *r = receiver(x);
+    if (before_of(x, x->rcv) != TS_FIN_WAIT_1)
+        return 1;
+    return (x->seg->flags & TS_ACK) && r->fin_seen && ts_seq_geq(x->seg->ack, r->fin_seq + 1);
+}
+
+/* A SYN-ACK held in flight to a client still SYN-SENT (the DELIVERED
+ * record of tcpstate_synack.c crossing_delivered) and captured before the
+ * client's resent SYN: the one that crossed it.  (Later SYN-ACKs in the
+ * same record came after the resend.) */
+static int crossed_resent_syn(const ex *x)
+{
+    const ts_endpoint *r = receiver(x);
+    return (x->seg->flags & (TS_SYN | TS_ACK)) == (TS_SYN | TS_ACK) && x->rcv == TS_CLIENT &&
+           before_of(x, x->rcv) == TS_SYN_SENT && r->syn_last_frame > x->seg->frame;
+}
+
 static void explain(ex *x, int analogy)
 {
     static const stage_text unknown = { NULL, TX_NONE, TX_NONE, TX_NONE, TX_NONE };
@@ -808,9 +853,17 @@ static void explain(ex *x, int analogy)
         say(x, TX_EX_SYN_UNHEARD);
     switch (undelivered_shown(x)) {
     case TS_FLIGHT_FIN_LOST: say(x, TX_EX_FIN_UNDELIVERED); break;
-    case TS_FLIGHT_ACK_LOST: say(x, TX_EX_UNDELIVERED); break;
+    case TS_FLIGHT_ACK_LOST:
+        if (acks_what_was_resent(x))
+            say(x, TX_EX_UNDELIVERED);
+        break;
     case TS_FLIGHT_SYNACK_LOST: say(x, TX_EX_SYNACK_UNDELIVERED); break;
     case TS_FLIGHT_NO_TCB: say(x, TX_EX_NO_TCB_SHOWN); break;
+    case TS_FLIGHT_SYNACK_REJECTED: say(x, TX_EX_SYNACK_REJECTED_SHOWN); break;
+    case TS_FLIGHT_DELIVERED:
+        if (crossed_resent_syn(x))
+            say(x, TX_EX_SYNACK_CROSSING_SHOWN);
+        break;
     default: break;
     }
     if (x->r->rflags & TS_REC_ONE_SIDED)

@@ -9,6 +9,8 @@
  */
 #include "tcpstate_core_int.h"
 
+#include <string.h>
+
 /* The connection's log, allocated on first need: most connections never
  * prove anything was in flight, and pay only the pointer. */
 static ts_flight_log *flight_log(step_ctx *x)
@@ -19,12 +21,28 @@ static ts_flight_log *flight_log(step_ctx *x)
     return c->flight;
 }
 
+/* A full log gives up its oldest record for the new proof: one pass reads
+ * back only recent proofs (the RST still in force, a TIME-WAIT's ignored
+ * RST, a new TCB's SYN, the open crossing SYN-ACK), and a proof it cannot
+ * read back makes it repeat a verdict or refuse a segment its TCB sent
+ * (review 6 finding 7).  Two passes then no longer correct the oldest
+ * proof's frames: said on this frame (in_flight_not_recorded). */
+static ts_flight *make_room(step_ctx *x, ts_flight_log *log)
+{
+    memmove(&log->rec[0], &log->rec[1], (TS_FLIGHT_MAX - 1) * sizeof log->rec[0]);
+    log->n--;
+    raise(x, TS_AN_IN_FLIGHT_NOT_RECORDED);
+    return &log->rec[log->n];
+}
+
 ts_flight *tsi_flight_add(step_ctx *x, unsigned kind, uint32_t from, int role, unsigned state)
 {
     ts_flight_log *log = flight_log(x);
     ts_flight *f;
-    if (!log || log->n == TS_FLIGHT_MAX)
+    if (!log)
         return NULL;                             /* the one-pass correction still holds */
+    if (log->n == TS_FLIGHT_MAX)
+        make_room(x, log);
     f = &log->rec[log->n++];
     f->from = from;
     f->to = x->seg->frame;
@@ -209,9 +227,19 @@ static void resent_syn_view(ts_record *v, const ts_flight *f)
         set_role_states(v, TS_CLIENT, TS_SYN_SENT, TS_SYN_SENT);
 }
 
+/* The record of kind about the same RST (frame rst), or NULL. */
+static const ts_flight *same_rst(const ts_conn *c, unsigned kind, uint32_t rst)
+{
+    for (int i = 0; i < c->flight->n; i++) {
+        const ts_flight *f = &c->flight->rec[i];
+        if (f->kind == kind && f->from == rst)
+            return f;
+    }
+    return NULL;
+}
+
 void tsi_flight_view(ts_record *v, const ts_conn *c, uint32_t frame)
 {
-    const ts_flight *lost = NULL, *forged = NULL;
     if (!c->flight)
         return;
     for (int i = 0; i < c->flight->n; i++) {
@@ -242,13 +270,12 @@ void tsi_flight_view(ts_record *v, const ts_conn *c, uint32_t frame)
         if (f->kind == TS_FLIGHT_RST_FORGED && frame == f->from)
             v->anomalies &= ~TS_BIT(TS_AN_HALF_OPEN);
         resent_syn_view(v, f);
-        if (f->kind == TS_FLIGHT_RST_LOST)
-            lost = f;
-        if (f->kind == TS_FLIGHT_RST_FORGED)
-            forged = f;
+        /* each RST that reset nobody (several episodes on one connection),
+         * or that its receiver answered with a challenge ACK */
+        if (f->kind == TS_FLIGHT_RST_FORGED && same_rst(c, TS_FLIGHT_RST_LOST, f->from))
+            reset_undone_view(v, same_rst(c, TS_FLIGHT_RST_LOST, f->from), f, frame);
+        else if (f->kind == TS_FLIGHT_RST_LOST && f->rst_fate == TS_RST_CHALLENGED && frame == f->from &&
+                 !same_rst(c, TS_FLIGHT_RST_FORGED, f->from))
+            rst_challenged_view(v);
     }
-    if (lost && forged && lost->from == forged->from)
-        reset_undone_view(v, lost, forged, frame);
-    else if (lost && lost->rst_fate == TS_RST_CHALLENGED && frame == lost->from)
-        rst_challenged_view(v);
 }

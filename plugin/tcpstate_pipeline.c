@@ -50,6 +50,14 @@ static void correct_crossing(step_ctx *x, ts_event cls)
         c->simultaneous_close = 1;
         tsi_flight_add(x, TS_FLIGHT_CROSSED, x->peer->fin_frame, x->snd, TS_ESTABLISHED);
     }
+    /* A first SYN-ACK is formed on entering SYN-RECEIVED (3.10.7.3; figure
+     * 8): one from an endpoint the peer's SYN-ACK took to ESTABLISHED left
+     * before that SYN-ACK arrived, which it takes after sending (transition) */
+    if (cls == TS_EV_SYNACK && c->simultaneous_open && x->me_before == TS_ESTABLISHED &&
+        !x->me->synack_sent && x->peer->synack_sent && c->synack_frame) {
+        x->me_before = TS_SYN_RECEIVED;
+        tsi_flight_add(x, TS_FLIGHT_CROSSED, c->synack_frame, x->snd, TS_SYN_RECEIVED);
+    }
 }
 
 static void check_handshake(step_ctx *x, ts_event *cls)
@@ -255,6 +263,20 @@ static int synack_answers_no_syn(const step_ctx *x)
     return x->peer->syns_sent <= x->me->syns_sent && x->peer->syn_last_frame < x->me->last_frame;
 }
 
+/* The same for the closer's FIN: only an endpoint whose FIN is not
+ * acknowledged resends it (FIN-WAIT-1, CLOSING, LAST-ACK; 3.8.1), so a FIN
+ * resent from FIN-WAIT-2 shows the ACK that took it there was lost after
+ * the capture point.  Only when its last segment was that FIN (sent or
+ * resent): an ACK of its own since would show the peer's segments
+ * arrived. */
+static int resent_fin_proves_fin_ack_lost(const step_ctx *x)
+{
+    const ts_endpoint *me = x->me;
+    return (x->seg->flags & (TS_FIN | TS_SYN | TS_RST)) == TS_FIN && me->state == TS_FIN_WAIT_2 &&
+           me->fin_acked && x->c->reset_by == NONE && !x->c->simultaneous_close &&
+           (me->last_flags & TS_FIN) && me->last_seq + me->last_len == me->fin_seq;
+}
+
 static void retransmission_proves_ack_lost(step_ctx *x)
 {
     const ts_segment *s = x->seg;
@@ -269,6 +291,12 @@ static void retransmission_proves_ack_lost(step_ctx *x)
         me->last_frame < c->final_ack_frame) {
         me->fin_acked = me->fin_rexmit = 0;      /* the FIN is outstanding again */
         mark_undelivered(x, c->final_ack_frame, TS_LAST_ACK);
+    }
+    if (resent_fin_proves_fin_ack_lost(x)) {
+        me->fin_acked = me->fin_rexmit = 0;
+        /* FIN-WAIT-1 on every frame after the FIN: before its ACK it was,
+         * and that ACK (and whatever came with it) never arrived */
+        mark_undelivered(x, me->fin_frame + 1, TS_FIN_WAIT_1);
     }
 }
 

@@ -121,6 +121,10 @@ static int starts_new_connection(const ts_conn *c, const ts_segment *seg)
     if ((seg->flags & (TS_SYN | TS_ACK | TS_RST | TS_FIN)) != TS_SYN)
         return 0;
     snd = &c->ep[role_of(c, seg)];
+    /* the SYN-SENT TCB that rejected a SYN-ACK with a RST, resending its
+     * SYN: the server took the RST, the handshake starts again */
+    if (tsi_syn_after_synack_rejection(c, seg, role_of(c, seg)))
+        return 1;
     if (snd->syn_seen && seg->seq == snd->isn)
         return 0; /* a retransmission of this connection's SYN */
     if (ts_conn_finished(c))
@@ -165,6 +169,8 @@ void ts_stream_process(ts_stream *s, const ts_segment *seg, ts_record *out)
         if (tw)
             tsi_inherit_time_wait(c, prev, seg);
         carry_new_tcb(c, prev, seg);
+        if (prev)
+            tsi_carry_rejecting_tcb(prev, c, seg, role_of(prev, seg));
         first = 1;
     }
     if (tsi_proves_unseen_synack(c, seg))

@@ -227,6 +227,48 @@ void tsi_rst_proves_synack_unheard(step_ctx *x)
     c->established = 0;
 }
 
+/* The no-TCB record of tsi_rst_proves_synack_unheard, when the RST that
+ * proved it is the one still in force on this unfinished handshake. */
+static ts_flight *synack_unheard_record(const ts_conn *c)
+{
+    ts_flight *f = tsi_flight_find(c, TS_FLIGHT_NO_TCB, TS_CLIENT);
+    if (!f || c->established || c->reset_by != TS_CLIENT || c->rst_by != TS_CLIENT ||
+        f->to != c->rst_frame_seen)
+        return NULL;
+    return f;
+}
+
+/* Taken back: the client that answered a SYN-ACK with a bare RST at its
+ * SEG.ACK sends its SYN again with the same ISN.  A new TCB would choose a
+ * new ISN (RFC 9293 3.4.1); only SYN-SENT resends a SYN (3.8.1).  So the
+ * RST came from the SYN-SENT TCB, which rejected that SYN-ACK and kept its
+ * TCB (3.10.7.3: "If the ACK bit is set ... unacceptable ... send a reset
+ * ... discard the segment and return"; Linux also rejects this way a
+ * SYN-ACK failing its timestamp check, RFC 7323 5.3).  The server did take
+ * the RST (back to LISTEN, 3.10.7.4 second check): the resent SYN starts a
+ * new handshake with it. */
+int tsi_syn_after_synack_rejection(const ts_conn *c, const ts_segment *seg, int role)
+{
+    const ts_endpoint *cl = &c->ep[TS_CLIENT];
+    return role == TS_CLIENT && (seg->flags & (TS_SYN | TS_ACK | TS_RST | TS_FIN)) == TS_SYN &&
+           cl->syn_seen && seg->seq == cl->isn && synack_unheard_record(c) != NULL;
+}
+
+/* The old handshake's record becomes "rejected": the client SYN-SENT from
+ * that SYN-ACK to this resent SYN (two passes), and the SYN-SENT TCB
+ * leaves the old handshake for the new one (as a new TCB's does,
+ * tcpstate_stream.c carry_new_tcb). */
+void tsi_carry_rejecting_tcb(ts_conn *prev, ts_conn *c, const ts_segment *seg, int role)
+{
+    ts_flight *f = synack_unheard_record(prev);
+    if (!f || !tsi_syn_after_synack_rejection(prev, seg, role))
+        return;
+    f->kind = TS_FLIGHT_SYNACK_REJECTED;
+    f->state = TS_SYN_SENT;
+    f->to = seg->frame;
+    c->ep[TS_CLIENT].state = TS_SYN_SENT;
+}
+
 /* A SYN-ACK the capture missed (a capture point drops packets too): an
  * endpoint in SYN-SENT sends nothing but SYN or RST (3.10.7.3) -- except,
  * once an acceptable SYN-ACK arrived, exactly <SEQ=SND.NXT><ACK=RCV.NXT>

@@ -137,7 +137,8 @@ typedef enum { TS_GRP_SEQUENCE, TS_GRP_PROTOCOL, TS_GRP_MALFORMED } ts_group;
     X(TS_AN_OPEN_AT_CAPTURE_END,  "open_at_capture_end",  TS_GRP_SEQUENCE,  TS_SEV_NOTE,  TX_AN_OPEN_AT_CAPTURE_END)   \
     X(TS_AN_CHALLENGE_ACK,        "challenge_ack",        TS_GRP_SEQUENCE,  TS_SEV_NOTE,  TX_AN_CHALLENGE_ACK)         \
     X(TS_AN_ICMP_UNREACHABLE,     "icmp_unreachable",     TS_GRP_SEQUENCE,  TS_SEV_NOTE,  TX_AN_ICMP_UNREACHABLE)      \
-    X(TS_AN_OUT_OF_WINDOW,        "out_of_window",        TS_GRP_SEQUENCE,  TS_SEV_WARN,  TX_AN_OUT_OF_WINDOW)
+    X(TS_AN_OUT_OF_WINDOW,        "out_of_window",        TS_GRP_SEQUENCE,  TS_SEV_WARN,  TX_AN_OUT_OF_WINDOW)         \
+    X(TS_AN_IN_FLIGHT_NOT_RECORDED,"in_flight_not_recorded",TS_GRP_SEQUENCE, TS_SEV_NOTE,  TX_AN_IN_FLIGHT_NOT_RECORDED)
 
 typedef enum {
 #define TS_X_ENUM(id, name, grp, sev, text) id,

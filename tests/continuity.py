@@ -164,7 +164,11 @@ B fold     one frame shows two edges of its sender: it sent its own SYN or FIN
            LAST-ACK -> CLOSED on the sender's resent FIN when the peer's
            ACK of that FIN was captured earlier: the FIN left LAST-ACK
            (a CLOSED TCP sends no FIN, 3.10.7.1), then the crossing ACK
-           arrived (3.10.7.4 fifth check).
+           arrived (3.10.7.4 fifth check); SYN-RECEIVED -> ESTABLISHED on
+           the sender's own first SYN-ACK when the peer's SYN-ACK was
+           captured earlier: a SYN-ACK is formed on entering SYN-RECEIVED
+           (3.10.7.3, figure 8), so it left before the peer's arrived
+           (3.10.7.4 fifth check).
 C missing  a continuity gap that is one edge a segment makes (not a user call
            such as CLOSED -> LISTEN), at a frame that shows a segment
            missing from the capture (its seq lies past everything captured
@@ -176,6 +180,10 @@ D silent   a continuity gap X -> CLOSED of an endpoint whose next segment is
            timeout (3.10.8, RFC 1122 4.2.3.5), a CLOSE in SYN-SENT (3.10.4:
            'delete the TCB', nothing sent), an ABORT whose RST was lost, or
            Linux's FIN-WAIT-2 timer deleted the TCB without a segment.
+F dropped  a two-pass continuity gap on a stream where a later frame has
+           in_flight_not_recorded: the connection held more in-flight proofs
+           than the model keeps (8), the oldest was dropped, and the frames
+           it covered keep what one pass knew (the anomaly says so).
 E crafted  a sender in SYN-SENT whose segment the model itself reports as
            data_before_handshake and whose peer's SYN-ACK is captured later:
            a crafted capture of what no TCP sends (data without SYN before
@@ -293,6 +301,8 @@ def fold_ok(st, fr, role, before, after):
         return other in st.syn
     if (before, after) == (SYN_SENT, ESTAB) and fr.has("A") and not (fr.has("S") or fr.has("R")):
         return other in st.synack and seq_after(fr.ack, st.synack[other])
+    if (before, after) == (SYN_RCVD, ESTAB) and fr.has("S") and fr.has("A") and role not in st.synack:
+        return other in st.synack
     if (before, after) == (LAST_ACK, CLOSED) and fr.has("F") and role in st.fin:
         fin = st.fin[role]
         return (fr.seq + fr.len) & 0xffffffff == fin and other in st.max_ack and \
@@ -322,6 +332,8 @@ def check_frames(frames, two_pass):
                         kind = "C missing"
                     elif gap[1] == CLOSED and silent_close_proven(frames, idx[k:], role):
                         kind = "D silent"
+                    elif any("in_flight_not_recorded" in frames[j].anomalies for j in idx[k:]):
+                        kind = "F dropped"
                     (allowed if kind else bad).append(
                         (sid, fr.frame, role, "continuity", text + (" [%s]" % kind if kind else "")))
                 if two_pass and fr.is_segment and role == fr.sender and fr.has("A") and \
@@ -482,6 +494,25 @@ def self_test():
             ("server", "AF", 501, 101, 0, ESTAB, ESTAB, ESTAB, FW1),
             ("server", "A", 502, 101, 0, ESTAB, CLOSING, FW1, FW1),
         ], True, [(5, "client", "edge")]),
+        ("fold B: crossing first SYN-ACKs (simultaneous open)", [
+            ("client", "S", 100, 0, 0, CLOSED, SYN_SENT, CLOSED, CLOSED),
+            ("server", "S", 500, 0, 0, SYN_SENT, SYN_RCVD, CLOSED, SYN_RCVD),
+            ("client", "AS", 100, 501, 0, SYN_RCVD, SYN_RCVD, SYN_RCVD, SYN_RCVD),
+            ("server", "AS", 500, 101, 0, SYN_RCVD, ESTAB, SYN_RCVD, ESTAB),
+        ], True, []),
+        ("SYN-RECEIVED -> ESTABLISHED on a SYN-ACK with none of the peer's before", [
+            ("client", "S", 100, 0, 0, CLOSED, SYN_SENT, CLOSED, CLOSED),
+            ("server", "S", 500, 0, 0, SYN_SENT, SYN_RCVD, CLOSED, SYN_RCVD),
+            ("server", "AS", 500, 101, 0, SYN_RCVD, ESTAB, SYN_RCVD, ESTAB),
+        ], True, [(3, "server", "edge")]),
+        ("allowance F: a gap before a dropped in-flight proof", HANDSHAKE + [
+            ("server", "R", 501, 0, 0, ESTAB, CLOSED, ESTAB, CLOSED),
+            ("client", "AP", 101, 501, 100, ESTAB, ESTAB, ESTAB, ESTAB, "in_flight_not_recorded"),
+        ], True, []),
+        ("the same gap with no dropped proof", HANDSHAKE + [
+            ("server", "R", 501, 0, 0, ESTAB, CLOSED, ESTAB, CLOSED),
+            ("client", "AP", 101, 501, 100, ESTAB, ESTAB, ESTAB, ESTAB),
+        ], True, [(5, "client", "continuity"), (5, "server", "continuity")]),
         ("fold B: crossing SYNs", [
             ("client", "S", 100, 0, 0, CLOSED, SYN_SENT, CLOSED, CLOSED),
             ("server", "S", 500, 0, 0, SYN_SENT, SYN_SENT, CLOSED, SYN_RCVD),

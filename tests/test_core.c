@@ -284,10 +284,11 @@ static void test_simultaneous_open(void)
         { 'S', "S", 5000, 0, 0, "Simultaneous open: SYN", "SYN-SENT", "SYN-RECEIVED", "CLOSED", "SYN-RECEIVED", 0, 0 },
         /* SYN-ACK acking 5001: the server's SYN is acknowledged: SYN-RECEIVED -> ESTABLISHED */
         { 'C', "SA", 1000, 5001, 0, "Simultaneous open: SYN-ACK", "SYN-RECEIVED", "SYN-RECEIVED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
-        /* the server's SYN-ACK crossed the client's: it was sent from SYN-RECEIVED, but
-         * its sender is shown in its capture-order state (step 3 made it ESTABLISHED, and
-         * no state goes back to SYN-RECEIVED): a crossing segment moves nobody who sent it */
-        { 'S', "SA", 5000, 1001, 0, "Simultaneous open: SYN-ACK", "SYN-RECEIVED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        /* the server's first SYN-ACK: one is formed on entering SYN-RECEIVED (3.10.7.3,
+         * figure 8), so it left before step 3 arrived (crossing): its sender was still
+         * SYN-RECEIVED, and takes step 3 after sending, folded into this frame as a
+         * crossing FIN is: SYN-RECEIVED -> ESTABLISHED */
+        { 'S', "SA", 5000, 1001, 0, "Simultaneous open: SYN-ACK", "SYN-RECEIVED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
         /* Linux acknowledges the crossing SYN-ACK once more: still part of the opening */
         { 'C', "A", 1001, 5001, 0, "Simultaneous open: ACK", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
         { 'C', "PA", 1001, 5001, 10, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
@@ -308,6 +309,13 @@ static void test_simultaneous_open(void)
                "simultaneous_open", "hindsight leaves other records alone");
     }
     expect(r.rec[0].conn->established, "simultaneous_open", "established");
+    {
+        /* with hindsight step 3 was in flight to the server until its own SYN-ACK left */
+        ts_record v = ts_hindsight(&r.rec[2], 3);
+        expect(ts_rec_server_before(&v) == TS_SYN_RECEIVED && ts_rec_server_after(&v) == TS_SYN_RECEIVED &&
+               ts_conn_in_flight(r.rec[0].conn, 3, TS_SERVER, NULL) == TS_FLIGHT_CROSSED,
+               "simultaneous_open", "hindsight: the client's SYN-ACK crossed the server's");
+    }
 }
 
 static void test_simultaneous_close(void)
@@ -2796,6 +2804,197 @@ static void test_synack_unheard_rst(void)
            "hindsight: the SYN-ACK arrived");
 }
 
+/* Review 6 finding 9, the other order and a must-not: the server's SYN-ACK
+ * is captured first (3), so the client's own first SYN-ACK (4), formed on
+ * entering SYN-RECEIVED (3.10.7.3), crossed it: the client SYN-RECEIVED ->
+ * ESTABLISHED there, 3 in flight to it (two passes).  Must not: the
+ * server's SYN-ACK resent a second later (5) by an endpoint already
+ * ESTABLISHED is a retransmission (3.8.1), no crossing: its sender stays
+ * ESTABLISHED and no record covers it. */
+static void test_simultaneous_open_synack_resent(void)
+{
+    run r;
+    static const step steps[] = {
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "S", 5000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        { 'C', "SA", 1000, 5001, 0, "Simultaneous open: SYN-ACK", "SYN-RECEIVED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+        { 'S', "SA", 5000, 1001, 0, "Simultaneous open: SYN-ACK", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 1000 },
+    };
+    const char *n = "simultaneous_open_synack_resent";
+    run_init(&r);
+    RUN(&r, n, steps);
+    expect(ts_conn_in_flight(r.rec[0].conn, 3, TS_CLIENT, NULL) == TS_FLIGHT_CROSSED &&
+           client_view(&r, 2) == CS(SYN_RECEIVED, SYN_RECEIVED), n,
+           "hindsight: the server's SYN-ACK in flight to the client until its own left");
+    expect(ts_conn_in_flight(r.rec[0].conn, 5, TS_SERVER, NULL) == TS_FLIGHT_NONE &&
+           ts_conn_in_flight(r.rec[0].conn, 5, TS_CLIENT, NULL) == TS_FLIGHT_NONE, n,
+           "the resent SYN-ACK is no crossing");
+}
+
+/* A FIN resent by an endpoint the model has in FIN-WAIT-2 (real capture
+ * spec_90_fin_ack_lost_client): only FIN-WAIT-1, CLOSING and LAST-ACK
+ * resend a FIN, whose ACK has not arrived (RFC 9293 3.8.1), so the ACK
+ * that took it to FIN-WAIT-2 was lost after the capture point: one pass
+ * corrects from the resent FIN (FIN-WAIT-1 -> FIN-WAIT-1), two passes
+ * show the ACK's frame FIN-WAIT-1 -> FIN-WAIT-1 too; the re-ACK then moves
+ * it to FIN-WAIT-2.  The server's data before the ACK (it did not
+ * acknowledge the FIN) is not said to be lost.  Must not: a FIN resent
+ * after the client acknowledged the server's later segment (which also
+ * acknowledged the FIN: it arrived; a spurious retransmission), no record,
+ * the client stays FIN-WAIT-2. */
+static void test_fin_ack_lost_fin_wait_2(void)
+{
+    run r;
+    char buf[1024];
+    static const step lost[] = {
+        HANDSHAKE,
+        LEAD('C', "FA", 1001, 5001),
+        LEAD('S', "PA", 5001, 1001),             /* sent before the FIN arrived: ack 1001 */
+        { 'S', "A", 5011, 1002, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+        { 'C', "FA", 1001, 5001, 0, "Teardown 1/4: FIN", "FIN-WAIT-1", "FIN-WAIT-1", "CLOSE-WAIT", "CLOSE-WAIT", 0, 300 },
+        { 'S', "A", 5011, 1002, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+    };
+    static const step spurious[] = {
+        HANDSHAKE,
+        LEAD('C', "FA", 1001, 5001),
+        LEAD('S', "A", 5001, 1002),
+        LEAD('S', "PA", 5001, 1002),
+        LEAD('C', "A", 1002, 5011),
+        { 'C', "FA", 1001, 5011, 0, "Teardown 1/4: FIN", "FIN-WAIT-2", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 300 },
+    };
+    const char *n = "fin_ack_lost_fin_wait_2";
+    run_init(&r);
+    RUN(&r, n, lost);
+    expect(client_view(&r, 5) == CS(FIN_WAIT_1, FIN_WAIT_1) && client_view(&r, 4) == CS(FIN_WAIT_1, FIN_WAIT_1) &&
+           ts_conn_in_flight(r.rec[0].conn, 6, TS_CLIENT, NULL) == TS_FLIGHT_ACK_LOST &&
+           client_view(&r, 7) == CS(FIN_WAIT_1, FIN_WAIT_2),
+           n, "hindsight: the ACK of the FIN never arrived");
+    {
+        ts_record v = ts_hindsight(&r.rec[5], 6);
+        ts_explain(&v, &r.seg[5], TS_LANG_EN, 0, buf, sizeof buf);
+        expect(strstr(buf, "lost after the capture point") != NULL, n, "the ACK: said lost");
+        v = ts_hindsight(&r.rec[4], 5);
+        ts_explain(&v, &r.seg[4], TS_LANG_EN, 0, buf, sizeof buf);
+        expect(strstr(buf, "lost after the capture point") == NULL, n,
+               "the data before the ACK acknowledged no FIN: not said lost");
+    }
+    n = "fin_resent_spurious";
+    run_init(&r);
+    RUN(&r, n, spurious);
+    expect(!r.rec[0].conn->flight, n, "no record");
+}
+
+/* Review 6 finding 7 (rest): the in-flight log holds 8 records
+ * (TS_FLIGHT_MAX); a proof beyond them was dropped silently, and one pass,
+ * which reads back the proof of the RST still in force, then refused the
+ * client's later segments their TCB (review 6 f7_full_log).  Each episode
+ * here is test_rst_old_ack's: a RST accepted at the client's RCV.NXT
+ * (3.10.7.4), then the client's data from its TCB (it missed the RST:
+ * RST_LOST) and the server's ACK from its own (it never sent it:
+ * RST_FORGED), 2 records.  Four episodes fill the log exactly: no
+ * in_flight_not_recorded anywhere (must-not).  The fifth episode's proofs
+ * push out the oldest records: in_flight_not_recorded on both, and one
+ * pass goes on exactly as in the earlier episodes (the server's ACK is
+ * ordinary data, ESTABLISHED; the client's data is not refused); two
+ * passes undo every episode still kept (RST not accepted), the first one
+ * no longer. */
+static void test_flight_log_full(void)
+{
+    run r;
+    step steps[64];
+    int n = 0, proof[5] = { 0 };
+    uint32_t c = 1001, sv = 5001;
+    steps[n++] = (step)LEAD('C', "S", 1000, 0);
+    steps[n++] = (step)LEAD('S', "SA", 5000, 1001);
+    steps[n++] = (step)LEAD('C', "A", 1001, 5001);
+    for (int e = 0; e < 5; e++) {
+        steps[n++] = (step)LEAD('S', "R", sv, 0);
+        proof[e] = n;                            /* index of the client's data: RST_LOST */
+        steps[n++] = (step)LEAD('C', "PA", c, sv);
+        steps[n - 1].len = 100;
+        c += 100;
+        steps[n++] = (step)LEAD('S', "A", sv, c);
+    }
+    run_init(&r);
+    for (int i = 0; i < n; i++)
+        feed(&r, "flight_log_full", &steps[i]);
+    for (int i = 0; i < proof[4]; i++)
+        expect(!(r.rec[i].anomalies & B(IN_FLIGHT_NOT_RECORDED)), "flight_log_full",
+               "8 records fit: nothing said before the ninth");
+    expect(r.rec[0].conn->flight && r.rec[0].conn->flight->n == TS_FLIGHT_MAX, "flight_log_full",
+           "the log stays at 8 records");
+    expect((r.rec[proof[4]].anomalies & B(IN_FLIGHT_NOT_RECORDED)) &&
+           (r.rec[proof[4] + 1].anomalies & B(IN_FLIGHT_NOT_RECORDED)) &&
+           ts_rec_client_after(&r.rec[proof[4]]) == TS_ESTABLISHED, "flight_log_full",
+           "the ninth and tenth proofs push out the oldest, said on their frames");
+    expect(r.rec[proof[4] + 1].stage == r.rec[proof[3] + 1].stage &&
+           r.rec[proof[4] + 1].server_states == r.rec[proof[3] + 1].server_states &&
+           r.rec[proof[4] + 1].server_states == ((TS_ESTABLISHED << 4) | TS_ESTABLISHED),
+           "flight_log_full", "one pass: the fifth episode ends as the fourth");
+    expect(ts_hindsight(&r.rec[proof[4] - 1], (uint32_t)proof[4]).stage == TS_STAGE_RST_IGNORED &&
+           ts_hindsight(&r.rec[proof[1] - 1], (uint32_t)proof[1]).stage == TS_STAGE_RST_IGNORED &&
+           ts_hindsight(&r.rec[proof[0] - 1], (uint32_t)proof[0]).stage == TS_STAGE_RST_ABORT,
+           "flight_log_full", "two passes: every episode kept is undone, the dropped one is not");
+}
+
+/* Review 6 finding 6: a Linux SYN-SENT client rejects a SYN-ACK whose
+ * acknowledgment is acceptable but whose timestamp echo is not (PAWS,
+ * RFC 7323 5.3; RFC 9293 3.10.7.3 does the same for an unacceptable ACK):
+ * it answers <SEQ=SEG.ACK><CTL=RST>, discards the segment, keeps its TCB
+ * and resends its SYN, same ISN, at the next RTO.  At the RST one pass can
+ * only take it for the no-TCB reply (3.10.7.1, same form): client CLOSED,
+ * server back to LISTEN (3.10.7.4 second check).  The resent SYN with the
+ * same ISN proves the SYN-SENT TCB lived (a new TCB picks a new ISN, 3.4.1;
+ * only SYN-SENT resends a SYN, 3.8.1): one pass shows it SYN-SENT ->
+ * SYN-SENT as the first SYN of a new handshake (the server took the RST:
+ * LISTEN -> SYN-RECEIVED), no "After reset", no anomaly; two passes show
+ * the client SYN-SENT on the SYN-ACK and the RST.  Must not: a SYN with a
+ * new ISN is a new TCB (the old one met the SYN-ACK without a TCB): the
+ * NO_TCB record stays, and the new SYN starts from CLOSED. */
+static void test_synack_rejected_rst(void)
+{
+    run r;
+    static const step same_isn[] = {
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        { 'C', "R", 1001, 0, 0, "Reset: abort", "CLOSED", "CLOSED", "SYN-RECEIVED", "LISTEN", 0, 0 },
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 1000 },
+        { 'S', "SA", 7000, 1001, 0, "Handshake 2/3: SYN-ACK", "SYN-SENT", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        { 'C', "A", 1001, 7001, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+        { 'C', "PA", 1001, 7001, 10, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+    };
+    static const step new_isn[] = {
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        LEAD('C', "R", 1001, 0),
+        { 'C', "S", 3000, 0, 0, "Handshake 1/3: SYN", "CLOSED", "SYN-SENT", "LISTEN", "SYN-RECEIVED", 0, 1000 },
+    };
+    const char *n = "synack_rejected_rst";
+    char buf[1024];
+    run_init(&r);
+    RUN(&r, n, same_isn);
+    expect(client_view(&r, 1) == CS(SYN_SENT, SYN_SENT) && client_view(&r, 2) == CS(SYN_SENT, SYN_SENT),
+           n, "hindsight: the SYN-SENT TCB rejected the SYN-ACK and sent the RST");
+    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_SYNACK_REJECTED &&
+           ts_conn_in_flight(r.rec[0].conn, 3, TS_CLIENT, NULL) == TS_FLIGHT_SYNACK_REJECTED,
+           n, "the no-TCB record is taken back");
+    expect(r.rec[3].conn != r.rec[0].conn && r.rec[3].conn->established, n,
+           "the resent SYN starts the handshake again, and it completes");
+    {
+        ts_record v = ts_hindsight(&r.rec[2], 3);
+        ts_explain(&v, &r.seg[2], TS_LANG_EN, 0, buf, sizeof buf);
+        expect(strstr(buf, "same initial sequence number") && !strstr(buf, "aborts"), n,
+               "two passes: the RST rejects the SYN-ACK, no abort");
+    }
+    n = "synack_unheard_new_isn";
+    run_init(&r);
+    RUN(&r, n, new_isn);
+    expect(client_view(&r, 1) == CS(CLOSED, CLOSED) && client_view(&r, 2) == CS(CLOSED, CLOSED) &&
+           ts_conn_in_flight(r.rec[0].conn, 2, TS_CLIENT, NULL) == TS_FLIGHT_NO_TCB,
+           n, "a new ISN is a new TCB: the SYN-ACK met none");
+}
+
 static void test_syn_to_time_wait_reverse(void)
 {
     run r;
@@ -3221,10 +3420,14 @@ int main(void)
     test_refused_rst_without_ack_is_ignored();
     test_abort();
     test_simultaneous_open();
+    test_simultaneous_open_synack_resent();
     test_simultaneous_close();
     test_synack_lost_resent_syn();
     test_synack_lost_crossing_resends();
     test_synack_unheard_rst();
+    test_synack_rejected_rst();
+    test_flight_log_full();
+    test_fin_ack_lost_fin_wait_2();
     test_synack_crossed_answered_by_data();
     test_synack_watch_limits();
     test_synack_resent_syn_view();
