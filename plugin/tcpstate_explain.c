@@ -835,6 +835,24 @@ static int crossed_resent_syn(const ex *x)
            before_of(x, x->rcv) == TS_SYN_SENT && r->syn_last_frame > x->seg->frame;
 }
 
+/* ECN's flags (RFC 3168) change no TCP state but are what a learner
+ * asks about: on the SYN and SYN-ACK they negotiate ECN, later they carry
+ * its congestion signal. */
+static void ecn_flags(ex *x)
+{
+    uint8_t f = x->seg->flags;
+    if ((f & (TS_SYN | TS_ACK | TS_ECE | TS_CWR)) == (TS_SYN | TS_ECE | TS_CWR))
+        say(x, TX_EX_ECN_SYN);
+    else if ((f & (TS_SYN | TS_ACK | TS_ECE | TS_CWR)) == (TS_SYN | TS_ACK | TS_ECE))
+        say(x, TX_EX_ECN_SYNACK);
+    else if (!(f & (TS_SYN | TS_RST))) {
+        if (f & TS_ECE)
+            say(x, TX_EX_ECN_ECE);
+        if (f & TS_CWR)
+            say(x, TX_EX_ECN_CWR);
+    }
+}
+
 static void explain(ex *x, int analogy)
 {
     static const stage_text unknown = { NULL, TX_NONE, TX_NONE, TX_NONE, TX_NONE };
@@ -849,6 +867,7 @@ static void explain(ex *x, int analogy)
     transitions(x, t->until);
     if (t->note)
         say(x, t->note);
+    ecn_flags(x);
     if (x->r->rflags & TS_REC_SYN_UNHEARD)
         say(x, TX_EX_SYN_UNHEARD);
     switch (undelivered_shown(x)) {

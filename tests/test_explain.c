@@ -682,6 +682,39 @@ static void test_final_ack_crossed_text(void)
     }
 }
 
+/* ECN (RFC 3168): a SYN with ECE+CWR asks for it (6.1.1), a SYN-ACK with
+ * ECE agrees (6.1.1), ECE later echoes a congestion mark (6.1.3), CWR
+ * answers it (6.1.2); the explanation names each and changes no state.
+ * Must-nots: a handshake and data without those flags say nothing of
+ * ECN; a SYN-ACK with both ECE and CWR is no RFC 3168 agreement. */
+static void test_ecn_text(void)
+{
+    scenario s;
+    start(&s);
+    pkt(&s, A, TS_SYN | TS_ECE | TS_CWR, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK | TS_ECE, 3000, 1001, 0);
+    pkt(&s, A, TS_ACK, 1001, 3001, 0);
+    pkt(&s, B, TS_ACK | TS_PSH, 3001, 1001, 100);
+    pkt(&s, A, TS_ACK | TS_ECE, 1001, 3101, 0);
+    pkt(&s, B, TS_ACK | TS_PSH | TS_CWR, 3101, 1001, 100);
+    has(&s, 0, TS_LANG_EN, "ask to use Explicit Congestion Notification");
+    has(&s, 1, TS_LANG_EN, "agrees to use Explicit Congestion Notification");
+    has(&s, 4, TS_LANG_EN, "ECE: the client echoes a congestion mark");
+    has(&s, 5, TS_LANG_EN, "CWR: the server has reduced its congestion window");
+    has(&s, 4, TS_LANG_ZH, "6.1.3");
+    has(&s, 5, TS_LANG_ZH, "6.1.2");
+    hasnt(&s, 2, TS_LANG_EN, "Congestion");
+    hasnt(&s, 3, TS_LANG_EN, "congestion");
+    hasnt(&s, 5, TS_LANG_EN, "ECE: ");
+    finish(&s);
+    start(&s);
+    pkt(&s, A, TS_SYN, 1000, 0, 0);
+    pkt(&s, B, TS_SYN | TS_ACK | TS_ECE | TS_CWR, 3000, 1001, 0);
+    hasnt(&s, 0, TS_LANG_EN, "Congestion");
+    hasnt(&s, 1, TS_LANG_EN, "agrees to use");
+    finish(&s);
+}
+
 /* Defect 11: the third ACK a SYN-ACK retransmission proves lost says so
  * where the corrected states are shown (hindsight), not in the first pass. */
 static void test_undelivered_ack(void)
@@ -959,6 +992,7 @@ int main(int argc, char **argv)
     test_rst_challenged_text();
     test_synack_not_captured_text();
     test_final_ack_crossed_text();
+    test_ecn_text();
     test_rst_at_fin_seq();
     test_syn_data_either_ack();
     test_synack_leaves_syn_data();
