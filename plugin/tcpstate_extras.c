@@ -24,10 +24,10 @@ ts_flight_log *tsi_extras(ts_conn *c, ts_alloc_fn alloc, void *alloc_ctx)
 /* The offset code of ns (1 + us after first_ns), or 0 when it has none. */
 static uint32_t offset_code(const ts_conn *c, int64_t ns)
 {
-    int64_t d = ns_between(c->first_ns, ns);
-    if (d < 0 || d % 1000 != 0 || d / 1000 >= (int64_t)UINT32_MAX || c->first_ns + d != ns)
+    int64_t d = ns_between(c->first_ns, ns), us = d / 1000;
+    if (d < 0 || us * 1000 != d || us >= (int64_t)UINT32_MAX || c->first_ns + d != ns)
         return 0;
-    return (uint32_t)(d / 1000) + 1;
+    return (uint32_t)us + 1;
 }
 
 static int go_wide(ts_conn *c, ts_alloc_fn alloc, void *alloc_ctx)

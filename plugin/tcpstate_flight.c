@@ -11,14 +11,12 @@
 
 #include <string.h>
 
-/* The connection's log, allocated on first need: most connections never
- * prove anything was in flight, and pay only the pointer. */
+/* The connection's log, in its rare extras allocated on first need
+ * (tcpstate_extras.c): most connections never prove anything was in
+ * flight, and pay only the pointer. */
 static ts_flight_log *flight_log(step_ctx *x)
 {
-    ts_conn *c = x->c;
-    if (!c->flight && x->alloc)
-        c->flight = x->alloc(x->alloc_ctx, sizeof *c->flight);
-    return c->flight;
+    return tsi_extras(x->c, x->alloc, x->alloc_ctx);
 }
 
 /* A full log gives up its oldest record for the new proof: one pass reads
@@ -27,12 +25,11 @@ static ts_flight_log *flight_log(step_ctx *x)
  * read back makes it repeat a verdict or refuse a segment its TCB sent
  * (review 6 finding 7).  Two passes then no longer correct the oldest
  * proof's frames: said on this frame (in_flight_not_recorded). */
-static ts_flight *make_room(step_ctx *x, ts_flight_log *log)
+static void make_room(step_ctx *x, ts_flight_log *log)
 {
     memmove(&log->rec[0], &log->rec[1], (TS_FLIGHT_MAX - 1) * sizeof log->rec[0]);
     log->n--;
     raise(x, TS_AN_IN_FLIGHT_NOT_RECORDED);
-    return &log->rec[log->n];
 }
 
 ts_flight *tsi_flight_add(step_ctx *x, unsigned kind, uint32_t from, int role, unsigned state)
