@@ -61,3 +61,20 @@ void tsi_set_time(ts_conn *c, ts_alloc_fn alloc, void *alloc_ctx, unsigned which
     }
     c->t.wide_ns[which] = ns;
 }
+
+/* Every segment: the latest time becomes ns if ns is later.  The common
+ * case (an offset can hold ns exactly) compares offset codes, which order
+ * as the times they stand for, instead of reading the time back and
+ * setting it through tsi_set_time; anything else takes that path. */
+void tsi_note_last_time(ts_conn *c, ts_alloc_fn alloc, void *alloc_ctx, int64_t ns)
+{
+    uint64_t d = (uint64_t)ns - (uint64_t)c->first_ns, us = d / 1000u;
+    if (!c->times_wide && ns > 0 && ns >= c->first_ns && us * 1000u == d &&
+        us < (uint64_t)UINT32_MAX) {
+        if ((uint32_t)us + 1u > c->t.t_us[TS_CT_LAST])
+            c->t.t_us[TS_CT_LAST] = (uint32_t)us + 1u;
+        return;
+    }
+    if (ns > tsi_time(c, TS_CT_LAST))
+        tsi_set_time(c, alloc, alloc_ctx, TS_CT_LAST, ns);
+}
