@@ -293,13 +293,14 @@ int64_t ts_zeek_time_at(const ts_zeek *z, unsigned k)
 /* t as an inline offset: a whole number of us in [0, 2^32) after start. */
 static int inline_offset(int64_t start, int64_t t, uint32_t *us)
 {
-    uint64_t d;
+    uint64_t d, q;
     if (t < start)
         return 0;
     d = (uint64_t)t - (uint64_t)start;   /* exact: 0 <= t - start < 2^64 */
-    if (d % ZK_US != 0 || d / ZK_US > UINT32_MAX)
+    q = d / ZK_US;                       /* (one division, its remainder from it) */
+    if (q * ZK_US != d || q > UINT32_MAX)
         return 0;
-    *us = (uint32_t)(d / ZK_US);
+    *us = (uint32_t)q;
     return 1;
 }
 
