@@ -62,14 +62,13 @@ process_layer(packet_info *pinfo, frame_fields *ff, field_info *srcport, int64_t
     uint32_t stream;
 
     memset(&seg, 0, sizeof seg);
-    if (!flen || !fstream || !read_tcp_header(srcport, &seg))
+    if (!flen || !fstream || !read_ip_and_tcp(ip_below(ff, layer_num), srcport, &seg))
         return FALSE;               /* truncated, fragment or error packet */
     seg.frame = pinfo->num;
     seg.ts_ns = now_ns;
     seg.bad_checksum = (fcksum && finfo_uint(fcksum) == PROTO_CHECKSUM_E_BAD) ? 1 : 0;
     seg.len = finfo_uint(flen);
     seg.payload_truncated = seg.len && pinfo->fd->cap_len < pinfo->fd->pkt_len;
-    seg.ip_len = ip_total_length(ip_below(ff, layer_num));
     seg.encap = encapsulation_of(pinfo, ff, layer_num);
 
     /* Addresses are looked up only when needed: for a stream not seen yet,
@@ -313,13 +312,14 @@ queue_tap(packet_info *pinfo, const tcpstate_slot *slot, const ts_segment *seg,
 static gboolean
 tree_wanted(proto_tree *tree)
 {
-    header_field_info *hfi;
+    static header_field_info *hfi;      /* tcpstate's, fixed once registered */
 
     if (!tree)
         return FALSE;
     if (PTREE_DATA(tree)->visible)
         return TRUE;
-    hfi = proto_registrar_get_nth(proto_tcpstate);
+    if (!hfi)
+        hfi = proto_registrar_get_nth(proto_tcpstate);
     return hfi && hfi->ref_type != HF_REF_TYPE_NONE;
 }
 

@@ -1491,6 +1491,8 @@ ts_zeek_state ts_zeek_conn_state(const ts_zeek *z)
     int o_inactive = os == ZEP_INACTIVE || os == ZEP_PARTIAL;
     int r_inactive = rs == ZEP_INACTIVE || rs == ZEP_PARTIAL;
 
+    if (os == ZEP_ESTABLISHED && rs == ZEP_ESTABLISHED)
+        return TS_ZK_S1;              /* most packets: none of the cases below applies */
     if (rs == ZEP_RESET) {
         if (os == ZEP_SYN_SENT || os == ZEP_SYN_ACK_SENT ||
             (os == ZEP_RESET && ep_size(o, r) == 0 && ep_size(r, o) == 0))
