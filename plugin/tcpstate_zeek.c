@@ -727,24 +727,18 @@ static void new_connection(ts_zeek *z, const ts_segment *seg)
  * lower number than before means it wrapped past 2^32.  Without memory
  * for the counter the wrap is not counted (the sizes then read modulo
  * 2^32, as they did before wraps were counted). */
-static void move_seq(ts_zeek *z, unsigned i, unsigned series, uint32_t *field, uint32_t v)
+static inline void move_seq(ts_zeek *z, unsigned i, unsigned series, uint32_t *field, uint32_t v)
 {
     if (v < *field && more_of(z))
         z->more->wraps[series][i]++;
     *field = v;
 }
 
-/* Zeek's get_relative_seq: s relative to endpoint i's start, given the
- * last value of the series s is compared with and that series' wraps (the
- * wraps as s would make them: one more when s is ahead of last but a lower
- * number, one less when s is behind last but a higher number).  Returns 1
- * when s lies before the start with no wrap counted (Zeek's underflow:
- * more than 2 GiB ahead of the start also reads as before it until the
- * 32-bit number wraps).  *rel gets the low 32 bits of the 64-bit relative
- * number: the letters and the reassembly compare 32-bit numbers, exact up
- * to 4 GiB from the start. */
-static int relative_seq(const ts_zeek *z, unsigned i, uint32_t s, uint32_t last,
-                        unsigned series, uint32_t *rel)
+/* The wraps of endpoint i's series as s would make them (Zeek's
+ * get_relative_seq): one more when s is ahead of last but a lower number,
+ * one less when s is behind last but a higher number. */
+static uint32_t wraps_at(const ts_zeek *z, unsigned i, uint32_t s, uint32_t last,
+                         unsigned series)
 {
     uint32_t w = wraps_of(z, i, series);
     int32_t d = seq_diff(s, last);
@@ -755,9 +749,24 @@ static int relative_seq(const ts_zeek *z, unsigned i, uint32_t s, uint32_t last,
     } else if (d > 0 && s < last) {
         w++;
     }
-    d = seq_diff(s, z->ep[i].start);
+    return w;
+}
+
+/* Zeek's get_relative_seq: s relative to endpoint i's start, s being
+ * compared with the last value of a series (last_seq or ack_seq).  Returns
+ * 1 when s lies before the start with no wrap counted (Zeek's underflow:
+ * more than 2 GiB ahead of the start also reads as before it until the
+ * 32-bit number wraps).  *rel gets the low 32 bits of the 64-bit relative
+ * number: the letters and the reassembly compare 32-bit numbers, exact up
+ * to 4 GiB from the start.  Inline, with the wraps looked at only for a
+ * number behind the start: this runs twice for every packet. */
+static inline int relative_seq(const ts_zeek *z, unsigned i, uint32_t s, uint32_t last,
+                               unsigned series, uint32_t *rel)
+{
+    int32_t d = seq_diff(s, z->ep[i].start);
+
     *rel = (uint32_t)d;
-    return w == 0 && d < 0;
+    return d < 0 && wraps_at(z, i, s, last, series) == 0;
 }
 
 static void restart_numbering(ts_zeek_endpoint *e, uint32_t seq, uint32_t end)
