@@ -258,16 +258,194 @@ role_shown(unsigned role)
     return tx(role == TS_CLIENT ? TX_CLIENT_WORD : TX_SERVER_WORD);
 }
 
+/* ---- Labels shared between packets -------------------------------------------
+ * Most items' labels are one of a small set: "Stage: Handshake 1/3: SYN",
+ * "Client: SYN-SENT -> ESTABLISHED", the same catalog name and value on
+ * packet after packet.  Such a label is made once, in an item_label_t of
+ * its own that lives as long as the process, and an item shows it by
+ * pointing to it: no allocation or copy per packet (issue 14: `tshark -V`
+ * and the GUI otherwise have proto_item_fill_label format it, about 650
+ * instructions an item).  Wireshark only reads an item's label after it is
+ * set (printing, PDML, JSON, the GUI); it would write to or free it only in
+ * proto_item_set_text/append_text/prepend_text, which nothing calls on
+ * these items: never call them on an item labelled this way.  Keys are
+ * the static strings of the catalog and of the fields' registration
+ * (compared by address) and the language; a label made of anything else
+ * (a Zeek history, a number) takes set_label. */
+
+#define SHARED_SLOTS 2048           /* a power of two; at most half used */
+
+typedef struct {
+    const char *a, *b;              /* NULL a: unused slot */
+    unsigned lang;
+    item_label_t *label;
+} shared_label;
+
+static shared_label shared[SHARED_SLOTS];
+static unsigned shared_used;
+
+/* The slot of key (a, b, lang): the one holding it, or the empty one where
+ * it would go. */
+static shared_label *
+shared_slot(const char *a, const char *b, unsigned lang)
+{
+    uint64_t h = ((uint64_t)(uintptr_t)a * 0x9E3779B97F4A7C15ull) ^
+                 ((uint64_t)(uintptr_t)b * 0xC2B2AE3D27D4EB4Full) ^ lang;
+    unsigned i = (unsigned)(h >> 40) & (SHARED_SLOTS - 1);
+
+    while (shared[i].a && (shared[i].a != a || shared[i].b != b || shared[i].lang != lang))
+        i = (i + 1) & (SHARED_SLOTS - 1);
+    return &shared[i];
+}
+
+/* A label kept for key (a, b, lang) whose text is the n bytes at text
+ * (n < ITEM_LABEL_LENGTH), or NULL when the table is full. */
+static item_label_t *
+shared_keep(shared_label *slot, const char *a, const char *b, unsigned lang,
+            const char *text, size_t n)
+{
+    if (shared_used >= SHARED_SLOTS / 2)
+        return NULL;
+    slot->label = g_new0(item_label_t, 1);
+    memcpy(slot->label->representation, text, n);
+    slot->label->representation[n] = '\0';
+    slot->a = a;
+    slot->b = b;
+    slot->lang = lang;
+    shared_used++;
+    return slot->label;
+}
+
+/* pi, just added under parent, shows label (see above); Wireshark's rules
+ * as in set_label. */
+static void
+show_shared(proto_item *pi, proto_tree *parent, item_label_t *label)
+{
+    field_info *fi;
+
+    if (pi && pi != parent && (fi = PITEM_FINFO(pi)) && !proto_item_is_hidden(pi))
+        fi->rep = label;
+}
+
+/* pi shows the label TX_LABEL_VALUE_FMT makes of name and value ("Stage:
+ * Handshake 1/3: SYN"): shared when both are static (kept), else its own
+ * copy.  FALSE when it would not fit below ITEM_LABEL_LENGTH (nothing is
+ * done then). */
+static gboolean
+set_value_label(proto_item *pi, proto_tree *parent, const char *name, const char *value,
+                gboolean kept)
+{
+    unsigned lang = (unsigned)tcpstate_language();
+    shared_label *slot = NULL;
+    label_buf b;
+
+    if (!pi || pi == parent || !PITEM_FINFO(pi) || proto_item_is_hidden(pi))
+        return TRUE;                /* Wireshark would not label it either */
+    if (kept && (slot = shared_slot(name, value, lang))->a) {
+        show_shared(pi, parent, slot->label);
+        return TRUE;
+    }
+    if (!lb_took(&b, ts_label_value(b.s, sizeof b.s, (ts_lang)lang, name, value)))
+        return FALSE;
+    if (slot && shared_keep(slot, name, value, lang, b.s, b.n))
+        show_shared(pi, parent, slot->label);
+    else
+        set_label(pi, parent, b.s, b.n);
+    return TRUE;
+}
+
+/* pi shows the static label text of n bytes, shared. */
+static void
+set_static_label(proto_item *pi, proto_tree *parent, const char *text, size_t n)
+{
+    unsigned lang = (unsigned)tcpstate_language();
+    shared_label *slot;
+
+    if (!pi || pi == parent || !PITEM_FINFO(pi) || proto_item_is_hidden(pi))
+        return;
+    if (n >= ITEM_LABEL_LENGTH) {
+        set_label(pi, parent, text, n);
+        return;
+    }
+    slot = shared_slot(text, NULL, lang);
+    if (slot->a || shared_keep(slot, text, NULL, lang, text, n))
+        show_shared(pi, parent, slot->label);
+    else
+        set_label(pi, parent, text, n);
+}
+
+/* TRUE when Wireshark shows value in a label as it is: printable ASCII and
+ * no backslash (it escapes anything else). */
+static gboolean
+shown_as_is(const char *value)
+{
+    const unsigned char *p = (const unsigned char *)value;
+    for (; *p; p++)
+        if (*p < 0x20 || *p > 0x7e || *p == '\\')
+            return FALSE;
+    return TRUE;
+}
+
+/* An English string item's label as Wireshark would make it when it prints
+ * the item ("Name: value", the field's registered name), made once (see
+ * above): proto_item_fill_label, which `tshark -V` and the GUI call for
+ * every unlabelled item they show, formats and escapes the value each
+ * time.  A value it would escape keeps its path. */
+static void
+label_as_wireshark(proto_item *pi, proto_tree *parent, const char *value)
+{
+    const char *name;
+    shared_label *slot;
+
+    if (!pi || pi == parent || !PITEM_FINFO(pi) || proto_item_is_hidden(pi))
+        return;
+    name = PITEM_FINFO(pi)->hfinfo->name;
+    slot = shared_slot(name, value, TS_LANG_EN);
+    if (slot->a)
+        show_shared(pi, parent, slot->label);
+    else if (shown_as_is(value))
+        set_value_label(pi, parent, name, value, TRUE);
+}
+
+/* A Chinese label: catalog message label, then shown (see add_text);
+ * kept: shown is static. */
+static void
+label_in_chinese(proto_item *pi, proto_tree *parent, ts_text_id label, const char *shown,
+                 gboolean kept)
+{
+    if (!set_value_label(pi, parent, tx(label), shown, kept))
+        proto_item_set_text(pi, tx(TX_LABEL_VALUE_FMT), tx(label), shown);
+}
+
 /* A string item labelled with catalog message label; shown (NULL: the
  * value) is what the label says in the language in use. */
 static proto_item *
 add_text(proto_tree *t, tvbuff_t *tvb, int hf, const char *value,
          ts_text_id label, const char *shown)
 {
+    proto_item *pi = proto_tree_add_string(t, hf, tvb, 0, 0, value);
+
     if (!in_chinese())
-        return add_gen(proto_tree_add_string(t, hf, tvb, 0, 0, value));
-    return add_gen(proto_tree_add_string_format(t, hf, tvb, 0, 0, value, tx(TX_LABEL_VALUE_FMT),
-                                                tx(label), shown ? shown : value));
+        label_as_wireshark(pi, t, value);
+    else
+        label_in_chinese(pi, t, label, shown ? shown : value, TRUE);
+    return add_gen(pi);
+}
+
+/* A hidden string item: in English without a label (Wireshark makes one
+ * when it is asked for, as -T pdml does; -V does not print hidden items),
+ * in Chinese with the label add_text would give it.  kept: value is
+ * static. */
+static proto_item *
+add_hidden_text(proto_tree *t, tvbuff_t *tvb, int hf, const char *value, ts_text_id label,
+                gboolean kept)
+{
+    proto_item *pi = proto_tree_add_string(t, hf, tvb, 0, 0, value);
+
+    if (in_chinese())
+        label_in_chinese(pi, t, label, value, kept);
+    proto_item_set_hidden(add_gen(pi));
+    return pi;
 }
 
 /* A flag that is false says nothing on this packet: it is kept hidden
@@ -275,23 +453,41 @@ add_text(proto_tree *t, tvbuff_t *tvb, int hf, const char *value,
 static void
 add_flag(proto_tree *t, tvbuff_t *tvb, int hf, int set, ts_text_id label)
 {
-    proto_item *pi;
-    if (!in_chinese())
-        pi = add_gen(proto_tree_add_boolean(t, hf, tvb, 0, 0, set ? 1 : 0));
-    else
-        pi = add_gen(proto_tree_add_boolean_format(t, hf, tvb, 0, 0, set ? 1 : 0, tx(TX_LABEL_VALUE_FMT),
-                                                   tx(label), tx(set ? TX_YES : TX_NO)));
+    proto_item *pi = add_gen(proto_tree_add_boolean(t, hf, tvb, 0, 0, set ? 1 : 0));
+
+    if (in_chinese())
+        label_in_chinese(pi, t, label, tx(set ? TX_YES : TX_NO), TRUE);
     if (!set)
         proto_item_set_hidden(pi);
+}
+
+/* v in decimal into buf (at least 11 bytes); returns buf. */
+static const char *
+decimal(char *buf, uint32_t v)
+{
+    char tmp[10];
+    size_t n = 0, i;
+
+    do {
+        tmp[n++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v);
+    for (i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
+    return buf;
 }
 
 static proto_item *
 add_number(proto_tree *t, tvbuff_t *tvb, int hf, uint32_t v, ts_text_id label)
 {
-    if (!in_chinese())
-        return add_gen(proto_tree_add_uint(t, hf, tvb, 0, 0, v));
-    return add_gen(proto_tree_add_uint_format(t, hf, tvb, 0, 0, v, tx(TX_LABEL_NUMBER_FMT),
-                                              tx(label), v));
+    proto_item *pi = add_gen(proto_tree_add_uint(t, hf, tvb, 0, 0, v));
+    char digits[11];
+
+    /* TX_LABEL_NUMBER_FMT is TX_LABEL_VALUE_FMT with "%u" (test_labels) */
+    if (in_chinese() && !set_value_label(pi, t, tx(label), decimal(digits, v), FALSE))
+        proto_item_set_text(pi, tx(TX_LABEL_NUMBER_FMT), tx(label), v);
+    return pi;
 }
 
 static void
@@ -316,15 +512,29 @@ shown_len(const char *line, size_t n)
     return n;
 }
 
-/* A text-only line (no field) saying the n bytes at text; its label is
- * put in by set_label after an empty format. */
+/* A text-only item (no field of ours: Wireshark's own text pseudo-field,
+ * as proto_tree_add_subtree_format makes it) with subtree type ett, its
+ * label the n bytes at label.  Added as an item of hf_text_only and
+ * labelled by set_label: the _format path would first vsnprintf an empty
+ * "%s" into a label of its own (about 600 instructions; issue 14). */
+static proto_tree *
+add_text_item(proto_tree *tree, tvbuff_t *tvb, int ett, proto_item **item,
+              const char *label, size_t n)
+{
+    proto_item *pi = proto_tree_add_item(tree, hf_text_only, tvb, 0, 0, ENC_NA);
+    proto_tree *sub = proto_item_add_subtree(pi, ett);
+
+    set_label(pi, tree, label, n);
+    if (item)
+        *item = pi;
+    return sub;
+}
+
+/* A text-only line (no field) saying the n bytes at text. */
 static void
 add_text_line(proto_tree *tree, tvbuff_t *tvb, const char *text, size_t n)
 {
-    proto_item *pi;
-
-    proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_tcpstate_explanation, &pi, "%s", "");
-    set_label(pi, tree, text, n);
+    add_text_item(tree, tvb, ett_tcpstate_explanation, NULL, text, n);
 }
 
 /* The explanation once: the field's item carries the whole text as its
@@ -370,8 +580,8 @@ add_endpoint_states(proto_tree *st, tvbuff_t *tvb, unsigned role, int hf_after,
     const char *label = ts_label_endpoint(tcpstate_language(), role, before, after);
 
     if (label) {
-        pi = add_gen(add_string_labelled(st, tvb, hf_after, ts_state_name(after), label,
-                                         strlen(label)));
+        pi = add_gen(proto_tree_add_string(st, hf_after, tvb, 0, 0, ts_state_name(after)));
+        set_static_label(pi, st, label, strlen(label));
     } else {
         const char *who = tx(role == TS_CLIENT ? TX_CLIENT_TITLE : TX_SERVER_TITLE);
         pi = add_gen(proto_tree_add_string_format(st, hf_after, tvb, 0, 0,
@@ -380,10 +590,9 @@ add_endpoint_states(proto_tree *st, tvbuff_t *tvb, unsigned role, int hf_after,
     }
     /* The before state is in the label already: kept as a hidden field,
      * still filterable (tcpstate.client.before == "LISTEN"). */
-    proto_item_set_hidden(add_text(proto_item_add_subtree(pi, ett_tcpstate_states), tvb, hf_before,
-                                   ts_state_name(before),
-                                   role == TS_CLIENT ? TX_LBL_CLIENT_BEFORE : TX_LBL_SERVER_BEFORE,
-                                   NULL));
+    add_hidden_text(proto_item_add_subtree(pi, ett_tcpstate_states), tvb, hf_before,
+                    ts_state_name(before),
+                    role == TS_CLIENT ? TX_LBL_CLIENT_BEFORE : TX_LBL_SERVER_BEFORE, TRUE);
 }
 
 /* ---- Whole-connection fields ---------------------------------------------
@@ -453,8 +662,7 @@ add_conn_subtree(proto_tree *st, tvbuff_t *tvb, const ts_conn *conn, gboolean fi
 
     conn_facts_of(conn, final, &f);
     if (conn_label(&f, &b)) {
-        sub = proto_tree_add_subtree_format(st, tvb, 0, 0, ett_tcpstate_conn, &pi, "%s", "");
-        set_label(pi, st, b.s, b.n);
+        sub = add_text_item(st, tvb, ett_tcpstate_conn, &pi, b.s, b.n);
         add_gen(pi);
         add_conn_fields(sub, tvb, &f);
         return;
@@ -697,7 +905,7 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                      n ? hist : tx(TX_EMPTY)));
         /* the history is in the label: a hidden field */
         sub = proto_item_add_subtree(pi, ett_tcpstate_zeek);
-        proto_item_set_hidden(add_text(sub, tvb, hf_zeek_history, hist, TX_LBL_ZEEK_HISTORY, NULL));
+        add_hidden_text(sub, tvb, hf_zeek_history, hist, TX_LBL_ZEEK_HISTORY, FALSE);
         {
             proto_item *zi = add_number(sub, tvb, hf_zeek_conn, ts_zeek_index(zk), TX_LBL_ZEEK_CONN);
             if (!ts_zeek_index(zk))   /* the first Zeek connection: says nothing, stays filterable */
