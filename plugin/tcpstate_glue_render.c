@@ -207,7 +207,7 @@ set_label(proto_item *pi, proto_tree *parent, const char *s, size_t n)
         proto_item_set_text(pi, "%.*s", (int)n, s);
         return;
     }
-    /* a text item already has one, from its (empty) format: filled again */
+    /* an item made with a format already has one: filled again */
     rep = fi->rep ? fi->rep : wmem_new(PNODE_POOL(pi), item_label_t);
     if (sizeof *rep > ITEM_LABEL_LENGTH)
         memset((char *)rep + ITEM_LABEL_LENGTH, 0, sizeof *rep - ITEM_LABEL_LENGTH);
@@ -333,7 +333,7 @@ show_shared(proto_item *pi, proto_tree *parent, item_label_t *label)
  * done then). */
 static gboolean
 set_value_label(proto_item *pi, proto_tree *parent, const char *name, const char *value,
-                gboolean kept)
+                gboolean kept, item_label_t **site)
 {
     unsigned lang = (unsigned)tcpstate_language();
     shared_label *slot = NULL;
@@ -343,14 +343,16 @@ set_value_label(proto_item *pi, proto_tree *parent, const char *name, const char
         return TRUE;                /* Wireshark would not label it either */
     if (kept && (slot = shared_slot(name, value, lang))->a) {
         show_shared(pi, parent, slot->label);
+    } else if (!lb_took(&b, ts_label_value(b.s, sizeof b.s, (ts_lang)lang, name, value))) {
+        return FALSE;
+    } else if (slot && shared_keep(slot, name, value, lang, b.s, b.n)) {
+        show_shared(pi, parent, slot->label);
+    } else {
+        set_label(pi, parent, b.s, b.n);
         return TRUE;
     }
-    if (!lb_took(&b, ts_label_value(b.s, sizeof b.s, (ts_lang)lang, name, value)))
-        return FALSE;
-    if (slot && shared_keep(slot, name, value, lang, b.s, b.n))
-        show_shared(pi, parent, slot->label);
-    else
-        set_label(pi, parent, b.s, b.n);
+    if (site)
+        *site = slot->label;
     return TRUE;
 }
 
@@ -392,7 +394,7 @@ shown_as_is(const char *value)
  * every unlabelled item they show, formats and escapes the value each
  * time.  A value it would escape keeps its path. */
 static void
-label_as_wireshark(proto_item *pi, proto_tree *parent, const char *value)
+label_as_wireshark(proto_item *pi, proto_tree *parent, const char *value, item_label_t **site)
 {
     const char *name;
     shared_label *slot;
@@ -401,34 +403,56 @@ label_as_wireshark(proto_item *pi, proto_tree *parent, const char *value)
         return;
     name = PITEM_FINFO(pi)->hfinfo->name;
     slot = shared_slot(name, value, TS_LANG_EN);
-    if (slot->a)
+    if (slot->a) {
         show_shared(pi, parent, slot->label);
-    else if (shown_as_is(value))
-        set_value_label(pi, parent, name, value, TRUE);
+        if (site)
+            *site = slot->label;
+    } else if (shown_as_is(value)) {
+        set_value_label(pi, parent, name, value, TRUE, site);
+    }
 }
 
 /* A Chinese label: catalog message label, then shown (see add_text);
  * kept: shown is static. */
 static void
 label_in_chinese(proto_item *pi, proto_tree *parent, ts_text_id label, const char *shown,
-                 gboolean kept)
+                 gboolean kept, item_label_t **site)
 {
-    if (!set_value_label(pi, parent, tx(label), shown, kept))
+    if (!set_value_label(pi, parent, tx(label), shown, kept, site))
         proto_item_set_text(pi, tx(TX_LABEL_VALUE_FMT), tx(label), shown);
 }
 
+/* Labels by call site: where an item's label is a function of the
+ * language and one index (a stage, a state, an outcome), the shared label
+ * is also kept in an array by that index, found without the table's hash
+ * (issue 14: about 30 instructions an item).  SITE(arr, i): the slot of
+ * index i in the site's array arr, NULL when i is out of range. */
+static item_label_t *site_stage[TS_LANG_COUNT][TS_STAGE_COUNT];
+static item_label_t *site_phase[TS_LANG_COUNT][TS_PHASE_COUNT];
+static item_label_t *site_step[TS_LANG_COUNT][TS_STAGE_COUNT];
+static item_label_t *site_role[TS_LANG_COUNT][3][2];          /* sender, closer, teardown role */
+static item_label_t *site_outcome[TS_LANG_COUNT][TS_OUTCOME_COUNT];
+static item_label_t *site_final[TS_LANG_COUNT][2][2][TS_STATE_COUNT];  /* role, final, state */
+static item_label_t *site_zeek[TS_LANG_COUNT][TS_ZK_COUNT];
+static item_label_t *site_anomaly[TS_LANG_COUNT][2][TS_ANOMALY_COUNT]; /* packet, connection */
+
+#define SITE(arr, i) ((unsigned)(i) < G_N_ELEMENTS(arr) ? &(arr)[(unsigned)(i)] : NULL)
+
 /* A string item labelled with catalog message label; shown (NULL: the
- * value) is what the label says in the language in use. */
+ * value) is what the label says in the language in use.  site (or NULL):
+ * where this call's label for this value is kept. */
 static proto_item *
 add_text(proto_tree *t, tvbuff_t *tvb, int hf, const char *value,
-         ts_text_id label, const char *shown)
+         ts_text_id label, const char *shown, item_label_t **site)
 {
     proto_item *pi = proto_tree_add_string(t, hf, tvb, 0, 0, value);
 
-    if (!in_chinese())
-        label_as_wireshark(pi, t, value);
+    if (site && *site)
+        show_shared(pi, t, *site);
+    else if (!in_chinese())
+        label_as_wireshark(pi, t, value, site);
     else
-        label_in_chinese(pi, t, label, shown ? shown : value, TRUE);
+        label_in_chinese(pi, t, label, shown ? shown : value, TRUE, site);
     return add_gen(pi);
 }
 
@@ -443,7 +467,7 @@ add_hidden_text(proto_tree *t, tvbuff_t *tvb, int hf, const char *value, ts_text
     proto_item *pi = proto_tree_add_string(t, hf, tvb, 0, 0, value);
 
     if (in_chinese())
-        label_in_chinese(pi, t, label, value, kept);
+        label_in_chinese(pi, t, label, value, kept, NULL);
     proto_item_set_hidden(add_gen(pi));
     return pi;
 }
@@ -456,7 +480,7 @@ add_flag(proto_tree *t, tvbuff_t *tvb, int hf, int set, ts_text_id label)
     proto_item *pi = add_gen(proto_tree_add_boolean(t, hf, tvb, 0, 0, set ? 1 : 0));
 
     if (in_chinese())
-        label_in_chinese(pi, t, label, tx(set ? TX_YES : TX_NO), TRUE);
+        label_in_chinese(pi, t, label, tx(set ? TX_YES : TX_NO), TRUE, NULL);
     if (!set)
         proto_item_set_hidden(pi);
 }
@@ -485,7 +509,7 @@ add_number(proto_tree *t, tvbuff_t *tvb, int hf, uint32_t v, ts_text_id label)
     char digits[11];
 
     /* TX_LABEL_NUMBER_FMT is TX_LABEL_VALUE_FMT with "%u" (test_labels) */
-    if (in_chinese() && !set_value_label(pi, t, tx(label), decimal(digits, v), FALSE))
+    if (in_chinese() && !set_value_label(pi, t, tx(label), decimal(digits, v), FALSE, NULL))
         proto_item_set_text(pi, tx(TX_LABEL_NUMBER_FMT), tx(label), v);
     return pi;
 }
@@ -627,18 +651,23 @@ conn_facts_of(const ts_conn *conn, gboolean final, conn_facts *f)
 static void
 add_conn_fields(proto_tree *tree, tvbuff_t *tvb, const conn_facts *f)
 {
-    unsigned an;
+    ts_lang lang = tcpstate_language();
+    unsigned an, fin = f->final ? 1 : 0;
 
     add_text(tree, tvb, hf_conn_outcome, ts_outcome_name(f->outcome), TX_LBL_CONN_OUTCOME,
-             ts_outcome_label(f->outcome, tcpstate_language()));
+             ts_outcome_label(f->outcome, lang), SITE(site_outcome[lang], f->outcome));
     add_text(tree, tvb, hf_conn_client_final, ts_state_name(f->client),
-             f->final ? TX_LBL_CLIENT_FINAL : TX_LBL_CLIENT_SO_FAR, NULL);
+             f->final ? TX_LBL_CLIENT_FINAL : TX_LBL_CLIENT_SO_FAR, NULL,
+             SITE(site_final[lang][TS_CLIENT][fin], f->client));
     add_text(tree, tvb, hf_conn_server_final, ts_state_name(f->server),
-             f->final ? TX_LBL_SERVER_FINAL : TX_LBL_SERVER_SO_FAR, NULL);
-    add_text(tree, tvb, hf_conn_zeek_state, ts_zeek_state_name(f->zeek), TX_LBL_CONN_ZEEK_STATE, NULL);
+             f->final ? TX_LBL_SERVER_FINAL : TX_LBL_SERVER_SO_FAR, NULL,
+             SITE(site_final[lang][TS_SERVER][fin], f->server));
+    add_text(tree, tvb, hf_conn_zeek_state, ts_zeek_state_name(f->zeek), TX_LBL_CONN_ZEEK_STATE, NULL,
+             SITE(site_zeek[lang], f->zeek));
     for (an = 0; an < TS_ANOMALY_COUNT; an++)
         if (f->anomalies & TS_BIT(an))
-            add_text(tree, tvb, hf_conn_anomaly, ts_anomaly_name(an), TX_LBL_CONN_ANOMALY, NULL);
+            add_text(tree, tvb, hf_conn_anomaly, ts_anomaly_name(an), TX_LBL_CONN_ANOMALY, NULL,
+                     SITE(site_anomaly[lang][1], an));
 }
 
 /* The whole-connection line copied together (see label_buf); FALSE when
@@ -804,6 +833,7 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
        const ts_segment *seg, const ts_record *rec, ts_anomaly_set anomalies)
 {
     const ts_conn *conn = rec->conn;
+    ts_lang lang = tcpstate_language();
     unsigned stage = rec->stage;
     unsigned sender = (rec->rflags & TS_REC_SENDER_CLIENT) ? TS_CLIENT : TS_SERVER;
     proto_item *ti, *pi;
@@ -831,15 +861,17 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     add_gen(ti);
     st = proto_item_add_subtree(ti, ett_tcpstate);
 
-    add_text(st, tvb, hf_stage, ts_stage_label(stage), TX_LBL_STAGE, stage_label(stage));
+    add_text(st, tvb, hf_stage, ts_stage_label(stage), TX_LBL_STAGE, stage_label(stage),
+             SITE(site_stage[lang], stage));
     /* the stage in the language in use, for columns (the profile's Stage) */
     proto_item_set_hidden(add_gen(proto_tree_add_string(st, hf_stage_local, tvb, 0, 0,
                                                         stage_label(stage))));
     add_text(st, tvb, hf_phase, ts_phase_name(ts_stage_phase(stage)), TX_LBL_PHASE,
-             ts_phase_label(ts_stage_phase(stage), tcpstate_language()));
+             ts_phase_label(ts_stage_phase(stage), lang), SITE(site_phase[lang], ts_stage_phase(stage)));
     if (ts_stage_step(stage)[0])
-        add_text(st, tvb, hf_step, ts_stage_step(stage), TX_LBL_STEP, NULL);
-    add_text(st, tvb, hf_sender, role_name(sender), TX_LBL_SENDER, role_shown(sender));
+        add_text(st, tvb, hf_step, ts_stage_step(stage), TX_LBL_STEP, NULL, SITE(site_step[lang], stage));
+    add_text(st, tvb, hf_sender, role_name(sender), TX_LBL_SENDER, role_shown(sender),
+             SITE(site_role[lang][0], sender));
 
     add_endpoint_states(st, tvb, TS_CLIENT, hf_client_after, hf_client_before,
                         ts_rec_client_before(rec), ts_rec_client_after(rec));
@@ -848,13 +880,13 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 
     if (conn && (closer = ts_conn_closer_at(conn, pinfo->num)) >= 0) {
         add_text(st, tvb, hf_closer, role_name((unsigned)closer), TX_LBL_CLOSER,
-                 role_shown((unsigned)closer));
+                 role_shown((unsigned)closer), SITE(site_role[lang][1], closer));
         if (ts_stage_phase(stage) == TS_PHASE_TEARDOWN) {
             int active = (int)sender == closer ||
                          stage == TS_STAGE_SIMCLOSE_FIN || stage == TS_STAGE_SIMCLOSE_ACK;
             ts_text_id role = active ? TX_ROLE_ACTIVE_CLOSE : TX_ROLE_PASSIVE_CLOSE;
             add_text(st, tvb, hf_teardown_role, ts_text(role, TS_LANG_EN), TX_LBL_TEARDOWN_ROLE,
-                     tx(role));
+                     tx(role), SITE(site_role[lang][2], active));
         }
     }
 
@@ -921,7 +953,8 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     for (an = 0; an < TS_ANOMALY_COUNT && (anomalies >> an); an++) {
         if (!(anomalies & TS_BIT(an)))
             continue;
-        pi = add_text(st, tvb, hf_anomaly, ts_anomaly_name(an), TX_LBL_ANOMALY, NULL);
+        pi = add_text(st, tvb, hf_anomaly, ts_anomaly_name(an), TX_LBL_ANOMALY, NULL,
+                      SITE(site_anomaly[lang][0], an));
         add_expert(pinfo, pi, an);
     }
 
