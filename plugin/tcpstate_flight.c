@@ -101,41 +101,36 @@ int ts_conn_in_flight(const ts_conn *c, uint32_t frame, int role, unsigned *kept
     return TS_FLIGHT_NONE;
 }
 
-int ts_conn_flight_proves(const ts_conn *c, int kind, int role, uint32_t from, uint32_t to)
+/* The first in-flight record of this kind for role whose start is from
+ * and whose proving frame is to (0: any), or NULL. */
+static const ts_flight *flight_record(const ts_conn *c, int kind, int role,
+                                      uint32_t from, uint32_t to)
 {
     if (!c || !c->flight)
-        return 0;
+        return NULL;
     for (int i = 0; i < c->flight->n; i++) {
         const ts_flight *f = &c->flight->rec[i];
-        if (f->kind == kind && f->role == role && f->from == from && f->to == to)
-            return 1;
+        if (f->kind == kind && f->role == role && (!from || f->from == from) &&
+            (!to || f->to == to))
+            return f;
     }
-    return 0;
+    return NULL;
+}
+
+int ts_conn_flight_proves(const ts_conn *c, int kind, int role, uint32_t from, uint32_t to)
+{
+    return from && to && flight_record(c, kind, role, from, to) != NULL;
 }
 
 int ts_conn_rst_challenged(const ts_conn *c, int role, uint32_t frame)
 {
-    if (!c || !c->flight)
-        return 0;
-    for (int i = 0; i < c->flight->n; i++) {
-        const ts_flight *f = &c->flight->rec[i];
-        if (f->kind == TS_FLIGHT_RST_LOST && f->role == role && f->from == frame &&
-            f->rst_fate == TS_RST_CHALLENGED)
-            return 1;
-    }
-    return 0;
+    const ts_flight *f = frame ? flight_record(c, TS_FLIGHT_RST_LOST, role, frame, 0) : NULL;
+    return f && f->rst_fate == TS_RST_CHALLENGED;
 }
 
 int ts_conn_flight_proved_at(const ts_conn *c, int kind, int role, uint32_t to)
 {
-    if (!c || !c->flight)
-        return 0;
-    for (int i = 0; i < c->flight->n; i++) {
-        const ts_flight *f = &c->flight->rec[i];
-        if (f->kind == kind && f->role == role && f->to == to)
-            return 1;
-    }
-    return 0;
+    return to && flight_record(c, kind, role, 0, to) != NULL;
 }
 
 static void set_role_states(ts_record *v, int role, unsigned before, unsigned after)
