@@ -207,7 +207,7 @@ set_label(proto_item *pi, proto_tree *parent, const char *s, size_t n)
         proto_item_set_text(pi, "%.*s", (int)n, s);
         return;
     }
-    /* a text item already has one, from its (empty) format: filled again */
+    /* an item made with a format already has one: filled again */
     rep = fi->rep ? fi->rep : wmem_new(PNODE_POOL(pi), item_label_t);
     if (sizeof *rep > ITEM_LABEL_LENGTH)
         memset((char *)rep + ITEM_LABEL_LENGTH, 0, sizeof *rep - ITEM_LABEL_LENGTH);
@@ -258,16 +258,218 @@ role_shown(unsigned role)
     return tx(role == TS_CLIENT ? TX_CLIENT_WORD : TX_SERVER_WORD);
 }
 
+/* ---- Labels shared between packets -------------------------------------------
+ * Most items' labels are one of a small set: "Stage: Handshake 1/3: SYN",
+ * "Client: SYN-SENT -> ESTABLISHED", the same catalog name and value on
+ * packet after packet.  Such a label is made once, in an item_label_t of
+ * its own that lives as long as the process, and an item shows it by
+ * pointing to it: no allocation or copy per packet (issue 14: `tshark -V`
+ * and the GUI otherwise have proto_item_fill_label format it, about 650
+ * instructions an item).  Wireshark only reads an item's label after it is
+ * set (printing, PDML, JSON, the GUI); it would write to or free it only in
+ * proto_item_set_text/append_text/prepend_text, which nothing calls on
+ * these items: never call them on an item labelled this way.  Keys are
+ * the static strings of the catalog and of the fields' registration
+ * (compared by address) and the language; a label made of anything else
+ * (a Zeek history, a number) takes set_label. */
+
+#define SHARED_SLOTS 2048           /* a power of two; at most half used */
+
+typedef struct {
+    const char *a, *b;              /* NULL a: unused slot */
+    unsigned lang;
+    item_label_t *label;
+} shared_label;
+
+static shared_label shared[SHARED_SLOTS];
+static unsigned shared_used;
+
+/* The slot of key (a, b, lang): the one holding it, or the empty one where
+ * it would go. */
+static shared_label *
+shared_slot(const char *a, const char *b, unsigned lang)
+{
+    uint64_t h = ((uint64_t)(uintptr_t)a * 0x9E3779B97F4A7C15ull) ^
+                 ((uint64_t)(uintptr_t)b * 0xC2B2AE3D27D4EB4Full) ^ lang;
+    unsigned i = (unsigned)(h >> 40) & (SHARED_SLOTS - 1);
+
+    while (shared[i].a && (shared[i].a != a || shared[i].b != b || shared[i].lang != lang))
+        i = (i + 1) & (SHARED_SLOTS - 1);
+    return &shared[i];
+}
+
+/* A label kept for key (a, b, lang) whose text is the n bytes at text
+ * (n < ITEM_LABEL_LENGTH), or NULL when the table is full. */
+static item_label_t *
+shared_keep(shared_label *slot, const char *a, const char *b, unsigned lang,
+            const char *text, size_t n)
+{
+    if (shared_used >= SHARED_SLOTS / 2)
+        return NULL;
+    slot->label = g_new0(item_label_t, 1);
+    memcpy(slot->label->representation, text, n);
+    slot->label->representation[n] = '\0';
+    slot->a = a;
+    slot->b = b;
+    slot->lang = lang;
+    shared_used++;
+    return slot->label;
+}
+
+/* pi, just added under parent, shows label (see above); Wireshark's rules
+ * as in set_label. */
+static void
+show_shared(proto_item *pi, proto_tree *parent, item_label_t *label)
+{
+    field_info *fi;
+
+    if (pi && pi != parent && (fi = PITEM_FINFO(pi)) && !proto_item_is_hidden(pi))
+        fi->rep = label;
+}
+
+/* pi shows the label TX_LABEL_VALUE_FMT makes of name and value ("Stage:
+ * Handshake 1/3: SYN"): shared when both are static (kept), else its own
+ * copy.  FALSE when it would not fit below ITEM_LABEL_LENGTH (nothing is
+ * done then). */
+static gboolean
+set_value_label(proto_item *pi, proto_tree *parent, const char *name, const char *value,
+                gboolean kept, item_label_t **site)
+{
+    unsigned lang = (unsigned)tcpstate_language();
+    shared_label *slot = NULL;
+    label_buf b;
+
+    if (!pi || pi == parent || !PITEM_FINFO(pi) || proto_item_is_hidden(pi))
+        return TRUE;                /* Wireshark would not label it either */
+    if (kept && (slot = shared_slot(name, value, lang))->a) {
+        show_shared(pi, parent, slot->label);
+    } else if (!lb_took(&b, ts_label_value(b.s, sizeof b.s, (ts_lang)lang, name, value))) {
+        return FALSE;
+    } else if (slot && shared_keep(slot, name, value, lang, b.s, b.n)) {
+        show_shared(pi, parent, slot->label);
+    } else {
+        set_label(pi, parent, b.s, b.n);
+        return TRUE;
+    }
+    if (site)
+        *site = slot->label;
+    return TRUE;
+}
+
+/* pi shows the static label text of n bytes, shared. */
+static void
+set_static_label(proto_item *pi, proto_tree *parent, const char *text, size_t n)
+{
+    unsigned lang = (unsigned)tcpstate_language();
+    shared_label *slot;
+
+    if (!pi || pi == parent || !PITEM_FINFO(pi) || proto_item_is_hidden(pi))
+        return;
+    if (n >= ITEM_LABEL_LENGTH) {
+        set_label(pi, parent, text, n);
+        return;
+    }
+    slot = shared_slot(text, NULL, lang);
+    if (slot->a || shared_keep(slot, text, NULL, lang, text, n))
+        show_shared(pi, parent, slot->label);
+    else
+        set_label(pi, parent, text, n);
+}
+
+/* TRUE when Wireshark shows value in a label as it is: printable ASCII and
+ * no backslash (it escapes anything else). */
+static gboolean
+shown_as_is(const char *value)
+{
+    const unsigned char *p = (const unsigned char *)value;
+    for (; *p; p++)
+        if (*p < 0x20 || *p > 0x7e || *p == '\\')
+            return FALSE;
+    return TRUE;
+}
+
+/* An English string item's label as Wireshark would make it when it prints
+ * the item ("Name: value", the field's registered name), made once (see
+ * above): proto_item_fill_label, which `tshark -V` and the GUI call for
+ * every unlabelled item they show, formats and escapes the value each
+ * time.  A value it would escape keeps its path. */
+static void
+label_as_wireshark(proto_item *pi, proto_tree *parent, const char *value, item_label_t **site)
+{
+    const char *name;
+    shared_label *slot;
+
+    if (!pi || pi == parent || !PITEM_FINFO(pi) || proto_item_is_hidden(pi))
+        return;
+    name = PITEM_FINFO(pi)->hfinfo->name;
+    slot = shared_slot(name, value, TS_LANG_EN);
+    if (slot->a) {
+        show_shared(pi, parent, slot->label);
+        if (site)
+            *site = slot->label;
+    } else if (shown_as_is(value)) {
+        set_value_label(pi, parent, name, value, TRUE, site);
+    }
+}
+
+/* A Chinese label: catalog message label, then shown (see add_text);
+ * kept: shown is static. */
+static void
+label_in_chinese(proto_item *pi, proto_tree *parent, ts_text_id label, const char *shown,
+                 gboolean kept, item_label_t **site)
+{
+    if (!set_value_label(pi, parent, tx(label), shown, kept, site))
+        proto_item_set_text(pi, tx(TX_LABEL_VALUE_FMT), tx(label), shown);
+}
+
+/* Labels by call site: where an item's label is a function of the
+ * language and one index (a stage, a state, an outcome), the shared label
+ * is also kept in an array by that index, found without the table's hash
+ * (issue 14: about 30 instructions an item).  SITE(arr, i): the slot of
+ * index i in the site's array arr, NULL when i is out of range. */
+static item_label_t *site_stage[TS_LANG_COUNT][TS_STAGE_COUNT];
+static item_label_t *site_phase[TS_LANG_COUNT][TS_PHASE_COUNT];
+static item_label_t *site_step[TS_LANG_COUNT][TS_STAGE_COUNT];
+static item_label_t *site_role[TS_LANG_COUNT][3][2];          /* sender, closer, teardown role */
+static item_label_t *site_outcome[TS_LANG_COUNT][TS_OUTCOME_COUNT];
+static item_label_t *site_final[TS_LANG_COUNT][2][2][TS_STATE_COUNT];  /* role, final, state */
+static item_label_t *site_zeek[TS_LANG_COUNT][TS_ZK_COUNT];
+static item_label_t *site_anomaly[TS_LANG_COUNT][2][TS_ANOMALY_COUNT]; /* packet, connection */
+
+#define SITE(arr, i) ((unsigned)(i) < G_N_ELEMENTS(arr) ? &(arr)[(unsigned)(i)] : NULL)
+
 /* A string item labelled with catalog message label; shown (NULL: the
- * value) is what the label says in the language in use. */
+ * value) is what the label says in the language in use.  site (or NULL):
+ * where this call's label for this value is kept. */
 static proto_item *
 add_text(proto_tree *t, tvbuff_t *tvb, int hf, const char *value,
-         ts_text_id label, const char *shown)
+         ts_text_id label, const char *shown, item_label_t **site)
 {
-    if (!in_chinese())
-        return add_gen(proto_tree_add_string(t, hf, tvb, 0, 0, value));
-    return add_gen(proto_tree_add_string_format(t, hf, tvb, 0, 0, value, tx(TX_LABEL_VALUE_FMT),
-                                                tx(label), shown ? shown : value));
+    proto_item *pi = proto_tree_add_string(t, hf, tvb, 0, 0, value);
+
+    if (site && *site)
+        show_shared(pi, t, *site);
+    else if (!in_chinese())
+        label_as_wireshark(pi, t, value, site);
+    else
+        label_in_chinese(pi, t, label, shown ? shown : value, TRUE, site);
+    return add_gen(pi);
+}
+
+/* A hidden string item: in English without a label (Wireshark makes one
+ * when it is asked for, as -T pdml does; -V does not print hidden items),
+ * in Chinese with the label add_text would give it.  kept: value is
+ * static. */
+static proto_item *
+add_hidden_text(proto_tree *t, tvbuff_t *tvb, int hf, const char *value, ts_text_id label,
+                gboolean kept)
+{
+    proto_item *pi = proto_tree_add_string(t, hf, tvb, 0, 0, value);
+
+    if (in_chinese())
+        label_in_chinese(pi, t, label, value, kept, NULL);
+    proto_item_set_hidden(add_gen(pi));
+    return pi;
 }
 
 /* A flag that is false says nothing on this packet: it is kept hidden
@@ -275,23 +477,41 @@ add_text(proto_tree *t, tvbuff_t *tvb, int hf, const char *value,
 static void
 add_flag(proto_tree *t, tvbuff_t *tvb, int hf, int set, ts_text_id label)
 {
-    proto_item *pi;
-    if (!in_chinese())
-        pi = add_gen(proto_tree_add_boolean(t, hf, tvb, 0, 0, set ? 1 : 0));
-    else
-        pi = add_gen(proto_tree_add_boolean_format(t, hf, tvb, 0, 0, set ? 1 : 0, tx(TX_LABEL_VALUE_FMT),
-                                                   tx(label), tx(set ? TX_YES : TX_NO)));
+    proto_item *pi = add_gen(proto_tree_add_boolean(t, hf, tvb, 0, 0, set ? 1 : 0));
+
+    if (in_chinese())
+        label_in_chinese(pi, t, label, tx(set ? TX_YES : TX_NO), TRUE, NULL);
     if (!set)
         proto_item_set_hidden(pi);
+}
+
+/* v in decimal into buf (at least 11 bytes); returns buf. */
+static const char *
+decimal(char *buf, uint32_t v)
+{
+    char tmp[10];
+    size_t n = 0, i;
+
+    do {
+        tmp[n++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v);
+    for (i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
+    return buf;
 }
 
 static proto_item *
 add_number(proto_tree *t, tvbuff_t *tvb, int hf, uint32_t v, ts_text_id label)
 {
-    if (!in_chinese())
-        return add_gen(proto_tree_add_uint(t, hf, tvb, 0, 0, v));
-    return add_gen(proto_tree_add_uint_format(t, hf, tvb, 0, 0, v, tx(TX_LABEL_NUMBER_FMT),
-                                              tx(label), v));
+    proto_item *pi = add_gen(proto_tree_add_uint(t, hf, tvb, 0, 0, v));
+    char digits[11];
+
+    /* TX_LABEL_NUMBER_FMT is TX_LABEL_VALUE_FMT with "%u" (test_labels) */
+    if (in_chinese() && !set_value_label(pi, t, tx(label), decimal(digits, v), FALSE, NULL))
+        proto_item_set_text(pi, tx(TX_LABEL_NUMBER_FMT), tx(label), v);
+    return pi;
 }
 
 static void
@@ -316,15 +536,29 @@ shown_len(const char *line, size_t n)
     return n;
 }
 
-/* A text-only line (no field) saying the n bytes at text; its label is
- * put in by set_label after an empty format. */
+/* A text-only item (no field of ours: Wireshark's own text pseudo-field,
+ * as proto_tree_add_subtree_format makes it) with subtree type ett, its
+ * label the n bytes at label.  Added as an item of hf_text_only and
+ * labelled by set_label: the _format path would first vsnprintf an empty
+ * "%s" into a label of its own (about 600 instructions; issue 14). */
+static proto_tree *
+add_text_item(proto_tree *tree, tvbuff_t *tvb, int ett, proto_item **item,
+              const char *label, size_t n)
+{
+    proto_item *pi = proto_tree_add_item(tree, hf_text_only, tvb, 0, 0, ENC_NA);
+    proto_tree *sub = proto_item_add_subtree(pi, ett);
+
+    set_label(pi, tree, label, n);
+    if (item)
+        *item = pi;
+    return sub;
+}
+
+/* A text-only line (no field) saying the n bytes at text. */
 static void
 add_text_line(proto_tree *tree, tvbuff_t *tvb, const char *text, size_t n)
 {
-    proto_item *pi;
-
-    proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_tcpstate_explanation, &pi, "%s", "");
-    set_label(pi, tree, text, n);
+    add_text_item(tree, tvb, ett_tcpstate_explanation, NULL, text, n);
 }
 
 /* The explanation once: the field's item carries the whole text as its
@@ -370,8 +604,8 @@ add_endpoint_states(proto_tree *st, tvbuff_t *tvb, unsigned role, int hf_after,
     const char *label = ts_label_endpoint(tcpstate_language(), role, before, after);
 
     if (label) {
-        pi = add_gen(add_string_labelled(st, tvb, hf_after, ts_state_name(after), label,
-                                         strlen(label)));
+        pi = add_gen(proto_tree_add_string(st, hf_after, tvb, 0, 0, ts_state_name(after)));
+        set_static_label(pi, st, label, strlen(label));
     } else {
         const char *who = tx(role == TS_CLIENT ? TX_CLIENT_TITLE : TX_SERVER_TITLE);
         pi = add_gen(proto_tree_add_string_format(st, hf_after, tvb, 0, 0,
@@ -380,10 +614,9 @@ add_endpoint_states(proto_tree *st, tvbuff_t *tvb, unsigned role, int hf_after,
     }
     /* The before state is in the label already: kept as a hidden field,
      * still filterable (tcpstate.client.before == "LISTEN"). */
-    proto_item_set_hidden(add_text(proto_item_add_subtree(pi, ett_tcpstate_states), tvb, hf_before,
-                                   ts_state_name(before),
-                                   role == TS_CLIENT ? TX_LBL_CLIENT_BEFORE : TX_LBL_SERVER_BEFORE,
-                                   NULL));
+    add_hidden_text(proto_item_add_subtree(pi, ett_tcpstate_states), tvb, hf_before,
+                    ts_state_name(before),
+                    role == TS_CLIENT ? TX_LBL_CLIENT_BEFORE : TX_LBL_SERVER_BEFORE, TRUE);
 }
 
 /* ---- Whole-connection fields ---------------------------------------------
@@ -418,18 +651,23 @@ conn_facts_of(const ts_conn *conn, gboolean final, conn_facts *f)
 static void
 add_conn_fields(proto_tree *tree, tvbuff_t *tvb, const conn_facts *f)
 {
-    unsigned an;
+    ts_lang lang = tcpstate_language();
+    unsigned an, fin = f->final ? 1 : 0;
 
     add_text(tree, tvb, hf_conn_outcome, ts_outcome_name(f->outcome), TX_LBL_CONN_OUTCOME,
-             ts_outcome_label(f->outcome, tcpstate_language()));
+             ts_outcome_label(f->outcome, lang), SITE(site_outcome[lang], f->outcome));
     add_text(tree, tvb, hf_conn_client_final, ts_state_name(f->client),
-             f->final ? TX_LBL_CLIENT_FINAL : TX_LBL_CLIENT_SO_FAR, NULL);
+             f->final ? TX_LBL_CLIENT_FINAL : TX_LBL_CLIENT_SO_FAR, NULL,
+             SITE(site_final[lang][TS_CLIENT][fin], f->client));
     add_text(tree, tvb, hf_conn_server_final, ts_state_name(f->server),
-             f->final ? TX_LBL_SERVER_FINAL : TX_LBL_SERVER_SO_FAR, NULL);
-    add_text(tree, tvb, hf_conn_zeek_state, ts_zeek_state_name(f->zeek), TX_LBL_CONN_ZEEK_STATE, NULL);
+             f->final ? TX_LBL_SERVER_FINAL : TX_LBL_SERVER_SO_FAR, NULL,
+             SITE(site_final[lang][TS_SERVER][fin], f->server));
+    add_text(tree, tvb, hf_conn_zeek_state, ts_zeek_state_name(f->zeek), TX_LBL_CONN_ZEEK_STATE, NULL,
+             SITE(site_zeek[lang], f->zeek));
     for (an = 0; an < TS_ANOMALY_COUNT; an++)
         if (f->anomalies & TS_BIT(an))
-            add_text(tree, tvb, hf_conn_anomaly, ts_anomaly_name(an), TX_LBL_CONN_ANOMALY, NULL);
+            add_text(tree, tvb, hf_conn_anomaly, ts_anomaly_name(an), TX_LBL_CONN_ANOMALY, NULL,
+                     SITE(site_anomaly[lang][1], an));
 }
 
 /* The whole-connection line copied together (see label_buf); FALSE when
@@ -453,8 +691,7 @@ add_conn_subtree(proto_tree *st, tvbuff_t *tvb, const ts_conn *conn, gboolean fi
 
     conn_facts_of(conn, final, &f);
     if (conn_label(&f, &b)) {
-        sub = proto_tree_add_subtree_format(st, tvb, 0, 0, ett_tcpstate_conn, &pi, "%s", "");
-        set_label(pi, st, b.s, b.n);
+        sub = add_text_item(st, tvb, ett_tcpstate_conn, &pi, b.s, b.n);
         add_gen(pi);
         add_conn_fields(sub, tvb, &f);
         return;
@@ -596,6 +833,7 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
        const ts_segment *seg, const ts_record *rec, ts_anomaly_set anomalies)
 {
     const ts_conn *conn = rec->conn;
+    ts_lang lang = tcpstate_language();
     unsigned stage = rec->stage;
     unsigned sender = (rec->rflags & TS_REC_SENDER_CLIENT) ? TS_CLIENT : TS_SERVER;
     proto_item *ti, *pi;
@@ -623,15 +861,17 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     add_gen(ti);
     st = proto_item_add_subtree(ti, ett_tcpstate);
 
-    add_text(st, tvb, hf_stage, ts_stage_label(stage), TX_LBL_STAGE, stage_label(stage));
+    add_text(st, tvb, hf_stage, ts_stage_label(stage), TX_LBL_STAGE, stage_label(stage),
+             SITE(site_stage[lang], stage));
     /* the stage in the language in use, for columns (the profile's Stage) */
     proto_item_set_hidden(add_gen(proto_tree_add_string(st, hf_stage_local, tvb, 0, 0,
                                                         stage_label(stage))));
     add_text(st, tvb, hf_phase, ts_phase_name(ts_stage_phase(stage)), TX_LBL_PHASE,
-             ts_phase_label(ts_stage_phase(stage), tcpstate_language()));
+             ts_phase_label(ts_stage_phase(stage), lang), SITE(site_phase[lang], ts_stage_phase(stage)));
     if (ts_stage_step(stage)[0])
-        add_text(st, tvb, hf_step, ts_stage_step(stage), TX_LBL_STEP, NULL);
-    add_text(st, tvb, hf_sender, role_name(sender), TX_LBL_SENDER, role_shown(sender));
+        add_text(st, tvb, hf_step, ts_stage_step(stage), TX_LBL_STEP, NULL, SITE(site_step[lang], stage));
+    add_text(st, tvb, hf_sender, role_name(sender), TX_LBL_SENDER, role_shown(sender),
+             SITE(site_role[lang][0], sender));
 
     add_endpoint_states(st, tvb, TS_CLIENT, hf_client_after, hf_client_before,
                         ts_rec_client_before(rec), ts_rec_client_after(rec));
@@ -640,13 +880,13 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 
     if (conn && (closer = ts_conn_closer_at(conn, pinfo->num)) >= 0) {
         add_text(st, tvb, hf_closer, role_name((unsigned)closer), TX_LBL_CLOSER,
-                 role_shown((unsigned)closer));
+                 role_shown((unsigned)closer), SITE(site_role[lang][1], closer));
         if (ts_stage_phase(stage) == TS_PHASE_TEARDOWN) {
             int active = (int)sender == closer ||
                          stage == TS_STAGE_SIMCLOSE_FIN || stage == TS_STAGE_SIMCLOSE_ACK;
             ts_text_id role = active ? TX_ROLE_ACTIVE_CLOSE : TX_ROLE_PASSIVE_CLOSE;
             add_text(st, tvb, hf_teardown_role, ts_text(role, TS_LANG_EN), TX_LBL_TEARDOWN_ROLE,
-                     tx(role));
+                     tx(role), SITE(site_role[lang][2], active));
         }
     }
 
@@ -697,7 +937,7 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                      n ? hist : tx(TX_EMPTY)));
         /* the history is in the label: a hidden field */
         sub = proto_item_add_subtree(pi, ett_tcpstate_zeek);
-        proto_item_set_hidden(add_text(sub, tvb, hf_zeek_history, hist, TX_LBL_ZEEK_HISTORY, NULL));
+        add_hidden_text(sub, tvb, hf_zeek_history, hist, TX_LBL_ZEEK_HISTORY, FALSE);
         {
             proto_item *zi = add_number(sub, tvb, hf_zeek_conn, ts_zeek_index(zk), TX_LBL_ZEEK_CONN);
             if (!ts_zeek_index(zk))   /* the first Zeek connection: says nothing, stays filterable */
@@ -713,7 +953,8 @@ render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     for (an = 0; an < TS_ANOMALY_COUNT && (anomalies >> an); an++) {
         if (!(anomalies & TS_BIT(an)))
             continue;
-        pi = add_text(st, tvb, hf_anomaly, ts_anomaly_name(an), TX_LBL_ANOMALY, NULL);
+        pi = add_text(st, tvb, hf_anomaly, ts_anomaly_name(an), TX_LBL_ANOMALY, NULL,
+                      SITE(site_anomaly[lang][0], an));
         add_expert(pinfo, pi, an);
     }
 

@@ -44,6 +44,7 @@ static span conn_prefix[TS_LANG_COUNT][2][TS_OUTCOME_COUNT];
 static span conn_lit[TS_LANG_COUNT][2][3];          /* L2, L3, L4 */
 static span list_sep[TS_LANG_COUNT], none_word[TS_LANG_COUNT];
 static span expl_prefix[TS_LANG_COUNT], expl_close[TS_LANG_COUNT];
+static span value_lit[TS_LANG_COUNT][3];            /* TX_LABEL_VALUE_FMT's literals */
 /* Names that are never translated. */
 static span state_names[TS_STATE_COUNT], zeek_names[TS_ZK_COUNT], anomaly_names[TS_ANOMALY_COUNT];
 
@@ -181,6 +182,18 @@ static int make_explanation(ts_lang lang)
     return 1;
 }
 
+static int make_value(ts_lang lang)
+{
+    span v[3];
+    unsigned i;
+
+    if ((unsigned)lang >= TS_LANG_COUNT || !split(ts_text(TX_LABEL_VALUE_FMT, lang), v, 2))
+        return 0;
+    for (i = 0; i < 3; i++)
+        value_lit[lang][i] = join(&v[i], 1);
+    return 1;
+}
+
 int ts_labels_init(void)
 {
     unsigned i, lang;
@@ -196,7 +209,7 @@ int ts_labels_init(void)
     state = 1;
     for (lang = 0; lang < TS_LANG_COUNT; lang++)
         if (!make_endpoint_and_header((ts_lang)lang) || !make_zeek_and_conn((ts_lang)lang) ||
-            !make_explanation((ts_lang)lang))
+            !make_explanation((ts_lang)lang) || !make_value((ts_lang)lang))
             state = -1;
     return state > 0;
 }
@@ -314,6 +327,21 @@ size_t ts_label_explanation(char *buf, size_t cap, ts_lang lang, const char *lin
     l.len = len;
     if (!put(buf, cap, &at, expl_prefix[lang]) || !put(buf, cap, &at, l) ||
         !put(buf, cap, &at, expl_close[lang]))
+        return (size_t)-1;
+    return done(buf, at);
+}
+
+size_t ts_label_value(char *buf, size_t cap, ts_lang lang, const char *name, const char *value)
+{
+    size_t at = 0;
+    const span *lit;
+
+    if (!ready(lang) || !buf || cap == 0 || !name || !value)
+        return (size_t)-1;
+    lit = value_lit[lang];
+    if (!put(buf, cap, &at, lit[0]) || !put(buf, cap, &at, of(name)) ||
+        !put(buf, cap, &at, lit[1]) || !put(buf, cap, &at, of(value)) ||
+        !put(buf, cap, &at, lit[2]))
         return (size_t)-1;
     return done(buf, at);
 }

@@ -63,6 +63,10 @@ size_t ts_label_conn(char *buf, size_t cap, ts_lang lang, int final, unsigned ou
  * len bytes at line (the explanation's first line; no NUL among them). */
 size_t ts_label_explanation(char *buf, size_t cap, ts_lang lang, const char *line, size_t len);
 
+/* TX_LABEL_VALUE_FMT: "Stage: Handshake 1/3: SYN" from the name and the
+ * value as given (NUL-terminated). */
+size_t ts_label_value(char *buf, size_t cap, ts_lang lang, const char *name, const char *value);
+
 #ifdef __cplusplus
 }
 #endif

@@ -151,6 +151,33 @@ static void test_explanation(ts_lang lang)
     check(ts_label_explanation(got, 10, lang, text, 30) == (size_t)-1, "explanation too long");
 }
 
+/* "name: value" for every field label of the catalog and a spread of values. */
+static void test_value(ts_lang lang)
+{
+    static const char *values[] = { "", "handshake", "SYN-SENT", "Handshake 1/3: SYN",
+                                    "\xe4\xb8\x89\xe6\xac\xa1" };
+    static const ts_text_id names[] = { TX_LBL_STAGE, TX_LBL_PHASE, TX_LBL_CLIENT_BEFORE,
+                                        TX_LBL_ZEEK_HISTORY, TX_LBL_RETRANSMISSION };
+    char want[512], got[512];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
+            size_t k = ts_label_value(got, 240, lang, word(names[i], lang), values[v]);
+            snprintf(want, sizeof want, word(TX_LABEL_VALUE_FMT, lang), word(names[i], lang),
+                     values[v]);
+            same(got, k, want, 240, "value label");
+        }
+    /* the glue labels numbers with it too: TX_LABEL_NUMBER_FMT is the same with %u */
+    for (unsigned v = 0; v < 100000; v = v * 10 + 7) {
+        char digits[16];
+        snprintf(digits, sizeof digits, "%u", v);
+        size_t k = ts_label_value(got, 240, lang, word(TX_LBL_CONN, lang), digits);
+        snprintf(want, sizeof want, word(TX_LABEL_NUMBER_FMT, lang), word(TX_LBL_CONN, lang), v);
+        same(got, k, want, 240, "number label");
+    }
+    check(ts_label_value(got, 8, lang, word(TX_LBL_STAGE, lang), "Handshake") == (size_t)-1,
+          "value label too long");
+}
+
 int main(void)
 {
     check(ts_labels_init(), "the catalog's formats split");
@@ -161,6 +188,7 @@ int main(void)
         test_zeek((ts_lang)lang);
         test_conn((ts_lang)lang);
         test_explanation((ts_lang)lang);
+        test_value((ts_lang)lang);
     }
     printf("%d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
