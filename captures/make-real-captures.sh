@@ -2728,6 +2728,28 @@ sc_fin_ooo_cross() {
 	check fin_ooo_cross "$HS >PA100( <A)? >FA <A <FA >A >FP?A200 <A"
 }
 
+###########################################################################
+# 98 data_crosses_fin (CLIENT side captures; the relay in the middle
+#   namespace holds every frame from the server 100 ms: --delay-if2 0.1)
+#   The client sends 100 bytes; the server answers 100 bytes at once; the
+#   client, not having seen them yet, shutdown(SHUT_WR)s 50 ms after its
+#   send.  So the capture shows the client's FIN before the server's ACK of
+#   the client's data and the server's data, both sent before the FIN
+#   arrived: neither acknowledges it.  The client ACKs the data from
+#   FIN-WAIT-1, the server's ACK of the FIN follows, the server closes 300 ms
+#   after reading EOF: FIN-ACK, ACK.
+sc_data_crosses_fin() {
+	setup relay
+	start_relay none --delay-if2 0.1
+	cap_start client data_crosses_fin
+	srv 5098 recv:100 send:100 eof sleep:0.3 close
+	cli --port 5098 --bind-port 40098 send:100 sleep:0.05 shut_wr eof close
+	wait_bg
+	sleep 0.3
+	cap_stop
+	check data_crosses_fin "$HS >PA100 >FA( <A)? <PA100 >A <A <FA >A"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2751,7 +2773,7 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	gso_half_close retries2_server abort_beyond_rcv_nxt seq_wrap_relative ecn_ce
 	pmtu_router6 synack_not_captured fin_ack_lost_client
 	fin_ooo_unseen fin_ooo_seen synack_new_isn tfo_synrecv_abort
-	close_wait_abort_zero_window fin_ooo_cross)
+	close_wait_abort_zero_window fin_ooo_cross data_crosses_fin)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
