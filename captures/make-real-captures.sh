@@ -2750,6 +2750,29 @@ sc_data_crosses_fin() {
 	check data_crosses_fin "$HS >PA100 >FA( <A)? <PA100 >A <A <FA >A"
 }
 
+###########################################################################
+# 99 simultaneous_open_syn_lost (client side captures; relay in the middle)
+#   Scenario 16 with 10.77.0.1's SYN dropped at the server's input (nft,
+#   every pure SYN from 40099; seen here): both ends connect() to each
+#   other, the relay makes the SYNs cross, but only 5099's SYN arrives.
+#   40099, SYN-SENT, takes it (SYN-RECEIVED) and answers with a SYN-ACK
+#   (its own ISN again, ack of 5099's SYN); 5099, still SYN-SENT, takes that
+#   SYN-ACK as an ordinary one (ESTABLISHED) and ACKs it (no D-SACK: it
+#   never saw the SYN before); 40099 -> ESTABLISHED.  100 bytes each way,
+#   four-way close started by 40099.
+sc_simultaneous_open_syn_lost() {
+	setup relay
+	start_relay syn
+	nft_rule $NSS input 'tcp sport 40099 tcp flags & (syn|ack) == syn counter drop'
+	cap_start client simultaneous_open_syn_lost
+	spawn S $APP client --connect $C4 --port 40099 --bind-port 5099 --sync-dir "$WORK" \
+		recv:100 send:100 eof sleep:0.3 close
+	spawn cli --port 5099 --bind-port 40099 send:100 recv:100 close
+	wait_bg
+	cap_stop
+	check simultaneous_open_syn_lost ">S <S >SA <A >PA100 <A <PA100 >A >FA <A <FA >A"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2773,7 +2796,8 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	gso_half_close retries2_server abort_beyond_rcv_nxt seq_wrap_relative ecn_ce
 	pmtu_router6 synack_not_captured fin_ack_lost_client
 	fin_ooo_unseen fin_ooo_seen synack_new_isn tfo_synrecv_abort
-	close_wait_abort_zero_window fin_ooo_cross data_crosses_fin)
+	close_wait_abort_zero_window fin_ooo_cross data_crosses_fin
+	simultaneous_open_syn_lost)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
