@@ -2773,6 +2773,24 @@ sc_simultaneous_open_syn_lost() {
 	check simultaneous_open_syn_lost ">S <S >SA <A >PA100 <A <PA100 >A >FA <A <FA >A"
 }
 
+###########################################################################
+# 100 rst_reuse_quick (server side captures)
+#   The client aborts (SO_LINGER {1,0}: RST-ACK) after the exchange and at
+#   once binds the same port (40100) and connects again: nobody is in
+#   TIME-WAIT after a reset, so the new SYN (new ISN) reaches the listener
+#   and opens a second connection on the same four-tuple ~50 ms later; data,
+#   client-first four-way close.
+sc_rst_reuse_quick() {
+	setup
+	cap_start server rst_reuse_quick
+	srv 5100 --count 2 --ignore-errors recv:100 send:200 eof sleep:0.3 close
+	cli --port 5100 --bind-port 40100 send:100 recv:200 sleep:0.1 linger0 close
+	cli --port 5100 --bind-port 40100 send:100 recv:200 close
+	wait_bg
+	cap_stop
+	check rst_reuse_quick "$HS $XCH >RA $HS $XCH >FA <A <FA >A"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2797,7 +2815,7 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	pmtu_router6 synack_not_captured fin_ack_lost_client
 	fin_ooo_unseen fin_ooo_seen synack_new_isn tfo_synrecv_abort
 	close_wait_abort_zero_window fin_ooo_cross data_crosses_fin
-	simultaneous_open_syn_lost)
+	simultaneous_open_syn_lost rst_reuse_quick)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
