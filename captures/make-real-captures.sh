@@ -2791,6 +2791,24 @@ sc_rst_reuse_quick() {
 	check rst_reuse_quick "$HS $XCH >RA $HS $XCH >FA <A <FA >A"
 }
 
+###########################################################################
+# 101 data_crosses_fin_server (server side captures; relay as in 98)
+#   Scenario 98 captured at the server: here the server's ACK and data are
+#   seen leaving before the client's FIN arrives (the FIN's ACK, 1, does not
+#   cover them: the client had not received them yet); the server ACKs the
+#   FIN at once (CLOSE-WAIT), the client's ACK of the data comes later.
+sc_data_crosses_fin_server() {
+	setup relay
+	start_relay none --delay-if2 0.1
+	cap_start server data_crosses_fin_server
+	srv 5101 recv:100 send:100 eof sleep:0.3 close
+	cli --port 5101 --bind-port 40101 send:100 sleep:0.05 shut_wr eof close
+	wait_bg
+	sleep 0.3
+	cap_stop
+	check data_crosses_fin_server "$HS >PA100( <A)? <PA100 >FA <A >A <FA >A"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2815,7 +2833,7 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	pmtu_router6 synack_not_captured fin_ack_lost_client
 	fin_ooo_unseen fin_ooo_seen synack_new_isn tfo_synrecv_abort
 	close_wait_abort_zero_window fin_ooo_cross data_crosses_fin
-	simultaneous_open_syn_lost rst_reuse_quick)
+	simultaneous_open_syn_lost rst_reuse_quick data_crosses_fin_server)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
