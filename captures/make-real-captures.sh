@@ -2809,6 +2809,33 @@ sc_data_crosses_fin_server() {
 	check data_crosses_fin_server "$HS >PA100( <A)? <PA100 >FA <A >A <FA >A"
 }
 
+###########################################################################
+# 102 fin_ooo_fin_wait2 (CLIENT side captures, routed path as in 92)
+#   The mirror of 92 in a half-closed connection: the client
+#   shutdown(SHUT_WR)s at once (FIN, ACKed: FIN-WAIT-2).  The server (SACK
+#   off, tcp_early_retrans=0, tcp_recovery=0), 300 ms after EOF, writes
+#   100 bytes, 100 more (TCP_NODELAY) and closes; its first data segment is
+#   dropped in the router's forward hook (never seen here).  The second
+#   segment and the FIN reach the FIN-WAIT-2 client out of order: duplicate
+#   ACKs, the FIN is held; the server's RTO resends the 200 bytes with the
+#   FIN, which the client takes (TIME-WAIT) and ACKs.
+sc_fin_ooo_fin_wait2() {
+	local C4=10.77.1.1 S4=10.77.2.1
+	setup_router
+	xsock_write
+	sysctl_ns $NSS net.ipv4.tcp_sack=0 net.ipv4.tcp_early_retrans=0 net.ipv4.tcp_recovery=0
+	nft_rule $NSM forward 'tcp sport 5102 tcp flags & psh == psh quota until 160 bytes counter drop'
+	cap_start client fin_ooo_fin_wait2
+	spawn S $PY "$WORK/xsock.py" server --addr $S4 --port 5102 --sync-dir "$WORK" \
+		--ready "$WORK/ready.5102" eof sleep:0.3 nodelay send:100 send:100 close
+	wait_file "$WORK/ready.5102"
+	xcli 5102 40102 shut_wr eof close
+	wait_bg
+	sleep 0.5
+	cap_stop
+	check fin_ooo_fin_wait2 "$HS >FA <A <PA100 >A <FA >A <FP?A200 >A"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2833,7 +2860,8 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	pmtu_router6 synack_not_captured fin_ack_lost_client
 	fin_ooo_unseen fin_ooo_seen synack_new_isn tfo_synrecv_abort
 	close_wait_abort_zero_window fin_ooo_cross data_crosses_fin
-	simultaneous_open_syn_lost rst_reuse_quick data_crosses_fin_server)
+	simultaneous_open_syn_lost rst_reuse_quick data_crosses_fin_server
+	fin_ooo_fin_wait2)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")
