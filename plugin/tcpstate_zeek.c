@@ -91,6 +91,15 @@
  *      "size is 0" matters here (REJ, rule F), and only with both sides
  *      RESET, so that last special case never changes a conn_state; it is
  *      kept for fidelity.
+ *  C6. last and ack are 32-bit numbers with a count of their wraps past
+ *      2^32 (a forward move to a lower number is a wrap), and Size works
+ *      in 64 bits [TCP_Endpoint.h: UpdateLastSeq, UpdateAckSeq,
+ *      ToFullSeqSpace].  A segment's seq (against last) and an ack
+ *      (against the peer's ack) are made relative as get_relative_seq
+ *      does: with no wrap counted, a number more than 2 GiB ahead of the
+ *      start lies "before" it (underflow: no data delivered, the ack not
+ *      taken) until the 32-bit number wraps; after a wrap it is counted
+ *      in 64 bits.  So conn.log's byte counts are Zeek's past 4 GiB too.
  *
  * D. History letters [TCPSessionAdapter.cc: update_history, update_window;
  *    TCP_Endpoint.cc: CheckHistory, AddHistory, ChecksumError, DidRxmit,
@@ -165,9 +174,10 @@
  *    bytes count as missing when acked.  Zeek's limits that stop reassembly (e.g. 16 KiB above a hole
  *    before any ack, 10 MB without acks, analyzers giving up) are not
  *    modelled: we assume reassembly stays on.
- *  - Sequence numbers are kept modulo 2^32 (Zeek counts wraps in 64 bits);
- *    streams beyond 2 GiB may differ in 't' and sizes.  Counters of
- *    'C'/'T'/'W'/'G' beyond 10^9 are not modelled.
+ *  - Relative sequence numbers of the letters and the reassembly are 32
+ *    bits (Zeek's are 64, rule C6): exact for the first 4 GiB of each
+ *    direction; past that no gap is found (the sizes stay exact).
+ *    Counters of 'C'/'T'/'W'/'G' beyond 10^9 are not modelled.
  *  - Truncated packets (snaplen, header-only captures): Zeek does not hand
  *    a cut-off payload to its reassembler, so the peer's ACKs then reveal
  *    gaps ('g').  The glue sets ts_segment.payload_truncated when the frame
@@ -205,6 +215,8 @@ struct ts_zeek_more_s {
     uint32_t index, first_frame;   /* ts_zeek_index, ts_zeek_first_frame: 0 before a split */
     int64_t  t_ns[TS_ZT_COUNT];    /* the times, absolute, once TS_ZF_WIDE_TIMES is set */
     uint32_t ip_bytes_hi[2];       /* as ts_zeek.ep: ip_bytes past 4 GiB */
+    uint32_t wraps[2][2];          /* [ZK_LAST or ZK_ACK][endpoint]: Zeek's seq_wraps
+                                    * and ack_wraps (see relative_seq) */
     zk_holes ep[2];                /* as ts_zeek.ep */
     char     history[TS_ZEEK_HISTORY_MAX + 1]; /* once hist_len > TS_ZEEK_HISTORY_INLINE */
 };
@@ -576,6 +588,24 @@ static int32_t seq_diff(uint32_t a, uint32_t b)
     return (int32_t)(a - b);
 }
 
+/* ---- the 64-bit relative sequence space (rule C6) ------------------- */
+
+/* Which of an endpoint's two 32-bit series: its last_seq or its ack_seq. */
+enum { ZK_LAST = 0, ZK_ACK = 1 };
+
+/* How often endpoint i's series wrapped past 2^32 so far: at most once
+ * per 4 GiB, so the counters wait in ts_zeek.more for the first wrap. */
+static uint32_t wraps_of(const ts_zeek *z, unsigned i, unsigned series)
+{
+    return z->more ? z->more->wraps[series][i] : 0u;
+}
+
+/* The series' value in 64 bits (Zeek's ToFullSeqSpace). */
+static uint64_t full_seq(const ts_zeek *z, unsigned i, unsigned series, uint32_t v)
+{
+    return ((uint64_t)wraps_of(z, i, series) << 32) | v;
+}
+
 /* ---- roles and history ---------------------------------------------- */
 
 static unsigned orig_index(const ts_zeek *z)
@@ -691,7 +721,53 @@ static void new_connection(ts_zeek *z, const ts_segment *seg)
         flip_roles(z);
 }
 
-/* ---- sequence bookkeeping (rules C1-C4) ----------------------------- */
+/* ---- sequence bookkeeping (rules C1-C6) ----------------------------- */
+
+/* Zeek's UpdateLastSeq / UpdateAckSeq: the series moves forward to v; a
+ * lower number than before means it wrapped past 2^32.  Without memory
+ * for the counter the wrap is not counted (the sizes then read modulo
+ * 2^32, as they did before wraps were counted). */
+static inline void move_seq(ts_zeek *z, unsigned i, unsigned series, uint32_t *field, uint32_t v)
+{
+    if (v < *field && more_of(z))
+        z->more->wraps[series][i]++;
+    *field = v;
+}
+
+/* The wraps of endpoint i's series as s would make them (Zeek's
+ * get_relative_seq): one more when s is ahead of last but a lower number,
+ * one less when s is behind last but a higher number. */
+static uint32_t wraps_at(const ts_zeek *z, unsigned i, uint32_t s, uint32_t last,
+                         unsigned series)
+{
+    uint32_t w = wraps_of(z, i, series);
+    int32_t d = seq_diff(s, last);
+
+    if (d < 0) {
+        if (w && s > last)
+            w--;
+    } else if (d > 0 && s < last) {
+        w++;
+    }
+    return w;
+}
+
+/* Zeek's get_relative_seq: s relative to endpoint i's start, s being
+ * compared with the last value of a series (last_seq or ack_seq).  Returns
+ * 1 when s lies before the start with no wrap counted (Zeek's underflow:
+ * more than 2 GiB ahead of the start also reads as before it until the
+ * 32-bit number wraps).  *rel gets the low 32 bits of the 64-bit relative
+ * number: the letters and the reassembly compare 32-bit numbers, exact up
+ * to 4 GiB from the start.  Inline, with the wraps looked at only for a
+ * number behind the start: this runs twice for every packet. */
+static inline int relative_seq(const ts_zeek *z, unsigned i, uint32_t s, uint32_t last,
+                               unsigned series, uint32_t *rel)
+{
+    int32_t d = seq_diff(s, z->ep[i].start);
+
+    *rel = (uint32_t)d;
+    return d < 0 && wraps_at(z, i, s, last, series) == 0;
+}
 
 static void restart_numbering(ts_zeek_endpoint *e, uint32_t seq, uint32_t end)
 {
@@ -739,11 +815,11 @@ static int32_t update_last(ts_zeek *z, unsigned i, uint32_t end, uint8_t flags, 
     if ((flags & (TS_SYN | TS_RST)) && (d > ZK_BIG_JUMP || d < -ZK_BIG_JUMP))
         ;
     else if ((flags & TS_FIN) && e->last == e->start + 1u)
-        e->last = end;
+        move_seq(z, i, ZK_LAST, &e->last, end);
     else if (e->state == ZEP_RESET)
         ;
     else if (d > 0)
-        e->last = end;
+        move_seq(z, i, ZK_LAST, &e->last, end);
     else if (len > 0)
         scaled_letter(z, i, &e->n_rxmit, 'T');
     return d;
@@ -1173,6 +1249,8 @@ static void data_sent(ts_zeek *z, unsigned i, uint32_t seq, uint32_t len)
     ts_zeek_endpoint *e = &z->ep[i];
     uint32_t upper = seq + len, acked = e->ack - e->start;
 
+    if (upper < seq)
+        return;                           /* crosses 4 GiB from the start: not modelled */
     if (seq < acked) {
         if (upper <= acked)
             return;
@@ -1323,7 +1401,6 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *pkt)
     int rst = (flags & TS_RST) != 0, ack = (flags & TS_ACK) != 0;
     uint32_t len = seg->len, seg_len, end, rel, rel_ack = 0;
     int is_orig, underflow;
-    int32_t d;
 
     uint8_t a_before, b_before;
     int do_close;
@@ -1372,9 +1449,7 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *pkt)
     end = seg->seq + seg_len;
     init_endpoint(e, syn, seg->seq, end);
 
-    d = seq_diff(seg->seq, e->start);
-    underflow = d < 0;
-    rel = (uint32_t)d;
+    underflow = relative_seq(z, i, seg->seq, e->last, ZK_LAST, &rel);
 
     flag_letters(z, i, flags, rel, len);
 
@@ -1396,13 +1471,13 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *pkt)
             rel_ack = 1;
             p->start = p->ack = p->last = seg->ack - 1u;
         } else {
-            int32_t da = seq_diff(seg->ack, p->start);
-            if (da >= 0) {
-                rel_ack = (uint32_t)da;
+            uint32_t ra;
+            if (!relative_seq(z, i ^ 1u, seg->ack, p->ack, ZK_ACK, &ra)) {
+                rel_ack = ra;
                 if (!rst) {
                     int32_t dack = seq_diff(seg->ack, p->ack);
                     if (!(seg->ack == 0 && dack > ZK_BIG_JUMP) && dack > 0)
-                        p->ack = seg->ack;
+                        move_seq(z, i ^ 1u, ZK_ACK, &p->ack, seg->ack);
                 }
             }
         }
@@ -1426,17 +1501,20 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *pkt)
         connection_closed(z, i);
 }
 
-/* Rule C5: the byte count Zeek logs for an endpoint (only "is it 0"
- * matters here, for REJ). */
-static uint32_t ep_size(const ts_zeek_endpoint *e, const ts_zeek_endpoint *peer)
+/* Rules C5 and C6: the byte count Zeek logs for endpoint i, in 64 bits
+ * like Zeek's (a start above the highest number reads as a huge count,
+ * as in Zeek). */
+static uint64_t ep_size(const ts_zeek *z, unsigned i)
 {
-    uint32_t rl = e->last - e->start, ra = e->ack - e->start, size;
-    int no_data_acked = ra == 0u || ra == 1u;
+    const ts_zeek_endpoint *e = &z->ep[i], *peer = &z->ep[i ^ 1u];
+    uint64_t last = full_seq(z, i, ZK_LAST, e->last);
+    uint64_t acked = full_seq(z, i, ZK_ACK, e->ack), size;
+    int no_data_acked = acked == e->start || acked == (uint64_t)e->start + 1u;
 
     if (e->prev_state == ZEP_SYN_SENT && e->state == ZEP_RESET &&
         peer->state == ZEP_INACTIVE && !no_data_acked)
         return 0;
-    size = rl > ra ? rl : ra;
+    size = (last > acked ? last : acked) - e->start;
     if (size != 0)
         --size;
     if (e->fin_seen && size != 0)
@@ -1470,7 +1548,8 @@ ts_zeek_state ts_zeek_conn_state(const ts_zeek *z)
 
     if (rs == ZEP_RESET) {
         if (os == ZEP_SYN_SENT || os == ZEP_SYN_ACK_SENT ||
-            (os == ZEP_RESET && ep_size(o, r) == 0 && ep_size(r, o) == 0))
+            (os == ZEP_RESET && ep_size(z, orig_index(z)) == 0 &&
+             ep_size(z, orig_index(z) ^ 1u) == 0))
             return TS_ZK_REJ;
         return o_inactive ? TS_ZK_RSTRH : TS_ZK_RSTR;
     }
@@ -1501,8 +1580,8 @@ void ts_zeek_log_of(const ts_zeek *z, ts_zeek_log *out)
     out->ts_ns = z->start_ns;
     out->duration_ns = t_sub(last_time(z), z->start_ns);
     out->orig_is_a = z->orig_is_a;
-    out->orig_bytes = ep_size(o, r);
-    out->resp_bytes = ep_size(r, o);
+    out->orig_bytes = ep_size(z, orig_index(z));
+    out->resp_bytes = ep_size(z, orig_index(z) ^ 1u);
     out->missed_bytes = holes_of(z, orig_index(z))->missed + holes_of(z, orig_index(z) ^ 1u)->missed;
     out->orig_pkts = o->pkts;
     out->resp_pkts = r->pkts;

@@ -1108,6 +1108,104 @@ static void test_ip_bytes_past_4gib(void)
     EXPECT_TRUE(lg.orig_ip_bytes == UINT64_C(4294967295) && copy.more == NULL);
 }
 
+/* Zeek's 64-bit relative sequence space [TCP_Endpoint.h: UpdateLastSeq,
+ * UpdateAckSeq (a forward move to a lower 32-bit number is a wrap), Size
+ * (max(last, ack) in 64 bits - start, minus SYN and FIN);
+ * TCPSessionAdapter.cc: get_relative_seq, update_ack_seq]. */
+static void test_sequence_wraps(void)
+{
+    ts_zeek_log lg;
+    const uint32_t GIB = UINT32_C(1) << 30;
+
+    begin("wraps: 2^32 + 100 bytes from A, last_seq wraps once", 40000, 12345);
+    handshake();                                /* A's start 1000 */
+    A(ACK | PSH, 1001, 5001, GIB);              /* C4: last 1001 + 2^30 */
+    B(ACK, 5001, 1001 + GIB, 0);                /* rel ack 2^30 + 1: taken */
+    A(ACK | PSH, 1001 + GIB, 5001, GIB);
+    A(ACK | PSH, 1001 + 2 * GIB, 5001, GIB);
+    B(ACK, 5001, 1001 + 3 * GIB, 0);            /* 3 GiB + 1 ahead of the start, no wrap
+                                                 * counted: underflow, not taken */
+    A(ACK | PSH, 1001 + 3 * GIB, 5001, GIB);    /* ends at 1001 (mod 2^32), a lower
+                                                 * number: seq_wraps 1 */
+    B(ACK, 5001, 1001, 0);                      /* against ack 1001 + 2^30 it is behind:
+                                                 * rel 1, not taken (no ack wrap) */
+    A(ACK | PSH, 1001, 5001, 100);              /* last 1101 */
+    A(FIN | ACK, 1101, 5001, 0);                /* last 1102, FIN_cnt 1 */
+    ts_zeek_log_of(&Z, &lg);
+    /* last 2^32 + 1102 > ack 1001 + 2^30: 2^32 + 102 - SYN - FIN */
+    EXPECT_TRUE(lg.orig_bytes == (UINT64_C(1) << 32) + 100u);
+    EXPECT_TRUE(lg.resp_bytes == 0);
+
+    begin("wraps: ack_seq wraps, then an ack past 2 GiB is taken", 40000, 12345);
+    A(SYN, 0xA0000000u, 0, 0);                  /* start 0xA0000000: 2^32 is 1.5 GiB away */
+    B(SYN | ACK, 5000, 0xA0000001u, 0);
+    A(ACK, 0xA0000001u, 5001, 0);
+    /* A's data is not in the capture; B's acks show it */
+    B(ACK, 5001, 0xE0000001u, 0);               /* rel 1 GiB + 1: taken */
+    B(ACK, 5001, 0x30000001u, 0);               /* 1.25 GiB ahead of the last ack but a
+                                                 * lower number: get_relative_seq counts a
+                                                 * wrap, so rel 2.25 GiB + 1 is no
+                                                 * underflow: taken; ack_wraps 1 */
+    B(ACK, 5001, 0x40000001u, 0);               /* a higher number: the stored wrap makes
+                                                 * it rel 2.5 GiB + 1, taken */
+    ts_zeek_log_of(&Z, &lg);
+    /* ack 2^32 + 0x40000001 - 0xA0000000 = 0xA0000001, minus the SYN */
+    EXPECT_TRUE(lg.orig_bytes == UINT64_C(0xA0000000));
+    /* every ack reveals a hole in A's stream (both ESTABLISHED): gaps of
+     * 0x40000000, 0x50000000 and 0x10000000 bytes [TCP_Reassembler::AckReceived] */
+    EXPECT_TRUE(lg.missed_bytes == UINT64_C(0xA0000000));
+    EXPECT("ShAaG", TS_ZK_S1);                  /* B's first pure ACK 'a' (D3), then the first gap 'G' (D6); the 2nd and 3rd add none */
+
+    begin("wraps: an old segment from before the wrap lies before it", 40000, 12345);
+    handshake();                                /* A's start 1000 */
+    A(ACK | PSH, 1001, 5001, GIB);              /* delivered: reassem 2^30 + 1 */
+    A(ACK | PSH, 1001 + GIB, 5001, GIB);        /* delivered: reassem 2^31 + 1 */
+    A(ACK | PSH, 1001 + 2 * GIB, 5001, GIB);    /* rel 2^31 + 1: underflow, not delivered */
+    A(ACK | PSH, 1001 + 3 * GIB, 5001, GIB - 2000); /* underflow; last 2^32 - 999 */
+    A(ACK | PSH, 0xFFFFFC19u, 5001, 3000);      /* underflow; ends at 2001, a lower
+                                                 * number: seq_wraps 1 */
+    A(ACK | PSH, 1001 + 3 * GIB, 5001, 10);     /* resent: behind last 2001 but a higher
+                                                 * number, so one wrap less: 0 wraps, rel
+                                                 * 3 GiB + 1 is an underflow, not delivered */
+    B(ACK, 5001, 1000 + (UINT32_C(1) << 31) - 8, 0); /* rel 2^31 - 8: taken, no gap */
+    B(ACK, 5001, 0x10u, 0);                     /* ahead, a lower number: ack wraps, rel
+                                                 * 2^32 - 984: taken */
+    ts_zeek_log_of(&Z, &lg);
+    /* one hole from the delivered 2^31 + 1 to 2^32 - 984 (the resent 10
+     * bytes were not delivered above it) */
+    EXPECT_TRUE(lg.missed_bytes == (UINT64_C(1) << 32) - 984u - ((UINT64_C(1) << 31) + 1u));
+    /* last 2^32 + 2001 > ack 2^32 + 16: 2^32 + 1001 - SYN */
+    EXPECT_TRUE(lg.orig_bytes == (UINT64_C(1) << 32) + 1000u);
+
+    /* The reassembly compares 32-bit relative numbers (ZEEK.md "Very long
+     * connections"): a segment crossing 4 GiB from the start is not kept
+     * above a hole; Zeek's 64-bit blocks would count 50 bytes fewer here. */
+    begin("wraps: a segment across 4 GiB from the start is not kept", 40000, 12345);
+    A(SYN, 0xA0000000u, 0, 0);
+    B(SYN | ACK, 5000, 0xA0000001u, 0);
+    A(ACK, 0xA0000001u, 5001, 0);
+    A(ACK | PSH, 0xA0000001u, 5001, GIB);       /* rel 1: delivered */
+    B(ACK, 5001, 0xE0000001u, 0);
+    A(ACK | PSH, 0xE0000001u, 5001, GIB);       /* ends at a lower number: seq_wraps 1 */
+    B(ACK, 5001, 0x20000001u, 0);               /* ack_wraps 1 */
+    A(ACK | PSH, 0x20000001u, 5001, GIB);       /* delivered up to rel 3 GiB + 1 */
+    B(ACK, 5001, 0x60000001u, 0);
+    A(ACK | PSH, 0x9FFFFF9Cu, 5001, 200);       /* rel 4 GiB - 100 .. 4 GiB + 100,
+                                                 * above a hole: not kept */
+    B(ACK, 5001, 0x9FFFFFCEu, 0);               /* rel 4 GiB - 50: the hole and the 50
+                                                 * bytes of the segment below it */
+    ts_zeek_log_of(&Z, &lg);
+    EXPECT_TRUE(lg.missed_bytes == (UINT64_C(1) << 32) - 50u - (3u * (UINT64_C(1) << 30) + 1u));
+
+    begin("wraps: must not -- an ack past 2 GiB with no wrap counted", 40000, 12345);
+    handshake();                                /* A's start 1000 */
+    B(ACK, 5001, 1001 + GIB, 0);                /* taken: rel 2^30 + 1 */
+    B(ACK, 5001, 1001 + 2 * GIB + GIB / 2, 0);  /* rel 2.5 GiB + 1, a higher number: underflow */
+    ts_zeek_log_of(&Z, &lg);
+    EXPECT_TRUE(lg.orig_bytes == GIB);          /* 2^30 + 1 - SYN: the second is not counted */
+    EXPECT_TRUE(lg.missed_bytes == GIB);        /* one gap: the second ack is not taken */
+}
+
 /* The allocator is process-wide: a record set with an older, different
  * pair stops allocating (as without an allocator) and never gets memory
  * of the newer owner; setting the same pair again keeps its generation. */
@@ -1178,6 +1276,7 @@ int main(void)
     test_several_holes();
     test_compact_times();
     test_ip_bytes_past_4gib();
+    test_sequence_wraps();
     test_allocator_generations();
 
     printf("test_zeek: %d checks, %d failures\n", checks, failures);
