@@ -194,6 +194,12 @@ E crafted  a sender in SYN-SENT whose segment the model itself reports as
 # the e2e-spec case that holds the RFC's expectation.  Each is reported as
 # "known" and does not fail the run; remove the entry when the case passes.
 KNOWN = {
+    # The SYN-ACK with a new ISS (frame 4) is not taken as a new TCB, so the
+    # ACK of that ISS (5) is "handshake_ack_wrong" and the server jumps to
+    # ESTABLISHED only at 8.  Once fixed, the expected view has its own gap
+    # (SYN-RECEIVED after 2, LISTEN before 3: the request expired silently),
+    # which needs an allowance proven by the new ISS.
+    ("synack_new_isn", 0, 8, "server", "continuity"): "tests/e2e-spec/spec_94_synack_new_isn.case",
 }
 
 HALF = 1 << 31
