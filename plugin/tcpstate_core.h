@@ -108,6 +108,8 @@ typedef enum {
                             * SYN at `to`, or later answers a SYN-ACK from no TCB */
     TS_FLIGHT_SYNACK_REJECTED, /* `from`, a SYN-ACK, reached role's SYN-SENT TCB, which answered
                             * it with a RST and kept its TCB: it resends its SYN at `to` */
+    TS_FLIGHT_NEW_ISS,     /* `from`, a SYN resent, met role's LISTEN (its SYN-RECEIVED TCB had
+                            * gone silently): the SYN-ACK `to` carries a new ISS */
 } ts_flight_kind;
 
 /* What a RST its receiver went on from its TCB after (TS_FLIGHT_RST_LOST)

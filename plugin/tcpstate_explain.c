@@ -853,6 +853,18 @@ static void ecn_flags(ex *x)
     }
 }
 
+/* A SYN-ACK with a new ISS (tcpstate_synack.c tsi_synack_new_iss): on
+ * it, and on the SYN it answers where two passes show that SYN meeting
+ * LISTEN. */
+static void new_iss(ex *x)
+{
+    if (ts_conn_flight_proved_at(x->c, TS_FLIGHT_NEW_ISS, x->snd, x->seg->frame))
+        say(x, TX_EX_SYNACK_NEW_ISS);
+    else if (before_of(x, x->rcv) == TS_LISTEN &&
+             ts_conn_in_flight(x->c, x->seg->frame, x->rcv, NULL) == TS_FLIGHT_NEW_ISS)
+        say(x, TX_EX_SYN_MET_LISTEN);
+}
+
 static void explain(ex *x, int analogy)
 {
     static const stage_text unknown = { NULL, TX_NONE, TX_NONE, TX_NONE, TX_NONE };
@@ -870,6 +882,7 @@ static void explain(ex *x, int analogy)
     ecn_flags(x);
     if (x->r->rflags & TS_REC_SYN_UNHEARD)
         say(x, TX_EX_SYN_UNHEARD);
+    new_iss(x);
     switch (undelivered_shown(x)) {
     case TS_FLIGHT_FIN_LOST: say(x, TX_EX_FIN_UNDELIVERED); break;
     case TS_FLIGHT_ACK_LOST:

@@ -412,6 +412,7 @@ static void analyse(step_ctx *x)
     if (handle_retransmission(x))
         return;
     tsi_synack_not_captured(x);
+    tsi_synack_new_iss(x);
     cls = tsi_classify(x);
     check_handshake(x, &cls);
     correct_crossing(x, cls);

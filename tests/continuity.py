@@ -29,12 +29,13 @@ each connection and each role (client, server) it checks:
 Two passes (the default, ts_replay -2) give the corrected view, which must
 be a path through the state diagram.  One pass shows what was known when the
 frame was read and corrects itself later (README "In flight"), so only the
-edge check applies.  Four kinds of departure are real behaviour and are
+edge check applies.  Five kinds of departure are real behaviour and are
 allowed, each only under its proof (see ALLOWANCES): a crossing SYN, FIN,
 SYN-ACK or final ACK folded into one frame (two edges), a segment missing
 from the capture (continuity gap of one edge, the next frame shows the
 hole), an event that sends nothing (continuity gap to CLOSED, proven by the
-no-TCB RST), and a crafted impossible segment the model reports as such.
+no-TCB RST), a SYN-RECEIVED TCB that expired silently (gap to LISTEN,
+proven by the new ISS of the next SYN-ACK), and a crafted impossible segment the model reports as such.
 Real defects are listed in KNOWN, each with its tests/e2e-spec case.
 Anything else is printed and the exit status is 1.  --self-test feeds
 synthetic frame lists that break each rule and fails unless each is caught.
@@ -184,6 +185,11 @@ F dropped  a two-pass continuity gap on a stream where a later frame has
            in_flight_not_recorded: the connection held more in-flight proofs
            than the model keeps (8), the oldest was dropped, and the frames
            it covered keep what one pass knew (the anomaly says so).
+G new ISS  a continuity gap SYN-RECEIVED -> LISTEN of an endpoint whose next
+           segment is a SYN-ACK with another ISS than its previous SYN-ACK:
+           a SYN-RECEIVED TCB answers from its own ISS (3.10.7.4), so the
+           new one was made from LISTEN (3.10.7.2); the first had gone
+           without a segment (Linux's request timeout, 3.8.3 R2).
 E crafted  a sender in SYN-SENT whose segment the model itself reports as
            data_before_handshake and whose peer's SYN-ACK is captured later:
            a crafted capture of what no TCP sends (data without SYN before
@@ -194,12 +200,6 @@ E crafted  a sender in SYN-SENT whose segment the model itself reports as
 # the e2e-spec case that holds the RFC's expectation.  Each is reported as
 # "known" and does not fail the run; remove the entry when the case passes.
 KNOWN = {
-    # The SYN-ACK with a new ISS (frame 4) is not taken as a new TCB, so the
-    # ACK of that ISS (5) is "handshake_ack_wrong" and the server jumps to
-    # ESTABLISHED only at 8.  Once fixed, the expected view has its own gap
-    # (SYN-RECEIVED after 2, LISTEN before 3: the request expired silently),
-    # which needs an allowance proven by the new ISS.
-    ("synack_new_isn", 0, 8, "server", "continuity"): "tests/e2e-spec/spec_94_synack_new_isn.case",
 }
 
 HALF = 1 << 31
@@ -338,6 +338,8 @@ def check_frames(frames, two_pass):
                         kind = "C missing"
                     elif gap[1] == CLOSED and silent_close_proven(frames, idx[k:], role):
                         kind = "D silent"
+                    elif gap == (SYN_RCVD, LISTEN) and new_iss_proven(frames, idx[:k], idx[k:], role):
+                        kind = "G new ISS"
                     elif any("in_flight_not_recorded" in frames[j].anomalies for j in idx[k:]):
                         kind = "F dropped"
                     (allowed if kind else bad).append(
@@ -365,6 +367,20 @@ def synack_follows(frames, rest, role):
     sender really was still SYN-SENT when it sent it."""
     return any(frames[i].is_segment and frames[i].sender == role and frames[i].has("S") and
                frames[i].has("A") for i in rest)
+
+
+def synacks_of(frames, idx, role):
+    return [frames[i] for i in idx if frames[i].is_segment and frames[i].sender == role and
+            frames[i].has("S") and frames[i].has("A")]
+
+
+def new_iss_proven(frames, done, rest, role):
+    """Allowance G: role's next segment is a SYN-ACK from another ISS than
+    its previous SYN-ACK."""
+    before = synacks_of(frames, done, role)
+    nxt = [frames[i] for i in rest if frames[i].is_segment and frames[i].sender == role][:1]
+    return bool(before) and bool(nxt) and nxt[0].has("S") and nxt[0].has("A") and \
+        nxt[0].seq != before[-1].seq
 
 
 def silent_close_proven(frames, rest, role):
@@ -511,6 +527,18 @@ def self_test():
             ("server", "S", 500, 0, 0, SYN_SENT, SYN_RCVD, CLOSED, SYN_RCVD),
             ("server", "AS", 500, 101, 0, SYN_RCVD, ESTAB, SYN_RCVD, ESTAB),
         ], True, [(3, "server", "edge")]),
+        ("allowance G: SYN-RECEIVED gone silently, a new ISS answers the resent SYN", [
+            ("client", "S", 100, 0, 0, CLOSED, SYN_SENT, LISTEN, SYN_RCVD),
+            ("server", "AS", 500, 101, 0, SYN_SENT, SYN_SENT, SYN_RCVD, SYN_RCVD),
+            ("client", "S", 100, 0, 0, SYN_SENT, SYN_SENT, LISTEN, SYN_RCVD),
+            ("server", "AS", 9000, 101, 0, SYN_SENT, ESTAB, SYN_RCVD, SYN_RCVD),
+        ], True, []),
+        ("the same gap when the next SYN-ACK has the old ISS", [
+            ("client", "S", 100, 0, 0, CLOSED, SYN_SENT, LISTEN, SYN_RCVD),
+            ("server", "AS", 500, 101, 0, SYN_SENT, SYN_SENT, SYN_RCVD, SYN_RCVD),
+            ("client", "S", 100, 0, 0, SYN_SENT, SYN_SENT, LISTEN, SYN_RCVD),
+            ("server", "AS", 500, 101, 0, SYN_SENT, ESTAB, SYN_RCVD, SYN_RCVD),
+        ], True, [(3, "server", "continuity")]),
         ("allowance F: a gap before a dropped in-flight proof", HANDSHAKE + [
             ("server", "R", 501, 0, 0, ESTAB, CLOSED, ESTAB, CLOSED),
             ("client", "AP", 101, 501, 100, ESTAB, ESTAB, ESTAB, ESTAB, "in_flight_not_recorded"),

@@ -3383,6 +3383,59 @@ static void test_server_time_wait_ignores_rst(void)
  * the SYN with hindsight, and on the SYN-ACK as the state it was sent
  * from), and the third ACK completes a new handshake.  The old
  * connection's TIME-WAIT is over: its TCB became the new one. */
+/* A SYN-ACK with a new ISS (spec_94, tcp_synack_retries=0): a SYN-RECEIVED
+ * TCB answers a repeated SYN from its own ISS (RFC 9293 3.10.7.4), so a
+ * SYN-ACK from another ISS, after the client resent its SYN, comes from a
+ * TCB made from LISTEN by that SYN (3.10.7.2): the third ACK of the new ISS
+ * completes the handshake (no handshake_ack_wrong), and two passes show the
+ * server LISTEN -> SYN-RECEIVED on the resent SYN.  Must not: the same new
+ * ISS with no SYN resent since the server's SYN-ACK answers no new SYN (the
+ * client took the first SYN-ACK): the old TCB still stands and the ACK of
+ * the new ISS is wrong for it. */
+static void test_synack_new_iss(void)
+{
+    run r;
+    ts_record v;
+    static const step renewed[] = {
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        { 'S', "SA", 9000, 1001, 0, "Handshake 2/3: SYN-ACK", "SYN-SENT", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        { 'C', "A", 1001, 9001, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+    };
+    static const step unasked[] = {
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        { 'S', "SA", 9000, 1001, 0, NULL, NULL, NULL, "SYN-RECEIVED", "SYN-RECEIVED", ANY, 0 },
+        { 'C', "A", 1001, 9001, 0, NULL, NULL, NULL, "SYN-RECEIVED", "SYN-RECEIVED", ANY, 0 },
+    };
+    const char *n = "synack_new_iss";
+    char buf[2048];
+    run_init(&r);
+    RUN(&r, n, renewed);
+    expect(!(r.rec[4].anomalies & TS_BIT(TS_AN_HANDSHAKE_ACK_WRONG)), n, "the ACK of the new ISS is right");
+    expect(ts_conn_in_flight(r.rec[0].conn, 3, TS_SERVER, NULL) == TS_FLIGHT_NEW_ISS, n,
+           "the new ISS is an in-flight record from the resent SYN");
+    v = ts_hindsight(&r.rec[2], 3);
+    expect(ts_rec_server_before(&v) == TS_LISTEN && ts_rec_server_after(&v) == TS_SYN_RECEIVED, n,
+           "hindsight: the resent SYN met LISTEN");
+    ts_explain(&v, &r.seg[2], TS_LANG_EN, 0, buf, sizeof buf);
+    expect(strstr(buf, "met LISTEN") != NULL, n, "two passes say why the SYN met LISTEN");
+    v = ts_hindsight(&r.rec[3], 4);
+    ts_explain(&v, &r.seg[3], TS_LANG_EN, 0, buf, sizeof buf);
+    expect(strstr(buf, "this one is new") != NULL, n, "the SYN-ACK says its ISS is new");
+    v = ts_hindsight(&r.rec[1], 2);
+    expect(ts_rec_server_before(&v) == TS_SYN_RECEIVED, n, "the first SYN-ACK came from SYN-RECEIVED");
+
+    n = "synack_new_iss_unasked";
+    run_init(&r);
+    RUN(&r, n, unasked);
+    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_SERVER, NULL) != TS_FLIGHT_NEW_ISS, n,
+           "no resent SYN: no new TCB");
+    expect((r.rec[3].anomalies & TS_BIT(TS_AN_HANDSHAKE_ACK_WRONG)) != 0, n,
+           "the old TCB's ISS stands: the ACK of the other ISS is wrong");
+}
+
 static void test_time_wait_reopens(void)
 {
     const char *name = "time_wait_reopens";
@@ -3426,6 +3479,7 @@ int main(void)
     test_synack_lost_crossing_resends();
     test_synack_unheard_rst();
     test_synack_rejected_rst();
+    test_synack_new_iss();
     test_flight_log_full();
     test_fin_ack_lost_fin_wait_2();
     test_synack_crossed_answered_by_data();
