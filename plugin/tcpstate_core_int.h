@@ -97,6 +97,7 @@ typedef struct {
     ts_endpoint *me, *peer;
     uint8_t me_before, peer_before;
     uint8_t bad_synack;           /* a SYN-ACK the client cannot accept */
+    uint8_t fin_after;            /* the sender takes the peer's FIN after this segment */
     ts_alloc_fn alloc;            /* the stream's, for the in-flight log */
     void *alloc_ctx;
 } step_ctx;

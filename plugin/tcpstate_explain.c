@@ -865,6 +865,23 @@ static void new_iss(ex *x)
         say(x, TX_EX_SYN_MET_LISTEN);
 }
 
+/* A FIN held in flight by its receiver's ACKs that stop at it
+ * (tcpstate_pipeline.c ack_proves_fin_in_flight; crossing FINs of a
+ * simultaneous close have their own words): on the FIN where two passes
+ * show its receiver keeping its state, and on the last such ACK, after
+ * which the FIN arrives. */
+static void fin_held(ex *x)
+{
+    uint8_t f = x->seg->flags;
+    if (x->c->simultaneous_close || (f & (TS_SYN | TS_RST)))
+        return;
+    if ((f & TS_FIN) && undelivered_shown(x) == TS_FLIGHT_CROSSED)
+        say(x, TX_EX_FIN_HELD);
+    else if (!(f & TS_FIN) && (f & TS_ACK) && after_of(x, x->snd) == TS_CLOSE_WAIT &&
+             ts_conn_flight_proved_at(x->c, TS_FLIGHT_CROSSED, x->snd, x->seg->frame))
+        say(x, TX_EX_FIN_ARRIVES_AFTER);
+}
+
 static void explain(ex *x, int analogy)
 {
     static const stage_text unknown = { NULL, TX_NONE, TX_NONE, TX_NONE, TX_NONE };
@@ -883,6 +900,7 @@ static void explain(ex *x, int analogy)
     if (x->r->rflags & TS_REC_SYN_UNHEARD)
         say(x, TX_EX_SYN_UNHEARD);
     new_iss(x);
+    fin_held(x);
     switch (undelivered_shown(x)) {
     case TS_FLIGHT_FIN_LOST: say(x, TX_EX_FIN_UNDELIVERED); break;
     case TS_FLIGHT_ACK_LOST:

@@ -60,6 +60,31 @@ static void correct_crossing(step_ctx *x, ts_event cls)
     }
 }
 
+/* In flight: an ACK whose acknowledgment stops at the peer's FIN (covers
+ * the bytes before it, not the FIN) left its sender before that FIN
+ * arrived: a TCP acknowledges its RCV.NXT (RFC 9293 3.10.7.4 seventh
+ * check), one past the FIN once it took it (eighth check).  Its sender,
+ * CLOSE-WAIT from the FIN on in capture order, was still ESTABLISHED and
+ * takes the FIN after this segment (the fold of a crossing).  One pass
+ * corrects from here; two passes show it ESTABLISHED from the FIN on
+ * (TS_FLIGHT_CROSSED, stretched to its last such segment). */
+static void ack_proves_fin_in_flight(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    ts_flight *f;
+    if (x->me_before != TS_CLOSE_WAIT || x->peer_before != TS_FIN_WAIT_1 || x->me->fin_seen ||
+        !x->peer->fin_seen || x->peer->fin_acked || x->c->reset_by != NONE ||
+        (s->flags & (TS_SYN | TS_RST | TS_FIN | TS_ACK)) != TS_ACK || s->ack != x->peer->fin_seq)
+        return;
+    f = tsi_flight_find(x->c, TS_FLIGHT_CROSSED, x->snd);
+    if (f && f->from == x->peer->fin_frame && f->state == TS_ESTABLISHED && f->to == x->me->last_frame)
+        f->to = s->frame;
+    else
+        tsi_flight_add(x, TS_FLIGHT_CROSSED, x->peer->fin_frame, x->snd, TS_ESTABLISHED);
+    x->me_before = TS_ESTABLISHED;
+    x->fin_after = 1;
+}
+
 static void check_handshake(step_ctx *x, ts_event *cls)
 {
     const ts_segment *s = x->seg;
@@ -336,6 +361,9 @@ static const ts_cell *transition(step_ctx *x, ts_event cls)
     /* Crossing FIN: the sender's FIN-WAIT-1 meets the peer's FIN in flight. */
     if (cls == TS_EV_FIN && x->c->simultaneous_close && x->me_before == TS_ESTABLISHED)
         me_new = TS_CLOSING;
+    /* An ACK that stops at the peer's FIN: the FIN arrives after it. */
+    if (x->fin_after)
+        me_new = TS_CLOSE_WAIT;
     /* Crossing SYN-ACK: the sender already holds the peer's SYN-ACK. */
     if (cls == TS_EV_SYNACK && x->c->simultaneous_open && x->me->state == TS_ESTABLISHED)
         me_new = TS_ESTABLISHED;
@@ -416,6 +444,7 @@ static void analyse(step_ctx *x)
     cls = tsi_classify(x);
     check_handshake(x, &cls);
     correct_crossing(x, cls);
+    ack_proves_fin_in_flight(x);
     check_data(x);
     /* The handshake ACK was never seen but the connection plainly works:
      * the server took that unseen ACK before this segment. */

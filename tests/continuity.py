@@ -169,7 +169,11 @@ B fold     one frame shows two edges of its sender: it sent its own SYN or FIN
            the sender's own first SYN-ACK when the peer's SYN-ACK was
            captured earlier: a SYN-ACK is formed on entering SYN-RECEIVED
            (3.10.7.3, figure 8), so it left before the peer's arrived
-           (3.10.7.4 fifth check).
+           (3.10.7.4 fifth check); ESTABLISHED -> CLOSE-WAIT on the
+           sender's own ACK (no SYN, FIN or RST) whose ack is the seq of
+           the peer's FIN captured earlier: a TCP acknowledges its RCV.NXT
+           (3.10.7.4 seventh check), one past a FIN it took (eighth), so
+           the segment left before the FIN arrived, then took it.
 C missing  a continuity gap that is one edge a segment makes (not a user call
            such as CLOSED -> LISTEN), at a frame that shows a segment
            missing from the capture (its seq lies past everything captured
@@ -309,6 +313,9 @@ def fold_ok(st, fr, role, before, after):
         return other in st.synack and seq_after(fr.ack, st.synack[other])
     if (before, after) == (SYN_RCVD, ESTAB) and fr.has("S") and fr.has("A") and role not in st.synack:
         return other in st.synack
+    if (before, after) == (ESTAB, CLOSE_WAIT) and fr.has("A") and \
+            not (fr.has("S") or fr.has("R") or fr.has("F")) and other in st.fin:
+        return fr.ack == st.fin[other]
     if (before, after) == (LAST_ACK, CLOSED) and fr.has("F") and role in st.fin:
         fin = st.fin[role]
         return (fr.seq + fr.len) & 0xffffffff == fin and other in st.max_ack and \
@@ -527,6 +534,14 @@ def self_test():
             ("server", "S", 500, 0, 0, SYN_SENT, SYN_RCVD, CLOSED, SYN_RCVD),
             ("server", "AS", 500, 101, 0, SYN_RCVD, ESTAB, SYN_RCVD, ESTAB),
         ], True, [(3, "server", "edge")]),
+        ("fold B: an ACK that stops at the peer's FIN, which arrives after it", HANDSHAKE + [
+            ("client", "AF", 101, 501, 0, ESTAB, FW1, ESTAB, ESTAB),
+            ("server", "AP", 501, 101, 100, FW1, FW1, ESTAB, CLOSE_WAIT),
+        ], True, []),
+        ("ESTABLISHED -> CLOSE-WAIT on an ACK that covers the peer's FIN", HANDSHAKE + [
+            ("client", "AF", 101, 501, 0, ESTAB, FW1, ESTAB, ESTAB),
+            ("server", "AP", 501, 102, 100, FW1, FW1, ESTAB, CLOSE_WAIT),
+        ], True, [(5, "server", "edge")]),
         ("allowance G: SYN-RECEIVED gone silently, a new ISS answers the resent SYN", [
             ("client", "S", 100, 0, 0, CLOSED, SYN_SENT, LISTEN, SYN_RCVD),
             ("server", "AS", 500, 101, 0, SYN_SENT, SYN_SENT, SYN_RCVD, SYN_RCVD),

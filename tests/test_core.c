@@ -3436,6 +3436,56 @@ static void test_synack_new_iss(void)
            "the old TCB's ISS stands: the ACK of the other ISS is wrong");
 }
 
+/* A FIN held in flight by its receiver's ACKs (spec_98, client-side
+ * capture, the server's segments delayed): a TCP acknowledges its RCV.NXT
+ * (RFC 9293 3.10.7.4 seventh check), one past a FIN it took (eighth), so
+ * the server's ACK and data at ack = the FIN's seq left before the FIN
+ * arrived: the server stays ESTABLISHED on the FIN and takes it after its
+ * last such segment (one pass: from the first of them on).  Must not: the
+ * same segments acknowledging the FIN (the server took it). */
+static void test_ack_holds_fin(void)
+{
+    run r;
+    ts_record v;
+    static const step held[] = {
+        LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001), LEAD('C', "A", 1001, 5001),
+        { 'C', "PA", 1001, 5001, 100, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        { 'C', "FA", 1101, 5001, 0, "Teardown 1/4: FIN", "ESTABLISHED", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+        { 'S', "A", 5001, 1101, 0, "Half-close: data transfer", "FIN-WAIT-1", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+        { 'S', "PA", 5001, 1101, 100, "Half-close: data transfer", "FIN-WAIT-1", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+        { 'S', "A", 5101, 1102, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+    };
+    static const step taken[] = {
+        LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001), LEAD('C', "A", 1001, 5001),
+        LEAD('C', "PA", 1001, 5001),
+        { 'C', "FA", 1001, 5001, 0, NULL, NULL, NULL, "ESTABLISHED", "CLOSE-WAIT", ANY, 0 },
+        { 'S', "A", 5001, 1002, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+    };
+    const char *n = "ack_holds_fin";
+    char buf[2048];
+    run_init(&r);
+    RUN(&r, n, held);
+    v = ts_hindsight(&r.rec[4], 5);
+    expect(ts_rec_server_before(&v) == TS_ESTABLISHED && ts_rec_server_after(&v) == TS_ESTABLISHED, n,
+           "hindsight: the FIN had not arrived");
+    ts_explain(&v, &r.seg[4], TS_LANG_EN, 0, buf, sizeof buf);
+    expect(strstr(buf, "had not received this FIN yet") != NULL, n, "two passes say the FIN was in flight");
+    v = ts_hindsight(&r.rec[5], 6);
+    expect(ts_rec_server_before(&v) == TS_ESTABLISHED && ts_rec_server_after(&v) == TS_ESTABLISHED, n,
+           "hindsight: the first ACK left before the FIN arrived");
+    v = ts_hindsight(&r.rec[6], 7);
+    expect(ts_rec_server_before(&v) == TS_ESTABLISHED && ts_rec_server_after(&v) == TS_CLOSE_WAIT, n,
+           "hindsight: the FIN arrives after the last such segment");
+    ts_explain(&v, &r.seg[6], TS_LANG_EN, 0, buf, sizeof buf);
+    expect(strstr(buf, "arrives right after it") != NULL, n, "the fold frame says why");
+
+    n = "ack_holds_fin_taken";
+    run_init(&r);
+    RUN(&r, n, taken);
+    expect(ts_conn_in_flight(r.rec[0].conn, 5, TS_SERVER, NULL) == TS_FLIGHT_NONE, n,
+           "an ACK past the FIN holds nothing in flight");
+}
+
 static void test_time_wait_reopens(void)
 {
     const char *name = "time_wait_reopens";
@@ -3480,6 +3530,7 @@ int main(void)
     test_synack_unheard_rst();
     test_synack_rejected_rst();
     test_synack_new_iss();
+    test_ack_holds_fin();
     test_flight_log_full();
     test_fin_ack_lost_fin_wait_2();
     test_synack_crossed_answered_by_data();
