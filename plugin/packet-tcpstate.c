@@ -47,7 +47,8 @@
 /* Feeds one TCP layer to the core and stores its slot (first pass only).
  * Returns FALSE when the layer is skipped. */
 static gboolean
-process_layer(packet_info *pinfo, frame_fields *ff, field_info *srcport, int64_t now_ns)
+process_layer(packet_info *pinfo, frame_fields *ff, field_info *srcport, int64_t now_ns,
+              gboolean tapping)
 {
     int layer_num = srcport->total_layer_num;
     field_info *flen = finfo_in_layer(ff->arr[W_TCP_LEN], layer_num);
@@ -61,14 +62,13 @@ process_layer(packet_info *pinfo, frame_fields *ff, field_info *srcport, int64_t
     uint32_t stream;
 
     memset(&seg, 0, sizeof seg);
-    if (!flen || !fstream || !read_tcp_header(srcport, &seg))
+    if (!flen || !fstream || !read_ip_and_tcp(ip_below(ff, layer_num), srcport, &seg))
         return FALSE;               /* truncated, fragment or error packet */
     seg.frame = pinfo->num;
     seg.ts_ns = now_ns;
     seg.bad_checksum = (fcksum && finfo_uint(fcksum) == PROTO_CHECKSUM_E_BAD) ? 1 : 0;
     seg.len = finfo_uint(flen);
     seg.payload_truncated = seg.len && pinfo->fd->cap_len < pinfo->fd->pkt_len;
-    seg.ip_len = ip_total_length(ip_below(ff, layer_num));
     seg.encap = encapsulation_of(pinfo, ff, layer_num);
 
     /* Addresses are looked up only when needed: for a stream not seen yet,
@@ -95,7 +95,7 @@ process_layer(packet_info *pinfo, frame_fields *ff, field_info *srcport, int64_t
     /* The connection's user: its four-tuple, and the tcp.stream it began
      * in.  A connection of one SYN stays small unless a tap is listening
      * (taps keep the record and read its connection later). */
-    ts_store_process(&file_store, ts, &seg, stream, !have_tap_listener(tcpstate_tap), &slot->rec);
+    ts_store_process(&file_store, ts, &seg, stream, !tapping, &slot->rec);
     return TRUE;
 }
 
@@ -134,16 +134,19 @@ capture_ns(const nstime_t *t)
 }
 
 /* Number of the frame's first ICMP or ICMPv6 layer (its position in
- * pinfo->layers, as total_layer_num counts), or G_MAXINT; *v6 says which.
- * The same walk notes which IP versions the frame holds (ff->ip_layers). */
+ * pinfo->layers, as total_layer_num counts) below layer `below`, or
+ * G_MAXINT; *v6 says which.  The same walk notes which IP versions the
+ * frame holds below that layer (ff->ip_layers).  below is the last TCP
+ * layer: nothing above it (the payload's protocols, tcpstate itself) can
+ * hold a TCP layer in an ICMP error or an IP header below one. */
 static int
-first_icmp_layer(packet_info *pinfo, frame_fields *ff, gboolean *v6)
+first_icmp_layer(packet_info *pinfo, frame_fields *ff, gboolean *v6, int below)
 {
     wmem_list_frame_t *f;
     int n = 0, icmp = G_MAXINT;
     unsigned ip = FF_LAYERS_KNOWN;
 
-    for (f = wmem_list_head(pinfo->layers); f; f = wmem_list_frame_next(f)) {
+    for (f = wmem_list_head(pinfo->layers); f && n + 1 < below; f = wmem_list_frame_next(f)) {
         int id = GPOINTER_TO_INT(wmem_list_frame_data(f));
         n++;
         if (id == wanted_hf[W_IP])
@@ -212,11 +215,11 @@ process_icmp_quote(packet_info *pinfo, frame_fields *ff, const field_info *srcpo
  * fields are there (Wireshark and tshark prime them then; tshark -2 does
  * NOT on its second pass, which is why later passes use only the slots). */
 static void
-first_pass(packet_info *pinfo, proto_tree *tree, int64_t now_ns)
+first_pass(packet_info *pinfo, proto_tree *tree, int64_t now_ns, gboolean tapping)
 {
     frame_fields ff;
     GPtrArray *anchors;
-    int icmp_layer;
+    int icmp_layer, last_tcp = 0;
     gboolean icmp_v6 = FALSE, quoted_seen = FALSE;
     guint i;
 
@@ -241,12 +244,17 @@ first_pass(packet_info *pinfo, proto_tree *tree, int64_t now_ns)
     if (want_checksum)
         ff.arr[W_TCP_CKSUM_STATUS] = wanted_items(tree, W_TCP_CKSUM_STATUS);
 
-    icmp_layer = first_icmp_layer(pinfo, &ff, &icmp_v6);
+    for (i = 0; i < anchors->len; i++) {
+        int n = ((field_info *)g_ptr_array_index(anchors, i))->total_layer_num;
+        if (n > last_tcp)
+            last_tcp = n;
+    }
+    icmp_layer = first_icmp_layer(pinfo, &ff, &icmp_v6, last_tcp);
 
     for (i = 0; i < anchors->len; i++) {
         field_info *srcport = (field_info *)g_ptr_array_index(anchors, i);
         if (srcport->total_layer_num < icmp_layer)
-            process_layer(pinfo, &ff, srcport, now_ns);
+            process_layer(pinfo, &ff, srcport, now_ns, tapping);
         else if (!quoted_seen) {    /* quoted inside an ICMP error: not a segment */
             process_icmp_quote(pinfo, &ff, srcport, icmp_v6, now_ns);
             quoted_seen = TRUE;
@@ -304,13 +312,14 @@ queue_tap(packet_info *pinfo, const tcpstate_slot *slot, const ts_segment *seg,
 static gboolean
 tree_wanted(proto_tree *tree)
 {
-    header_field_info *hfi;
+    static header_field_info *hfi;      /* tcpstate's, fixed once registered */
 
     if (!tree)
         return FALSE;
     if (PTREE_DATA(tree)->visible)
         return TRUE;
-    hfi = proto_registrar_get_nth(proto_tcpstate);
+    if (!hfi)
+        hfi = proto_registrar_get_nth(proto_tcpstate);
     return hfi && hfi->ref_type != HF_REF_TYPE_NONE;
 }
 
@@ -324,7 +333,7 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     uint32_t i, first;
 
     if (!visited)
-        first_pass(pinfo, tree, now_ns);
+        first_pass(pinfo, tree, now_ns, tapping);
 
     /* Our subtree and its explanation are built only when someone looks at
      * them; tshark's summary lines and -T fields of other protocols need

@@ -58,6 +58,8 @@ static inline int64_t tsi_time(const ts_conn *c, unsigned which)
 /* Sets time which to ns exactly, moving the times to the wide block
  * (allocated with alloc) when a 32-bit offset cannot hold it. */
 void tsi_set_time(ts_conn *c, ts_alloc_fn alloc, void *alloc_ctx, unsigned which, int64_t ns);
+/* TS_CT_LAST becomes ns when ns is later (every segment). */
+void tsi_note_last_time(ts_conn *c, ts_alloc_fn alloc, void *alloc_ctx, int64_t ns);
 
 /* ---- Connections and segments -------------------------------------------- */
 

@@ -24,8 +24,9 @@ ts_flight_log *tsi_extras(ts_conn *c, ts_alloc_fn alloc, void *alloc_ctx)
 /* The offset code of ns (1 + us after first_ns), or 0 when it has none. */
 static uint32_t offset_code(const ts_conn *c, int64_t ns)
 {
-    int64_t d = ns_between(c->first_ns, ns), us = d / 1000;
-    if (d < 0 || us * 1000 != d || us >= (int64_t)UINT32_MAX || c->first_ns + d != ns)
+    /* ns - first_ns is exact in 64 unsigned bits once ns >= first_ns */
+    uint64_t d = (uint64_t)ns - (uint64_t)c->first_ns, us = d / 1000u;
+    if (ns < c->first_ns || us * 1000u != d || us >= (uint64_t)UINT32_MAX)
         return 0;
     return (uint32_t)us + 1;
 }
@@ -60,4 +61,20 @@ void tsi_set_time(ts_conn *c, ts_alloc_fn alloc, void *alloc_ctx, unsigned which
         }
     }
     c->t.wide_ns[which] = ns;
+}
+
+/* Every segment: the latest time becomes ns if ns is later.  The common
+ * case (an offset can hold ns exactly) compares offset codes, which order
+ * as the times they stand for, instead of reading the time back and
+ * setting it through tsi_set_time; anything else takes that path. */
+void tsi_note_last_time(ts_conn *c, ts_alloc_fn alloc, void *alloc_ctx, int64_t ns)
+{
+    uint32_t code = !c->times_wide && ns > 0 ? offset_code(c, ns) : 0;
+    if (code) {
+        if (code > c->t.t_us[TS_CT_LAST])
+            c->t.t_us[TS_CT_LAST] = code;
+        return;
+    }
+    if (ns > tsi_time(c, TS_CT_LAST))
+        tsi_set_time(c, alloc, alloc_ctx, TS_CT_LAST, ns);
 }

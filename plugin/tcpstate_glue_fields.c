@@ -91,13 +91,21 @@ ip_header_addresses(packet_info *pinfo, const field_info *fi, address *src, addr
  * options are read as far as they were captured.  A malformed option is
  * left to the TCP dissector's own expert info ("The length ... is
  * invalid"): tcpstate has no anomaly of its own for it. */
+/* The TCP header at h, of which have (20..60) bytes were captured. */
+static gboolean
+parse_tcp_header(const uint8_t *h, int have, ts_segment *seg)
+{
+    unsigned hlen = (h[12] >> 4) * 4u;   /* below 20: the parser refuses it */
+    if ((unsigned)have > hlen)
+        have = hlen < 20 ? 20 : (int)hlen;
+    return (ts_wire_tcp_header(h, (unsigned)have, seg, NULL) & TS_WIRE_UNUSABLE) ? FALSE : TRUE;
+}
+
 gboolean
 read_tcp_header(const field_info *srcport, ts_segment *seg)
 {
     tvbuff_t *tvb = srcport->ds_tvb;
-    const uint8_t *h;
     int have;
-    unsigned hlen;
 
     /* One pointer into the captured bytes (no copy): the fixed header and
      * as many option bytes as were captured, at most 60 in all. */
@@ -106,11 +114,49 @@ read_tcp_header(const field_info *srcport, ts_segment *seg)
         return FALSE;
     if (have > 60)
         have = 60;
-    h = tvb_get_ptr(tvb, srcport->start, have);
-    hlen = (h[12] >> 4) * 4u;       /* below 20: the parser refuses it */
-    if ((unsigned)have > hlen)
-        have = hlen < 20 ? 20 : (int)hlen;
-    return (ts_wire_tcp_header(h, (unsigned)have, seg, NULL) & TS_WIRE_UNUSABLE) ? FALSE : TRUE;
+    return parse_tcp_header(tvb_get_ptr(tvb, srcport->start, have), have, seg);
+}
+
+/* IP total length from the first 6 bytes of an IP header (see below). */
+static uint32_t
+ip_length_of(const uint8_t *h)
+{
+    if ((h[0] >> 4) == 4)
+        return ts_wire_be16(h + 2);
+    if ((h[0] >> 4) == 6)
+        return ts_wire_be16(h + 4) + 40u;
+    return 0;
+}
+
+/* read_tcp_header, and seg->ip_len = ip_total_length(ip), with one pointer
+ * when the IP header lies before the TCP header in the same bytes (the
+ * usual frame): the length check and tvb_get_ptr cost more than the
+ * parsing.  Captured bytes from the IP header on, less the gap, are those
+ * from the TCP header on, so the checks are read_tcp_header's. */
+gboolean
+read_ip_and_tcp(const field_info *ip, const field_info *srcport, ts_segment *seg)
+{
+    tvbuff_t *tvb = srcport->ds_tvb;
+    const uint8_t *h;
+    int gap, have;
+
+    if (!ip || !tvb || ip->ds_tvb != tvb || ip->start < 0 || ip->start > srcport->start) {
+        if (!read_tcp_header(srcport, seg))
+            return FALSE;
+        seg->ip_len = ip_total_length(ip);
+        return TRUE;
+    }
+    gap = srcport->start - ip->start;
+    have = tvb_captured_length_remaining(tvb, ip->start) - gap;
+    if (have < 20)
+        return FALSE;
+    if (have > 60)
+        have = 60;
+    h = tvb_get_ptr(tvb, ip->start, gap + have);
+    if (!parse_tcp_header(h + gap, have, seg))
+        return FALSE;
+    seg->ip_len = ip_length_of(h);
+    return TRUE;
 }
 
 /* IP total length as Zeek's IP_Hdr::TotalLen reads it (IPv6: payload
@@ -124,11 +170,7 @@ ip_total_length(const field_info *ip)
         tvb_captured_length_remaining(ip->ds_tvb, ip->start) < 6)
         return 0;
     h = tvb_get_ptr(ip->ds_tvb, ip->start, 6);  /* (no copy) */
-    if ((h[0] >> 4) == 4)
-        return ts_wire_be16(h + 2);
-    if ((h[0] >> 4) == 6)
-        return ts_wire_be16(h + 4) + 40u;
-    return 0;
+    return ip_length_of(h);
 }
 
 guint32

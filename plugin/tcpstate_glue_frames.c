@@ -42,6 +42,14 @@ file_alloc(void *ctx, size_t size)
     return wmem_alloc0(wmem_file_scope(), size);
 }
 
+/* The store's arena chunks: it zeroes each piece as it hands it out. */
+static void *
+file_alloc_unzeroed(void *ctx, size_t size)
+{
+    (void)ctx;
+    return wmem_alloc(wmem_file_scope(), size);
+}
+
 static void
 file_release(void *ctx, void *p)
 {
@@ -55,6 +63,7 @@ forget_file(void)
     /* The store's memory and the chunks are file-scoped: they go with the
      * file scope; only the static handles must be dropped. */
     ts_store_init(&file_store, file_alloc, file_release, NULL);
+    ts_store_set_chunk_alloc(&file_store, file_alloc_unzeroed);
     capture_end_ns = 0;
     capture_end_set = FALSE;
     chunks = NULL;

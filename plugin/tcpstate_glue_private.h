@@ -180,6 +180,7 @@ GPtrArray *wanted_items(proto_tree *tree, unsigned w);
 gboolean ip_header_addresses(packet_info *pinfo, const field_info *fi, address *src, address *dst);
 gboolean read_tcp_header(const field_info *srcport, ts_segment *seg);
 uint32_t ip_total_length(const field_info *ip);
+gboolean read_ip_and_tcp(const field_info *ip, const field_info *srcport, ts_segment *seg);
 field_info *ip_below(frame_fields *ff, int layer_num);
 uint32_t encapsulation_of(packet_info *pinfo, frame_fields *ff, int layer_num);
 void layer_addresses(packet_info *pinfo, frame_fields *ff, int layer_num,

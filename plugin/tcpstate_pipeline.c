@@ -532,8 +532,7 @@ void tsi_conn_step(const ts_stream *s, ts_conn *c, const ts_segment *seg, ts_rec
     c->last_sender = (uint8_t)x.snd;
     c->last_payload = seg->len > 0 || (seg->flags & TS_FIN);
     c->last_frame = seg->frame;
-    if (seg->ts_ns > tsi_time(c, TS_CT_LAST))
-        tsi_set_time(c, x.alloc, x.alloc_ctx, TS_CT_LAST, seg->ts_ns);
+    tsi_note_last_time(c, x.alloc, x.alloc_ctx, seg->ts_ns);
     c->packets++;
     ts_zeek_segment(&c->zeek, seg);
     out->zeek_state = (uint8_t)ts_zeek_conn_state(&c->zeek);

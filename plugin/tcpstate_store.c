@@ -27,6 +27,11 @@ void ts_store_init(ts_store *st, ts_alloc_fn alloc, ts_release_fn release, void 
     st->ctx = ctx;
 }
 
+void ts_store_set_chunk_alloc(ts_store *st, ts_alloc_fn chunk_alloc)
+{
+    st->chunk_alloc = chunk_alloc;
+}
+
 /* Memory straight from the caller's allocator, counted. */
 static void *take(ts_store *st, size_t size)
 {
@@ -62,15 +67,20 @@ void *ts_store_alloc(ts_store *st, size_t size)
     if (size > TS_STORE_ARENA / 4)
         return take(st, size);           /* rare and large: its own block */
     if (size > st->arena_left) {
-        uint8_t *chunk = take(st, TS_STORE_ARENA);
+        uint8_t *chunk = st->chunk_alloc ? st->chunk_alloc(st->ctx, TS_STORE_ARENA)
+                                         : take(st, TS_STORE_ARENA);
         if (!chunk)
             return NULL;
+        if (st->chunk_alloc)
+            st->bytes += TS_STORE_ARENA;
         st->arena = chunk;                /* the old chunk's tail (< size) stays unused */
         st->arena_left = TS_STORE_ARENA;
     }
     p = st->arena;
     st->arena += size;
     st->arena_left -= size;
+    if (st->chunk_alloc)
+        memset(p, 0, size);               /* the chunk came unzeroed */
     return p;
 }
 

@@ -81,6 +81,7 @@ typedef void (*ts_release_fn)(void *ctx, void *p);
 
 typedef struct {
     ts_alloc_fn   alloc;              /* zeroed memory */
+    ts_alloc_fn   chunk_alloc;        /* arena chunks, not zeroed, or NULL */
     ts_release_fn release;            /* gives back an outgrown tuple array, or NULL */
     void         *ctx;
     uint8_t      *arena;              /* current chunk */
@@ -101,6 +102,12 @@ typedef struct {
 } ts_store;
 
 void ts_store_init(ts_store *st, ts_alloc_fn alloc, ts_release_fn release, void *ctx);
+
+/* Optional (after ts_store_init): the arena's chunks come from chunk_alloc
+ * (same ctx, memory that need not be zeroed) and each piece is zeroed as it
+ * is handed out, so a chunk is written once, as it is used, instead of all
+ * of it at once when taken. */
+void ts_store_set_chunk_alloc(ts_store *st, ts_alloc_fn chunk_alloc);
 
 /* Zeroed memory from the arena (8-byte aligned), NULL when the allocator
  * fails.  ts_store_core_alloc is the same as a ts_alloc_fn (ctx: the store). */

@@ -305,13 +305,14 @@ int64_t ts_zeek_time_at(const ts_zeek *z, unsigned k)
 /* t as an inline offset: a whole number of us in [0, 2^32) after start. */
 static int inline_offset(int64_t start, int64_t t, uint32_t *us)
 {
-    uint64_t d;
+    uint64_t d, q;
     if (t < start)
         return 0;
     d = (uint64_t)t - (uint64_t)start;   /* exact: 0 <= t - start < 2^64 */
-    if (d % ZK_US != 0 || d / ZK_US > UINT32_MAX)
+    q = d / ZK_US;                       /* (one division, its remainder from it) */
+    if (q * ZK_US != d || q > UINT32_MAX)
         return 0;
-    *us = (uint32_t)(d / ZK_US);
+    *us = (uint32_t)q;
     return 1;
 }
 
@@ -1357,20 +1358,40 @@ static int nothing_due(const ts_zeek *z, int64_t now)
     return zk_min_delay > 0 && !(z->flags & ZF_WIDE_TIMES) && now < t_add(z->start_ns, zk_min_delay);
 }
 
+/* The packet's time as an inline offset, worked out once for the times
+ * it sets on nearly every packet (network time, last time). */
+typedef struct {
+    int      valid;    /* us holds t's inline offset from the current start */
+    uint32_t us;
+} zk_packet_time;
+
+/* Sets time k to the packet's time t, through its offset when known. */
+static void set_packet_time(ts_zeek *z, unsigned k, int64_t t, const zk_packet_time *pt)
+{
+    if (pt->valid)
+        z->t_us[k] = pt->us;
+    else
+        set_time(z, k, t);
+}
+
 /* Zeek's session lookup for an existing connection (IPBasedAnalyzer::
  * AnalyzePacket): timers due by now first, then IsReuse, then the
- * encapsulation check. */
-static int64_t session_lookup(ts_zeek *z, const ts_segment *seg, int64_t t)
+ * encapsulation check.  Network time never goes back: it stays as it is
+ * unless t is later (then it is t, whose offset *pt gets). */
+static int64_t session_lookup(ts_zeek *z, const ts_segment *seg, int64_t t, zk_packet_time *pt)
 {
     unsigned why = TS_ZSPLIT_NONE;
-    int64_t now = later(ts_zeek_time_at(z, TS_ZT_NET), t);
+    int64_t net = ts_zeek_time_at(z, TS_ZT_NET), now = later(net, t);
 
     if ((nothing_due(z, now) || removal_time(z, now, &why) == INT64_MAX) && is_reuse(z, seg))
         why = TS_ZSPLIT_REUSE;
     if (why != TS_ZSPLIT_NONE)
         split(z, why);
     else {
-        set_time(z, TS_ZT_NET, now);
+        if (now != net) {
+            pt->valid = !(z->flags & ZF_WIDE_TIMES) && inline_offset(z->start_ns, t, &pt->us);
+            set_packet_time(z, TS_ZT_NET, t, pt);
+        }
         check_encapsulation(z, seg->encap);
     }
     return now;
@@ -1405,11 +1426,13 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *pkt)
     uint8_t a_before, b_before;
     int do_close;
     int64_t net_ns;
+    zk_packet_time pt = { 0, 0 };
 
     net_ns = t;
     if (z->started)
-        net_ns = session_lookup(z, seg, t);
+        net_ns = session_lookup(z, seg, t, &pt);
     if (!z->started) {
+        pt.valid = 0;                  /* a new start */
         new_connection(z, seg);
         start_clocks(z, seg, t, net_ns);
     }
@@ -1454,7 +1477,7 @@ void ts_zeek_segment(ts_zeek *z, const struct ts_segment_s *pkt)
     flag_letters(z, i, flags, rel, len);
 
     if (!z->ep[0].did_close || !z->ep[1].did_close)
-        set_time(z, TS_ZT_LAST, t); /* Conn()->SetLastTime */
+        set_packet_time(z, TS_ZT_LAST, t, &pt); /* Conn()->SetLastTime */
 
     if (seg->win == 0 && !rst && p->state != ZEP_CLOSED && e->state != ZEP_RESET) {
         zk_holes *h = holes_for_write(z, i);
@@ -1546,6 +1569,8 @@ ts_zeek_state ts_zeek_conn_state(const ts_zeek *z)
     int o_inactive = os == ZEP_INACTIVE || os == ZEP_PARTIAL;
     int r_inactive = rs == ZEP_INACTIVE || rs == ZEP_PARTIAL;
 
+    if (os == ZEP_ESTABLISHED && rs == ZEP_ESTABLISHED)
+        return TS_ZK_S1;              /* most packets: none of the cases below applies */
     if (rs == ZEP_RESET) {
         if (os == ZEP_SYN_SENT || os == ZEP_SYN_ACK_SENT ||
             (os == ZEP_RESET && ep_size(z, orig_index(z)) == 0 &&

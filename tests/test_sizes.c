@@ -370,6 +370,47 @@ static void test_arena_boundaries(void)
     drop_store();
 }
 
+/* An arena chunk from an allocator that does not zero (the glue's, since
+ * s8-step: the chunk is then written once, piece by piece as it is used):
+ * every piece still comes back zeroed, and the bytes are counted as with a
+ * zeroing allocator; a block of its own still comes from the zeroing one. */
+static void *dirty_alloc(void *ctx, size_t size)
+{
+    uint8_t *p = tracked_alloc(ctx, size);
+    if (p)
+        memset(p, 0xA5, size);          /* what uninitialised memory may hold */
+    return p;
+}
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+    while (n--)
+        if (*p++)
+            return 0;
+    return 1;
+}
+
+static void test_unzeroed_chunks_zeroed_pieces(void)
+{
+    ts_store st;
+    size_t per_chunk = TS_STORE_ARENA / 496, i;
+    int zero = 1;
+    uint8_t *big;
+
+    ts_store_init(&st, tracked_alloc, tracked_release, NULL);
+    ts_store_set_chunk_alloc(&st, dirty_alloc);
+    for (i = 0; i <= per_chunk; i++)          /* into a second chunk */
+        zero &= all_zero(ts_store_alloc(&st, 496), 496);
+    zero &= all_zero(ts_store_alloc(&st, 13), 16);
+    expect(zero, "pieces of an unzeroed chunk are handed out zeroed");
+    expect(st.bytes == 2 * (size_t)TS_STORE_ARENA, "unzeroed chunks are counted as chunks");
+    big = ts_store_alloc(&st, TS_STORE_ARENA / 4 + 1);
+    expect(big && all_zero(big, TS_STORE_ARENA / 4 + 1) &&
+           st.bytes == 2 * (size_t)TS_STORE_ARENA + TS_STORE_ARENA / 4 + 8,
+           "a block of its own comes from the zeroing allocator");
+    drop_store();
+}
+
 /* Both directions name one record; endpoint A is the first source. */
 static void test_tuple_both_directions(void)
 {
@@ -764,6 +805,7 @@ int main(void)
     test_wide_times_shadow_copy();
     test_stream_record_sizes();
     test_arena_boundaries();
+    test_unzeroed_chunks_zeroed_pieces();
     test_tuple_both_directions();
     test_table_and_index_boundaries();
     test_syn_flood_bytes_per_connection();
