@@ -873,7 +873,14 @@ static void new_iss(ex *x)
 static void fin_held(ex *x)
 {
     uint8_t f = x->seg->flags;
-    if (x->c->simultaneous_close || (f & (TS_SYN | TS_RST)))
+    if (f & (TS_SYN | TS_RST))
+        return;
+    /* a FIN behind a hole (ack_proves_fin_held) */
+    if ((f & TS_FIN) && undelivered_shown(x) == TS_FLIGHT_FIN_HELD)
+        say(x, TX_EX_FIN_HELD_SHOWN);
+    else if ((f & TS_ACK) && ts_conn_flight_proved_at(x->c, TS_FLIGHT_FIN_HELD, x->snd, x->seg->frame))
+        say(x, TX_EX_FIN_HELD_ACK);
+    if (x->c->simultaneous_close)
         return;
     if ((f & TS_FIN) && undelivered_shown(x) == TS_FLIGHT_CROSSED)
         say(x, TX_EX_FIN_HELD);

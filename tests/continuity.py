@@ -29,13 +29,14 @@ each connection and each role (client, server) it checks:
 Two passes (the default, ts_replay -2) give the corrected view, which must
 be a path through the state diagram.  One pass shows what was known when the
 frame was read and corrects itself later (README "In flight"), so only the
-edge check applies.  Five kinds of departure are real behaviour and are
+edge check applies.  Six kinds of departure are real behaviour and are
 allowed, each only under its proof (see ALLOWANCES): a crossing SYN, FIN,
 SYN-ACK or final ACK folded into one frame (two edges), a segment missing
 from the capture (continuity gap of one edge, the next frame shows the
 hole), an event that sends nothing (continuity gap to CLOSED, proven by the
 no-TCB RST), a SYN-RECEIVED TCB that expired silently (gap to LISTEN,
-proven by the new ISS of the next SYN-ACK), and a crafted impossible segment the model reports as such.
+proven by the new ISS of the next SYN-ACK), a FIN held behind a hole and
+taken when it fills, and a crafted impossible segment the model reports as such.
 Real defects are listed in KNOWN, each with its tests/e2e-spec case.
 Anything else is printed and the exit status is 1.  --self-test feeds
 synthetic frame lists that break each rule and fails unless each is caught.
@@ -194,6 +195,14 @@ G new ISS  a continuity gap SYN-RECEIVED -> LISTEN of an endpoint whose next
            a SYN-RECEIVED TCB answers from its own ISS (3.10.7.4), so the
            new one was made from LISTEN (3.10.7.2); the first had gone
            without a segment (Linux's request timeout, 3.8.3 R2).
+H held     a FIN held behind a hole at its receiver (3.10.7.4: a segment
+           beyond RCV.NXT "SHOULD be held"), taken when RCV.NXT reaches it:
+           on the receiving side of a frame without FIN from the FIN's
+           sender that begins at or below the receiver's highest ack and
+           reaches the FIN (ESTABLISHED -> CLOSE-WAIT, FIN-WAIT-1 ->
+           CLOSING, FIN-WAIT-2 -> TIME-WAIT), or as a continuity gap of
+           that move before the receiver's own frame acking past the FIN
+           (the filling segments were not captured).
 E crafted  a sender in SYN-SENT whose segment the model itself reports as
            data_before_handshake and whose peer's SYN-ACK is captured later:
            a crafted capture of what no TCP sends (data without SYN before
@@ -347,6 +356,9 @@ def check_frames(frames, two_pass):
                         kind = "D silent"
                     elif gap == (SYN_RCVD, LISTEN) and new_iss_proven(frames, idx[:k], idx[k:], role):
                         kind = "G new ISS"
+                    elif gap in HELD_FIN_MOVES and fr.is_segment and fr.sender == role and \
+                            fr.has("A") and peer(role) in st.fin and seq_after(fr.ack, st.fin[peer(role)]):
+                        kind = "H held"
                     elif any("in_flight_not_recorded" in frames[j].anomalies for j in idx[k:]):
                         kind = "F dropped"
                     (allowed if kind else bad).append(
@@ -363,10 +375,26 @@ def check_frames(frames, two_pass):
                     text = "%s -> %s on one frame" % (b, a)
                     if fold_ok(st, fr, role, b, a):
                         allowed.append((sid, fr.frame, role, "edge", text + " [B fold]"))
+                    elif held_fin_taken(st, fr, role, b, a):
+                        allowed.append((sid, fr.frame, role, "edge", text + " [H held]"))
                     else:
                         bad.append((sid, fr.frame, role, "edge", text))
             st.note(fr)
     return bad, allowed
+
+
+HELD_FIN_MOVES = ((ESTAB, CLOSE_WAIT), (FW1, CLOSING), (FW2, TIME_WAIT))
+
+
+def held_fin_taken(st, fr, role, before, after):
+    """Allowance H on one frame: fr, from the FIN's sender and without FIN,
+    fills the hole up to the FIN held at role."""
+    other = peer(role)
+    if (before, after) not in HELD_FIN_MOVES or not fr.is_segment or fr.sender != other or \
+            fr.has("F") or fr.has("R") or other not in st.fin or role not in st.max_ack:
+        return False
+    return not seq_after(fr.seq, st.max_ack[role]) and \
+        (fr.seq + fr.len) & 0xffffffff == st.fin[other]
 
 
 def synack_follows(frames, rest, role):
@@ -542,6 +570,27 @@ def self_test():
             ("client", "AF", 101, 501, 0, ESTAB, FW1, ESTAB, ESTAB),
             ("server", "AP", 501, 102, 100, FW1, FW1, ESTAB, CLOSE_WAIT),
         ], True, [(5, "server", "edge")]),
+        ("allowance H: data filling the hole takes the held FIN", HANDSHAKE + [
+            ("client", "AP", 201, 501, 100, ESTAB, ESTAB, ESTAB, ESTAB),
+            ("client", "AF", 301, 501, 0, ESTAB, FW1, ESTAB, ESTAB),
+            ("server", "A", 501, 101, 0, FW1, FW1, ESTAB, ESTAB),
+            ("client", "AP", 101, 501, 200, FW1, FW1, ESTAB, CLOSE_WAIT),
+        ], True, []),
+        ("the same move on data that does not reach the FIN", HANDSHAKE + [
+            ("client", "AF", 301, 501, 0, ESTAB, FW1, ESTAB, ESTAB),
+            ("server", "A", 501, 101, 0, FW1, FW1, ESTAB, ESTAB),
+            ("client", "AP", 101, 501, 100, FW1, FW1, ESTAB, CLOSE_WAIT),
+        ], True, [(6, "server", "edge")]),
+        ("allowance H: the held FIN taken between frames, before an ACK past it", HANDSHAKE + [
+            ("client", "AF", 301, 501, 0, ESTAB, FW1, ESTAB, ESTAB),
+            ("server", "A", 501, 101, 0, FW1, FW1, ESTAB, ESTAB),
+            ("server", "A", 501, 302, 0, FW1, FW2, CLOSE_WAIT, CLOSE_WAIT),
+        ], True, []),
+        ("the same gap before an ACK short of the FIN", HANDSHAKE + [
+            ("client", "AF", 301, 501, 0, ESTAB, FW1, ESTAB, ESTAB),
+            ("server", "A", 501, 101, 0, FW1, FW1, ESTAB, ESTAB),
+            ("server", "A", 501, 201, 0, FW1, FW1, CLOSE_WAIT, CLOSE_WAIT),
+        ], True, [(6, "server", "continuity")]),
         ("allowance G: SYN-RECEIVED gone silently, a new ISS answers the resent SYN", [
             ("client", "S", 100, 0, 0, CLOSED, SYN_SENT, LISTEN, SYN_RCVD),
             ("server", "AS", 500, 101, 0, SYN_SENT, SYN_SENT, SYN_RCVD, SYN_RCVD),

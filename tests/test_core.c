@@ -3486,6 +3486,88 @@ static void test_ack_holds_fin(void)
            "an ACK past the FIN holds nothing in flight");
 }
 
+/* A FIN held behind a hole (spec_92/93/97/102): only the segment that
+ * begins at RCV.NXT is processed, one beyond it "SHOULD be held" (RFC 9293
+ * 3.10.7.4), its FIN too.  The receiver's ACK below the FIN segment's first
+ * byte shows the FIN not taken: it stays ESTABLISHED (two passes: from the
+ * FIN on).  The FIN is taken when RCV.NXT reaches it: (a) on the resent
+ * data + FIN that begins at RCV.NXT, (c) on resent data alone that reaches
+ * the FIN, (b) before the receiver's own ACK past the FIN when the filling
+ * segments were not captured; (d) a FIN resent beyond RCV.NXT is held
+ * again.  The receiver's own FIN while the peer's is held: both were sent
+ * before either was taken, a simultaneous close (3.6 figure 13), the
+ * receiver ESTABLISHED -> FIN-WAIT-1 (the held FIN is not taken with it).
+ * Must not: an ACK at the FIN segment's first byte (the FIN and its data
+ * in flight, spec_45) holds nothing. */
+static void test_fin_held(void)
+{
+    run r;
+    ts_record v;
+#define HOLE LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001), LEAD('C', "A", 1001, 5001), \
+    { 'C', "PA", 1101, 5001, 100, NULL, NULL, NULL, NULL, NULL, ANY, 0 }, \
+    { 'C', "FA", 1201, 5001, 0, "Teardown 1/4: FIN", "ESTABLISHED", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 }, \
+    { 'S', "A", 5001, 1001, 0, "Half-close: data transfer", "FIN-WAIT-1", "FIN-WAIT-1", "ESTABLISHED", "ESTABLISHED", 0, 0 }
+    static const step by_fin[] = { HOLE,
+        { 'C', "PFA", 1001, 5001, 200, "Teardown 1/4: FIN", "FIN-WAIT-1", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+        { 'S', "A", 5001, 1202, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+    };
+    static const step by_data[] = { HOLE,
+        { 'C', "PA", 1001, 5001, 200, NULL, "FIN-WAIT-1", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", ANY, 0 },
+        { 'S', "A", 5001, 1202, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+    };
+    static const step by_ack[] = { HOLE,
+        { 'S', "A", 5001, 1202, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+    };
+    static const step fin_again[] = { HOLE,
+        { 'C', "FA", 1201, 5001, 0, NULL, NULL, NULL, "ESTABLISHED", "ESTABLISHED", ANY, 0 },
+        { 'S', "A", 5001, 1001, 0, NULL, NULL, NULL, "ESTABLISHED", "ESTABLISHED", ANY, 0 },
+    };
+    static const step own_fin[] = { HOLE,
+        { 'S', "FA", 5001, 1001, 0, "Simultaneous close: FIN", "FIN-WAIT-1", "CLOSING", "ESTABLISHED", "FIN-WAIT-1", 0, 0 },
+        { 'C', "A", 1202, 5002, 0, "Simultaneous close: ACK", "CLOSING", "CLOSING", "FIN-WAIT-1", "FIN-WAIT-2", ANY, 0 },
+    };
+    static const step in_flight[] = {
+        LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001), LEAD('C', "A", 1001, 5001),
+        { 'C', "PFA", 1001, 5001, 100, NULL, NULL, NULL, "ESTABLISHED", "CLOSE-WAIT", ANY, 0 },
+        { 'S', "A", 5001, 1001, 0, NULL, NULL, NULL, NULL, NULL, ANY, 0 },
+    };
+#undef HOLE
+    const char *n = "fin_held";
+    run_init(&r);
+    RUN(&r, n, by_fin);
+    v = ts_hindsight(&r.rec[4], 5);
+    expect(ts_rec_server_before(&v) == TS_ESTABLISHED && ts_rec_server_after(&v) == TS_ESTABLISHED, n,
+           "hindsight: the FIN behind the hole was not taken");
+    expect(ts_conn_in_flight(r.rec[0].conn, 5, TS_SERVER, NULL) == TS_FLIGHT_FIN_HELD, n,
+           "the hold is an in-flight record from the FIN");
+    {
+        char buf[2048];
+        ts_explain(&v, &r.seg[4], TS_LANG_EN, 0, buf, sizeof buf);
+        expect(strstr(buf, "held, not processed") != NULL, n, "two passes say the FIN was held");
+        v = ts_hindsight(&r.rec[5], 6);
+        ts_explain(&v, &r.seg[5], TS_LANG_EN, 0, buf, sizeof buf);
+        expect(strstr(buf, "has not taken the FIN") != NULL, n, "the proving ACK says why");
+    }
+    n = "fin_held_by_data";
+    run_init(&r);
+    RUN(&r, n, by_data);
+    n = "fin_held_by_ack";
+    run_init(&r);
+    RUN(&r, n, by_ack);
+    n = "fin_held_again";
+    run_init(&r);
+    RUN(&r, n, fin_again);
+    n = "fin_held_own_fin";
+    run_init(&r);
+    RUN(&r, n, own_fin);
+    expect(r.rec[0].conn->simultaneous_close, n, "both FINs were sent before either was taken");
+    n = "fin_in_flight_not_held";
+    run_init(&r);
+    RUN(&r, n, in_flight);
+    expect(ts_conn_in_flight(r.rec[0].conn, 4, TS_SERVER, NULL) != TS_FLIGHT_FIN_HELD, n,
+           "an ACK at the FIN segment's first byte holds nothing");
+}
+
 static void test_time_wait_reopens(void)
 {
     const char *name = "time_wait_reopens";
@@ -3531,6 +3613,7 @@ int main(void)
     test_synack_rejected_rst();
     test_synack_new_iss();
     test_ack_holds_fin();
+    test_fin_held();
     test_flight_log_full();
     test_fin_ack_lost_fin_wait_2();
     test_synack_crossed_answered_by_data();
