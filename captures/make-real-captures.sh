@@ -1112,6 +1112,9 @@ sc_keepalive_race() {
 #   server option --defer-accept S TCP_DEFER_ACCEPT on the listener
 #   sendoob:N                 send N bytes with MSG_OOB (urgent data)
 #   sendbulk:N                send N bytes 1 MB at a time (N may be GBs)
+#   nodelay                   TCP_NODELAY (each write leaves at once)
+#   sendtry:N:S               send N bytes; stop without error after S
+#                             seconds without progress (window shut)
 
 xsock_write() {
 	cat >"$WORK/xsock.py" <<EOF
@@ -1134,6 +1137,20 @@ def extra(sock, act):
         return True
     if name == "usertimeout":
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, int(arg))
+        return True
+    if name == "nodelay":
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return True
+    if name == "sendtry":
+        # send N bytes, giving up (not an error) once the peer's window has
+        # stayed shut for S seconds: the rest stays unsent in the kernel
+        n, wait = arg.split(":")
+        sock.settimeout(float(wait))
+        try:
+            sock.sendall(b"T" * int(n))
+        except socket.timeout:
+            tcpapp.log("sendtry: window shut, rest unsent")
+        sock.settimeout(None)
         return True
     if name == "sendbulk":
         left, chunk = int(arg), b"B" * (1 << 20)
@@ -2550,6 +2567,275 @@ sc_fin_ack_lost_client() {
 	check fin_ack_lost_client "$HS $XCH >FA <A >FA <A <FA >A"
 }
 
+###########################################################################
+# Scenarios 92-96 (session 8, independent tester; 91 is skipped because
+# spec_91 already names the crafted synack_rejected_rst).
+
+# xcli PORT BIND-PORT [xsock options and actions]: an xsock.py client.
+xcli() {
+	local port=$1 bport=$2; shift 2
+	C $PY "$WORK/xsock.py" client --addr $S4 --port "$port" --bind-port "$bport" \
+		--sync-dir "$WORK" "$@"
+}
+
+###########################################################################
+# 92 fin_ooo_unseen (captured in the SERVER namespace of a routed path:
+#   setup_router, client 10.77.1.1, server 10.77.2.1)
+#   The client sets TCP_NODELAY and writes 100 bytes, 100 more, then
+#   shutdown(SHUT_WR).  Its first data segment is dropped in the router's
+#   forward hook ("quota until 160 bytes": the first 152-byte PSH segment
+#   is under the quota), so this capture never sees it.  (A drop in the
+#   client's own output hook would not do: the stack sees the error and
+#   sends the bytes again with the next write.)  The server receives the
+#   second segment and the FIN out of order: each draws a duplicate ACK
+#   (ack = the lost segment's seq, with a SACK block) and the FIN is held in
+#   the out-of-order queue.  The client has tcp_early_retrans=0 and
+#   tcp_recovery=0 (no tail loss probe, no RACK) and two duplicate ACKs are
+#   below the fast-retransmit threshold, so the first 100 bytes go again
+#   only at its RTO (~200 ms); the server's ACK then covers the 200 bytes
+#   and the FIN at once (CLOSE-WAIT only now).  The server reads EOF and
+#   closes 300 ms later: FIN-ACK, ACK.
+sc_fin_ooo_unseen() {
+	local C4=10.77.1.1 S4=10.77.2.1
+	setup_router
+	xsock_write
+	sysctl_ns $NSC net.ipv4.tcp_sack=0 net.ipv4.tcp_early_retrans=0 net.ipv4.tcp_recovery=0
+	nft_rule $NSM forward 'tcp dport 5092 tcp flags & psh == psh quota until 160 bytes counter drop'
+	cap_start server fin_ooo_unseen
+	srv 5092 eof sleep:0.3 close
+	xcli 5092 40092 nodelay send:100 send:100 shut_wr eof close
+	wait_bg
+	cap_stop
+	check fin_ooo_unseen "$HS >PA100( <A)? >FA <A >FP?A200 <A <FA >A"
+}
+
+###########################################################################
+# 93 fin_ooo_seen (CLIENT side captures)
+#   Scenario 92 on the veth pair, the first data segment dropped at the
+#   SERVER's input instead: the client-side capture sees it leave, the
+#   server never gets it.  So the capture shows both 100-byte segments and
+#   the FIN, the server's duplicate ACKs (acking only the handshake), the
+#   retransmission after the RTO, the ACK of everything, the server's close.
+sc_fin_ooo_seen() {
+	setup
+	xsock_write
+	sysctl_ns $NSC net.ipv4.tcp_sack=0 net.ipv4.tcp_early_retrans=0 net.ipv4.tcp_recovery=0
+	nft_rule $NSS input 'tcp dport 5093 tcp flags & psh == psh quota until 160 bytes counter drop'
+	cap_start client fin_ooo_seen
+	srv 5093 eof sleep:0.3 close
+	xcli 5093 40093 nodelay send:100 send:100 shut_wr eof close
+	wait_bg
+	cap_stop
+	check fin_ooo_seen "$HS >PA100 >PA100( <A)? >FA <A >FP?A200 <A <FA >A"
+}
+
+###########################################################################
+# 94 synack_new_isn (server side captures; server tcp_synack_retries=0,
+#   client tcp_syn_linear_timeouts=0: SYNs at 0, 1, 3 s)
+#   Every SYN-ACK is dropped at the client's input (seen here) until 2 s;
+#   the client's first SYN retransmission (1 s) is dropped at its own output
+#   (unseen).  With tcp_synack_retries=0 the server's request expires at its
+#   first timer (1 s) without a resend.  The client's SYN at 3 s (same ISN)
+#   finds no request: the listener makes a new one with a NEW ISN and
+#   answers with a SYN-ACK that now arrives; handshake with that ISN, data,
+#   client-first four-way close.
+sc_synack_new_isn() {
+	setup
+	sysctl_ns $NSS net.ipv4.tcp_synack_retries=0
+	sysctl_ns $NSC net.ipv4.tcp_syn_linear_timeouts=0
+	nft_rule $NSC input 'tcp sport 5094 tcp flags & (syn|ack) == syn|ack counter drop'
+	cap_start server synack_new_isn
+	srv 5094 recv:100 send:200 eof sleep:0.3 close
+	spawn cli --port 5094 --bind-port 40094 send:100 recv:200 close
+	sleep 0.5
+	nft_rule $NSC output 'tcp dport 5094 tcp flags & (syn|ack) == syn counter drop'
+	sleep 1.5
+	C nft delete table inet t
+	wait_bg
+	cap_stop
+	check synack_new_isn ">S <SA >S <SA >A $XCH >FA <A <FA >A"
+}
+
+###########################################################################
+# 95 tfo_synrecv_abort (server side captures; tcp_fastopen=3 on both)
+#   Connection 1 (40095) fetches a Fast Open cookie (normal exchange and
+#   close).  Connection 2 (40195): Fast Open SYN with 100 bytes, SYN-ACK
+#   acking them; the client's third ACK is dropped at its own output
+#   ("quota until 60 bytes", unseen).  accept() returned the server socket
+#   while it is still SYN-RECEIVED; the server program reads the 100 bytes
+#   and aborts it 200 ms later (SO_LINGER {1,0}): RST-ACK from SYN-RECEIVED,
+#   seq = ISS + 1 (its SND.NXT), which resets the ESTABLISHED client.
+sc_tfo_synrecv_abort() {
+	setup
+	sysctl_ns $NSC net.ipv4.tcp_fastopen=3
+	sysctl_ns $NSS net.ipv4.tcp_fastopen=3
+	cap_start server tfo_synrecv_abort
+	srv 5095 --fastopen recv:100 send:200 eof sleep:0.3 close
+	cli --port 5095 --bind-port 40095 --fastopen send:100 recv:200 sleep:0.25 close
+	wait_bg
+	sleep 0.3
+	nft_rule $NSC output 'tcp dport 5095 tcp flags == ack quota until 60 bytes counter drop'
+	srv 5095 --fastopen --ignore-errors recv:100 sleep:0.2 linger0 close
+	cli --port 5095 --bind-port 40195 --fastopen --ignore-errors send:100 eof close
+	wait_bg
+	cap_stop
+	check tfo_synrecv_abort ">S <SA >PA100 <A <PA200 >A >FA <A <FA >A >S100 <SA <RA"
+}
+
+###########################################################################
+# 96 close_wait_abort_zero_window (server side captures)
+#   The client (SO_RCVBUF 4096, never reads) sends 100 bytes and
+#   shutdown(SHUT_WR)s: FIN-WAIT-2 once its FIN is ACKed.  The server, in
+#   CLOSE-WAIT, writes 40000 bytes: the client's window closes (window 0),
+#   the server's persist timer sends zero-window probes (seq = SND.UNA - 1),
+#   each answered with window 0; 1.5 s later the server program aborts
+#   (SO_LINGER {1,0}) with most of its data unsent: RST-ACK at its SND.NXT
+#   (= the client's RCV.NXT), into the client's zero window.
+sc_close_wait_abort_zero_window() {
+	setup
+	xsock_write
+	cap_start server close_wait_abort_zero_window
+	spawn S $PY "$WORK/xsock.py" server --addr $S4 --port 5096 --sync-dir "$WORK" \
+		--ready "$WORK/ready.5096" --ignore-errors \
+		recv:100 eof sendtry:40000:0.5 sleep:1.5 linger0 close
+	wait_file "$WORK/ready.5096"
+	xcli 5096 40096 --rcvbuf 4096 --ignore-errors send:100 shut_wr sleep:3 close
+	wait_bg
+	cap_stop
+	check close_wait_abort_zero_window "$HS >PA100 <A >FA( <P?A[0-9]*| >A)+ <RA"
+}
+
+###########################################################################
+# 97 fin_ooo_cross (captured in the SERVER namespace of a routed path, as 92)
+#   Scenario 92, but the server program shutdown(SHUT_WR)s 50 ms after
+#   accept(), while the client's FIN still sits in its out-of-order queue
+#   behind the lost bytes 1-100: the server's FIN acknowledges only 1.  The
+#   client, FIN-WAIT-1, takes it (CLOSING) and ACKs it (seq 202, one past
+#   its own FIN); at its RTO it resends bytes 1-200 with the FIN, which the
+#   server now takes (its FIN already acknowledged: TIME-WAIT) and ACKs.
+#   A simultaneous close that only the sequence numbers reveal.
+sc_fin_ooo_cross() {
+	local C4=10.77.1.1 S4=10.77.2.1
+	setup_router
+	xsock_write
+	sysctl_ns $NSC net.ipv4.tcp_sack=0 net.ipv4.tcp_early_retrans=0 net.ipv4.tcp_recovery=0
+	nft_rule $NSM forward 'tcp dport 5097 tcp flags & psh == psh quota until 160 bytes counter drop'
+	cap_start server fin_ooo_cross
+	srv 5097 sleep:0.05 shut_wr eof close
+	xcli 5097 40097 nodelay send:100 send:100 shut_wr eof close
+	wait_bg
+	cap_stop
+	check fin_ooo_cross "$HS >PA100( <A)? >FA <A <FA >A >FP?A200 <A"
+}
+
+###########################################################################
+# 98 data_crosses_fin (CLIENT side captures; the relay in the middle
+#   namespace holds every frame from the server 100 ms: --delay-if2 0.1)
+#   The client sends 100 bytes; the server answers 100 bytes at once; the
+#   client, not having seen them yet, shutdown(SHUT_WR)s 50 ms after its
+#   send.  So the capture shows the client's FIN before the server's ACK of
+#   the client's data and the server's data, both sent before the FIN
+#   arrived: neither acknowledges it.  The client ACKs the data from
+#   FIN-WAIT-1, the server's ACK of the FIN follows, the server closes 300 ms
+#   after reading EOF: FIN-ACK, ACK.
+sc_data_crosses_fin() {
+	setup relay
+	start_relay none --delay-if2 0.1
+	cap_start client data_crosses_fin
+	srv 5098 recv:100 send:100 eof sleep:0.3 close
+	cli --port 5098 --bind-port 40098 send:100 sleep:0.05 shut_wr eof close
+	wait_bg
+	sleep 0.3
+	cap_stop
+	check data_crosses_fin "$HS >PA100 >FA( <A)? <PA100 >A <A <FA >A"
+}
+
+###########################################################################
+# 99 simultaneous_open_syn_lost (client side captures; relay in the middle)
+#   Scenario 16 with 10.77.0.1's SYN dropped at the server's input (nft,
+#   every pure SYN from 40099; seen here): both ends connect() to each
+#   other, the relay makes the SYNs cross, but only 5099's SYN arrives.
+#   40099, SYN-SENT, takes it (SYN-RECEIVED) and answers with a SYN-ACK
+#   (its own ISN again, ack of 5099's SYN); 5099, still SYN-SENT, takes that
+#   SYN-ACK as an ordinary one (ESTABLISHED) and ACKs it (no D-SACK: it
+#   never saw the SYN before); 40099 -> ESTABLISHED.  100 bytes each way,
+#   four-way close started by 40099.
+sc_simultaneous_open_syn_lost() {
+	setup relay
+	start_relay syn
+	nft_rule $NSS input 'tcp sport 40099 tcp flags & (syn|ack) == syn counter drop'
+	cap_start client simultaneous_open_syn_lost
+	spawn S $APP client --connect $C4 --port 40099 --bind-port 5099 --sync-dir "$WORK" \
+		recv:100 send:100 eof sleep:0.3 close
+	spawn cli --port 5099 --bind-port 40099 send:100 recv:100 close
+	wait_bg
+	cap_stop
+	check simultaneous_open_syn_lost ">S <S >SA <A >PA100 <A <PA100 >A >FA <A <FA >A"
+}
+
+###########################################################################
+# 100 rst_reuse_quick (server side captures)
+#   The client aborts (SO_LINGER {1,0}: RST-ACK) after the exchange and at
+#   once binds the same port (40100) and connects again: nobody is in
+#   TIME-WAIT after a reset, so the new SYN (new ISN) reaches the listener
+#   and opens a second connection on the same four-tuple ~50 ms later; data,
+#   client-first four-way close.
+sc_rst_reuse_quick() {
+	setup
+	cap_start server rst_reuse_quick
+	srv 5100 --count 2 --ignore-errors recv:100 send:200 eof sleep:0.3 close
+	cli --port 5100 --bind-port 40100 send:100 recv:200 sleep:0.1 linger0 close
+	cli --port 5100 --bind-port 40100 send:100 recv:200 close
+	wait_bg
+	cap_stop
+	check rst_reuse_quick "$HS $XCH >RA $HS $XCH >FA <A <FA >A"
+}
+
+###########################################################################
+# 101 data_crosses_fin_server (server side captures; relay as in 98)
+#   Scenario 98 captured at the server: here the server's ACK and data are
+#   seen leaving before the client's FIN arrives (the FIN's ACK, 1, does not
+#   cover them: the client had not received them yet); the server ACKs the
+#   FIN at once (CLOSE-WAIT), the client's ACK of the data comes later.
+sc_data_crosses_fin_server() {
+	setup relay
+	start_relay none --delay-if2 0.1
+	cap_start server data_crosses_fin_server
+	srv 5101 recv:100 send:100 eof sleep:0.3 close
+	cli --port 5101 --bind-port 40101 send:100 sleep:0.05 shut_wr eof close
+	wait_bg
+	sleep 0.3
+	cap_stop
+	check data_crosses_fin_server "$HS >PA100( <A)? <PA100 >FA <A >A <FA >A"
+}
+
+###########################################################################
+# 102 fin_ooo_fin_wait2 (CLIENT side captures, routed path as in 92)
+#   The mirror of 92 in a half-closed connection: the client
+#   shutdown(SHUT_WR)s at once (FIN, ACKed: FIN-WAIT-2).  The server (SACK
+#   off, tcp_early_retrans=0, tcp_recovery=0), 300 ms after EOF, writes
+#   100 bytes, 100 more (TCP_NODELAY) and closes; its first data segment is
+#   dropped in the router's forward hook (never seen here).  The second
+#   segment and the FIN reach the FIN-WAIT-2 client out of order: duplicate
+#   ACKs, the FIN is held; the server's RTO resends the 200 bytes with the
+#   FIN, which the client takes (TIME-WAIT) and ACKs.
+sc_fin_ooo_fin_wait2() {
+	local C4=10.77.1.1 S4=10.77.2.1
+	setup_router
+	xsock_write
+	sysctl_ns $NSS net.ipv4.tcp_sack=0 net.ipv4.tcp_early_retrans=0 net.ipv4.tcp_recovery=0
+	nft_rule $NSM forward 'tcp sport 5102 tcp flags & psh == psh quota until 160 bytes counter drop'
+	cap_start client fin_ooo_fin_wait2
+	spawn S $PY "$WORK/xsock.py" server --addr $S4 --port 5102 --sync-dir "$WORK" \
+		--ready "$WORK/ready.5102" eof sleep:0.3 nodelay send:100 send:100 close
+	wait_file "$WORK/ready.5102"
+	xcli 5102 40102 shut_wr eof close
+	wait_bg
+	sleep 0.5
+	cap_stop
+	check fin_ooo_fin_wait2 "$HS >FA <A <PA100 >A <FA >A <FP?A200 >A"
+}
+
 ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	ipv6_client_close half_close fin_with_data syn_retrans_answered
 	syn_unanswered synack_unanswered final_ack_missing fin_retrans fin_unacked
@@ -2571,7 +2857,11 @@ ALL=(client_close server_close fin_ack_close refused abort_linger0 long_transfer
 	simultaneous_open_server simultaneous_close_server tfo_synack_lost
 	reboot_challenge unread_close_wait syncookie_ack_lost
 	gso_half_close retries2_server abort_beyond_rcv_nxt seq_wrap_relative ecn_ce
-	pmtu_router6 synack_not_captured fin_ack_lost_client)
+	pmtu_router6 synack_not_captured fin_ack_lost_client
+	fin_ooo_unseen fin_ooo_seen synack_new_isn tfo_synrecv_abort
+	close_wait_abort_zero_window fin_ooo_cross data_crosses_fin
+	simultaneous_open_syn_lost rst_reuse_quick data_crosses_fin_server
+	fin_ooo_fin_wait2)
 
 list=("$@")
 [ ${#list[@]} -gt 0 ] || list=("${ALL[@]}")

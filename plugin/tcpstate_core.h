@@ -68,6 +68,7 @@ typedef struct {
      * SYN-ACKs captured since (tcpstate_synack.c) until one answers none of those. */
     unsigned synack_watch : 1;
     unsigned synacks_owed : 2;  /* SYN-ACKs captured since the resent SYN, not yet answered */
+    unsigned fin_held : 1;      /* its FIN waits behind a hole at the peer (TS_FLIGHT_FIN_HELD) */
 } ts_endpoint;
 
 /* ---- In flight -------------------------------------------------------------
@@ -108,6 +109,10 @@ typedef enum {
                             * SYN at `to`, or later answers a SYN-ACK from no TCB */
     TS_FLIGHT_SYNACK_REJECTED, /* `from`, a SYN-ACK, reached role's SYN-SENT TCB, which answered
                             * it with a RST and kept its TCB: it resends its SYN at `to` */
+    TS_FLIGHT_NEW_ISS,     /* `from`, a SYN resent, met role's LISTEN (its SYN-RECEIVED TCB had
+                            * gone silently): the SYN-ACK `to` carries a new ISS */
+    TS_FLIGHT_FIN_HELD,    /* `from`, a FIN, lay beyond role's RCV.NXT: held, not processed, as
+                            * role's ACK `to` (below the FIN) shows */
 } ts_flight_kind;
 
 /* What a RST its receiver went on from its TCB after (TS_FLIGHT_RST_LOST)

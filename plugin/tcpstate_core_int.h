@@ -99,6 +99,7 @@ typedef struct {
     ts_endpoint *me, *peer;
     uint8_t me_before, peer_before;
     uint8_t bad_synack;           /* a SYN-ACK the client cannot accept */
+    uint8_t fin_after;            /* the sender takes the peer's FIN after this segment */
     ts_alloc_fn alloc;            /* the stream's, for the in-flight log */
     void *alloc_ctx;
 } step_ctx;
@@ -177,6 +178,7 @@ void tsi_flight_view(ts_record *v, const ts_conn *c, uint32_t frame);
 void tsi_resent_syn_proves_synack_lost(step_ctx *x);
 int tsi_watch_synack_answers(step_ctx *x);
 void tsi_synack_not_captured(step_ctx *x);
+void tsi_synack_new_iss(step_ctx *x);
 void tsi_rst_proves_synack_unheard(step_ctx *x);
 int tsi_syn_after_synack_rejection(const ts_conn *c, const ts_segment *seg, int role);
 void tsi_carry_rejecting_tcb(ts_conn *prev, ts_conn *c, const ts_segment *seg, int role);

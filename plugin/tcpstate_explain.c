@@ -853,6 +853,42 @@ static void ecn_flags(ex *x)
     }
 }
 
+/* A SYN-ACK with a new ISS (tcpstate_synack.c tsi_synack_new_iss): on
+ * it, and on the SYN it answers where two passes show that SYN meeting
+ * LISTEN. */
+static void new_iss(ex *x)
+{
+    if (ts_conn_flight_proved_at(x->c, TS_FLIGHT_NEW_ISS, x->snd, x->seg->frame))
+        say(x, TX_EX_SYNACK_NEW_ISS);
+    else if (before_of(x, x->rcv) == TS_LISTEN &&
+             ts_conn_in_flight(x->c, x->seg->frame, x->rcv, NULL) == TS_FLIGHT_NEW_ISS)
+        say(x, TX_EX_SYN_MET_LISTEN);
+}
+
+/* A FIN held in flight by its receiver's ACKs that stop at it
+ * (tcpstate_pipeline.c ack_proves_fin_in_flight; crossing FINs of a
+ * simultaneous close have their own words): on the FIN where two passes
+ * show its receiver keeping its state, and on the last such ACK, after
+ * which the FIN arrives. */
+static void fin_held(ex *x)
+{
+    uint8_t f = x->seg->flags;
+    if (f & (TS_SYN | TS_RST))
+        return;
+    /* a FIN behind a hole (ack_proves_fin_held) */
+    if ((f & TS_FIN) && undelivered_shown(x) == TS_FLIGHT_FIN_HELD)
+        say(x, TX_EX_FIN_HELD_SHOWN);
+    else if ((f & TS_ACK) && ts_conn_flight_proved_at(x->c, TS_FLIGHT_FIN_HELD, x->snd, x->seg->frame))
+        say(x, TX_EX_FIN_HELD_ACK);
+    if (x->c->simultaneous_close)
+        return;
+    if ((f & TS_FIN) && undelivered_shown(x) == TS_FLIGHT_CROSSED)
+        say(x, TX_EX_FIN_HELD);
+    else if (!(f & TS_FIN) && (f & TS_ACK) && after_of(x, x->snd) == TS_CLOSE_WAIT &&
+             ts_conn_flight_proved_at(x->c, TS_FLIGHT_CROSSED, x->snd, x->seg->frame))
+        say(x, TX_EX_FIN_ARRIVES_AFTER);
+}
+
 static void explain(ex *x, int analogy)
 {
     static const stage_text unknown = { NULL, TX_NONE, TX_NONE, TX_NONE, TX_NONE };
@@ -870,6 +906,8 @@ static void explain(ex *x, int analogy)
     ecn_flags(x);
     if (x->r->rflags & TS_REC_SYN_UNHEARD)
         say(x, TX_EX_SYN_UNHEARD);
+    new_iss(x);
+    fin_held(x);
     switch (undelivered_shown(x)) {
     case TS_FLIGHT_FIN_LOST: say(x, TX_EX_FIN_UNDELIVERED); break;
     case TS_FLIGHT_ACK_LOST:

@@ -185,17 +185,22 @@ static void rst_challenged_view(ts_record *v)
 
 static int moved_at_from(const ts_flight *f)
 {
-    return f->kind == TS_FLIGHT_NEW_TCB || f->kind == TS_FLIGHT_REOPENED;
+    return f->kind == TS_FLIGHT_NEW_TCB || f->kind == TS_FLIGHT_REOPENED ||
+           f->kind == TS_FLIGHT_NEW_ISS;
 }
 
 /* The state the SYN `from` moved its sender's role out of.  A new TCB
  * was made by OPEN from CLOSED (RFC 9293 3.10.1): the old one was gone
  * (an abort whose RST was lost, a reboot), so the one-pass "before"
  * (the old connection's state) is no edge of figure 5.  A reopened
- * TIME-WAIT really moved TIME-WAIT -> SYN-RECEIVED (RFC 6191). */
+ * TIME-WAIT really moved TIME-WAIT -> SYN-RECEIVED (RFC 6191).  A SYN
+ * answered with a new ISS met LISTEN: the SYN-RECEIVED TCB before had
+ * gone. */
 static unsigned moved_from_state(const ts_record *v, const ts_flight *f)
 {
-    return f->kind == TS_FLIGHT_NEW_TCB ? TS_CLOSED : role_before(v, f->role);
+    if (f->kind == TS_FLIGHT_NEW_TCB)
+        return TS_CLOSED;
+    return f->kind == TS_FLIGHT_NEW_ISS ? TS_LISTEN : role_before(v, f->role);
 }
 
 /* A TIME-WAIT that ignored the RST `from` (RFC 1337): that RST was not

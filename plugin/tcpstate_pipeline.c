@@ -60,6 +60,141 @@ static void correct_crossing(step_ctx *x, ts_event cls)
     }
 }
 
+/* A FIN's eighth check (RFC 9293 3.10.7.4) moves its receiver from `before`
+ * to this state (TS_CLOSED: no such move). */
+static unsigned after_fin(unsigned before)
+{
+    switch (before) {
+    case TS_ESTABLISHED: return TS_CLOSE_WAIT;
+    case TS_FIN_WAIT_1:  return TS_CLOSING;
+    case TS_FIN_WAIT_2:  return TS_TIME_WAIT;
+    default:             return TS_CLOSED;
+    }
+}
+
+/* ... and the state it left for `after` (TS_CLOSED: none). */
+static unsigned before_fin(unsigned after)
+{
+    switch (after) {
+    case TS_CLOSE_WAIT: return TS_ESTABLISHED;
+    case TS_CLOSING:    return TS_FIN_WAIT_1;
+    case TS_TIME_WAIT:  return TS_FIN_WAIT_2;
+    default:            return TS_CLOSED;
+    }
+}
+
+/* Held: only the segment that begins at RCV.NXT is processed; one beyond
+ * it "SHOULD be held" (RFC 9293 3.10.7.4), its FIN too.  An ACK of the
+ * FIN's receiver below the first byte of the FIN's segment shows its
+ * RCV.NXT short of that segment: a hole before it (bytes lost after the
+ * capture point, or before it), or bytes still in flight -- either way the
+ * FIN was not processed when the ACK left.  The receiver goes back to its
+ * state before that FIN, and two passes show it there from the FIN on
+ * (TS_FLIGHT_FIN_HELD).  (An ACK at the FIN segment's first byte is the
+ * in-flight fold below, or a crossing FIN.)  Only while the FIN's segment
+ * is its sender's last one (where that segment began is not kept), and
+ * not for an ACK older than the receiver's latest. */
+static void ack_proves_fin_held(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    ts_endpoint *me = x->me, *closer = x->peer;
+    unsigned back = before_fin(x->me_before);
+    if (back == TS_CLOSED || !closer->fin_seen || closer->fin_held || closer->fin_acked ||
+        x->c->reset_by != NONE || (s->flags & (TS_SYN | TS_RST | TS_ACK)) != TS_ACK ||
+        !(closer->last_flags & TS_FIN) || closer->last_frame != closer->fin_frame ||
+        !seq_lt(s->ack, closer->last_seq) || (me->ack_sent && seq_lt(s->ack, me->max_ack)))
+        return;
+    closer->fin_held = 1;
+    tsi_flight_add(x, TS_FLIGHT_FIN_HELD, closer->fin_frame, x->snd, back);
+    x->me_before = back;
+    set_ep_state(me, back);
+}
+
+/* The receiver of a held FIN sends its own: both FINs were sent before
+ * either was taken, a simultaneous close (RFC 9293 3.6 figure 13), though
+ * the held one is taken only when the hole before it fills. */
+static void own_fin_while_held(step_ctx *x)
+{
+    if ((x->seg->flags & (TS_SYN | TS_RST | TS_FIN)) == TS_FIN && x->peer->fin_held &&
+        x->me_before == TS_ESTABLISHED && !x->me->fin_seen)
+        x->c->simultaneous_close = 1;
+}
+
+/* The endpoint whose FIN is held, or NULL. */
+static ts_endpoint *held_fin_sender(ts_conn *c)
+{
+    if (c->ep[TS_CLIENT].fin_held)
+        return &c->ep[TS_CLIENT];
+    return c->ep[TS_SERVER].fin_held ? &c->ep[TS_SERVER] : NULL;
+}
+
+/* A held FIN is processed when its receiver's RCV.NXT reaches it.  Here:
+ * the receiver's own ACK past the FIN -- segments not captured filled the
+ * hole, and it took the FIN before this ACK. */
+static void release_held_fin_by_ack(step_ctx *x)
+{
+    ts_endpoint *closer = held_fin_sender(x->c);
+    unsigned took;
+    if (closer != x->peer || (x->seg->flags & (TS_RST | TS_ACK)) != TS_ACK ||
+        !seq_gt(x->seg->ack, closer->fin_seq))
+        return;
+    closer->fin_held = 0;
+    took = after_fin(x->me_before);
+    if (took != TS_CLOSED) {
+        x->me_before = took;
+        set_ep_state(x->me, took);
+    }
+}
+
+/* ... or a segment of its sender that begins at or below the receiver's
+ * highest ACK and reaches the FIN: the retransmission that fills the hole
+ * (the FIN on it moved the receiver through the table; without it, the
+ * FIN waiting behind the hole is taken now).  A segment that does not fill
+ * the hole leaves the FIN held: a FIN resent beyond RCV.NXT moves nobody.
+ * After the receiver's cell. */
+static void release_held_fin_by_fill(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    ts_endpoint *rcv = x->peer;
+    unsigned took;
+    if (held_fin_sender(x->c) != x->me || (s->flags & TS_RST))
+        return;
+    if (!rcv->ack_sent || seq_gt(s->seq, rcv->max_ack) || seq_lt(s->seq + s->len, x->me->fin_seq)) {
+        if (s->flags & TS_FIN)
+            set_ep_state(rcv, x->peer_before);
+        return;
+    }
+    x->me->fin_held = 0;
+    took = after_fin(x->peer_before);
+    if (!(s->flags & TS_FIN) && took != TS_CLOSED)
+        set_ep_state(rcv, took);
+}
+
+/* In flight: an ACK whose acknowledgment stops at the peer's FIN (covers
+ * the bytes before it, not the FIN) left its sender before that FIN
+ * arrived: a TCP acknowledges its RCV.NXT (RFC 9293 3.10.7.4 seventh
+ * check), one past the FIN once it took it (eighth check).  Its sender,
+ * CLOSE-WAIT from the FIN on in capture order, was still ESTABLISHED and
+ * takes the FIN after this segment (the fold of a crossing).  One pass
+ * corrects from here; two passes show it ESTABLISHED from the FIN on
+ * (TS_FLIGHT_CROSSED, stretched to its last such segment). */
+static void ack_proves_fin_in_flight(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    ts_flight *f;
+    if (x->me_before != TS_CLOSE_WAIT || x->peer_before != TS_FIN_WAIT_1 || x->me->fin_seen ||
+        !x->peer->fin_seen || x->peer->fin_acked || x->c->reset_by != NONE ||
+        (s->flags & (TS_SYN | TS_RST | TS_FIN | TS_ACK)) != TS_ACK || s->ack != x->peer->fin_seq)
+        return;
+    f = tsi_flight_find(x->c, TS_FLIGHT_CROSSED, x->snd);
+    if (f && f->from == x->peer->fin_frame && f->state == TS_ESTABLISHED && f->to == x->me->last_frame)
+        f->to = s->frame;
+    else
+        tsi_flight_add(x, TS_FLIGHT_CROSSED, x->peer->fin_frame, x->snd, TS_ESTABLISHED);
+    x->me_before = TS_ESTABLISHED;
+    x->fin_after = 1;
+}
+
 static void check_handshake(step_ctx *x, ts_event *cls)
 {
     const ts_segment *s = x->seg;
@@ -114,7 +249,7 @@ static uint8_t name_stage(step_ctx *x, ts_event cls)
         if (pb == TS_SYN_RECEIVED)
             return c->simultaneous_open ? TS_STAGE_SIMOPEN_ACK : TS_STAGE_HS_ACK;
         if (pb == TS_FIN_WAIT_1)
-            return TS_STAGE_FIN_ACK1;
+            return c->simultaneous_close ? TS_STAGE_SIMCLOSE_ACK : TS_STAGE_FIN_ACK1;
         if (pb == TS_CLOSING)
             return TS_STAGE_SIMCLOSE_ACK;
         if (pb == TS_LAST_ACK)
@@ -314,6 +449,7 @@ static int handle_retransmission(step_ctx *x)
     tsi_count_syn(x);
     ts_model_rule_use(TS_SR_OTHER);
     cell = tsi_receive(x, ev);
+    release_held_fin_by_fill(x);
     /* the SYN sent again to the old connection's TIME-WAIT, which keeps it:
      * the port is reused again and the challenge ACK owed again (RFC 5961 4.2) */
     if (cell->next == TS_NEXT_REOPEN && x->peer->state == x->peer_before && x->c->tw_inherited) {
@@ -334,8 +470,12 @@ static const ts_cell *transition(step_ctx *x, ts_event cls)
     if (cls == TS_EV_SYN && x->c->simultaneous_open && x->peer_before == TS_SYN_SENT)
         me_new = TS_SYN_RECEIVED;
     /* Crossing FIN: the sender's FIN-WAIT-1 meets the peer's FIN in flight. */
-    if (cls == TS_EV_FIN && x->c->simultaneous_close && x->me_before == TS_ESTABLISHED)
+    if (cls == TS_EV_FIN && x->c->simultaneous_close && x->me_before == TS_ESTABLISHED &&
+        !x->peer->fin_held)
         me_new = TS_CLOSING;
+    /* An ACK that stops at the peer's FIN: the FIN arrives after it. */
+    if (x->fin_after)
+        me_new = TS_CLOSE_WAIT;
     /* Crossing SYN-ACK: the sender already holds the peer's SYN-ACK. */
     if (cls == TS_EV_SYNACK && x->c->simultaneous_open && x->me->state == TS_ESTABLISHED)
         me_new = TS_ESTABLISHED;
@@ -412,9 +552,14 @@ static void analyse(step_ctx *x)
     if (handle_retransmission(x))
         return;
     tsi_synack_not_captured(x);
+    tsi_synack_new_iss(x);
     cls = tsi_classify(x);
     check_handshake(x, &cls);
+    release_held_fin_by_ack(x);
+    ack_proves_fin_held(x);
+    own_fin_while_held(x);
     correct_crossing(x, cls);
+    ack_proves_fin_in_flight(x);
     check_data(x);
     /* The handshake ACK was never seen but the connection plainly works:
      * the server took that unseen ACK before this segment. */
@@ -438,6 +583,7 @@ static void analyse(step_ctx *x)
         cell = tsi_receive(x, TS_EV_BAD_ACK);      /* 3.10.7.4 fifth check: nobody moves */
     else
         cell = transition(x, cls);
+    release_held_fin_by_fill(x);
     if (x->rec->stage == TS_STAGE_CHALLENGE_ACK)
         raise(x, TS_AN_CHALLENGE_ACK);
     if (c->challenge_due == x->snd)

@@ -299,3 +299,33 @@ void tsi_synack_not_captured(step_ctx *x)
     peer->snd_nxt = s->ack;
     peer->synack_sent = 1;
 }
+
+/* A SYN-ACK from another ISS than the one the server's SYN-RECEIVED TCB
+ * chose: that TCB answers a repeated SYN from its own ISS (RFC 9293
+ * 3.10.7.4), so only a TCB made from LISTEN by the client's SYN resent
+ * since its last segment sends it (3.10.7.2: "ISS should be selected").
+ * The first TCB had gone silently before that SYN (Linux drops a request
+ * whose SYN-ACK retries ran out; 3.8.3 R2 gives up the same way).  The new
+ * ISS replaces the old, so the third ACK that follows is checked against
+ * it, and two passes show the server LISTEN before that SYN
+ * (TS_FLIGHT_NEW_ISS).  The SYN-ACK must acknowledge the client's SYN, or
+ * it is no answer to it (3.10.7.3).  The client is still SYN-SENT here
+ * (acceptability sends a SYN-ACK to a synchronized client elsewhere), so
+ * it has resent its SYN since the server's last SYN-ACK
+ * (tsi_resent_syn_proves_synack_lost). */
+void tsi_synack_new_iss(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    ts_conn *c = x->c;
+    ts_endpoint *me = x->me, *cl = x->peer;
+    if (x->snd != TS_SERVER || (s->flags & (TS_SYN | TS_ACK | TS_RST | TS_FIN)) != (TS_SYN | TS_ACK) ||
+        x->me_before != TS_SYN_RECEIVED || c->established || c->simultaneous_open ||
+        !me->syn_seen || s->seq == me->isn || !cl->syn_seen ||
+        !ts_seq_gt(s->ack, cl->isn) || ts_seq_gt(s->ack, cl->snd_nxt))
+        return;
+    tsi_flight_add(x, TS_FLIGHT_NEW_ISS, cl->syn_last_frame, TS_SERVER, TS_SYN_RECEIVED);
+    me->isn = s->seq;
+    me->snd_nxt = s->seq + 1u + s->len;
+    c->synack_frame = s->frame;
+    tsi_set_time(c, x->alloc, x->alloc_ctx, TS_CT_SYNACK, s->ts_ns);
+}

@@ -29,12 +29,14 @@ each connection and each role (client, server) it checks:
 Two passes (the default, ts_replay -2) give the corrected view, which must
 be a path through the state diagram.  One pass shows what was known when the
 frame was read and corrects itself later (README "In flight"), so only the
-edge check applies.  Four kinds of departure are real behaviour and are
+edge check applies.  Six kinds of departure are real behaviour and are
 allowed, each only under its proof (see ALLOWANCES): a crossing SYN, FIN,
 SYN-ACK or final ACK folded into one frame (two edges), a segment missing
 from the capture (continuity gap of one edge, the next frame shows the
 hole), an event that sends nothing (continuity gap to CLOSED, proven by the
-no-TCB RST), and a crafted impossible segment the model reports as such.
+no-TCB RST), a SYN-RECEIVED TCB that expired silently (gap to LISTEN,
+proven by the new ISS of the next SYN-ACK), a FIN held behind a hole and
+taken when it fills, and a crafted impossible segment the model reports as such.
 Real defects are listed in KNOWN, each with its tests/e2e-spec case.
 Anything else is printed and the exit status is 1.  --self-test feeds
 synthetic frame lists that break each rule and fails unless each is caught.
@@ -168,7 +170,11 @@ B fold     one frame shows two edges of its sender: it sent its own SYN or FIN
            the sender's own first SYN-ACK when the peer's SYN-ACK was
            captured earlier: a SYN-ACK is formed on entering SYN-RECEIVED
            (3.10.7.3, figure 8), so it left before the peer's arrived
-           (3.10.7.4 fifth check).
+           (3.10.7.4 fifth check); ESTABLISHED -> CLOSE-WAIT on the
+           sender's own ACK (no SYN, FIN or RST) whose ack is the seq of
+           the peer's FIN captured earlier: a TCP acknowledges its RCV.NXT
+           (3.10.7.4 seventh check), one past a FIN it took (eighth), so
+           the segment left before the FIN arrived, then took it.
 C missing  a continuity gap that is one edge a segment makes (not a user call
            such as CLOSED -> LISTEN), at a frame that shows a segment
            missing from the capture (its seq lies past everything captured
@@ -184,6 +190,19 @@ F dropped  a two-pass continuity gap on a stream where a later frame has
            in_flight_not_recorded: the connection held more in-flight proofs
            than the model keeps (8), the oldest was dropped, and the frames
            it covered keep what one pass knew (the anomaly says so).
+G new ISS  a continuity gap SYN-RECEIVED -> LISTEN of an endpoint whose next
+           segment is a SYN-ACK with another ISS than its previous SYN-ACK:
+           a SYN-RECEIVED TCB answers from its own ISS (3.10.7.4), so the
+           new one was made from LISTEN (3.10.7.2); the first had gone
+           without a segment (Linux's request timeout, 3.8.3 R2).
+H held     a FIN held behind a hole at its receiver (3.10.7.4: a segment
+           beyond RCV.NXT "SHOULD be held"), taken when RCV.NXT reaches it:
+           on the receiving side of a frame without FIN from the FIN's
+           sender that begins at or below the receiver's highest ack and
+           reaches the FIN (ESTABLISHED -> CLOSE-WAIT, FIN-WAIT-1 ->
+           CLOSING, FIN-WAIT-2 -> TIME-WAIT), or as a continuity gap of
+           that move before the receiver's own frame acking past the FIN
+           (the filling segments were not captured).
 E crafted  a sender in SYN-SENT whose segment the model itself reports as
            data_before_handshake and whose peer's SYN-ACK is captured later:
            a crafted capture of what no TCP sends (data without SYN before
@@ -303,6 +322,9 @@ def fold_ok(st, fr, role, before, after):
         return other in st.synack and seq_after(fr.ack, st.synack[other])
     if (before, after) == (SYN_RCVD, ESTAB) and fr.has("S") and fr.has("A") and role not in st.synack:
         return other in st.synack
+    if (before, after) == (ESTAB, CLOSE_WAIT) and fr.has("A") and \
+            not (fr.has("S") or fr.has("R") or fr.has("F")) and other in st.fin:
+        return fr.ack == st.fin[other]
     if (before, after) == (LAST_ACK, CLOSED) and fr.has("F") and role in st.fin:
         fin = st.fin[role]
         return (fr.seq + fr.len) & 0xffffffff == fin and other in st.max_ack and \
@@ -332,6 +354,11 @@ def check_frames(frames, two_pass):
                         kind = "C missing"
                     elif gap[1] == CLOSED and silent_close_proven(frames, idx[k:], role):
                         kind = "D silent"
+                    elif gap == (SYN_RCVD, LISTEN) and new_iss_proven(frames, idx[:k], idx[k:], role):
+                        kind = "G new ISS"
+                    elif gap in HELD_FIN_MOVES and fr.is_segment and fr.sender == role and \
+                            fr.has("A") and peer(role) in st.fin and seq_after(fr.ack, st.fin[peer(role)]):
+                        kind = "H held"
                     elif any("in_flight_not_recorded" in frames[j].anomalies for j in idx[k:]):
                         kind = "F dropped"
                     (allowed if kind else bad).append(
@@ -348,10 +375,26 @@ def check_frames(frames, two_pass):
                     text = "%s -> %s on one frame" % (b, a)
                     if fold_ok(st, fr, role, b, a):
                         allowed.append((sid, fr.frame, role, "edge", text + " [B fold]"))
+                    elif held_fin_taken(st, fr, role, b, a):
+                        allowed.append((sid, fr.frame, role, "edge", text + " [H held]"))
                     else:
                         bad.append((sid, fr.frame, role, "edge", text))
             st.note(fr)
     return bad, allowed
+
+
+HELD_FIN_MOVES = ((ESTAB, CLOSE_WAIT), (FW1, CLOSING), (FW2, TIME_WAIT))
+
+
+def held_fin_taken(st, fr, role, before, after):
+    """Allowance H on one frame: fr, from the FIN's sender and without FIN,
+    fills the hole up to the FIN held at role."""
+    other = peer(role)
+    if (before, after) not in HELD_FIN_MOVES or not fr.is_segment or fr.sender != other or \
+            fr.has("F") or fr.has("R") or other not in st.fin or role not in st.max_ack:
+        return False
+    return not seq_after(fr.seq, st.max_ack[role]) and \
+        (fr.seq + fr.len) & 0xffffffff == st.fin[other]
 
 
 def synack_follows(frames, rest, role):
@@ -359,6 +402,20 @@ def synack_follows(frames, rest, role):
     sender really was still SYN-SENT when it sent it."""
     return any(frames[i].is_segment and frames[i].sender == role and frames[i].has("S") and
                frames[i].has("A") for i in rest)
+
+
+def synacks_of(frames, idx, role):
+    return [frames[i] for i in idx if frames[i].is_segment and frames[i].sender == role and
+            frames[i].has("S") and frames[i].has("A")]
+
+
+def new_iss_proven(frames, done, rest, role):
+    """Allowance G: role's next segment is a SYN-ACK from another ISS than
+    its previous SYN-ACK."""
+    before = synacks_of(frames, done, role)
+    nxt = [frames[i] for i in rest if frames[i].is_segment and frames[i].sender == role][:1]
+    return bool(before) and bool(nxt) and nxt[0].has("S") and nxt[0].has("A") and \
+        nxt[0].seq != before[-1].seq
 
 
 def silent_close_proven(frames, rest, role):
@@ -505,6 +562,47 @@ def self_test():
             ("server", "S", 500, 0, 0, SYN_SENT, SYN_RCVD, CLOSED, SYN_RCVD),
             ("server", "AS", 500, 101, 0, SYN_RCVD, ESTAB, SYN_RCVD, ESTAB),
         ], True, [(3, "server", "edge")]),
+        ("fold B: an ACK that stops at the peer's FIN, which arrives after it", HANDSHAKE + [
+            ("client", "AF", 101, 501, 0, ESTAB, FW1, ESTAB, ESTAB),
+            ("server", "AP", 501, 101, 100, FW1, FW1, ESTAB, CLOSE_WAIT),
+        ], True, []),
+        ("ESTABLISHED -> CLOSE-WAIT on an ACK that covers the peer's FIN", HANDSHAKE + [
+            ("client", "AF", 101, 501, 0, ESTAB, FW1, ESTAB, ESTAB),
+            ("server", "AP", 501, 102, 100, FW1, FW1, ESTAB, CLOSE_WAIT),
+        ], True, [(5, "server", "edge")]),
+        ("allowance H: data filling the hole takes the held FIN", HANDSHAKE + [
+            ("client", "AP", 201, 501, 100, ESTAB, ESTAB, ESTAB, ESTAB),
+            ("client", "AF", 301, 501, 0, ESTAB, FW1, ESTAB, ESTAB),
+            ("server", "A", 501, 101, 0, FW1, FW1, ESTAB, ESTAB),
+            ("client", "AP", 101, 501, 200, FW1, FW1, ESTAB, CLOSE_WAIT),
+        ], True, []),
+        ("the same move on data that does not reach the FIN", HANDSHAKE + [
+            ("client", "AF", 301, 501, 0, ESTAB, FW1, ESTAB, ESTAB),
+            ("server", "A", 501, 101, 0, FW1, FW1, ESTAB, ESTAB),
+            ("client", "AP", 101, 501, 100, FW1, FW1, ESTAB, CLOSE_WAIT),
+        ], True, [(6, "server", "edge")]),
+        ("allowance H: the held FIN taken between frames, before an ACK past it", HANDSHAKE + [
+            ("client", "AF", 301, 501, 0, ESTAB, FW1, ESTAB, ESTAB),
+            ("server", "A", 501, 101, 0, FW1, FW1, ESTAB, ESTAB),
+            ("server", "A", 501, 302, 0, FW1, FW2, CLOSE_WAIT, CLOSE_WAIT),
+        ], True, []),
+        ("the same gap before an ACK short of the FIN", HANDSHAKE + [
+            ("client", "AF", 301, 501, 0, ESTAB, FW1, ESTAB, ESTAB),
+            ("server", "A", 501, 101, 0, FW1, FW1, ESTAB, ESTAB),
+            ("server", "A", 501, 201, 0, FW1, FW1, CLOSE_WAIT, CLOSE_WAIT),
+        ], True, [(6, "server", "continuity")]),
+        ("allowance G: SYN-RECEIVED gone silently, a new ISS answers the resent SYN", [
+            ("client", "S", 100, 0, 0, CLOSED, SYN_SENT, LISTEN, SYN_RCVD),
+            ("server", "AS", 500, 101, 0, SYN_SENT, SYN_SENT, SYN_RCVD, SYN_RCVD),
+            ("client", "S", 100, 0, 0, SYN_SENT, SYN_SENT, LISTEN, SYN_RCVD),
+            ("server", "AS", 9000, 101, 0, SYN_SENT, ESTAB, SYN_RCVD, SYN_RCVD),
+        ], True, []),
+        ("the same gap when the next SYN-ACK has the old ISS", [
+            ("client", "S", 100, 0, 0, CLOSED, SYN_SENT, LISTEN, SYN_RCVD),
+            ("server", "AS", 500, 101, 0, SYN_SENT, SYN_SENT, SYN_RCVD, SYN_RCVD),
+            ("client", "S", 100, 0, 0, SYN_SENT, SYN_SENT, LISTEN, SYN_RCVD),
+            ("server", "AS", 500, 101, 0, SYN_SENT, ESTAB, SYN_RCVD, SYN_RCVD),
+        ], True, [(3, "server", "continuity")]),
         ("allowance F: a gap before a dropped in-flight proof", HANDSHAKE + [
             ("server", "R", 501, 0, 0, ESTAB, CLOSED, ESTAB, CLOSED),
             ("client", "AP", 101, 501, 100, ESTAB, ESTAB, ESTAB, ESTAB, "in_flight_not_recorded"),

@@ -3383,6 +3383,191 @@ static void test_server_time_wait_ignores_rst(void)
  * the SYN with hindsight, and on the SYN-ACK as the state it was sent
  * from), and the third ACK completes a new handshake.  The old
  * connection's TIME-WAIT is over: its TCB became the new one. */
+/* A SYN-ACK with a new ISS (spec_94, tcp_synack_retries=0): a SYN-RECEIVED
+ * TCB answers a repeated SYN from its own ISS (RFC 9293 3.10.7.4), so a
+ * SYN-ACK from another ISS, after the client resent its SYN, comes from a
+ * TCB made from LISTEN by that SYN (3.10.7.2): the third ACK of the new ISS
+ * completes the handshake (no handshake_ack_wrong), and two passes show the
+ * server LISTEN -> SYN-RECEIVED on the resent SYN.  Must not: the same new
+ * ISS with no SYN resent since the server's SYN-ACK answers no new SYN (the
+ * client took the first SYN-ACK): the old TCB still stands and the ACK of
+ * the new ISS is wrong for it. */
+static void test_synack_new_iss(void)
+{
+    run r;
+    ts_record v;
+    static const step renewed[] = {
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        { 'C', "S", 1000, 0, 0, "Handshake 1/3: SYN", "SYN-SENT", "SYN-SENT", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        { 'S', "SA", 9000, 1001, 0, "Handshake 2/3: SYN-ACK", "SYN-SENT", "ESTABLISHED", "SYN-RECEIVED", "SYN-RECEIVED", 0, 0 },
+        { 'C', "A", 1001, 9001, 0, "Handshake 3/3: ACK", "ESTABLISHED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", 0, 0 },
+    };
+    static const step unasked[] = {
+        LEAD('C', "S", 1000, 0),
+        LEAD('S', "SA", 5000, 1001),
+        { 'S', "SA", 9000, 1001, 0, NULL, NULL, NULL, "SYN-RECEIVED", "SYN-RECEIVED", ANY, 0 },
+        { 'C', "A", 1001, 9001, 0, NULL, NULL, NULL, "SYN-RECEIVED", "SYN-RECEIVED", ANY, 0 },
+    };
+    const char *n = "synack_new_iss";
+    char buf[2048];
+    run_init(&r);
+    RUN(&r, n, renewed);
+    expect(!(r.rec[4].anomalies & TS_BIT(TS_AN_HANDSHAKE_ACK_WRONG)), n, "the ACK of the new ISS is right");
+    expect(ts_conn_in_flight(r.rec[0].conn, 3, TS_SERVER, NULL) == TS_FLIGHT_NEW_ISS, n,
+           "the new ISS is an in-flight record from the resent SYN");
+    v = ts_hindsight(&r.rec[2], 3);
+    expect(ts_rec_server_before(&v) == TS_LISTEN && ts_rec_server_after(&v) == TS_SYN_RECEIVED, n,
+           "hindsight: the resent SYN met LISTEN");
+    ts_explain(&v, &r.seg[2], TS_LANG_EN, 0, buf, sizeof buf);
+    expect(strstr(buf, "met LISTEN") != NULL, n, "two passes say why the SYN met LISTEN");
+    v = ts_hindsight(&r.rec[3], 4);
+    ts_explain(&v, &r.seg[3], TS_LANG_EN, 0, buf, sizeof buf);
+    expect(strstr(buf, "this one is new") != NULL, n, "the SYN-ACK says its ISS is new");
+    v = ts_hindsight(&r.rec[1], 2);
+    expect(ts_rec_server_before(&v) == TS_SYN_RECEIVED, n, "the first SYN-ACK came from SYN-RECEIVED");
+
+    n = "synack_new_iss_unasked";
+    run_init(&r);
+    RUN(&r, n, unasked);
+    expect(ts_conn_in_flight(r.rec[0].conn, 2, TS_SERVER, NULL) != TS_FLIGHT_NEW_ISS, n,
+           "no resent SYN: no new TCB");
+    expect((r.rec[3].anomalies & TS_BIT(TS_AN_HANDSHAKE_ACK_WRONG)) != 0, n,
+           "the old TCB's ISS stands: the ACK of the other ISS is wrong");
+}
+
+/* A FIN held in flight by its receiver's ACKs (spec_98, client-side
+ * capture, the server's segments delayed): a TCP acknowledges its RCV.NXT
+ * (RFC 9293 3.10.7.4 seventh check), one past a FIN it took (eighth), so
+ * the server's ACK and data at ack = the FIN's seq left before the FIN
+ * arrived: the server stays ESTABLISHED on the FIN and takes it after its
+ * last such segment (one pass: from the first of them on).  Must not: the
+ * same segments acknowledging the FIN (the server took it). */
+static void test_ack_holds_fin(void)
+{
+    run r;
+    ts_record v;
+    static const step held[] = {
+        LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001), LEAD('C', "A", 1001, 5001),
+        { 'C', "PA", 1001, 5001, 100, "Data transfer", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", 0, 0 },
+        { 'C', "FA", 1101, 5001, 0, "Teardown 1/4: FIN", "ESTABLISHED", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+        { 'S', "A", 5001, 1101, 0, "Half-close: data transfer", "FIN-WAIT-1", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+        { 'S', "PA", 5001, 1101, 100, "Half-close: data transfer", "FIN-WAIT-1", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+        { 'S', "A", 5101, 1102, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+    };
+    static const step taken[] = {
+        LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001), LEAD('C', "A", 1001, 5001),
+        LEAD('C', "PA", 1001, 5001),
+        { 'C', "FA", 1001, 5001, 0, NULL, NULL, NULL, "ESTABLISHED", "CLOSE-WAIT", ANY, 0 },
+        { 'S', "A", 5001, 1002, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+    };
+    const char *n = "ack_holds_fin";
+    char buf[2048];
+    run_init(&r);
+    RUN(&r, n, held);
+    v = ts_hindsight(&r.rec[4], 5);
+    expect(ts_rec_server_before(&v) == TS_ESTABLISHED && ts_rec_server_after(&v) == TS_ESTABLISHED, n,
+           "hindsight: the FIN had not arrived");
+    ts_explain(&v, &r.seg[4], TS_LANG_EN, 0, buf, sizeof buf);
+    expect(strstr(buf, "had not received this FIN yet") != NULL, n, "two passes say the FIN was in flight");
+    v = ts_hindsight(&r.rec[5], 6);
+    expect(ts_rec_server_before(&v) == TS_ESTABLISHED && ts_rec_server_after(&v) == TS_ESTABLISHED, n,
+           "hindsight: the first ACK left before the FIN arrived");
+    v = ts_hindsight(&r.rec[6], 7);
+    expect(ts_rec_server_before(&v) == TS_ESTABLISHED && ts_rec_server_after(&v) == TS_CLOSE_WAIT, n,
+           "hindsight: the FIN arrives after the last such segment");
+    ts_explain(&v, &r.seg[6], TS_LANG_EN, 0, buf, sizeof buf);
+    expect(strstr(buf, "arrives right after it") != NULL, n, "the fold frame says why");
+
+    n = "ack_holds_fin_taken";
+    run_init(&r);
+    RUN(&r, n, taken);
+    expect(ts_conn_in_flight(r.rec[0].conn, 5, TS_SERVER, NULL) == TS_FLIGHT_NONE, n,
+           "an ACK past the FIN holds nothing in flight");
+}
+
+/* A FIN held behind a hole (spec_92/93/97/102): only the segment that
+ * begins at RCV.NXT is processed, one beyond it "SHOULD be held" (RFC 9293
+ * 3.10.7.4), its FIN too.  The receiver's ACK below the FIN segment's first
+ * byte shows the FIN not taken: it stays ESTABLISHED (two passes: from the
+ * FIN on).  The FIN is taken when RCV.NXT reaches it: (a) on the resent
+ * data + FIN that begins at RCV.NXT, (c) on resent data alone that reaches
+ * the FIN, (b) before the receiver's own ACK past the FIN when the filling
+ * segments were not captured; (d) a FIN resent beyond RCV.NXT is held
+ * again.  The receiver's own FIN while the peer's is held: both were sent
+ * before either was taken, a simultaneous close (3.6 figure 13), the
+ * receiver ESTABLISHED -> FIN-WAIT-1 (the held FIN is not taken with it).
+ * Must not: an ACK at the FIN segment's first byte (the FIN and its data
+ * in flight, spec_45) holds nothing. */
+static void test_fin_held(void)
+{
+    run r;
+    ts_record v;
+#define HOLE LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001), LEAD('C', "A", 1001, 5001), \
+    { 'C', "PA", 1101, 5001, 100, NULL, NULL, NULL, NULL, NULL, ANY, 0 }, \
+    { 'C', "FA", 1201, 5001, 0, "Teardown 1/4: FIN", "ESTABLISHED", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 }, \
+    { 'S', "A", 5001, 1001, 0, "Half-close: data transfer", "FIN-WAIT-1", "FIN-WAIT-1", "ESTABLISHED", "ESTABLISHED", 0, 0 }
+    static const step by_fin[] = { HOLE,
+        { 'C', "PFA", 1001, 5001, 200, "Teardown 1/4: FIN", "FIN-WAIT-1", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", 0, 0 },
+        { 'S', "A", 5001, 1202, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+    };
+    static const step by_data[] = { HOLE,
+        { 'C', "PA", 1001, 5001, 200, NULL, "FIN-WAIT-1", "FIN-WAIT-1", "ESTABLISHED", "CLOSE-WAIT", ANY, 0 },
+        { 'S', "A", 5001, 1202, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+    };
+    static const step by_ack[] = { HOLE,
+        { 'S', "A", 5001, 1202, 0, "Teardown 2/4: ACK of FIN", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSE-WAIT", 0, 0 },
+    };
+    static const step fin_again[] = { HOLE,
+        { 'C', "FA", 1201, 5001, 0, NULL, NULL, NULL, "ESTABLISHED", "ESTABLISHED", ANY, 0 },
+        { 'S', "A", 5001, 1001, 0, NULL, NULL, NULL, "ESTABLISHED", "ESTABLISHED", ANY, 0 },
+    };
+    static const step own_fin[] = { HOLE,
+        { 'S', "FA", 5001, 1001, 0, "Simultaneous close: FIN", "FIN-WAIT-1", "CLOSING", "ESTABLISHED", "FIN-WAIT-1", 0, 0 },
+        { 'C', "A", 1202, 5002, 0, "Simultaneous close: ACK", "CLOSING", "CLOSING", "FIN-WAIT-1", "FIN-WAIT-2", ANY, 0 },
+    };
+    static const step in_flight[] = {
+        LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001), LEAD('C', "A", 1001, 5001),
+        { 'C', "PFA", 1001, 5001, 100, NULL, NULL, NULL, "ESTABLISHED", "CLOSE-WAIT", ANY, 0 },
+        { 'S', "A", 5001, 1001, 0, NULL, NULL, NULL, NULL, NULL, ANY, 0 },
+    };
+#undef HOLE
+    const char *n = "fin_held";
+    run_init(&r);
+    RUN(&r, n, by_fin);
+    v = ts_hindsight(&r.rec[4], 5);
+    expect(ts_rec_server_before(&v) == TS_ESTABLISHED && ts_rec_server_after(&v) == TS_ESTABLISHED, n,
+           "hindsight: the FIN behind the hole was not taken");
+    expect(ts_conn_in_flight(r.rec[0].conn, 5, TS_SERVER, NULL) == TS_FLIGHT_FIN_HELD, n,
+           "the hold is an in-flight record from the FIN");
+    {
+        char buf[2048];
+        ts_explain(&v, &r.seg[4], TS_LANG_EN, 0, buf, sizeof buf);
+        expect(strstr(buf, "held, not processed") != NULL, n, "two passes say the FIN was held");
+        v = ts_hindsight(&r.rec[5], 6);
+        ts_explain(&v, &r.seg[5], TS_LANG_EN, 0, buf, sizeof buf);
+        expect(strstr(buf, "has not taken the FIN") != NULL, n, "the proving ACK says why");
+    }
+    n = "fin_held_by_data";
+    run_init(&r);
+    RUN(&r, n, by_data);
+    n = "fin_held_by_ack";
+    run_init(&r);
+    RUN(&r, n, by_ack);
+    n = "fin_held_again";
+    run_init(&r);
+    RUN(&r, n, fin_again);
+    n = "fin_held_own_fin";
+    run_init(&r);
+    RUN(&r, n, own_fin);
+    expect(r.rec[0].conn->simultaneous_close, n, "both FINs were sent before either was taken");
+    n = "fin_in_flight_not_held";
+    run_init(&r);
+    RUN(&r, n, in_flight);
+    expect(ts_conn_in_flight(r.rec[0].conn, 4, TS_SERVER, NULL) != TS_FLIGHT_FIN_HELD, n,
+           "an ACK at the FIN segment's first byte holds nothing");
+}
+
 static void test_time_wait_reopens(void)
 {
     const char *name = "time_wait_reopens";
@@ -3426,6 +3611,9 @@ int main(void)
     test_synack_lost_crossing_resends();
     test_synack_unheard_rst();
     test_synack_rejected_rst();
+    test_synack_new_iss();
+    test_ack_holds_fin();
+    test_fin_held();
     test_flight_log_full();
     test_fin_ack_lost_fin_wait_2();
     test_synack_crossed_answered_by_data();
