@@ -10,13 +10,17 @@
 #
 # BASE.so / NEW.so: two builds of tcpstate.so (e.g. one of main and one of
 # a branch).  The captures: every capture of captures/ concatenated into one
-# file (mergecap -a), then each CAPTURE given (e.g. the benchmark's 2k mix).
-# Modes: -T fields with every tcpstate.* field and _ws.col.Info in one pass,
-# with -2, and with info_column_first + info_column_data; -2 -V in English
-# and Chinese, each with and without the analogy; -V in one pass in both
-# languages; -2 -T pdml in both; -2 -T json; the summary lines, plain and
-# with info_column_first in Chinese; -z tcpstate,conns.  The PDML header's
-# time and capture_file (a temporary path) are left out of the comparison.
+# file (mergecap -a: clocks that go back between them) and merged by time
+# into another (streams interleaved), then each CAPTURE given (e.g. the
+# benchmark's 2k mix).  Modes: -T fields with every tcpstate.* field and
+# _ws.col.Info in one pass, with -2, and with info_column_first +
+# info_column_data; -2 -V in English and Chinese, each with and without the
+# analogy; -V in one pass in both languages; -2 -T pdml in both; -2 -T json;
+# the summary lines, plain, with info_column_first + info_column_data, with
+# info_column_first in Chinese, and with TCP checksums checked;
+# -z tcpstate,conns and -z tcpstate,connlog; and tshark's exit status.  The
+# PDML header's time and capture_file (a temporary path) are left out of
+# the comparison.
 #
 # Prints "same" or "DIFF" per capture and mode; exits 1 when any differs,
 # 2 on a usage error.  Outputs stay in $SAME_OUTPUT_DIR (default: a
@@ -39,8 +43,9 @@ mkdir -p "$out"
 chmod 1777 "$out"       # run-tshark.sh reads the captures as user nobody
 
 mergecap -a -F pcapng -w "$out/all-captures.pcapng" "$top"/captures/*.pcap || exit 2
-chmod 644 "$out/all-captures.pcapng"
-caps=("$out/all-captures.pcapng")
+mergecap -F pcapng -w "$out/all-captures-by-time.pcapng" "$top"/captures/*.pcap || exit 2
+chmod 644 "$out"/all-captures*.pcapng
+caps=("$out/all-captures.pcapng" "$out/all-captures-by-time.pcapng")
 for c in "$@"; do
     [ -f "$c" ] || { echo "no such capture: $c" >&2; exit 2; }
     caps+=("$(realpath "$c")")
@@ -51,6 +56,7 @@ run() { # run SO CAPTURE OUTFILE ARGS... : tshark with the plugin SO
     shift 3
     TCPSTATE_PLUGIN=$so bash "$here/run-tshark.sh" -r "$cap" "$@" 2>"$file.err" |
         sed '/^<pdml /s/ time="[^"]*"\| capture_file="[^"]*"//g' >"$file"
+    echo "exit status ${PIPESTATUS[0]}" >>"$file"
 }
 
 fields=()
@@ -64,8 +70,10 @@ first=(-o tcpstate.info_column_first:TRUE)
 zh=(-o tcpstate.language:zh)
 analogy=(-o tcpstate.analogy:TRUE)
 modes=(fields1 fields2 fields2-data V2 V2-zh V2-analogy V2-zh-analogy V1 V1-zh
-       pdml2 pdml2-zh json2 summary summary-first-zh conns)
+       pdml2 pdml2-zh json2 summary summary-prefs summary-first-zh summary-checksum
+       conns connlog)
 
+# shellcheck disable=SC2054  # tcpstate,conns is one argument of -z, not two elements
 args_of() { # the tshark arguments of mode $1 (into the array "args")
     case $1 in
         fields1)          args=(-T fields -E occurrence=a "${fields[@]}") ;;
@@ -81,8 +89,11 @@ args_of() { # the tshark arguments of mode $1 (into the array "args")
         pdml2-zh)         args=(-2 -T pdml "${zh[@]}") ;;
         json2)            args=(-2 -T json) ;;
         summary)          args=() ;;
+        summary-prefs)    args=("${first[@]}" -o tcpstate.info_column_data:TRUE) ;;
         summary-first-zh) args=("${first[@]}" "${zh[@]}") ;;
+        summary-checksum) args=(-o tcp.check_checksum:TRUE) ;;
         conns)            args=(-q -z tcpstate,conns) ;;
+        connlog)          args=(-q -z tcpstate,connlog) ;;
     esac
 }
 
