@@ -77,6 +77,12 @@
 #                       the no-op plugin's bytes, so a cached count is the
 #                       count the run would make; only the plugin's runs are
 #                       made again (a quick run: 8 valgrind runs instead of 24).
+#   TSB_ICOUNT_REPEAT   runs per instruction count not taken from the cache
+#                       (default 1); the median is kept.  A whole run's count
+#                       drifts by a few hundred instructions a packet between
+#                       runs of one build (tshark's start-up and its hash
+#                       tables keyed by addresses), so telling two builds
+#                       apart by less than that takes several runs.
 #   TSHARK              tshark binary (default: tshark from PATH)
 set -euo pipefail
 
@@ -87,6 +93,8 @@ WORK=${TSB_WORK:-/tmp/tcpstate-bench}
 REPEAT=${TSB_REPEAT:-3}
 REPEAT_BIG=${TSB_REPEAT_BIG:-1}
 ICOUNT_N=${TSB_ICOUNT_PACKETS:-100000}
+ICOUNT_REPEAT=${TSB_ICOUNT_REPEAT:-1}
+[[ "$ICOUNT_REPEAT" =~ ^[1-9][0-9]*$ ]] || { echo "bench: TSB_ICOUNT_REPEAT must be a positive number" >&2; exit 2; }
 JOBS=${TSB_JOBS:-$(nproc 2>/dev/null || echo 1)}
 SKIP=" ${TSB_SKIP:-} "
 QUICK=${TSB_QUICK:-0}
@@ -369,6 +377,19 @@ fi
 icount_tool=callgrind
 if perf stat -x, -e instructions:u true 2>&1 | grep -q '^[0-9]'; then icount_tool=perf; fi
 
+icount_run() { # icount_run CFG OUT: one count of ARGS (set by mode_args), printed
+    local cfg=$1 out=$2
+    if [ "$icount_tool" = perf ]; then
+        as_cfg "$cfg" perf stat -x, -e instructions:u -o "$out.perf" "$TSHARK" "${ARGS[@]}" >/dev/null 2>&1
+        awk -F, '/instructions/ {printf "%s", $1}' "$out.perf"
+    else
+        as_cfg "$cfg" valgrind --tool=callgrind --dump-instr=yes --keep-debuginfo=yes \
+            --callgrind-out-file="$out.out" \
+            "$TSHARK" "${ARGS[@]}" >/dev/null 2>"$out.log"
+        awk '/^(summary|totals):/ {printf "%s", $2; exit}' "$out.out"
+    fi
+}
+
 icount_one() { # icount_one CAP MODE CFG
     local cap=$1 mode=$2 cfg=$3 out n key=
     out=$RES/cg.$cfg.$mode.${cap%.pcap}
@@ -384,15 +405,8 @@ icount_one() { # icount_one CAP MODE CFG
             return 0
         fi
     fi
-    if [ "$icount_tool" = perf ]; then
-        as_cfg "$cfg" perf stat -x, -e instructions:u -o "$out.perf" "$TSHARK" "${ARGS[@]}" >/dev/null 2>&1
-        n=$(awk -F, '/instructions/ {print $1}' "$out.perf")
-    else
-        as_cfg "$cfg" valgrind --tool=callgrind --dump-instr=yes --keep-debuginfo=yes \
-            --callgrind-out-file="$out.out" \
-            "$TSHARK" "${ARGS[@]}" >/dev/null 2>"$out.log"
-        n=$(awk '/^(summary|totals):/ {print $2; exit}' "$out.out")
-    fi
+    n=$(for r in $(seq 1 "$ICOUNT_REPEAT"); do icount_run "$cfg" "$out.$r"; echo; done |
+        sort -n | awk 'NF {v[++k] = $1} END {if (k) print v[int((k + 1) / 2)]}')
     printf '%s\t%s\t%s\t%s\t%s\n' "$cap" "$mode" "$cfg" "$n" "${NPKT[$cap]}" >>"$ICOUNT"
     note "icount $cap $mode $cfg: $n instructions"
     if [ -n "$key" ] && [[ "$n" =~ ^[0-9]+$ ]]; then
@@ -426,8 +440,9 @@ fi
 if ! skipped icount; then
     command -v valgrind >/dev/null || [ "$icount_tool" = perf ] || die "valgrind missing"
     note "instruction counts with $icount_tool on one.pcap and $ICAP, $JOBS at a time"
-    export -f icount_one mode_args as_cfg note die
+    export -f icount_one icount_run mode_args as_cfg note die
     export RES ICOUNT TSHARK WORK homes group RUN_AS icount_tool ICACHE ICACHE_BASE NOOP_SO
+    export ICOUNT_REPEAT
     # The issue-14 table: (a) on the mix and on short connections, (b) and
     # (c) on the mix, (a) on the SYN flood; one.pcap gives the start-up.
     # The longest runs first, so that the parallel slots end together.
