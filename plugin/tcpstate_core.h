@@ -51,6 +51,10 @@ typedef struct {
     uint8_t  last_flags;
     int8_t   wscale;         /* shift it offered in its SYN, or -1 */
     uint8_t  syns_sent;      /* segments with SYN it sent, retransmissions included (saturates) */
+    /* 1: its last segment's data began above the highest sequence number
+     * it had been seen sending (bytes before it not captured); a whole byte
+     * because it fills the byte before the bit-fields, which are full */
+    uint8_t  last_after_gap;
     /* a state (< 16) and stages (< 32) fit in bits beside the yes/no facts */
     unsigned state : 4;
     unsigned last_stage : 5;
@@ -113,6 +117,10 @@ typedef enum {
                             * gone silently): the SYN-ACK `to` carries a new ISS */
     TS_FLIGHT_FIN_HELD,    /* `from`, a FIN, lay beyond role's RCV.NXT: held, not processed, as
                             * role's ACK `to` (below the FIN) shows */
+    TS_FLIGHT_DATA_HELD,   /* `from`, data beyond a gap in what its sender was seen sending,
+                            * lay beyond role's RCV.NXT: role's next ACK `to` stops below it.
+                            * For the explanation only: no state is kept (data moves nobody),
+                            * and a full log gives it up first, silently */
 } ts_flight_kind;
 
 /* What a RST its receiver went on from its TCB after (TS_FLIGHT_RST_LOST)
@@ -360,6 +368,10 @@ int ts_conn_in_flight(const ts_conn *c, uint32_t frame, int role, unsigned *kept
 /* An in-flight record of this kind for role, from frame from up to the
  * proving frame to, exists: 1, else 0. */
 int ts_conn_flight_proves(const ts_conn *c, int kind, int role, uint32_t from, uint32_t to);
+
+/* An in-flight record of this kind for role from frame from, whatever
+ * proved it: 1, else 0. */
+int ts_conn_flight_proved_from(const ts_conn *c, int kind, int role, uint32_t from);
 
 /* An in-flight record of this kind for role, whatever its start, proved
  * at frame to: 1, else 0. */

@@ -169,6 +169,9 @@ void tsi_revive_after_icmp(step_ctx *x);
 /* ---- In flight (tcpstate_flight.c) ---------------------------------------- */
 
 ts_flight *tsi_flight_add(step_ctx *x, unsigned kind, uint32_t from, int role, unsigned state);
+/* A record for the explanation only (TS_FLIGHT_DATA_HELD): kept while the
+ * log has room, never at the cost of a proof. */
+void tsi_flight_note(step_ctx *x, unsigned kind, uint32_t from, int role);
 ts_flight *tsi_flight_find(const ts_conn *c, unsigned kind, int role);
 int tsi_flight_missed_rst(const ts_conn *c, uint32_t rst, int role);
 void tsi_flight_view(ts_record *v, const ts_conn *c, uint32_t frame);

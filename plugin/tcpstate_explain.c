@@ -557,18 +557,36 @@ static int data_never_acked(const ex *x)
            (!r->ack_sent || (int32_t)(r->max_ack - next_seq(x)) < 0);
 }
 
+/* The receiver's next ACK proved these bytes lay beyond its RCV.NXT
+ * (TS_FLIGHT_DATA_HELD): no ACK of exactly seq + len comes. */
+static int data_held(const ex *x)
+{
+    return ts_conn_flight_proved_from(x->c, TS_FLIGHT_DATA_HELD, x->rcv, x->seg->frame);
+}
+
+/* This ACK is the proof of data_held: it stops below the peer's data. */
+static void data_held_ack(ex *x)
+{
+    if (ts_conn_flight_proved_at(x->c, TS_FLIGHT_DATA_HELD, x->snd, x->seg->frame))
+        say(x, TX_EX_DATA_HELD_ACK);
+}
+
 static void b_data(ex *x)
 {
     if (!x->seg->len) {
         say(x, TX_EX_PURE_ACK);
+        data_held_ack(x);
         return;
     }
     if (data_reset(x))
         say(x, TX_EX_DATA_RESET);
+    else if (data_never_acked(x))
+        say(x, TX_EX_DATA_UNACKED);
     else
-        say(x, data_never_acked(x) ? TX_EX_DATA_UNACKED : TX_EX_DATA);
+        say(x, data_held(x) ? TX_EX_DATA_HELD : TX_EX_DATA);
     if (x->seg->flags & TS_ACK)
         say(x, TX_EX_DATA_ACK);
+    data_held_ack(x);
 }
 
 static void b_half_close(ex *x)

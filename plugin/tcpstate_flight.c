@@ -27,9 +27,15 @@ static ts_flight_log *flight_log(step_ctx *x)
  * proof's frames: said on this frame (in_flight_not_recorded). */
 static void make_room(step_ctx *x, ts_flight_log *log)
 {
-    memmove(&log->rec[0], &log->rec[1], (TS_FLIGHT_MAX - 1) * sizeof log->rec[0]);
+    int drop = 0, note = 0;
+    for (int i = 0; i < log->n && !note; i++) {
+        if (log->rec[i].kind == TS_FLIGHT_DATA_HELD)
+            drop = i, note = 1;                  /* an explanation's note goes first */
+    }
+    memmove(&log->rec[drop], &log->rec[drop + 1], (size_t)(log->n - drop - 1) * sizeof log->rec[0]);
     log->n--;
-    raise(x, TS_AN_IN_FLIGHT_NOT_RECORDED);
+    if (!note)
+        raise(x, TS_AN_IN_FLIGHT_NOT_RECORDED);
 }
 
 ts_flight *tsi_flight_add(step_ctx *x, unsigned kind, uint32_t from, int role, unsigned state)
@@ -48,6 +54,14 @@ ts_flight *tsi_flight_add(step_ctx *x, unsigned kind, uint32_t from, int role, u
     f->kind = (uint8_t)kind;
     f->rst_fate = TS_RST_LOST;
     return f;
+}
+
+void tsi_flight_note(step_ctx *x, unsigned kind, uint32_t from, int role)
+{
+    const ts_flight_log *log = x->c->flight;
+    if (log && log->n == TS_FLIGHT_MAX)
+        return;
+    tsi_flight_add(x, kind, from, role, x->c->ep[role].state);
 }
 
 /* The latest record of kind about role (any role: -1), or NULL. */
@@ -92,7 +106,8 @@ int ts_conn_in_flight(const ts_conn *c, uint32_t frame, int role, unsigned *kept
         return TS_FLIGHT_NONE;
     for (int i = c->flight->n; i-- > 0;) {
         const ts_flight *f = &c->flight->rec[i];
-        if (f->kind != TS_FLIGHT_NONE && f->role == role && frame >= f->from && frame < f->to) {
+        if (f->kind != TS_FLIGHT_NONE && f->kind != TS_FLIGHT_DATA_HELD && f->role == role &&
+            frame >= f->from && frame < f->to) {
             if (kept)
                 *kept = f->state;
             return f->kind;
@@ -120,6 +135,11 @@ static const ts_flight *flight_record(const ts_conn *c, int kind, int role,
 int ts_conn_flight_proves(const ts_conn *c, int kind, int role, uint32_t from, uint32_t to)
 {
     return from && to && flight_record(c, kind, role, from, to) != NULL;
+}
+
+int ts_conn_flight_proved_from(const ts_conn *c, int kind, int role, uint32_t from)
+{
+    return from && flight_record(c, kind, role, from, 0) != NULL;
 }
 
 int ts_conn_rst_challenged(const ts_conn *c, int role, uint32_t frame)
@@ -241,7 +261,7 @@ void tsi_flight_view(ts_record *v, const ts_conn *c, uint32_t frame)
         return;
     for (int i = 0; i < c->flight->n; i++) {
         const ts_flight *f = &c->flight->rec[i];
-        if (f->kind == TS_FLIGHT_NONE)
+        if (f->kind == TS_FLIGHT_NONE || f->kind == TS_FLIGHT_DATA_HELD)
             continue;
         /* the segment that moved role into state: the SYN of a new TCB
          * (its sender, 3.10.1 OPEN), the SYN that reopened a TIME-WAIT */

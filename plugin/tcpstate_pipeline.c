@@ -110,6 +110,23 @@ static void ack_proves_fin_held(step_ctx *x)
     set_ep_state(me, back);
 }
 
+/* The receiver's first ACK after data that came beyond a gap in the
+ * capture stops below that data: the missing bytes had not reached it
+ * either, so it holds the data (RFC 9293 3.10.7.4: a segment beyond
+ * RCV.NXT "SHOULD be held") and acknowledges it only once they arrive.
+ * Without the gap in the capture an ACK below the data is as likely to
+ * have crossed it.  Only the explanation reads the record: nobody moves. */
+static void ack_proves_data_held(step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    const ts_endpoint *me = x->me, *sender = x->peer;
+    if ((s->flags & (TS_SYN | TS_RST | TS_ACK)) != TS_ACK || !sender->last_after_gap ||
+        (sender->last_flags & (TS_SYN | TS_RST | TS_FIN)) || me->last_frame > sender->last_frame ||
+        !seq_lt(s->ack, sender->last_seq) || (me->ack_sent && seq_lt(s->ack, me->max_ack)))
+        return;
+    tsi_flight_note(x, TS_FLIGHT_DATA_HELD, sender->last_frame, x->snd);
+}
+
 /* The receiver of a held FIN sends its own: both FINs were sent before
  * either was taken, a simultaneous close (RFC 9293 3.6 figure 13), though
  * the held one is taken only when the hole before it fills. */
@@ -557,6 +574,7 @@ static void analyse(step_ctx *x)
     check_handshake(x, &cls);
     release_held_fin_by_ack(x);
     ack_proves_fin_held(x);
+    ack_proves_data_held(x);
     own_fin_while_held(x);
     correct_crossing(x, cls);
     ack_proves_fin_in_flight(x);

@@ -151,6 +151,9 @@ void tsi_remember(step_ctx *x, ts_event cls)
         me->isn_known = 1;
         me->snd_nxt = s->seq;
     }
+    /* data that begins above everything seen from its sender: the bytes
+     * between were not captured (ack_proves_data_held reads it) */
+    me->last_after_gap = s->len && !(s->flags & (TS_SYN | TS_RST)) && seq_gt(s->seq, me->snd_nxt);
     /* a SYN with a new ISN on a synchronized connection (a rebooted host, or
      * an injected SYN) opens another sequence space: the old one stays */
     if (!(s->flags & TS_RST) && seq_gt(end, me->snd_nxt) &&

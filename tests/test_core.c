@@ -3568,6 +3568,115 @@ static void test_fin_held(void)
            "an ACK at the FIN segment's first byte holds nothing");
 }
 
+/* Data beyond a gap in the capture, and the receiver's next ACK stopping
+ * below it: the bytes before had not reached the receiver, which holds the
+ * data (RFC 9293 3.10.7.4).  The record is for the explanation only: no
+ * state is kept, and a full log gives it up silently for a real proof. */
+static int explains(const run *r, int i, const char *want)
+{
+    char buf[2048];
+    ts_record v = ts_hindsight(&r->rec[i], (uint32_t)i + 1);
+    ts_explain(&v, &r->seg[i], TS_LANG_EN, 0, buf, sizeof buf);
+    return strstr(buf, want) != NULL;
+}
+
+static void test_data_held(void)
+{
+    run r;
+#define HS LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001), LEAD('C', "A", 1001, 5001)
+#define CALM "ESTABLISHED", "ESTABLISHED", "ESTABLISHED", "ESTABLISHED"
+    static const step held[] = { HS,
+        { 'C', "PA", 1101, 5001, 100, "Data transfer", CALM, 0, 0 },     /* 1001-1100 not captured */
+        { 'S', "A", 5001, 1001, 0, "Data transfer", CALM, 0, 0 },        /* its next ACK: 1001 */
+        { 'S', "PA", 5001, 1001, 10, NULL, CALM, ANY, 0 },               /* again: no second proof */
+    };
+    static const step crossing[] = { HS,          /* no gap: the ACK may have crossed the data */
+        { 'C', "PA", 1001, 5001, 100, "Data transfer", CALM, 0, 0 },
+        { 'C', "PA", 1101, 5001, 100, "Data transfer", CALM, 0, 0 },
+        { 'S', "A", 5001, 1001, 0, "Data transfer", CALM, 0, 0 },
+    };
+    static const step covered[] = { HS,           /* the gap's bytes reached it uncaptured */
+        { 'C', "PA", 1101, 5001, 100, "Data transfer", CALM, 0, 0 },
+        { 'S', "A", 5001, 1201, 0, "Data transfer", CALM, 0, 0 },
+    };
+    static const step stale[] = { HS,             /* an ACK older than one it already sent */
+        { 'S', "A", 5001, 1001, 0, NULL, CALM, 0, 0 },
+        { 'C', "PA", 1001, 5001, 100, NULL, CALM, 0, 0 },
+        { 'S', "A", 5001, 1101, 0, NULL, CALM, 0, 0 },
+        { 'C', "PA", 1301, 5001, 100, NULL, CALM, 0, 0 },               /* 1101-1300 not captured */
+        { 'S', "A", 5001, 1001, 0, NULL, CALM, ANY, 0 },                 /* below its own 1101 */
+    };
+    const char *n = "data_held";
+    const ts_conn *c;
+
+    run_init(&r);
+    RUN(&r, n, held);
+    c = r.rec[0].conn;
+    expect(ts_conn_flight_proves(c, TS_FLIGHT_DATA_HELD, TS_SERVER, 4, 5), n,
+           "the server's ACK 5 proves data 4 held");
+    expect(!ts_conn_flight_proved_at(c, TS_FLIGHT_DATA_HELD, TS_SERVER, 6), n,
+           "a repeated ACK proves nothing new");
+    expect(ts_conn_in_flight(c, 4, TS_SERVER, NULL) == TS_FLIGHT_NONE, n,
+           "no state is kept: data moves nobody");
+    expect(explains(&r, 3, "had not reached the server") && !explains(&r, 3, "acknowledges them"), n,
+           "the data is explained as held, with no claim of an ACK at its end");
+    expect(explains(&r, 4, "duplicate ACK") && !explains(&r, 5, "duplicate ACK"), n,
+           "the proving ACK, and only it, says it stops below the data");
+
+    n = "data_held_crossing";
+    run_init(&r);
+    RUN(&r, n, crossing);
+    expect(!ts_conn_flight_proved_from(r.rec[0].conn, TS_FLIGHT_DATA_HELD, TS_SERVER, 5), n,
+           "without a gap in the capture an ACK below the data proves no hold");
+    expect(explains(&r, 4, "acknowledges them") && !explains(&r, 4, "had not reached"), n,
+           "the data keeps the plain sentence");
+
+    n = "data_held_covered";
+    run_init(&r);
+    RUN(&r, n, covered);
+    expect(!ts_conn_flight_proved_from(r.rec[0].conn, TS_FLIGHT_DATA_HELD, TS_SERVER, 4), n,
+           "an ACK past the data proves the gap filled");
+
+    n = "data_held_stale";
+    run_init(&r);
+    RUN(&r, n, stale);
+    expect(!ts_conn_flight_proved_from(r.rec[0].conn, TS_FLIGHT_DATA_HELD, TS_SERVER, 7), n,
+           "an ACK below one the receiver already sent is an old one");
+#undef CALM
+#undef HS
+}
+
+/* Holds fill the log; they give way to a real proof without a word. */
+static void test_data_held_log_full(void)
+{
+    const char *n = "data_held_log_full";
+    run r;
+    step st[3 + 2 * (TS_FLIGHT_MAX + 1) + 2];
+    int k = 0;
+    uint32_t seq = 1001;
+    const step hs[] = { LEAD('C', "S", 1000, 0), LEAD('S', "SA", 5000, 1001), LEAD('C', "A", 1001, 5001) };
+    for (; k < 3; k++)
+        st[k] = hs[k];
+    for (int h = 0; h <= TS_FLIGHT_MAX; h++) {
+        seq += 100;                                      /* 100 bytes never captured */
+        st[k++] = (step){ 'C', "PA", seq, 5001, 100, NULL, NULL, NULL, NULL, NULL, 0, 0 };
+        st[k++] = (step){ 'S', "A", 5001, 1001, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 };
+        seq += 100;
+    }
+    seq += 100;
+    st[k++] = (step){ 'C', "FA", seq, 5001, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 };
+    st[k++] = (step){ 'S', "A", 5001, 1001, 0, NULL, NULL, NULL, "ESTABLISHED", "ESTABLISHED", 0, 0 };
+    run_init(&r);
+    for (int i = 0; i < k; i++)
+        feed(&r, n, &st[i]);
+    expect(ts_conn_flight_proved_from(r.rec[0].conn, TS_FLIGHT_DATA_HELD, TS_SERVER, 4) == 0, n,
+           "the oldest hold gave way");
+    expect(!ts_conn_flight_proved_from(r.rec[0].conn, TS_FLIGHT_DATA_HELD, TS_SERVER, (uint32_t)k - 3), n,
+           "a hold finding the log full is not kept");
+    expect(ts_conn_in_flight(r.rec[0].conn, (uint32_t)k - 1, TS_SERVER, NULL) == TS_FLIGHT_FIN_HELD, n,
+           "the FIN's hold is recorded");
+}
+
 static void test_time_wait_reopens(void)
 {
     const char *name = "time_wait_reopens";
@@ -3614,6 +3723,8 @@ int main(void)
     test_synack_new_iss();
     test_ack_holds_fin();
     test_fin_held();
+    test_data_held();
+    test_data_held_log_full();
     test_flight_log_full();
     test_fin_ack_lost_fin_wait_2();
     test_synack_crossed_answered_by_data();
