@@ -61,15 +61,24 @@ static fed_record fed[FED_MAX];
 static uint32_t fed_first;      /* slot index of fed[0] */
 static uint32_t fed_n;          /* entries of fed[] of the current call */
 
-/* Stores rec's slot (where: see slot_store) and notes it in fed[]. */
-static void
-keep_record(const ts_record *rec, uint32_t frame, int where, uint32_t seq, uint32_t ack,
-            uint32_t len)
+/* Where the core should write the next record: its place in fed[] (no
+ * copy), or *local when fed[] is full. */
+static ts_record *
+record_place(ts_record *local)
 {
     uint32_t k = slot_count - fed_first;
-    slot_store(rec, frame, where, seq, ack, len);
+    return k < FED_MAX ? &fed[k].rec : local;
+}
+
+/* Stores the slot of rec, from record_place (handle, where: see
+ * slot_store), and completes its fed[] entry when it has one. */
+static void
+keep_record(const ts_record *rec, uint32_t handle, uint32_t frame, int where, uint32_t seq,
+            uint32_t ack, uint32_t len)
+{
+    uint32_t k = slot_count - fed_first;
+    slot_store(rec, handle, frame, where, seq, ack, len);
     if (k < FED_MAX) {
-        fed[k].rec = *rec;
         fed[k].seq = seq;
         fed[k].ack = ack;
         fed[k].len = len;
@@ -89,10 +98,10 @@ process_layer(tvbuff_t *tvb, packet_info *pinfo, frame_fields *ff, field_info *s
     field_info *fcksum = want_checksum ? finfo_in_layer(ff->arr[W_TCP_CKSUM_STATUS], layer_num) : NULL;
     tcpstate_stream *ts;
     ts_segment seg;
-    ts_record rec;
+    ts_record local, *rec;
     address src, dst;
     gboolean have_addresses = FALSE;
-    uint32_t stream, handle;
+    uint32_t stream, handle, next;
 
     memset(&seg, 0, sizeof seg);
     if (!flen || !fstream || !read_ip_and_tcp(ip_below(ff, layer_num), srcport, &seg))
@@ -124,16 +133,18 @@ process_layer(tvbuff_t *tvb, packet_info *pinfo, frame_fields *ff, field_info *s
      * connection gets (conn_add), which notes the tcp.stream it began in.
      * A connection of one SYN stays small unless a tap is listening (taps
      * keep the record and read its connection later). */
-    handle = conn_count;
-    ts_store_process(&file_store, ts, &seg, handle, !tapping, &rec);
-    if (!rec.conn)
+    next = conn_count;
+    rec = record_place(&local);
+    ts_store_process(&file_store, ts, &seg, next, !tapping, rec);
+    if (!rec->conn)
         return FALSE;
-    if (ts_store_tag(rec.conn) == handle)
-        conn_add(rec.conn, stream);
+    handle = ts_store_tag(rec->conn);
+    if (handle == next)
+        conn_add(rec->conn, stream);
     /* seq and ack are read again from the frame's bytes on later passes
      * when the header lies in them (ds_tvb: the bytes the field is in; the
      * frame's own unless reassembled or decrypted); start: its offset */
-    keep_record(&rec, seg.frame, srcport->ds_tvb == tvb ? srcport->start : -1,
+    keep_record(rec, handle, seg.frame, srcport->ds_tvb == tvb ? srcport->start : -1,
                 seg.seq, seg.ack, seg.len);
     return TRUE;
 }
@@ -217,7 +228,7 @@ process_icmp_quote(packet_info *pinfo, frame_fields *ff, const field_info *srcpo
     uint8_t h[8], icmp[2];
     tcpstate_stream *ts;
     ts_icmp q;
-    ts_record rec;
+    ts_record local, *rec = record_place(&local);
     uint16_t sport, dport;
     int kind;
 
@@ -241,11 +252,11 @@ process_icmp_quote(packet_info *pinfo, frame_fields *ff, const field_info *srcpo
     q.from_a = stream_from_a(ts, &src, sport, dport) ? 1 : 0;
     q.kind = (uint8_t)kind;
     q.seq = ts_wire_be32(h + 4);
-    if (!ts_store_icmp(&file_store, ts, &q, &rec) || !rec.conn)
+    if (!ts_store_icmp(&file_store, ts, &q, rec) || !rec->conn)
         return;                     /* stale or forged quote */
     /* its connection has a handle (the quote found its four-tuple's
      * current one); seq is the quote's: kept apart (where -1) */
-    keep_record(&rec, pinfo->num, -1, q.seq, 0, 0);
+    keep_record(rec, ts_store_tag(rec->conn), pinfo->num, -1, q.seq, 0, 0);
 }
 
 /* First pass: feeds every TCP layer of the frame to the core.  The wanted

@@ -12,6 +12,7 @@
  * file scope: forget_file() drops it between files.
  */
 
+#include <stddef.h>
 #include <string.h>
 
 #include <epan/packet.h>
@@ -123,24 +124,29 @@ chunk_for(void ***table, uint32_t *cap, uint32_t c, size_t bytes)
     return (*table)[c];
 }
 
-/* A new slot at the end (first pass only, so frames come in order). */
-static tcpstate_slot *
+/* A new slot at the end (first pass only, so frames come in order).  A
+ * chunk is made when its first slot is: only then is there anything to
+ * check. */
+static inline tcpstate_slot *
 slot_append(void)
 {
-    chunk_for((void ***)&chunks, &chunk_cap, slot_count / TS_SLOTS_PER_CHUNK,
-              sizeof(tcpstate_chunk));
+    if (slot_count % TS_SLOTS_PER_CHUNK == 0)
+        chunk_for((void ***)&chunks, &chunk_cap, slot_count / TS_SLOTS_PER_CHUNK,
+                  sizeof(tcpstate_chunk));
     return slot_at(slot_count++);
 }
 
 void
 conn_add(const ts_conn *c, uint32_t stream)
 {
-    tcpstate_conn_chunk *ch = (tcpstate_conn_chunk *)chunk_for(
-        (void ***)&conn_chunks, &conn_chunk_cap, conn_count / TS_SLOTS_PER_CHUNK,
-        sizeof(tcpstate_conn_chunk));
-    ch->conn[conn_count % TS_SLOTS_PER_CHUNK] = c;
-    ch->stream[conn_count % TS_SLOTS_PER_CHUNK] = stream;
-    conn_count++;
+    uint32_t h;
+
+    if (conn_count % TS_SLOTS_PER_CHUNK == 0)
+        chunk_for((void ***)&conn_chunks, &conn_chunk_cap, conn_count / TS_SLOTS_PER_CHUNK,
+                  sizeof(tcpstate_conn_chunk));
+    h = conn_count++;
+    conn_set(h, c);
+    conn_chunks[h / TS_SLOTS_PER_CHUNK]->stream[h % TS_SLOTS_PER_CHUNK] = stream;
 }
 
 /* ---- Side tables ------------------------------------------------------------ */
@@ -163,8 +169,9 @@ static uint32_t *
 rare_append(rare_table *t, uint32_t slot)
 {
     uint32_t *e;
-    chunk_for((void ***)&t->chunk, &t->chunk_cap, t->count / RARE_PER_CHUNK,
-              RARE_PER_CHUNK * t->words * sizeof(uint32_t));
+    if (t->count % RARE_PER_CHUNK == 0)
+        chunk_for((void ***)&t->chunk, &t->chunk_cap, t->count / RARE_PER_CHUNK,
+                  RARE_PER_CHUNK * t->words * sizeof(uint32_t));
     e = rare_at(t, t->count++);
     e[0] = slot;
     return e;
@@ -193,27 +200,36 @@ rare_find(rare_table *t, uint32_t slot)
 
 /* ---- Per-frame slots --------------------------------------------------------- */
 
+/* The record's eight one-byte facts, stage to seg_bits, lie one after the
+ * other in the same order in the record and in the slot: copied as one. */
+#define SAME_PLACE(f) \
+    G_STATIC_ASSERT(offsetof(ts_record, f) - offsetof(ts_record, stage) == \
+                    offsetof(tcpstate_slot, f) - offsetof(tcpstate_slot, stage))
+SAME_PLACE(states);
+SAME_PLACE(server_states);
+SAME_PLACE(rflags);
+SAME_PLACE(zeek_state);
+SAME_PLACE(zeek_hist_len);
+SAME_PLACE(seg_flags);
+SAME_PLACE(seg_bits);
+#define REC_BYTES (offsetof(tcpstate_slot, seg_bits) + 1 - offsetof(tcpstate_slot, stage))
+G_STATIC_ASSERT(REC_BYTES == 8);
+
 void
-slot_store(const ts_record *rec, uint32_t frame, int where, uint32_t seq, uint32_t ack,
-           uint32_t len)
+slot_store(const ts_record *rec, uint32_t handle, uint32_t frame, int where, uint32_t seq,
+           uint32_t ack, uint32_t len)
 {
     uint32_t i = slot_count;
     tcpstate_slot *slot = slot_append();
     unsigned w;
 
     slot->frame = frame;
-    slot->conn = ts_store_tag(rec->conn);
+    slot->conn = handle;
     slot->related_frame = rec->related_frame;
-    slot->stage = rec->stage;
-    slot->states = rec->states;
-    slot->server_states = rec->server_states;
-    slot->rflags = rec->rflags;
-    slot->zeek_state = rec->zeek_state;
-    slot->zeek_hist_len = rec->zeek_hist_len;
-    slot->seg_flags = rec->seg_flags;
-    slot->seg_bits = rec->seg_bits;
+    memcpy(&slot->stage, &rec->stage, REC_BYTES);
     slot->len = (uint16_t)len;
-    if (where >= 0 && where <= (int)TS_SLOT_WHERE_MAX && len <= 0xfffeu) {
+    /* (unsigned: where -1 is past the maximum) */
+    if ((unsigned)where <= TS_SLOT_WHERE_MAX && len <= 0xfffeu) {
         w = (unsigned)where;
     } else {
         uint32_t *e = rare_append(&rare_seq, i);
@@ -245,14 +261,7 @@ slot_load(uint32_t i, tvbuff_t *tvb, ts_record *rec, uint32_t *seq, uint32_t *ac
     memset(rec, 0, sizeof *rec);
     rec->conn = (ts_conn *)conn_at(slot->conn);
     rec->related_frame = slot->related_frame;
-    rec->stage = slot->stage;
-    rec->states = slot->states;
-    rec->server_states = slot->server_states;
-    rec->rflags = slot->rflags;
-    rec->zeek_state = slot->zeek_state;
-    rec->zeek_hist_len = slot->zeek_hist_len;
-    rec->seg_flags = slot->seg_flags;
-    rec->seg_bits = slot->seg_bits;
+    memcpy(&rec->stage, &slot->stage, REC_BYTES);
     if (slot->where & TS_SLOT_ANOMALIES)
         rec->anomalies = (e = rare_find(&rare_anomalies, i)) ? e[1] : 0;
     if ((slot->rflags & TS_REC_TIME_VALID) && (e = rare_find(&rare_delta, i)) != NULL)

@@ -165,9 +165,10 @@ uint32_t slot_find(uint32_t frame);
 void forget_file(void);
 
 /* Appends the slot of rec (first pass, frames in order) and what of it
- * goes to the side tables.  where: the TCP header's offset in the frame's
- * tvb, or -1 when seq and ack cannot be read there again (TS_SLOT_APART). */
-void slot_store(const ts_record *rec, uint32_t frame, int where,
+ * goes to the side tables.  handle: its connection's (ts_store_tag).
+ * where: the TCP header's offset in the frame's tvb, or -1 when seq and ack
+ * cannot be read there again (TS_SLOT_APART). */
+void slot_store(const ts_record *rec, uint32_t handle, uint32_t frame, int where,
                 uint32_t seq, uint32_t ack, uint32_t len);
 /* Slot i's record (its conn as the table has it: maybe a small one's
  * tagged pointer; resolve it through ts_store_conn) and seq, ack, len;
