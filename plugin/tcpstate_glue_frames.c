@@ -106,7 +106,7 @@ forget_file(void)
     rare_forget(&rare_seq);
 }
 
-/* ---- Per-frame slots --------------------------------------------------------- */
+/* ---- Chunked tables: slots, connection handles ------------------------------ */
 
 /* A table of chunks grown by doubling its array of chunk pointers (file
  * scope); *cap entries, chunk c made (bytes, not zeroed) when missing. */
