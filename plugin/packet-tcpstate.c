@@ -49,9 +49,9 @@
 
 /* The records the current first-pass call made, as the core gave them, with
  * seq, ack and len: the frame's rendering and taps read these instead of
- * decoding the slots just stored (the summary's one pass costs no more than
- * before).  A frame of more TCP layers than this reads the rest back from
- * its slots, as a later pass does. */
+ * decoding the slots just stored (tshark's one pass, the benchmark's main
+ * mode, pays only for storing them).  A frame of more TCP layers than this
+ * reads the rest back from its slots, as a later pass does. */
 #define FED_MAX 8
 typedef struct {
     ts_record rec;
