@@ -22,11 +22,14 @@
  * if the ICMP is a destination unreachable, the core hears about it as
  * such (process_icmp_quote).
  *
- * Storage.  The first pass keeps one slot per TCP layer in frame order
- * (tcpstate_glue_frames.c); later passes render from the slots alone.  The
- * connections live in the file's store (tcpstate_store.c); a connection
- * that is one SYN is kept as that segment there, so a slot's record is
- * read through resolved_record, never straight from the slot.
+ * Storage.  The first pass keeps one 24-byte slot per TCP layer in frame
+ * order (tcpstate_glue_frames.c, tcpstate_slot); later passes render from
+ * the slots and the frame's own bytes (seq and ack are read there again).
+ * The first pass renders from the records it has just made (fed), not
+ * from their slots.  The connections live in the file's store
+ * (tcpstate_store.c) and a slot names its connection by a handle, the
+ * connection's user_tag; a connection that is one SYN is kept as that
+ * segment there, so a record's conn is read through resolve_conn.
  */
 
 #include <inttypes.h>
@@ -44,22 +47,61 @@
 
 /* ---- The postdissector ----------------------------------------------------- */
 
+/* The records the current first-pass call made, as the core gave them, with
+ * seq, ack and len: the frame's rendering and taps read these instead of
+ * decoding the slots just stored (tshark's one pass, the benchmark's main
+ * mode, pays only for storing them).  A frame of more TCP layers than this
+ * reads the rest back from its slots, as a later pass does. */
+#define FED_MAX 8
+typedef struct {
+    ts_record rec;
+    uint32_t  seq, ack, len;
+} fed_record;
+static fed_record fed[FED_MAX];
+static uint32_t fed_first;      /* slot index of fed[0] */
+static uint32_t fed_n;          /* entries of fed[] of the current call */
+
+/* Where the core should write the next record: its place in fed[] (no
+ * copy), or *local when fed[] is full. */
+static ts_record *
+record_place(ts_record *local)
+{
+    uint32_t k = slot_count - fed_first;
+    return k < FED_MAX ? &fed[k].rec : local;
+}
+
+/* Stores the slot of rec, from record_place (handle, where: see
+ * slot_store), and completes its fed[] entry when it has one. */
+static void
+keep_record(const ts_record *rec, uint32_t handle, uint32_t frame, int where, uint32_t seq,
+            uint32_t ack, uint32_t len)
+{
+    uint32_t k = slot_count - fed_first;
+    slot_store(rec, handle, frame, where, seq, ack, len);
+    if (k < FED_MAX) {
+        fed[k].seq = seq;
+        fed[k].ack = ack;
+        fed[k].len = len;
+        fed_n = k + 1;
+    }
+}
+
 /* Feeds one TCP layer to the core and stores its slot (first pass only).
  * Returns FALSE when the layer is skipped. */
 static gboolean
-process_layer(packet_info *pinfo, frame_fields *ff, field_info *srcport, int64_t now_ns,
-              gboolean tapping)
+process_layer(tvbuff_t *tvb, packet_info *pinfo, frame_fields *ff, field_info *srcport,
+              int64_t now_ns, gboolean tapping)
 {
     int layer_num = srcport->total_layer_num;
     field_info *flen = finfo_in_layer(ff->arr[W_TCP_LEN], layer_num);
     field_info *fstream = finfo_in_layer(ff->arr[W_TCP_STREAM], layer_num);
     field_info *fcksum = want_checksum ? finfo_in_layer(ff->arr[W_TCP_CKSUM_STATUS], layer_num) : NULL;
     tcpstate_stream *ts;
-    tcpstate_slot *slot;
     ts_segment seg;
+    ts_record local, *rec;
     address src, dst;
     gboolean have_addresses = FALSE;
-    uint32_t stream;
+    uint32_t stream, handle, next;
 
     memset(&seg, 0, sizeof seg);
     if (!flen || !fstream || !read_ip_and_tcp(ip_below(ff, layer_num), srcport, &seg))
@@ -87,34 +129,44 @@ process_layer(packet_info *pinfo, frame_fields *ff, field_info *srcport, int64_t
         layer_addresses(pinfo, ff, layer_num, &src, &dst);
     seg.from_a = stream_from_a(ts, &src, seg.sport, seg.dport) ? 1 : 0;
 
-    slot = slot_append();
-    slot->frame = seg.frame;
-    slot->seq = seg.seq;
-    slot->ack = seg.ack;
-    slot->len = seg.len;
-    /* The connection's user: its four-tuple, and the tcp.stream it began
-     * in.  A connection of one SYN stays small unless a tap is listening
-     * (taps keep the record and read its connection later). */
-    ts_store_process(&file_store, ts, &seg, stream, !tapping, &slot->rec);
+    /* The connection's user: its four-tuple; its tag: the handle a new
+     * connection gets (conn_add), which notes the tcp.stream it began in.
+     * A connection of one SYN stays small unless a tap is listening (taps
+     * keep the record and read its connection later). */
+    next = conn_count;
+    rec = record_place(&local);
+    ts_store_process(&file_store, ts, &seg, next, !tapping, rec);
+    if (!rec->conn)
+        return FALSE;
+    handle = ts_store_tag(rec->conn);
+    if (handle == next)
+        conn_add(rec->conn, stream);
+    /* seq and ack are read again from the frame's bytes on later passes
+     * when the header lies in them (ds_tvb: the bytes the field is in; the
+     * frame's own unless reassembled or decrypted); start: its offset */
+    keep_record(rec, handle, seg.frame, srcport->ds_tvb == tvb ? srcport->start : -1,
+                seg.seq, seg.ack, seg.len);
     return TRUE;
 }
 
-/* The segment as fed to the core, rebuilt from its slot (what ts_explain
- * and the taps read; window and checksum facts are not kept). */
+/* The segment as fed to the core, rebuilt from its record and the seq, ack
+ * and len kept (what ts_explain and the taps read; window and checksum
+ * facts are not kept, so the first pass leaves them out too). */
 static void
-slot_segment(const tcpstate_slot *slot, const ts_record *rec, int64_t now_ns, ts_segment *seg)
+record_segment(const ts_record *rec, uint32_t frame, uint32_t seq, uint32_t ack, uint32_t len,
+               int64_t now_ns, ts_segment *seg)
 {
     const tcpstate_stream *ts = (const tcpstate_stream *)rec->conn->user;
 
     memset(seg, 0, sizeof *seg);
-    seg->frame = slot->frame;
+    seg->frame = frame;
     seg->ts_ns = now_ns;
     seg->from_a = (rec->seg_bits & TS_SEGBIT_FROM_A) ? 1 : 0;
     seg->tfo = (rec->seg_bits & TS_SEGBIT_TFO) ? 1 : 0;
     seg->flags = rec->seg_flags;
-    seg->seq = slot->seq;
-    seg->ack = slot->ack;
-    seg->len = slot->len;
+    seg->seq = seq;
+    seg->ack = ack;
+    seg->len = len;
     seg->wscale = -1;
     seg->sport = ts_store_port(ts, seg->from_a);
     seg->dport = ts_store_port(ts, !seg->from_a);
@@ -176,8 +228,7 @@ process_icmp_quote(packet_info *pinfo, frame_fields *ff, const field_info *srcpo
     uint8_t h[8], icmp[2];
     tcpstate_stream *ts;
     ts_icmp q;
-    ts_record rec;
-    tcpstate_slot *slot;
+    ts_record local, *rec = record_place(&local);
     uint16_t sport, dport;
     int kind;
 
@@ -201,21 +252,18 @@ process_icmp_quote(packet_info *pinfo, frame_fields *ff, const field_info *srcpo
     q.from_a = stream_from_a(ts, &src, sport, dport) ? 1 : 0;
     q.kind = (uint8_t)kind;
     q.seq = ts_wire_be32(h + 4);
-    if (!ts_store_icmp(&file_store, ts, &q, &rec))
+    if (!ts_store_icmp(&file_store, ts, &q, rec) || !rec->conn)
         return;                     /* stale or forged quote */
-    slot = slot_append();
-    slot->rec = rec;
-    slot->frame = pinfo->num;
-    slot->seq = q.seq;
-    slot->ack = 0;
-    slot->len = 0;
+    /* its connection has a handle (the quote found its four-tuple's
+     * current one); seq is the quote's: kept apart (where -1) */
+    keep_record(rec, ts_store_tag(rec->conn), pinfo->num, -1, q.seq, 0, 0);
 }
 
 /* First pass: feeds every TCP layer of the frame to the core.  The wanted
  * fields are there (Wireshark and tshark prime them then; tshark -2 does
  * NOT on its second pass, which is why later passes use only the slots). */
 static void
-first_pass(packet_info *pinfo, proto_tree *tree, int64_t now_ns, gboolean tapping)
+first_pass(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int64_t now_ns, gboolean tapping)
 {
     frame_fields ff;
     GPtrArray *anchors;
@@ -223,6 +271,8 @@ first_pass(packet_info *pinfo, proto_tree *tree, int64_t now_ns, gboolean tappin
     gboolean icmp_v6 = FALSE, quoted_seen = FALSE;
     guint i;
 
+    fed_first = slot_count;
+    fed_n = 0;
     if (!capture_end_set || now_ns > capture_end_ns)
         capture_end_ns = now_ns;
     capture_end_set = TRUE;
@@ -254,7 +304,7 @@ first_pass(packet_info *pinfo, proto_tree *tree, int64_t now_ns, gboolean tappin
     for (i = 0; i < anchors->len; i++) {
         field_info *srcport = (field_info *)g_ptr_array_index(anchors, i);
         if (srcport->total_layer_num < icmp_layer)
-            process_layer(pinfo, &ff, srcport, now_ns, tapping);
+            process_layer(tvb, pinfo, &ff, srcport, now_ns, tapping);
         else if (!quoted_seen) {    /* quoted inside an ICMP error: not a segment */
             process_icmp_quote(pinfo, &ff, srcport, icmp_v6, now_ns);
             quoted_seen = TRUE;
@@ -262,33 +312,35 @@ first_pass(packet_info *pinfo, proto_tree *tree, int64_t now_ns, gboolean tappin
     }
 }
 
-/* The slot's record with its real connection: a connection still one SYN
- * is made again from it (keep: for good, as taps keep the record). */
+/* The record's real connection: a connection still one SYN is made again
+ * from it (keep: for good, as taps keep the record; the handle's table
+ * then holds the promoted one). */
 static void
-resolved_record(tcpstate_slot *slot, gboolean keep, ts_record *rec)
+resolve_conn(ts_record *rec, gboolean keep)
 {
-    *rec = slot->rec;
     if (ts_store_is_small(rec->conn)) {
+        uint32_t handle = ts_store_tag(rec->conn);
         rec->conn = (ts_conn *)ts_store_conn(&file_store, rec->conn, keep);
         if (rec->conn != file_store.scratch_conn)
-            slot->rec.conn = rec->conn;     /* promoted for good */
+            conn_set(handle, rec->conn);        /* promoted for good */
     }
 }
 
+/* rec: the record with its connection for good (resolve_conn, keep). */
 static void
-queue_tap(packet_info *pinfo, const tcpstate_slot *slot, const ts_segment *seg,
+queue_tap(packet_info *pinfo, const ts_record *rec, const ts_segment *seg,
           const ts_record *view, unsigned layer, ts_anomaly_set anomalies,
           int deferred_valid, gboolean visited)
 {
-    const ts_conn *conn = slot->rec.conn;
+    const ts_conn *conn = rec->conn;
     const tcpstate_stream *ts = (const tcpstate_stream *)conn->user;
     tcpstate_tap_info *tap = wmem_new0(pinfo->pool, tcpstate_tap_info);
 
-    tap->rec = &slot->rec;
+    tap->rec = *rec;
     tap->conn = conn;
     tap->view = *view;
     tap->seg = *seg;
-    tap->stream = conn->user_tag;
+    tap->stream = conn_stream(conn->user_tag);
     tap->frame = pinfo->num;
     tap->layer = layer;
     stream_address(ts, seg->from_a, &tap->src);
@@ -333,7 +385,7 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     uint32_t i, first;
 
     if (!visited)
-        first_pass(pinfo, tree, now_ns, tapping);
+        first_pass(tvb, pinfo, tree, now_ns, tapping);
 
     /* Our subtree and its explanation are built only when someone looks at
      * them; tshark's summary lines and -T fields of other protocols need
@@ -342,13 +394,22 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
 
     first = slot_find(pinfo->num);
     for (i = first; i < slot_count && slot_at(i)->frame == pinfo->num; i++) {
-        tcpstate_slot *slot = slot_at(i);
         ts_anomaly_set anomalies;
         ts_record rec, view;
         ts_segment seg;
+        uint32_t seq, ack, len;
         int deferred_valid = 0;
 
-        resolved_record(slot, tapping, &rec);
+        if (!visited && i - fed_first < fed_n) {
+            const fed_record *f = &fed[i - fed_first];
+            rec = f->rec;
+            seq = f->seq;
+            ack = f->ack;
+            len = f->len;
+        } else {
+            slot_load(i, shown || tapping ? tvb : NULL, &rec, &seq, &ack, &len);
+        }
+        resolve_conn(&rec, tapping);
         anomalies = rec.anomalies;
         view = rec;
 
@@ -363,10 +424,10 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
             deferred_valid = 1;
         }
         if (shown || tapping)
-            slot_segment(slot, &rec, now_ns, &seg);
+            record_segment(&rec, pinfo->num, seq, ack, len, now_ns, &seg);
         render(tvb, pinfo, shown, &seg, &view, anomalies);
         if (tapping)
-            queue_tap(pinfo, slot, &seg, &view, i - first, anomalies, deferred_valid, visited);
+            queue_tap(pinfo, &rec, &seg, &view, i - first, anomalies, deferred_valid, visited);
     }
     slot_cursor = i;
 

@@ -15,25 +15,30 @@
  * required field are never queued.
  *
  * Lifetime and validity of the members:
- *  - rec, conn: file scope (wmem_file_scope()); valid until the capture file
- *    is closed or re-dissected.  *rec never changes after the first pass.
+ *  - rec: the frame's record for this layer, a copy (the glue keeps its
+ *    records packed, not as ts_record: tcpstate_glue_private.h,
+ *    tcpstate_slot); keep it by value.  Its facts never change after the
+ *    first pass.  Identity: a record is (frame, layer), not an address.
+ *  - conn (== rec.conn): file scope (wmem_file_scope()), valid until the
+ *    capture file is closed or re-dissected; a connection the store kept
+ *    small (one SYN) has been made whole for good, since listeners keep it.
  *    *conn keeps growing during the first pass: a listener that runs during
  *    the first pass sees the connection as of this frame (plus nothing
  *    later); at draw time (after the whole file was read) it is complete.
- *    Walk rec->conn->next for later connections on the same stream.
- *  - view: the record as shown in the tree: ts_hindsight(rec, frame) on a
+ *    Walk rec.conn->next for later connections on the same stream.
+ *  - view: the record as shown in the tree: ts_hindsight(&rec, frame) on a
  *    visited pass (final stage, states a later segment proved), a copy of
- *    *rec on the first pass.  Use view.stage and the view's states for
- *    display; rec for identity (pointer) and first-pass facts.
+ *    rec on the first pass.  Use view.stage and the view's states for
+ *    display; rec for first-pass facts.
  *  - seg: the segment as fed to the core, rebuilt from what the glue keeps
  *    per packet (frame, time, direction, flags, Fast Open, seq, ack, len,
  *    ports); win, wscale, bad_checksum and payload_truncated are not kept
- *    and read 0 / -1.  For an ICMP record (rec->rflags & TS_REC_ICMP): seq
+ *    and read 0 / -1.  For an ICMP record (rec.rflags & TS_REC_ICMP): seq
  *    is the quoted segment's, the direction the ICMP's (toward the quoted
  *    segment's sender), flags 0.  A copy, valid in the callback.
  *  - src, dst, src_str, dst_str: packet scope (pinfo->pool); copy them
  *    (copy_address_wmem / g_strdup) if you keep them past the callback.
- *  - anomalies: rec->anomalies, plus the deferred ones
+ *  - anomalies: rec.anomalies, plus the deferred ones
  *    (ts_deferred_anomalies) when deferred_valid is set, i.e. on a visited
  *    pass (tshark -2, GUI re-dissection).  In a single pass, compute the
  *    deferred ones yourself at draw time with ts_conn_final_anomalies(conn,
@@ -57,8 +62,8 @@ extern "C" {
 #define TCPSTATE_TAP_NAME "tcpstate"
 
 typedef struct {
-    const ts_record *rec;       /* the frame's stored record for this layer */
-    const ts_conn   *conn;      /* == rec->conn */
+    ts_record        rec;       /* the frame's record for this layer (a copy) */
+    const ts_conn   *conn;      /* == rec.conn */
     ts_record        view;      /* what the tree shows (hindsight when visited) */
     ts_segment       seg;       /* facts fed to ts_stream_process */
     uint32_t         stream;    /* tcp.stream */

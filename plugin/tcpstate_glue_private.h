@@ -107,15 +107,41 @@ extern gboolean capture_end_set;
 /* A four-tuple's record (endpoint A: source of the first segment seen). */
 typedef ts_store_stream tcpstate_stream;
 
-/* What is kept per TCP layer of a frame: the core's record plus the three
- * numbers the explanation and the taps need.  48 bytes on LP64; the rest of
- * a ts_segment is rebuilt from the record (flags, direction), the frame
- * (number, time) and the connection's four-tuple (ports). */
+/* What is kept per TCP layer of a frame: 24 bytes, every field 4-byte or
+ * narrower and none padded (issue 11 "Memory": the slot is most of the
+ * plugin's memory on a large capture; it was 48 bytes).  It is the core's
+ * ts_record less what is rare or can be read again:
+ *  - conn: a handle (conn_at), not the 8-byte pointer: the glue's table of
+ *    the file's connections, which a small SYN's promotion updates;
+ *  - seq and ack: a later pass reads them again from the frame's own bytes
+ *    at `where` (the TCP header's offset in the frame's tvb, which every
+ *    pass hands the postdissector); len (tcp.len) is kept, in 16 bits;
+ *  - delta_us (only with TS_REC_TIME_VALID), the anomalies (when any), the
+ *    alt_* bytes (TS_REC_ALT), and seq/ack/len of a segment whose header is
+ *    not in the frame's bytes (reassembled IP fragments, another data
+ *    source), sits past TS_SLOT_WHERE_MAX, is longer than 0xFFFE bytes, or
+ *    of an ICMP record (the quoted seq), are in side tables keyed by the
+ *    slot's index (tcpstate_glue_frames.c); the two bits of `where` above
+ *    the offset are the glue's own marks, the core's fields keep all their
+ *    bits.
+ * The rest of a ts_segment is rebuilt from the record (flags, direction),
+ * the frame (number, time) and the connection's four-tuple (ports). */
 typedef struct {
-    ts_record rec;
-    uint32_t  frame;
-    uint32_t  seq, ack, len;
+    uint32_t frame;
+    uint32_t conn;           /* handle of the record's connection (conn_at) */
+    uint32_t related_frame;
+    uint16_t where;          /* TCP header offset in the frame | TS_SLOT_* */
+    uint16_t len;            /* tcp.len, unless TS_SLOT_APART */
+    uint8_t  stage, states, server_states, rflags;
+    uint8_t  zeek_state, zeek_hist_len, seg_flags, seg_bits;
 } tcpstate_slot;
+
+#define TS_SLOT_APART     0x8000u  /* seq, ack and len are in the side table */
+#define TS_SLOT_ANOMALIES 0x4000u  /* the record's anomalies are in the side table */
+#define TS_SLOT_WHERE_MAX 0x3fffu  /* the largest TCP header offset kept in `where` */
+
+/* The goal of the compact slot, checked where the compiler sees it. */
+G_STATIC_ASSERT(sizeof(tcpstate_slot) <= 24);
 
 /* Slots in first-pass order, i.e. sorted by frame number (then by layer),
  * in chunks that never move: no reallocation copies, at most one partly
@@ -135,9 +161,49 @@ slot_at(uint32_t i)
 {
     return &chunks[i / TS_SLOTS_PER_CHUNK]->slot[i % TS_SLOTS_PER_CHUNK];
 }
-tcpstate_slot *slot_append(void);
 uint32_t slot_find(uint32_t frame);
 void forget_file(void);
+
+/* Appends the slot of rec (first pass, frames in order) and what of it
+ * goes to the side tables.  handle: its connection's (ts_store_tag).
+ * where: the TCP header's offset in the frame's tvb, or -1 when seq and ack
+ * cannot be read there again (TS_SLOT_APART). */
+void slot_store(const ts_record *rec, uint32_t handle, uint32_t frame, int where,
+                uint32_t seq, uint32_t ack, uint32_t len);
+/* Slot i's record (its conn as the table has it: maybe a small one's
+ * tagged pointer; resolve it through ts_store_conn) and seq, ack, len;
+ * tvb: the frame's own, for seq and ack (NULL: they are not wanted, and
+ * read 0 unless kept apart). */
+void slot_load(uint32_t i, tvbuff_t *tvb, ts_record *rec,
+               uint32_t *seq, uint32_t *ack, uint32_t *len);
+
+/* The file's connections by handle: the record's conn as the store gave
+ * it (a small one's tagged pointer until promoted), and the tcp.stream it
+ * began in.  A connection's handle is its user_tag (the store's tag). */
+typedef struct {
+    const ts_conn *conn[TS_SLOTS_PER_CHUNK];
+    uint32_t       stream[TS_SLOTS_PER_CHUNK];
+} tcpstate_conn_chunk;
+extern tcpstate_conn_chunk **conn_chunks;
+extern uint32_t conn_count;     /* handles given; the next one is conn_count */
+
+static inline const ts_conn *
+conn_at(uint32_t h)
+{
+    return conn_chunks[h / TS_SLOTS_PER_CHUNK]->conn[h % TS_SLOTS_PER_CHUNK];
+}
+static inline void
+conn_set(uint32_t h, const ts_conn *c)
+{
+    conn_chunks[h / TS_SLOTS_PER_CHUNK]->conn[h % TS_SLOTS_PER_CHUNK] = c;
+}
+static inline uint32_t
+conn_stream(uint32_t h)
+{
+    return conn_chunks[h / TS_SLOTS_PER_CHUNK]->stream[h % TS_SLOTS_PER_CHUNK];
+}
+/* Gives c (whose tag is conn_count) the next handle. */
+void conn_add(const ts_conn *c, uint32_t stream);
 
 /* The record of the four-tuple (src, sport) -> (dst, dport), made when
  * there is none (first pass); stream_of_tuple only looks. */

@@ -157,6 +157,15 @@ static inline int ts_store_is_small(const ts_conn *c)
     return ((uintptr_t)c & 1u) != 0;
 }
 
+/* The tag a record's conn was given (ts_store_process): its user_tag, or
+ * for a small one, the tag kept with its SYN. */
+static inline uint32_t ts_store_tag(const ts_conn *c)
+{
+    if (ts_store_is_small(c))
+        return ((const ts_store_syn *)((uintptr_t)c & ~(uintptr_t)1u))->tag;
+    return c->user_tag;
+}
+
 /* The four-tuple's first connection while it is one SYN, or NULL. */
 static inline ts_store_syn *ts_store_pending(const ts_store_stream *s)
 {

@@ -434,7 +434,7 @@ conn_picker_settle(conn_picker *p)
             continue;
         for (k = 0; k < ci->recs->len && !ci->selected; k++) {
             const conn_rec *r = &g_array_index(ci->recs, conn_rec, k);
-            ci->selected = tcpstate_final_record_matches(p->df, p->epan, r->rec, r->frame);
+            ci->selected = tcpstate_final_record_matches(p->df, p->epan, &r->rec, r->frame);
         }
     }
 }

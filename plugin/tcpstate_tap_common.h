@@ -50,7 +50,7 @@
 /* One ladder row kept during the pass: a segment, or a gap standing for a
  * run of uneventful data segments (see ladder_add). */
 typedef struct {
-    const ts_record *rec;   /* NULL: a gap */
+    ts_record rec;          /* rec.conn NULL: a gap */
     int64_t  ts_ns;
     uint32_t frame;
     uint32_t seq, ack, len;
@@ -71,9 +71,9 @@ typedef struct {
     GArray  *recs;          /* conn_rec: every record, kept only under a filter */
 } conn_info;
 
-/* A frame's record, as a listener keeps it. */
+/* A frame's record, as a listener keeps it (by value: tcpstate_glue.h). */
 typedef struct {
-    const ts_record *rec;
+    ts_record rec;
     uint32_t frame;
 } conn_rec;
 

@@ -94,7 +94,7 @@ cl_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_,
     const tcpstate_tap_info *ti = (const tcpstate_tap_info *)data;
     cl_conn *cc;
 
-    if (!ti->conn || (ti->rec->rflags & TS_REC_ICMP))
+    if (!ti->conn || (ti->rec.rflags & TS_REC_ICMP))
         return TAP_PACKET_DONT_REDRAW;
     cc = (cl_conn *)g_hash_table_lookup(t->by_conn, ti->conn);
     if (!cc) {

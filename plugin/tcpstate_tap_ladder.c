@@ -87,7 +87,7 @@ ladder_add(conn_info *ci, const tcpstate_tap_info *ti)
     if (!ci->rows)
         ci->rows = g_array_new(FALSE, TRUE, sizeof(ladder_row));
 
-    if (!collapsible(ti->rec, ti->seg.flags)) {
+    if (!collapsible(&ti->rec, ti->seg.flags)) {
         g_array_append_val(ci->rows, row);
         ci->run_len = 0;
         ci->run_gap = -1;
@@ -135,7 +135,7 @@ ladder_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_,
     ladder_tap *t = (ladder_tap *)tapdata;
     const tcpstate_tap_info *ti = (const tcpstate_tap_info *)data;
     conn_info *ci;
-    if (!ti || !ti->conn || !ti->rec)
+    if (!ti || !ti->conn || !ti->rec.conn)
         return TAP_PACKET_DONT_REDRAW;
     ci = conn_set_add(&t->conns, ti, ti->conn);
     conn_picker_note(&t->pick, ci, ti, pinfo);
@@ -153,7 +153,7 @@ segment_text(GString *out, const ts_conn *c, const ladder_row *r)
     uint32_t my_isn = 0, peer_isn = 0;
     int my_isn_known = ts_conn_isn(c, snd, &my_isn);
     int peer_isn_known = ts_conn_isn(c, !snd, &peer_isn);
-    if (r->rec && (r->rec->rflags & TS_REC_ICMP)) {
+    if (r->rec.conn && (r->rec.rflags & TS_REC_ICMP)) {
         /* an ICMP error travelling toward the sender of the segment it
          * quotes: seq is that segment's, in the receiver's numbers */
         if (peer_isn_known)
@@ -242,14 +242,14 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
     /* Widen for long labels (wide is fine for odd connections). */
     for (guint i = 0; i < n; i++) {
         size_t w;
-        if (!rows[i].rec)
+        if (!rows[i].rec.conn)
             continue;
         g_string_truncate(txt, 0);
         segment_text(txt, v, &rows[i]);
         w = text_width(txt->str) + 8;
         if (w > inner)
             inner = w;
-        w = text_width(stage_label(ts_hindsight(rows[i].rec, rows[i].frame).stage)) + 20;
+        w = text_width(stage_label(ts_hindsight(&rows[i].rec, rows[i].frame).stage)) + 20;
         if (w > inner)
             inner = w;
     }
@@ -303,7 +303,7 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
     /* Drawn after the whole capture: show every record as known then
      * (a refused SYN met a CLOSED server, crossing SYNs and FINs). */
     {
-        ts_record first = ts_hindsight(rows[0].rec, rows[0].frame);
+        ts_record first = ts_hindsight(&rows[0].rec, rows[0].frame);
         shown_client = ts_rec_client_before(&first);
         shown_server = ts_rec_server_before(&first);
     }
@@ -317,8 +317,8 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
         unsigned stage;
         ts_anomaly_set an;
 
-        if (row->rec) {
-            view = ts_hindsight(row->rec, row->frame);
+        if (row->rec.conn) {
+            view = ts_hindsight(&row->rec, row->frame);
             rec = &view;
         }
         if (!rec) {
@@ -342,7 +342,7 @@ ladder_draw_conn(GString *out, const conn_info *ci, int64_t end, int64_t grace)
          * one-sided account's), plus the verdicts of the whole capture */
         stage = rec->stage;
         an = rec->anomalies |
-             ts_deferred_anomalies(row->rec, end, grace, row->frame == ts_conn_last_frame(c));
+             ts_deferred_anomalies(&row->rec, end, grace, row->frame == ts_conn_last_frame(c));
 
         /* the arrow */
         g_string_truncate(txt, 0);

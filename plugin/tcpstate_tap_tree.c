@@ -53,9 +53,12 @@ static const ts_text_id hs_buckets[] = {
     TX_ST_HS_UNTIMED,   /* incomplete, simultaneous open, or no SYN seen */
 };
 
+/* A record kept for later (by value: tcpstate_glue.h); frame and layer
+ * say which record it is.  rec.conn NULL: none. */
 typedef struct {
-    const ts_record *rec;
+    ts_record rec;
     uint32_t frame;
+    unsigned layer;
 } rec_ref;
 
 typedef struct {
@@ -139,26 +142,27 @@ tree_flush(tree_state *ts)
 
     for (i = 0; i < ts->pending_recs->len; i++) {
         const rec_ref *rr = &g_array_index(ts->pending_recs, rec_ref, i);
-        const ts_conn *c = rr->rec->conn;
+        const ts_conn *c = rr->rec.conn;
         tree_conn *tc = (tree_conn *)g_hash_table_lookup(ts->seen, c);
-        int is_last = tc && tc->last.rec == rr->rec && rr->frame == ts_conn_last_frame(c);
-        ts_record view = ts_hindsight(rr->rec, rr->frame);
+        int is_last = tc && tc->last.frame == rr->frame && tc->last.layer == rr->layer &&
+                      rr->frame == ts_conn_last_frame(c);
+        ts_record view = ts_hindsight(&rr->rec, rr->frame);
         tree_count_packet(ts, view.stage,
-                          view.anomalies | ts_deferred_anomalies(rr->rec, end, grace, is_last));
+                          view.anomalies | ts_deferred_anomalies(&rr->rec, end, grace, is_last));
     }
     for (i = 0; i < ts->pending_conns->len; i++) {
         const ts_conn *c = (const ts_conn *)g_ptr_array_index(ts->pending_conns, i);
         tree_conn *tc = (tree_conn *)g_hash_table_lookup(ts->seen, c);
         /* The last packet of a connection counted at once may still owe
          * open_at_capture_end: add what it lacks. */
-        if (tc && tc->last.rec && !tc->last_pending && tc->last.frame == ts_conn_last_frame(c)) {
+        if (tc && tc->last.rec.conn && !tc->last_pending && tc->last.frame == ts_conn_last_frame(c)) {
             /* counted at once: its view is the record itself (no TS_REC_ALT) */
-            ts_anomaly_set extra = ts_deferred_anomalies(tc->last.rec, end, grace, 1) &
-                                   ~tc->last.rec->anomalies;
+            ts_anomaly_set extra = ts_deferred_anomalies(&tc->last.rec, end, grace, 1) &
+                                   ~tc->last.rec.anomalies;
             for (unsigned an = 0; an < TS_ANOMALY_COUNT; an++)
                 if (extra & TS_BIT(an))
                     tick_stat_node(ts->st, ts_anomaly_name(an), ts->n_pkt_an, FALSE);
-            if (extra && !tc->last.rec->anomalies)
+            if (extra && !tc->last.rec.anomalies)
                 increase_stat_node(ts->st, N_NONE, ts->n_pkt_an, FALSE, -1);
         }
         tree_count_conn(ts, c, end, grace);
@@ -177,9 +181,9 @@ tree_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
     tree_conn *tc;
     gboolean first;
 
-    if (!ts || !ti || !ti->rec || !ti->rec->conn)
+    if (!ts || !ti || !ti->rec.conn)
         return TAP_PACKET_DONT_REDRAW;
-    rec = ti->rec;
+    rec = &ti->rec;
     tc = (tree_conn *)g_hash_table_lookup(ts->seen, rec->conn);
     first = tc == NULL;
     if (first) {
@@ -204,8 +208,9 @@ tree_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
 
     if (first)
         g_ptr_array_add(ts->pending_conns, (gpointer)rec->conn);
-    tc->last.rec = rec;
+    tc->last.rec = *rec;
     tc->last.frame = ti->frame;
+    tc->last.layer = ti->layer;
     tc->last_pending = ts_record_may_change(rec);
     if (tc->last_pending)
         g_array_append_val(ts->pending_recs, tc->last);

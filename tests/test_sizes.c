@@ -505,8 +505,13 @@ static void test_table_and_index_boundaries(void)
 /* A SYN flood through the store as the glue drives it: each SYN a new
  * four-tuple (its record), a new tcp.stream (its index entry) and a new
  * connection -- a small one (keep_small, tshark without taps) or a ts_conn
- * from the arena.  The glue adds the packet's 48-byte slot. */
+ * from the arena.  The glue adds the packet's slot and the connection's
+ * entry in its table of handles (a pointer and a tcp.stream number). */
 #define FLOOD 100000u
+/* The glue's tcpstate_slot (tcpstate_glue_private.h, which needs
+ * Wireshark's headers: the glue checks this size with a static assert). */
+#define GLUE_SLOT_BYTES 24u
+#define GLUE_HANDLE_BYTES (sizeof(void *) + 4u)
 static double syn_flood(int keep_small)
 {
     static ts_store st;
@@ -531,11 +536,12 @@ static double syn_flood(int keep_small)
     }
     per_conn = (double)live_bytes / FLOOD;
     printf("SYN flood through the store, %s: %.1f bytes per connection (stream record %zu, "
-           "index %.1f, tuple table %.1f), + %zu per packet in the glue\n",
+           "index %.1f, tuple table %.1f), + %zu per packet and %zu per connection in the glue\n",
            keep_small ? "small connections" : "full ts_conn", per_conn, ts_store_stream_size(4),
            (double)((st.index_chunks + (FLOOD + TS_STORE_INDEX - 1) / TS_STORE_INDEX * TS_STORE_INDEX) *
                     sizeof(void *)) / FLOOD,
-           (double)(st.table_mask + 1) * sizeof(void *) / FLOOD, sizeof(ts_record) + 16);
+           (double)(st.table_mask + 1) * sizeof(void *) / FLOOD, (size_t)GLUE_SLOT_BYTES,
+           (size_t)GLUE_HANDLE_BYTES);
     expect(st.table_count == FLOOD, "every SYN made its own record");
     drop_store();
     expect(live_bytes == 0, "the store took nothing the test did not see");
@@ -668,6 +674,8 @@ static void test_one_syn_stays_small(void)
     expect(ts_conn_final_state(ts_store_conn(&r.st, r.rec[0].conn, 0), TS_CLIENT) == TS_SYN_SENT,
            "its client is SYN-SENT (RFC 9293 3.10.4: OPEN sends a SYN)");
     expect(!ts_store_pending(r.s)->promoted, "reading it does not promote it");
+    expect(ts_store_tag(r.rec[0].conn) == 7,
+           "its tag is the one it was fed with (the glue's handle of the connection)");
     small_end(&r);
 }
 
@@ -686,6 +694,8 @@ static void test_second_segment_promotes(void)
     expect(!ts_store_is_small(r.rec[1].conn) && ts_store_pending(r.s) == NULL &&
            r.s->core.first == r.rec[1].conn && syn_conn == r.rec[1].conn,
            "the client's second SYN promotes it: the first SYN's record reads the real connection");
+    expect(ts_store_tag(r.rec[0].conn) == 7 && ts_store_tag(r.rec[1].conn) == 7,
+           "promoted, it keeps its tag: the small one's and the real one's are the same");
     expect(small_matches(&r), "client side: every record is the core's");
     small_end(&r);
 
