@@ -17,7 +17,7 @@
 
 #include <epan/packet.h>
 #include <epan/address.h>
-#include <wsutil/pint.h>
+#include "tcpstate_wire.h"
 
 #include "tcpstate_glue_private.h"
 
@@ -285,8 +285,8 @@ slot_load(uint32_t i, tvbuff_t *tvb, ts_record *rec, uint32_t *seq, uint32_t *ac
         int off = slot->where & TS_SLOT_WHERE_MAX;
         if (tvb_captured_length_remaining(tvb, off) >= 12) {
             const guint8 *h = tvb_get_ptr(tvb, off, 12);
-            *seq = pntoh32(h + 4);
-            *ack = pntoh32(h + 8);
+            *seq = ts_wire_be32(h + 4);
+            *ack = ts_wire_be32(h + 8);
         }
     }
 }
