@@ -84,6 +84,16 @@ file_release(void *ctx, void *p)
     wmem_free(wmem_file_scope(), p);
 }
 
+/* The store made a small connection real: its handle moves to it (the
+ * store may then reuse the small one's memory). */
+static void
+conn_promoted(void *ctx, uint32_t handle, const ts_conn *full)
+{
+    (void)ctx;
+    if (handle < conn_count)
+        conn_set(handle, full);
+}
+
 void
 forget_file(void)
 {
@@ -91,6 +101,7 @@ forget_file(void)
      * file scope; only the static handles must be dropped. */
     ts_store_init(&file_store, file_alloc, file_release, NULL);
     ts_store_set_chunk_alloc(&file_store, file_alloc_unzeroed);
+    ts_store_set_promoted(&file_store, conn_promoted);
     capture_end_ns = 0;
     capture_end_set = FALSE;
     chunks = NULL;

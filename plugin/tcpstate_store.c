@@ -32,6 +32,11 @@ void ts_store_set_chunk_alloc(ts_store *st, ts_alloc_fn chunk_alloc)
     st->chunk_alloc = chunk_alloc;
 }
 
+void ts_store_set_promoted(ts_store *st, ts_promoted_fn fn)
+{
+    st->promoted = fn;
+}
+
 /* Memory straight from the caller's allocator, counted. */
 static void *take(ts_store *st, size_t size)
 {
@@ -302,8 +307,20 @@ static unsigned replay_in_scratch(ts_store *st, const ts_segment *seg, ts_stream
     return st->scratch_blocks;
 }
 
-/* The small connection made real in its four-tuple's stream, for good. */
-static ts_conn *promote(ts_store_syn *small)
+/* A promoted small connection nobody reads any more goes to the spares;
+ * link.full stays until it is reused. */
+static void retire(ts_store *st, ts_store_syn *small)
+{
+    if (st->scratch_of == small)
+        st->scratch_of = NULL;
+    small->next_spare = st->spare;
+    st->spare = small;
+}
+
+/* The small connection made real in its four-tuple's stream, for good.
+ * by_frame: the frame of the segment or ICMP error that promotes it (0: a
+ * record kept, never a reason to retire it). */
+static ts_conn *promote(ts_store *st, ts_store_syn *small, uint32_t by_frame)
 {
     ts_store_stream *s;
     ts_record ignored;
@@ -315,7 +332,23 @@ static ts_conn *promote(ts_store_syn *small)
     own(ignored.conn, s, small->tag);
     small->link.full = ignored.conn;
     small->promoted = 1;
+    if (st->promoted) {
+        st->promoted(st->ctx, small->tag, ignored.conn);
+        if (by_frame > small->seg.frame)
+            retire(st, small);            /* no record of this frame holds it */
+    }
     return ignored.conn;
+}
+
+/* Memory for a new small connection: a spare one, or the arena's. */
+static ts_store_syn *small_alloc(ts_store *st)
+{
+    ts_store_syn *small = st->spare;
+    if (!small)
+        return ts_store_alloc(st, sizeof *small);
+    st->spare = small->next_spare;
+    memset(small, 0, sizeof *small);
+    return small;
 }
 
 static int pure_syn(const ts_segment *seg)
@@ -328,12 +361,12 @@ void ts_store_process(ts_store *st, ts_store_stream *s, const ts_segment *seg, u
 {
     ts_store_syn *pending = ts_store_pending(s);
     if (pending)
-        promote(pending);             /* a second segment on the four-tuple */
+        promote(st, pending, seg->frame); /* a second segment on the four-tuple */
     if (keep_small && !s->core.first && pure_syn(seg)) {
         ts_stream tmp;
         ts_store_syn *small;
         if (replay_in_scratch(st, seg, &tmp, out) == 1 &&
-            (small = ts_store_alloc(st, sizeof *small)) != NULL) {
+            (small = small_alloc(st)) != NULL) {
             small->seg = *seg;
             small->link.stream = s;
             small->tag = tag;
@@ -351,9 +384,8 @@ void ts_store_process(ts_store *st, ts_store_stream *s, const ts_segment *seg, u
 int ts_store_icmp(ts_store *st, ts_store_stream *s, const ts_icmp *icmp, ts_record *out)
 {
     ts_store_syn *pending = ts_store_pending(s);
-    (void)st;                             /* the API's symmetry: a store's stream */
     if (pending)
-        promote(pending);
+        promote(st, pending, icmp->frame);
     return ts_stream_icmp(&s->core, icmp, out);
 }
 
@@ -366,7 +398,7 @@ const ts_conn *ts_store_conn(ts_store *st, const ts_conn *c, int keep)
         return c;
     small = small_of(c);
     if (small->promoted || keep)
-        return promote(small);
+        return promote(st, small, 0);
     if (st->scratch_of != small) {
         replay_in_scratch(st, &small->seg, &tmp, &ignored);
         own(ignored.conn, small->link.stream, small->tag);

@@ -54,7 +54,10 @@ typedef struct {
  * ICMP error arrives on the four-tuple or a tap keeps the record. */
 struct ts_store_stream_s;
 typedef struct ts_store_syn {
-    ts_segment seg;
+    union {
+        ts_segment seg;               /* until promoted: the SYN */
+        struct ts_store_syn *next_spare; /* retired (see ts_store_set_promoted) */
+    };
     union {
         struct ts_store_stream_s *stream; /* before promotion: its four-tuple */
         ts_conn *full;                /* after: the real connection */
@@ -78,6 +81,8 @@ typedef struct ts_store_stream_s {
 } ts_store_stream;
 
 typedef void (*ts_release_fn)(void *ctx, void *p);
+/* A small connection was made real: tag's connection is now full. */
+typedef void (*ts_promoted_fn)(void *ctx, uint32_t tag, const ts_conn *full);
 
 typedef struct {
     ts_alloc_fn   alloc;              /* zeroed memory */
@@ -91,6 +96,8 @@ typedef struct {
     ts_store_stream **table;          /* tuple table, table_mask + 1 entries */
     uint32_t      table_mask, table_count;
     size_t        bytes;              /* taken from alloc, minus what was released */
+    ts_promoted_fn promoted;          /* ts_store_set_promoted, or NULL */
+    ts_store_syn *spare;              /* retired small connections, for the next SYNs */
     /* A connection made again from its SYN lives here until the next one is
      * (scratch_of); the arena takes over if it ever needed more. */
     int           in_scratch;         /* allocations go to scratch */
@@ -108,6 +115,16 @@ void ts_store_init(ts_store *st, ts_alloc_fn alloc, ts_release_fn release, void 
  * is handed out, so a chunk is written once, as it is used, instead of all
  * of it at once when taken. */
 void ts_store_set_chunk_alloc(ts_store *st, ts_alloc_fn chunk_alloc);
+
+/* Optional (after ts_store_init): fn hears of every promotion (same ctx),
+ * so that the caller's own table of connections by tag moves to the real
+ * one.  Then nothing but a record of the SYN's own frame can still hold
+ * the small connection's pointer: one promoted by a segment or ICMP error
+ * of a later frame is retired, and the next small connection reuses its
+ * memory (a capture of many short connections would otherwise keep 80
+ * bytes each of SYNs long promoted).  Records of the frames before must
+ * then be read by tag, not by the small pointer they were given. */
+void ts_store_set_promoted(ts_store *st, ts_promoted_fn fn);
 
 /* Zeroed memory from the arena (8-byte aligned), NULL when the allocator
  * fails.  ts_store_core_alloc is the same as a ts_alloc_fn (ctx: the store). */

@@ -780,6 +780,124 @@ static void test_icmp_and_keep_promote(void)
     small_end(&r);
 }
 
+/* The glue's table of connections by tag, as the promotion notice keeps it. */
+static const ts_conn *by_tag[8];
+static int notices;
+
+static void note_promoted(void *ctx, uint32_t tag, const ts_conn *full)
+{
+    (void)ctx;
+    notices++;
+    if (tag < 8)
+        by_tag[tag] = full;
+}
+
+/* Four-tuple number n of a test store (10.0.0.1:40000+n -> 10.0.0.2:80). */
+static ts_store_stream *tuple_n(ts_store *st, unsigned n)
+{
+    ts_tuple k;
+    uint8_t a[4], b[4];
+    ipv4(a, 0x0a000001);
+    ipv4(b, 0x0a000002);
+    ts_tuple_make(&k, 2, a, 4, (uint16_t)(40000 + n), b, 4, 80, NULL);
+    return ts_store_add(st, &k, 0);
+}
+
+static const void *untagged(const ts_conn *c)
+{
+    return (const void *)((uintptr_t)c & ~(uintptr_t)1u);
+}
+
+/* With a promotion notice the caller's table moves to the real connection,
+ * and a small connection promoted by a later frame is retired: the next
+ * SYN reuses its 80 bytes (a capture of many short connections would keep
+ * one per connection).  Not retired: one promoted in its SYN's own frame
+ * (that frame's records still hold its pointer), one a kept record
+ * promoted, and any without a notice. */
+static void test_promoted_small_reused(void)
+{
+    static ts_store st;
+    ts_store_stream *t1, *t2, *t3, *t4;
+    ts_segment s;
+    ts_record r1, r2, r3, r5, r6, r7, ricmp;
+    ts_icmp q;
+    size_t left;
+
+    memset(by_tag, 0, sizeof by_tag);
+    notices = 0;
+    ts_store_init(&st, tracked_alloc, tracked_release, NULL);
+    ts_store_set_promoted(&st, note_promoted);
+    t1 = tuple_n(&st, 1);
+    t2 = tuple_n(&st, 2);
+    t3 = tuple_n(&st, 3);
+    t4 = tuple_n(&st, 4);
+    s = seg(1, 1, TS_SYN, 1000, 0, 0);
+    ts_store_process(&st, t1, &s, 1, 1, &r1);
+    s = seg(2, 0, TS_SYN | TS_ACK, 5000, 1001, 0);
+    ts_store_process(&st, t1, &s, 1, 1, &r2);
+    expect(notices == 1 && by_tag[1] == r2.conn && ts_store_tag(r2.conn) == 1,
+           "the SYN-ACK's promotion is told: tag 1 now names the real connection");
+    left = st.arena_left;
+    s = seg(3, 1, TS_SYN, 7000, 0, 0);
+    ts_store_process(&st, t2, &s, 2, 1, &r3);
+    expect(ts_store_is_small(r3.conn) && untagged(r3.conn) == untagged(r1.conn) &&
+           st.arena_left == left,
+           "the next SYN reuses the retired small connection: no new arena bytes");
+    expect(ts_store_tag(r3.conn) == 2 &&
+           ts_conn_final_state(ts_store_conn(&st, r3.conn, 0), TS_CLIENT) == TS_SYN_SENT &&
+           ts_store_conn(&st, r3.conn, 0)->user == t2,
+           "reused, it is the new SYN's own: its tag, its four-tuple, SYN-SENT");
+    memset(&q, 0, sizeof q);
+    q.frame = 4;
+    q.ts_ns = 1000004000LL;
+    q.from_a = 1;
+    q.kind = TS_ICMP_NO_ROUTE;
+    q.seq = 7000;
+    expect(ts_store_icmp(&st, t2, &q, &ricmp) == 1 && by_tag[2] == t2->core.first &&
+           st.spare == untagged(r3.conn),
+           "an ICMP error of a later frame promotes and retires it too");
+
+    /* promoted in its SYN's frame: that frame's record still reads it */
+    s = seg(5, 1, TS_SYN, 9000, 0, 0);
+    ts_store_process(&st, t3, &s, 3, 1, &r5);
+    s = seg(5, 1, TS_SYN, 9000, 0, 0);
+    ts_store_process(&st, t3, &s, 3, 1, &r6);
+    expect(notices == 3 && by_tag[3] == r6.conn && ts_store_conn(&st, r5.conn, 0) == r6.conn,
+           "promoted within its own frame: told, and the frame's first record still reads it");
+    left = st.arena_left;
+    s = seg(6, 1, TS_SYN, 11000, 0, 0);
+    ts_store_process(&st, t4, &s, 4, 1, &r7);
+    expect(untagged(r7.conn) != untagged(r5.conn) && st.arena_left == left - sizeof(ts_store_syn),
+           "... so it is not reused: the next SYN takes new arena bytes");
+    expect(ts_store_conn(&st, r5.conn, 0) == r6.conn, "and the earlier record reads it still");
+
+    /* a record kept promotes it, told but not retired */
+    expect(ts_store_conn(&st, r7.conn, 1) == by_tag[4] && notices == 4 && st.spare == NULL,
+           "a kept record's promotion is told, and retires nothing");
+    drop_store();
+    free_blocks();
+}
+
+/* Without a notice nothing is retired: the caller may still read the SYN's
+ * record by the small pointer. */
+static void test_unnoticed_small_kept(void)
+{
+    static ts_store st;
+    ts_segment s;
+    ts_record r1, r2;
+
+    ts_store_init(&st, tracked_alloc, tracked_release, NULL);
+    ts_store_stream *t1 = tuple_n(&st, 1);
+    s = seg(1, 1, TS_SYN, 1000, 0, 0);
+    ts_store_process(&st, t1, &s, 1, 1, &r1);
+    s = seg(2, 0, TS_SYN | TS_ACK, 5000, 1001, 0);
+    ts_store_process(&st, t1, &s, 1, 1, &r2);
+    expect(st.spare == NULL && ts_store_conn(&st, r1.conn, 0) == r2.conn,
+           "without a notice the promoted small connection stays, read by its pointer");
+    drop_store();
+    free_blocks();
+}
+
 int main(void)
 {
     /* ceilings of the fixed records (x86-64 LP64) */
@@ -823,6 +941,8 @@ int main(void)
     test_second_segment_promotes();
     test_what_is_never_small();
     test_icmp_and_keep_promote();
+    test_promoted_small_reused();
+    test_unnoticed_small_kept();
 
     printf("test_sizes: %d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
