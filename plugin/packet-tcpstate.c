@@ -280,7 +280,7 @@ first_pass(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int64_t now_ns, 
     /* The first pass meets frames in order; a frame already fed (dissected
      * twice before Wireshark marked it visited) must not be fed again, or
      * the core would see its segments twice. */
-    if (slot_count && slot_at(slot_count - 1)->frame >= pinfo->num)
+    if (slot_count && slot_frame(slot_count - 1) >= pinfo->num)
         return;
     if (!tree)
         return;
@@ -393,7 +393,7 @@ dissect_tcpstate(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data
     shown = tree_wanted(tree) ? tree : NULL;
 
     first = slot_find(pinfo->num);
-    for (i = first; i < slot_count && slot_at(i)->frame == pinfo->num; i++) {
+    for (i = first; i < slot_count && slot_frame(i) == pinfo->num; i++) {
         ts_anomaly_set anomalies;
         ts_record rec, view;
         ts_segment seg;

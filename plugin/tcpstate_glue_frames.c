@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * tcpstate glue: per-frame storage.  The first pass keeps one 24-byte slot
+ * tcpstate glue: per-frame storage.  The first pass keeps one 12-byte slot
  * per TCP layer (the core's record, less its rare fields and seq/ack: see
  * tcpstate_slot) in frame order, the rare fields in side tables and the
  * connections in a table of handles; later passes find a frame's slots by
@@ -55,10 +55,30 @@ typedef struct {
 
 /* delta_us of a record with TS_REC_TIME_VALID; its anomalies when not 0
  * (TS_SLOT_ANOMALIES); alt_* of one with TS_REC_ALT (the three bytes in
- * one word); seq, ack and len of a slot marked TS_SLOT_APART. */
+ * one word); seq, ack and len of a slot marked TS_SLOT_APART; the frame,
+ * related frame or kind (its ten bytes) of a slot whose field says SLOT_FAR. */
 static rare_table rare_delta = { .words = 2 }, rare_anomalies = { .words = 2 },
-                  rare_alt = { .words = 2 }, rare_seq = { .words = 4 };
+                  rare_alt = { .words = 2 }, rare_seq = { .words = 4 },
+                  rare_frame = { .words = 2 }, rare_related = { .words = 2 },
+                  rare_kind = { .words = 4 };
 static void rare_forget(rare_table *t);
+
+/* A slot's kind: the record's eight one-byte facts, stage to seg_bits, and
+ * the slot's `where`.  The file's distinct kinds are kept once, in order of
+ * first use, and found again through an open-addressing table of their
+ * indexes + 1 (0: empty), at most half full. */
+typedef struct {
+    uint8_t  facts[8];
+    uint16_t where;
+} slot_kind;
+G_STATIC_ASSERT(sizeof(slot_kind) == 10);      /* no padding: compared as bytes */
+#define KIND_MAX 0xfffeu                       /* SLOT_FAR is not a kind */
+static slot_kind *kinds;
+static uint32_t kind_count, kind_cap;
+static uint16_t *kind_table;
+static uint32_t kind_mask;
+static uint32_t kind_last;                     /* the previous slot's kind */
+static void kinds_forget(void);
 
 int64_t tcpstate_capture_end_ns(void) { return capture_end_set ? capture_end_ns : 0; }
 
@@ -115,6 +135,10 @@ forget_file(void)
     rare_forget(&rare_anomalies);
     rare_forget(&rare_alt);
     rare_forget(&rare_seq);
+    rare_forget(&rare_frame);
+    rare_forget(&rare_related);
+    rare_forget(&rare_kind);
+    kinds_forget();
 }
 
 /* ---- Chunked tables: slots, connection handles ------------------------------ */
@@ -135,15 +159,17 @@ chunk_for(void ***table, uint32_t *cap, uint32_t c, size_t bytes)
     return (*table)[c];
 }
 
-/* A new slot at the end (first pass only, so frames come in order).  A
- * chunk is made when its first slot is: only then is there anything to
- * check. */
+/* A new slot at the end, of frame `frame` (first pass only, so frames come
+ * in order).  A chunk is made when its first slot is: only then is there
+ * anything to check; its frame is the chunk's base. */
 static inline tcpstate_slot *
-slot_append(void)
+slot_append(uint32_t frame)
 {
-    if (slot_count % TS_SLOTS_PER_CHUNK == 0)
-        chunk_for((void ***)&chunks, &chunk_cap, slot_count / TS_SLOTS_PER_CHUNK,
-                  sizeof(tcpstate_chunk));
+    if (slot_count % TS_SLOTS_PER_CHUNK == 0) {
+        tcpstate_chunk *c = (tcpstate_chunk *)chunk_for(
+            (void ***)&chunks, &chunk_cap, slot_count / TS_SLOTS_PER_CHUNK, sizeof(tcpstate_chunk));
+        c->base = frame;
+    }
     return slot_at(slot_count++);
 }
 
@@ -209,52 +235,125 @@ rare_find(rare_table *t, uint32_t slot)
     return rare_at(t, lo);
 }
 
+/* ---- Kinds -------------------------------------------------------------------- */
+
+static void
+kinds_forget(void)
+{
+    kinds = NULL;               /* file scope: went with the file */
+    kind_table = NULL;
+    kind_count = kind_cap = kind_mask = kind_last = 0;
+}
+
+static inline uint32_t
+kind_hash(const slot_kind *k)
+{
+    uint64_t f;
+    memcpy(&f, k->facts, sizeof f);
+    f ^= (uint64_t)k->where << 40;
+    return (uint32_t)((f * UINT64_C(0x9e3779b97f4a7c15)) >> 32);
+}
+
+/* The table's entry for k: where k is, or the empty one where it goes. */
+static uint16_t *
+kind_entry(const slot_kind *k)
+{
+    uint32_t j = kind_hash(k) & kind_mask;
+    while (kind_table[j] && memcmp(&kinds[kind_table[j] - 1], k, sizeof *k) != 0)
+        j = (j + 1) & kind_mask;
+    return &kind_table[j];
+}
+
+/* The table at twice the size (256 entries at first), every kind in it. */
+static void
+kinds_rehash(void)
+{
+    uint32_t n = kind_mask ? (kind_mask + 1) * 2 : 256, i;
+    if (kind_table)
+        wmem_free(wmem_file_scope(), kind_table);
+    kind_table = wmem_alloc0_array(wmem_file_scope(), uint16_t, n);
+    kind_mask = n - 1;
+    for (i = 0; i < kind_count; i++)
+        *kind_entry(&kinds[i]) = (uint16_t)(i + 1);
+}
+
+/* k's index among the file's kinds, added when new; SLOT_FAR when the
+ * file already has KIND_MAX + 1 of them (a hostile capture's). */
+static uint16_t
+kind_of(const slot_kind *k)
+{
+    uint16_t *e;
+    if (kind_last < kind_count && memcmp(&kinds[kind_last], k, sizeof *k) == 0)
+        return (uint16_t)kind_last;         /* a run of alike segments */
+    if (!kind_table)
+        kinds_rehash();
+    e = kind_entry(k);
+    if (*e)
+        return (uint16_t)(kind_last = *e - 1u);
+    if (kind_count > KIND_MAX)
+        return SLOT_FAR;
+    if (kind_count == kind_cap) {
+        kind_cap = kind_cap ? kind_cap * 2 : 64;
+        kinds = wmem_realloc(wmem_file_scope(), kinds, kind_cap * sizeof *kinds);
+    }
+    kinds[kind_count] = *k;
+    *e = (uint16_t)(kind_count + 1);
+    kind_last = kind_count++;
+    if (kind_count * 2 > kind_mask + 1)
+        kinds_rehash();
+    return (uint16_t)kind_last;
+}
+
 /* ---- Per-frame slots --------------------------------------------------------- */
 
 /* The record's eight one-byte facts, stage to seg_bits, lie one after the
- * other in the same order in the record and in the slot: copied as one. */
-#define SAME_PLACE(f) \
-    G_STATIC_ASSERT(offsetof(ts_record, f) - offsetof(ts_record, stage) == \
-                    offsetof(tcpstate_slot, f) - offsetof(tcpstate_slot, stage))
-SAME_PLACE(states);
-SAME_PLACE(server_states);
-SAME_PLACE(rflags);
-SAME_PLACE(zeek_state);
-SAME_PLACE(zeek_hist_len);
-SAME_PLACE(seg_flags);
-SAME_PLACE(seg_bits);
-#define REC_BYTES (offsetof(tcpstate_slot, seg_bits) + 1 - offsetof(tcpstate_slot, stage))
-G_STATIC_ASSERT(REC_BYTES == 8);
+ * other: copied as one. */
+G_STATIC_ASSERT(offsetof(ts_record, seg_bits) + 1 - offsetof(ts_record, stage) == 8);
 
 void
 slot_store(const ts_record *rec, uint32_t handle, uint32_t frame, int where, uint32_t seq,
            uint32_t ack, uint32_t len)
 {
     uint32_t i = slot_count;
-    tcpstate_slot *slot = slot_append();
-    unsigned w;
+    tcpstate_slot *slot = slot_append(frame);
+    uint32_t off = frame - chunks[i / TS_SLOTS_PER_CHUNK]->base;
+    uint32_t related = rec->related_frame;
+    slot_kind k;
 
-    slot->frame = frame;
     slot->conn = handle;
-    slot->related_frame = rec->related_frame;
-    memcpy(&slot->stage, &rec->stage, REC_BYTES);
     slot->len = (uint16_t)len;
     /* (unsigned: where -1 is past the maximum) */
     if ((unsigned)where <= TS_SLOT_WHERE_MAX && len <= 0xfffeu) {
-        w = (unsigned)where;
+        k.where = (uint16_t)where;
     } else {
         uint32_t *e = rare_append(&rare_seq, i);
         e[1] = seq;
         e[2] = ack;
         e[3] = len;
-        w = TS_SLOT_APART;
+        k.where = TS_SLOT_APART;
         slot->len = 0;
     }
     if (rec->anomalies) {
         rare_append(&rare_anomalies, i)[1] = rec->anomalies;
-        w |= TS_SLOT_ANOMALIES;
+        k.where |= TS_SLOT_ANOMALIES;
     }
-    slot->where = (uint16_t)w;
+    memcpy(k.facts, &rec->stage, sizeof k.facts);
+    if ((slot->kind = kind_of(&k)) == SLOT_FAR)
+        memcpy(rare_append(&rare_kind, i) + 1, &k, sizeof k);
+    if (off < SLOT_FAR) {
+        slot->frame_off = (uint16_t)off;
+    } else {
+        slot->frame_off = SLOT_FAR;
+        rare_append(&rare_frame, i)[1] = frame;
+    }
+    if (!related) {
+        slot->related_back = 0;
+    } else if (related <= frame && frame - related < SLOT_FAR - 1u) {
+        slot->related_back = (uint16_t)(frame + 1u - related);
+    } else {
+        slot->related_back = SLOT_FAR;
+        rare_append(&rare_related, i)[1] = related;
+    }
     if (rec->rflags & TS_REC_TIME_VALID)
         rare_append(&rare_delta, i)[1] = rec->delta_us;
     if (rec->rflags & TS_REC_ALT)
@@ -262,29 +361,54 @@ slot_store(const ts_record *rec, uint32_t handle, uint32_t frame, int where, uin
                                        (uint32_t)rec->alt_server_states << 16;
 }
 
+uint32_t
+slot_far_frame(uint32_t i)
+{
+    const uint32_t *e = rare_find(&rare_frame, i);
+    return e ? e[1] : 0;
+}
+
+/* Slot i's kind. */
+static slot_kind
+slot_kind_of(uint32_t i, const tcpstate_slot *slot)
+{
+    slot_kind k;
+    const uint32_t *e;
+    if (slot->kind != SLOT_FAR)
+        return kinds[slot->kind];
+    memset(&k, 0, sizeof k);
+    if ((e = rare_find(&rare_kind, i)) != NULL)
+        memcpy(&k, e + 1, sizeof k);
+    return k;
+}
+
 void
 slot_load(uint32_t i, tvbuff_t *tvb, ts_record *rec, uint32_t *seq, uint32_t *ack,
           uint32_t *len)
 {
     const tcpstate_slot *slot = slot_at(i);
+    slot_kind k = slot_kind_of(i, slot);
     const uint32_t *e;
 
     memset(rec, 0, sizeof *rec);
     rec->conn = (ts_conn *)conn_at(slot->conn);
-    rec->related_frame = slot->related_frame;
-    memcpy(&rec->stage, &slot->stage, REC_BYTES);
-    if (slot->where & TS_SLOT_ANOMALIES)
+    if (slot->related_back == SLOT_FAR)
+        rec->related_frame = (e = rare_find(&rare_related, i)) ? e[1] : 0;
+    else if (slot->related_back)
+        rec->related_frame = slot_frame(i) + 1u - slot->related_back;
+    memcpy(&rec->stage, k.facts, sizeof k.facts);
+    if (k.where & TS_SLOT_ANOMALIES)
         rec->anomalies = (e = rare_find(&rare_anomalies, i)) ? e[1] : 0;
-    if ((slot->rflags & TS_REC_TIME_VALID) && (e = rare_find(&rare_delta, i)) != NULL)
+    if ((rec->rflags & TS_REC_TIME_VALID) && (e = rare_find(&rare_delta, i)) != NULL)
         rec->delta_us = e[1];
-    if ((slot->rflags & TS_REC_ALT) && (e = rare_find(&rare_alt, i)) != NULL) {
+    if ((rec->rflags & TS_REC_ALT) && (e = rare_find(&rare_alt, i)) != NULL) {
         rec->alt_stage = (uint8_t)e[1];
         rec->alt_states = (uint8_t)(e[1] >> 8);
         rec->alt_server_states = (uint8_t)(e[1] >> 16);
     }
     *seq = *ack = 0;
     *len = slot->len;
-    if (slot->where & TS_SLOT_APART) {
+    if (k.where & TS_SLOT_APART) {
         if ((e = rare_find(&rare_seq, i)) != NULL) {
             *seq = e[1];
             *ack = e[2];
@@ -293,7 +417,7 @@ slot_load(uint32_t i, tvbuff_t *tvb, ts_record *rec, uint32_t *seq, uint32_t *ac
     } else if (tvb) {
         /* the bytes the first pass parsed: the frame's own, at the offset
          * its TCP header had then (slot_store) */
-        int off = slot->where & TS_SLOT_WHERE_MAX;
+        int off = k.where & TS_SLOT_WHERE_MAX;
         if (tvb_captured_length_remaining(tvb, off) >= 12) {
             const guint8 *h = tvb_get_ptr(tvb, off, 12);
             *seq = ts_wire_be32(h + 4);
@@ -308,17 +432,17 @@ uint32_t
 slot_find(uint32_t frame)
 {
     uint32_t lo = 0, hi = slot_count;
-    if (slot_cursor < slot_count && slot_at(slot_cursor)->frame == frame &&
-        (slot_cursor == 0 || slot_at(slot_cursor - 1)->frame != frame))
+    if (slot_cursor < slot_count && slot_frame(slot_cursor) == frame &&
+        (slot_cursor == 0 || slot_frame(slot_cursor - 1) != frame))
         return slot_cursor;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (slot_at(mid)->frame < frame)
+        if (slot_frame(mid) < frame)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < slot_count && slot_at(lo)->frame == frame ? lo : slot_count;
+    return lo < slot_count && slot_frame(lo) == frame ? lo : slot_count;
 }
 
 /* ---- Four-tuples -------------------------------------------------------------- */

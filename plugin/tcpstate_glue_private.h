@@ -107,12 +107,19 @@ extern gboolean capture_end_set;
 /* A four-tuple's record (endpoint A: source of the first segment seen). */
 typedef ts_store_stream tcpstate_stream;
 
-/* What is kept per TCP layer of a frame: 24 bytes, every field 4-byte or
- * narrower and none padded (issue 11 "Memory": the slot is most of the
- * plugin's memory on a large capture; it was 48 bytes).  It is the core's
- * ts_record less what is rare or can be read again:
+/* What is kept per TCP layer of a frame: 12 bytes, every field 4-byte or
+ * narrower and none padded (issue 11 "Memory", issue 14: the slot is most
+ * of the plugin's memory on a large capture; it was 48 bytes, then 24).
+ * It is the core's ts_record less what is rare or can be read again:
+ *  - frame: its offset from the frame of its chunk's first slot (slots are
+ *    in frame order, so a chunk's 4096 frames span little);
  *  - conn: a handle (conn_at), not the 8-byte pointer: the glue's table of
  *    the file's connections, which a small SYN's promotion updates;
+ *  - related_frame: how far back it lies, as most answer a recent frame;
+ *  - the record's eight one-byte facts (stage, states, flags, Zeek's state
+ *    and history length) and `where`: the index of that combination in the
+ *    file's table of them (a capture has few: a few dozen in a mix of 100k
+ *    connections);
  *  - seq and ack: a later pass reads them again from the frame's own bytes
  *    at `where` (the TCP header's offset in the frame's tvb, which every
  *    pass hands the postdissector); len (tcp.len) is kept, in 16 bits;
@@ -121,33 +128,34 @@ typedef ts_store_stream tcpstate_stream;
  *    not in the frame's bytes (reassembled IP fragments, another data
  *    source), sits past TS_SLOT_WHERE_MAX, is longer than 0xFFFE bytes, or
  *    of an ICMP record (the quoted seq), are in side tables keyed by the
- *    slot's index (tcpstate_glue_frames.c); the two bits of `where` above
- *    the offset are the glue's own marks, the core's fields keep all their
- *    bits.
+ *    slot's index (tcpstate_glue_frames.c), and so are a frame offset, a
+ *    related frame or a combination that does not fit its field (SLOT_FAR);
+ *    the two bits of `where` above the offset are the glue's own marks, the
+ *    core's fields keep all their bits.
  * The rest of a ts_segment is rebuilt from the record (flags, direction),
  * the frame (number, time) and the connection's four-tuple (ports). */
 typedef struct {
-    uint32_t frame;
     uint32_t conn;           /* handle of the record's connection (conn_at) */
-    uint32_t related_frame;
-    uint16_t where;          /* TCP header offset in the frame | TS_SLOT_* */
+    uint16_t frame_off;      /* frame - its chunk's base, or SLOT_FAR */
+    uint16_t related_back;   /* 0: none; else frame + 1 - related_frame, or SLOT_FAR */
+    uint16_t kind;           /* the record's facts and where (kind_at), or SLOT_FAR */
     uint16_t len;            /* tcp.len, unless TS_SLOT_APART */
-    uint8_t  stage, states, server_states, rflags;
-    uint8_t  zeek_state, zeek_hist_len, seg_flags, seg_bits;
 } tcpstate_slot;
 
+#define SLOT_FAR          0xffffu  /* the value is in a side table */
 #define TS_SLOT_APART     0x8000u  /* seq, ack and len are in the side table */
 #define TS_SLOT_ANOMALIES 0x4000u  /* the record's anomalies are in the side table */
 #define TS_SLOT_WHERE_MAX 0x3fffu  /* the largest TCP header offset kept in `where` */
 
 /* The goal of the compact slot, checked where the compiler sees it. */
-G_STATIC_ASSERT(sizeof(tcpstate_slot) <= 24);
+G_STATIC_ASSERT(sizeof(tcpstate_slot) <= 12);
 
 /* Slots in first-pass order, i.e. sorted by frame number (then by layer),
  * in chunks that never move: no reallocation copies, at most one partly
  * used chunk.  File scope: rebuilt from nothing for every file. */
 #define TS_SLOTS_PER_CHUNK 4096u
 typedef struct {
+    uint32_t      base;      /* the frame of its first slot */
     tcpstate_slot slot[TS_SLOTS_PER_CHUNK];
 } tcpstate_chunk;
 
@@ -160,6 +168,15 @@ static inline tcpstate_slot *
 slot_at(uint32_t i)
 {
     return &chunks[i / TS_SLOTS_PER_CHUNK]->slot[i % TS_SLOTS_PER_CHUNK];
+}
+uint32_t slot_far_frame(uint32_t i);
+/* The frame of slot i. */
+static inline uint32_t
+slot_frame(uint32_t i)
+{
+    const tcpstate_chunk *c = chunks[i / TS_SLOTS_PER_CHUNK];
+    uint16_t off = c->slot[i % TS_SLOTS_PER_CHUNK].frame_off;
+    return off != SLOT_FAR ? c->base + off : slot_far_frame(i);
 }
 uint32_t slot_find(uint32_t frame);
 void forget_file(void);

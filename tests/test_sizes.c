@@ -510,7 +510,7 @@ static void test_table_and_index_boundaries(void)
 #define FLOOD 100000u
 /* The glue's tcpstate_slot (tcpstate_glue_private.h, which needs
  * Wireshark's headers: the glue checks this size with a static assert). */
-#define GLUE_SLOT_BYTES 24u
+#define GLUE_SLOT_BYTES 12u
 #define GLUE_HANDLE_BYTES (sizeof(void *) + 4u)
 static double syn_flood(int keep_small)
 {
