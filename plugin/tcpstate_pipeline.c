@@ -83,6 +83,17 @@ static unsigned before_fin(unsigned after)
     }
 }
 
+/* An ACK (no SYN, no RST) that stops below the first byte of the peer's
+ * last segment and is not older than the sender's latest ACK: its RCV.NXT
+ * when it left lay short of that segment (RFC 9293 3.10.7.4: a TCP
+ * acknowledges its RCV.NXT), which both rules below start from. */
+static int ack_stops_below_peers_last(const step_ctx *x)
+{
+    const ts_segment *s = x->seg;
+    return (s->flags & (TS_SYN | TS_RST | TS_ACK)) == TS_ACK && seq_lt(s->ack, x->peer->last_seq) &&
+           !(x->me->ack_sent && seq_lt(s->ack, x->me->max_ack));
+}
+
 /* Held: only the segment that begins at RCV.NXT is processed; one beyond
  * it "SHOULD be held" (RFC 9293 3.10.7.4), its FIN too.  An ACK of the
  * FIN's receiver below the first byte of the FIN's segment shows its
@@ -96,13 +107,11 @@ static unsigned before_fin(unsigned after)
  * not for an ACK older than the receiver's latest. */
 static void ack_proves_fin_held(step_ctx *x)
 {
-    const ts_segment *s = x->seg;
     ts_endpoint *me = x->me, *closer = x->peer;
     unsigned back = before_fin(x->me_before);
     if (back == TS_CLOSED || !closer->fin_seen || closer->fin_held || closer->fin_acked ||
-        x->c->reset_by != NONE || (s->flags & (TS_SYN | TS_RST | TS_ACK)) != TS_ACK ||
-        !(closer->last_flags & TS_FIN) || closer->last_frame != closer->fin_frame ||
-        !seq_lt(s->ack, closer->last_seq) || (me->ack_sent && seq_lt(s->ack, me->max_ack)))
+        x->c->reset_by != NONE || !(closer->last_flags & TS_FIN) ||
+        closer->last_frame != closer->fin_frame || !ack_stops_below_peers_last(x))
         return;
     closer->fin_held = 1;
     tsi_flight_add(x, TS_FLIGHT_FIN_HELD, closer->fin_frame, x->snd, back);
@@ -118,11 +127,9 @@ static void ack_proves_fin_held(step_ctx *x)
  * have crossed it.  Only the explanation reads the record: nobody moves. */
 static void ack_proves_data_held(step_ctx *x)
 {
-    const ts_segment *s = x->seg;
-    const ts_endpoint *me = x->me, *sender = x->peer;
-    if ((s->flags & (TS_SYN | TS_RST | TS_ACK)) != TS_ACK || !sender->last_after_gap ||
-        (sender->last_flags & (TS_SYN | TS_RST | TS_FIN)) || me->last_frame > sender->last_frame ||
-        !seq_lt(s->ack, sender->last_seq) || (me->ack_sent && seq_lt(s->ack, me->max_ack)))
+    const ts_endpoint *sender = x->peer;
+    if (!sender->last_after_gap || (sender->last_flags & (TS_SYN | TS_RST | TS_FIN)) ||
+        x->me->last_frame > sender->last_frame || !ack_stops_below_peers_last(x))
         return;
     tsi_flight_note(x, TS_FLIGHT_DATA_HELD, sender->last_frame, x->snd);
 }
