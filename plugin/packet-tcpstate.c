@@ -22,7 +22,7 @@
  * if the ICMP is a destination unreachable, the core hears about it as
  * such (process_icmp_quote).
  *
- * Storage.  The first pass keeps one 24-byte slot per TCP layer in frame
+ * Storage.  The first pass keeps one 12-byte slot per TCP layer in frame
  * order (tcpstate_glue_frames.c, tcpstate_slot); later passes render from
  * the slots and the frame's own bytes (seq and ack are read there again).
  * The first pass renders from the records it has just made (fed), not

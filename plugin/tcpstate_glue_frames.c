@@ -161,14 +161,17 @@ chunk_for(void ***table, uint32_t *cap, uint32_t c, size_t bytes)
 
 /* A new slot at the end, of frame `frame` (first pass only, so frames come
  * in order).  A chunk is made when its first slot is: only then is there
- * anything to check; its frame is the chunk's base. */
+ * anything to check; the frame of a block's first slot is its base. */
 static inline tcpstate_slot *
 slot_append(uint32_t frame)
 {
-    if (slot_count % TS_SLOTS_PER_CHUNK == 0) {
-        tcpstate_chunk *c = (tcpstate_chunk *)chunk_for(
-            (void ***)&chunks, &chunk_cap, slot_count / TS_SLOTS_PER_CHUNK, sizeof(tcpstate_chunk));
-        c->base = frame;
+    uint32_t j = slot_count % TS_SLOTS_PER_CHUNK;
+    if (j % TS_SLOTS_PER_BASE == 0) {
+        tcpstate_chunk *c = j ? chunks[slot_count / TS_SLOTS_PER_CHUNK]
+                              : (tcpstate_chunk *)chunk_for((void ***)&chunks, &chunk_cap,
+                                                            slot_count / TS_SLOTS_PER_CHUNK,
+                                                            sizeof(tcpstate_chunk));
+        c->base[j / TS_SLOTS_PER_BASE] = frame;
     }
     return slot_at(slot_count++);
 }
@@ -316,7 +319,8 @@ slot_store(const ts_record *rec, uint32_t handle, uint32_t frame, int where, uin
 {
     uint32_t i = slot_count;
     tcpstate_slot *slot = slot_append(frame);
-    uint32_t off = frame - chunks[i / TS_SLOTS_PER_CHUNK]->base;
+    uint32_t off = frame - chunks[i / TS_SLOTS_PER_CHUNK]->base[i % TS_SLOTS_PER_CHUNK /
+                                                               TS_SLOTS_PER_BASE];
     uint32_t related = rec->related_frame;
     slot_kind k;
 

@@ -111,8 +111,9 @@ typedef ts_store_stream tcpstate_stream;
  * narrower and none padded (issue 11 "Memory", issue 14: the slot is most
  * of the plugin's memory on a large capture; it was 48 bytes, then 24).
  * It is the core's ts_record less what is rare or can be read again:
- *  - frame: its offset from the frame of its chunk's first slot (slots are
- *    in frame order, so a chunk's 4096 frames span little);
+ *  - frame: its offset from the frame of the first slot of its block of
+ *    TS_SLOTS_PER_BASE (slots are in frame order: 64 TCP layers span fewer
+ *    than 65,535 frames unless TCP is under 0.1% of the capture);
  *  - conn: a handle (conn_at), not the 8-byte pointer: the glue's table of
  *    the file's connections, which a small SYN's promotion updates;
  *  - related_frame: how far back it lies, as most answer a recent frame;
@@ -136,7 +137,7 @@ typedef ts_store_stream tcpstate_stream;
  * the frame (number, time) and the connection's four-tuple (ports). */
 typedef struct {
     uint32_t conn;           /* handle of the record's connection (conn_at) */
-    uint16_t frame_off;      /* frame - its chunk's base, or SLOT_FAR */
+    uint16_t frame_off;      /* frame - its block's base, or SLOT_FAR */
     uint16_t related_back;   /* 0: none; else frame + 1 - related_frame, or SLOT_FAR */
     uint16_t kind;           /* the record's facts and where (kind_at), or SLOT_FAR */
     uint16_t len;            /* tcp.len, unless TS_SLOT_APART */
@@ -154,8 +155,9 @@ G_STATIC_ASSERT(sizeof(tcpstate_slot) <= 12);
  * in chunks that never move: no reallocation copies, at most one partly
  * used chunk.  File scope: rebuilt from nothing for every file. */
 #define TS_SLOTS_PER_CHUNK 4096u
+#define TS_SLOTS_PER_BASE  64u
 typedef struct {
-    uint32_t      base;      /* the frame of its first slot */
+    uint32_t      base[TS_SLOTS_PER_CHUNK / TS_SLOTS_PER_BASE]; /* each block's first frame */
     tcpstate_slot slot[TS_SLOTS_PER_CHUNK];
 } tcpstate_chunk;
 
@@ -175,8 +177,9 @@ static inline uint32_t
 slot_frame(uint32_t i)
 {
     const tcpstate_chunk *c = chunks[i / TS_SLOTS_PER_CHUNK];
-    uint16_t off = c->slot[i % TS_SLOTS_PER_CHUNK].frame_off;
-    return off != SLOT_FAR ? c->base + off : slot_far_frame(i);
+    uint32_t j = i % TS_SLOTS_PER_CHUNK;
+    uint16_t off = c->slot[j].frame_off;
+    return off != SLOT_FAR ? c->base[j / TS_SLOTS_PER_BASE] + off : slot_far_frame(i);
 }
 uint32_t slot_find(uint32_t frame);
 void forget_file(void);

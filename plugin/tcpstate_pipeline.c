@@ -83,10 +83,11 @@ static unsigned before_fin(unsigned after)
     }
 }
 
-/* An ACK (no SYN, no RST) that stops below the first byte of the peer's
- * last segment and is not older than the sender's latest ACK: its RCV.NXT
- * when it left lay short of that segment (RFC 9293 3.10.7.4: a TCP
- * acknowledges its RCV.NXT), which both rules below start from. */
+/* The segment is an ACK (no SYN, no RST) that stops below the first byte
+ * of the peer's last segment and is not older than the latest ACK of its
+ * own sender (x->me): that sender's RCV.NXT when it left lay short of the
+ * peer's segment (RFC 9293 3.10.7.4: a TCP acknowledges its RCV.NXT),
+ * which both rules below start from. */
 static int ack_stops_below_peers_last(const step_ctx *x)
 {
     const ts_segment *s = x->seg;
