@@ -747,6 +747,20 @@ static void test_what_is_never_small(void)
     small_end(&r);
 }
 
+/* An ICMP "no route" from the server's side at `frame`, quoting the
+ * client's segment at seq (seg()'s clock). */
+static ts_icmp no_route(uint32_t frame, uint32_t seq)
+{
+    ts_icmp q;
+    memset(&q, 0, sizeof q);
+    q.frame = frame;
+    q.ts_ns = 1000000000LL + (int64_t)frame * 1000;
+    q.from_a = 1;
+    q.kind = TS_ICMP_NO_ROUTE;
+    q.seq = seq;
+    return q;
+}
+
 /* An ICMP error about the SYN, and a tap keeping the record, promote too. */
 static void test_icmp_and_keep_promote(void)
 {
@@ -756,12 +770,7 @@ static void test_icmp_and_keep_promote(void)
 
     small_begin(&r);
     small_feed(&r, seg(1, 1, TS_SYN, 1000, 0, 0), 1);
-    memset(&q, 0, sizeof q);
-    q.frame = 2;
-    q.ts_ns = 1000002000LL;
-    q.from_a = 1;
-    q.kind = TS_ICMP_NO_ROUTE;
-    q.seq = 1000;
+    q = no_route(2, 1000);
     r.icmp = q;
     r.has_icmp = 1;
     expect(ts_store_icmp(&r.st, r.s, &q, &r.icmp_rec) == 1, "an ICMP error about the SYN is taken");
@@ -847,12 +856,7 @@ static void test_promoted_small_reused(void)
            ts_conn_final_state(ts_store_conn(&st, r3.conn, 0), TS_CLIENT) == TS_SYN_SENT &&
            ts_store_conn(&st, r3.conn, 0)->user == t2,
            "reused, it is the new SYN's own: its tag, its four-tuple, SYN-SENT");
-    memset(&q, 0, sizeof q);
-    q.frame = 4;
-    q.ts_ns = 1000004000LL;
-    q.from_a = 1;
-    q.kind = TS_ICMP_NO_ROUTE;
-    q.seq = 7000;
+    q = no_route(4, 7000);
     expect(ts_store_icmp(&st, t2, &q, &ricmp) == 1 && by_tag[2] == t2->core.first &&
            st.spare == untagged(r3.conn),
            "an ICMP error of a later frame promotes and retires it too");
