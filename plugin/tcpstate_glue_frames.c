@@ -366,10 +366,15 @@ slot_store(const ts_record *rec, uint32_t handle, uint32_t frame, int where, uin
 }
 
 uint32_t
-slot_far_frame(uint32_t i)
+slot_frame(uint32_t i)
 {
-    const uint32_t *e = rare_find(&rare_frame, i);
-    return e ? e[1] : 0;
+    const tcpstate_chunk *c = chunks[i / TS_SLOTS_PER_CHUNK];
+    uint32_t j = i % TS_SLOTS_PER_CHUNK;
+    uint16_t off = c->slot[j].frame_off;
+    const uint32_t *e;
+    if (off != SLOT_FAR)
+        return c->base[j / TS_SLOTS_PER_BASE] + off;
+    return (e = rare_find(&rare_frame, i)) != NULL ? e[1] : 0;
 }
 
 /* Slot i's kind. */

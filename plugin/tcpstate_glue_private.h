@@ -171,16 +171,8 @@ slot_at(uint32_t i)
 {
     return &chunks[i / TS_SLOTS_PER_CHUNK]->slot[i % TS_SLOTS_PER_CHUNK];
 }
-uint32_t slot_far_frame(uint32_t i);
 /* The frame of slot i. */
-static inline uint32_t
-slot_frame(uint32_t i)
-{
-    const tcpstate_chunk *c = chunks[i / TS_SLOTS_PER_CHUNK];
-    uint32_t j = i % TS_SLOTS_PER_CHUNK;
-    uint16_t off = c->slot[j].frame_off;
-    return off != SLOT_FAR ? c->base[j / TS_SLOTS_PER_BASE] + off : slot_far_frame(i);
-}
+uint32_t slot_frame(uint32_t i);
 uint32_t slot_find(uint32_t frame);
 void forget_file(void);
 
