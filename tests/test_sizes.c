@@ -601,16 +601,22 @@ typedef struct {
     int has_icmp;
 } small_run;
 
-static void small_begin(small_run *r)
+/* Four-tuple number n of a test store (10.0.0.1:40000+n -> 10.0.0.2:80). */
+static ts_store_stream *tuple_n(ts_store *st, unsigned n)
 {
     ts_tuple k;
     uint8_t a[4], b[4];
-    memset(r, 0, sizeof *r);
-    ts_store_init(&r->st, tracked_alloc, tracked_release, NULL);
     ipv4(a, 0x0a000001);
     ipv4(b, 0x0a000002);
-    ts_tuple_make(&k, 2, a, 4, 40000, b, 4, 80, NULL);
-    r->s = ts_store_add(&r->st, &k, 0);
+    ts_tuple_make(&k, 2, a, 4, (uint16_t)(40000 + n), b, 4, 80, NULL);
+    return ts_store_add(st, &k, 0);
+}
+
+static void small_begin(small_run *r)
+{
+    memset(r, 0, sizeof *r);
+    ts_store_init(&r->st, tracked_alloc, tracked_release, NULL);
+    r->s = tuple_n(&r->st, 0);
 }
 
 static void small_feed(small_run *r, ts_segment s, int keep_small)
@@ -799,17 +805,6 @@ static void note_promoted(void *ctx, uint32_t tag, const ts_conn *full)
     notices++;
     if (tag < 8)
         by_tag[tag] = full;
-}
-
-/* Four-tuple number n of a test store (10.0.0.1:40000+n -> 10.0.0.2:80). */
-static ts_store_stream *tuple_n(ts_store *st, unsigned n)
-{
-    ts_tuple k;
-    uint8_t a[4], b[4];
-    ipv4(a, 0x0a000001);
-    ipv4(b, 0x0a000002);
-    ts_tuple_make(&k, 2, a, 4, (uint16_t)(40000 + n), b, 4, 80, NULL);
-    return ts_store_add(st, &k, 0);
 }
 
 static const void *untagged(const ts_conn *c)
