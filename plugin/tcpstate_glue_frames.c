@@ -325,10 +325,10 @@ slot_store(const ts_record *rec, uint32_t handle, uint32_t frame, int where, uin
     slot_kind k;
 
     slot->conn = handle;
-    slot->len = (uint16_t)len;
     /* (unsigned: where -1 is past the maximum) */
     if ((unsigned)where <= TS_SLOT_WHERE_MAX && len <= 0xfffeu) {
         k.where = (uint16_t)where;
+        slot->len = (uint16_t)len;
     } else {
         uint32_t *e = rare_append(&rare_seq, i);
         e[1] = seq;
